@@ -1,0 +1,10 @@
+//! The command language: one registry of verbs, parsing and printing of command lines, and fuzzy
+//! completion.
+
+pub mod complete;
+pub mod parse;
+pub mod registry;
+
+pub use complete::{complete, Candidate};
+pub use parse::{parse, print, ParseError};
+pub use registry::{Spec, COMMANDS};

@@ -1,0 +1,144 @@
+//! Fuzzy completion of the word being typed: verbs, call ids, callsigns, call types,
+//! capabilities, dispositions, agencies, fields and options, ranked best first.
+
+use fuzzy_matcher::skim::SkimMatcherV2;
+use fuzzy_matcher::FuzzyMatcher;
+
+use crate::domain::{Agency, CallType, Capability, Disposition, State};
+
+use super::parse::tokenize;
+use super::registry::{lookup, ArgKind, COMMANDS};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// The word that replaces the one being typed.
+    pub word: String,
+    /// A short description shown beside it.
+    pub hint: String,
+}
+
+/// Candidates for the last word of `line` (empty when the line ends in a space), best first.
+pub fn complete(line: &str, state: &State) -> Vec<Candidate> {
+    let Ok(tokens) = tokenize(line) else { return Vec::new() };
+    let mut words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+    let typing = if line.ends_with(char::is_whitespace) || words.is_empty() {
+        ""
+    } else {
+        words.pop().unwrap_or_default()
+    };
+    let pool = match lookup(&words) {
+        None if words.is_empty() => verbs(),
+        None if words.len() == 1 && words[0].eq_ignore_ascii_case("unit") => {
+            vec![Candidate { word: "add".into(), hint: "put a unit on the roster".into() }]
+        }
+        None => Vec::new(),
+        Some((spec, used)) => {
+            let after = &words[used..];
+            if typing.starts_with("--") {
+                spec.flags
+                    .iter()
+                    .map(|f| Candidate { word: format!("--{}", f.name), hint: f.doc.into() })
+                    .collect()
+            } else if let Some(kind) = after
+                .last()
+                .and_then(|w| w.strip_prefix("--"))
+                .and_then(|name| spec.flag(name))
+                .and_then(|f| f.value)
+            {
+                values(kind, state)
+            } else {
+                let position = after.iter().filter(|w| !w.starts_with("--")).count();
+                let kind = spec.args.get(position).or(spec.args.last()).copied();
+                kind.map(|k| values(k, state)).unwrap_or_default()
+            }
+        }
+    };
+    rank(typing, pool)
+}
+
+fn verbs() -> Vec<Candidate> {
+    COMMANDS.iter().map(|s| Candidate { word: s.name.into(), hint: s.doc.into() }).collect()
+}
+
+fn values(kind: ArgKind, state: &State) -> Vec<Candidate> {
+    fn words<T: Copy>(all: &[T], word: fn(T) -> &'static str, doc: fn(T) -> &'static str) -> Vec<Candidate> {
+        all.iter().map(|&v| Candidate { word: word(v).into(), hint: doc(v).into() }).collect()
+    }
+    match kind {
+        ArgKind::Call => state
+            .queue()
+            .into_iter()
+            .map(|c| Candidate {
+                word: c.id.to_string(),
+                hint: format!("P{} {} — {}", c.priority, c.status.word(), c.location),
+            })
+            .collect(),
+        ArgKind::Unit => state
+            .units
+            .values()
+            .map(|u| Candidate {
+                word: u.callsign.to_string(),
+                hint: match &u.call {
+                    Some(c) => format!("{} {c}", u.status),
+                    None => u.status.to_string(),
+                },
+            })
+            .collect(),
+        ArgKind::CallType => words(CallType::ALL, CallType::word, CallType::doc),
+        ArgKind::Capabilities => words(Capability::ALL, Capability::word, Capability::doc),
+        ArgKind::Disposition => words(Disposition::ALL, Disposition::word, Disposition::doc),
+        ArgKind::Agency => words(Agency::ALL, Agency::word, Agency::doc),
+        ArgKind::Priority => (1..=4)
+            .map(|p| Candidate { word: p.to_string(), hint: format!("priority {p}") })
+            .collect(),
+        ArgKind::Field => ["loc", "nature", "type", "pri", "caller", "cb"]
+            .iter()
+            .map(|f| Candidate { word: (*f).into(), hint: "call field".into() })
+            .collect(),
+        ArgKind::NewCallsign | ArgKind::Text => Vec::new(),
+    }
+}
+
+/// Fuzzy-ranks candidates against what is typed; an empty word keeps the pool's order.
+fn rank(typing: &str, pool: Vec<Candidate>) -> Vec<Candidate> {
+    if typing.is_empty() {
+        return pool;
+    }
+    // Capability lists complete their last item: `clinician,me` offers `clinician,medic`.
+    let (done, typing) = typing.rsplit_once(',').map_or(("", typing), |(d, t)| (d, t));
+    let matcher = SkimMatcherV2::default().ignore_case();
+    let mut scored: Vec<(i64, Candidate)> = pool
+        .into_iter()
+        .filter_map(|c| matcher.fuzzy_match(&c.word, typing).map(|score| (score, c)))
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.word.cmp(&b.1.word)));
+    scored
+        .into_iter()
+        .map(|(_, mut c)| {
+            if !done.is_empty() {
+                c.word = format!("{done},{}", c.word);
+            }
+            c
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(line: &str) -> Vec<String> {
+        complete(line, &State::default()).into_iter().map(|c| c.word).collect()
+    }
+
+    #[test]
+    fn completes_verbs_objects_and_vocabulary() {
+        assert!(words("clo").starts_with(&["close".to_string()]));
+        assert_eq!(words("unit "), vec!["add"]);
+        assert!(words("close 7 ref").starts_with(&["referred-988".to_string()]));
+        assert!(words("call x / y --type od").contains(&"overdose".to_string()));
+        assert_eq!(words("backup 7 "), vec!["police", "ems", "fire"]);
+        assert!(words("unit add S clinician,me").starts_with(&["clinician,medic".to_string()]));
+        assert!(words("dp STAR-1 7 --f").starts_with(&["--force".to_string()]));
+    }
+}

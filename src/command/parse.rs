@@ -1,0 +1,448 @@
+//! Command lines to commands and back. `parse(&print(c)) == c` for every command.
+
+use crate::domain::{CallField, CallType, Capability, Command, NewCall, Priority, UnitStatus};
+
+use super::registry::{lookup, ArgKind, Spec, COMMANDS};
+
+/// A malformed command line, in one line that shows the right form.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    /// Quoted tokens are never read as options or as the `/` between location and nature.
+    pub quoted: bool,
+}
+
+/// Splits on whitespace; double quotes group words, and `\"` and `\\` escape inside them.
+pub fn tokenize(line: &str) -> Result<Vec<Token>, ParseError> {
+    let mut tokens = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut text = String::new();
+        let mut quoted = false;
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() && !quoted {
+                break;
+            }
+            chars.next();
+            match c {
+                '"' if !quoted && text.is_empty() => quoted = true,
+                '"' if quoted => {
+                    quoted = false;
+                    tokens.push(Token { text: std::mem::take(&mut text), quoted: true });
+                    break;
+                }
+                '\\' if quoted => match chars.next() {
+                    Some(e) => text.push(e),
+                    None => return Err(ParseError("unfinished \\ at the end of the line".into())),
+                },
+                c => text.push(c),
+            }
+        }
+        if quoted {
+            return Err(ParseError("a quote is not closed; add the closing \"".into()));
+        }
+        if !text.is_empty() {
+            tokens.push(Token { text, quoted: false });
+        }
+    }
+    Ok(tokens)
+}
+
+/// The words that parse back to `text` as one token.
+fn quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && !text.starts_with("--")
+        && !text.contains(|c: char| c.is_whitespace() || c == '"' || c == '/' || c == '\\');
+    if plain {
+        text.to_owned()
+    } else {
+        format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// Free text as words, each quoted where needed.
+fn quote_words(text: &str) -> String {
+    text.split_whitespace().map(quote).collect::<Vec<_>>().join(" ")
+}
+
+struct Args<'a> {
+    spec: &'static Spec,
+    positional: Vec<&'a Token>,
+    flags: Vec<(&'static str, Option<String>)>,
+}
+
+impl Args<'_> {
+    fn flag(&self, name: &str) -> Option<&str> {
+        self.flags.iter().find(|(n, _)| *n == name).and_then(|(_, v)| v.as_deref())
+    }
+
+    fn switch(&self, name: &str) -> bool {
+        self.flags.iter().any(|(n, _)| *n == name)
+    }
+
+    fn usage_error(&self, what: &str) -> ParseError {
+        ParseError(format!("{what}; usage: {}", self.spec.usage()))
+    }
+
+    /// Exactly `n` positional arguments.
+    fn exactly(&self, n: usize) -> Result<Vec<&str>, ParseError> {
+        match self.positional.len() {
+            k if k < n => Err(self.usage_error(&format!("{} needs {n} argument(s)", self.spec.name))),
+            k if k > n => Err(self.usage_error(&format!(
+                "{} takes {n} argument(s), got {k}",
+                self.spec.name
+            ))),
+            _ => Ok(self.positional.iter().map(|t| t.text.as_str()).collect()),
+        }
+    }
+
+    /// `n` leading arguments, then the rest as free text (maybe empty).
+    fn leading_then_text(&self, n: usize) -> Result<(Vec<&str>, String), ParseError> {
+        if self.positional.len() < n {
+            return Err(self.usage_error(&format!("{} needs at least {n} argument(s)", self.spec.name)));
+        }
+        let lead = self.positional[..n].iter().map(|t| t.text.as_str()).collect();
+        let rest: Vec<&str> = self.positional[n..].iter().map(|t| t.text.as_str()).collect();
+        Ok((lead, rest.join(" ")))
+    }
+}
+
+fn split_args<'a>(spec: &'static Spec, tokens: &'a [Token]) -> Result<Args<'a>, ParseError> {
+    let mut args = Args { spec, positional: Vec::new(), flags: Vec::new() };
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        i += 1;
+        let Some(option) = t.text.strip_prefix("--").filter(|_| !t.quoted) else {
+            args.positional.push(t);
+            continue;
+        };
+        let (name, inline) = match option.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (option, None),
+        };
+        let Some(flag) = spec.flag(name) else {
+            return Err(args.usage_error(&format!("{} has no option --{name}", spec.name)));
+        };
+        if args.switch(flag.name) {
+            return Err(args.usage_error(&format!("--{name} is given twice")));
+        }
+        let value = match flag.value {
+            None if inline.is_some() => {
+                return Err(args.usage_error(&format!("--{name} takes no value")));
+            }
+            None => None,
+            Some(_) if inline.is_some() => inline,
+            // Text options take words up to the next option, so `--caller Jo Smith` works.
+            Some(ArgKind::Text) => {
+                let mut words = Vec::new();
+                while let Some(t) = tokens.get(i).filter(|t| t.quoted || !t.text.starts_with("--")) {
+                    words.push(t.text.as_str());
+                    i += 1;
+                }
+                Some(words.join(" "))
+            }
+            Some(_) => tokens.get(i).map(|t| {
+                i += 1;
+                t.text.clone()
+            }),
+        };
+        if flag.value.is_some() && value.as_deref().is_none_or(str::is_empty) {
+            return Err(args.usage_error(&format!("--{name} needs a value")));
+        }
+        args.flags.push((flag.name, value));
+    }
+    Ok(args)
+}
+
+/// Parses one command line.
+pub fn parse(line: &str) -> Result<Command, ParseError> {
+    let tokens = tokenize(line)?;
+    let words: Vec<&str> = tokens.iter().take(2).map(|t| t.text.as_str()).collect();
+    let Some((spec, used)) = lookup(&words) else {
+        return Err(unknown_verb(&words));
+    };
+    let args = split_args(spec, &tokens[used..])?;
+    let bad = |e: String| ParseError(e);
+    let cmd = match spec.name {
+        "call" => parse_call(&args)?,
+        "note" => {
+            let (lead, text) = args.leading_then_text(1)?;
+            if text.is_empty() {
+                return Err(args.usage_error("note needs some text"));
+            }
+            Command::Note { call: lead[0].to_owned(), text }
+        }
+        "set" => {
+            let (lead, value) = args.leading_then_text(2)?;
+            if value.is_empty() {
+                return Err(args.usage_error(&format!("set {} needs a value", lead[1])));
+            }
+            let field = match lead[1].to_ascii_lowercase().as_str() {
+                "loc" | "location" => CallField::Location(value),
+                "nature" => CallField::Nature(value),
+                "type" => CallField::Type(CallType::parse_word_or_apco(&value).map_err(bad)?),
+                "pri" | "priority" => CallField::Priority(value.parse().map_err(bad)?),
+                "caller" => CallField::Caller(value),
+                "cb" | "callback" => CallField::Callback(value),
+                other => {
+                    return Err(args.usage_error(&format!("'{other}' is not a field of a call")));
+                }
+            };
+            Command::Set { call: lead[0].to_owned(), field }
+        }
+        "unit add" => {
+            let a = args.exactly(2)?;
+            let capabilities = a[1]
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::parse::<Capability>)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(bad)?;
+            Command::AddUnit {
+                callsign: a[0].to_owned(),
+                capabilities,
+                zone: args.flag("zone").map(str::to_owned),
+            }
+        }
+        "dp" | "de" => {
+            let a = args.exactly(2)?;
+            Command::Dispatch {
+                unit: a[0].to_owned(),
+                call: a[1].to_owned(),
+                en_route: spec.name == "de",
+                force: args.switch("force"),
+            }
+        }
+        "trn" | "oos" => {
+            let (lead, detail) = args.leading_then_text(1)?;
+            let status =
+                if spec.name == "trn" { UnitStatus::Transporting } else { UnitStatus::OutOfService };
+            Command::Status {
+                unit: lead[0].to_owned(),
+                status,
+                detail: (!detail.is_empty()).then_some(detail),
+            }
+        }
+        "enr" | "ons" | "atf" | "avl" => {
+            let a = args.exactly(1)?;
+            let status = spec.name.to_ascii_uppercase().parse().map_err(bad)?;
+            Command::Status { unit: a[0].to_owned(), status, detail: None }
+        }
+        "close" => {
+            let a = args.exactly(2)?;
+            Command::Close {
+                call: a[0].to_owned(),
+                disposition: a[1].parse().map_err(bad)?,
+                force: args.switch("force"),
+            }
+        }
+        "reopen" => Command::Reopen { call: args.exactly(1)?[0].to_owned() },
+        "link" => {
+            let a = args.exactly(2)?;
+            Command::Link { call: a[0].to_owned(), other: a[1].to_owned() }
+        }
+        "backup" => {
+            let a = args.exactly(2)?;
+            Command::Backup { call: a[0].to_owned(), agency: a[1].parse().map_err(bad)? }
+        }
+        other => return Err(ParseError(format!("{other} is not wired to a command"))),
+    };
+    Ok(cmd)
+}
+
+fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
+    let toks = &args.positional;
+    let slash = toks.iter().position(|t| !t.quoted && t.text == "/");
+    let (location, nature) = if let Some(at) = slash {
+        let words = |ts: &[&Token]| ts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+        (words(&toks[..at]), words(&toks[at + 1..]))
+    } else {
+        // Also accept `12 Main St/man shouting`, split at the first unquoted '/'.
+        let mut location = Vec::new();
+        let mut nature = Vec::new();
+        let mut seen = false;
+        for t in toks {
+            match t.text.split_once('/').filter(|_| !t.quoted && !seen) {
+                Some((l, n)) => {
+                    seen = true;
+                    location.push(l);
+                    nature.push(n);
+                }
+                None if seen => nature.push(t.text.as_str()),
+                None => location.push(t.text.as_str()),
+            }
+        }
+        if !seen {
+            return Err(args.usage_error("separate the location from the nature with /"));
+        }
+        let join = |w: Vec<&str>| w.into_iter().filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+        (join(location), join(nature))
+    };
+    if location.is_empty() || nature.is_empty() {
+        return Err(args.usage_error("a call needs a location and a nature"));
+    }
+    let bad = |e: String| ParseError(e);
+    Ok(Command::TakeCall(NewCall {
+        location,
+        nature,
+        call_type: args.flag("type").map(CallType::parse_word_or_apco).transpose().map_err(bad)?,
+        priority: args.flag("pri").map(str::parse::<Priority>).transpose().map_err(bad)?,
+        caller: args.flag("caller").map(str::to_owned),
+        callback: args.flag("cb").map(str::to_owned),
+    }))
+}
+
+fn unknown_verb(words: &[&str]) -> ParseError {
+    let Some(first) = words.first() else {
+        return ParseError("empty command line; type a command such as: call <location> / <nature>".into());
+    };
+    if first.eq_ignore_ascii_case("unit") {
+        return ParseError("unit needs an object; usage: unit add <callsign> <capabilities>".into());
+    }
+    let nearest = COMMANDS
+        .iter()
+        .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()))
+        .min_by_key(|name| strsim_distance(&first.to_ascii_lowercase(), name));
+    match nearest {
+        Some(n) if strsim_distance(&first.to_ascii_lowercase(), n) <= 2 => {
+            ParseError(format!("unknown command '{first}'; did you mean '{n}'?"))
+        }
+        _ => ParseError(format!("unknown command '{first}'; `switchboard exec --help` lists them")),
+    }
+}
+
+/// Levenshtein distance, for "did you mean"; command names are a few letters long.
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The canonical command line for a command.
+pub fn print(cmd: &Command) -> String {
+    let opt = |name: &str, v: &Option<String>| {
+        v.as_ref().map_or_else(String::new, |v| format!(" --{name} {}", quote_words(v)))
+    };
+    match cmd {
+        Command::TakeCall(c) => format!(
+            "call {} / {}{}{}{}{}",
+            quote_words(&c.location),
+            quote_words(&c.nature),
+            opt("type", &c.call_type.map(|t| t.to_string())),
+            opt("pri", &c.priority.map(|p| p.to_string())),
+            opt("caller", &c.caller),
+            opt("cb", &c.callback),
+        ),
+        Command::Note { call, text } => format!("note {} {}", quote(call), quote_words(text)),
+        Command::Set { call, field } => {
+            format!("set {} {} {}", quote(call), field.name(), quote_words(&field.value()))
+        }
+        Command::AddUnit { callsign, capabilities, zone } => {
+            let caps: Vec<&str> = capabilities.iter().map(|c| c.word()).collect();
+            format!("unit add {} {}{}", quote(callsign), caps.join(","), opt("zone", zone))
+        }
+        Command::Dispatch { unit, call, en_route, force } => format!(
+            "{} {} {}{}",
+            if *en_route { "de" } else { "dp" },
+            quote(unit),
+            quote(call),
+            if *force { " --force" } else { "" }
+        ),
+        Command::Status { unit, status, detail } => {
+            let detail = detail.as_ref().map_or_else(String::new, |d| format!(" {}", quote_words(d)));
+            format!("{} {}{detail}", status.word().to_ascii_lowercase(), quote(unit))
+        }
+        Command::Close { call, disposition, force } => format!(
+            "close {} {disposition}{}",
+            quote(call),
+            if *force { " --force" } else { "" }
+        ),
+        Command::Reopen { call } => format!("reopen {}", quote(call)),
+        Command::Link { call, other } => format!("link {} {}", quote(call), quote(other)),
+        Command::Backup { call, agency } => format!("backup {} {agency}", quote(call)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Agency, Disposition};
+
+    #[test]
+    fn takes_a_call_with_options() {
+        let cmd = parse("call 12 Main St / man shouting at traffic --pri 2 --type welfare --caller Jo Smith --cb 555-0101").unwrap();
+        assert_eq!(
+            cmd,
+            Command::TakeCall(NewCall {
+                location: "12 Main St".into(),
+                nature: "man shouting at traffic".into(),
+                call_type: Some(CallType::Welfare),
+                priority: Some(Priority::new(2).unwrap()),
+                caller: Some("Jo Smith".into()),
+                callback: Some("555-0101".into()),
+            })
+        );
+        let slash = parse("call 5th & Pine/sleeping in doorway").unwrap();
+        let Command::TakeCall(c) = slash else { panic!() };
+        assert_eq!((c.location.as_str(), c.nature.as_str()), ("5th & Pine", "sleeping in doorway"));
+    }
+
+    #[test]
+    fn errors_show_the_usage() {
+        assert_eq!(
+            parse("dp STAR-1").unwrap_err().0,
+            "dp needs 2 argument(s); usage: dp <unit> <call> [--force]"
+        );
+        assert_eq!(parse("dispach STAR-1 7").unwrap_err().0, "unknown command 'dispach'; did you mean 'dispatch'?");
+        assert_eq!(parse("dp a b --fast").unwrap_err().0, "dp has no option --fast; usage: dp <unit> <call> [--force]");
+        assert!(parse("call 12 Main St").unwrap_err().0.starts_with("separate the location"));
+        assert!(parse("close 7 happy").unwrap_err().0.starts_with("unknown disposition 'happy'"));
+        assert!(parse("note 7 \"open").unwrap_err().0.contains("quote is not closed"));
+        assert!(parse("").unwrap_err().0.starts_with("empty command line"));
+    }
+
+    #[test]
+    fn prints_canonical_lines() {
+        let cmds = [
+            "dp STAR-1 26-KQ0007 --force",
+            "de STAR-1 7",
+            "close 7 referred-988",
+            "backup 7 police",
+            "trn STAR-2 Denver Health",
+            "oos STAR-2",
+            "unit add STAR-3 clinician,medic --zone d6",
+            "set 7 pri 1",
+            "note 7 says \"he has a knife\"",
+        ];
+        for line in cmds {
+            let cmd = parse(line).unwrap();
+            assert_eq!(parse(&print(&cmd)).unwrap(), cmd, "{line}");
+        }
+        assert_eq!(
+            parse("backup 7 EMS").unwrap(),
+            Command::Backup { call: "7".into(), agency: Agency::Ems }
+        );
+        assert_eq!(
+            parse("dispo 7 gone").unwrap(),
+            Command::Close { call: "7".into(), disposition: Disposition::Gone, force: false }
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! The one list of commands. The CLI, the console, keymaps, scenarios, help and the README's
+//! reference all read it.
+
+/// What a positional argument or option value is, so completion knows what to offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgKind {
+    /// An existing call (id, or the digits it ends with).
+    Call,
+    /// An existing unit's callsign.
+    Unit,
+    /// A new callsign.
+    NewCallsign,
+    Capabilities,
+    CallType,
+    Priority,
+    Disposition,
+    Agency,
+    /// One of the fields `set` can change.
+    Field,
+    /// Free text to the end of the line (or to the next option).
+    Text,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flag {
+    pub name: &'static str,
+    /// `None` for a switch such as `--force`.
+    pub value: Option<ArgKind>,
+    pub doc: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spec {
+    /// What a dispatcher types; `unit add` is two words, verb then object.
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub doc: &'static str,
+    /// Argument signature as shown in help, e.g. `<unit> <call> [--force]`.
+    pub signature: &'static str,
+    pub args: &'static [ArgKind],
+    pub flags: &'static [Flag],
+}
+
+impl Spec {
+    pub fn usage(&self) -> String {
+        format!("{} {}", self.name, self.signature)
+    }
+
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags.iter().find(|f| f.name == name)
+    }
+}
+
+const FORCE_DP: Flag = Flag {
+    name: "force",
+    value: None,
+    doc: "take the unit off its current call",
+};
+
+const fn status(name: &'static str, aliases: &'static [&'static str], doc: &'static str) -> Spec {
+    Spec { name, aliases, doc, signature: "<unit>", args: &[ArgKind::Unit], flags: &[] }
+}
+
+pub const COMMANDS: &[Spec] = &[
+    Spec {
+        name: "call",
+        aliases: &["new"],
+        doc: "Take a new call; prints its id",
+        signature: "<location> / <nature> [--type TYPE] [--pri 1-4] [--caller NAME] [--cb NUMBER]",
+        args: &[ArgKind::Text],
+        flags: &[
+            Flag { name: "type", value: Some(ArgKind::CallType), doc: "call type" },
+            Flag { name: "pri", value: Some(ArgKind::Priority), doc: "priority, 1 most urgent" },
+            Flag { name: "caller", value: Some(ArgKind::Text), doc: "caller's name" },
+            Flag { name: "cb", value: Some(ArgKind::Text), doc: "callback number" },
+        ],
+    },
+    Spec {
+        name: "note",
+        aliases: &["n"],
+        doc: "Add a note to a call's narrative",
+        signature: "<call> <text…>",
+        args: &[ArgKind::Call, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
+        name: "set",
+        aliases: &[],
+        doc: "Change a field of a call",
+        signature: "<call> <loc|nature|type|pri|caller|cb> <value…>",
+        args: &[ArgKind::Call, ArgKind::Field, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
+        name: "unit add",
+        aliases: &["ua"],
+        doc: "Put a unit on the roster",
+        signature: "<callsign> <capability>[,<capability>…] [--zone ZONE]",
+        args: &[ArgKind::NewCallsign, ArgKind::Capabilities],
+        flags: &[Flag { name: "zone", value: Some(ArgKind::Text), doc: "zone or district" }],
+    },
+    Spec {
+        name: "dp",
+        aliases: &["dispatch"],
+        doc: "Dispatch a unit to a call",
+        signature: "<unit> <call> [--force]",
+        args: &[ArgKind::Unit, ArgKind::Call],
+        flags: &[FORCE_DP],
+    },
+    Spec {
+        name: "de",
+        aliases: &["dispatch-enroute"],
+        doc: "Dispatch a unit to a call, already en route",
+        signature: "<unit> <call> [--force]",
+        args: &[ArgKind::Unit, ArgKind::Call],
+        flags: &[FORCE_DP],
+    },
+    status("enr", &["enroute"], "Unit en route"),
+    status("ons", &["onscene"], "Unit on scene"),
+    Spec {
+        name: "trn",
+        aliases: &["transport"],
+        doc: "Unit transporting, with its destination",
+        signature: "<unit> [destination…]",
+        args: &[ArgKind::Unit, ArgKind::Text],
+        flags: &[],
+    },
+    status("atf", &["atfacility"], "Unit at the facility"),
+    status("avl", &["clear", "available"], "Unit available (clears it from its call)"),
+    Spec {
+        name: "oos",
+        aliases: &["out"],
+        doc: "Unit out of service, with a reason",
+        signature: "<unit> [reason…]",
+        args: &[ArgKind::Unit, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
+        name: "close",
+        aliases: &["dispo"],
+        doc: "Close a call with a disposition",
+        signature: "<call> <disposition> [--force]",
+        args: &[ArgKind::Call, ArgKind::Disposition],
+        flags: &[Flag { name: "force", value: None, doc: "clear units still on the call" }],
+    },
+    Spec {
+        name: "reopen",
+        aliases: &[],
+        doc: "Reopen a closed call",
+        signature: "<call>",
+        args: &[ArgKind::Call],
+        flags: &[],
+    },
+    Spec {
+        name: "link",
+        aliases: &[],
+        doc: "Link two calls about the same person or place",
+        signature: "<call> <call>",
+        args: &[ArgKind::Call, ArgKind::Call],
+        flags: &[],
+    },
+    Spec {
+        name: "backup",
+        aliases: &["bk"],
+        doc: "Ask another agency for backup: creates a linked call; prints its id",
+        signature: "<call> <police|ems|fire>",
+        args: &[ArgKind::Call, ArgKind::Agency],
+        flags: &[],
+    },
+];
+
+/// Finds the spec for the words at the start of a command line; returns it with the number of
+/// words its name (or alias) used.
+pub fn lookup(words: &[&str]) -> Option<(&'static Spec, usize)> {
+    let first = words.first()?.to_ascii_lowercase();
+    let second = words.get(1).map(|w| w.to_ascii_lowercase());
+    COMMANDS.iter().find_map(|spec| {
+        let mut names = std::iter::once(spec.name).chain(spec.aliases.iter().copied());
+        names.find_map(|name| match name.split_once(' ') {
+            Some((verb, object)) => {
+                (verb == first && second.as_deref() == Some(object)).then_some((spec, 2))
+            }
+            None => (name == first).then_some((spec, 1)),
+        })
+    })
+}
+
+/// The command reference as a Markdown table (kept in the README; a test checks it is fresh).
+pub fn markdown() -> String {
+    let mut out = String::from("| command | aliases | what it does |\n|---|---|---|\n");
+    for spec in COMMANDS {
+        let aliases: Vec<String> = spec.aliases.iter().map(|a| format!("`{a}`")).collect();
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            spec.usage().replace('|', "\\|"),
+            aliases.join(" "),
+            spec.doc
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_aliases_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for spec in COMMANDS {
+            for name in std::iter::once(spec.name).chain(spec.aliases.iter().copied()) {
+                assert!(seen.insert(name), "{name} is used twice");
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_takes_verb_then_object() {
+        assert_eq!(lookup(&["unit", "add", "X"]).map(|(s, n)| (s.name, n)), Some(("unit add", 2)));
+        assert_eq!(lookup(&["DP", "X"]).map(|(s, n)| (s.name, n)), Some(("dp", 1)));
+        assert_eq!(lookup(&["clear"]).map(|(s, _)| s.name), Some("avl"));
+        assert!(lookup(&["unit"]).is_none());
+        assert!(lookup(&["fly"]).is_none());
+    }
+}

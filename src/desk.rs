@@ -1,0 +1,146 @@
+//! The desk: the only writer. It plans a command against the state, stamps the events, makes
+//! them durable, and only then applies them (design §1).
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use crate::command::{parse, ParseError};
+use crate::domain::event::hlc;
+use crate::domain::{plan, Body, Command, Context, Event, Refusal, State, MAX_EVENT_BYTES};
+use crate::store::{Sealed, Store, StoreError};
+
+/// "Now" for the desk: the system clock in production, a hand-driven one in demos and tests.
+pub trait Clock: Send {
+    fn now_ms(&self) -> i64;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+}
+
+/// A clock that moves only when told; clones share the same time.
+#[derive(Clone, Debug, Default)]
+pub struct ManualClock(Arc<AtomicI64>);
+
+impl ManualClock {
+    pub fn at(ms: i64) -> Self {
+        Self(Arc::new(AtomicI64::new(ms)))
+    }
+
+    pub fn set(&self, ms: i64) {
+        self.0.store(ms, Ordering::SeqCst);
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Desk {
+    store: Store,
+    state: State,
+    clock: Box<dyn Clock>,
+    operator: String,
+    last_hlc: u64,
+}
+
+impl Desk {
+    /// Loads and verifies the log, and folds it.
+    pub fn open(store: Store, clock: Box<dyn Clock>, operator: &str) -> Result<Desk, StoreError> {
+        let state = State::fold(store.load()?);
+        let last_hlc = store.hlc_mark().max(state.last_hlc());
+        Ok(Desk { store, state, clock, operator: operator.to_owned(), last_hlc })
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn operator(&self) -> &str {
+        &self.operator
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Parses and runs one command line.
+    pub fn execute_line(&mut self, line: &str) -> Result<Vec<Event>, DeskError> {
+        let command = parse(line)?;
+        self.execute(&command)
+    }
+
+    /// Plan, stamp, commit, apply. Returns the committed events; a refusal changes nothing.
+    pub fn execute(&mut self, command: &Command) -> Result<Vec<Event>, DeskError> {
+        let now_ms = self.clock.now_ms();
+        let origin = self.store.replica();
+        let bodies = plan(&self.state, command, &Context { origin, now_ms })?;
+        let sealed = self.stamp(bodies, now_ms)?;
+        self.store.commit(&sealed)?;
+        let events: Vec<Event> = sealed.into_iter().map(|s| s.event).collect();
+        for e in &events {
+            self.last_hlc = e.hlc;
+            self.state.apply(e);
+        }
+        Ok(events)
+    }
+
+    fn stamp(&self, bodies: Vec<Body>, now_ms: i64) -> Result<Vec<Sealed>, Refusal> {
+        let origin = self.store.replica();
+        let mut head = self.store.head(origin);
+        let mut clock = self.last_hlc;
+        let mut sealed = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            clock = hlc::next(clock, now_ms);
+            let s = Sealed::new(Event {
+                origin,
+                seq: head.seq + 1,
+                hlc: clock,
+                wall_ms: now_ms,
+                prev: head.hash,
+                operator: self.operator.clone(),
+                body,
+            });
+            if s.bytes.len() > MAX_EVENT_BYTES {
+                return Err(Refusal(format!(
+                    "that change is {} bytes, over the {MAX_EVENT_BYTES}-byte limit of one event; \
+                     make it shorter",
+                    s.bytes.len()
+                )));
+            }
+            head.seq += 1;
+            head.hash = s.hash();
+            sealed.push(s);
+        }
+        Ok(sealed)
+    }
+
+    /// Flushes and releases the store.
+    pub fn close(self) -> Result<(), StoreError> {
+        self.store.close()
+    }
+}

@@ -1,0 +1,20 @@
+//! The pure model: no terminal, no disk, no sockets, no clock. `plan` decides, `State::apply`
+//! folds; both are deterministic.
+
+pub mod call;
+pub mod command;
+pub mod event;
+pub mod ids;
+pub mod plan;
+pub mod state;
+pub mod unit;
+pub mod vocab;
+
+pub use call::{Assignment, Call, CallStatus, Note};
+pub use command::{Command, NewCall};
+pub use event::{Body, CallField, Event, Hash, MAX_EVENT_BYTES};
+pub use ids::{CallId, Callsign, ReplicaId};
+pub use plan::{plan, Context, Refusal};
+pub use state::{Alert, Applied, State};
+pub use unit::Unit;
+pub use vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus};

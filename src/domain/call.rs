@@ -1,0 +1,96 @@
+//! A call (incident) as the fold sees it.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::event::Coords;
+use super::ids::{CallId, Callsign};
+use super::vocab::{Agency, CallType, Disposition, Priority, UnitStatus};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStatus {
+    Pending,
+    Dispatched,
+    OnScene,
+    Closed,
+}
+
+impl CallStatus {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Dispatched => "dispatched",
+            Self::OnScene => "on scene",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub wall_ms: i64,
+    pub operator: String,
+    pub text: String,
+}
+
+/// One unit's work on one call, with the time of each status it reached there.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub unit: Callsign,
+    pub status: UnitStatus,
+    pub dispatched_ms: i64,
+    pub en_route_ms: Option<i64>,
+    pub on_scene_ms: Option<i64>,
+    pub transporting_ms: Option<i64>,
+    pub at_facility_ms: Option<i64>,
+    pub cleared_ms: Option<i64>,
+}
+
+impl Assignment {
+    pub fn is_active(&self) -> bool {
+        self.cleared_ms.is_none()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub id: CallId,
+    pub received_ms: i64,
+    pub location: String,
+    pub coords: Option<Coords>,
+    pub nature: String,
+    pub call_type: Option<CallType>,
+    pub priority: Priority,
+    pub caller: Option<String>,
+    pub callback: Option<String>,
+    pub status: CallStatus,
+    /// Every unit ever assigned, in dispatch order; a unit dispatched again gets a new entry.
+    pub assignments: Vec<Assignment>,
+    pub notes: Vec<Note>,
+    pub disposition: Option<Disposition>,
+    pub closed_ms: Option<i64>,
+    pub links: BTreeSet<CallId>,
+    /// Set on a call created by `backup`: the call that asked, and for which agency.
+    pub backup_for: Option<(CallId, Agency)>,
+}
+
+impl Call {
+    pub fn is_open(&self) -> bool {
+        self.status != CallStatus::Closed
+    }
+
+    pub fn active_units(&self) -> impl Iterator<Item = &Assignment> {
+        self.assignments.iter().filter(|a| a.is_active())
+    }
+
+    pub fn active_assignment_mut(&mut self, unit: &Callsign) -> Option<&mut Assignment> {
+        self.assignments.iter_mut().rev().find(|a| a.is_active() && &a.unit == unit)
+    }
+
+    /// Open, worked by someone once, and no unit left on it: it waits for a disposition.
+    pub fn awaits_disposition(&self) -> bool {
+        self.is_open() && !self.assignments.is_empty() && self.active_units().next().is_none()
+    }
+}

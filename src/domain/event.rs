@@ -1,0 +1,216 @@
+//! The event envelope and bodies (design §3). Events are encoded once as MessagePack with named
+//! fields and then kept and forwarded byte for byte.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::ids::{CallId, Callsign, ReplicaId};
+use super::vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus};
+
+/// Largest encoded event the store accepts; sled writes larger values to unsynced blob files.
+pub const MAX_EVENT_BYTES: usize = 6 * 1024;
+
+pub type Hash = [u8; 32];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub origin: ReplicaId,
+    /// Dense per origin, from 1.
+    pub seq: u64,
+    /// Hybrid logical clock: physical milliseconds in the high 48 bits, a counter in the low 16.
+    pub hlc: u64,
+    /// The origin's wall clock, for display and audit only.
+    pub wall_ms: i64,
+    /// Hash of the previous event of the same origin; zero for seq 1.
+    pub prev: Hash,
+    pub operator: String,
+    pub body: Body,
+}
+
+/// The fold order: `(hlc, origin, seq)`.
+pub type FoldKey = (u64, ReplicaId, u64);
+
+impl Event {
+    pub fn fold_key(&self) -> FoldKey {
+        (self.hlc, self.origin, self.seq)
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        // Encoding plain structs of strings and integers into a Vec cannot fail.
+        rmp_serde::to_vec_named(self).unwrap_or_default()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        rmp_serde::from_slice(bytes).map_err(|e| format!("undecodable event: {e}"))
+    }
+}
+
+/// The hash that the next event of the same origin carries as `prev`.
+pub fn hash_bytes(bytes: &[u8]) -> Hash {
+    Sha256::digest(bytes).into()
+}
+
+/// Hybrid logical clock values are `physical_ms << 16 | counter`.
+pub mod hlc {
+    pub fn next(last: u64, now_ms: i64) -> u64 {
+        let physical = (now_ms.max(0) as u64) << 16;
+        physical.max(last + 1)
+    }
+
+    pub fn physical_ms(hlc: u64) -> i64 {
+        (hlc >> 16) as i64
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Coords {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// One field of a call that `set` can change. Last writer wins per field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallField {
+    Location(String),
+    Nature(String),
+    Type(CallType),
+    Priority(Priority),
+    Caller(String),
+    Callback(String),
+}
+
+impl CallField {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Location(_) => "loc",
+            Self::Nature(_) => "nature",
+            Self::Type(_) => "type",
+            Self::Priority(_) => "pri",
+            Self::Caller(_) => "caller",
+            Self::Callback(_) => "cb",
+        }
+    }
+
+    pub fn value(&self) -> String {
+        match self {
+            Self::Location(s) | Self::Nature(s) | Self::Caller(s) | Self::Callback(s) => s.clone(),
+            Self::Type(t) => t.to_string(),
+            Self::Priority(p) => p.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    CallCreated {
+        call: CallId,
+        location: String,
+        coords: Option<Coords>,
+        nature: String,
+        call_type: Option<CallType>,
+        priority: Priority,
+        caller: Option<String>,
+        callback: Option<String>,
+    },
+    CallEdited {
+        call: CallId,
+        field: CallField,
+    },
+    NoteAdded {
+        call: CallId,
+        text: String,
+    },
+    CallClosed {
+        call: CallId,
+        disposition: Disposition,
+    },
+    CallReopened {
+        call: CallId,
+    },
+    /// Two calls about the same person or place.
+    CallsLinked {
+        call: CallId,
+        other: CallId,
+    },
+    /// A team asked for another agency; `child` is the call created for it (and linked).
+    BackupRequested {
+        call: CallId,
+        agency: Agency,
+        child: CallId,
+    },
+    UnitAdded {
+        unit: Callsign,
+        capabilities: Vec<Capability>,
+        zone: Option<String>,
+    },
+    UnitDispatched {
+        unit: Callsign,
+        call: CallId,
+        en_route: bool,
+        /// The call the unit was on when the dispatcher decided; a concurrent dispatch from a
+        /// peer is detected when this no longer matches.
+        from: Option<CallId>,
+    },
+    UnitStatusChanged {
+        unit: Callsign,
+        status: UnitStatus,
+        /// The call the change is about (the unit's call when it was planned).
+        call: Option<CallId>,
+        /// Destination for TRN, reason for OOS.
+        detail: Option<String>,
+    },
+}
+
+impl Body {
+    /// The calls this event belongs to in a call's chronology.
+    pub fn calls(&self) -> Vec<&CallId> {
+        match self {
+            Self::CallCreated { call, .. }
+            | Self::CallEdited { call, .. }
+            | Self::NoteAdded { call, .. }
+            | Self::CallClosed { call, .. }
+            | Self::CallReopened { call }
+            | Self::UnitDispatched { call, .. } => vec![call],
+            Self::CallsLinked { call, other, .. } => vec![call, other],
+            Self::BackupRequested { call, child, .. } => vec![call, child],
+            Self::UnitStatusChanged { call, .. } => call.iter().collect(),
+            Self::UnitAdded { .. } => vec![],
+        }
+    }
+
+    /// What changed, in a dispatcher's words.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::CallCreated { call, location, nature, call_type, priority, .. } => {
+                let kind = call_type.map_or_else(String::new, |t| format!(" {t}"));
+                format!("{call} taken: {location} / {nature} (P{priority}{kind})")
+            }
+            Self::CallEdited { call, field } => {
+                format!("{call} {} set to {}", field.name(), field.value())
+            }
+            Self::NoteAdded { call, text } => format!("{call} note: {text}"),
+            Self::CallClosed { call, disposition } => format!("{call} closed: {disposition}"),
+            Self::CallReopened { call } => format!("{call} reopened"),
+            Self::CallsLinked { call, other } => format!("{call} linked to {other}"),
+            Self::BackupRequested { call, agency, child } => {
+                format!("{child} {agency} backup requested for {call}")
+            }
+            Self::UnitAdded { unit, capabilities, zone } => {
+                let caps: Vec<&str> = capabilities.iter().map(|c| c.word()).collect();
+                let zone = zone.as_ref().map_or_else(String::new, |z| format!(", zone {z}"));
+                format!("{unit} added to roster: {}{zone}", caps.join(","))
+            }
+            Self::UnitDispatched { unit, call, en_route, .. } => {
+                let how = if *en_route { "dispatched en route" } else { "dispatched" };
+                format!("{unit} {how} to {call}")
+            }
+            Self::UnitStatusChanged { unit, status, call, detail } => {
+                let at = call.as_ref().map_or_else(String::new, |c| format!(" ({c})"));
+                let detail = detail.as_ref().map_or_else(String::new, |d| format!(": {d}"));
+                format!("{unit} {status}{at}{detail}")
+            }
+        }
+    }
+}

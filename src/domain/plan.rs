@@ -1,0 +1,313 @@
+//! Planning: decide what a command means against the current state, without changing it.
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike};
+
+use super::call::{Call, CallStatus};
+use super::command::{Command, NewCall};
+use super::event::{Body, CallField};
+use super::ids::{CallId, Callsign, ReplicaId};
+use super::state::State;
+use super::unit::Unit;
+use super::vocab::{Agency, CallType, Priority, UnitStatus};
+
+/// Longest free text (a note, a nature, a location) a dispatcher can enter at once; keeps every
+/// event well under the store's 6 KiB cap.
+pub const MAX_TEXT_BYTES: usize = 2000;
+
+/// Why a command was not carried out, in one line that says what to do instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+macro_rules! refuse {
+    ($($arg:tt)*) => { return Err(Refusal(format!($($arg)*))) };
+}
+
+/// Who is planning and when: a new call id depends on both.
+#[derive(Clone, Copy, Debug)]
+pub struct Context {
+    pub origin: ReplicaId,
+    pub now_ms: i64,
+}
+
+/// Decides the events a command produces, or why it cannot happen. Never mutates.
+pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>, Refusal> {
+    match command {
+        Command::TakeCall(new) => take_call(state, new, ctx),
+        Command::Note { call, text } => {
+            let call = find_call(state, call)?;
+            let text = text_field("note", text)?;
+            Ok(vec![Body::NoteAdded { call: call.id.clone(), text }])
+        }
+        Command::Set { call, field } => {
+            let call = open_call(state, call, "set")?;
+            let field = match field {
+                CallField::Location(v) => CallField::Location(text_field("location", v)?),
+                CallField::Nature(v) => CallField::Nature(text_field("nature", v)?),
+                CallField::Caller(v) => CallField::Caller(text_field("caller", v)?),
+                CallField::Callback(v) => CallField::Callback(text_field("callback", v)?),
+                other => other.clone(),
+            };
+            Ok(vec![Body::CallEdited { call: call.id.clone(), field }])
+        }
+        Command::AddUnit { callsign, capabilities, zone } => {
+            let unit: Callsign = callsign.parse().map_err(Refusal)?;
+            if state.units.contains_key(&unit) {
+                refuse!("{unit} is already on the roster");
+            }
+            if capabilities.is_empty() {
+                refuse!("give {unit} at least one capability, like: unit add {unit} clinician,medic");
+            }
+            let zone = zone.as_deref().map(|z| text_field("zone", z)).transpose()?;
+            let mut capabilities = capabilities.clone();
+            capabilities.sort();
+            capabilities.dedup();
+            Ok(vec![Body::UnitAdded { unit, capabilities, zone }])
+        }
+        Command::Dispatch { unit, call, en_route, force } => {
+            dispatch(state, unit, call, *en_route, *force)
+        }
+        Command::Status { unit, status, detail } => change_status(state, unit, *status, detail),
+        Command::Close { call, disposition, force } => {
+            let call = open_call(state, call, "close")?;
+            let active: Vec<&Callsign> = call.active_units().map(|a| &a.unit).collect();
+            let mut bodies = Vec::new();
+            if !active.is_empty() {
+                if !force {
+                    let names: Vec<&str> = active.iter().map(|u| u.as_str()).collect();
+                    refuse!(
+                        "{} still on {}; clear {} first (avl) or use close --force",
+                        names.join(", "),
+                        call.id,
+                        if names.len() == 1 { "it" } else { "them" }
+                    );
+                }
+                for unit in active {
+                    bodies.push(Body::UnitStatusChanged {
+                        unit: unit.clone(),
+                        status: UnitStatus::Available,
+                        call: Some(call.id.clone()),
+                        detail: None,
+                    });
+                }
+            }
+            bodies.push(Body::CallClosed { call: call.id.clone(), disposition: *disposition });
+            Ok(bodies)
+        }
+        Command::Reopen { call } => {
+            let call = find_call(state, call)?;
+            if call.is_open() {
+                refuse!("{} is not closed", call.id);
+            }
+            Ok(vec![Body::CallReopened { call: call.id.clone() }])
+        }
+        Command::Link { call, other } => {
+            let a = find_call(state, call)?;
+            let b = find_call(state, other)?;
+            if a.id == b.id {
+                refuse!("cannot link {} to itself", a.id);
+            }
+            if a.links.contains(&b.id) {
+                refuse!("{} and {} are already linked", a.id, b.id);
+            }
+            Ok(vec![Body::CallsLinked { call: a.id.clone(), other: b.id.clone() }])
+        }
+        Command::Backup { call, agency } => backup(state, call, *agency, ctx),
+    }
+}
+
+fn take_call(state: &State, new: &NewCall, ctx: &Context) -> Result<Vec<Body>, Refusal> {
+    let location = text_field("location", &new.location)?;
+    let nature = text_field("nature", &new.nature)?;
+    if location.is_empty() || nature.is_empty() {
+        refuse!("a call needs a location and a nature: call <location> / <nature>");
+    }
+    let priority = new
+        .priority
+        .or_else(|| new.call_type.map(CallType::default_priority))
+        .unwrap_or(Priority::new(3).map_err(Refusal)?);
+    Ok(vec![Body::CallCreated {
+        call: mint_call_id(state, ctx),
+        location,
+        coords: None,
+        nature,
+        call_type: new.call_type,
+        priority,
+        caller: new.caller.as_deref().map(|c| text_field("caller", c)).transpose()?,
+        callback: new.callback.as_deref().map(|c| text_field("callback", c)).transpose()?,
+    }])
+}
+
+fn mint_call_id(state: &State, ctx: &Context) -> CallId {
+    let year = DateTime::from_timestamp_millis(ctx.now_ms).map_or(1970, |t| t.year());
+    let tag = ctx.origin.tag();
+    let probe = CallId::mint(year, &tag, 0);
+    CallId::mint(year, &tag, state.next_call_number(probe.series().0))
+}
+
+fn dispatch(
+    state: &State,
+    unit: &str,
+    call: &str,
+    en_route: bool,
+    force: bool,
+) -> Result<Vec<Body>, Refusal> {
+    let u = find_unit(state, unit)?;
+    let c = open_call(state, call, "dispatch to")?;
+    if u.call.as_ref() == Some(&c.id) {
+        refuse!("{} is already on {} ({})", u.callsign, c.id, u.status);
+    }
+    if u.status == UnitStatus::OutOfService {
+        refuse!("{} is out of service; put it back with: avl {}", u.callsign, u.callsign);
+    }
+    if let Some(current) = &u.call {
+        if !force {
+            refuse!(
+                "{} is {} at {}; clear it first or use dp --force",
+                u.callsign,
+                u.status.doc(),
+                current
+            );
+        }
+    }
+    Ok(vec![Body::UnitDispatched {
+        unit: u.callsign.clone(),
+        call: c.id.clone(),
+        en_route,
+        from: u.call.clone(),
+    }])
+}
+
+fn change_status(
+    state: &State,
+    unit: &str,
+    status: UnitStatus,
+    detail: &Option<String>,
+) -> Result<Vec<Body>, Refusal> {
+    let u = find_unit(state, unit)?;
+    let name = &u.callsign;
+    let detail = match detail.as_deref().map(str::trim) {
+        Some("") | None => None,
+        Some(d) => Some(text_field("detail", d)?),
+    };
+    if u.status == status && status != UnitStatus::Transporting {
+        refuse!("{name} is already {}", status.doc());
+    }
+    match status {
+        UnitStatus::Dispatched => refuse!("to dispatch {name}, use: dp {name} <call>"),
+        UnitStatus::Available => {}
+        UnitStatus::OutOfService => {
+            if let Some(call) = &u.call {
+                refuse!("{name} is {} at {call}; clear it first: avl {name}", u.status.doc());
+            }
+        }
+        UnitStatus::EnRoute | UnitStatus::OnScene => {
+            if u.call.is_none() {
+                refuse!("{name} has no call; dispatch it first: dp {name} <call>");
+            }
+        }
+        UnitStatus::Transporting => {
+            if !matches!(u.status, UnitStatus::OnScene | UnitStatus::Transporting) {
+                refuse!("{name} must be on scene before transporting (it is {})", u.status.doc());
+            }
+        }
+        UnitStatus::AtFacility => {
+            if u.status != UnitStatus::Transporting {
+                refuse!("{name} must be transporting before at facility (it is {})", u.status.doc());
+            }
+        }
+    }
+    Ok(vec![Body::UnitStatusChanged { unit: name.clone(), status, call: u.call.clone(), detail }])
+}
+
+fn backup(
+    state: &State,
+    call: &str,
+    agency: Agency,
+    ctx: &Context,
+) -> Result<Vec<Body>, Refusal> {
+    let parent = open_call(state, call, "ask backup for")?;
+    let child = mint_call_id(state, ctx);
+    let asked_by: Vec<&str> = parent.active_units().map(|a| a.unit.as_str()).collect();
+    let who = if asked_by.is_empty() { String::new() } else { format!(" by {}", asked_by.join(",")) };
+    let call_type = match agency {
+        Agency::Police => CallType::Backup,
+        Agency::Ems => CallType::Sick,
+        Agency::Fire => CallType::Assist,
+    };
+    Ok(vec![
+        Body::CallCreated {
+            call: child.clone(),
+            location: parent.location.clone(),
+            coords: parent.coords.clone(),
+            nature: format!("{agency} backup requested{who} for {}", parent.id),
+            call_type: Some(call_type),
+            // A team asking for help is the most urgent thing on the board.
+            priority: Priority::MOST_URGENT,
+            caller: None,
+            callback: None,
+        },
+        Body::BackupRequested { call: parent.id.clone(), agency, child },
+    ])
+}
+
+/// Finds a call by id, or by the digits it ends with when exactly one open call does.
+pub fn find_call<'s>(state: &'s State, typed: &str) -> Result<&'s Call, Refusal> {
+    if let Ok(id) = typed.parse::<CallId>() {
+        return state.calls.get(&id).ok_or_else(|| Refusal(format!("no call {id}")));
+    }
+    if !typed.is_empty() && typed.len() <= 5 && typed.bytes().all(|b| b.is_ascii_digit()) {
+        let wanted: u32 = typed.parse().unwrap_or(0);
+        let found: Vec<&Call> = state
+            .calls
+            .values()
+            .filter(|c| c.is_open() && c.id.series().1 == wanted)
+            .collect();
+        match found.as_slice() {
+            [one] => return Ok(one),
+            [] => refuse!("no open call numbered {typed}; give the full call id"),
+            many => {
+                let ids: Vec<&str> = many.iter().map(|c| c.id.as_str()).collect();
+                refuse!("{typed} matches {}; give the full id", ids.join(", "));
+            }
+        }
+    }
+    refuse!("'{typed}' is not a call id (like 26-KQ0007)")
+}
+
+fn open_call<'s>(state: &'s State, typed: &str, verb: &str) -> Result<&'s Call, Refusal> {
+    let call = find_call(state, typed)?;
+    if call.status == CallStatus::Closed {
+        refuse!("{} is closed; cannot {verb} it (reopen {} first)", call.id, call.id);
+    }
+    Ok(call)
+}
+
+pub fn find_unit<'s>(state: &'s State, typed: &str) -> Result<&'s Unit, Refusal> {
+    let callsign: Callsign = typed.parse().map_err(Refusal)?;
+    state.units.get(&callsign).ok_or_else(|| {
+        Refusal(format!("no unit {callsign} on the roster; add it with: unit add {callsign} <capabilities>"))
+    })
+}
+
+/// Trims free text and holds it to [`MAX_TEXT_BYTES`], refusing control characters that would
+/// corrupt a terminal or a CSV export.
+fn text_field(what: &str, text: &str) -> Result<String, Refusal> {
+    let text = text.trim();
+    if text.len() > MAX_TEXT_BYTES {
+        refuse!("{what} is {} bytes; the limit is {MAX_TEXT_BYTES} (split it into several notes)", text.len());
+    }
+    if text.chars().any(char::is_control) {
+        refuse!("{what} contains control characters; type plain text");
+    }
+    Ok(text.to_owned())
+}

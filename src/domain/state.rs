@@ -1,0 +1,329 @@
+//! The projected state: a deterministic fold over events in `(hlc, origin, seq)` order.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::call::{Assignment, Call, CallStatus, Note};
+use super::event::{Body, CallField, Event, FoldKey};
+use super::ids::{CallId, Callsign, ReplicaId};
+use super::unit::Unit;
+use super::vocab::UnitStatus;
+
+/// Something people must see: a conflict between consoles, shown rather than dropped.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub wall_ms: i64,
+    pub origin: ReplicaId,
+    pub seq: u64,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    Applied,
+    /// Already folded (same origin and seq); nothing changed.
+    Duplicate,
+    /// Sorts before events already folded: the caller must re-fold (see [`State::fold`]).
+    OutOfOrder,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct State {
+    pub calls: BTreeMap<CallId, Call>,
+    pub units: BTreeMap<Callsign, Unit>,
+    pub alerts: Vec<Alert>,
+    /// Highest seq folded per origin.
+    #[serde(skip)]
+    seen: BTreeMap<ReplicaId, u64>,
+    #[serde(skip)]
+    last: Option<FoldKey>,
+    /// Highest number used per call-id series (`26-KQ`).
+    #[serde(skip)]
+    call_numbers: BTreeMap<String, u32>,
+    #[serde(skip)]
+    events: u64,
+}
+
+impl State {
+    /// Folds a set of events given in any order, with duplicates, into the same state.
+    pub fn fold<I: IntoIterator<Item = Event>>(events: I) -> Self {
+        let mut events: Vec<Event> = events.into_iter().collect();
+        events.sort_by_key(Event::fold_key);
+        let mut state = State::default();
+        for e in &events {
+            state.apply(e);
+        }
+        state
+    }
+
+    /// Folds one event that sorts after everything folded so far.
+    pub fn apply(&mut self, e: &Event) -> Applied {
+        if self.seen.get(&e.origin).is_some_and(|&s| s >= e.seq) {
+            return Applied::Duplicate;
+        }
+        let key = e.fold_key();
+        if self.last.is_some_and(|last| key < last) {
+            return Applied::OutOfOrder;
+        }
+        self.last = Some(key);
+        self.seen.insert(e.origin, e.seq);
+        self.events += 1;
+        self.fold_body(e);
+        Applied::Applied
+    }
+
+    /// Number of events folded.
+    pub fn event_count(&self) -> u64 {
+        self.events
+    }
+
+    /// The highest seq folded from `origin` (0 if none).
+    pub fn seen(&self, origin: ReplicaId) -> u64 {
+        self.seen.get(&origin).copied().unwrap_or(0)
+    }
+
+    /// Highest hlc folded, so a restarted clock never goes backwards.
+    pub fn last_hlc(&self) -> u64 {
+        self.last.map_or(0, |k| k.0)
+    }
+
+    pub fn next_call_number(&self, series: &str) -> u32 {
+        self.call_numbers.get(series).copied().unwrap_or(0) + 1
+    }
+
+    /// Open calls, most urgent first, then oldest.
+    pub fn queue(&self) -> Vec<&Call> {
+        let mut open: Vec<&Call> = self.calls.values().filter(|c| c.is_open()).collect();
+        open.sort_by(|a, b| {
+            (a.priority, a.received_ms, &a.id).cmp(&(b.priority, b.received_ms, &b.id))
+        });
+        open
+    }
+
+    /// A hex digest that is equal on two stores exactly when their projected states are.
+    pub fn digest(&self) -> String {
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn alert(&mut self, e: &Event, text: String) {
+        self.alerts.push(Alert { wall_ms: e.wall_ms, origin: e.origin, seq: e.seq, text });
+    }
+
+    fn fold_body(&mut self, e: &Event) {
+        let at = e.wall_ms;
+        match &e.body {
+            Body::CallCreated {
+                call,
+                location,
+                coords,
+                nature,
+                call_type,
+                priority,
+                caller,
+                callback,
+            } => {
+                if self.calls.contains_key(call) {
+                    self.alert(
+                        e,
+                        format!(
+                            "call id {call} was minted twice (two consoles share a tag); the \
+                             later call was not taken"
+                        ),
+                    );
+                    return;
+                }
+                let (series, number) = call.series();
+                let top = self.call_numbers.entry(series.to_owned()).or_default();
+                *top = (*top).max(number);
+                self.calls.insert(
+                    call.clone(),
+                    Call {
+                        id: call.clone(),
+                        received_ms: at,
+                        location: location.clone(),
+                        coords: coords.clone(),
+                        nature: nature.clone(),
+                        call_type: *call_type,
+                        priority: *priority,
+                        caller: caller.clone(),
+                        callback: callback.clone(),
+                        status: CallStatus::Pending,
+                        assignments: Vec::new(),
+                        notes: Vec::new(),
+                        disposition: None,
+                        closed_ms: None,
+                        links: Default::default(),
+                        backup_for: None,
+                    },
+                );
+            }
+            Body::CallEdited { call, field } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    match field.clone() {
+                        CallField::Location(v) => c.location = v,
+                        CallField::Nature(v) => c.nature = v,
+                        CallField::Type(v) => c.call_type = Some(v),
+                        CallField::Priority(v) => c.priority = v,
+                        CallField::Caller(v) => c.caller = Some(v),
+                        CallField::Callback(v) => c.callback = Some(v),
+                    }
+                }
+            }
+            Body::NoteAdded { call, text } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.notes.push(Note { wall_ms: at, operator: e.operator.clone(), text: text.clone() });
+                }
+            }
+            Body::CallClosed { call, disposition } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.status = CallStatus::Closed;
+                    c.disposition = Some(*disposition);
+                    c.closed_ms = Some(at);
+                }
+            }
+            Body::CallReopened { call } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.disposition = None;
+                    c.closed_ms = None;
+                    c.status = working_status(c);
+                }
+            }
+            Body::CallsLinked { call, other } => self.link(call, other),
+            Body::BackupRequested { call, agency, child } => {
+                if let Some(c) = self.calls.get_mut(child) {
+                    c.backup_for = Some((call.clone(), *agency));
+                }
+                self.link(call, child);
+            }
+            Body::UnitAdded { unit, capabilities, zone } => {
+                let entry = self.units.entry(unit.clone()).or_insert_with(|| Unit {
+                    callsign: unit.clone(),
+                    capabilities: Default::default(),
+                    zone: None,
+                    status: UnitStatus::Available,
+                    status_ms: at,
+                    call: None,
+                    detail: None,
+                });
+                entry.capabilities = capabilities.iter().copied().collect();
+                entry.zone.clone_from(zone);
+            }
+            Body::UnitDispatched { unit, call, en_route, from } => {
+                let Some(current) = self.units.get(unit).map(|u| u.call.clone()) else { return };
+                if &current != from {
+                    let kept = current.map_or_else(|| "its status".to_owned(), |c| c.to_string());
+                    self.alert(
+                        e,
+                        format!(
+                            "{unit} was dispatched to {call} by {} while a peer changed it; kept \
+                             {kept} — check {unit}",
+                            e.operator
+                        ),
+                    );
+                    return;
+                }
+                if let Some(previous) = &current {
+                    self.clear_assignment(previous, unit, at);
+                }
+                let status = if *en_route { UnitStatus::EnRoute } else { UnitStatus::Dispatched };
+                if let Some(u) = self.units.get_mut(unit) {
+                    u.status = status;
+                    u.status_ms = at;
+                    u.call = Some(call.clone());
+                    u.detail = None;
+                }
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.assignments.push(Assignment {
+                        unit: unit.clone(),
+                        status,
+                        dispatched_ms: at,
+                        en_route_ms: en_route.then_some(at),
+                        on_scene_ms: None,
+                        transporting_ms: None,
+                        at_facility_ms: None,
+                        cleared_ms: None,
+                    });
+                    if c.status == CallStatus::Pending {
+                        c.status = CallStatus::Dispatched;
+                    }
+                }
+            }
+            Body::UnitStatusChanged { unit, status, call, detail } => {
+                let Some(current) = self.units.get(unit).map(|u| u.call.clone()) else { return };
+                let clears = matches!(status, UnitStatus::Available | UnitStatus::OutOfService);
+                if !clears && &current != call {
+                    self.alert(
+                        e,
+                        format!(
+                            "{unit} {status} for {} came after {unit} was reassigned; ignored — \
+                             check {unit}",
+                            call.as_ref().map_or("no call", CallId::as_str)
+                        ),
+                    );
+                    return;
+                }
+                if let Some(u) = self.units.get_mut(unit) {
+                    u.status = *status;
+                    u.status_ms = at;
+                    u.detail.clone_from(detail);
+                    if clears {
+                        u.call = None;
+                    }
+                }
+                let Some(call) = current else { return };
+                if clears {
+                    self.clear_assignment(&call, unit, at);
+                    return;
+                }
+                if let Some(c) = self.calls.get_mut(&call) {
+                    if let Some(a) = c.active_assignment_mut(unit) {
+                        a.status = *status;
+                        let stamp = match status {
+                            UnitStatus::EnRoute => &mut a.en_route_ms,
+                            UnitStatus::OnScene => &mut a.on_scene_ms,
+                            UnitStatus::Transporting => &mut a.transporting_ms,
+                            UnitStatus::AtFacility => &mut a.at_facility_ms,
+                            _ => &mut a.cleared_ms,
+                        };
+                        stamp.get_or_insert(at);
+                    }
+                    if *status == UnitStatus::OnScene && c.is_open() {
+                        c.status = CallStatus::OnScene;
+                    }
+                }
+            }
+        }
+    }
+
+    fn link(&mut self, a: &CallId, b: &CallId) {
+        if let Some(c) = self.calls.get_mut(a) {
+            c.links.insert(b.clone());
+        }
+        if let Some(c) = self.calls.get_mut(b) {
+            c.links.insert(a.clone());
+        }
+    }
+
+    /// The call stays open when its last unit clears; a person closes it with a disposition.
+    fn clear_assignment(&mut self, call: &CallId, unit: &Callsign, at: i64) {
+        if let Some(c) = self.calls.get_mut(call) {
+            if let Some(a) = c.active_assignment_mut(unit) {
+                a.cleared_ms = Some(at);
+            }
+        }
+    }
+}
+
+/// The status an open call has from its assignments.
+fn working_status(c: &Call) -> CallStatus {
+    if c.active_units().any(|a| a.on_scene_ms.is_some()) {
+        CallStatus::OnScene
+    } else if c.active_units().next().is_some() {
+        CallStatus::Dispatched
+    } else {
+        CallStatus::Pending
+    }
+}

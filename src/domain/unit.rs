@@ -1,0 +1,27 @@
+//! A responder team on the roster.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{CallId, Callsign};
+use super::vocab::{Capability, UnitStatus};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub callsign: Callsign,
+    pub capabilities: BTreeSet<Capability>,
+    pub zone: Option<String>,
+    pub status: UnitStatus,
+    /// When the unit entered its current status.
+    pub status_ms: i64,
+    pub call: Option<CallId>,
+    /// Destination while transporting, reason while out of service.
+    pub detail: Option<String>,
+}
+
+impl Unit {
+    pub fn has(&self, capability: Capability) -> bool {
+        self.capabilities.contains(&capability)
+    }
+}
