@@ -1,6 +1,8 @@
 //! The one list of commands. The CLI, the console, keymaps, scenarios, help and the README's
 //! reference all read it.
 
+use crate::domain::{CallType, Capability, Disposition, UnitStatus};
+
 /// What a positional argument or option value is, so completion knows what to offer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArgKind {
@@ -185,18 +187,36 @@ pub fn lookup(words: &[&str]) -> Option<(&'static Spec, usize)> {
     })
 }
 
-/// The command reference as a Markdown table (kept in the README; a test checks it is fresh).
+/// The command reference and the vocabulary as Markdown (kept in the README; a test checks it
+/// is fresh).
 pub fn markdown() -> String {
+    use std::fmt::Write;
     let mut out = String::from("| command | aliases | what it does |\n|---|---|---|\n");
     for spec in COMMANDS {
         let aliases: Vec<String> = spec.aliases.iter().map(|a| format!("`{a}`")).collect();
-        out.push_str(&format!(
-            "| `{}` | {} | {} |\n",
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
             spec.usage().replace('|', "\\|"),
             aliases.join(" "),
             spec.doc
-        ));
+        );
     }
+    out.push_str("\n**Call types** (`--type` takes the word or the APCO code):\n\n");
+    out.push_str("| type | APCO code | default priority | meaning |\n|---|---|---|---|\n");
+    for t in CallType::ALL {
+        let _ = writeln!(out, "| `{t}` | `{}` | {} | {} |", t.apco(), t.default_priority(), t.doc());
+    }
+    let list = |words: Vec<(&str, &str)>| {
+        words.iter().map(|(w, d)| format!("`{w}` ({d})")).collect::<Vec<_>>().join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "\n**Dispositions**: {}.\n\n**Capabilities**: {}.\n\n**Unit statuses**: {}.",
+        list(Disposition::ALL.iter().map(|d| (d.word(), d.doc())).collect()),
+        list(Capability::ALL.iter().map(|c| (c.word(), c.doc())).collect()),
+        list(UnitStatus::ALL.iter().map(|s| (s.word(), s.doc())).collect()),
+    );
     out
 }
 
