@@ -17,22 +17,41 @@ use crate::store::{Store, StoreKind};
 /// Switchboard: a keyboard-driven dispatch console for community crisis response.
 ///
 /// With no subcommand it opens the console on the live store. Every subcommand works on a data
-/// dir chosen by --data, else $SWITCHBOARD_DATA, else the platform's data dir.
+/// dir chosen by --data, else `$SWITCHBOARD_DATA`, else the platform's data dir.
 #[derive(Debug, Parser)]
 #[command(name = "switchboard", version, about, long_about)]
 pub struct Cli {
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub look: Look,
     #[command(subcommand)]
     pub command: Option<Sub>,
 }
 
+/// How the console looks and which keys it takes.
+#[derive(Debug, Args)]
+pub struct Look {
+    /// Theme: a shipped one (ansi16, dark, light, high-contrast) or one in the config dir.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Keymap: default (CAD style) or vim, or one in the config dir.
+    #[arg(long, value_name = "NAME")]
+    pub keymap: Option<String>,
+    /// Draw with ASCII only (automatic when the locale is not UTF-8).
+    #[arg(long)]
+    pub ascii: bool,
+    /// Colour depth: none, 16, 256 or truecolor (default: from `NO_COLOR`, `COLORTERM`, `TERM`).
+    #[arg(long, value_name = "DEPTH")]
+    pub colors: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct Common {
-    /// Data dir holding the store (default: $SWITCHBOARD_DATA, else the platform data dir).
+    /// Data dir holding the store (default: `$SWITCHBOARD_DATA`, else the platform data dir).
     #[arg(long, global = true, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// Name stamped on every change (default: $SWITCHBOARD_OPERATOR, else $USER).
+    /// Name stamped on every change (default: `$SWITCHBOARD_OPERATOR`, else `$USER`).
     #[arg(long, global = true, value_name = "NAME")]
     pub operator: Option<String>,
 }
@@ -67,18 +86,47 @@ pub enum Sub {
         #[arg(long)]
         digest: bool,
     },
-    /// Fill a demo store with a realistic synthetic history and a live roster.
+    /// Open the console on a demo store filled with a realistic synthetic history.
     ///
     /// Uses --data if given, else a demo dir beside the live store (never the live store).
-    /// Refuses to write into a store that already has events.
+    /// Without --days it opens the demo store, filling it with 7 days first if it is empty.
+    /// With --days it only fills, and refuses a store that already has events.
     Demo {
-        /// Days of history to make.
-        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
-        days: u32,
+        /// Days of history to make (then exit without opening the console).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: Option<u32>,
+        #[command(flatten)]
+        look: Look,
         /// Seed for the random history; the same seed gives the same calls.
         #[arg(long, default_value_t = 2020)]
         seed: u64,
     },
+    /// Check or print keymaps.
+    Keymap {
+        #[command(subcommand)]
+        action: KeymapAction,
+    },
+    /// Check or list themes.
+    Theme {
+        #[command(subcommand)]
+        action: ThemeAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeymapAction {
+    /// Report every problem in a keymap file, with its line.
+    Check { file: PathBuf },
+    /// Print a keymap's bindings (default: the one the console would use).
+    Print { name: Option<String> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThemeAction {
+    /// Report what is wrong with a theme file, with its line.
+    Check { file: PathBuf },
+    /// List shipped and user themes.
+    List,
 }
 
 /// Runs the CLI and returns the process exit code; errors are printed as one line.
@@ -96,7 +144,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
     let Common { data, operator } = cli.common;
     let operator = config::operator(operator.as_deref());
     match cli.command {
-        None => Err("the console is not built yet; use `switchboard exec` to run commands".into()),
+        None => {
+            let dir = config::data_dir(data.as_deref())?;
+            console(&dir, StoreKind::Live, &operator, &cli.look)
+        }
         Some(Sub::Exec { lines }) => exec(open_desk(data.as_deref(), &operator)?, lines),
         Some(Sub::Log { call, json }) => {
             let desk = open_desk(data.as_deref(), &operator)?;
@@ -115,10 +166,167 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
             println!("{out}");
             Ok(ExitCode::SUCCESS)
         }
-        Some(Sub::Demo { days, seed }) => {
+        Some(Sub::Demo {
+            days: Some(days),
+            seed,
+            ..
+        }) => {
             let dir = config::demo_dir(data.as_deref())?;
             demo(&dir, days, seed)
         }
+        Some(Sub::Demo {
+            days: None,
+            seed,
+            look,
+        }) => {
+            let dir = config::demo_dir(data.as_deref())?;
+            let store = Store::open(&dir, StoreKind::Demo).map_err(|e| e.to_string())?;
+            if store.kind() != StoreKind::Demo {
+                return Err(format!(
+                    "{} is a {} store, not a demo store",
+                    dir.display(),
+                    store.kind().word()
+                ));
+            }
+            if store.event_count() == 0 {
+                let summary =
+                    crate::demo::fill(store, 7, seed, chrono::Utc::now().timestamp_millis())
+                        .map_err(|e| e.to_string())?;
+                eprintln!("{summary}");
+            } else {
+                store.close().map_err(|e| e.to_string())?;
+            }
+            console(&dir, StoreKind::Demo, &operator, &look)
+        }
+        Some(Sub::Keymap { action }) => Ok(keymap(action)),
+        Some(Sub::Theme { action }) => theme(action),
+    }
+}
+
+fn keymap(action: KeymapAction) -> ExitCode {
+    use crate::console::keymap::Keymap;
+    match action {
+        KeymapAction::Check { file } => match Keymap::check_file(&file) {
+            Ok(_) => {
+                println!("{}: ok", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(problems) => {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                ExitCode::FAILURE
+            }
+        },
+        KeymapAction::Print { name } => {
+            let dir = config::config_dir();
+            let (settings, _) = config::Settings::load(dir.as_deref());
+            let name = name.or(settings.keymap).unwrap_or_else(|| "default".into());
+            let (keymap, problems) = Keymap::load(&name, dir.as_deref());
+            for p in &problems {
+                eprintln!("switchboard: {p}");
+            }
+            print!("{}", keymap.print());
+            if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn theme(action: ThemeAction) -> Result<ExitCode, String> {
+    use crate::console::theme::Theme;
+    match action {
+        ThemeAction::Check { file } => {
+            Theme::check_file(&file).map_err(|e| e.to_string())?;
+            println!("{}: ok", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ThemeAction::List => {
+            for (name, origin) in crate::console::theme::list(config::config_dir().as_deref()) {
+                println!("{name:<16} {origin}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Opens the full-screen console on the store in `dir`.
+fn console(dir: &Path, kind: StoreKind, operator: &str, look: &Look) -> Result<ExitCode, String> {
+    use std::io::IsTerminal;
+
+    use crate::console::app::{App, Options};
+    use crate::console::keymap::Keymap;
+    use crate::console::theme::{ColorDepth, Theme};
+
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err("the console needs a terminal; in scripts use `switchboard exec`".into());
+    }
+    let config_dir = config::config_dir();
+    let (settings, problem) = config::Settings::load(config_dir.as_deref());
+    let mut problems: Vec<String> = problem.into_iter().collect();
+    let keymap_name = look
+        .keymap
+        .clone()
+        .or(settings.keymap)
+        .unwrap_or_else(|| "default".into());
+    let (keymap, keymap_problems) = Keymap::load(&keymap_name, config_dir.as_deref());
+    problems.extend(keymap_problems);
+    let depth = ColorDepth::detect(look.colors.as_deref())?;
+    let theme_name = look
+        .theme
+        .clone()
+        .or(settings.theme)
+        .unwrap_or_else(|| "ansi16".into());
+    let theme = Theme::load(&theme_name, config_dir.as_deref(), depth).unwrap_or_else(|e| {
+        problems.push(e.to_string());
+        Theme::default_for(depth)
+    });
+    let store = Store::open(dir, kind).map_err(|e| e.to_string())?;
+    let desk = Desk::open(store, Box::new(SystemClock), operator).map_err(|e| e.to_string())?;
+    start_log(dir);
+    let options = Options {
+        ascii: look.ascii || !config::locale_is_utf8(),
+        pending_alarm_minutes: settings.alarms.pending_minutes,
+        keymap_name,
+    };
+    let app = App::new(desk, keymap, theme, options, &problems);
+    let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;
+    app.desk.close().map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Logs go to a file in the data dir, and only when `SWITCHBOARD_LOG` names a level.
+fn start_log(dir: &Path) {
+    let Some(level) = std::env::var("SWITCHBOARD_LOG")
+        .ok()
+        .filter(|l| !l.is_empty())
+    else {
+        return;
+    };
+    let Ok(level) = level.parse::<tracing::Level>() else {
+        eprintln!(
+            "switchboard: SWITCHBOARD_LOG={level} is not a level (error, warn, info, debug, trace)"
+        );
+        return;
+    };
+    let path = dir.join("switchboard.log");
+    match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        Ok(file) => {
+            eprintln!("switchboard: logging {level} to {}", path.display());
+            let _ = tracing_subscriber::fmt()
+                .with_max_level(level)
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .try_init();
+        }
+        Err(e) => eprintln!("switchboard: cannot log to {}: {e}", path.display()),
     }
 }
 
@@ -130,7 +338,7 @@ fn open_desk(data: Option<&Path>, operator: &str) -> Result<Desk, String> {
 
 fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, String> {
     let from_stdin = lines.is_empty();
-    let mut source: Box<dyn Iterator<Item = Result<String, String>>> = if from_stdin {
+    let source: Box<dyn Iterator<Item = Result<String, String>>> = if from_stdin {
         let stdin = std::io::stdin().lock();
         Box::new(stdin.split(b'\n').enumerate().map(|(i, line)| {
             let line = line.map_err(|e| format!("cannot read stdin: {e}"))?;
@@ -142,7 +350,7 @@ fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, String> {
     };
     let mut out = std::io::stdout().lock();
     let mut number = 0;
-    while let Some(line) = source.next() {
+    for line in source {
         number += 1;
         let line = line?;
         let line = line.trim();
@@ -156,7 +364,11 @@ fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, String> {
                 let _ = writeln!(out, "{}", said.join("; "));
             }
             Err(e) => {
-                let where_ = if from_stdin { format!("line {number}: ") } else { String::new() };
+                let where_ = if from_stdin {
+                    format!("line {number}: ")
+                } else {
+                    String::new()
+                };
                 let what = match e {
                     DeskError::Store(_) => "storage failed",
                     DeskError::Parse(_) | DeskError::Refused(_) => "refused",
@@ -211,10 +423,10 @@ fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCode, String> 
 }
 
 pub fn local_time(ms: i64) -> String {
-    Local
-        .timestamp_millis_opt(ms)
-        .single()
-        .map_or_else(|| ms.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+    Local.timestamp_millis_opt(ms).single().map_or_else(
+        || ms.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
 }
 
 fn demo(dir: &Path, days: u32, seed: u64) -> Result<ExitCode, String> {
@@ -237,10 +449,17 @@ fn demo(dir: &Path, days: u32, seed: u64) -> Result<ExitCode, String> {
 fn state_text(state: &State) -> String {
     let mut out = String::new();
     let queue = state.queue();
-    let _ = writeln!(out, "{} open call(s), {} closed", queue.len(), state.calls.len() - queue.len());
+    let _ = writeln!(
+        out,
+        "{} open call(s), {} closed",
+        queue.len(),
+        state.calls.len() - queue.len()
+    );
     for c in queue {
-        let units: Vec<String> =
-            c.active_units().map(|a| format!("{} {}", a.unit, a.status)).collect();
+        let units: Vec<String> = c
+            .active_units()
+            .map(|a| format!("{} {}", a.unit, a.status))
+            .collect();
         let kind = c.call_type.map_or("-", |t| t.word());
         let _ = writeln!(
             out,
@@ -257,7 +476,10 @@ fn state_text(state: &State) -> String {
     let _ = writeln!(out, "{} unit(s)", state.units.len());
     for u in state.units.values() {
         let caps: Vec<&str> = u.capabilities.iter().map(|c| c.word()).collect();
-        let call = u.call.as_ref().map_or_else(String::new, ToString::to_string);
+        let call = u
+            .call
+            .as_ref()
+            .map_or_else(String::new, ToString::to_string);
         let _ = writeln!(
             out,
             "  {:<10} {} since {}  {:<10} {}  {}",

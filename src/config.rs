@@ -36,3 +36,94 @@ pub fn operator(flag: Option<&str>) -> String {
         .filter(|o| !o.trim().is_empty())
         .unwrap_or_else(|| "dispatcher".to_owned())
 }
+
+/// User configuration: `$SWITCHBOARD_CONFIG`, else the platform config dir. Holds
+/// `config.toml`, `keymaps/`, `themes/`.
+pub fn config_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("SWITCHBOARD_CONFIG").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("org", "switchboard", "switchboard")
+        .map(|p| p.config_dir().to_owned())
+}
+
+/// `config.toml`: every key optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub theme: Option<String>,
+    pub keymap: Option<String>,
+    #[serde(default)]
+    pub alarms: Alarms,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alarms {
+    /// Minutes a pending call may wait before its age alarms, for priorities 1 to 4.
+    pub pending_minutes: [u32; 4],
+}
+
+impl Default for Alarms {
+    fn default() -> Self {
+        Alarms {
+            pending_minutes: [2, 5, 15, 30],
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `<dir>/config.toml`. A missing file is the defaults; a broken one is the defaults
+    /// plus a one-line problem naming the file and line, so the console still starts.
+    pub fn load(dir: Option<&Path>) -> (Settings, Option<String>) {
+        let Some(path) = dir.map(|d| d.join("config.toml")) else {
+            return (Settings::default(), None);
+        };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return (Settings::default(), None);
+        };
+        match Self::parse(&text) {
+            Ok(s) => (s, None),
+            Err(e) => (Settings::default(), Some(format!("{}:{e}", path.display()))),
+        }
+    }
+
+    /// Parses the text of a config file; the error starts with the line number.
+    pub fn parse(text: &str) -> Result<Settings, String> {
+        toml::from_str::<Settings>(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
+            format!("{line}: {}", e.message().trim())
+        })
+    }
+}
+
+/// Draw with ASCII only when the locale is not UTF-8.
+pub fn locale_is_utf8() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .is_some_and(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("utf-8") || l.contains("utf8")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_parse_with_line_numbers() {
+        assert_eq!(Settings::parse("").unwrap(), Settings::default());
+        let s = Settings::parse("theme = \"dark\"\n[alarms]\npending_minutes = [1, 2, 3, 4]\n")
+            .unwrap();
+        assert_eq!(s.theme.as_deref(), Some("dark"));
+        assert_eq!(s.alarms.pending_minutes, [1, 2, 3, 4]);
+        let err = Settings::parse("theme = \"dark\"\ncolour = 3\n").unwrap_err();
+        assert!(err.starts_with("2: unknown field `colour`"), "{err}");
+        let err = Settings::parse("[alarms]\npending_minutes = [1, 2]\n").unwrap_err();
+        assert!(err.starts_with("3:") || err.starts_with("2:"), "{err}");
+    }
+}

@@ -1,12 +1,15 @@
 //! The desk: the only writer. It plans a command against the state, stamps the events, makes
 //! them durable, and only then applies them (design §1).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use crate::command::{parse, ParseError};
 use crate::domain::event::hlc;
-use crate::domain::{plan, Body, Command, Context, Event, Refusal, State, MAX_EVENT_BYTES};
+use crate::domain::{
+    plan, Body, CallId, Command, Context, Event, Refusal, ReplicaId, State, MAX_EVENT_BYTES,
+};
 use crate::store::{Sealed, Store, StoreError};
 
 /// "Now" for the desk: the system clock in production, a hand-driven one in demos and tests.
@@ -62,14 +65,32 @@ pub struct Desk {
     clock: Box<dyn Clock>,
     operator: String,
     last_hlc: u64,
+    /// Each call's events as (origin, seq) in fold order: the chronology is read from the log
+    /// on demand rather than kept in memory.
+    chronicle: HashMap<CallId, Vec<(ReplicaId, u64)>>,
 }
 
 impl Desk {
     /// Loads and verifies the log, and folds it.
     pub fn open(store: Store, clock: Box<dyn Clock>, operator: &str) -> Result<Desk, StoreError> {
-        let state = State::fold(store.load()?);
+        let mut events = store.load()?;
+        events.sort_by_key(Event::fold_key);
+        let mut chronicle = HashMap::new();
+        let mut state = State::default();
+        for e in &events {
+            state.apply(e);
+            index(&mut chronicle, e);
+        }
+        drop(events);
         let last_hlc = store.hlc_mark().max(state.last_hlc());
-        Ok(Desk { store, state, clock, operator: operator.to_owned(), last_hlc })
+        Ok(Desk {
+            store,
+            state,
+            clock,
+            operator: operator.to_owned(),
+            last_hlc,
+            chronicle,
+        })
     }
 
     pub fn state(&self) -> &State {
@@ -105,6 +126,7 @@ impl Desk {
         for e in &events {
             self.last_hlc = e.hlc;
             self.state.apply(e);
+            index(&mut self.chronicle, e);
         }
         Ok(events)
     }
@@ -139,8 +161,31 @@ impl Desk {
         Ok(sealed)
     }
 
+    /// A call's events in fold order, read from the log.
+    pub fn chronology(&self, call: &CallId) -> Result<Vec<Event>, StoreError> {
+        let Some(keys) = self.chronicle.get(call) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(keys.len());
+        for &(origin, seq) in keys {
+            if let Some(bytes) = self.store.event_bytes(origin, seq)? {
+                out.push(Event::decode(&bytes).map_err(StoreError::Io)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Flushes and releases the store.
     pub fn close(self) -> Result<(), StoreError> {
         self.store.close()
+    }
+}
+
+fn index(chronicle: &mut HashMap<CallId, Vec<(ReplicaId, u64)>>, e: &Event) {
+    for call in e.body.calls() {
+        chronicle
+            .entry(call.clone())
+            .or_default()
+            .push((e.origin, e.seq));
     }
 }

@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod command;
 pub mod config;
+pub mod console;
 pub mod desk;
 pub mod demo;
 pub mod domain;

@@ -61,7 +61,9 @@ impl StoreKind {
     }
 
     fn from_word(w: &[u8]) -> Option<Self> {
-        [Self::Live, Self::Demo, Self::Training].into_iter().find(|k| k.word().as_bytes() == w)
+        [Self::Live, Self::Demo, Self::Training]
+            .into_iter()
+            .find(|k| k.word().as_bytes() == w)
     }
 }
 
@@ -130,7 +132,10 @@ fn be_u64(bytes: &[u8]) -> Option<u64> {
 impl Store {
     /// Opens (or creates, as `kind`) the store in `dir`, taking its lock.
     pub fn open(dir: &Path, kind: StoreKind) -> Result<Store, StoreError> {
-        let open_err = |reason: String| StoreError::Open { dir: dir.to_owned(), reason };
+        let open_err = |reason: String| StoreError::Open {
+            dir: dir.to_owned(),
+            reason,
+        };
         create_private_dir(dir).map_err(|e| open_err(e.to_string()))?;
         let lock = take_lock(dir)?;
         let sled_dir = dir.join("store");
@@ -160,16 +165,21 @@ impl Store {
     }
 
     fn corrupt(&self, reason: impl Into<String>) -> StoreError {
-        StoreError::Corrupt { dir: self.dir.clone(), reason: reason.into() }
+        StoreError::Corrupt {
+            dir: self.dir.clone(),
+            reason: reason.into(),
+        }
     }
 
     fn load_identity(&mut self, kind: StoreKind) -> Result<(), StoreError> {
-        match (self.log.get(KEY_REPLICA)?, self.log.get(KEY_KIND)?) {
-            (Some(replica), Some(stored)) => {
-                self.replica = ReplicaId(be_u64(&replica).ok_or_else(|| self.corrupt("bad replica id"))?);
-                self.kind = StoreKind::from_word(&stored).ok_or_else(|| self.corrupt("bad store kind"))?;
-            }
-            _ => {
+        if let (Some(replica), Some(stored)) = (self.log.get(KEY_REPLICA)?, self.log.get(KEY_KIND)?)
+        {
+            self.replica =
+                ReplicaId(be_u64(&replica).ok_or_else(|| self.corrupt("bad replica id"))?);
+            self.kind =
+                StoreKind::from_word(&stored).ok_or_else(|| self.corrupt("bad store kind"))?;
+        } else {
+            {
                 let mut raw = [0u8; 8];
                 getrandom::fill(&mut raw).map_err(|e| StoreError::Io(e.to_string()))?;
                 self.replica = ReplicaId(u64::from_be_bytes(raw));
@@ -189,7 +199,10 @@ impl Store {
             let (k, v) = item?;
             let origin = be_u64(&k[1..]).ok_or_else(|| self.corrupt("bad head key"))?;
             let seq = be_u64(&v).ok_or_else(|| self.corrupt("bad head"))?;
-            let hash: Hash = v.get(8..40).and_then(|h| h.try_into().ok()).ok_or_else(|| self.corrupt("bad head"))?;
+            let hash: Hash = v
+                .get(8..40)
+                .and_then(|h| h.try_into().ok())
+                .ok_or_else(|| self.corrupt("bad head"))?;
             self.heads.insert(ReplicaId(origin), Head { seq, hash });
         }
         Ok(())
@@ -245,7 +258,10 @@ impl Store {
                     e.origin, e.seq, head.seq
                 )));
             }
-            *head = Head { seq: e.seq, hash: sealed.hash() };
+            *head = Head {
+                seq: e.seq,
+                hash: sealed.hash(),
+            };
             hlc = hlc.max(e.hlc);
             batch.insert(&event_key(e.origin, e.seq), sealed.bytes.as_slice());
             let mut h = Vec::with_capacity(40);
@@ -276,7 +292,8 @@ impl Store {
             let (k, bytes) = item?;
             let origin = ReplicaId(be_u64(&k[1..]).ok_or_else(|| self.corrupt("bad event key"))?);
             let seq = be_u64(&k[9..]).ok_or_else(|| self.corrupt("bad event key"))?;
-            let e = Event::decode(&bytes).map_err(|r| self.corrupt(format!("{origin}:{seq}: {r}")))?;
+            let e =
+                Event::decode(&bytes).map_err(|r| self.corrupt(format!("{origin}:{seq}: {r}")))?;
             let expected = match chain {
                 Some((o, h)) if o == origin => h,
                 Some((o, h)) => {
@@ -285,10 +302,20 @@ impl Store {
                 }
                 None => Head::default(),
             };
-            if e.origin != origin || e.seq != seq || seq != expected.seq + 1 || e.prev != expected.hash {
+            if e.origin != origin
+                || e.seq != seq
+                || seq != expected.seq + 1
+                || e.prev != expected.hash
+            {
                 return Err(self.corrupt(format!("chain broken at {origin}:{seq}")));
             }
-            chain = Some((origin, Head { seq, hash: hash_bytes(&bytes) }));
+            chain = Some((
+                origin,
+                Head {
+                    seq,
+                    hash: hash_bytes(&bytes),
+                },
+            ));
             events.push(e);
         }
         if let Some((o, h)) = chain {
@@ -315,7 +342,7 @@ impl Store {
 
     /// Files in sled's `blobs/` directory; should always be none, since events are capped.
     pub fn blob_count(&self) -> usize {
-        fs::read_dir(self.dir.join("store").join("blobs")).map_or(0, |d| d.count())
+        fs::read_dir(self.dir.join("store").join("blobs")).map_or(0, Iterator::count)
     }
 
     /// Flushes and closes, so the next opener does not replay sled's log.
@@ -329,7 +356,10 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
     }
     #[cfg(not(unix))]
     fs::create_dir_all(dir)
@@ -344,7 +374,10 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|e| StoreError::Open { dir: dir.to_owned(), reason: e.to_string() })?;
+        .map_err(|e| StoreError::Open {
+            dir: dir.to_owned(),
+            reason: e.to_string(),
+        })?;
     match file.try_lock() {
         Ok(()) => {
             file.set_len(0)?;
@@ -357,11 +390,19 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
             let mut pid = String::new();
             let _ = file.read_to_string(&mut pid);
             let pid = pid.trim();
-            let pid = if pid.is_empty() { String::new() } else { format!(" (pid {pid})") };
-            Err(StoreError::Locked { dir: dir.to_owned(), pid })
+            let pid = if pid.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {pid})")
+            };
+            Err(StoreError::Locked {
+                dir: dir.to_owned(),
+                pid,
+            })
         }
-        Err(fs::TryLockError::Error(e)) => {
-            Err(StoreError::Open { dir: dir.to_owned(), reason: e.to_string() })
-        }
+        Err(fs::TryLockError::Error(e)) => Err(StoreError::Open {
+            dir: dir.to_owned(),
+            reason: e.to_string(),
+        }),
     }
 }

@@ -1,5 +1,6 @@
 //! Keeps the folder tree honest: the domain stays pure, and the README's command reference is
 //! the registry's.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::fs;
 use std::path::Path;
@@ -21,14 +22,31 @@ fn the_domain_does_no_io_and_reads_no_clock() {
     let mut files = vec![root.join("src/domain.rs")];
     rust_files(&root.join("src/domain"), &mut files);
     let forbidden = [
-        "sled::", "ratatui::", "crossterm::", "tokio::", "std::fs", "std::net", "std::io", "std::env",
-        "SystemTime", "Instant", "Utc::now", "Local::now", "crate::store", "crate::desk",
-        "crate::command", "crate::cli",
+        "sled::",
+        "ratatui::",
+        "crossterm::",
+        "tokio::",
+        "std::fs",
+        "std::net",
+        "std::io",
+        "std::env",
+        "SystemTime",
+        "Instant",
+        "Utc::now",
+        "Local::now",
+        "crate::store",
+        "crate::desk",
+        "crate::command",
+        "crate::cli",
     ];
     for file in files {
         let text = fs::read_to_string(&file).unwrap();
         for word in forbidden {
-            assert!(!text.contains(word), "{} names {word}; the domain must stay pure", file.display());
+            assert!(
+                !text.contains(word),
+                "{} names {word}; the domain must stay pure",
+                file.display()
+            );
         }
     }
 }
@@ -38,8 +56,13 @@ fn readme_command_reference_is_the_registry() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = fs::read_to_string(root.join("README.md")).unwrap();
     let (start, end) = ("<!-- commands:start -->\n", "<!-- commands:end -->");
-    let from = readme.find(start).expect("README lacks the commands:start marker") + start.len();
-    let to = readme.find(end).expect("README lacks the commands:end marker");
+    let from = readme
+        .find(start)
+        .expect("README lacks the commands:start marker")
+        + start.len();
+    let to = readme
+        .find(end)
+        .expect("README lacks the commands:end marker");
     let fresh = switchboard::command::registry::markdown();
     if std::env::var_os("SWITCHBOARD_BLESS").is_some() {
         let updated = format!("{}{fresh}{}", &readme[..from], &readme[to..]);

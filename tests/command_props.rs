@@ -1,4 +1,5 @@
 //! Every command prints to a line that parses back to the same command.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use proptest::prelude::*;
 use switchboard::command::{parse, print};
@@ -25,7 +26,11 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn reference() -> impl Strategy<Value = String> {
-    prop_oneof!["[0-9]{2}-[A-HJ-NP-Z]{2}[0-9]{4}", "[0-9]{1,4}", "[A-Z]{2,4}-[0-9]"]
+    prop_oneof![
+        "[0-9]{2}-[A-HJ-NP-Z]{2}[0-9]{4}",
+        "[0-9]{1,4}",
+        "[A-Z]{2,4}-[0-9]"
+    ]
 }
 
 fn command() -> impl Strategy<Value = Command> {
@@ -40,40 +45,85 @@ fn command() -> impl Strategy<Value = Command> {
             prop::option::of(text()),
             prop::option::of("[0-9-]{3,12}")
         )
-            .prop_map(|(location, nature, call_type, priority, caller, callback)| {
-                Command::TakeCall(NewCall { location, nature, call_type, priority, caller, callback })
-            }),
+            .prop_map(
+                |(location, nature, call_type, priority, caller, callback)| {
+                    Command::TakeCall(NewCall {
+                        location,
+                        nature,
+                        call_type,
+                        priority,
+                        caller,
+                        callback,
+                    })
+                }
+            ),
         (reference(), text()).prop_map(|(call, text)| Command::Note { call, text }),
-        (reference(), prop_oneof![
-            text().prop_map(CallField::Location),
-            text().prop_map(CallField::Nature),
-            ct.prop_map(CallField::Type),
-            pri.prop_map(CallField::Priority),
-            text().prop_map(CallField::Caller),
-            "[0-9-]{3,12}".prop_map(CallField::Callback),
-        ])
+        (
+            reference(),
+            prop_oneof![
+                text().prop_map(CallField::Location),
+                text().prop_map(CallField::Nature),
+                ct.prop_map(CallField::Type),
+                pri.prop_map(CallField::Priority),
+                text().prop_map(CallField::Caller),
+                "[0-9-]{3,12}".prop_map(CallField::Callback),
+            ]
+        )
             .prop_map(|(call, field)| Command::Set { call, field }),
         (
             reference(),
             prop::collection::vec(prop::sample::select(Capability::ALL), 1..4),
             prop::option::of(text())
         )
-            .prop_map(|(callsign, capabilities, zone)| Command::AddUnit { callsign, capabilities, zone }),
-        (reference(), reference(), any::<bool>(), any::<bool>())
-            .prop_map(|(unit, call, en_route, force)| Command::Dispatch { unit, call, en_route, force }),
+            .prop_map(|(callsign, capabilities, zone)| Command::AddUnit {
+                callsign,
+                capabilities,
+                zone
+            }),
+        (reference(), reference(), any::<bool>(), any::<bool>()).prop_map(
+            |(unit, call, en_route, force)| Command::Dispatch {
+                unit,
+                call,
+                en_route,
+                force
+            }
+        ),
         (
             reference(),
-            prop::sample::select(&[UnitStatus::EnRoute, UnitStatus::OnScene, UnitStatus::AtFacility, UnitStatus::Available][..])
+            prop::sample::select(
+                &[
+                    UnitStatus::EnRoute,
+                    UnitStatus::OnScene,
+                    UnitStatus::AtFacility,
+                    UnitStatus::Available
+                ][..]
+            )
         )
-            .prop_map(|(unit, status)| Command::Status { unit, status, detail: None }),
+            .prop_map(|(unit, status)| Command::Status {
+                unit,
+                status,
+                detail: None
+            }),
         (
             reference(),
             prop::sample::select(&[UnitStatus::Transporting, UnitStatus::OutOfService][..]),
             prop::option::of(text())
         )
-            .prop_map(|(unit, status, detail)| Command::Status { unit, status, detail }),
-        (reference(), prop::sample::select(Disposition::ALL), any::<bool>())
-            .prop_map(|(call, disposition, force)| Command::Close { call, disposition, force }),
+            .prop_map(|(unit, status, detail)| Command::Status {
+                unit,
+                status,
+                detail
+            }),
+        (
+            reference(),
+            prop::sample::select(Disposition::ALL),
+            any::<bool>()
+        )
+            .prop_map(|(call, disposition, force)| Command::Close {
+                call,
+                disposition,
+                force
+            }),
         reference().prop_map(|call| Command::Reopen { call }),
         (reference(), reference()).prop_map(|(call, other)| Command::Link { call, other }),
         (reference(), prop::sample::select(Agency::ALL))

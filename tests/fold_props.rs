@@ -1,5 +1,6 @@
 //! The fold is a function of the set of events: any arrival order, with duplicates, gives the
 //! same state; folding twice changes nothing; a refused command changes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use proptest::prelude::*;
 use switchboard::desk::{Desk, ManualClock};
@@ -35,14 +36,25 @@ impl Replica {
         let ids: Vec<String> = self.state.calls.keys().map(ToString::to_string).collect();
         let line: String = line
             .split(' ')
-            .map(|w| match w.strip_prefix('#').and_then(|n| n.parse::<usize>().ok()) {
-                Some(n) if !ids.is_empty() => ids[n % ids.len()].clone(),
-                _ => w.to_owned(),
-            })
+            .map(
+                |w| match w.strip_prefix('#').and_then(|n| n.parse::<usize>().ok()) {
+                    Some(n) if !ids.is_empty() => ids[n % ids.len()].clone(),
+                    _ => w.to_owned(),
+                },
+            )
             .collect::<Vec<_>>()
             .join(" ");
-        let Ok(cmd) = switchboard::command::parse(&line) else { return vec![] };
-        let Ok(bodies) = plan(&self.state, &cmd, &Context { origin: self.origin, now_ms }) else {
+        let Ok(cmd) = switchboard::command::parse(&line) else {
+            return vec![];
+        };
+        let Ok(bodies) = plan(
+            &self.state,
+            &cmd,
+            &Context {
+                origin: self.origin,
+                now_ms,
+            },
+        ) else {
             return vec![];
         };
         let mut out = Vec::new();
@@ -82,16 +94,30 @@ fn line() -> impl Strategy<Value = String> {
     let unit = prop::sample::select(UNITS);
     let call = (0u32..6).prop_map(|n| format!("#{n}"));
     prop_oneof![
-        (unit.clone(), prop::sample::select(&["clinician,medic", "peer,emt"][..]))
+        (
+            unit.clone(),
+            prop::sample::select(&["clinician,medic", "peer,emt"][..])
+        )
             .prop_map(|(u, c)| format!("unit add {u} {c}")),
-        ("[a-z]{3,8}", prop::sample::select(&["welfare", "intox", "bh-crisis"][..]), 1u8..5)
+        (
+            "[a-z]{3,8}",
+            prop::sample::select(&["welfare", "intox", "bh-crisis"][..]),
+            1u8..5
+        )
             .prop_map(|(w, t, p)| format!("call {w} St / {w} reported --type {t} --pri {p}")),
         (unit.clone(), call.clone(), any::<bool>())
             .prop_map(|(u, c, f)| format!("dp {u} {c}{}", if f { " --force" } else { "" })),
-        (prop::sample::select(&["enr", "ons", "avl", "oos", "trn", "atf"][..]), unit.clone())
+        (
+            prop::sample::select(&["enr", "ons", "avl", "oos", "trn", "atf"][..]),
+            unit.clone()
+        )
             .prop_map(|(s, u)| format!("{s} {u}")),
         (call.clone(), "[a-z ]{1,20}").prop_map(|(c, t)| format!("note {c} {t}")),
-        (call.clone(), prop::sample::select(&["resolved", "gone", "hospital"][..]), any::<bool>())
+        (
+            call.clone(),
+            prop::sample::select(&["resolved", "gone", "hospital"][..]),
+            any::<bool>()
+        )
             .prop_map(|(c, d, f)| format!("close {c} {d}{}", if f { " --force" } else { "" })),
         (call.clone(), 1u8..5).prop_map(|(c, p)| format!("set {c} pri {p}")),
         (call.clone(), call.clone()).prop_map(|(a, b)| format!("link {a} {b}")),
@@ -110,16 +136,24 @@ fn play(steps: &[(usize, String, bool)]) -> Vec<Event> {
     let mut now = 1_790_000_000_000i64;
     // Every console starts from the same roster and a few calls.
     let mut all: Vec<Event> = Vec::new();
-    for line in ["unit add STAR-1 clinician,medic", "unit add STAR-2 peer,emt", "unit add STAR-3 clinician"] {
+    for line in [
+        "unit add STAR-1 clinician,medic",
+        "unit add STAR-2 peer,emt",
+        "unit add STAR-3 clinician",
+    ] {
         now += 1;
         all.extend(replicas[0].run(line, now));
     }
-    for who in 0..3 {
+    for r in &mut replicas {
         now += 1;
-        all.extend(replicas[who].run("call 1 Main St / welfare check", now));
+        all.extend(r.run("call 1 Main St / welfare check", now));
     }
     for r in &mut replicas[1..] {
-        let theirs: Vec<Event> = all.iter().filter(|e| e.origin != r.origin).cloned().collect();
+        let theirs: Vec<Event> = all
+            .iter()
+            .filter(|e| e.origin != r.origin)
+            .cloned()
+            .collect();
         r.learn(&theirs);
     }
     for (i, (who, line, sync)) in steps.iter().enumerate() {
@@ -128,8 +162,11 @@ fn play(steps: &[(usize, String, bool)]) -> Vec<Event> {
         all.extend(made);
         if *sync {
             for r in &mut replicas {
-                let theirs: Vec<Event> =
-                    all.iter().filter(|e| e.origin != r.origin).cloned().collect();
+                let theirs: Vec<Event> = all
+                    .iter()
+                    .filter(|e| e.origin != r.origin)
+                    .cloned()
+                    .collect();
                 r.learn(&theirs);
             }
         }
@@ -230,10 +267,16 @@ fn concurrent_dispatch_of_one_unit_keeps_the_earliest_and_alerts() {
     let all: Vec<Event> = shared.into_iter().chain(from_a).chain(from_b).collect();
     let state = State::fold(all);
     let unit = &state.units[&"STAR-1".parse().unwrap()];
-    assert_eq!(unit.call.as_ref().map(ToString::to_string), Some(ids[0].clone()));
+    assert_eq!(
+        unit.call.as_ref().map(ToString::to_string),
+        Some(ids[0].clone())
+    );
     assert_eq!(state.alerts.len(), 1, "{:?}", state.alerts);
-    assert!(state.alerts[0].text.starts_with("STAR-1 was dispatched to"), "{}", state.alerts[0].text);
+    assert!(
+        state.alerts[0].text.starts_with("STAR-1 was dispatched to"),
+        "{}",
+        state.alerts[0].text
+    );
     // The losing call never shows the unit as assigned.
     assert!(state.calls[&ids[1].parse().unwrap()].assignments.is_empty());
 }
-

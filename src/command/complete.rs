@@ -19,7 +19,9 @@ pub struct Candidate {
 
 /// Candidates for the last word of `line` (empty when the line ends in a space), best first.
 pub fn complete(line: &str, state: &State) -> Vec<Candidate> {
-    let Ok(tokens) = tokenize(line) else { return Vec::new() };
+    let Ok(tokens) = tokenize(line) else {
+        return Vec::new();
+    };
     let mut words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
     let typing = if line.ends_with(char::is_whitespace) || words.is_empty() {
         ""
@@ -29,7 +31,10 @@ pub fn complete(line: &str, state: &State) -> Vec<Candidate> {
     let pool = match lookup(&words) {
         None if words.is_empty() => verbs(),
         None if words.len() == 1 && words[0].eq_ignore_ascii_case("unit") => {
-            vec![Candidate { word: "add".into(), hint: "put a unit on the roster".into() }]
+            vec![Candidate {
+                word: "add".into(),
+                hint: "put a unit on the roster".into(),
+            }]
         }
         None => Vec::new(),
         Some((spec, used)) => {
@@ -37,7 +42,10 @@ pub fn complete(line: &str, state: &State) -> Vec<Candidate> {
             if typing.starts_with("--") {
                 spec.flags
                     .iter()
-                    .map(|f| Candidate { word: format!("--{}", f.name), hint: f.doc.into() })
+                    .map(|f| Candidate {
+                        word: format!("--{}", f.name),
+                        hint: f.doc.into(),
+                    })
                     .collect()
             } else if let Some(kind) = after
                 .last()
@@ -57,12 +65,27 @@ pub fn complete(line: &str, state: &State) -> Vec<Candidate> {
 }
 
 fn verbs() -> Vec<Candidate> {
-    COMMANDS.iter().map(|s| Candidate { word: s.name.into(), hint: s.doc.into() }).collect()
+    COMMANDS
+        .iter()
+        .map(|s| Candidate {
+            word: s.name.into(),
+            hint: s.doc.into(),
+        })
+        .collect()
 }
 
 fn values(kind: ArgKind, state: &State) -> Vec<Candidate> {
-    fn words<T: Copy>(all: &[T], word: fn(T) -> &'static str, doc: fn(T) -> &'static str) -> Vec<Candidate> {
-        all.iter().map(|&v| Candidate { word: word(v).into(), hint: doc(v).into() }).collect()
+    fn words<T: Copy>(
+        all: &[T],
+        word: fn(T) -> &'static str,
+        doc: fn(T) -> &'static str,
+    ) -> Vec<Candidate> {
+        all.iter()
+            .map(|&v| Candidate {
+                word: word(v).into(),
+                hint: doc(v).into(),
+            })
+            .collect()
     }
     match kind {
         ArgKind::Call => state
@@ -73,27 +96,42 @@ fn values(kind: ArgKind, state: &State) -> Vec<Candidate> {
                 hint: format!("P{} {} — {}", c.priority, c.status.word(), c.location),
             })
             .collect(),
-        ArgKind::Unit => state
-            .units
-            .values()
-            .map(|u| Candidate {
-                word: u.callsign.to_string(),
-                hint: match &u.call {
-                    Some(c) => format!("{} {c}", u.status),
-                    None => u.status.to_string(),
-                },
-            })
-            .collect(),
+        ArgKind::Unit => {
+            // Free units first: they are the ones a dispatcher is looking for.
+            let mut units: Vec<_> = state.units.values().collect();
+            units.sort_by_key(|u| {
+                (
+                    u.call.is_some() || u.status == crate::domain::UnitStatus::OutOfService,
+                    u.callsign.clone(),
+                )
+            });
+            units
+                .into_iter()
+                .map(|u| Candidate {
+                    word: u.callsign.to_string(),
+                    hint: match &u.call {
+                        Some(c) => format!("{} {c}", u.status),
+                        None => u.status.to_string(),
+                    },
+                })
+                .collect()
+        }
         ArgKind::CallType => words(CallType::ALL, CallType::word, CallType::doc),
         ArgKind::Capabilities => words(Capability::ALL, Capability::word, Capability::doc),
         ArgKind::Disposition => words(Disposition::ALL, Disposition::word, Disposition::doc),
         ArgKind::Agency => words(Agency::ALL, Agency::word, Agency::doc),
         ArgKind::Priority => (1..=4)
-            .map(|p| Candidate { word: p.to_string(), hint: format!("priority {p}") })
+            .map(|p| Candidate {
+                word: p.to_string(),
+                hint: format!("priority {p}"),
+            })
             .collect(),
         ArgKind::Field => ["loc", "nature", "type", "pri", "caller", "cb"]
             .iter()
-            .map(|f| Candidate { word: (*f).into(), hint: "call field".into() })
+            .map(|f| Candidate {
+                word: (*f).into(),
+                hint: "call field".into(),
+            })
             .collect(),
         ArgKind::NewCallsign | ArgKind::Text => Vec::new(),
     }
@@ -105,7 +143,9 @@ fn rank(typing: &str, pool: Vec<Candidate>) -> Vec<Candidate> {
         return pool;
     }
     // Capability lists complete their last item: `clinician,me` offers `clinician,medic`.
-    let (done, typing) = typing.rsplit_once(',').map_or(("", typing), |(d, t)| (d, t));
+    let (done, typing) = typing
+        .rsplit_once(',')
+        .map_or(("", typing), |(d, t)| (d, t));
     let matcher = SkimMatcherV2::default().ignore_case();
     let mut scored: Vec<(i64, Candidate)> = pool
         .into_iter()
@@ -128,7 +168,10 @@ mod tests {
     use super::*;
 
     fn words(line: &str) -> Vec<String> {
-        complete(line, &State::default()).into_iter().map(|c| c.word).collect()
+        complete(line, &State::default())
+            .into_iter()
+            .map(|c| c.word)
+            .collect()
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Command lines to commands and back. `parse(&print(c)) == c` for every command.
 
+use crate::domain::ids::shown;
 use crate::domain::{CallField, CallType, Capability, Command, NewCall, Priority, UnitStatus};
 
 use super::registry::{lookup, ArgKind, Spec, COMMANDS};
@@ -36,7 +37,10 @@ pub fn tokenize(line: &str) -> Result<Vec<Token>, ParseError> {
                 '"' if !quoted && text.is_empty() => quoted = true,
                 '"' if quoted => {
                     quoted = false;
-                    tokens.push(Token { text: std::mem::take(&mut text), quoted: true });
+                    tokens.push(Token {
+                        text: std::mem::take(&mut text),
+                        quoted: true,
+                    });
                     break;
                 }
                 '\\' if quoted => match chars.next() {
@@ -47,10 +51,15 @@ pub fn tokenize(line: &str) -> Result<Vec<Token>, ParseError> {
             }
         }
         if quoted {
-            return Err(ParseError("a quote is not closed; add the closing \"".into()));
+            return Err(ParseError(
+                "a quote is not closed; add the closing \"".into(),
+            ));
         }
         if !text.is_empty() {
-            tokens.push(Token { text, quoted: false });
+            tokens.push(Token {
+                text,
+                quoted: false,
+            });
         }
     }
     Ok(tokens)
@@ -70,7 +79,10 @@ fn quote(text: &str) -> String {
 
 /// Free text as words, each quoted where needed.
 fn quote_words(text: &str) -> String {
-    text.split_whitespace().map(quote).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .map(quote)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 struct Args<'a> {
@@ -81,7 +93,10 @@ struct Args<'a> {
 
 impl Args<'_> {
     fn flag(&self, name: &str) -> Option<&str> {
-        self.flags.iter().find(|(n, _)| *n == name).and_then(|(_, v)| v.as_deref())
+        self.flags
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_deref())
     }
 
     fn switch(&self, name: &str) -> bool {
@@ -95,7 +110,9 @@ impl Args<'_> {
     /// Exactly `n` positional arguments.
     fn exactly(&self, n: usize) -> Result<Vec<&str>, ParseError> {
         match self.positional.len() {
-            k if k < n => Err(self.usage_error(&format!("{} needs {n} argument(s)", self.spec.name))),
+            k if k < n => {
+                Err(self.usage_error(&format!("{} needs {n} argument(s)", self.spec.name)))
+            }
             k if k > n => Err(self.usage_error(&format!(
                 "{} takes {n} argument(s), got {k}",
                 self.spec.name
@@ -107,16 +124,29 @@ impl Args<'_> {
     /// `n` leading arguments, then the rest as free text (maybe empty).
     fn leading_then_text(&self, n: usize) -> Result<(Vec<&str>, String), ParseError> {
         if self.positional.len() < n {
-            return Err(self.usage_error(&format!("{} needs at least {n} argument(s)", self.spec.name)));
+            return Err(self.usage_error(&format!(
+                "{} needs at least {n} argument(s)",
+                self.spec.name
+            )));
         }
-        let lead = self.positional[..n].iter().map(|t| t.text.as_str()).collect();
-        let rest: Vec<&str> = self.positional[n..].iter().map(|t| t.text.as_str()).collect();
+        let lead = self.positional[..n]
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect();
+        let rest: Vec<&str> = self.positional[n..]
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect();
         Ok((lead, rest.join(" ")))
     }
 }
 
 fn split_args<'a>(spec: &'static Spec, tokens: &'a [Token]) -> Result<Args<'a>, ParseError> {
-    let mut args = Args { spec, positional: Vec::new(), flags: Vec::new() };
+    let mut args = Args {
+        spec,
+        positional: Vec::new(),
+        flags: Vec::new(),
+    };
     let mut i = 0;
     while i < tokens.len() {
         let t = &tokens[i];
@@ -144,7 +174,10 @@ fn split_args<'a>(spec: &'static Spec, tokens: &'a [Token]) -> Result<Args<'a>, 
             // Text options take words up to the next option, so `--caller Jo Smith` works.
             Some(ArgKind::Text) => {
                 let mut words = Vec::new();
-                while let Some(t) = tokens.get(i).filter(|t| t.quoted || !t.text.starts_with("--")) {
+                while let Some(t) = tokens
+                    .get(i)
+                    .filter(|t| t.quoted || !t.text.starts_with("--"))
+                {
                     words.push(t.text.as_str());
                     i += 1;
                 }
@@ -179,7 +212,10 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             if text.is_empty() {
                 return Err(args.usage_error("note needs some text"));
             }
-            Command::Note { call: lead[0].to_owned(), text }
+            Command::Note {
+                call: lead[0].to_owned(),
+                text,
+            }
         }
         "set" => {
             let (lead, value) = args.leading_then_text(2)?;
@@ -194,10 +230,15 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 "caller" => CallField::Caller(value),
                 "cb" | "callback" => CallField::Callback(value),
                 other => {
-                    return Err(args.usage_error(&format!("'{other}' is not a field of a call")));
+                    return Err(
+                        args.usage_error(&format!("{} is not a field of a call", shown(other)))
+                    );
                 }
             };
-            Command::Set { call: lead[0].to_owned(), field }
+            Command::Set {
+                call: lead[0].to_owned(),
+                field,
+            }
         }
         "unit add" => {
             let a = args.exactly(2)?;
@@ -224,8 +265,11 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         }
         "trn" | "oos" => {
             let (lead, detail) = args.leading_then_text(1)?;
-            let status =
-                if spec.name == "trn" { UnitStatus::Transporting } else { UnitStatus::OutOfService };
+            let status = if spec.name == "trn" {
+                UnitStatus::Transporting
+            } else {
+                UnitStatus::OutOfService
+            };
             Command::Status {
                 unit: lead[0].to_owned(),
                 status,
@@ -235,7 +279,11 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "enr" | "ons" | "atf" | "avl" => {
             let a = args.exactly(1)?;
             let status = spec.name.to_ascii_uppercase().parse().map_err(bad)?;
-            Command::Status { unit: a[0].to_owned(), status, detail: None }
+            Command::Status {
+                unit: a[0].to_owned(),
+                status,
+                detail: None,
+            }
         }
         "close" => {
             let a = args.exactly(2)?;
@@ -245,14 +293,22 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 force: args.switch("force"),
             }
         }
-        "reopen" => Command::Reopen { call: args.exactly(1)?[0].to_owned() },
+        "reopen" => Command::Reopen {
+            call: args.exactly(1)?[0].to_owned(),
+        },
         "link" => {
             let a = args.exactly(2)?;
-            Command::Link { call: a[0].to_owned(), other: a[1].to_owned() }
+            Command::Link {
+                call: a[0].to_owned(),
+                other: a[1].to_owned(),
+            }
         }
         "backup" => {
             let a = args.exactly(2)?;
-            Command::Backup { call: a[0].to_owned(), agency: a[1].parse().map_err(bad)? }
+            Command::Backup {
+                call: a[0].to_owned(),
+                agency: a[1].parse().map_err(bad)?,
+            }
         }
         other => return Err(ParseError(format!("{other} is not wired to a command"))),
     };
@@ -263,7 +319,12 @@ fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
     let toks = &args.positional;
     let slash = toks.iter().position(|t| !t.quoted && t.text == "/");
     let (location, nature) = if let Some(at) = slash {
-        let words = |ts: &[&Token]| ts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+        let words = |ts: &[&Token]| {
+            ts.iter()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         (words(&toks[..at]), words(&toks[at + 1..]))
     } else {
         // Also accept `12 Main St/man shouting`, split at the first unquoted '/'.
@@ -284,7 +345,12 @@ fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
         if !seen {
             return Err(args.usage_error("separate the location from the nature with /"));
         }
-        let join = |w: Vec<&str>| w.into_iter().filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+        let join = |w: Vec<&str>| {
+            w.into_iter()
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         (join(location), join(nature))
     };
     if location.is_empty() || nature.is_empty() {
@@ -294,8 +360,16 @@ fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
     Ok(Command::TakeCall(NewCall {
         location,
         nature,
-        call_type: args.flag("type").map(CallType::parse_word_or_apco).transpose().map_err(bad)?,
-        priority: args.flag("pri").map(str::parse::<Priority>).transpose().map_err(bad)?,
+        call_type: args
+            .flag("type")
+            .map(CallType::parse_word_or_apco)
+            .transpose()
+            .map_err(bad)?,
+        priority: args
+            .flag("pri")
+            .map(str::parse::<Priority>)
+            .transpose()
+            .map_err(bad)?,
         caller: args.flag("caller").map(str::to_owned),
         callback: args.flag("cb").map(str::to_owned),
     }))
@@ -303,20 +377,28 @@ fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
 
 fn unknown_verb(words: &[&str]) -> ParseError {
     let Some(first) = words.first() else {
-        return ParseError("empty command line; type a command such as: call <location> / <nature>".into());
+        return ParseError(
+            "empty command line; type a command such as: call <location> / <nature>".into(),
+        );
     };
     if first.eq_ignore_ascii_case("unit") {
-        return ParseError("unit needs an object; usage: unit add <callsign> <capabilities>".into());
+        return ParseError(
+            "unit needs an object; usage: unit add <callsign> <capabilities>".into(),
+        );
     }
     let nearest = COMMANDS
         .iter()
         .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()))
         .min_by_key(|name| strsim_distance(&first.to_ascii_lowercase(), name));
     match nearest {
-        Some(n) if strsim_distance(&first.to_ascii_lowercase(), n) <= 2 => {
-            ParseError(format!("unknown command '{first}'; did you mean '{n}'?"))
-        }
-        _ => ParseError(format!("unknown command '{first}'; `switchboard exec --help` lists them")),
+        Some(n) if strsim_distance(&first.to_ascii_lowercase(), n) <= 2 => ParseError(format!(
+            "unknown command {}; did you mean '{n}'?",
+            shown(first)
+        )),
+        _ => ParseError(format!(
+            "unknown command {}; `switchboard exec --help` lists them",
+            shown(first)
+        )),
     }
 }
 
@@ -339,7 +421,8 @@ fn strsim_distance(a: &str, b: &str) -> usize {
 /// The canonical command line for a command.
 pub fn print(cmd: &Command) -> String {
     let opt = |name: &str, v: &Option<String>| {
-        v.as_ref().map_or_else(String::new, |v| format!(" --{name} {}", quote_words(v)))
+        v.as_ref()
+            .map_or_else(String::new, |v| format!(" --{name} {}", quote_words(v)))
     };
     match cmd {
         Command::TakeCall(c) => format!(
@@ -353,24 +436,57 @@ pub fn print(cmd: &Command) -> String {
         ),
         Command::Note { call, text } => format!("note {} {}", quote(call), quote_words(text)),
         Command::Set { call, field } => {
-            format!("set {} {} {}", quote(call), field.name(), quote_words(&field.value()))
+            format!(
+                "set {} {} {}",
+                quote(call),
+                field.name(),
+                quote_words(&field.value())
+            )
         }
-        Command::AddUnit { callsign, capabilities, zone } => {
+        Command::AddUnit {
+            callsign,
+            capabilities,
+            zone,
+        } => {
             let caps: Vec<&str> = capabilities.iter().map(|c| c.word()).collect();
-            format!("unit add {} {}{}", quote(callsign), caps.join(","), opt("zone", zone))
+            format!(
+                "unit add {} {}{}",
+                quote(callsign),
+                caps.join(","),
+                opt("zone", zone)
+            )
         }
-        Command::Dispatch { unit, call, en_route, force } => format!(
+        Command::Dispatch {
+            unit,
+            call,
+            en_route,
+            force,
+        } => format!(
             "{} {} {}{}",
             if *en_route { "de" } else { "dp" },
             quote(unit),
             quote(call),
             if *force { " --force" } else { "" }
         ),
-        Command::Status { unit, status, detail } => {
-            let detail = detail.as_ref().map_or_else(String::new, |d| format!(" {}", quote_words(d)));
-            format!("{} {}{detail}", status.word().to_ascii_lowercase(), quote(unit))
+        Command::Status {
+            unit,
+            status,
+            detail,
+        } => {
+            let detail = detail
+                .as_ref()
+                .map_or_else(String::new, |d| format!(" {}", quote_words(d)));
+            format!(
+                "{} {}{detail}",
+                status.word().to_ascii_lowercase(),
+                quote(unit)
+            )
         }
-        Command::Close { call, disposition, force } => format!(
+        Command::Close {
+            call,
+            disposition,
+            force,
+        } => format!(
             "close {} {disposition}{}",
             quote(call),
             if *force { " --force" } else { "" }
@@ -401,8 +517,13 @@ mod tests {
             })
         );
         let slash = parse("call 5th & Pine/sleeping in doorway").unwrap();
-        let Command::TakeCall(c) = slash else { panic!() };
-        assert_eq!((c.location.as_str(), c.nature.as_str()), ("5th & Pine", "sleeping in doorway"));
+        let Command::TakeCall(c) = slash else {
+            panic!()
+        };
+        assert_eq!(
+            (c.location.as_str(), c.nature.as_str()),
+            ("5th & Pine", "sleeping in doorway")
+        );
     }
 
     #[test]
@@ -411,11 +532,26 @@ mod tests {
             parse("dp STAR-1").unwrap_err().0,
             "dp needs 2 argument(s); usage: dp <unit> <call> [--force]"
         );
-        assert_eq!(parse("dispach STAR-1 7").unwrap_err().0, "unknown command 'dispach'; did you mean 'dispatch'?");
-        assert_eq!(parse("dp a b --fast").unwrap_err().0, "dp has no option --fast; usage: dp <unit> <call> [--force]");
-        assert!(parse("call 12 Main St").unwrap_err().0.starts_with("separate the location"));
-        assert!(parse("close 7 happy").unwrap_err().0.starts_with("unknown disposition 'happy'"));
-        assert!(parse("note 7 \"open").unwrap_err().0.contains("quote is not closed"));
+        assert_eq!(
+            parse("dispach STAR-1 7").unwrap_err().0,
+            "unknown command 'dispach'; did you mean 'dispatch'?"
+        );
+        assert_eq!(
+            parse("dp a b --fast").unwrap_err().0,
+            "dp has no option --fast; usage: dp <unit> <call> [--force]"
+        );
+        assert!(parse("call 12 Main St")
+            .unwrap_err()
+            .0
+            .starts_with("separate the location"));
+        assert!(parse("close 7 happy")
+            .unwrap_err()
+            .0
+            .starts_with("unknown disposition 'happy'"));
+        assert!(parse("note 7 \"open")
+            .unwrap_err()
+            .0
+            .contains("quote is not closed"));
         assert!(parse("").unwrap_err().0.starts_with("empty command line"));
     }
 
@@ -438,11 +574,18 @@ mod tests {
         }
         assert_eq!(
             parse("backup 7 EMS").unwrap(),
-            Command::Backup { call: "7".into(), agency: Agency::Ems }
+            Command::Backup {
+                call: "7".into(),
+                agency: Agency::Ems
+            }
         );
         assert_eq!(
             parse("dispo 7 gone").unwrap(),
-            Command::Close { call: "7".into(), disposition: Disposition::Gone, force: false }
+            Command::Close {
+                call: "7".into(),
+                disposition: Disposition::Gone,
+                force: false
+            }
         );
     }
 }

@@ -60,7 +60,14 @@ const FORCE_DP: Flag = Flag {
 };
 
 const fn status(name: &'static str, aliases: &'static [&'static str], doc: &'static str) -> Spec {
-    Spec { name, aliases, doc, signature: "<unit>", args: &[ArgKind::Unit], flags: &[] }
+    Spec {
+        name,
+        aliases,
+        doc,
+        signature: "<unit>",
+        args: &[ArgKind::Unit],
+        flags: &[],
+    }
 }
 
 pub const COMMANDS: &[Spec] = &[
@@ -71,10 +78,26 @@ pub const COMMANDS: &[Spec] = &[
         signature: "<location> / <nature> [--type TYPE] [--pri 1-4] [--caller NAME] [--cb NUMBER]",
         args: &[ArgKind::Text],
         flags: &[
-            Flag { name: "type", value: Some(ArgKind::CallType), doc: "call type" },
-            Flag { name: "pri", value: Some(ArgKind::Priority), doc: "priority, 1 most urgent" },
-            Flag { name: "caller", value: Some(ArgKind::Text), doc: "caller's name" },
-            Flag { name: "cb", value: Some(ArgKind::Text), doc: "callback number" },
+            Flag {
+                name: "type",
+                value: Some(ArgKind::CallType),
+                doc: "call type",
+            },
+            Flag {
+                name: "pri",
+                value: Some(ArgKind::Priority),
+                doc: "priority, 1 most urgent",
+            },
+            Flag {
+                name: "caller",
+                value: Some(ArgKind::Text),
+                doc: "caller's name",
+            },
+            Flag {
+                name: "cb",
+                value: Some(ArgKind::Text),
+                doc: "callback number",
+            },
         ],
     },
     Spec {
@@ -99,7 +122,11 @@ pub const COMMANDS: &[Spec] = &[
         doc: "Put a unit on the roster",
         signature: "<callsign> <capability>[,<capability>…] [--zone ZONE]",
         args: &[ArgKind::NewCallsign, ArgKind::Capabilities],
-        flags: &[Flag { name: "zone", value: Some(ArgKind::Text), doc: "zone or district" }],
+        flags: &[Flag {
+            name: "zone",
+            value: Some(ArgKind::Text),
+            doc: "zone or district",
+        }],
     },
     Spec {
         name: "dp",
@@ -128,7 +155,11 @@ pub const COMMANDS: &[Spec] = &[
         flags: &[],
     },
     status("atf", &["atfacility"], "Unit at the facility"),
-    status("avl", &["clear", "available"], "Unit available (clears it from its call)"),
+    status(
+        "avl",
+        &["clear", "available"],
+        "Unit available (clears it from its call)",
+    ),
     Spec {
         name: "oos",
         aliases: &["out"],
@@ -143,7 +174,11 @@ pub const COMMANDS: &[Spec] = &[
         doc: "Close a call with a disposition",
         signature: "<call> <disposition> [--force]",
         args: &[ArgKind::Call, ArgKind::Disposition],
-        flags: &[Flag { name: "force", value: None, doc: "clear units still on the call" }],
+        flags: &[Flag {
+            name: "force",
+            value: None,
+            doc: "clear units still on the call",
+        }],
     },
     Spec {
         name: "reopen",
@@ -205,17 +240,42 @@ pub fn markdown() -> String {
     out.push_str("\n**Call types** (`--type` takes the word or the APCO code):\n\n");
     out.push_str("| type | APCO code | default priority | meaning |\n|---|---|---|---|\n");
     for t in CallType::ALL {
-        let _ = writeln!(out, "| `{t}` | `{}` | {} | {} |", t.apco(), t.default_priority(), t.doc());
+        let _ = writeln!(
+            out,
+            "| `{t}` | `{}` | {} | {} |",
+            t.apco(),
+            t.default_priority(),
+            t.doc()
+        );
     }
     let list = |words: Vec<(&str, &str)>| {
-        words.iter().map(|(w, d)| format!("`{w}` ({d})")).collect::<Vec<_>>().join(", ")
+        words
+            .iter()
+            .map(|(w, d)| format!("`{w}` ({d})"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let _ = writeln!(
         out,
         "\n**Dispositions**: {}.\n\n**Capabilities**: {}.\n\n**Unit statuses**: {}.",
-        list(Disposition::ALL.iter().map(|d| (d.word(), d.doc())).collect()),
-        list(Capability::ALL.iter().map(|c| (c.word(), c.doc())).collect()),
-        list(UnitStatus::ALL.iter().map(|s| (s.word(), s.doc())).collect()),
+        list(
+            Disposition::ALL
+                .iter()
+                .map(|d| (d.word(), d.doc()))
+                .collect()
+        ),
+        list(
+            Capability::ALL
+                .iter()
+                .map(|c| (c.word(), c.doc()))
+                .collect()
+        ),
+        list(
+            UnitStatus::ALL
+                .iter()
+                .map(|s| (s.word(), s.doc()))
+                .collect()
+        ),
     );
     out
 }
@@ -236,8 +296,14 @@ mod tests {
 
     #[test]
     fn lookup_takes_verb_then_object() {
-        assert_eq!(lookup(&["unit", "add", "X"]).map(|(s, n)| (s.name, n)), Some(("unit add", 2)));
-        assert_eq!(lookup(&["DP", "X"]).map(|(s, n)| (s.name, n)), Some(("dp", 1)));
+        assert_eq!(
+            lookup(&["unit", "add", "X"]).map(|(s, n)| (s.name, n)),
+            Some(("unit add", 2))
+        );
+        assert_eq!(
+            lookup(&["DP", "X"]).map(|(s, n)| (s.name, n)),
+            Some(("dp", 1))
+        );
         assert_eq!(lookup(&["clear"]).map(|(s, _)| s.name), Some("avl"));
         assert!(lookup(&["unit"]).is_none());
         assert!(lookup(&["fly"]).is_none());

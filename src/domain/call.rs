@@ -86,7 +86,10 @@ impl Call {
     }
 
     pub fn active_assignment_mut(&mut self, unit: &Callsign) -> Option<&mut Assignment> {
-        self.assignments.iter_mut().rev().find(|a| a.is_active() && &a.unit == unit)
+        self.assignments
+            .iter_mut()
+            .rev()
+            .find(|a| a.is_active() && &a.unit == unit)
     }
 
     /// Open, worked by someone once, and no unit left on it: it waits for a disposition.

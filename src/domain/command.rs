@@ -21,14 +21,45 @@ pub struct NewCall {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
     TakeCall(NewCall),
-    Note { call: CallRef, text: String },
-    Set { call: CallRef, field: CallField },
-    AddUnit { callsign: UnitRef, capabilities: Vec<Capability>, zone: Option<String> },
-    Dispatch { unit: UnitRef, call: CallRef, en_route: bool, force: bool },
+    Note {
+        call: CallRef,
+        text: String,
+    },
+    Set {
+        call: CallRef,
+        field: CallField,
+    },
+    AddUnit {
+        callsign: UnitRef,
+        capabilities: Vec<Capability>,
+        zone: Option<String>,
+    },
+    Dispatch {
+        unit: UnitRef,
+        call: CallRef,
+        en_route: bool,
+        force: bool,
+    },
     /// ENR, ONS, TRN, ATF, AVL or OOS; `detail` is a destination (TRN) or a reason (OOS).
-    Status { unit: UnitRef, status: UnitStatus, detail: Option<String> },
-    Close { call: CallRef, disposition: Disposition, force: bool },
-    Reopen { call: CallRef },
-    Link { call: CallRef, other: CallRef },
-    Backup { call: CallRef, agency: Agency },
+    Status {
+        unit: UnitRef,
+        status: UnitStatus,
+        detail: Option<String>,
+    },
+    Close {
+        call: CallRef,
+        disposition: Disposition,
+        force: bool,
+    },
+    Reopen {
+        call: CallRef,
+    },
+    Link {
+        call: CallRef,
+        other: CallRef,
+    },
+    Backup {
+        call: CallRef,
+        agency: Agency,
+    },
 }

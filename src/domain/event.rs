@@ -1,4 +1,4 @@
-//! The event envelope and bodies (design §3). Events are encoded once as MessagePack with named
+//! The event envelope and bodies (design §3). Events are encoded once as `MessagePack` with named
 //! fields and then kept and forwarded byte for byte.
 
 use serde::{Deserialize, Serialize};
@@ -183,7 +183,14 @@ impl Body {
     /// What changed, in a dispatcher's words.
     pub fn describe(&self) -> String {
         match self {
-            Self::CallCreated { call, location, nature, call_type, priority, .. } => {
+            Self::CallCreated {
+                call,
+                location,
+                nature,
+                call_type,
+                priority,
+                ..
+            } => {
                 let kind = call_type.map_or_else(String::new, |t| format!(" {t}"));
                 format!("{call} taken: {location} / {nature} (P{priority}{kind})")
             }
@@ -194,21 +201,49 @@ impl Body {
             Self::CallClosed { call, disposition } => format!("{call} closed: {disposition}"),
             Self::CallReopened { call } => format!("{call} reopened"),
             Self::CallsLinked { call, other } => format!("{call} linked to {other}"),
-            Self::BackupRequested { call, agency, child } => {
+            Self::BackupRequested {
+                call,
+                agency,
+                child,
+            } => {
                 format!("{child} {agency} backup requested for {call}")
             }
-            Self::UnitAdded { unit, capabilities, zone } => {
+            Self::UnitAdded {
+                unit,
+                capabilities,
+                zone,
+            } => {
                 let caps: Vec<&str> = capabilities.iter().map(|c| c.word()).collect();
-                let zone = zone.as_ref().map_or_else(String::new, |z| format!(", zone {z}"));
+                let zone = zone
+                    .as_ref()
+                    .map_or_else(String::new, |z| format!(", zone {z}"));
                 format!("{unit} added to roster: {}{zone}", caps.join(","))
             }
-            Self::UnitDispatched { unit, call, en_route, .. } => {
-                let how = if *en_route { "dispatched en route" } else { "dispatched" };
+            Self::UnitDispatched {
+                unit,
+                call,
+                en_route,
+                ..
+            } => {
+                let how = if *en_route {
+                    "dispatched en route"
+                } else {
+                    "dispatched"
+                };
                 format!("{unit} {how} to {call}")
             }
-            Self::UnitStatusChanged { unit, status, call, detail } => {
-                let at = call.as_ref().map_or_else(String::new, |c| format!(" ({c})"));
-                let detail = detail.as_ref().map_or_else(String::new, |d| format!(": {d}"));
+            Self::UnitStatusChanged {
+                unit,
+                status,
+                call,
+                detail,
+            } => {
+                let at = call
+                    .as_ref()
+                    .map_or_else(String::new, |c| format!(" ({c})"));
+                let detail = detail
+                    .as_ref()
+                    .map_or_else(String::new, |d| format!(": {d}"));
                 format!("{unit} {status}{at}{detail}")
             }
         }

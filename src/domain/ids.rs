@@ -5,6 +5,20 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+/// Quotes what someone typed in a message, cut short so a pasted page stays one short line.
+pub fn shown(typed: &str) -> String {
+    const MAX: usize = 32;
+    if typed.chars().count() <= MAX {
+        format!("'{typed}'")
+    } else {
+        format!(
+            "'{}…' ({} characters)",
+            typed.chars().take(MAX).collect::<String>(),
+            typed.chars().count()
+        )
+    }
+}
+
 /// One store's identity, random at creation. Events carry it as their origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ReplicaId(pub u64);
@@ -63,7 +77,7 @@ impl FromStr for CallId {
         if ok {
             Ok(Self(up))
         } else {
-            Err(format!("'{s}' is not a call id (like 26-KQ0007)"))
+            Err(format!("{} is not a call id (like 26-KQ0007)", shown(s)))
         }
     }
 }
@@ -109,8 +123,9 @@ impl FromStr for Callsign {
             Ok(Self(s.to_ascii_uppercase()))
         } else {
             Err(format!(
-                "'{s}' is not a callsign: use up to 12 letters, digits and '-', starting with a \
-                 letter (like STAR-1)"
+                "{} is not a callsign: use up to 12 letters, digits and '-', starting with a \
+                 letter (like STAR-1)",
+                shown(s)
             ))
         }
     }
@@ -160,8 +175,18 @@ mod tests {
     }
 
     #[test]
+    fn long_input_is_cut_in_messages() {
+        let err = "x".repeat(100_000).parse::<CallId>().unwrap_err();
+        assert!(err.len() < 120, "{err}");
+        assert!(err.contains("(100000 characters)"), "{err}");
+    }
+
+    #[test]
     fn callsigns_are_upper_case() {
-        assert_eq!("star-1".parse::<Callsign>().map(|c| c.0), Ok("STAR-1".into()));
+        assert_eq!(
+            "star-1".parse::<Callsign>().map(|c| c.0),
+            Ok("STAR-1".into())
+        );
         assert!("1STAR".parse::<Callsign>().is_err());
         assert!("STAR 1".parse::<Callsign>().is_err());
     }

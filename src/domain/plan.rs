@@ -46,7 +46,10 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
         Command::Note { call, text } => {
             let call = find_call(state, call)?;
             let text = text_field("note", text)?;
-            Ok(vec![Body::NoteAdded { call: call.id.clone(), text }])
+            Ok(vec![Body::NoteAdded {
+                call: call.id.clone(),
+                text,
+            }])
         }
         Command::Set { call, field } => {
             let call = open_call(state, call, "set")?;
@@ -57,27 +60,51 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                 CallField::Callback(v) => CallField::Callback(text_field("callback", v)?),
                 other => other.clone(),
             };
-            Ok(vec![Body::CallEdited { call: call.id.clone(), field }])
+            Ok(vec![Body::CallEdited {
+                call: call.id.clone(),
+                field,
+            }])
         }
-        Command::AddUnit { callsign, capabilities, zone } => {
+        Command::AddUnit {
+            callsign,
+            capabilities,
+            zone,
+        } => {
             let unit: Callsign = callsign.parse().map_err(Refusal)?;
             if state.units.contains_key(&unit) {
                 refuse!("{unit} is already on the roster");
             }
             if capabilities.is_empty() {
-                refuse!("give {unit} at least one capability, like: unit add {unit} clinician,medic");
+                refuse!(
+                    "give {unit} at least one capability, like: unit add {unit} clinician,medic"
+                );
             }
             let zone = zone.as_deref().map(|z| text_field("zone", z)).transpose()?;
             let mut capabilities = capabilities.clone();
             capabilities.sort();
             capabilities.dedup();
-            Ok(vec![Body::UnitAdded { unit, capabilities, zone }])
+            Ok(vec![Body::UnitAdded {
+                unit,
+                capabilities,
+                zone,
+            }])
         }
-        Command::Dispatch { unit, call, en_route, force } => {
-            dispatch(state, unit, call, *en_route, *force)
-        }
-        Command::Status { unit, status, detail } => change_status(state, unit, *status, detail),
-        Command::Close { call, disposition, force } => {
+        Command::Dispatch {
+            unit,
+            call,
+            en_route,
+            force,
+        } => dispatch(state, unit, call, *en_route, *force),
+        Command::Status {
+            unit,
+            status,
+            detail,
+        } => change_status(state, unit, *status, detail.as_ref()),
+        Command::Close {
+            call,
+            disposition,
+            force,
+        } => {
             let call = open_call(state, call, "close")?;
             let active: Vec<&Callsign> = call.active_units().map(|a| &a.unit).collect();
             let mut bodies = Vec::new();
@@ -100,7 +127,10 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                     });
                 }
             }
-            bodies.push(Body::CallClosed { call: call.id.clone(), disposition: *disposition });
+            bodies.push(Body::CallClosed {
+                call: call.id.clone(),
+                disposition: *disposition,
+            });
             Ok(bodies)
         }
         Command::Reopen { call } => {
@@ -108,7 +138,9 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             if call.is_open() {
                 refuse!("{} is not closed", call.id);
             }
-            Ok(vec![Body::CallReopened { call: call.id.clone() }])
+            Ok(vec![Body::CallReopened {
+                call: call.id.clone(),
+            }])
         }
         Command::Link { call, other } => {
             let a = find_call(state, call)?;
@@ -119,7 +151,10 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             if a.links.contains(&b.id) {
                 refuse!("{} and {} are already linked", a.id, b.id);
             }
-            Ok(vec![Body::CallsLinked { call: a.id.clone(), other: b.id.clone() }])
+            Ok(vec![Body::CallsLinked {
+                call: a.id.clone(),
+                other: b.id.clone(),
+            }])
         }
         Command::Backup { call, agency } => backup(state, call, *agency, ctx),
     }
@@ -142,8 +177,16 @@ fn take_call(state: &State, new: &NewCall, ctx: &Context) -> Result<Vec<Body>, R
         nature,
         call_type: new.call_type,
         priority,
-        caller: new.caller.as_deref().map(|c| text_field("caller", c)).transpose()?,
-        callback: new.callback.as_deref().map(|c| text_field("callback", c)).transpose()?,
+        caller: new
+            .caller
+            .as_deref()
+            .map(|c| text_field("caller", c))
+            .transpose()?,
+        callback: new
+            .callback
+            .as_deref()
+            .map(|c| text_field("callback", c))
+            .transpose()?,
     }])
 }
 
@@ -167,15 +210,21 @@ fn dispatch(
         refuse!("{} is already on {} ({})", u.callsign, c.id, u.status);
     }
     if u.status == UnitStatus::OutOfService {
-        refuse!("{} is out of service; put it back with: avl {}", u.callsign, u.callsign);
+        refuse!(
+            "{} is out of service; put it back with: avl {}",
+            u.callsign,
+            u.callsign
+        );
     }
     if let Some(current) = &u.call {
         if !force {
             refuse!(
-                "{} is {} at {}; clear it first or use dp --force",
+                "{} is {} at {}; clear it first or use dp {} {} --force",
                 u.callsign,
                 u.status.doc(),
-                current
+                current,
+                u.callsign,
+                c.id
             );
         }
     }
@@ -191,11 +240,11 @@ fn change_status(
     state: &State,
     unit: &str,
     status: UnitStatus,
-    detail: &Option<String>,
+    detail: Option<&String>,
 ) -> Result<Vec<Body>, Refusal> {
     let u = find_unit(state, unit)?;
     let name = &u.callsign;
-    let detail = match detail.as_deref().map(str::trim) {
+    let detail = match detail.map(|d| d.trim()) {
         Some("") | None => None,
         Some(d) => Some(text_field("detail", d)?),
     };
@@ -207,7 +256,10 @@ fn change_status(
         UnitStatus::Available => {}
         UnitStatus::OutOfService => {
             if let Some(call) = &u.call {
-                refuse!("{name} is {} at {call}; clear it first: avl {name}", u.status.doc());
+                refuse!(
+                    "{name} is {} at {call}; clear it first: avl {name}",
+                    u.status.doc()
+                );
             }
         }
         UnitStatus::EnRoute | UnitStatus::OnScene => {
@@ -217,28 +269,38 @@ fn change_status(
         }
         UnitStatus::Transporting => {
             if !matches!(u.status, UnitStatus::OnScene | UnitStatus::Transporting) {
-                refuse!("{name} must be on scene before transporting (it is {})", u.status.doc());
+                refuse!(
+                    "{name} must be on scene before transporting (it is {})",
+                    u.status.doc()
+                );
             }
         }
         UnitStatus::AtFacility => {
             if u.status != UnitStatus::Transporting {
-                refuse!("{name} must be transporting before at facility (it is {})", u.status.doc());
+                refuse!(
+                    "{name} must be transporting before at facility (it is {})",
+                    u.status.doc()
+                );
             }
         }
     }
-    Ok(vec![Body::UnitStatusChanged { unit: name.clone(), status, call: u.call.clone(), detail }])
+    Ok(vec![Body::UnitStatusChanged {
+        unit: name.clone(),
+        status,
+        call: u.call.clone(),
+        detail,
+    }])
 }
 
-fn backup(
-    state: &State,
-    call: &str,
-    agency: Agency,
-    ctx: &Context,
-) -> Result<Vec<Body>, Refusal> {
+fn backup(state: &State, call: &str, agency: Agency, ctx: &Context) -> Result<Vec<Body>, Refusal> {
     let parent = open_call(state, call, "ask backup for")?;
     let child = mint_call_id(state, ctx);
     let asked_by: Vec<&str> = parent.active_units().map(|a| a.unit.as_str()).collect();
-    let who = if asked_by.is_empty() { String::new() } else { format!(" by {}", asked_by.join(",")) };
+    let who = if asked_by.is_empty() {
+        String::new()
+    } else {
+        format!(" by {}", asked_by.join(","))
+    };
     let call_type = match agency {
         Agency::Police => CallType::Backup,
         Agency::Ems => CallType::Sick,
@@ -256,14 +318,21 @@ fn backup(
             caller: None,
             callback: None,
         },
-        Body::BackupRequested { call: parent.id.clone(), agency, child },
+        Body::BackupRequested {
+            call: parent.id.clone(),
+            agency,
+            child,
+        },
     ])
 }
 
 /// Finds a call by id, or by the digits it ends with when exactly one open call does.
 pub fn find_call<'s>(state: &'s State, typed: &str) -> Result<&'s Call, Refusal> {
     if let Ok(id) = typed.parse::<CallId>() {
-        return state.calls.get(&id).ok_or_else(|| Refusal(format!("no call {id}")));
+        return state
+            .calls
+            .get(&id)
+            .ok_or_else(|| Refusal(format!("no call {id}")));
     }
     if !typed.is_empty() && typed.len() <= 5 && typed.bytes().all(|b| b.is_ascii_digit()) {
         let wanted: u32 = typed.parse().unwrap_or(0);
@@ -281,13 +350,20 @@ pub fn find_call<'s>(state: &'s State, typed: &str) -> Result<&'s Call, Refusal>
             }
         }
     }
-    refuse!("'{typed}' is not a call id (like 26-KQ0007)")
+    refuse!(
+        "{} is not a call id (like 26-KQ0007)",
+        super::ids::shown(typed)
+    )
 }
 
 fn open_call<'s>(state: &'s State, typed: &str, verb: &str) -> Result<&'s Call, Refusal> {
     let call = find_call(state, typed)?;
     if call.status == CallStatus::Closed {
-        refuse!("{} is closed; cannot {verb} it (reopen {} first)", call.id, call.id);
+        refuse!(
+            "{} is closed; cannot {verb} it (reopen {} first)",
+            call.id,
+            call.id
+        );
     }
     Ok(call)
 }
@@ -295,7 +371,9 @@ fn open_call<'s>(state: &'s State, typed: &str, verb: &str) -> Result<&'s Call, 
 pub fn find_unit<'s>(state: &'s State, typed: &str) -> Result<&'s Unit, Refusal> {
     let callsign: Callsign = typed.parse().map_err(Refusal)?;
     state.units.get(&callsign).ok_or_else(|| {
-        Refusal(format!("no unit {callsign} on the roster; add it with: unit add {callsign} <capabilities>"))
+        Refusal(format!(
+            "no unit {callsign} on the roster; add it with: unit add {callsign} <capabilities>"
+        ))
     })
 }
 
@@ -304,7 +382,10 @@ pub fn find_unit<'s>(state: &'s State, typed: &str) -> Result<&'s Unit, Refusal>
 fn text_field(what: &str, text: &str) -> Result<String, Refusal> {
     let text = text.trim();
     if text.len() > MAX_TEXT_BYTES {
-        refuse!("{what} is {} bytes; the limit is {MAX_TEXT_BYTES} (split it into several notes)", text.len());
+        refuse!(
+            "{what} is {} bytes; the limit is {MAX_TEXT_BYTES} (split it into several notes)",
+            text.len()
+        );
     }
     if text.chars().any(char::is_control) {
         refuse!("{what} contains control characters; type plain text");

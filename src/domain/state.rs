@@ -1,6 +1,6 @@
 //! The projected state: a deterministic fold over events in `(hlc, origin, seq)` order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -105,11 +105,22 @@ impl State {
     /// A hex digest that is equal on two stores exactly when their projected states are.
     pub fn digest(&self) -> String {
         let bytes = serde_json::to_vec(self).unwrap_or_default();
-        Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+        Sha256::digest(bytes)
+            .iter()
+            .fold(String::with_capacity(64), |mut hex, b| {
+                use std::fmt::Write;
+                let _ = write!(hex, "{b:02x}");
+                hex
+            })
     }
 
     fn alert(&mut self, e: &Event, text: String) {
-        self.alerts.push(Alert { wall_ms: e.wall_ms, origin: e.origin, seq: e.seq, text });
+        self.alerts.push(Alert {
+            wall_ms: e.wall_ms,
+            origin: e.origin,
+            seq: e.seq,
+            text,
+        });
     }
 
     fn fold_body(&mut self, e: &Event) {
@@ -155,7 +166,7 @@ impl State {
                         notes: Vec::new(),
                         disposition: None,
                         closed_ms: None,
-                        links: Default::default(),
+                        links: BTreeSet::default(),
                         backup_for: None,
                     },
                 );
@@ -174,7 +185,11 @@ impl State {
             }
             Body::NoteAdded { call, text } => {
                 if let Some(c) = self.calls.get_mut(call) {
-                    c.notes.push(Note { wall_ms: at, operator: e.operator.clone(), text: text.clone() });
+                    c.notes.push(Note {
+                        wall_ms: at,
+                        operator: e.operator.clone(),
+                        text: text.clone(),
+                    });
                 }
             }
             Body::CallClosed { call, disposition } => {
@@ -192,16 +207,24 @@ impl State {
                 }
             }
             Body::CallsLinked { call, other } => self.link(call, other),
-            Body::BackupRequested { call, agency, child } => {
+            Body::BackupRequested {
+                call,
+                agency,
+                child,
+            } => {
                 if let Some(c) = self.calls.get_mut(child) {
                     c.backup_for = Some((call.clone(), *agency));
                 }
                 self.link(call, child);
             }
-            Body::UnitAdded { unit, capabilities, zone } => {
+            Body::UnitAdded {
+                unit,
+                capabilities,
+                zone,
+            } => {
                 let entry = self.units.entry(unit.clone()).or_insert_with(|| Unit {
                     callsign: unit.clone(),
-                    capabilities: Default::default(),
+                    capabilities: BTreeSet::default(),
                     zone: None,
                     status: UnitStatus::Available,
                     status_ms: at,
@@ -211,8 +234,15 @@ impl State {
                 entry.capabilities = capabilities.iter().copied().collect();
                 entry.zone.clone_from(zone);
             }
-            Body::UnitDispatched { unit, call, en_route, from } => {
-                let Some(current) = self.units.get(unit).map(|u| u.call.clone()) else { return };
+            Body::UnitDispatched {
+                unit,
+                call,
+                en_route,
+                from,
+            } => {
+                let Some(current) = self.units.get(unit).map(|u| u.call.clone()) else {
+                    return;
+                };
                 if &current != from {
                     let kept = current.map_or_else(|| "its status".to_owned(), |c| c.to_string());
                     self.alert(
@@ -228,7 +258,11 @@ impl State {
                 if let Some(previous) = &current {
                     self.clear_assignment(previous, unit, at);
                 }
-                let status = if *en_route { UnitStatus::EnRoute } else { UnitStatus::Dispatched };
+                let status = if *en_route {
+                    UnitStatus::EnRoute
+                } else {
+                    UnitStatus::Dispatched
+                };
                 if let Some(u) = self.units.get_mut(unit) {
                     u.status = status;
                     u.status_ms = at;
@@ -251,8 +285,15 @@ impl State {
                     }
                 }
             }
-            Body::UnitStatusChanged { unit, status, call, detail } => {
-                let Some(current) = self.units.get(unit).map(|u| u.call.clone()) else { return };
+            Body::UnitStatusChanged {
+                unit,
+                status,
+                call,
+                detail,
+            } => {
+                let Some(current) = self.units.get(unit).map(|u| u.call.clone()) else {
+                    return;
+                };
                 let clears = matches!(status, UnitStatus::Available | UnitStatus::OutOfService);
                 if !clears && &current != call {
                     self.alert(

@@ -42,7 +42,7 @@ macro_rules! words {
                     .find(|v| v.word().eq_ignore_ascii_case(s))
                     .ok_or_else(|| {
                         let all: Vec<&str> = $name::ALL.iter().map(|v| v.word()).collect();
-                        format!("unknown {} '{s}'; one of: {}", $what, all.join(", "))
+                        format!("unknown {} {}; one of: {}", $what, super::ids::shown(s), all.join(", "))
                     })
             }
         }
@@ -80,7 +80,11 @@ impl UnitStatus {
     pub fn is_committed(self) -> bool {
         matches!(
             self,
-            Self::Dispatched | Self::EnRoute | Self::OnScene | Self::Transporting | Self::AtFacility
+            Self::Dispatched
+                | Self::EnRoute
+                | Self::OnScene
+                | Self::Transporting
+                | Self::AtFacility
         )
     }
 }
@@ -186,7 +190,11 @@ impl CallType {
     /// local types resolves to the first of them.
     pub fn parse_word_or_apco(s: &str) -> Result<Self, String> {
         s.parse().or_else(|e| {
-            Self::ALL.iter().copied().find(|t| t.apco().eq_ignore_ascii_case(s)).ok_or(e)
+            Self::ALL
+                .iter()
+                .copied()
+                .find(|t| t.apco().eq_ignore_ascii_case(s))
+                .ok_or(e)
         })
     }
 }
@@ -203,7 +211,9 @@ impl Priority {
         if (1..=4).contains(&p) {
             Ok(Self(p))
         } else {
-            Err(format!("priority {p} is out of range; use 1 (most urgent) to 4"))
+            Err(format!(
+                "priority {p} is out of range; use 1 (most urgent) to 4"
+            ))
         }
     }
 
@@ -234,10 +244,12 @@ impl fmt::Display for Priority {
 impl FromStr for Priority {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let p: u8 =
-            s.trim_start_matches(['p', 'P']).parse().map_err(|_| {
-                format!("priority '{s}' is not a number; use 1 (most urgent) to 4")
-            })?;
+        let p: u8 = s.trim_start_matches(['p', 'P']).parse().map_err(|_| {
+            format!(
+                "priority {} is not a number; use 1 (most urgent) to 4",
+                super::ids::shown(s)
+            )
+        })?;
         Self::new(p)
     }
 }
@@ -261,7 +273,10 @@ mod tests {
     #[test]
     fn unknown_word_lists_the_choices() {
         let err = "happy".parse::<Disposition>().unwrap_err();
-        assert!(err.starts_with("unknown disposition 'happy'; one of: resolved,"), "{err}");
+        assert!(
+            err.starts_with("unknown disposition 'happy'; one of: resolved,"),
+            "{err}"
+        );
     }
 
     #[test]

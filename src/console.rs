@@ -1,0 +1,9 @@
+//! The full-screen console: one inbox (keys, the 1 s tick, signals), one update, one draw.
+//! Views borrow the app each frame; none owns a copy of the data.
+
+pub mod app;
+pub mod command;
+pub mod keymap;
+pub mod run;
+pub mod theme;
+pub mod view;

@@ -1,0 +1,671 @@
+//! The console's state and its one update function. No terminal here: the run loop feeds it
+//! keys and ticks, tests feed it key strings, and views borrow it to draw.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::command::{complete, print, Candidate};
+use crate::desk::{Desk, DeskError};
+use crate::domain::{
+    Body, Call, CallId, CallType, Callsign, Command, Event, NewCall, State, Unit, UnitStatus,
+};
+use crate::store::StoreKind;
+
+use super::command::{read_line, Action, Direction, Line, Selection, CONSOLE_COMMANDS};
+use super::keymap::{Key, Keymap, Lookup, Mode};
+use super::theme::Theme;
+
+/// How long a pending call may wait, per priority (1..=4), before its age alarms.
+pub const DEFAULT_PENDING_ALARM_MINUTES: [u32; 4] = [2, 5, 15, 30];
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub ascii: bool,
+    pub pending_alarm_minutes: [u32; 4],
+    /// Shown in the help overlay.
+    pub keymap_name: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ascii: false,
+            pending_alarm_minutes: DEFAULT_PENDING_ALARM_MINUTES,
+            keymap_name: "default".into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Done,
+    Refusal,
+    Hint,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub tone: Tone,
+    pub text: String,
+}
+
+/// The command line: text, cursor, history and the completion being offered.
+#[derive(Clone, Debug, Default)]
+pub struct LineEditor {
+    pub text: String,
+    /// Byte offset, always on a char boundary.
+    pub cursor: usize,
+    pub history: Vec<String>,
+    history_at: Option<usize>,
+    pub candidates: Vec<Candidate>,
+    /// The candidate Tab last put in, and the text before Tab was pressed.
+    pub picked: Option<usize>,
+    before_tab: Option<(String, usize)>,
+}
+
+impl LineEditor {
+    pub fn set(&mut self, text: &str) {
+        text.clone_into(&mut self.text);
+        self.cursor = self.text.len();
+        self.before_tab = None;
+        self.picked = None;
+    }
+
+    fn insert(&mut self, c: char) {
+        self.text.insert(self.cursor, c);
+        self.cursor += c.len_utf8();
+        self.edited();
+    }
+
+    fn edited(&mut self) {
+        self.before_tab = None;
+        self.picked = None;
+        self.history_at = None;
+    }
+
+    fn prev_boundary(&self) -> usize {
+        self.text[..self.cursor]
+            .char_indices()
+            .next_back()
+            .map_or(0, |(i, _)| i)
+    }
+
+    fn next_boundary(&self) -> usize {
+        self.text[self.cursor..]
+            .chars()
+            .next()
+            .map_or(self.cursor, |c| self.cursor + c.len_utf8())
+    }
+
+    fn backspace(&mut self) {
+        if self.cursor > 0 {
+            let at = self.prev_boundary();
+            self.text.replace_range(at..self.cursor, "");
+            self.cursor = at;
+            self.edited();
+        }
+    }
+
+    fn delete(&mut self) {
+        if self.cursor < self.text.len() {
+            let to = self.next_boundary();
+            self.text.replace_range(self.cursor..to, "");
+            self.edited();
+        }
+    }
+
+    fn delete_word(&mut self) {
+        let before = self.text[..self.cursor].trim_end();
+        let at = before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        self.text.replace_range(at..self.cursor, "");
+        self.cursor = at;
+        self.edited();
+    }
+
+    fn recall(&mut self, older: bool) {
+        if self.history.is_empty() {
+            return;
+        }
+        let last = self.history.len() - 1;
+        let at = match (self.history_at, older) {
+            (None, true) => Some(last),
+            (None, false) => return,
+            (Some(i), true) => Some(i.saturating_sub(1)),
+            (Some(i), false) if i < last => Some(i + 1),
+            (Some(_), false) => None,
+        };
+        let text = at.map_or_else(String::new, |i| self.history[i].clone());
+        self.set(&text);
+        self.history_at = at;
+    }
+
+    fn remember(&mut self, line: &str) {
+        if self.history.last().map(String::as_str) != Some(line) {
+            self.history.push(line.to_owned());
+        }
+        self.history_at = None;
+    }
+
+    /// Tab: put in the next candidate for the word under the cursor.
+    fn cycle(&mut self, back: bool) {
+        if self.candidates.is_empty() {
+            return;
+        }
+        let (base, base_cursor) = self
+            .before_tab
+            .clone()
+            .unwrap_or((self.text.clone(), self.cursor));
+        let n = self.candidates.len();
+        let pick = match (self.picked, back) {
+            (None, false) => 0,
+            (None, true) => n - 1,
+            (Some(i), false) => (i + 1) % n,
+            (Some(i), true) => (i + n - 1) % n,
+        };
+        let start = base[..base_cursor]
+            .rfind(char::is_whitespace)
+            .map_or(0, |i| i + 1);
+        let word = &self.candidates[pick].word;
+        let mut text = base[..start].to_owned();
+        text.push_str(word);
+        let cursor = text.len();
+        text.push_str(&base[base_cursor..]);
+        self.text = text;
+        self.cursor = cursor;
+        self.picked = Some(pick);
+        self.before_tab = Some((base, base_cursor));
+    }
+}
+
+/// The intake form a call-taker fills while on the phone.
+#[derive(Clone, Debug, Default)]
+pub struct IntakeForm {
+    pub fields: [String; 6],
+    pub focus: usize,
+}
+
+impl IntakeForm {
+    pub const LABELS: [&'static str; 6] = [
+        "Location", "Nature", "Caller", "Callback", "Type", "Priority",
+    ];
+
+    fn command(&self) -> Result<Command, String> {
+        let [location, nature, caller, callback, kind, pri] = &self.fields;
+        let text = |s: &String| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(Command::TakeCall(NewCall {
+            location: location.trim().to_owned(),
+            nature: nature.trim().to_owned(),
+            caller: text(caller),
+            callback: text(callback),
+            call_type: text(kind)
+                .map(|k| CallType::parse_word_or_apco(&k))
+                .transpose()?,
+            priority: text(pri).map(|p| p.parse()).transpose()?,
+        }))
+    }
+}
+
+/// Everything the console shows that is not in the store.
+#[derive(Clone, Debug)]
+pub struct Ui {
+    pub mode: Mode,
+    /// Where `cancel` goes back to from an overlay.
+    pub base_mode: Mode,
+    pub call: Option<CallId>,
+    pub unit: Option<Callsign>,
+    pub line: LineEditor,
+    pub message: Option<Message>,
+    pub pending: Vec<Key>,
+    pub form: IntakeForm,
+    pub help_scroll: u16,
+    pub quit: bool,
+    /// Set by `redraw` and Ctrl-Z: the run loop repaints everything / suspends.
+    pub repaint: bool,
+    pub suspend: bool,
+}
+
+pub struct App {
+    pub desk: Desk,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub options: Options,
+    pub ui: Ui,
+    chronology: Option<(CallId, Vec<Event>)>,
+}
+
+impl App {
+    /// `problems` are what was wrong with the user's keymap, theme or config: shown at start.
+    pub fn new(
+        desk: Desk,
+        keymap: Keymap,
+        theme: Theme,
+        options: Options,
+        problems: &[String],
+    ) -> App {
+        let mode = keymap.start();
+        let message = problems.first().map(|p| Message {
+            tone: Tone::Refusal,
+            text: if problems.len() > 1 {
+                format!(
+                    "{p} (and {} more; see switchboard keymap check)",
+                    problems.len() - 1
+                )
+            } else {
+                p.clone()
+            },
+        });
+        App {
+            desk,
+            keymap,
+            theme,
+            options,
+            ui: Ui {
+                mode,
+                base_mode: mode,
+                call: None,
+                unit: None,
+                line: LineEditor::default(),
+                message,
+                pending: Vec::new(),
+                form: IntakeForm::default(),
+                help_scroll: 0,
+                quit: false,
+                repaint: false,
+                suspend: false,
+            },
+            chronology: None,
+        }
+    }
+
+    pub fn state(&self) -> &State {
+        self.desk.state()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.desk.now_ms()
+    }
+
+    pub fn training(&self) -> bool {
+        self.desk.store().kind() == StoreKind::Training
+    }
+
+    /// The selected call: the one chosen if it is still open, else the top of the queue.
+    pub fn selected_call(&self) -> Option<&Call> {
+        let state = self.state();
+        self.ui
+            .call
+            .as_ref()
+            .and_then(|id| state.calls.get(id))
+            .filter(|c| c.is_open())
+            .or_else(|| state.queue().first().copied())
+    }
+
+    /// Units in roster order: by status group, then callsign.
+    pub fn roster(&self) -> Vec<&Unit> {
+        let mut units: Vec<&Unit> = self.state().units.values().collect();
+        units.sort_by_key(|u| (status_rank(u.status), u.callsign.clone()));
+        units
+    }
+
+    pub fn selected_unit(&self) -> Option<&Unit> {
+        let state = self.state();
+        self.ui
+            .unit
+            .as_ref()
+            .and_then(|c| state.units.get(c))
+            .or_else(|| self.roster().first().copied())
+    }
+
+    /// Reads the selected call's chronology from the log when the call or the log changed;
+    /// called before each draw so views can borrow it.
+    pub fn refresh_chronology(&mut self) {
+        let id = self.selected_call().map(|c| c.id.clone());
+        if self.chronology.as_ref().map(|(c, _)| c) != id.as_ref() {
+            self.chronology = id.map(|id| {
+                let events = self.desk.chronology(&id).unwrap_or_default();
+                (id, events)
+            });
+        }
+    }
+
+    pub fn chronology(&self) -> &[Event] {
+        self.chronology.as_ref().map_or(&[], |(_, e)| e.as_slice())
+    }
+
+    /// Pending calls waiting longer than their priority allows.
+    pub fn overdue(&self, call: &Call, now_ms: i64) -> bool {
+        let limit = self.options.pending_alarm_minutes[usize::from(call.priority.get() - 1)];
+        call.status == crate::domain::CallStatus::Pending
+            && now_ms - call.received_ms > i64::from(limit) * 60_000
+    }
+
+    fn flag(&self, name: &str) -> bool {
+        let call = self.selected_call();
+        match name {
+            "call-selected" => call.is_some(),
+            "unit-selected" => self.selected_unit().is_some(),
+            "call-closed" => call.is_some_and(|c| !c.is_open()),
+            "call-pending" => call.is_some_and(|c| c.status == crate::domain::CallStatus::Pending),
+            "line-empty" => self.ui.line.text.is_empty(),
+            "training" => self.training(),
+            _ => false,
+        }
+    }
+
+    /// Handles one key press.
+    pub fn key(&mut self, event: KeyEvent) {
+        if event.modifiers.contains(KeyModifiers::CONTROL) && event.code == KeyCode::Char('z') {
+            self.ui.suspend = true;
+            return;
+        }
+        let key = Key::from_event(&event);
+        let mode = self.ui.mode;
+        if self.ui.pending.is_empty() && self.builtin(mode, &event) {
+            return;
+        }
+        let mut keys = std::mem::take(&mut self.ui.pending);
+        keys.push(key);
+        let found = match self.keymap.lookup(mode, &keys, &|f| self.flag(f)) {
+            Lookup::Run(binding) => Some(binding.run.clone()),
+            Lookup::Pending(_) => {
+                self.ui.pending = keys;
+                return;
+            }
+            Lookup::Unbound => None,
+        };
+        if let Some(run) = found {
+            self.run(&run, false);
+        }
+    }
+
+    /// Line editing, form editing and help scrolling: keys the console handles itself.
+    fn builtin(&mut self, mode: Mode, event: &KeyEvent) -> bool {
+        let plain = !event
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match mode {
+            Mode::Command => self.edit_line(event, plain),
+            Mode::Form => self.edit_form(event, plain),
+            Mode::Help => {
+                let step = match event.code {
+                    KeyCode::Down => 1,
+                    KeyCode::Up => -1,
+                    KeyCode::PageDown => 10,
+                    KeyCode::PageUp => -10,
+                    _ => return false,
+                };
+                self.ui.help_scroll = self.ui.help_scroll.saturating_add_signed(step);
+                true
+            }
+            Mode::Normal => false,
+        }
+    }
+
+    fn edit_line(&mut self, event: &KeyEvent, plain: bool) -> bool {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let line = &mut self.ui.line;
+        match event.code {
+            KeyCode::Char(c) if plain => line.insert(c),
+            KeyCode::Char('a') if ctrl => line.cursor = 0,
+            KeyCode::Char('e') if ctrl => line.cursor = line.text.len(),
+            KeyCode::Char('u' | 'c') if ctrl => line.set(""),
+            KeyCode::Char('w') if ctrl => line.delete_word(),
+            KeyCode::Backspace => line.backspace(),
+            KeyCode::Delete => line.delete(),
+            KeyCode::Left => line.cursor = line.prev_boundary(),
+            KeyCode::Right => line.cursor = line.next_boundary(),
+            KeyCode::Home => line.cursor = 0,
+            KeyCode::End => line.cursor = line.text.len(),
+            KeyCode::Up => line.recall(true),
+            KeyCode::Down => line.recall(false),
+            KeyCode::Tab => {
+                line.cycle(false);
+                return true;
+            }
+            KeyCode::BackTab => {
+                line.cycle(true);
+                return true;
+            }
+            KeyCode::Enter => {
+                let text = std::mem::take(&mut line.text);
+                line.set("");
+                if !text.trim().is_empty() {
+                    self.run(&text, true);
+                }
+                self.refresh_candidates();
+                return true;
+            }
+            _ => return false,
+        }
+        self.ui.message = None;
+        self.refresh_candidates();
+        true
+    }
+
+    fn edit_form(&mut self, event: &KeyEvent, plain: bool) -> bool {
+        let form = &mut self.ui.form;
+        let n = IntakeForm::LABELS.len();
+        match event.code {
+            KeyCode::Char(c) if plain => form.fields[form.focus].push(c),
+            KeyCode::Backspace => {
+                form.fields[form.focus].pop();
+            }
+            KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % n,
+            KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + n - 1) % n,
+            KeyCode::Enter => {
+                match form.command() {
+                    Ok(command) => {
+                        let text = print(&command);
+                        if self.execute(&command, &text) {
+                            self.ui.line.remember(&text);
+                            self.ui.form = IntakeForm::default();
+                            self.ui.mode = self.ui.base_mode;
+                        }
+                    }
+                    Err(e) => self.refuse(e),
+                }
+                return true;
+            }
+            _ => return false,
+        }
+        self.ui.message = None;
+        true
+    }
+
+    /// Candidates for the word being typed: console commands too when it is the first word.
+    fn refresh_candidates(&mut self) {
+        let line = &self.ui.line;
+        let typed = line.text[..line.cursor].trim_start_matches(':');
+        let mut candidates = complete(typed, self.desk.state());
+        if !typed.contains(char::is_whitespace) {
+            let word = typed.to_ascii_lowercase();
+            candidates.extend(
+                CONSOLE_COMMANDS
+                    .iter()
+                    .filter(|c| !word.is_empty() && c.name.starts_with(&word))
+                    .map(|c| Candidate {
+                        word: c.name.into(),
+                        hint: c.doc.into(),
+                    }),
+            );
+        }
+        if typed.is_empty() {
+            candidates.clear();
+        }
+        self.ui.line.candidates = candidates;
+    }
+
+    /// Runs one command line (typed, or a binding's `run`).
+    pub fn run(&mut self, text: &str, typed: bool) {
+        let selection = Selection {
+            call: self.selected_call().map(|c| c.id.to_string()),
+            unit: self.selected_unit().map(|u| u.callsign.to_string()),
+        };
+        match read_line(text, &selection, self.desk.state()) {
+            Ok(Line::Console(action)) => {
+                if typed {
+                    self.ui.line.remember(text.trim());
+                }
+                self.act(action);
+            }
+            Ok(Line::Desk {
+                command,
+                text: filled,
+            }) => {
+                if typed {
+                    self.ui.line.remember(text.trim());
+                }
+                let ok = self.execute(&command, &filled);
+                if !ok && typed {
+                    // Keep the refused line for editing.
+                    self.ui.line.set(text);
+                } else if ok && typed && self.keymap.start() == Mode::Normal {
+                    self.ui.mode = Mode::Normal;
+                }
+            }
+            Err(reason) => {
+                if typed {
+                    self.ui.line.set(text);
+                }
+                self.refuse(reason);
+            }
+        }
+    }
+
+    /// Sends a command to the desk; true when it was committed.
+    fn execute(&mut self, command: &Command, text: &str) -> bool {
+        match self.desk.execute(command) {
+            Ok(events) => {
+                let said: Vec<String> = events.iter().map(|e| e.body.describe()).collect();
+                // The selection follows what the dispatcher just worked on, so the next key
+                // (F7 after F5, say) acts on the same unit and call even if the lists re-sort.
+                for e in &events {
+                    match &e.body {
+                        Body::CallCreated { call, .. }
+                            if self.ui.call.is_none()
+                                || matches!(command, Command::TakeCall(_)) =>
+                        {
+                            self.ui.call = Some(call.clone());
+                        }
+                        Body::UnitDispatched { unit, call, .. } => {
+                            self.ui.unit = Some(unit.clone());
+                            self.ui.call = Some(call.clone());
+                        }
+                        Body::UnitStatusChanged { unit, .. } | Body::UnitAdded { unit, .. } => {
+                            self.ui.unit = Some(unit.clone());
+                        }
+                        _ => {}
+                    }
+                }
+                self.chronology = None;
+                self.ui.message = Some(Message {
+                    tone: Tone::Done,
+                    text: said.join("; "),
+                });
+                tracing::debug!(command = text, "committed");
+                true
+            }
+            Err(DeskError::Store(e)) => {
+                self.refuse(format!("storage failed, nothing was saved: {e}"));
+                false
+            }
+            Err(e) => {
+                self.refuse(e.to_string());
+                false
+            }
+        }
+    }
+
+    fn refuse(&mut self, text: String) {
+        self.ui.message = Some(Message {
+            tone: Tone::Refusal,
+            text,
+        });
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.ui.quit = true,
+            Action::Help => {
+                self.ui.mode = if self.ui.mode == Mode::Help {
+                    self.ui.base_mode
+                } else {
+                    Mode::Help
+                };
+                self.ui.help_scroll = 0;
+            }
+            Action::Intake => {
+                self.ui.form = IntakeForm::default();
+                self.ui.mode = Mode::Form;
+            }
+            Action::SelectCall(dir) => {
+                let ids: Vec<CallId> = self.state().queue().iter().map(|c| c.id.clone()).collect();
+                let current = self.selected_call().map(|c| c.id.clone());
+                self.ui.call = step(&ids, current.as_ref(), dir);
+                self.chronology = None;
+            }
+            Action::SelectUnit(dir) => {
+                let units: Vec<Callsign> =
+                    self.roster().iter().map(|u| u.callsign.clone()).collect();
+                let current = self.selected_unit().map(|u| u.callsign.clone());
+                self.ui.unit = step(&units, current.as_ref(), dir);
+            }
+            Action::CommandLine(text) => {
+                self.ui.mode = Mode::Command;
+                let text = if text.is_empty() {
+                    text
+                } else {
+                    format!("{text} ")
+                };
+                self.ui.line.set(&text);
+                self.refresh_candidates();
+            }
+            Action::Cancel => {
+                if matches!(self.ui.mode, Mode::Help | Mode::Form) {
+                    self.ui.mode = self.ui.base_mode;
+                } else if !self.ui.line.text.is_empty() || self.ui.message.is_some() {
+                    self.ui.line.set("");
+                    self.ui.message = None;
+                    self.refresh_candidates();
+                } else {
+                    self.ui.mode = self.keymap.start();
+                }
+            }
+            Action::Normal => {
+                self.ui.mode = Mode::Normal;
+                self.ui.base_mode = Mode::Normal;
+            }
+            Action::Redraw => self.ui.repaint = true,
+        }
+        if matches!(self.ui.mode, Mode::Normal | Mode::Command) {
+            self.ui.base_mode = self.ui.mode;
+        }
+    }
+}
+
+fn step<T: Clone + PartialEq>(items: &[T], current: Option<&T>, dir: Direction) -> Option<T> {
+    if items.is_empty() {
+        return None;
+    }
+    let at = current.and_then(|c| items.iter().position(|i| i == c));
+    let last = items.len() - 1;
+    let to = match (dir, at) {
+        (Direction::First, _) | (Direction::Next | Direction::Prev, None) => 0,
+        (Direction::Last, _) => last,
+        (Direction::Next, Some(i)) => (i + 1).min(last),
+        (Direction::Prev, Some(i)) => i.saturating_sub(1),
+    };
+    Some(items[to].clone())
+}
+
+/// Roster groups, in the order a dispatcher scans them: who is free, who is working, who is out.
+pub fn status_rank(s: UnitStatus) -> u8 {
+    match s {
+        UnitStatus::Available => 0,
+        UnitStatus::Dispatched => 1,
+        UnitStatus::EnRoute => 2,
+        UnitStatus::OnScene => 3,
+        UnitStatus::Transporting => 4,
+        UnitStatus::AtFacility => 5,
+        UnitStatus::OutOfService => 6,
+    }
+}

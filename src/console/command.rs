@@ -1,0 +1,322 @@
+//! Console commands (quit, help, intake, select …) beside the desk's, and the rule that fills a
+//! desk command's missing call or unit from the selection, so `dp` alone dispatches the selected
+//! unit to the selected call.
+
+use crate::command::parse::tokenize;
+use crate::command::registry::{lookup, ArgKind};
+use crate::command::{parse, ParseError};
+use crate::domain::{Command, State};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Next,
+    Prev,
+    First,
+    Last,
+}
+
+/// What a console command does; these never reach the desk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Help,
+    Intake,
+    SelectCall(Direction),
+    SelectUnit(Direction),
+    /// Focus the command line, optionally with text already typed.
+    CommandLine(String),
+    /// Close an overlay, clear the line, or go back to the keymap's start mode.
+    Cancel,
+    /// Leave the command line for normal mode (vim keymap).
+    Normal,
+    Redraw,
+}
+
+pub struct ConsoleSpec {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub signature: &'static str,
+    pub doc: &'static str,
+}
+
+pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
+    ConsoleSpec {
+        name: "quit",
+        aliases: &["q"],
+        signature: "",
+        doc: "Leave the console",
+    },
+    ConsoleSpec {
+        name: "help",
+        aliases: &["?"],
+        signature: "",
+        doc: "Show keys and commands",
+    },
+    ConsoleSpec {
+        name: "intake",
+        aliases: &["form"],
+        signature: "",
+        doc: "Take a call with the intake form",
+    },
+    ConsoleSpec {
+        name: "select",
+        aliases: &["sel"],
+        signature: "<call|unit> <next|prev|first|last>",
+        doc: "Move the selection in the queue or the roster",
+    },
+    ConsoleSpec {
+        name: "cmdline",
+        aliases: &[],
+        signature: "[text…]",
+        doc: "Focus the command line, with text",
+    },
+    ConsoleSpec {
+        name: "cancel",
+        aliases: &[],
+        signature: "",
+        doc: "Close an overlay or clear the line",
+    },
+    ConsoleSpec {
+        name: "normal",
+        aliases: &[],
+        signature: "",
+        doc: "Leave the command line (vim keymap)",
+    },
+    ConsoleSpec {
+        name: "redraw",
+        aliases: &[],
+        signature: "",
+        doc: "Repaint the whole screen",
+    },
+];
+
+/// A line the console runs: its own action, or a desk command (with the selection filled in).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Line {
+    Console(Action),
+    Desk { command: Command, text: String },
+}
+
+/// What is selected on screen, used to fill a desk command's missing call or unit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub call: Option<String>,
+    pub unit: Option<String>,
+}
+
+fn console_spec(word: &str) -> Option<&'static ConsoleSpec> {
+    let word = word.to_ascii_lowercase();
+    CONSOLE_COMMANDS
+        .iter()
+        .find(|s| s.name == word || s.aliases.contains(&word.as_str()))
+}
+
+fn direction(word: Option<&str>) -> Result<Direction, String> {
+    match word.map(str::to_ascii_lowercase).as_deref() {
+        Some("next") => Ok(Direction::Next),
+        Some("prev" | "previous") => Ok(Direction::Prev),
+        Some("first") => Ok(Direction::First),
+        Some("last") => Ok(Direction::Last),
+        _ => Err("select needs a direction: select <call|unit> <next|prev|first|last>".into()),
+    }
+}
+
+fn console_action(spec: &ConsoleSpec, rest: &[&str], raw_rest: &str) -> Result<Action, String> {
+    let none = |a: Action| {
+        if rest.is_empty() {
+            Ok(a)
+        } else {
+            Err(format!("{} takes no arguments", spec.name))
+        }
+    };
+    match spec.name {
+        "quit" => none(Action::Quit),
+        "help" => none(Action::Help),
+        "intake" => none(Action::Intake),
+        "cancel" => none(Action::Cancel),
+        "normal" => none(Action::Normal),
+        "redraw" => none(Action::Redraw),
+        "cmdline" => Ok(Action::CommandLine(raw_rest.to_owned())),
+        "select" => {
+            if rest.len() > 2 {
+                return Err(
+                    "select takes two words: select <call|unit> <next|prev|first|last>".into(),
+                );
+            }
+            let dir = direction(rest.get(1).copied())?;
+            match rest.first().map(|w| w.to_ascii_lowercase()).as_deref() {
+                Some("call") => Ok(Action::SelectCall(dir)),
+                Some("unit") => Ok(Action::SelectUnit(dir)),
+                _ => Err("select what? select <call|unit> <next|prev|first|last>".into()),
+            }
+        }
+        other => Err(format!("{other} is not wired")),
+    }
+}
+
+/// Reads a command line as the console does: a leading `:` is allowed, console commands come
+/// first, and a desk command's missing leading calls and units come from the selection.
+pub fn read_line(line: &str, selection: &Selection, state: &State) -> Result<Line, String> {
+    let line = line.trim().trim_start_matches(':').trim_start();
+    let tokens = tokenize(line).map_err(|e| e.0)?;
+    let words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+    if let Some(spec) = words.first().and_then(|w| console_spec(w)) {
+        let raw_rest = line
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, r)| r.trim());
+        return console_action(spec, &words[1..], raw_rest).map(Line::Console);
+    }
+    let text = fill_selection(line, selection, state)?;
+    let command = parse(&text).map_err(|ParseError(e)| e)?;
+    Ok(Line::Desk { command, text })
+}
+
+/// Inserts the selected call or unit where a desk command expects one and the typed word is not
+/// one: `dp` → `dp STAR-1 26-KQ0007`, `close resolved` → `close 26-KQ0007 resolved`.
+pub fn fill_selection(line: &str, selection: &Selection, state: &State) -> Result<String, String> {
+    let tokens = tokenize(line).map_err(|e| e.0)?;
+    let words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+    let Some((spec, used)) = lookup(&words) else {
+        return Ok(line.to_owned());
+    };
+    let mut out: Vec<String> = words[..used].iter().map(|w| (*w).to_owned()).collect();
+    let mut given = tokens[used..].iter().peekable();
+    for kind in spec.args {
+        let next = given
+            .peek()
+            .filter(|t| t.quoted || !t.text.starts_with("--"));
+        let (fits, pick, what) = match kind {
+            ArgKind::Call => (
+                next.is_some_and(|t| crate::domain::plan::find_call(state, &t.text).is_ok()),
+                &selection.call,
+                "call",
+            ),
+            ArgKind::Unit => (
+                next.is_some_and(|t| crate::domain::plan::find_unit(state, &t.text).is_ok()),
+                &selection.unit,
+                "unit",
+            ),
+            _ => break,
+        };
+        if fits {
+            if let Some(t) = given.next() {
+                out.push(requote(t));
+            }
+        } else if let Some(picked) = pick {
+            out.push(picked.clone());
+        } else if next.is_some() {
+            // Leave the word: the desk will say what is wrong with it.
+            if let Some(t) = given.next() {
+                out.push(requote(t));
+            }
+        } else {
+            return Err(format!("no {what} selected; usage: {}", spec.usage()));
+        }
+    }
+    out.extend(given.map(requote));
+    Ok(out.join(" "))
+}
+
+fn requote(t: &crate::command::parse::Token) -> String {
+    if t.quoted {
+        format!("\"{}\"", t.text.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        t.text.clone()
+    }
+}
+
+/// Checks a keymap's `run` line: a known command with arguments that parse, allowing the call and
+/// unit to come from the selection at run time.
+pub fn check(run: &str) -> Result<(), String> {
+    let placeholder = Selection {
+        call: Some("26-AA0001".into()),
+        unit: Some("UNIT-1".into()),
+    };
+    let line = run.trim().trim_start_matches(':').trim_start();
+    let tokens = tokenize(line).map_err(|e| e.0)?;
+    let words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+    if let Some(spec) = words.first().and_then(|w| console_spec(w)) {
+        let raw_rest = line
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, r)| r.trim());
+        return console_action(spec, &words[1..], raw_rest).map(|_| ());
+    }
+    // Against an empty state every typed call or unit is unknown, so only missing ones are filled.
+    let filled = fill_for_check(line, &placeholder)?;
+    parse(&filled).map(|_| ()).map_err(|ParseError(e)| e)
+}
+
+fn fill_for_check(line: &str, selection: &Selection) -> Result<String, String> {
+    let tokens = tokenize(line).map_err(|e| e.0)?;
+    let words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+    let Some((spec, used)) = lookup(&words) else {
+        return Err(format!(
+            "unknown command '{}'",
+            words.first().copied().unwrap_or("")
+        ));
+    };
+    let given: Vec<&crate::command::parse::Token> = tokens[used..]
+        .iter()
+        .filter(|t| t.quoted || !t.text.starts_with("--"))
+        .collect();
+    let leading = spec
+        .args
+        .iter()
+        .take_while(|k| matches!(k, ArgKind::Call | ArgKind::Unit))
+        .count();
+    let needed = spec
+        .args
+        .len()
+        .min(leading + usize::from(spec.args.len() > leading));
+    let missing = needed.saturating_sub(given.len()).min(leading);
+    let mut out: Vec<String> = words[..used].iter().map(|w| (*w).to_owned()).collect();
+    for kind in &spec.args[..missing] {
+        out.push(match kind {
+            ArgKind::Call => selection.call.clone().unwrap_or_default(),
+            _ => selection.unit.clone().unwrap_or_default(),
+        });
+    }
+    out.extend(tokens[used..].iter().map(requote));
+    Ok(out.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn console_commands_parse() {
+        let s = State::default();
+        let sel = Selection::default();
+        assert_eq!(read_line(":q", &sel, &s), Ok(Line::Console(Action::Quit)));
+        assert_eq!(
+            read_line("select call next", &sel, &s),
+            Ok(Line::Console(Action::SelectCall(Direction::Next)))
+        );
+        assert_eq!(
+            read_line("cmdline dp ", &sel, &s),
+            Ok(Line::Console(Action::CommandLine("dp".into())))
+        );
+        assert!(read_line("quit now", &sel, &s).is_err());
+    }
+
+    #[test]
+    fn keymap_runs_are_checked() {
+        for ok in [
+            "dp",
+            "ons",
+            "close resolved",
+            "cmdline note ",
+            "quit",
+            "select unit prev",
+            "dp STAR-1",
+            "backup police",
+            "call x / y",
+        ] {
+            assert_eq!(check(ok), Ok(()), "{ok}");
+        }
+        for bad in ["fly", "note", "close happy", "select sideways", "quit now"] {
+            assert!(check(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The terminal side: raw mode and the alternate screen, the inbox loop, signals, suspend, and
+//! restoring the terminal on every way out.
+
+use std::io::{self, Stdout};
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, KeyEventKind};
+use crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use crossterm::{cursor, execute};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+
+use super::app::App;
+use super::view::screen;
+
+type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Everything the loop reacts to arrives here.
+enum Inbox {
+    Terminal(TermEvent),
+    InputClosed,
+}
+
+/// Puts the terminal back however the console ends: quit, error, panic (via the hook).
+struct Restore;
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(io::stdout(), LeaveAlternateScreen, cursor::Show);
+}
+
+fn enter() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen)
+}
+
+/// Runs the console until `quit`, SIGTERM or SIGHUP. Every change was committed (fsynced) when
+/// it was shown, so no way out loses anything acknowledged.
+pub fn run(app: App) -> io::Result<App> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(app))
+}
+
+async fn serve(mut app: App) -> io::Result<App> {
+    enter()?;
+    let _restore = Restore;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.clear()?;
+
+    let (tx, mut inbox) = mpsc::unbounded_channel();
+    // crossterm's reader blocks; it gets its own thread and feeds the inbox.
+    std::thread::spawn(move || {
+        while let Ok(event) = crossterm::event::read() {
+            if tx.send(Inbox::Terminal(event)).is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(Inbox::InputClosed);
+    });
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    loop {
+        app.refresh_chronology();
+        // A dropped SSH link makes writes fail; that ends the loop like a hangup.
+        if terminal.draw(|frame| screen::draw(frame, &app)).is_err() {
+            break;
+        }
+        tokio::select! {
+            message = inbox.recv() => {
+                let Some(message) = message else { break };
+                if !handle(&mut app, &message) {
+                    break;
+                }
+                // Take everything already typed before drawing again (fast typists, pastes).
+                while let Ok(more) = inbox.try_recv() {
+                    if !handle(&mut app, &more) {
+                        break;
+                    }
+                }
+            }
+            _ = tick.tick() => {}
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
+        }
+        if app.ui.quit {
+            break;
+        }
+        if app.ui.suspend {
+            app.ui.suspend = false;
+            suspend(&mut terminal)?;
+        }
+        if app.ui.repaint {
+            app.ui.repaint = false;
+            terminal.clear()?;
+        }
+    }
+    Ok(app)
+}
+
+/// Feeds one message to the app; false when input is gone.
+fn handle(app: &mut App, message: &Inbox) -> bool {
+    match message {
+        Inbox::Terminal(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => app.key(*key),
+        Inbox::Terminal(_) => {}
+        Inbox::InputClosed => return false,
+    }
+    !app.ui.quit
+}
+
+/// Ctrl-Z: give the terminal back, stop, and take it again when resumed.
+fn suspend(terminal: &mut Term) -> io::Result<()> {
+    restore();
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    enter()?;
+    terminal.clear()
+}

@@ -1,0 +1,100 @@
+//! Panes. Each is a small struct built per frame that borrows the app and implements `Widget`.
+
+pub mod cmdline;
+pub mod details;
+pub mod form;
+pub mod help;
+pub mod queue;
+pub mod roster;
+pub mod screen;
+pub mod status;
+
+use ratatui::symbols::border;
+use ratatui::widgets::{Block, Borders};
+
+use super::theme::Theme;
+
+/// `m:ss` under ten minutes, then `12m`, then `3h05`: seconds only where a person needs them,
+/// which also keeps the 1 s tick from rewriting cells over SSH.
+pub fn age(ms: i64) -> String {
+    let s = (ms / 1000).max(0);
+    if s < 600 {
+        format!("{}:{:02}", s / 60, s % 60)
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else if s < 100 * 3600 {
+        format!("{}h{:02}", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}d", s / 86400)
+    }
+}
+
+/// Cuts `text` to `width` columns, marking the cut.
+pub fn trim(text: &str, width: usize, ascii: bool) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let keep: String = text.chars().take(width.saturating_sub(1)).collect();
+    format!("{keep}{}", if ascii { "~" } else { "…" })
+}
+
+const ASCII_BORDER: border::Set = border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+/// A pane: a title on a rule, no side borders (they cost columns at 80×24).
+pub fn pane<'a>(title: String, focused: bool, theme: &Theme, ascii: bool) -> Block<'a> {
+    let style = if focused {
+        theme.pane_title_focused
+    } else {
+        theme.pane_title
+    };
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.pane_border)
+        .title(ratatui::text::Span::styled(title, style));
+    if ascii {
+        block.border_set(ASCII_BORDER)
+    } else {
+        block
+    }
+}
+
+/// A boxed overlay (form, help).
+pub fn overlay<'a>(title: String, theme: &Theme, ascii: bool) -> Block<'a> {
+    let block = Block::bordered()
+        .border_style(theme.pane_border)
+        .title(ratatui::text::Span::styled(title, theme.pane_title_focused));
+    if ascii {
+        block.border_set(ASCII_BORDER)
+    } else {
+        block
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_show_seconds_only_early() {
+        assert_eq!(age(65_000), "1:05");
+        assert_eq!(age(12 * 60_000 + 5_000), "12m");
+        assert_eq!(age(3 * 3_600_000 + 5 * 60_000), "3h05");
+        assert_eq!(age(-5), "0:00");
+    }
+
+    #[test]
+    fn trims_with_a_mark() {
+        assert_eq!(trim("1400 Colfax Ave", 8, false), "1400 Co…");
+        assert_eq!(trim("1400 Colfax Ave", 8, true), "1400 Co~");
+        assert_eq!(trim("short", 8, true), "short");
+    }
+}

@@ -1,0 +1,77 @@
+//! The intake form, over the queue: a call-taker types while on the phone.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Widget};
+
+use crate::console::app::{App, IntakeForm};
+
+use super::overlay;
+
+pub struct FormView<'a> {
+    app: &'a App,
+}
+
+impl<'a> FormView<'a> {
+    pub fn new(app: &'a App) -> Self {
+        FormView { app }
+    }
+
+    /// Where the cursor sits: end of the focused field.
+    pub fn cursor(&self, area: Rect) -> (u16, u16) {
+        let form = &self.app.ui.form;
+        let inner = overlay(String::new(), &self.app.theme, true).inner(area);
+        let x = inner.x + 11 + form.fields[form.focus].chars().count() as u16;
+        (
+            x.min(inner.right().saturating_sub(1)),
+            inner.y + form.focus as u16,
+        )
+    }
+}
+
+impl Widget for FormView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let theme = &app.theme;
+        let form = &app.ui.form;
+        Clear.render(area, buf);
+        let block = overlay(" Take a call ".into(), theme, app.options.ascii);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let hints = [
+            "",
+            "",
+            "",
+            "",
+            "welfare, bh-crisis, intox… (Tab moves on)",
+            "1 most urgent … 4",
+        ];
+        let mut lines: Vec<Line> = IntakeForm::LABELS
+            .iter()
+            .zip(&form.fields)
+            .enumerate()
+            .map(|(i, (label, value))| {
+                let style = if i == form.focus {
+                    theme.form_field_focused
+                } else {
+                    theme.form_field
+                };
+                let mut spans = vec![
+                    Span::styled(format!("{label:<10} "), theme.form_label),
+                    Span::styled(value.clone(), style),
+                ];
+                if value.is_empty() && !hints[i].is_empty() {
+                    spans.push(Span::styled(hints[i], theme.cmdline_hint));
+                }
+                Line::from(spans)
+            })
+            .collect();
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            "Enter takes the call; Esc cancels.",
+            theme.cmdline_hint,
+        ));
+        Paragraph::new(lines).render(inner, buf);
+    }
+}

@@ -1,0 +1,90 @@
+//! The whole screen: layout of the panes, overlays, and the "too small" notice.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::console::app::App;
+use crate::console::keymap::Mode;
+
+use super::cmdline::{CommandLine, MessageLine};
+use super::details::DetailsView;
+use super::form::FormView;
+use super::help::HelpView;
+use super::queue::QueueView;
+use super::roster::RosterView;
+use super::status::StatusBar;
+
+/// Below this the panes cannot show a call's id, priority and location on one row.
+pub const MIN_WIDTH: u16 = 64;
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Draws one frame. Call `App::refresh_chronology` first.
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "Terminal too small: {}x{}. Switchboard needs at least {MIN_WIDTH}x{MIN_HEIGHT}; \
+             enlarge the window (nothing is lost).",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, app.theme.notice)).wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let now = app.now_ms();
+    let [status, main, message, command] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(8),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    // The queue gets about 40% of the rows, the details and roster the rest.
+    let queue_rows = (main.height * 2 / 5).max(5);
+    let [queue, lower] =
+        Layout::vertical([Constraint::Length(queue_rows), Constraint::Min(4)]).areas(main);
+    let details_width = (lower.width * 11 / 20).max(40);
+    let [details, roster] =
+        Layout::horizontal([Constraint::Length(details_width), Constraint::Min(20)]).areas(lower);
+
+    frame.render_widget(StatusBar::new(app, now), status);
+    frame.render_widget(QueueView::new(app, now), queue);
+    frame.render_widget(DetailsView::new(app, now), details);
+    frame.render_widget(RosterView::new(app, now), roster);
+    frame.render_widget(MessageLine::new(app), message);
+    let line = CommandLine::new(app);
+    let cursor = line.cursor(command);
+    frame.render_widget(line, command);
+    match app.ui.mode {
+        Mode::Form => {
+            let area = centered(main, 64, 10);
+            let form = FormView::new(app);
+            let at = form.cursor(area);
+            frame.render_widget(form, area);
+            frame.set_cursor_position(at);
+        }
+        Mode::Help => {
+            frame.render_widget(HelpView::new(app), centered(main, main.width, main.height))
+        }
+        _ => {
+            if let Some(at) = cursor {
+                frame.set_cursor_position(at);
+            }
+        }
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

@@ -1,0 +1,67 @@
+//! The status bar: operator, node, store kind, clock, alarms, and the peers slot.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::console::app::App;
+use crate::store::StoreKind;
+
+pub struct StatusBar<'a> {
+    app: &'a App,
+    now_ms: i64,
+}
+
+impl<'a> StatusBar<'a> {
+    pub fn new(app: &'a App, now_ms: i64) -> Self {
+        StatusBar { app, now_ms }
+    }
+}
+
+impl Widget for StatusBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        use chrono::TimeZone;
+        let app = self.app;
+        let theme = &app.theme;
+        let state = app.state();
+        let overdue = state
+            .queue()
+            .iter()
+            .filter(|c| app.overdue(c, self.now_ms))
+            .count();
+        let alerts = state.alerts.len();
+        // Minutes only: a ticking seconds display would cost bytes every second over SSH.
+        let clock = chrono::Local
+            .timestamp_millis_opt(self.now_ms)
+            .single()
+            .map_or_else(String::new, |t| t.format("%H:%M").to_string());
+        let store = app.desk.store();
+        let mut spans = vec![
+            Span::styled(format!(" {} ", app.desk.operator()), theme.status),
+            Span::styled(format!("node {} ", store.replica().tag()), theme.status),
+        ];
+        match store.kind() {
+            StoreKind::Live => {}
+            StoreKind::Demo => spans.push(Span::styled(" DEMO ", theme.status_training)),
+            StoreKind::Training => spans.push(Span::styled(" TRAINING ", theme.status_training)),
+        }
+        spans.push(Span::styled(format!(" {clock} "), theme.status));
+        spans.push(Span::styled(" peers: none ", theme.status_peer));
+        if overdue > 0 {
+            spans.push(Span::styled(
+                format!(" {overdue} waiting too long "),
+                theme.status_alarm,
+            ));
+        }
+        if alerts > 0 {
+            spans.push(Span::styled(
+                format!(" {alerts} conflict alert(s) "),
+                theme.status_alarm,
+            ));
+        }
+        Paragraph::new(Line::from(spans))
+            .style(theme.status)
+            .render(area, buf);
+    }
+}
