@@ -291,6 +291,7 @@ fn console(dir: &Path, kind: StoreKind, operator: &str, look: &Look) -> Result<E
         ascii: look.ascii || !config::locale_is_utf8(),
         pending_alarm_minutes: settings.alarms.pending_minutes,
         keymap_name,
+        utc: false,
     };
     let app = App::new(desk, keymap, theme, options, &problems);
     let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;

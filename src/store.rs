@@ -132,6 +132,17 @@ fn be_u64(bytes: &[u8]) -> Option<u64> {
 impl Store {
     /// Opens (or creates, as `kind`) the store in `dir`, taking its lock.
     pub fn open(dir: &Path, kind: StoreKind) -> Result<Store, StoreError> {
+        Self::open_as(dir, kind, None)
+    }
+
+    /// Like [`Store::open`], but a new store takes the given replica id instead of a random one:
+    /// training runs and tests need the same call ids every time. An existing store with another
+    /// id is refused.
+    pub fn open_as(
+        dir: &Path,
+        kind: StoreKind,
+        replica: Option<ReplicaId>,
+    ) -> Result<Store, StoreError> {
         let open_err = |reason: String| StoreError::Open {
             dir: dir.to_owned(),
             reason,
@@ -159,7 +170,7 @@ impl Store {
             hlc: 0,
             _lock: lock,
         };
-        store.load_identity(kind)?;
+        store.load_identity(kind, replica)?;
         store.load_heads()?;
         Ok(store)
     }
@@ -171,24 +182,37 @@ impl Store {
         }
     }
 
-    fn load_identity(&mut self, kind: StoreKind) -> Result<(), StoreError> {
+    fn load_identity(
+        &mut self,
+        kind: StoreKind,
+        wanted: Option<ReplicaId>,
+    ) -> Result<(), StoreError> {
         if let (Some(replica), Some(stored)) = (self.log.get(KEY_REPLICA)?, self.log.get(KEY_KIND)?)
         {
             self.replica =
                 ReplicaId(be_u64(&replica).ok_or_else(|| self.corrupt("bad replica id"))?);
             self.kind =
                 StoreKind::from_word(&stored).ok_or_else(|| self.corrupt("bad store kind"))?;
-        } else {
-            {
-                let mut raw = [0u8; 8];
-                getrandom::fill(&mut raw).map_err(|e| StoreError::Io(e.to_string()))?;
-                self.replica = ReplicaId(u64::from_be_bytes(raw));
-                self.kind = kind;
-                let mut batch = sled::Batch::default();
-                batch.insert(KEY_REPLICA, &self.replica.0.to_be_bytes());
-                batch.insert(KEY_KIND, kind.word().as_bytes());
-                self.durable(batch)?;
+            if let Some(wanted) = wanted.filter(|w| *w != self.replica) {
+                return Err(StoreError::Open {
+                    dir: self.dir.clone(),
+                    reason: format!("it belongs to replica {}, not {wanted}", self.replica),
+                });
             }
+        } else {
+            self.replica = match wanted {
+                Some(id) => id,
+                None => {
+                    let mut raw = [0u8; 8];
+                    getrandom::fill(&mut raw).map_err(|e| StoreError::Io(e.to_string()))?;
+                    ReplicaId(u64::from_be_bytes(raw))
+                }
+            };
+            self.kind = kind;
+            let mut batch = sled::Batch::default();
+            batch.insert(KEY_REPLICA, &self.replica.0.to_be_bytes());
+            batch.insert(KEY_KIND, kind.word().as_bytes());
+            self.durable(batch)?;
         }
         self.hlc = self.log.get(KEY_HLC)?.and_then(|v| be_u64(&v)).unwrap_or(0);
         Ok(())

@@ -151,7 +151,8 @@ fn rank(typing: &str, pool: Vec<Candidate>) -> Vec<Candidate> {
         .into_iter()
         .filter_map(|c| matcher.fuzzy_match(&c.word, typing).map(|score| (score, c)))
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.word.cmp(&b.1.word)));
+    // Stable: equal scores keep the pool's order (free units first, queue order for calls).
+    scored.sort_by(|a, b| b.0.cmp(&a.0));
     scored
         .into_iter()
         .map(|(_, mut c)| {

@@ -23,6 +23,8 @@ pub struct Options {
     pub pending_alarm_minutes: [u32; 4],
     /// Shown in the help overlay.
     pub keymap_name: String,
+    /// Show clock times in UTC rather than the local zone.
+    pub utc: bool,
 }
 
 impl Default for Options {
@@ -31,6 +33,7 @@ impl Default for Options {
             ascii: false,
             pending_alarm_minutes: DEFAULT_PENDING_ALARM_MINUTES,
             keymap_name: "default".into(),
+            utc: false,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod status;
 use ratatui::symbols::border;
 use ratatui::widgets::{Block, Borders};
 
+use super::app::App;
 use super::theme::Theme;
 
 /// `m:ss` under ten minutes, then `12m`, then `3h05`: seconds only where a person needs them,
@@ -27,6 +28,24 @@ pub fn age(ms: i64) -> String {
     } else {
         format!("{}d", s / 86400)
     }
+}
+
+/// Hours and minutes of a wall-clock time, in the operator's zone (UTC in tests, so snapshots
+/// do not depend on where they run).
+pub fn hhmm(app: &App, ms: i64) -> String {
+    use chrono::TimeZone;
+    let time = if app.options.utc {
+        chrono::Utc
+            .timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.format("%H:%M").to_string())
+    } else {
+        chrono::Local
+            .timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.format("%H:%M").to_string())
+    };
+    time.unwrap_or_default()
 }
 
 /// Cuts `text` to `width` columns, marking the cut.

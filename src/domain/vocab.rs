@@ -75,6 +75,21 @@ words!(
     }
 );
 
+impl Capability {
+    /// Two or three letters for the roster, where columns are scarce.
+    pub fn short(self) -> &'static str {
+        match self {
+            Self::Clinician => "CL",
+            Self::Medic => "MD",
+            Self::Emt => "EMT",
+            Self::Peer => "PS",
+            Self::Police => "PD",
+            Self::Fire => "FD",
+            Self::Ems => "EMS",
+        }
+    }
+}
+
 impl UnitStatus {
     /// Statuses in which the unit is working a call.
     pub fn is_committed(self) -> bool {

@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use crate::console::app::App;
 use crate::console::theme::Theme;
 
-use super::{age, pane, trim};
+use super::{age, hhmm, pane, trim};
 
 pub struct DetailsView<'a> {
     app: &'a App,
@@ -21,15 +21,6 @@ impl<'a> DetailsView<'a> {
     pub fn new(app: &'a App, now_ms: i64) -> Self {
         DetailsView { app, now_ms }
     }
-}
-
-/// Hours and minutes of a wall-clock time, in the operator's zone.
-fn hhmm(ms: i64) -> String {
-    use chrono::TimeZone;
-    chrono::Local
-        .timestamp_millis_opt(ms)
-        .single()
-        .map_or_else(String::new, |t| t.format("%H:%M").to_string())
 }
 
 fn field<'a>(label: &'a str, value: String, theme: &Theme, style: Style) -> Line<'a> {
@@ -82,7 +73,7 @@ impl Widget for DetailsView<'_> {
             "Rcvd",
             format!(
                 "{} ({} ago) {}",
-                hhmm(call.received_ms),
+                hhmm(app, call.received_ms),
                 age(self.now_ms - call.received_ms),
                 call.status.word()
             ),
@@ -90,7 +81,7 @@ impl Widget for DetailsView<'_> {
             value,
         ));
         for a in &call.assignments {
-            let mut times = format!("D{}", hhmm(a.dispatched_ms));
+            let mut times = format!("D{}", hhmm(app, a.dispatched_ms));
             for (mark, t) in [
                 ("E", a.en_route_ms),
                 ("O", a.on_scene_ms),
@@ -99,7 +90,7 @@ impl Widget for DetailsView<'_> {
                 ("C", a.cleared_ms),
             ] {
                 if let Some(t) = t {
-                    times = format!("{times} {mark}{}", hhmm(t));
+                    times = format!("{times} {mark}{}", hhmm(app, t));
                 }
             }
             let status = if a.is_active() {
@@ -138,7 +129,7 @@ impl Widget for DetailsView<'_> {
         }
         for note in &call.notes {
             lines.push(Line::from(vec![
-                Span::styled(format!("{} ", hhmm(note.wall_ms)), theme.details_label),
+                Span::styled(format!("{} ", hhmm(app, note.wall_ms)), theme.details_label),
                 Span::styled(note.text.clone(), theme.details_note),
             ]));
         }
@@ -151,7 +142,12 @@ impl Widget for DetailsView<'_> {
                 .iter()
                 .skip(chronology.len().saturating_sub(room))
             {
-                let text = format!("{} {} {}", hhmm(e.wall_ms), e.operator, e.body.describe());
+                let text = format!(
+                    "{} {} {}",
+                    hhmm(app, e.wall_ms),
+                    e.operator,
+                    e.body.describe()
+                );
                 lines.push(Line::styled(
                     trim(&text, width, ascii),
                     theme.details_chronology,

@@ -66,11 +66,7 @@ impl Widget for RosterView<'_> {
             } else {
                 theme.roster_row
             };
-            let caps: Vec<String> = unit
-                .capabilities
-                .iter()
-                .map(|c| c.word().chars().take(3).collect())
-                .collect();
+            let caps: Vec<&str> = unit.capabilities.iter().map(|c| c.short()).collect();
             let call = unit
                 .call
                 .as_ref()
@@ -80,7 +76,7 @@ impl Widget for RosterView<'_> {
             } else {
                 call
             };
-            let tail = format!("{} {}", caps.join(","), unit.zone.as_deref().unwrap_or(""));
+            let tail = format!("{} {}", caps.join("+"), unit.zone.as_deref().unwrap_or(""));
             let fixed = 1 + 9 + 4 + 6 + 11;
             lines.push(Line::from(vec![
                 Span::styled(

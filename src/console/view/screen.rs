@@ -22,6 +22,24 @@ pub const MIN_HEIGHT: u16 = 16;
 
 /// Draws one frame. Call `App::refresh_chronology` first.
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    draw_panes(frame, app);
+    if app.options.ascii {
+        // A terminal without UTF-8 cannot show what a caller's name or a note may hold either.
+        for cell in frame.buffer_mut().content.iter_mut() {
+            if !cell.symbol().is_ascii() {
+                let plain = match cell.symbol() {
+                    "…" => "~",
+                    "—" | "─" | "–" => "-",
+                    "│" => "|",
+                    _ => "?",
+                };
+                cell.set_symbol(plain);
+            }
+        }
+    }
+}
+
+fn draw_panes(frame: &mut Frame<'_>, app: &App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -47,7 +65,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let queue_rows = (main.height * 2 / 5).max(5);
     let [queue, lower] =
         Layout::vertical([Constraint::Length(queue_rows), Constraint::Min(4)]).areas(main);
-    let details_width = (lower.width * 11 / 20).max(40);
+    let details_width = (lower.width / 2).max(40);
     let [details, roster] =
         Layout::horizontal([Constraint::Length(details_width), Constraint::Min(20)]).areas(lower);
 

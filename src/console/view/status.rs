@@ -21,7 +21,6 @@ impl<'a> StatusBar<'a> {
 
 impl Widget for StatusBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        use chrono::TimeZone;
         let app = self.app;
         let theme = &app.theme;
         let state = app.state();
@@ -32,10 +31,7 @@ impl Widget for StatusBar<'_> {
             .count();
         let alerts = state.alerts.len();
         // Minutes only: a ticking seconds display would cost bytes every second over SSH.
-        let clock = chrono::Local
-            .timestamp_millis_opt(self.now_ms)
-            .single()
-            .map_or_else(String::new, |t| t.format("%H:%M").to_string());
+        let clock = super::hhmm(app, self.now_ms);
         let store = app.desk.store();
         let mut spans = vec![
             Span::styled(format!(" {} ", app.desk.operator()), theme.status),
