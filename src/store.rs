@@ -200,13 +200,12 @@ impl Store {
                 });
             }
         } else {
-            self.replica = match wanted {
-                Some(id) => id,
-                None => {
-                    let mut raw = [0u8; 8];
-                    getrandom::fill(&mut raw).map_err(|e| StoreError::Io(e.to_string()))?;
-                    ReplicaId(u64::from_be_bytes(raw))
-                }
+            self.replica = if let Some(id) = wanted {
+                id
+            } else {
+                let mut raw = [0u8; 8];
+                getrandom::fill(&mut raw).map_err(|e| StoreError::Io(e.to_string()))?;
+                ReplicaId(u64::from_be_bytes(raw))
             };
             self.kind = kind;
             let mut batch = sled::Batch::default();

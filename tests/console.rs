@@ -2,7 +2,7 @@
 //! `TestBackend` with a fixed clock and fixed call ids, and key strings that drive a shift.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use switchboard::console::app::{App, Options};

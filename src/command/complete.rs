@@ -152,7 +152,7 @@ fn rank(typing: &str, pool: Vec<Candidate>) -> Vec<Candidate> {
         .filter_map(|c| matcher.fuzzy_match(&c.word, typing).map(|score| (score, c)))
         .collect();
     // Stable: equal scores keep the pool's order (free units first, queue order for calls).
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     scored
         .into_iter()
         .map(|(_, mut c)| {

@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     draw_panes(frame, app);
     if app.options.ascii {
         // A terminal without UTF-8 cannot show what a caller's name or a note may hold either.
-        for cell in frame.buffer_mut().content.iter_mut() {
+        for cell in &mut frame.buffer_mut().content {
             if !cell.symbol().is_ascii() {
                 let plain = match cell.symbol() {
                     "…" => "~",
@@ -86,7 +86,7 @@ fn draw_panes(frame: &mut Frame<'_>, app: &App) {
             frame.set_cursor_position(at);
         }
         Mode::Help => {
-            frame.render_widget(HelpView::new(app), centered(main, main.width, main.height))
+            frame.render_widget(HelpView::new(app), centered(main, main.width, main.height));
         }
         _ => {
             if let Some(at) = cursor {
