@@ -62,7 +62,7 @@ async fn serve(mut app: App) -> io::Result<App> {
     enter()?;
     let _restore = Restore;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
+    repaint(&mut terminal)?;
 
     let (tx, mut inbox) = mpsc::unbounded_channel();
     // crossterm's reader blocks; it gets its own thread and feeds the inbox.
@@ -111,7 +111,7 @@ async fn serve(mut app: App) -> io::Result<App> {
         }
         if app.ui.repaint {
             app.ui.repaint = false;
-            terminal.clear()?;
+            repaint(&mut terminal)?;
         }
     }
     Ok(app)
@@ -132,5 +132,13 @@ fn suspend(terminal: &mut Term) -> io::Result<()> {
     restore();
     signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
     enter()?;
-    terminal.clear()
+    repaint(terminal)
+}
+
+/// Clears the screen and forgets what was drawn, so the next frame is drawn whole.
+/// (`Terminal::clear` asks the terminal where its cursor is, and that answer would be eaten by
+/// the input thread; a resize to the current size clears without asking.)
+fn repaint(terminal: &mut Term) -> io::Result<()> {
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
