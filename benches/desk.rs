@@ -205,6 +205,7 @@ struct History {
     rng: u64,
     teams_added: usize,
     slots: Vec<Slot>,
+    policy: switchboard::domain::Policy,
 }
 
 impl History {
@@ -219,6 +220,7 @@ impl History {
             rng: seed,
             teams_added: 0,
             slots: (0..IN_FLIGHT).map(|_| Slot::default()).collect(),
+            policy: switchboard::domain::Policy::new(switchboard::protocol::shipped()),
         }
     }
 
@@ -253,6 +255,7 @@ impl History {
         let ctx = Context {
             origin: self.origin,
             now_ms: self.now_ms,
+            policy: &self.policy,
         };
         let bodies = plan(&self.state, &command, &ctx)
             .unwrap_or_else(|r| panic!("the generator planned {command:?}, refused: {r}"));
@@ -319,6 +322,7 @@ impl History {
         let note = |text: &str| Command::Note {
             call: call.clone(),
             text: text.to_owned(),
+            caution: false,
         };
         let status = |status, detail: Option<&str>| Command::Status {
             unit: unit.clone(),
@@ -335,6 +339,7 @@ impl History {
                     priority: None,
                     caller: (!r.is_multiple_of(3)).then(|| "Jordan (store manager)".to_owned()),
                     callback: (r.is_multiple_of(2)).then(|| "503-555-0142".to_owned()),
+                    zone: None,
                 })
             }
             1 => {
@@ -397,6 +402,7 @@ impl History {
                     call,
                     disposition,
                     force: false,
+                    unserved: None,
                 }
             }
         };
@@ -441,6 +447,7 @@ fn desk_with_a_call(dir: &Path) -> (Desk, String) {
         priority: None,
         caller: None,
         callback: None,
+        zone: None,
     });
     let events = desk.execute(&take).unwrap();
     let Some(Body::CallCreated { call, .. }) = events.first().map(|e| &e.body) else {
@@ -453,6 +460,7 @@ fn note_command(call: &str) -> Command {
     Command::Note {
         call: call.to_owned(),
         text: SCENE_NOTES[0].to_owned(),
+        caution: false,
     }
 }
 
@@ -500,6 +508,7 @@ fn bench_commit(c: &mut Criterion) {
                         body: Body::NoteAdded {
                             call: call.clone(),
                             text: format!("{} ({k})", SCENE_NOTES[k % SCENE_NOTES.len()]),
+                            caution: false,
                         },
                     }
                 })

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::config;
 use crate::desk::{Desk, DeskError, SystemClock};
-use crate::domain::{CallId, Event, State};
+use crate::domain::{CallId, Event, Policy, State};
 use crate::store::{Store, StoreKind};
 
 /// Switchboard: a keyboard-driven dispatch console for community crisis response.
@@ -270,7 +270,7 @@ fn console(dir: &Path, kind: StoreKind, operator: &str, look: &Look) -> Result<E
     let keymap_name = look
         .keymap
         .clone()
-        .or(settings.keymap)
+        .or(settings.keymap.clone())
         .unwrap_or_else(|| "default".into());
     let (keymap, keymap_problems) = Keymap::load(&keymap_name, config_dir.as_deref());
     problems.extend(keymap_problems);
@@ -278,18 +278,19 @@ fn console(dir: &Path, kind: StoreKind, operator: &str, look: &Look) -> Result<E
     let theme_name = look
         .theme
         .clone()
-        .or(settings.theme)
+        .or(settings.theme.clone())
         .unwrap_or_else(|| "ansi16".into());
     let theme = Theme::load(&theme_name, config_dir.as_deref(), depth).unwrap_or_else(|e| {
         problems.push(e.to_string());
         Theme::default_for(depth)
     });
     let store = Store::open(dir, kind).map_err(|e| e.to_string())?;
-    let desk = Desk::open(store, Box::new(SystemClock), operator).map_err(|e| e.to_string())?;
+    let desk = Desk::open(store, Box::new(SystemClock), operator)
+        .map_err(|e| e.to_string())?
+        .with_policy(policy(&settings, config_dir.as_deref(), &mut problems));
     start_log(dir);
     let options = Options {
         ascii: look.ascii || !config::locale_is_utf8(),
-        pending_alarm_minutes: settings.alarms.pending_minutes,
         keymap_name,
         utc: false,
     };
@@ -333,8 +334,29 @@ fn start_log(dir: &Path) {
 
 fn open_desk(data: Option<&Path>, operator: &str) -> Result<Desk, String> {
     let dir = config::data_dir(data)?;
+    let config_dir = config::config_dir();
+    let (settings, problem) = config::Settings::load(config_dir.as_deref());
+    let mut problems: Vec<String> = problem.into_iter().collect();
+    let policy = policy(&settings, config_dir.as_deref(), &mut problems);
+    if let Some(p) = problems.first() {
+        return Err(p.clone());
+    }
     let store = Store::open(&dir, StoreKind::Live).map_err(|e| e.to_string())?;
-    Desk::open(store, Box::new(SystemClock), operator).map_err(|e| e.to_string())
+    Ok(Desk::open(store, Box::new(SystemClock), operator).map_err(|e| e.to_string())?.with_policy(policy))
+}
+
+/// The centre's rules from the config dir: the triage protocol and the time limits.
+fn policy(settings: &config::Settings, config_dir: Option<&Path>, problems: &mut Vec<String>) -> Policy {
+    let name = settings.protocol.as_deref().unwrap_or("default");
+    let protocol = crate::protocol::load(name, config_dir).unwrap_or_else(|e| {
+        problems.push(e.to_string());
+        crate::protocol::shipped()
+    });
+    let mut policy = Policy::new(protocol);
+    policy.pending_alarm_minutes = settings.alarms.pending_minutes;
+    policy.default_checkin_minutes = settings.safety.checkin_minutes;
+    policy.checkin_minutes = settings.safety.by_response.clone();
+    policy
 }
 
 fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, String> {
@@ -358,11 +380,12 @@ fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        match desk.execute_line(line) {
-            Ok(events) => {
-                let said: Vec<String> = events.iter().map(|e| e.body.describe()).collect();
+        match desk.run_line(line) {
+            Ok(outcome) => {
                 // A closed pipe (e.g. `| head`) is not worth a panic; the commits are durable.
-                let _ = writeln!(out, "{}", said.join("; "));
+                for said in outcome.lines() {
+                    let _ = writeln!(out, "{said}");
+                }
             }
             Err(e) => {
                 let where_ = if from_stdin {

@@ -5,6 +5,6 @@ pub mod complete;
 pub mod parse;
 pub mod registry;
 
-pub use complete::{complete, Candidate};
+pub use complete::{complete, complete_with, Candidate};
 pub use parse::{parse, print, ParseError};
 pub use registry::{Spec, COMMANDS};

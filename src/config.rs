@@ -53,8 +53,29 @@ pub fn config_dir() -> Option<PathBuf> {
 pub struct Settings {
     pub theme: Option<String>,
     pub keymap: Option<String>,
+    /// Triage protocol: `default` (shipped) or `<config>/protocols/NAME.toml`.
+    pub protocol: Option<String>,
     #[serde(default)]
     pub alarms: Alarms,
+    #[serde(default)]
+    pub safety: Safety,
+}
+
+/// Safety check-in intervals for units on scene.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Safety {
+    /// Minutes between check-ins, unless the call's response type has its own below.
+    pub checkin_minutes: u32,
+    /// Per response type, e.g. `co-response = 15`.
+    #[serde(default)]
+    pub by_response: std::collections::BTreeMap<crate::domain::ResponseType, u32>,
+}
+
+impl Default for Safety {
+    fn default() -> Self {
+        Safety { checkin_minutes: 20, by_response: std::collections::BTreeMap::new() }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]

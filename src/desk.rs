@@ -8,7 +8,8 @@ use std::sync::Arc;
 use crate::command::{parse, ParseError};
 use crate::domain::event::hlc;
 use crate::domain::{
-    plan, Body, CallId, Command, Context, Event, Refusal, ReplicaId, State, MAX_EVENT_BYTES,
+    plan, Body, CallId, Command, Context, Event, Policy, Refusal, ReplicaId, State,
+    MAX_EVENT_BYTES,
 };
 use crate::store::{Sealed, Store, StoreError};
 
@@ -59,12 +60,34 @@ pub enum DeskError {
     Store(#[from] StoreError),
 }
 
+/// What running a command line did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The events committed, in order.
+    Committed(Vec<Event>),
+    /// The lines answering a query; nothing was written.
+    Answered(Vec<String>),
+}
+
+impl Outcome {
+    /// What to tell the person: one line for a change, several for an answer.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            Outcome::Committed(events) => {
+                vec![events.iter().map(|e| e.body.describe()).collect::<Vec<_>>().join("; ")]
+            }
+            Outcome::Answered(lines) => lines.clone(),
+        }
+    }
+}
+
 pub struct Desk {
     store: Store,
     state: State,
     clock: Box<dyn Clock>,
     operator: String,
     last_hlc: u64,
+    policy: Policy,
     /// Each call's events as (origin, seq) in fold order: the chronology is read from the log
     /// on demand rather than kept in memory.
     chronicle: HashMap<CallId, Vec<(ReplicaId, u64)>>,
@@ -89,12 +112,34 @@ impl Desk {
             clock,
             operator: operator.to_owned(),
             last_hlc,
+            policy: Policy::new(crate::protocol::shipped()),
             chronicle,
         })
     }
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Plans with these rules (protocol, alarm limits, check-in intervals) from now on.
+    #[must_use]
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Answers a read-only command (such as `rec`) with lines; `None` if the command writes.
+    pub fn query(&self, command: &Command) -> Option<Result<Vec<String>, Refusal>> {
+        let ctx = Context {
+            origin: self.store.replica(),
+            now_ms: self.clock.now_ms(),
+            policy: &self.policy,
+        };
+        crate::domain::query(&self.state, command, &ctx)
     }
 
     pub fn store(&self) -> &Store {
@@ -109,6 +154,16 @@ impl Desk {
         self.clock.now_ms()
     }
 
+    /// Parses and runs one command line: a change is committed, a query (such as `rec`) is
+    /// answered.
+    pub fn run_line(&mut self, line: &str) -> Result<Outcome, DeskError> {
+        let command = parse(line)?;
+        if let Some(answer) = self.query(&command) {
+            return Ok(Outcome::Answered(answer?));
+        }
+        Ok(Outcome::Committed(self.execute(&command)?))
+    }
+
     /// Parses and runs one command line.
     pub fn execute_line(&mut self, line: &str) -> Result<Vec<Event>, DeskError> {
         let command = parse(line)?;
@@ -119,7 +174,8 @@ impl Desk {
     pub fn execute(&mut self, command: &Command) -> Result<Vec<Event>, DeskError> {
         let now_ms = self.clock.now_ms();
         let origin = self.store.replica();
-        let bodies = plan(&self.state, command, &Context { origin, now_ms })?;
+        let ctx = Context { origin, now_ms, policy: &self.policy };
+        let bodies = plan(&self.state, command, &ctx)?;
         let sealed = self.stamp(bodies, now_ms)?;
         self.store.commit(&sealed)?;
         let events: Vec<Event> = sealed.into_iter().map(|s| s.event).collect();

@@ -4,9 +4,14 @@
 pub mod call;
 pub mod command;
 pub mod event;
+pub mod history;
 pub mod ids;
 pub mod plan;
+pub mod policy;
+pub mod recommend;
+pub mod safety;
 pub mod state;
+pub mod triage;
 pub mod unit;
 pub mod vocab;
 
@@ -14,7 +19,11 @@ pub use call::{Assignment, Call, CallStatus, Note};
 pub use command::{Command, NewCall};
 pub use event::{Body, CallField, Event, Hash, MAX_EVENT_BYTES};
 pub use ids::{CallId, Callsign, ReplicaId};
-pub use plan::{plan, Context, Refusal};
+pub use plan::{plan, query, Context, Refusal};
+pub use policy::Policy;
+pub use triage::{Protocol, Recommendation, ResponseType};
 pub use state::{Alert, Applied, State};
 pub use unit::Unit;
-pub use vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus};
+pub use vocab::{
+    Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason,
+};

@@ -16,4 +16,6 @@ pub mod console;
 pub mod desk;
 pub mod demo;
 pub mod domain;
+pub mod gazetteer;
+pub mod protocol;
 pub mod store;

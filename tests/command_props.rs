@@ -4,7 +4,8 @@
 use proptest::prelude::*;
 use switchboard::command::{parse, print};
 use switchboard::domain::{
-    Agency, CallField, CallType, Capability, Command, Disposition, NewCall, Priority, UnitStatus,
+    Agency, CallField, CallType, Capability, Command, Disposition, NewCall, Priority, ResponseType,
+    UnitStatus, UnservedReason,
 };
 
 /// Free text as a dispatcher types it: words, single-spaced, including quotes, slashes and
@@ -43,10 +44,11 @@ fn command() -> impl Strategy<Value = Command> {
             prop::option::of(ct.clone()),
             prop::option::of(pri.clone()),
             prop::option::of(text()),
-            prop::option::of("[0-9-]{3,12}")
+            prop::option::of("[0-9-]{3,12}"),
+            prop::option::of("[a-z][a-z0-9]{0,4}")
         )
             .prop_map(
-                |(location, nature, call_type, priority, caller, callback)| {
+                |(location, nature, call_type, priority, caller, callback, zone)| {
                     Command::TakeCall(NewCall {
                         location,
                         nature,
@@ -54,10 +56,12 @@ fn command() -> impl Strategy<Value = Command> {
                         priority,
                         caller,
                         callback,
+                        zone,
                     })
                 }
             ),
-        (reference(), text()).prop_map(|(call, text)| Command::Note { call, text }),
+        (reference(), text(), any::<bool>())
+            .prop_map(|(call, text, caution)| Command::Note { call, text, caution }),
         (
             reference(),
             prop_oneof![
@@ -117,13 +121,21 @@ fn command() -> impl Strategy<Value = Command> {
         (
             reference(),
             prop::sample::select(Disposition::ALL),
-            any::<bool>()
+            any::<bool>(),
+            prop::option::of(prop::sample::select(UnservedReason::ALL))
         )
-            .prop_map(|(call, disposition, force)| Command::Close {
+            .prop_map(|(call, disposition, force, unserved)| Command::Close {
                 call,
                 disposition,
-                force
+                force,
+                unserved
             }),
+        (reference(), prop_oneof!["[a-z]{1,8}", "[a-z]"], prop_oneof!["yes", "no", "unknown", "[a-z]{1,6}"])
+            .prop_map(|(call, question, answer)| Command::Ask { call, question, answer }),
+        (reference(), prop::sample::select(ResponseType::ALL), prop::option::of(text()))
+            .prop_map(|(call, response, reason)| Command::Respond { call, response, reason }),
+        (reference(), any::<bool>()).prop_map(|(call, dispatch)| Command::Recommend { call, dispatch }),
+        reference().prop_map(|unit| Command::CheckIn { unit }),
         reference().prop_map(|call| Command::Reopen { call }),
         (reference(), reference()).prop_map(|(call, other)| Command::Link { call, other }),
         (reference(), prop::sample::select(Agency::ALL))

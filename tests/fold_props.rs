@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use switchboard::desk::{Desk, ManualClock};
 use switchboard::domain::event::{hash_bytes, hlc};
-use switchboard::domain::{plan, Context, Event, ReplicaId, State};
+use switchboard::domain::{plan, Context, Event, Policy, ReplicaId, State};
 use switchboard::store::{Store, StoreKind};
 
 /// A console without a disk: plans against its own view and stamps like the desk does.
@@ -17,6 +17,7 @@ struct Replica {
     hlc: u64,
     /// Everything this replica has seen, its own and its peers'.
     known: Vec<Event>,
+    policy: Policy,
 }
 
 impl Replica {
@@ -28,6 +29,7 @@ impl Replica {
             prev: [0; 32],
             hlc: 0,
             known: Vec::new(),
+            policy: Policy::new(switchboard::protocol::shipped()),
         }
     }
 
@@ -53,6 +55,7 @@ impl Replica {
             &Context {
                 origin: self.origin,
                 now_ms,
+                policy: &self.policy,
             },
         ) else {
             return vec![];

@@ -4,7 +4,10 @@
 use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
 
-use crate::domain::{Agency, CallType, Capability, Disposition, State};
+use crate::domain::triage::AnswerKind;
+use crate::domain::{
+    Agency, CallType, Capability, Disposition, Protocol, ResponseType, State, UnservedReason,
+};
 
 use super::parse::tokenize;
 use super::registry::{lookup, ArgKind, COMMANDS};
@@ -19,6 +22,12 @@ pub struct Candidate {
 
 /// Candidates for the last word of `line` (empty when the line ends in a space), best first.
 pub fn complete(line: &str, state: &State) -> Vec<Candidate> {
+    complete_with(line, state, None)
+}
+
+/// As [`complete`], also offering the protocol's triage questions and answers.
+pub fn complete_with(line: &str, state: &State, protocol: Option<&Protocol>) -> Vec<Candidate> {
+    let ctx = Pool { state, protocol };
     let Ok(tokens) = tokenize(line) else {
         return Vec::new();
     };
@@ -53,11 +62,12 @@ pub fn complete(line: &str, state: &State) -> Vec<Candidate> {
                 .and_then(|name| spec.flag(name))
                 .and_then(|f| f.value)
             {
-                values(kind, state)
+                values(kind, &ctx, None)
             } else {
-                let position = after.iter().filter(|w| !w.starts_with("--")).count();
-                let kind = spec.args.get(position).or(spec.args.last()).copied();
-                kind.map(|k| values(k, state)).unwrap_or_default()
+                let positional: Vec<&&str> = after.iter().filter(|w| !w.starts_with("--")).collect();
+                let kind = spec.args.get(positional.len()).or(spec.args.last()).copied();
+                let before = positional.last().map(|w| **w);
+                kind.map(|k| values(k, &ctx, before)).unwrap_or_default()
             }
         }
     };
@@ -74,7 +84,14 @@ fn verbs() -> Vec<Candidate> {
         .collect()
 }
 
-fn values(kind: ArgKind, state: &State) -> Vec<Candidate> {
+/// What completion draws on.
+struct Pool<'a> {
+    state: &'a State,
+    protocol: Option<&'a Protocol>,
+}
+
+/// `before` is the word before the one being typed (the question, for an answer).
+fn values(kind: ArgKind, pool: &Pool<'_>, before: Option<&str>) -> Vec<Candidate> {
     fn words<T: Copy>(
         all: &[T],
         word: fn(T) -> &'static str,
@@ -87,6 +104,7 @@ fn values(kind: ArgKind, state: &State) -> Vec<Candidate> {
             })
             .collect()
     }
+    let state = pool.state;
     match kind {
         ArgKind::Call => state
             .queue()
@@ -126,13 +144,40 @@ fn values(kind: ArgKind, state: &State) -> Vec<Candidate> {
                 hint: format!("priority {p}"),
             })
             .collect(),
-        ArgKind::Field => ["loc", "nature", "type", "pri", "caller", "cb"]
+        ArgKind::Field => ["loc", "nature", "type", "pri", "caller", "cb", "zone"]
             .iter()
             .map(|f| Candidate {
                 word: (*f).into(),
                 hint: "call field".into(),
             })
             .collect(),
+        ArgKind::ResponseType => words(ResponseType::ALL, ResponseType::word, ResponseType::doc),
+        ArgKind::UnservedReason => {
+            words(UnservedReason::ALL, UnservedReason::word, UnservedReason::doc)
+        }
+        ArgKind::Question => pool.protocol.map_or_else(Vec::new, |p| {
+            p.questions
+                .iter()
+                .map(|q| Candidate { word: q.id.clone(), hint: format!("[{}] {}", q.key, q.text) })
+                .collect()
+        }),
+        ArgKind::Answer => {
+            let choices = pool
+                .protocol
+                .and_then(|p| before.and_then(|q| p.question(q)))
+                .map_or_else(
+                    || vec!["yes".to_owned(), "no".to_owned(), "unknown".to_owned()],
+                    |q| match &q.kind {
+                        AnswerKind::YesNo => {
+                            vec!["yes".to_owned(), "no".to_owned(), "unknown".to_owned()]
+                        }
+                        AnswerKind::Choice(c) => {
+                            c.iter().cloned().chain(["unknown".to_owned()]).collect()
+                        }
+                    },
+                );
+            choices.into_iter().map(|c| Candidate { word: c, hint: "answer".into() }).collect()
+        }
         ArgKind::NewCallsign | ArgKind::Text => Vec::new(),
     }
 }

@@ -215,6 +215,7 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             Command::Note {
                 call: lead[0].to_owned(),
                 text,
+                caution: args.switch("caution"),
             }
         }
         "set" => {
@@ -229,6 +230,7 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 "pri" | "priority" => CallField::Priority(value.parse().map_err(bad)?),
                 "caller" => CallField::Caller(value),
                 "cb" | "callback" => CallField::Callback(value),
+                "zone" => CallField::Zone(value),
                 other => {
                     return Err(
                         args.usage_error(&format!("{} is not a field of a call", shown(other)))
@@ -291,6 +293,7 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 call: a[0].to_owned(),
                 disposition: a[1].parse().map_err(bad)?,
                 force: args.switch("force"),
+                unserved: args.flag("unserved").map(str::parse).transpose().map_err(bad)?,
             }
         }
         "reopen" => Command::Reopen {
@@ -310,6 +313,29 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 agency: a[1].parse().map_err(bad)?,
             }
         }
+        "ask" => {
+            let a = args.exactly(3)?;
+            Command::Ask {
+                call: a[0].to_owned(),
+                question: a[1].to_owned(),
+                answer: a[2].to_owned(),
+            }
+        }
+        "respond" => {
+            let a = args.exactly(2)?;
+            Command::Respond {
+                call: a[0].to_owned(),
+                response: a[1].parse().map_err(bad)?,
+                reason: args.flag("reason").map(str::to_owned),
+            }
+        }
+        "rec" => Command::Recommend {
+            call: args.exactly(1)?[0].to_owned(),
+            dispatch: args.switch("dispatch"),
+        },
+        "ok" => Command::CheckIn {
+            unit: args.exactly(1)?[0].to_owned(),
+        },
         other => return Err(ParseError(format!("{other} is not wired to a command"))),
     };
     Ok(cmd)
@@ -372,6 +398,7 @@ fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
             .map_err(bad)?,
         caller: args.flag("caller").map(str::to_owned),
         callback: args.flag("cb").map(str::to_owned),
+        zone: args.flag("zone").map(str::to_owned),
     }))
 }
 
@@ -426,15 +453,41 @@ pub fn print(cmd: &Command) -> String {
     };
     match cmd {
         Command::TakeCall(c) => format!(
-            "call {} / {}{}{}{}{}",
+            "call {} / {}{}{}{}{}{}",
             quote_words(&c.location),
             quote_words(&c.nature),
             opt("type", &c.call_type.map(|t| t.to_string())),
             opt("pri", &c.priority.map(|p| p.to_string())),
             opt("caller", &c.caller),
             opt("cb", &c.callback),
+            opt("zone", &c.zone),
         ),
-        Command::Note { call, text } => format!("note {} {}", quote(call), quote_words(text)),
+        Command::Note {
+            call,
+            text,
+            caution,
+        } => format!(
+            "note {} {}{}",
+            quote(call),
+            quote_words(text),
+            if *caution { " --caution" } else { "" }
+        ),
+        Command::Ask {
+            call,
+            question,
+            answer,
+        } => format!("ask {} {} {}", quote(call), quote(question), quote(answer)),
+        Command::Respond {
+            call,
+            response,
+            reason,
+        } => format!("respond {} {response}{}", quote(call), opt("reason", reason)),
+        Command::Recommend { call, dispatch } => format!(
+            "rec {}{}",
+            quote(call),
+            if *dispatch { " --dispatch" } else { "" }
+        ),
+        Command::CheckIn { unit } => format!("ok {}", quote(unit)),
         Command::Set { call, field } => {
             format!(
                 "set {} {} {}",
@@ -486,10 +539,12 @@ pub fn print(cmd: &Command) -> String {
             call,
             disposition,
             force,
+            unserved,
         } => format!(
-            "close {} {disposition}{}",
+            "close {} {disposition}{}{}",
             quote(call),
-            if *force { " --force" } else { "" }
+            if *force { " --force" } else { "" },
+            opt("unserved", &unserved.map(|u| u.to_string()))
         ),
         Command::Reopen { call } => format!("reopen {}", quote(call)),
         Command::Link { call, other } => format!("link {} {}", quote(call), quote(other)),
@@ -514,6 +569,7 @@ mod tests {
                 priority: Some(Priority::new(2).unwrap()),
                 caller: Some("Jo Smith".into()),
                 callback: Some("555-0101".into()),
+                zone: None,
             })
         );
         let slash = parse("call 5th & Pine/sleeping in doorway").unwrap();
@@ -584,7 +640,8 @@ mod tests {
             Command::Close {
                 call: "7".into(),
                 disposition: Disposition::Gone,
-                force: false
+                force: false,
+                unserved: None,
             }
         );
     }

@@ -19,6 +19,12 @@ pub enum ArgKind {
     Agency,
     /// One of the fields `set` can change.
     Field,
+    /// A triage question: its id or one-key shortcut.
+    Question,
+    /// An answer to the question before it.
+    Answer,
+    ResponseType,
+    UnservedReason,
     /// Free text to the end of the line (or to the next option).
     Text,
 }
@@ -75,7 +81,7 @@ pub const COMMANDS: &[Spec] = &[
         name: "call",
         aliases: &["new"],
         doc: "Take a new call; prints its id",
-        signature: "<location> / <nature> [--type TYPE] [--pri 1-4] [--caller NAME] [--cb NUMBER]",
+        signature: "<location> / <nature> [--type TYPE] [--pri 1-4] [--caller NAME] [--cb NUMBER] [--zone ZONE]",
         args: &[ArgKind::Text],
         flags: &[
             Flag {
@@ -98,21 +104,30 @@ pub const COMMANDS: &[Spec] = &[
                 value: Some(ArgKind::Text),
                 doc: "callback number",
             },
+            Flag {
+                name: "zone",
+                value: Some(ArgKind::Text),
+                doc: "zone or district",
+            },
         ],
     },
     Spec {
         name: "note",
         aliases: &["n"],
         doc: "Add a note to a call's narrative",
-        signature: "<call> <text…>",
+        signature: "<call> <text…> [--caution]",
         args: &[ArgKind::Call, ArgKind::Text],
-        flags: &[],
+        flags: &[Flag {
+            name: "caution",
+            value: None,
+            doc: "a caution for whoever goes to this address next",
+        }],
     },
     Spec {
         name: "set",
         aliases: &[],
         doc: "Change a field of a call",
-        signature: "<call> <loc|nature|type|pri|caller|cb> <value…>",
+        signature: "<call> <loc|nature|type|pri|caller|cb|zone> <value…>",
         args: &[ArgKind::Call, ArgKind::Field, ArgKind::Text],
         flags: &[],
     },
@@ -172,13 +187,20 @@ pub const COMMANDS: &[Spec] = &[
         name: "close",
         aliases: &["dispo"],
         doc: "Close a call with a disposition",
-        signature: "<call> <disposition> [--force]",
+        signature: "<call> <disposition> [--force] [--unserved REASON]",
         args: &[ArgKind::Call, ArgKind::Disposition],
-        flags: &[Flag {
-            name: "force",
-            value: None,
-            doc: "clear units still on the call",
-        }],
+        flags: &[
+            Flag {
+                name: "force",
+                value: None,
+                doc: "clear units still on the call",
+            },
+            Flag {
+                name: "unserved",
+                value: Some(ArgKind::UnservedReason),
+                doc: "why an eligible call got no community team",
+            },
+        ],
     },
     Spec {
         name: "reopen",
@@ -202,6 +224,46 @@ pub const COMMANDS: &[Spec] = &[
         doc: "Ask another agency for backup: creates a linked call; prints its id",
         signature: "<call> <police|ems|fire>",
         args: &[ArgKind::Call, ArgKind::Agency],
+        flags: &[],
+    },
+    Spec {
+        name: "ask",
+        aliases: &["triage"],
+        doc: "Record a triage answer; the recommendation follows",
+        signature: "<call> <question> <yes|no|unknown|choice>",
+        args: &[ArgKind::Call, ArgKind::Question, ArgKind::Answer],
+        flags: &[],
+    },
+    Spec {
+        name: "respond",
+        aliases: &["resp"],
+        doc: "Accept the recommended response, or override it with a reason",
+        signature: "<call> <response-type> [--reason TEXT]",
+        args: &[ArgKind::Call, ArgKind::ResponseType],
+        flags: &[Flag {
+            name: "reason",
+            value: Some(ArgKind::Text),
+            doc: "why the recommendation is overridden",
+        }],
+    },
+    Spec {
+        name: "rec",
+        aliases: &["recommend"],
+        doc: "Rank available units for a call, with reasons; --dispatch sends the top one",
+        signature: "<call> [--dispatch]",
+        args: &[ArgKind::Call],
+        flags: &[Flag {
+            name: "dispatch",
+            value: None,
+            doc: "dispatch the top recommendation",
+        }],
+    },
+    Spec {
+        name: "ok",
+        aliases: &["checkin"],
+        doc: "A unit on scene checks in safe; restarts its safety timer",
+        signature: "<unit>",
+        args: &[ArgKind::Unit],
         flags: &[],
     },
 ];

@@ -14,13 +14,9 @@ use super::command::{read_line, Action, Direction, Line, Selection, CONSOLE_COMM
 use super::keymap::{Key, Keymap, Lookup, Mode};
 use super::theme::Theme;
 
-/// How long a pending call may wait, per priority (1..=4), before its age alarms.
-pub const DEFAULT_PENDING_ALARM_MINUTES: [u32; 4] = [2, 5, 15, 30];
-
 #[derive(Clone, Debug)]
 pub struct Options {
     pub ascii: bool,
-    pub pending_alarm_minutes: [u32; 4],
     /// Shown in the help overlay.
     pub keymap_name: String,
     /// Show clock times in UTC rather than the local zone.
@@ -31,7 +27,6 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             ascii: false,
-            pending_alarm_minutes: DEFAULT_PENDING_ALARM_MINUTES,
             keymap_name: "default".into(),
             utc: false,
         }
@@ -203,6 +198,7 @@ impl IntakeForm {
                 .map(|k| CallType::parse_word_or_apco(&k))
                 .transpose()?,
             priority: text(pri).map(|p| p.parse()).transpose()?,
+            zone: None,
         }))
     }
 }
@@ -220,6 +216,8 @@ pub struct Ui {
     pub pending: Vec<Key>,
     pub form: IntakeForm,
     pub help_scroll: u16,
+    /// While triaging the selected call: the question in focus.
+    pub triage: Option<usize>,
     pub quit: bool,
     /// Set by `redraw` and Ctrl-Z: the run loop repaints everything / suspends.
     pub repaint: bool,
@@ -271,6 +269,7 @@ impl App {
                 pending: Vec::new(),
                 form: IntakeForm::default(),
                 help_scroll: 0,
+                triage: None,
                 quit: false,
                 repaint: false,
                 suspend: false,
@@ -336,9 +335,12 @@ impl App {
 
     /// Pending calls waiting longer than their priority allows.
     pub fn overdue(&self, call: &Call, now_ms: i64) -> bool {
-        let limit = self.options.pending_alarm_minutes[usize::from(call.priority.get() - 1)];
-        call.status == crate::domain::CallStatus::Pending
-            && now_ms - call.received_ms > i64::from(limit) * 60_000
+        crate::domain::safety::waiting_too_long(call, now_ms, self.desk.policy())
+    }
+
+    /// A unit's safety check-in state, when it is on scene.
+    pub fn check_in(&self, unit: &Unit, now_ms: i64) -> Option<crate::domain::safety::Check> {
+        crate::domain::safety::check_in(self.state(), unit, now_ms, self.desk.policy())
     }
 
     fn flag(&self, name: &str) -> bool {
@@ -360,6 +362,9 @@ impl App {
             self.ui.suspend = true;
             return;
         }
+        if self.ui.triage.is_some() && self.ui.pending.is_empty() && self.triage_key(&event) {
+            return;
+        }
         let key = Key::from_event(&event);
         let mode = self.ui.mode;
         if self.ui.pending.is_empty() && self.builtin(mode, &event) {
@@ -378,6 +383,64 @@ impl App {
         if let Some(run) = found {
             self.run(&run, false);
         }
+    }
+
+    /// Triage keys: a question's key focuses it, y/n/u (or a choice's number) answers the one in
+    /// focus and moves on, Up/Down move, Esc or Enter stop. Other keys stop triage and go on.
+    fn triage_key(&mut self, event: &KeyEvent) -> bool {
+        let Some(call) = self.selected_call().map(|c| c.id.clone()) else {
+            self.ui.triage = None;
+            return false;
+        };
+        let questions = self.desk.policy().protocol.questions.clone();
+        if questions.is_empty() {
+            self.ui.triage = None;
+            return false;
+        }
+        let at = self.ui.triage.unwrap_or(0).min(questions.len() - 1);
+        let plain = !event.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let answer = match event.code {
+            KeyCode::Esc | KeyCode::Enter => {
+                self.ui.triage = None;
+                return true;
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                self.ui.triage = Some((at + 1) % questions.len());
+                return true;
+            }
+            KeyCode::Up | KeyCode::BackTab => {
+                self.ui.triage = Some((at + questions.len() - 1) % questions.len());
+                return true;
+            }
+            KeyCode::Char(c) if plain => match c.to_ascii_lowercase() {
+                'y' => "yes".to_owned(),
+                'n' => "no".to_owned(),
+                'u' | '?' => "unknown".to_owned(),
+                d @ '1'..='9' => match &questions[at].kind {
+                    crate::domain::triage::AnswerKind::Choice(choices) => {
+                        match choices.get(usize::from(d as u8 - b'1')) {
+                            Some(choice) => choice.clone(),
+                            None => return true,
+                        }
+                    }
+                    crate::domain::triage::AnswerKind::YesNo => return true,
+                },
+                other => {
+                    if let Some(i) = questions.iter().position(|q| q.key.eq_ignore_ascii_case(&other)) {
+                        self.ui.triage = Some(i);
+                    }
+                    return true;
+                }
+            },
+            _ => {
+                self.ui.triage = None;
+                return false;
+            }
+        };
+        let line = format!("ask {call} {} {answer}", questions[at].id);
+        self.run(&line, false);
+        self.ui.triage = Some((at + 1) % questions.len());
+        true
     }
 
     /// Line editing, form editing and help scrolling: keys the console handles itself.
@@ -534,8 +597,20 @@ impl App {
         }
     }
 
-    /// Sends a command to the desk; true when it was committed.
+    /// Sends a command to the desk; true when it was committed (or, for a query, answered).
     fn execute(&mut self, command: &Command, text: &str) -> bool {
+        if let Some(answer) = self.desk.query(command) {
+            return match answer {
+                Ok(lines) => {
+                    self.ui.message = Some(Message { tone: Tone::Hint, text: lines.join("  |  ") });
+                    true
+                }
+                Err(refusal) => {
+                    self.refuse(refusal.to_string());
+                    false
+                }
+            };
+        }
         match self.desk.execute(command) {
             Ok(events) => {
                 let said: Vec<String> = events.iter().map(|e| e.body.describe()).collect();
@@ -596,11 +671,25 @@ impl App {
                 };
                 self.ui.help_scroll = 0;
             }
+            Action::Triage => {
+                if let Some(call) = self.selected_call() {
+                    let questions = &self.desk.policy().protocol.questions;
+                    let first_open = questions.iter().position(|q| !call.answers.contains_key(&q.id));
+                    self.ui.triage = Some(first_open.unwrap_or(0));
+                    self.ui.message = Some(Message {
+                        tone: Tone::Hint,
+                        text: "Triage: a question's key picks it; y yes, n no, u unknown; Esc when done".into(),
+                    });
+                } else {
+                    self.refuse("no call selected to triage".into());
+                }
+            }
             Action::Intake => {
                 self.ui.form = IntakeForm::default();
                 self.ui.mode = Mode::Form;
             }
             Action::SelectCall(dir) => {
+                self.ui.triage = None;
                 let ids: Vec<CallId> = self.state().queue().iter().map(|c| c.id.clone()).collect();
                 let current = self.selected_call().map(|c| c.id.clone());
                 self.ui.call = step(&ids, current.as_ref(), dir);

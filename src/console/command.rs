@@ -21,6 +21,8 @@ pub enum Action {
     Quit,
     Help,
     Intake,
+    /// Answer the selected call's triage questions one key each.
+    Triage,
     SelectCall(Direction),
     SelectUnit(Direction),
     /// Focus the command line, optionally with text already typed.
@@ -57,6 +59,12 @@ pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
         aliases: &["form"],
         signature: "",
         doc: "Take a call with the intake form",
+    },
+    ConsoleSpec {
+        name: "triage",
+        aliases: &[],
+        signature: "",
+        doc: "Triage the selected call: a question's key, then y/n/u",
     },
     ConsoleSpec {
         name: "select",
@@ -133,6 +141,7 @@ fn console_action(spec: &ConsoleSpec, rest: &[&str], raw_rest: &str) -> Result<A
         "quit" => none(Action::Quit),
         "help" => none(Action::Help),
         "intake" => none(Action::Intake),
+        "triage" => none(Action::Triage),
         "cancel" => none(Action::Cancel),
         "normal" => none(Action::Normal),
         "redraw" => none(Action::Redraw),

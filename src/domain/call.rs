@@ -1,12 +1,13 @@
 //! A call (incident) as the fold sees it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::event::Coords;
 use super::ids::{CallId, Callsign};
-use super::vocab::{Agency, CallType, Disposition, Priority, UnitStatus};
+use super::triage::{Recommendation, ResponseType};
+use super::vocab::{Agency, CallType, Disposition, Priority, UnitStatus, UnservedReason};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,6 +34,7 @@ pub struct Note {
     pub wall_ms: i64,
     pub operator: String,
     pub text: String,
+    pub caution: bool,
 }
 
 /// One unit's work on one call, with the time of each status it reached there.
@@ -65,12 +67,20 @@ pub struct Call {
     pub priority: Priority,
     pub caller: Option<String>,
     pub callback: Option<String>,
+    pub zone: Option<String>,
     pub status: CallStatus,
     /// Every unit ever assigned, in dispatch order; a unit dispatched again gets a new entry.
     pub assignments: Vec<Assignment>,
     pub notes: Vec<Note>,
     pub disposition: Option<Disposition>,
     pub closed_ms: Option<i64>,
+    pub unserved: Option<UnservedReason>,
+    /// Triage answers by question id.
+    pub answers: BTreeMap<String, String>,
+    pub recommendation: Option<Recommendation>,
+    /// The response chosen with `respond`, and the reason when it overrode the recommendation.
+    pub response: Option<ResponseType>,
+    pub override_reason: Option<String>,
     pub links: BTreeSet<CallId>,
     /// Set on a call created by `backup`: the call that asked, and for which agency.
     pub backup_for: Option<(CallId, Agency)>,
@@ -90,6 +100,20 @@ impl Call {
             .iter_mut()
             .rev()
             .find(|a| a.is_active() && &a.unit == unit)
+    }
+
+    /// The response the call is worked as: chosen, else recommended.
+    pub fn response_type(&self) -> Option<ResponseType> {
+        self.response.or(self.recommendation.as_ref().map(|r| r.response))
+    }
+
+    /// The protocol found it a call for a community team alone.
+    pub fn eligible(&self) -> bool {
+        self.recommendation.as_ref().is_some_and(|r| r.response == ResponseType::Community)
+    }
+
+    pub fn first_dispatch_ms(&self) -> Option<i64> {
+        self.assignments.iter().map(|a| a.dispatched_ms).min()
     }
 
     /// Open, worked by someone once, and no unit left on it: it waits for a disposition.

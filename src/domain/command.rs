@@ -1,7 +1,8 @@
 //! Commands: what a dispatcher asks for, before the desk decides whether it can happen.
 
 use super::event::CallField;
-use super::vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus};
+use super::triage::ResponseType;
+use super::vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason};
 
 /// A call as typed: an id, or the digits it ends with when only one open call does.
 pub type CallRef = String;
@@ -16,6 +17,7 @@ pub struct NewCall {
     pub priority: Option<Priority>,
     pub caller: Option<String>,
     pub callback: Option<String>,
+    pub zone: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +26,7 @@ pub enum Command {
     Note {
         call: CallRef,
         text: String,
+        caution: bool,
     },
     Set {
         call: CallRef,
@@ -50,6 +53,7 @@ pub enum Command {
         call: CallRef,
         disposition: Disposition,
         force: bool,
+        unserved: Option<UnservedReason>,
     },
     Reopen {
         call: CallRef,
@@ -62,4 +66,32 @@ pub enum Command {
         call: CallRef,
         agency: Agency,
     },
+    /// A triage answer: `question` is an id or its one-key shortcut.
+    Ask {
+        call: CallRef,
+        question: String,
+        answer: String,
+    },
+    /// Accept the recommended response, or override it (which needs a reason).
+    Respond {
+        call: CallRef,
+        response: ResponseType,
+        reason: Option<String>,
+    },
+    /// Rank available units for a call; with `dispatch`, send the top one.
+    Recommend {
+        call: CallRef,
+        dispatch: bool,
+    },
+    /// A unit on scene checks in safe.
+    CheckIn {
+        unit: UnitRef,
+    },
+}
+
+impl Command {
+    /// Commands that only read: the desk answers them with lines, and writes nothing.
+    pub fn is_query(&self) -> bool {
+        matches!(self, Command::Recommend { dispatch: false, .. })
+    }
 }

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::ids::{CallId, Callsign, ReplicaId};
-use super::vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus};
+use super::triage::{Recommendation, ResponseType};
+use super::vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason};
 
 /// Largest encoded event the store accepts; sled writes larger values to unsynced blob files.
 pub const MAX_EVENT_BYTES: usize = 6 * 1024;
@@ -78,6 +79,7 @@ pub enum CallField {
     Priority(Priority),
     Caller(String),
     Callback(String),
+    Zone(String),
 }
 
 impl CallField {
@@ -89,12 +91,17 @@ impl CallField {
             Self::Priority(_) => "pri",
             Self::Caller(_) => "caller",
             Self::Callback(_) => "cb",
+            Self::Zone(_) => "zone",
         }
     }
 
     pub fn value(&self) -> String {
         match self {
-            Self::Location(s) | Self::Nature(s) | Self::Caller(s) | Self::Callback(s) => s.clone(),
+            Self::Location(s)
+            | Self::Nature(s)
+            | Self::Caller(s)
+            | Self::Callback(s)
+            | Self::Zone(s) => s.clone(),
             Self::Type(t) => t.to_string(),
             Self::Priority(p) => p.to_string(),
         }
@@ -113,6 +120,8 @@ pub enum Body {
         priority: Priority,
         caller: Option<String>,
         callback: Option<String>,
+        #[serde(default)]
+        zone: Option<String>,
     },
     CallEdited {
         call: CallId,
@@ -121,10 +130,40 @@ pub enum Body {
     NoteAdded {
         call: CallId,
         text: String,
+        /// A caution for whoever goes to this address next (shown in address history).
+        #[serde(default)]
+        caution: bool,
     },
     CallClosed {
         call: CallId,
         disposition: Disposition,
+        #[serde(default)]
+        unserved: Option<UnservedReason>,
+    },
+    /// One triage answer; `answer` is canonical ("yes", "no", "unknown" or a choice).
+    TriageAnswered {
+        call: CallId,
+        question: String,
+        answer: String,
+    },
+    /// The protocol's recommendation after the answers so far, with the rule that decided.
+    Recommended {
+        call: CallId,
+        recommendation: Recommendation,
+    },
+    /// The response the dispatcher chose: the recommendation accepted, or overridden (with a
+    /// reason).
+    ResponseChosen {
+        call: CallId,
+        response: ResponseType,
+        /// The recommended response this one overrides, if it differs.
+        overrides: Option<ResponseType>,
+        reason: Option<String>,
+    },
+    /// A unit on scene reported that it is safe; restarts its check-in timer.
+    UnitCheckedIn {
+        unit: Callsign,
+        call: Option<CallId>,
     },
     CallReopened {
         call: CallId,
@@ -171,11 +210,16 @@ impl Body {
             | Self::CallEdited { call, .. }
             | Self::NoteAdded { call, .. }
             | Self::CallClosed { call, .. }
+            | Self::TriageAnswered { call, .. }
+            | Self::Recommended { call, .. }
+            | Self::ResponseChosen { call, .. }
             | Self::CallReopened { call }
             | Self::UnitDispatched { call, .. } => vec![call],
             Self::CallsLinked { call, other, .. } => vec![call, other],
             Self::BackupRequested { call, child, .. } => vec![call, child],
-            Self::UnitStatusChanged { call, .. } => call.iter().collect(),
+            Self::UnitStatusChanged { call, .. } | Self::UnitCheckedIn { call, .. } => {
+                call.iter().collect()
+            }
             Self::UnitAdded { .. } => vec![],
         }
     }
@@ -197,8 +241,31 @@ impl Body {
             Self::CallEdited { call, field } => {
                 format!("{call} {} set to {}", field.name(), field.value())
             }
-            Self::NoteAdded { call, text } => format!("{call} note: {text}"),
-            Self::CallClosed { call, disposition } => format!("{call} closed: {disposition}"),
+            Self::NoteAdded { call, text, caution } => {
+                let kind = if *caution { "CAUTION" } else { "note" };
+                format!("{call} {kind}: {text}")
+            }
+            Self::CallClosed { call, disposition, unserved } => match unserved {
+                Some(why) => format!("{call} closed: {disposition} (not served by a community team: {why})"),
+                None => format!("{call} closed: {disposition}"),
+            },
+            Self::TriageAnswered { call, question, answer } => {
+                format!("{call} triage: {question} = {answer}")
+            }
+            Self::Recommended { call, recommendation: r } => {
+                format!("{call} recommended {} (rule {}): {}", r.response, r.rule, r.reason)
+            }
+            Self::ResponseChosen { call, response, overrides, reason } => {
+                let why = reason.as_ref().map_or_else(String::new, |r| format!(": {r}"));
+                match overrides {
+                    Some(o) => format!("{call} response {response}, overriding {o}{why}"),
+                    None => format!("{call} response {response} accepted{why}"),
+                }
+            }
+            Self::UnitCheckedIn { unit, call } => {
+                let at = call.as_ref().map_or_else(String::new, |c| format!(" at {c}"));
+                format!("{unit} checked in safe{at}")
+            }
             Self::CallReopened { call } => format!("{call} reopened"),
             Self::CallsLinked { call, other } => format!("{call} linked to {other}"),
             Self::BackupRequested {

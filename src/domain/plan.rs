@@ -5,12 +5,16 @@ use std::fmt;
 use chrono::{DateTime, Datelike};
 
 use super::call::{Call, CallStatus};
+use super::policy::Policy;
+use super::recommend::rank;
+use super::safety::needs_unserved_reason;
+use super::triage::ResponseType;
 use super::command::{Command, NewCall};
 use super::event::{Body, CallField};
 use super::ids::{CallId, Callsign, ReplicaId};
 use super::state::State;
 use super::unit::Unit;
-use super::vocab::{Agency, CallType, Priority, UnitStatus};
+use super::vocab::{Agency, CallType, Priority, UnitStatus, UnservedReason};
 
 /// Longest free text (a note, a nature, a location) a dispatcher can enter at once; keeps every
 /// event well under the store's 6 KiB cap.
@@ -32,24 +36,57 @@ macro_rules! refuse {
     ($($arg:tt)*) => { return Err(Refusal(format!($($arg)*))) };
 }
 
-/// Who is planning and when: a new call id depends on both.
+/// Who is planning, when, and under which rules: a new call id depends on the first two, triage
+/// and closing rules on the policy.
 #[derive(Clone, Copy, Debug)]
-pub struct Context {
+pub struct Context<'a> {
     pub origin: ReplicaId,
     pub now_ms: i64,
+    pub policy: &'a Policy,
 }
 
 /// Decides the events a command produces, or why it cannot happen. Never mutates.
 pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>, Refusal> {
     match command {
         Command::TakeCall(new) => take_call(state, new, ctx),
-        Command::Note { call, text } => {
+        Command::Note { call, text, caution } => {
             let call = find_call(state, call)?;
             let text = text_field("note", text)?;
-            Ok(vec![Body::NoteAdded {
-                call: call.id.clone(),
-                text,
-            }])
+            Ok(vec![Body::NoteAdded { call: call.id.clone(), text, caution: *caution }])
+        }
+        Command::Ask { call, question, answer } => ask(state, call, question, answer, ctx),
+        Command::Respond { call, response, reason } => {
+            respond(state, call, *response, reason.as_deref(), ctx)
+        }
+        Command::Recommend { call, dispatch } => {
+            let c = open_call(state, call, "recommend a unit for")?;
+            if !dispatch {
+                refuse!("rec only reads; the desk answers it with query()");
+            }
+            let response = response_for(c, ctx);
+            let ranked = rank(state, c, response, ctx.now_ms);
+            match ranked.first() {
+                Some(top) if top.missing.is_empty() => {
+                    dispatch_unit(state, top.unit.as_str(), call, false, false)
+                }
+                Some(top) => refuse!(
+                    "no free unit has what {response} needs; the nearest is {} — dispatch it by name \
+                     if that will do",
+                    top.explain()
+                ),
+                None => refuse!("no unit is available for {}", c.id),
+            }
+        }
+        Command::CheckIn { unit } => {
+            let u = find_unit(state, unit)?;
+            if u.status != UnitStatus::OnScene {
+                refuse!(
+                    "{} is not on scene ({}); only units on scene check in",
+                    u.callsign,
+                    u.status.doc()
+                );
+            }
+            Ok(vec![Body::UnitCheckedIn { unit: u.callsign.clone(), call: u.call.clone() }])
         }
         Command::Set { call, field } => {
             let call = open_call(state, call, "set")?;
@@ -58,6 +95,7 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                 CallField::Nature(v) => CallField::Nature(text_field("nature", v)?),
                 CallField::Caller(v) => CallField::Caller(text_field("caller", v)?),
                 CallField::Callback(v) => CallField::Callback(text_field("callback", v)?),
+                CallField::Zone(v) => CallField::Zone(text_field("zone", v)?),
                 other => other.clone(),
             };
             Ok(vec![Body::CallEdited {
@@ -94,7 +132,7 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             call,
             en_route,
             force,
-        } => dispatch(state, unit, call, *en_route, *force),
+        } => dispatch_unit(state, unit, call, *en_route, *force),
         Command::Status {
             unit,
             status,
@@ -104,8 +142,23 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             call,
             disposition,
             force,
+            unserved,
         } => {
             let call = open_call(state, call, "close")?;
+            if unserved.is_none() && needs_unserved_reason(call, ctx.now_ms, ctx.policy) {
+                let why = match call.response {
+                    Some(r) if !r.is_community() => format!("got {r} instead"),
+                    _ => "waited past its limit".to_owned(),
+                };
+                let codes: Vec<&str> = UnservedReason::ALL.iter().map(|r| r.word()).collect();
+                refuse!(
+                    "{} was eligible for a community team and {why}; say why: close {} \
+                     {disposition} --unserved <{}>",
+                    call.id,
+                    call.id,
+                    codes.join("|")
+                );
+            }
             let active: Vec<&Callsign> = call.active_units().map(|a| &a.unit).collect();
             let mut bodies = Vec::new();
             if !active.is_empty() {
@@ -130,6 +183,7 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             bodies.push(Body::CallClosed {
                 call: call.id.clone(),
                 disposition: *disposition,
+                unserved: *unserved,
             });
             Ok(bodies)
         }
@@ -187,6 +241,7 @@ fn take_call(state: &State, new: &NewCall, ctx: &Context) -> Result<Vec<Body>, R
             .as_deref()
             .map(|c| text_field("callback", c))
             .transpose()?,
+        zone: new.zone.as_deref().map(|z| text_field("zone", z)).transpose()?,
     }])
 }
 
@@ -197,7 +252,7 @@ fn mint_call_id(state: &State, ctx: &Context) -> CallId {
     CallId::mint(year, &tag, state.next_call_number(probe.series().0))
 }
 
-fn dispatch(
+fn dispatch_unit(
     state: &State,
     unit: &str,
     call: &str,
@@ -317,6 +372,7 @@ fn backup(state: &State, call: &str, agency: Agency, ctx: &Context) -> Result<Ve
             priority: Priority::MOST_URGENT,
             caller: None,
             callback: None,
+            zone: parent.zone.clone(),
         },
         Body::BackupRequested {
             call: parent.id.clone(),
@@ -324,6 +380,97 @@ fn backup(state: &State, call: &str, agency: Agency, ctx: &Context) -> Result<Ve
             child,
         },
     ])
+}
+
+/// Read-only commands: lines to show, or why not. `None` for commands that write.
+pub fn query(
+    state: &State,
+    command: &Command,
+    ctx: &Context,
+) -> Option<Result<Vec<String>, Refusal>> {
+    let Command::Recommend { call, dispatch: false } = command else { return None };
+    Some(find_call(state, call).map(|c| {
+        let response = response_for(c, ctx);
+        let ranked = rank(state, c, response, ctx.now_ms);
+        let mut lines = vec![format!("{} needs {response}: {}", c.id, needs_words(response))];
+        if ranked.is_empty() {
+            lines.push("no unit is available".to_owned());
+        }
+        lines.extend(ranked.iter().enumerate().map(|(i, r)| format!("{}. {}", i + 1, r.explain())));
+        lines
+    }))
+}
+
+fn needs_words(response: ResponseType) -> String {
+    let needs: Vec<&str> = response.needs().iter().map(|c| c.word()).collect();
+    if needs.is_empty() {
+        "no team".to_owned()
+    } else {
+        needs.join("+")
+    }
+}
+
+/// The response a call is worked as: chosen, recommended, or what the protocol says now.
+fn response_for(call: &Call, ctx: &Context) -> ResponseType {
+    call.response_type()
+        .unwrap_or_else(|| ctx.policy.protocol.evaluate(&call.answers, call.call_type).response)
+}
+
+fn ask(
+    state: &State,
+    call: &str,
+    question: &str,
+    answer: &str,
+    ctx: &Context,
+) -> Result<Vec<Body>, Refusal> {
+    let c = open_call(state, call, "triage")?;
+    let (question, answer) = ctx.policy.protocol.answer(question, answer).map_err(Refusal)?;
+    if c.answers.get(&question) == Some(&answer) {
+        refuse!("{} already has {question} = {answer}", c.id);
+    }
+    let mut answers = c.answers.clone();
+    answers.insert(question.clone(), answer.clone());
+    let mut bodies = vec![Body::TriageAnswered { call: c.id.clone(), question, answer }];
+    let recommendation = ctx.policy.protocol.evaluate(&answers, c.call_type);
+    if c.recommendation.as_ref() != Some(&recommendation) {
+        bodies.push(Body::Recommended { call: c.id.clone(), recommendation });
+    }
+    Ok(bodies)
+}
+
+fn respond(
+    state: &State,
+    call: &str,
+    response: ResponseType,
+    reason: Option<&str>,
+    ctx: &Context,
+) -> Result<Vec<Body>, Refusal> {
+    let c = open_call(state, call, "choose a response for")?;
+    let reason = reason.map(|r| text_field("reason", r)).transpose()?.filter(|r| !r.is_empty());
+    let recommended = c
+        .recommendation
+        .clone()
+        .unwrap_or_else(|| ctx.policy.protocol.evaluate(&c.answers, c.call_type));
+    if c.response == Some(response) {
+        refuse!("{} is already worked as {response}", c.id);
+    }
+    let overrides = (recommended.response != response).then_some(recommended.response);
+    if let Some(o) = overrides {
+        if reason.is_none() {
+            refuse!(
+                "the protocol recommends {o} (rule {}); overriding it needs a reason: respond {} \
+                 {response} --reason <why>",
+                recommended.rule,
+                c.id
+            );
+        }
+    }
+    let mut bodies = Vec::new();
+    if c.recommendation.is_none() {
+        bodies.push(Body::Recommended { call: c.id.clone(), recommendation: recommended });
+    }
+    bodies.push(Body::ResponseChosen { call: c.id.clone(), response, overrides, reason });
+    Ok(bodies)
 }
 
 /// Finds a call by id, or by the digits it ends with when exactly one open call does.

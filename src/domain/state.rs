@@ -135,6 +135,7 @@ impl State {
                 priority,
                 caller,
                 callback,
+                zone,
             } => {
                 if self.calls.contains_key(call) {
                     self.alert(
@@ -161,11 +162,17 @@ impl State {
                         priority: *priority,
                         caller: caller.clone(),
                         callback: callback.clone(),
+                        zone: zone.clone(),
                         status: CallStatus::Pending,
                         assignments: Vec::new(),
                         notes: Vec::new(),
                         disposition: None,
                         closed_ms: None,
+                        unserved: None,
+                        answers: BTreeMap::new(),
+                        recommendation: None,
+                        response: None,
+                        override_reason: None,
                         links: BTreeSet::default(),
                         backup_for: None,
                     },
@@ -180,23 +187,47 @@ impl State {
                         CallField::Priority(v) => c.priority = v,
                         CallField::Caller(v) => c.caller = Some(v),
                         CallField::Callback(v) => c.callback = Some(v),
+                        CallField::Zone(v) => c.zone = Some(v),
                     }
                 }
             }
-            Body::NoteAdded { call, text } => {
+            Body::NoteAdded { call, text, caution } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.notes.push(Note {
                         wall_ms: at,
                         operator: e.operator.clone(),
                         text: text.clone(),
+                        caution: *caution,
                     });
                 }
             }
-            Body::CallClosed { call, disposition } => {
+            Body::CallClosed { call, disposition, unserved } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.status = CallStatus::Closed;
                     c.disposition = Some(*disposition);
                     c.closed_ms = Some(at);
+                    c.unserved = *unserved;
+                }
+            }
+            Body::TriageAnswered { call, question, answer } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.answers.insert(question.clone(), answer.clone());
+                }
+            }
+            Body::Recommended { call, recommendation } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.recommendation = Some(recommendation.clone());
+                }
+            }
+            Body::ResponseChosen { call, response, reason, .. } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.response = Some(*response);
+                    c.override_reason.clone_from(reason);
+                }
+            }
+            Body::UnitCheckedIn { unit, .. } => {
+                if let Some(u) = self.units.get_mut(unit) {
+                    u.checkin_ms = Some(at);
                 }
             }
             Body::CallReopened { call } => {
@@ -230,6 +261,8 @@ impl State {
                     status_ms: at,
                     call: None,
                     detail: None,
+                    checkin_ms: None,
+                    position: None,
                 });
                 entry.capabilities = capabilities.iter().copied().collect();
                 entry.zone.clone_from(zone);
@@ -268,6 +301,7 @@ impl State {
                     u.status_ms = at;
                     u.call = Some(call.clone());
                     u.detail = None;
+                    u.checkin_ms = None;
                 }
                 if let Some(c) = self.calls.get_mut(call) {
                     c.assignments.push(Assignment {
@@ -306,10 +340,15 @@ impl State {
                     );
                     return;
                 }
+                let seen_at = current.as_ref().and_then(|c| self.calls.get(c)).and_then(|c| c.coords.clone());
                 if let Some(u) = self.units.get_mut(unit) {
                     u.status = *status;
                     u.status_ms = at;
                     u.detail.clone_from(detail);
+                    u.checkin_ms = None;
+                    if *status == UnitStatus::OnScene && seen_at.is_some() {
+                        u.position = seen_at;
+                    }
                     if clears {
                         u.call = None;
                     }

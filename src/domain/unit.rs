@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use super::event::Coords;
 use super::ids::{CallId, Callsign};
 use super::vocab::{Capability, UnitStatus};
 
@@ -18,6 +19,10 @@ pub struct Unit {
     pub call: Option<CallId>,
     /// Destination while transporting, reason while out of service.
     pub detail: Option<String>,
+    /// Last safety check-in while on scene; cleared when the status changes.
+    pub checkin_ms: Option<i64>,
+    /// Where the unit was last seen working: the coordinates of its last call that had them.
+    pub position: Option<Coords>,
 }
 
 impl Unit {

@@ -121,6 +121,18 @@ words!(
 );
 
 words!(
+    /// Why a call the protocol found eligible for a community team did not get one.
+    UnservedReason, "unserved reason" {
+        NoUnit = "no-unit": "no community team was available",
+        OutsideHours = "outside-hours": "outside the program's service hours",
+        OutsideArea = "outside-area": "outside the program's service area",
+        CallerDeclined = "caller-declined": "the caller declined a community team",
+        Safety = "safety": "a safety concern ruled it out",
+        Other = "other": "another reason (say which in a note)",
+    }
+);
+
+words!(
     /// Another agency a community team can ask for.
     Agency, "agency" {
         Police = "police": "police backup",

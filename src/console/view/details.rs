@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::console::app::App;
+use crate::domain::Call;
 use crate::console::theme::Theme;
 
 use super::{age, hhmm, pane, trim};
@@ -80,6 +81,11 @@ impl Widget for DetailsView<'_> {
             theme,
             value,
         ));
+        lines.extend(triage_lines(app, call, width));
+        lines.extend(history_lines(app, call, width));
+        if call.status == crate::domain::CallStatus::Pending {
+            lines.extend(recommendation_lines(app, call, self.now_ms, width));
+        }
         for a in &call.assignments {
             let mut times = format!("D{}", hhmm(app, a.dispatched_ms));
             for (mark, t) in [
@@ -128,9 +134,14 @@ impl Widget for DetailsView<'_> {
             ));
         }
         for note in &call.notes {
+            let (text, style) = if note.caution {
+                (format!("CAUTION {}", note.text), theme.details_alert)
+            } else {
+                (note.text.clone(), theme.details_note)
+            };
             lines.push(Line::from(vec![
                 Span::styled(format!("{} ", hhmm(app, note.wall_ms)), theme.details_label),
-                Span::styled(note.text.clone(), theme.details_note),
+                Span::styled(text, style),
             ]));
         }
         // The chronology fills whatever room is left, newest last.
@@ -158,4 +169,101 @@ impl Widget for DetailsView<'_> {
             .wrap(Wrap { trim: false })
             .render(inner, buf);
     }
+}
+
+/// The recommendation with the rule that decided, and the answers so far: one line per
+/// question only while triaging, a compact line otherwise (rows are scarce at 80×24).
+fn triage_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>> {
+    let theme = &app.theme;
+    let ascii = app.options.ascii;
+    let protocol = &app.desk.policy().protocol;
+    let mut lines = Vec::new();
+    let recommended = call
+        .recommendation
+        .clone()
+        .unwrap_or_else(|| protocol.evaluate(&call.answers, call.call_type));
+    let response = match call.response {
+        Some(r) if r != recommended.response => {
+            format!("{r} (overrides {}: {})", recommended.response, call.override_reason.as_deref().unwrap_or(""))
+        }
+        Some(r) => format!("{r} (accepted)"),
+        None => format!("{} ({})", recommended.response, recommended.rule),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<5}", "Resp"), theme.details_label),
+        Span::styled(trim(&response, width.saturating_sub(5), ascii), theme.details_alert),
+    ]));
+    let focus = app.ui.triage.filter(|_| app.selected_call().is_some_and(|c| c.id == call.id));
+    if let Some(at) = focus {
+        for (i, q) in protocol.questions.iter().enumerate() {
+            let answer = call.answers.get(&q.id).map_or("-", String::as_str);
+            let marker = if i == at { ">" } else { " " };
+            let text = format!("{marker}[{}] {:<8} {}", q.key, answer, q.text);
+            let style = if i == at { theme.form_field_focused } else { theme.form_field };
+            lines.push(Line::styled(trim(&text, width, ascii), style));
+        }
+        lines.push(Line::styled(
+            trim(&format!("  why: {}", recommended.reason), width, ascii),
+            theme.details_chronology,
+        ));
+    } else if !protocol.questions.is_empty() {
+        let answers: Vec<String> = protocol
+            .questions
+            .iter()
+            .map(|q| {
+                let mark = match call.answers.get(&q.id).map(String::as_str) {
+                    Some("yes") => "+",
+                    Some("no") => "-",
+                    Some("unknown") => "?",
+                    Some(_) => "*",
+                    None => ".",
+                };
+                format!("{}{mark}", q.key)
+            })
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<5}", "Tri"), theme.details_label),
+            Span::styled(trim(&answers.join(" "), width.saturating_sub(5), ascii), theme.details_value),
+        ]));
+    }
+    lines
+}
+
+/// Earlier calls at this address, and any cautions left there.
+fn history_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>> {
+    let theme = &app.theme;
+    let history = crate::domain::history::address_history(app.state(), call);
+    let mut lines = Vec::new();
+    if !history.calls.is_empty() {
+        let dispositions: Vec<&str> = history.dispositions.iter().map(|d| d.word()).collect();
+        let text = format!("{} earlier call(s) here; last: {}", history.calls.len(), dispositions.join(", "));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<5}", "Hist"), theme.details_label),
+            Span::styled(trim(&text, width.saturating_sub(5), app.options.ascii), theme.details_value),
+        ]));
+    }
+    for caution in history.cautions.iter().take(2) {
+        lines.push(Line::styled(
+            trim(&format!("CAUTION {caution}"), width, app.options.ascii),
+            theme.details_alert,
+        ));
+    }
+    lines
+}
+
+/// The best two units for a pending call, with why.
+fn recommendation_lines<'a>(app: &'a App, call: &'a Call, now_ms: i64, width: usize) -> Vec<Line<'a>> {
+    let theme = &app.theme;
+    let protocol = &app.desk.policy().protocol;
+    let response = call.response_type().unwrap_or_else(|| protocol.evaluate(&call.answers, call.call_type).response);
+    crate::domain::recommend::rank(app.state(), call, response, now_ms)
+        .iter()
+        .take(2)
+        .map(|r| {
+            Line::from(vec![
+                Span::styled(format!("{:<5}", "Rec"), theme.details_label),
+                Span::styled(trim(&r.explain(), width.saturating_sub(5), app.options.ascii), theme.details_value),
+            ])
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::console::app::App;
+use crate::domain::safety::Check;
 
 use super::{age, pane, trim};
 
@@ -76,7 +77,17 @@ impl Widget for RosterView<'_> {
             } else {
                 call
             };
-            let tail = format!("{} {}", caps.join("+"), unit.zone.as_deref().unwrap_or(""));
+            // On scene, the safety timer matters more than what the unit can do.
+            let (tail, tail_style) = match app.check_in(unit, self.now_ms) {
+                Some(Check::Due(due)) => (format!("chk {}", age(due - self.now_ms)), theme.roster_timer),
+                Some(Check::Overdue(due)) => {
+                    (format!("LATE {}", age(self.now_ms - due)), theme.roster_timer_overdue)
+                }
+                Some(Check::Escalated(due)) => {
+                    (format!("ESCALATE {}", age(self.now_ms - due)), theme.roster_timer_overdue)
+                }
+                None => (format!("{} {}", caps.join("+"), unit.zone.as_deref().unwrap_or("")), row),
+            };
             let fixed = 1 + 9 + 4 + 6 + 11;
             lines.push(Line::from(vec![
                 Span::styled(
@@ -96,7 +107,7 @@ impl Widget for RosterView<'_> {
                     theme.roster_timer,
                 ),
                 Span::styled(format!("{:<11}", trim(&detail, 10, ascii)), row),
-                Span::styled(trim(&tail, width.saturating_sub(fixed), ascii), row),
+                Span::styled(trim(&tail, width.saturating_sub(fixed), ascii), tail_style),
             ]));
         }
         // Keep the selected unit in view.

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::console::app::App;
+use crate::domain::safety::Check;
 use crate::store::StoreKind;
 
 pub struct StatusBar<'a> {
@@ -30,6 +31,15 @@ impl Widget for StatusBar<'_> {
             .filter(|c| app.overdue(c, self.now_ms))
             .count();
         let alerts = state.alerts.len();
+        let late: Vec<(bool, &str)> = state
+            .units
+            .values()
+            .filter_map(|u| match app.check_in(u, self.now_ms) {
+                Some(Check::Overdue(_)) => Some((false, u.callsign.as_str())),
+                Some(Check::Escalated(_)) => Some((true, u.callsign.as_str())),
+                _ => None,
+            })
+            .collect();
         // Minutes only: a ticking seconds display would cost bytes every second over SSH.
         let clock = super::hhmm(app, self.now_ms);
         let store = app.desk.store();
@@ -49,6 +59,16 @@ impl Widget for StatusBar<'_> {
                 format!(" {overdue} waiting too long "),
                 theme.status_alarm,
             ));
+        }
+        if let Some(&(escalated, unit)) = late.iter().find(|(e, _)| *e).or(late.first()) {
+            let text = if escalated {
+                format!(" ESCALATE: {unit} missed check-in ")
+            } else if late.len() == 1 {
+                format!(" {unit} check-in late ")
+            } else {
+                format!(" {} check-ins late ", late.len())
+            };
+            spans.push(Span::styled(text, theme.status_alarm));
         }
         if alerts > 0 {
             spans.push(Span::styled(

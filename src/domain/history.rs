@@ -1,0 +1,54 @@
+//! Address history: what happened at this address before, so the call-taker knows before the
+//! team arrives.
+
+use super::call::Call;
+use super::recommend::distance_km;
+use super::state::State;
+use super::vocab::Disposition;
+
+/// Calls this close count as the same address.
+pub const SAME_PLACE_M: f64 = 50.0;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddressHistory {
+    /// Earlier calls at this address, newest first.
+    pub calls: Vec<String>,
+    /// Dispositions of the latest few.
+    pub dispositions: Vec<Disposition>,
+    /// Notes flagged `--caution` at this address, newest first.
+    pub cautions: Vec<String>,
+}
+
+fn same_place(a: &Call, b: &Call) -> bool {
+    match (&a.coords, &b.coords) {
+        (Some(x), Some(y)) => distance_km(x, y) * 1000.0 <= SAME_PLACE_M,
+        _ => normalize(&a.location) == normalize(&b.location),
+    }
+}
+
+fn normalize(location: &str) -> String {
+    location
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Earlier calls at the same address (or within 50 m when both have coordinates).
+pub fn address_history(state: &State, call: &Call) -> AddressHistory {
+    let mut earlier: Vec<&Call> = state
+        .calls
+        .values()
+        .filter(|c| c.id != call.id && c.received_ms <= call.received_ms && same_place(c, call))
+        .collect();
+    earlier.sort_by_key(|c| std::cmp::Reverse(c.received_ms));
+    AddressHistory {
+        calls: earlier.iter().map(|c| c.id.to_string()).collect(),
+        dispositions: earlier.iter().filter_map(|c| c.disposition).take(3).collect(),
+        cautions: earlier
+            .iter()
+            .flat_map(|c| c.notes.iter().filter(|n| n.caution).map(|n| n.text.clone()))
+            .collect(),
+    }
+}

@@ -1,0 +1,554 @@
+//! Triage: the questions a call-taker asks and the ordered rules that turn the answers and the
+//! call type into a recommended response type, naming the rule that decided it.
+//!
+//! The criteria are the public ones of CAHOOTS, STAR and B-HEARD (`field-data.md`): the protocol
+//! says who goes (community team, co-response, EMS, fire, police, crisis line, information only),
+//! not only how fast. A question nobody answered counts as `unknown`, and an unknown answer to a
+//! disqualifying question (see [`Protocol::disqualifying`]) must lead to a cautious response,
+//! never to the community team alone. Reading and checking protocol files is
+//! `crate::protocol`'s job; this module only decides.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::shown;
+use super::vocab::{CallType, Capability, Priority};
+
+/// The answer an unanswered question counts as.
+pub const UNKNOWN: &str = "unknown";
+
+/// The rule id a [`Recommendation`] names when no rule matched, which a checked protocol (one
+/// that ends with a default rule) never gives.
+pub const NO_RULE: &str = "no-rule";
+
+/// Generates a word enum whose serde form, display and parse all use the same dispatcher word
+/// (the same shape as `vocab`'s enums).
+macro_rules! words {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident = $word:literal : $doc:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[doc = $doc] #[serde(rename = $word)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn word(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+
+            pub fn doc(self) -> &'static str {
+                match self { $($name::$variant => $doc),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.word())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.word().eq_ignore_ascii_case(s))
+                    .ok_or_else(|| {
+                        let all: Vec<&str> = $name::ALL.iter().map(|v| v.word()).collect();
+                        format!("unknown {} {}; one of: {}", $what, shown(s), all.join(", "))
+                    })
+            }
+        }
+    };
+}
+
+words!(
+    /// Who a call gets: what triage recommends.
+    ResponseType, "response type" {
+        Community = "community": "community team (clinician and medic), no police",
+        CoResponse = "co-response": "community clinician together with police (co-responder team)",
+        Ems = "ems": "EMS (ambulance)",
+        Fire = "fire": "fire department",
+        Police = "police": "police",
+        CrisisLine = "crisis-line": "988 or the crisis line; no unit sent",
+        Info = "info": "information only; no unit sent",
+    }
+);
+
+impl ResponseType {
+    /// The capabilities the responding units must bring between them.
+    pub fn needs(self) -> &'static [Capability] {
+        match self {
+            Self::Community => &[Capability::Clinician],
+            Self::CoResponse => &[Capability::Clinician, Capability::Police],
+            Self::Ems => &[Capability::Ems],
+            Self::Fire => &[Capability::Fire],
+            Self::Police => &[Capability::Police],
+            Self::CrisisLine | Self::Info => &[],
+        }
+    }
+
+    /// A community team goes, alone or with police.
+    pub fn is_community(self) -> bool {
+        matches!(self, Self::Community | Self::CoResponse)
+    }
+
+    /// Sends someone beyond the community team alone: police, EMS, fire or a joint response.
+    /// A known answer that leads to one of these makes its question disqualifying.
+    pub fn escalates(self) -> bool {
+        matches!(
+            self,
+            Self::CoResponse | Self::Ems | Self::Fire | Self::Police
+        )
+    }
+}
+
+/// What a question accepts besides `unknown`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnswerKind {
+    /// `yes` or `no`.
+    YesNo,
+    /// One of these lower-case words.
+    Choice(Vec<String>),
+}
+
+/// One triage question, asked in the console with its one-key shortcut.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    pub id: String,
+    pub text: String,
+    /// The one-key shortcut shown in the console.
+    pub key: char,
+    pub kind: AnswerKind,
+}
+
+impl Question {
+    /// Every canonical answer, `unknown` last.
+    pub fn answers(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = match &self.kind {
+            AnswerKind::YesNo => vec!["yes", "no"],
+            AnswerKind::Choice(choices) => choices.iter().map(String::as_str).collect(),
+        };
+        all.push(UNKNOWN);
+        all
+    }
+
+    /// The answers as a dispatcher may type them, for messages.
+    fn answer_help(&self) -> String {
+        match &self.kind {
+            AnswerKind::YesNo => "use yes (y), no (n) or unknown (u, ?)".to_owned(),
+            AnswerKind::Choice(choices) => {
+                format!("use {} or unknown (u, ?)", choices.join(", "))
+            }
+        }
+    }
+}
+
+/// One condition of a rule: the call's answer to `question` is one of `any_of`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Test {
+    pub question: String,
+    pub any_of: Vec<String>,
+}
+
+impl Test {
+    /// Whether `answer` (none, or empty, when unanswered: that counts as `unknown`) passes.
+    pub fn matches(&self, answer: Option<&str>) -> bool {
+        let answer = answer.filter(|a| !a.is_empty()).unwrap_or(UNKNOWN);
+        self.any_of.iter().any(|a| a.eq_ignore_ascii_case(answer))
+    }
+}
+
+/// One protocol rule; the first rule whose conditions all hold decides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    /// All must match.
+    pub when: Vec<Test>,
+    /// Empty: any call, typed or not. Otherwise the call's type must be one of these.
+    pub call_types: Vec<CallType>,
+    pub response: ResponseType,
+    /// `None` keeps the call's own priority.
+    pub priority: Option<Priority>,
+    /// The sentence the dispatcher reads.
+    pub reason: String,
+}
+
+impl Rule {
+    /// No tests and no types: matches every call.
+    pub fn is_default(&self) -> bool {
+        self.when.is_empty() && self.call_types.is_empty()
+    }
+
+    /// Whether the rule's type condition admits a call of this type (or of none yet).
+    pub fn applies_to(&self, call_type: Option<CallType>) -> bool {
+        self.call_types.is_empty() || call_type.is_some_and(|t| self.call_types.contains(&t))
+    }
+
+    pub fn matches(&self, answers: &BTreeMap<String, String>, call_type: Option<CallType>) -> bool {
+        self.applies_to(call_type)
+            && self
+                .when
+                .iter()
+                .all(|t| t.matches(answers.get(&t.question).map(String::as_str)))
+    }
+}
+
+/// A named set of questions and the ordered rules over their answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protocol {
+    pub name: String,
+    pub questions: Vec<Question>,
+    pub rules: Vec<Rule>,
+}
+
+/// What triage recommends for a call, and which rule said so.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub response: ResponseType,
+    /// `None` keeps the call's own priority.
+    pub priority: Option<Priority>,
+    /// The id of the deciding rule.
+    pub rule: String,
+    pub reason: String,
+}
+
+impl Protocol {
+    /// First rule that matches wins; a valid protocol always ends with a default rule (no tests,
+    /// no types). Should none match, the recommendation is the cautious joint response, from
+    /// [`NO_RULE`].
+    pub fn evaluate(
+        &self,
+        answers: &BTreeMap<String, String>,
+        call_type: Option<CallType>,
+    ) -> Recommendation {
+        match self.rules.iter().find(|r| r.matches(answers, call_type)) {
+            Some(rule) => Recommendation {
+                response: rule.response,
+                priority: rule.priority,
+                rule: rule.id.clone(),
+                reason: rule.reason.clone(),
+            },
+            None => Recommendation {
+                response: ResponseType::CoResponse,
+                priority: None,
+                rule: NO_RULE.to_owned(),
+                reason: "No rule matched: cautious joint response".to_owned(),
+            },
+        }
+    }
+
+    /// By id or by one-key shortcut, case-insensitive.
+    pub fn question(&self, id_or_key: &str) -> Option<&Question> {
+        let wanted = id_or_key.trim();
+        self.questions
+            .iter()
+            .find(|q| q.id.eq_ignore_ascii_case(wanted))
+            .or_else(|| {
+                let mut chars = wanted.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(key), None) => self
+                        .questions
+                        .iter()
+                        .find(|q| q.key.to_lowercase().eq(key.to_lowercase())),
+                    _ => None,
+                }
+            })
+    }
+
+    /// Canonical answer text ("yes" | "no" | "unknown" | one of the choices, lower case), or a
+    /// one-line error listing what is allowed. Accepts y/n/u/? shorthands for yes/no/unknown,
+    /// and a unique prefix of a choice (`u` always means unknown).
+    pub fn answer(&self, question: &str, typed: &str) -> Result<(String, String), String> {
+        let q = self.question(question).ok_or_else(|| {
+            let all: Vec<String> = self
+                .questions
+                .iter()
+                .map(|q| format!("{} ({})", q.id, q.key))
+                .collect();
+            format!(
+                "no question {}; one of: {}",
+                shown(question),
+                all.join(", ")
+            )
+        })?;
+        let word = typed.trim().to_lowercase();
+        let canonical = match (&q.kind, word.as_str()) {
+            (_, "u" | "?" | UNKNOWN) => Some(UNKNOWN),
+            (AnswerKind::YesNo, "y" | "yes") => Some("yes"),
+            (AnswerKind::YesNo, "n" | "no") => Some("no"),
+            (AnswerKind::YesNo, _) => None,
+            (AnswerKind::Choice(choices), _) => {
+                let exact = choices.iter().find(|c| **c == word);
+                let mut prefixed = choices.iter().filter(|c| c.starts_with(word.as_str()));
+                let unique = match (prefixed.next(), prefixed.next()) {
+                    (Some(c), None) if !word.is_empty() => Some(c),
+                    _ => None,
+                };
+                exact.or(unique).map(String::as_str)
+            }
+        };
+        canonical
+            .map(|a| (q.id.clone(), a.to_owned()))
+            .ok_or_else(|| {
+                format!(
+                    "{} is not an answer to {}; {}",
+                    shown(typed.trim()),
+                    q.id,
+                    q.answer_help()
+                )
+            })
+    }
+
+    /// Questions whose known answer can send police, EMS, fire or a joint response (some rule
+    /// with an escalating response tests an answer other than `unknown`), in question order.
+    /// Not knowing such an answer must never lead to the community team alone.
+    pub fn disqualifying(&self) -> Vec<&str> {
+        self.questions
+            .iter()
+            .filter(|q| {
+                self.rules.iter().any(|r| {
+                    r.response.escalates()
+                        && r.when
+                            .iter()
+                            .any(|t| t.question == q.id && t.any_of.iter().any(|a| a != UNKNOWN))
+                })
+            })
+            .map(|q| q.id.as_str())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test(question: &str, any_of: &[&str]) -> Test {
+        Test {
+            question: question.to_owned(),
+            any_of: any_of.iter().map(|a| (*a).to_owned()).collect(),
+        }
+    }
+
+    fn rule(id: &str, when: Vec<Test>, types: &[CallType], response: ResponseType) -> Rule {
+        Rule {
+            id: id.to_owned(),
+            when,
+            call_types: types.to_vec(),
+            response,
+            priority: None,
+            reason: format!("because {id}"),
+        }
+    }
+
+    /// Weapon yes: police; weapon unknown: joint; welfare in a vehicle: EMS; welfare: community;
+    /// else joint.
+    fn tiny() -> Protocol {
+        let mut police = rule(
+            "weapon",
+            vec![test("weapon", &["yes"])],
+            &[],
+            ResponseType::Police,
+        );
+        police.priority = Some(Priority::MOST_URGENT);
+        Protocol {
+            name: "tiny".to_owned(),
+            questions: vec![
+                Question {
+                    id: "weapon".to_owned(),
+                    text: "Any weapon?".to_owned(),
+                    key: 'w',
+                    kind: AnswerKind::YesNo,
+                },
+                Question {
+                    id: "where".to_owned(),
+                    text: "Where?".to_owned(),
+                    key: 'l',
+                    kind: AnswerKind::Choice(vec![
+                        "inside".to_owned(),
+                        "outside".to_owned(),
+                        "vehicle".to_owned(),
+                    ]),
+                },
+            ],
+            rules: vec![
+                police,
+                rule(
+                    "unknown-weapon",
+                    vec![test("weapon", &["unknown"])],
+                    &[],
+                    ResponseType::CoResponse,
+                ),
+                rule(
+                    "vehicle",
+                    vec![test("where", &["vehicle"])],
+                    &[CallType::Welfare],
+                    ResponseType::Ems,
+                ),
+                rule(
+                    "welfare",
+                    vec![],
+                    &[CallType::Welfare],
+                    ResponseType::Community,
+                ),
+                rule("default", vec![], &[], ResponseType::CoResponse),
+            ],
+        }
+    }
+
+    fn answers(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(q, a)| ((*q).to_owned(), (*a).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn first_matching_rule_decides() {
+        let p = tiny();
+        let welfare = Some(CallType::Welfare);
+        let cases: &[(&[(&str, &str)], Option<CallType>, &str, ResponseType)] = &[
+            (
+                &[("weapon", "yes")],
+                welfare,
+                "weapon",
+                ResponseType::Police,
+            ),
+            (
+                &[("weapon", "no")],
+                welfare,
+                "welfare",
+                ResponseType::Community,
+            ),
+            (
+                &[("weapon", "no"), ("where", "vehicle")],
+                welfare,
+                "vehicle",
+                ResponseType::Ems,
+            ),
+            (
+                &[("weapon", "no"), ("where", "vehicle")],
+                None,
+                "default",
+                ResponseType::CoResponse,
+            ),
+            (
+                &[("weapon", "no")],
+                Some(CallType::Noise),
+                "default",
+                ResponseType::CoResponse,
+            ),
+            (
+                &[("weapon", "no")],
+                None,
+                "default",
+                ResponseType::CoResponse,
+            ),
+        ];
+        for (given, call_type, rule, response) in cases {
+            let r = p.evaluate(&answers(given), *call_type);
+            assert_eq!(
+                (r.rule.as_str(), r.response),
+                (*rule, *response),
+                "{given:?}"
+            );
+            assert_eq!(r.reason, format!("because {rule}"));
+        }
+        let r = p.evaluate(&answers(&[("weapon", "yes")]), None);
+        assert_eq!(r.priority, Some(Priority::MOST_URGENT));
+    }
+
+    #[test]
+    fn unanswered_counts_as_unknown() {
+        let p = tiny();
+        for given in [&[][..], &[("weapon", "unknown")], &[("weapon", "")]] {
+            let r = p.evaluate(&answers(given), Some(CallType::Welfare));
+            assert_eq!(r.rule, "unknown-weapon", "{given:?}");
+            assert_eq!(r.response, ResponseType::CoResponse);
+        }
+    }
+
+    #[test]
+    fn without_a_default_no_rule_is_cautious() {
+        let mut p = tiny();
+        p.rules.truncate(3);
+        let r = p.evaluate(&answers(&[("weapon", "no")]), None);
+        assert_eq!(
+            (r.rule.as_str(), r.response),
+            (NO_RULE, ResponseType::CoResponse)
+        );
+    }
+
+    #[test]
+    fn questions_by_id_or_key_in_any_case() {
+        let p = tiny();
+        assert_eq!(p.question("WEAPON").map(|q| q.key), Some('w'));
+        assert_eq!(p.question("W").map(|q| q.id.as_str()), Some("weapon"));
+        assert_eq!(p.question("l").map(|q| q.id.as_str()), Some("where"));
+        assert_eq!(p.question("x"), None);
+        assert_eq!(p.question("we"), None);
+    }
+
+    #[test]
+    fn answers_are_canonical() {
+        let p = tiny();
+        let ok = |q: &str, typed: &str| p.answer(q, typed).map(|(_, a)| a);
+        assert_eq!(
+            p.answer("w", "Y"),
+            Ok(("weapon".to_owned(), "yes".to_owned()))
+        );
+        assert_eq!(ok("weapon", " no "), Ok("no".to_owned()));
+        assert_eq!(ok("weapon", "?"), Ok("unknown".to_owned()));
+        assert_eq!(ok("where", "veh"), Ok("vehicle".to_owned()));
+        assert_eq!(ok("where", "OUTSIDE"), Ok("outside".to_owned()));
+        assert_eq!(ok("where", "u"), Ok("unknown".to_owned()));
+        assert_eq!(
+            ok("weapon", "maybe"),
+            Err("'maybe' is not an answer to weapon; use yes (y), no (n) or unknown (u, ?)".into())
+        );
+        assert_eq!(
+            ok("where", "yes"),
+            Err(
+                "'yes' is not an answer to where; use inside, outside, vehicle or unknown (u, ?)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            ok("z", "yes"),
+            Err("no question 'z'; one of: weapon (w), where (l)".into())
+        );
+    }
+
+    #[test]
+    fn disqualifying_questions_escalate_on_a_known_answer() {
+        let p = tiny();
+        assert_eq!(p.disqualifying(), ["weapon", "where"]);
+        let mut p = tiny();
+        p.rules.remove(2);
+        assert_eq!(p.disqualifying(), ["weapon"]);
+    }
+
+    #[test]
+    fn response_words_round_trip_and_needs() {
+        for r in ResponseType::ALL {
+            assert_eq!(r.word().to_uppercase().parse::<ResponseType>(), Ok(*r));
+            assert_eq!(r.is_community(), r.needs().contains(&Capability::Clinician));
+        }
+        assert_eq!(
+            "cops".parse::<ResponseType>(),
+            Err(
+                "unknown response type 'cops'; one of: community, co-response, ems, fire, \
+                 police, crisis-line, info"
+                    .into()
+            )
+        );
+        assert!(!ResponseType::Community.escalates());
+        assert!(ResponseType::CoResponse.escalates());
+    }
+}
