@@ -377,3 +377,43 @@ fn age_alarm_follows_priority_thresholds() {
     assert!(!b.app.overdue(&p4, b.app.now_ms()));
     assert!(b.text(80, 24).contains("waiting too long"));
 }
+
+#[test]
+fn triage_by_keys_then_dispatch_the_recommended_unit_and_watch_its_timer() {
+    let mut b = bench();
+    b.run(&[
+        "unit add STAR-1 peer,emt --zone d3",
+        "unit add STAR-2 clinician,medic --zone d3",
+        "call 300 Broadway / woman crying in a bus shelter --type welfare --zone d3",
+    ]);
+    // Ctrl-T triages the selected call: each question is one key, answers move on.
+    b.keys("<C-t>");
+    assert_eq!(b.app.ui.triage, Some(0));
+    // violence, weapon, crime, medical, hazard, harm: no; info: yes.
+    b.keys("nnnnnny<Esc>");
+    assert_eq!(b.app.ui.triage, None);
+    let call = b.app.state().calls[&"26-BA0001".parse().unwrap()].clone();
+    let rec = call.recommendation.clone().unwrap();
+    assert_eq!((rec.response.word(), rec.rule.as_str()), ("community", "community-welfare"));
+    assert!(b.text(80, 24).contains("Resp community (community-welfare)"));
+    // A question's key jumps to it: a weapon mentioned later changes the recommendation.
+    b.keys("<C-t>wy<Esc>");
+    let call = b.app.state().calls[&"26-BA0001".parse().unwrap()].clone();
+    assert_eq!(call.recommendation.unwrap().response.word(), "co-response");
+    b.keys("<C-t>wn<Esc>");
+    // Ctrl-R dispatches the top recommendation: the clinician, not the nearer-in-list peer team.
+    b.keys("<C-r>");
+    let state = b.app.state();
+    assert_eq!(state.units[&"STAR-2".parse().unwrap()].call.as_ref().map(|c| c.as_str()), Some("26-BA0001"));
+    b.keys("<F7>");
+    // 21 minutes on scene without a check-in: the roster and the status bar say so.
+    b.clock.advance(21 * 60_000);
+    let screen = b.text(80, 24);
+    assert!(screen.contains("STAR-2 check-in late"), "{screen}");
+    assert!(screen.contains("LATE 1:00"), "{screen}");
+    // Ctrl-O checks the selected unit in.
+    b.keys("<C-o>");
+    let screen = b.text(80, 24);
+    assert!(!screen.contains("check-in late"), "{screen}");
+    assert!(screen.contains("chk 20m"), "{screen}");
+}
