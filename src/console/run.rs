@@ -10,6 +10,8 @@ use crossterm::terminal::{
 };
 use crossterm::{cursor, execute};
 use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::Terminal;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
@@ -79,12 +81,20 @@ async fn serve(mut app: App) -> io::Result<App> {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    // What the terminal shows now; a tick that would change nothing writes nothing (not even
+    // the style resets ratatui ends every frame with), so an idle console is silent.
+    let mut shown: Option<Buffer> = None;
+    let mut ticked = false;
     loop {
         app.refresh_chronology();
-        // A dropped SSH link makes writes fail; that ends the loop like a hangup.
-        if terminal.draw(|frame| screen::draw(frame, &app)).is_err() {
-            break;
+        if !(ticked && unchanged(&app, &terminal, shown.as_ref())) {
+            // A dropped SSH link makes writes fail; that ends the loop like a hangup.
+            match terminal.draw(|frame| screen::draw(frame, &app)) {
+                Ok(frame) => shown = Some(frame.buffer.clone()),
+                Err(_) => break,
+            }
         }
+        ticked = false;
         tokio::select! {
             message = inbox.recv() => {
                 let Some(message) = message else { break };
@@ -98,7 +108,7 @@ async fn serve(mut app: App) -> io::Result<App> {
                     }
                 }
             }
-            _ = tick.tick() => {}
+            _ = tick.tick() => ticked = true,
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
         }
@@ -108,13 +118,29 @@ async fn serve(mut app: App) -> io::Result<App> {
         if app.ui.suspend {
             app.ui.suspend = false;
             suspend(&mut terminal)?;
+            shown = None;
         }
         if app.ui.repaint {
             app.ui.repaint = false;
             repaint(&mut terminal)?;
+            shown = None;
         }
     }
     Ok(app)
+}
+
+/// Whether drawing now would show exactly what is on screen.
+fn unchanged(app: &App, terminal: &Term, shown: Option<&Buffer>) -> bool {
+    let (Some(shown), Ok(size)) = (shown, terminal.size()) else {
+        return false;
+    };
+    let area = Rect::new(0, 0, size.width, size.height);
+    if shown.area != area {
+        return false;
+    }
+    let mut next = Buffer::empty(area);
+    screen::render(app, area, &mut next);
+    &next == shown
 }
 
 /// Feeds one message to the app; false when input is gone.

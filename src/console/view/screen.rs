@@ -1,8 +1,9 @@
 //! The whole screen: layout of the panes, overlays, and the "too small" notice.
 
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 use ratatui::Frame;
 
 use crate::console::app::App;
@@ -22,10 +23,19 @@ pub const MIN_HEIGHT: u16 = 16;
 
 /// Draws one frame. Call `App::refresh_chronology` first.
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
-    draw_panes(frame, app);
+    let area = frame.area();
+    if let Some(at) = render(app, area, frame.buffer_mut()) {
+        frame.set_cursor_position(at);
+    }
+}
+
+/// Renders the screen into `buf`; returns where the cursor goes. The run loop also renders
+/// off-screen on each tick and skips the terminal when nothing changed.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
+    let cursor = render_panes(app, area, buf);
     if app.options.ascii {
         // A terminal without UTF-8 cannot show what a caller's name or a note may hold either.
-        for cell in &mut frame.buffer_mut().content {
+        for cell in &mut buf.content {
             if !cell.symbol().is_ascii() {
                 let plain = match cell.symbol() {
                     "…" => "~",
@@ -37,21 +47,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
             }
         }
     }
+    cursor
 }
 
-fn draw_panes(frame: &mut Frame<'_>, app: &App) {
-    let area = frame.area();
+fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
             "Terminal too small: {}x{}. Switchboard needs at least {MIN_WIDTH}x{MIN_HEIGHT}; \
              enlarge the window (nothing is lost).",
             area.width, area.height
         );
-        frame.render_widget(
-            Paragraph::new(Line::styled(text, app.theme.notice)).wrap(Wrap { trim: true }),
-            area,
-        );
-        return;
+        Paragraph::new(Line::styled(text, app.theme.notice))
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
+        return None;
     }
     let now = app.now_ms();
     let [status, main, message, command] = Layout::vertical([
@@ -69,30 +78,27 @@ fn draw_panes(frame: &mut Frame<'_>, app: &App) {
     let [details, roster] =
         Layout::horizontal([Constraint::Length(details_width), Constraint::Min(20)]).areas(lower);
 
-    frame.render_widget(StatusBar::new(app, now), status);
-    frame.render_widget(QueueView::new(app, now), queue);
-    frame.render_widget(DetailsView::new(app, now), details);
-    frame.render_widget(RosterView::new(app, now), roster);
-    frame.render_widget(MessageLine::new(app), message);
+    StatusBar::new(app, now).render(status, buf);
+    QueueView::new(app, now).render(queue, buf);
+    DetailsView::new(app, now).render(details, buf);
+    RosterView::new(app, now).render(roster, buf);
+    MessageLine::new(app).render(message, buf);
     let line = CommandLine::new(app);
     let cursor = line.cursor(command);
-    frame.render_widget(line, command);
+    line.render(command, buf);
     match app.ui.mode {
         Mode::Form => {
             let area = centered(main, 64, 10);
             let form = FormView::new(app);
             let at = form.cursor(area);
-            frame.render_widget(form, area);
-            frame.set_cursor_position(at);
+            form.render(area, buf);
+            Some(at)
         }
         Mode::Help => {
-            frame.render_widget(HelpView::new(app), centered(main, main.width, main.height));
+            HelpView::new(app).render(centered(main, main.width, main.height), buf);
+            None
         }
-        _ => {
-            if let Some(at) = cursor {
-                frame.set_cursor_position(at);
-            }
-        }
+        _ => cursor,
     }
 }
 
