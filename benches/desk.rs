@@ -340,6 +340,7 @@ impl History {
                     caller: (!r.is_multiple_of(3)).then(|| "Jordan (store manager)".to_owned()),
                     callback: (r.is_multiple_of(2)).then(|| "503-555-0142".to_owned()),
                     zone: None,
+                    coords: None,
                 })
             }
             1 => {
@@ -448,6 +449,7 @@ fn desk_with_a_call(dir: &Path) -> (Desk, String) {
         caller: None,
         callback: None,
         zone: None,
+        coords: None,
     });
     let events = desk.execute(&take).unwrap();
     let Some(Body::CallCreated { call, .. }) = events.first().map(|e| &e.body) else {

@@ -1,1 +1,244 @@
-fn main() {}
+//! Benchmarks for the gazetteer's goals over 100k addresses:
+//! - importing the CSV (parse, validate, index) takes ≤ 2 s;
+//! - a lookup of what a call-taker types takes ≤ 5 ms.
+//!
+//! `cargo bench --bench gazetteer` first prints plain lines (import time; per typed input the
+//! mean, p99 and worst of 300 lookups, the number of answers and the best one), then runs the
+//! criterion groups `import/*` and `lookup/*`. Under `cargo test --benches` (no `--bench`
+//! argument) everything runs once over 2k addresses, as a smoke test.
+//!
+//! The list is synthetic but shaped like a county's: 2,000 streets named from 900 invented words
+//! with the usual suffixes and some directions, ~50 houses each, numbers rising along each street,
+//! five cities, units on some rows; plus Colfax Ave and its look-alikes (Cole St, Colorado Blvd,
+//! Colfax Ct) so that the typical inputs have competitors.
+
+// A benchmark has no one to report an error to: any failure aborts it, with the reason.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion, SamplingMode};
+use switchboard::gazetteer::Gazetteer;
+
+/// What call-takers type: a full address, a typo, a spelled-out suffix, a bare street, a bare
+/// number, one letter, a misspelled street, words run together (the street-name scan), nothing
+/// known, and a pathological run of single letters.
+const INPUTS: [&str; 12] = [
+    "1400 colfax",
+    "1400 colfx av",
+    "1400 Colfax Avenue",
+    "2210 e ashmor st",
+    "kestwin",
+    "1400",
+    "c",
+    "1400 coalfax ave",
+    "1400colfaxave",
+    "ashmorst",
+    "zzqx",
+    "a b c d e f g h",
+];
+
+fn main() {
+    let full = is_full_run();
+    let rows = if full { 100_000 } else { 2_000 };
+    let text = synthetic_csv(rows);
+
+    let started = Instant::now();
+    let (g, problems) = Gazetteer::import(&text, "synthetic.csv").expect("header");
+    let took = started.elapsed();
+    assert!(
+        problems.is_empty(),
+        "{:?}",
+        &problems[..problems.len().min(3)]
+    );
+    assert_eq!(g.len(), rows);
+    println!(
+        "gazetteer import: {} rows, {:.1} MB, {:.0} ms (goal ≤ 2000 ms)",
+        g.len(),
+        text.len() as f64 / 1e6,
+        ms(took)
+    );
+    lookup_report(&g, if full { 300 } else { 3 });
+
+    let mut c = Criterion::default().configure_from_args();
+    {
+        let mut group = c.benchmark_group("import");
+        group
+            .sampling_mode(SamplingMode::Flat)
+            .sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(if full { 20 } else { 1 }));
+        group.bench_function(label(rows), |b| {
+            b.iter_batched(
+                || (),
+                |()| black_box(Gazetteer::import(&text, "synthetic.csv").expect("header")),
+                BatchSize::PerIteration,
+            );
+        });
+        group.finish();
+    }
+    {
+        let mut group = c.benchmark_group("lookup");
+        group
+            .sample_size(30)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2));
+        for typed in INPUTS {
+            group.bench_function(format!("{}/{typed}", label(rows)), |b| {
+                b.iter(|| black_box(g.lookup(black_box(typed), 10)));
+            });
+        }
+        group.finish();
+    }
+    c.final_summary();
+}
+
+/// `cargo bench` passes `--bench`; `cargo test --benches` does not (criterion's own rule).
+fn is_full_run() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--test")
+}
+
+fn lookup_report(g: &Gazetteer, runs: usize) {
+    for typed in INPUTS {
+        let mut times: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let started = Instant::now();
+                black_box(g.lookup(black_box(typed), 10));
+                started.elapsed()
+            })
+            .collect();
+        times.sort_unstable();
+        let mean = times.iter().sum::<Duration>() / runs as u32;
+        let p99 = times[(runs * 99 / 100).min(runs - 1)];
+        let found = g.lookup(typed, 10);
+        let best = found.first().map(|(a, _)| a.label()).unwrap_or_default();
+        println!(
+            "gazetteer lookup {typed:?}: mean {:.3} ms, p99 {:.3} ms, max {:.3} ms, {} answers, best {best:?} (goal ≤ 5 ms)",
+            ms(mean),
+            ms(p99),
+            ms(times[runs - 1]),
+            found.len(),
+        );
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// `100k`, `2k`.
+fn label(n: usize) -> String {
+    if n >= 1_000 && n.is_multiple_of(1_000) {
+        format!("{}k", n / 1_000)
+    } else {
+        n.to_string()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A synthetic county
+
+const SYLLABLES: [&str; 30] = [
+    "bel", "kest", "mar", "ash", "wil", "thorn", "hal", "bram", "cor", "dun", "fen", "gar", "hol",
+    "lin", "mor", "nor", "pen", "ros", "sal", "tam", "ven", "wex", "yar", "ald", "bex", "cal",
+    "dal", "el", "fair", "glen",
+];
+const ENDINGS: [&str; 30] = [
+    "mor", "win", "ton", "ford", "wood", "field", "ley", "brook", "dale", "hurst", "mere", "wick",
+    "stead", "gate", "ridge", "view", "crest", "haven", "land", "by", "well", "side", "wold",
+    "combe", "holm", "shaw", "ing", "ham", "den", "port",
+];
+const SUFFIXES: [&str; 9] = ["St", "Ave", "Blvd", "Dr", "Rd", "Ln", "Ct", "Pl", "Way"];
+const CITIES: [&str; 5] = ["Denver", "Aurora", "Lakewood", "Englewood", "Arvada"];
+
+/// A reproducible generator (xorshift64*), so that every run measures the same list.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn synthetic_csv(rows: usize) -> String {
+    let mut streets: Vec<String> = vec![
+        "Colfax Ave".into(),
+        "E Colfax Ave".into(),
+        "Cole St".into(),
+        "Colorado Blvd".into(),
+        "Colfax Ct".into(),
+    ];
+    for k in 0..2_000 {
+        let word = format!("{}{}", SYLLABLES[k % 30], ENDINGS[(k / 30) % 30]);
+        let mut word = word.chars();
+        let word: String = word
+            .next()
+            .map(|c| c.to_ascii_uppercase())
+            .into_iter()
+            .chain(word)
+            .collect();
+        let direction = ["", "", "", "E ", "W "][k % 5];
+        streets.push(format!("{direction}{word} {}", SUFFIXES[(k / 900) % 9]));
+    }
+    streets.truncate((rows / 50).max(5));
+    let per_street = rows.div_ceil(streets.len());
+
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut out = String::with_capacity(rows * 80);
+    out.push_str("LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE,ID,HASH\n");
+    let mut n = 0;
+    'streets: for (s, street) in streets.iter().enumerate() {
+        // Each street starts somewhere in a 30 km square and runs north or east.
+        let (mut lat, mut lon) = (39.60 + rng.unit() * 0.27, -105.17 + rng.unit() * 0.35);
+        let northward = rng.below(2) == 0;
+        let city = CITIES[s % CITIES.len()];
+        // The Colfax family runs 1000, 1040, … so that all of them have a 1400.
+        let colfax = s < 5;
+        let mut number = if colfax {
+            1000
+        } else {
+            100 + 100 * rng.below(20)
+        };
+        for _ in 0..per_street {
+            if n == rows {
+                break 'streets;
+            }
+            n += 1;
+            let unit = if rng.below(10) == 0 {
+                (1 + rng.below(12)).to_string()
+            } else {
+                String::new()
+            };
+            let district = format!("d{}", 1 + s % 6);
+            let postcode = 80_200 + s % 40;
+            writeln!(
+                out,
+                "{lon:.6},{lat:.6},{number},{street},{unit},{city},{district},CO,{postcode},{n},{:016x}",
+                rng.next()
+            )
+            .unwrap();
+            // Houses ~20 m apart, numbers rising by 2–40.
+            number += if colfax { 40 } else { 2 * (1 + rng.below(20)) };
+            if northward {
+                lat += 0.00018;
+            } else {
+                lon += 0.00023;
+            }
+        }
+    }
+    out
+}

@@ -111,6 +111,39 @@ pub enum Sub {
         #[command(subcommand)]
         action: ThemeAction,
     },
+    /// Check or list triage protocols.
+    Protocol {
+        #[command(subcommand)]
+        action: ProtocolAction,
+    },
+    /// Import or search the address list (gazetteer) that places calls on the map.
+    Gazetteer {
+        #[command(subcommand)]
+        action: GazetteerAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProtocolAction {
+    /// Report every problem in a protocol file, with its line; proves that an unknown answer
+    /// never sends a community team alone.
+    Check { file: PathBuf },
+    /// List shipped and user protocols.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GazetteerAction {
+    /// Import an `OpenAddresses` CSV (LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE,ID,HASH)
+    /// into the config dir; malformed rows are skipped and reported with their line numbers.
+    Import { file: PathBuf },
+    /// Import the fictional demo town (Millbrook) shipped with Switchboard.
+    Demo,
+    /// Show the best matches for a typed location.
+    Lookup {
+        #[arg(required = true)]
+        text: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +233,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
         }
         Some(Sub::Keymap { action }) => Ok(keymap(action)),
         Some(Sub::Theme { action }) => theme(action),
+        Some(Sub::Protocol { action }) => Ok(protocol(action)),
+        Some(Sub::Gazetteer { action }) => gazetteer(&action),
     }
 }
 
@@ -253,6 +288,95 @@ fn theme(action: ThemeAction) -> Result<ExitCode, String> {
     }
 }
 
+fn protocol(action: ProtocolAction) -> ExitCode {
+    match action {
+        ProtocolAction::Check { file } => match crate::protocol::check_file(&file) {
+            Ok(p) => {
+                println!(
+                    "{}: ok ({} questions, {} rules)",
+                    file.display(),
+                    p.questions.len(),
+                    p.rules.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(problems) => {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                ExitCode::FAILURE
+            }
+        },
+        ProtocolAction::List => {
+            for (name, origin) in crate::protocol::list(config::config_dir().as_deref()) {
+                println!("{name:<16} {origin}");
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn gazetteer(action: &GazetteerAction) -> Result<ExitCode, String> {
+    use crate::gazetteer::{Gazetteer, DEMO_TOWN};
+    /// Skipped rows shown one per line; the rest are counted.
+    const SHOWN: usize = 20;
+    let dir = config::config_dir().ok_or("no config dir; set SWITCHBOARD_CONFIG")?;
+    let (text, source) = match &action {
+        GazetteerAction::Import { file } => (
+            std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?,
+            file.display().to_string(),
+        ),
+        GazetteerAction::Demo => (DEMO_TOWN.to_owned(), "demo-town.csv".to_owned()),
+        GazetteerAction::Lookup { text } => {
+            let gazetteer = Gazetteer::load(Some(&dir))?.ok_or_else(|| {
+                "no gazetteer yet; import one with: switchboard gazetteer import FILE".to_owned()
+            })?;
+            let typed = text.join(" ");
+            for (address, score) in gazetteer.lookup(&typed, 5) {
+                let c = &address.coords;
+                println!(
+                    "{:<48} {:>9.5},{:>10.5} {:<4} score {score}",
+                    address.label(),
+                    c.lat,
+                    c.lon,
+                    address.district
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    let (gazetteer, problems) = Gazetteer::import(&text, &source)?;
+    for p in problems.iter().take(SHOWN) {
+        eprintln!("{p}");
+    }
+    if problems.len() > SHOWN {
+        eprintln!("… and {} more skipped rows", problems.len() - SHOWN);
+    }
+    let path = gazetteer
+        .save(&dir)
+        .map_err(|e| format!("cannot save the gazetteer in {}: {e}", dir.display()))?;
+    println!(
+        "imported {} addresses ({} rows skipped) into {}",
+        gazetteer.len(),
+        problems.len(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The address list in the config dir, if one was imported; a broken one is a problem to show,
+/// not a reason to stop.
+fn load_gazetteer(
+    config_dir: Option<&Path>,
+    problems: &mut Vec<String>,
+) -> Option<crate::gazetteer::Gazetteer> {
+    crate::gazetteer::Gazetteer::load(config_dir).unwrap_or_else(|e| {
+        problems.push(e);
+        None
+    })
+}
+
 /// Opens the full-screen console on the store in `dir`.
 fn console(dir: &Path, kind: StoreKind, operator: &str, look: &Look) -> Result<ExitCode, String> {
     use std::io::IsTerminal;
@@ -287,7 +411,8 @@ fn console(dir: &Path, kind: StoreKind, operator: &str, look: &Look) -> Result<E
     let store = Store::open(dir, kind).map_err(|e| e.to_string())?;
     let desk = Desk::open(store, Box::new(SystemClock), operator)
         .map_err(|e| e.to_string())?
-        .with_policy(policy(&settings, config_dir.as_deref(), &mut problems));
+        .with_policy(policy(&settings, config_dir.as_deref(), &mut problems))
+        .with_gazetteer(load_gazetteer(config_dir.as_deref(), &mut problems));
     start_log(dir);
     let options = Options {
         ascii: look.ascii || !config::locale_is_utf8(),
@@ -338,15 +463,23 @@ fn open_desk(data: Option<&Path>, operator: &str) -> Result<Desk, String> {
     let (settings, problem) = config::Settings::load(config_dir.as_deref());
     let mut problems: Vec<String> = problem.into_iter().collect();
     let policy = policy(&settings, config_dir.as_deref(), &mut problems);
+    let gazetteer = load_gazetteer(config_dir.as_deref(), &mut problems);
     if let Some(p) = problems.first() {
         return Err(p.clone());
     }
     let store = Store::open(&dir, StoreKind::Live).map_err(|e| e.to_string())?;
-    Ok(Desk::open(store, Box::new(SystemClock), operator).map_err(|e| e.to_string())?.with_policy(policy))
+    Ok(Desk::open(store, Box::new(SystemClock), operator)
+        .map_err(|e| e.to_string())?
+        .with_policy(policy)
+        .with_gazetteer(gazetteer))
 }
 
 /// The centre's rules from the config dir: the triage protocol and the time limits.
-fn policy(settings: &config::Settings, config_dir: Option<&Path>, problems: &mut Vec<String>) -> Policy {
+fn policy(
+    settings: &config::Settings,
+    config_dir: Option<&Path>,
+    problems: &mut Vec<String>,
+) -> Policy {
     let name = settings.protocol.as_deref().unwrap_or("default");
     let protocol = crate::protocol::load(name, config_dir).unwrap_or_else(|e| {
         problems.push(e.to_string());

@@ -74,7 +74,10 @@ pub struct Safety {
 
 impl Default for Safety {
     fn default() -> Self {
-        Safety { checkin_minutes: 20, by_response: std::collections::BTreeMap::new() }
+        Safety {
+            checkin_minutes: 20,
+            by_response: std::collections::BTreeMap::new(),
+        }
     }
 }
 

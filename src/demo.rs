@@ -42,7 +42,7 @@ const SERVICE_END: i64 = 22 * HOUR;
 const LIVE_WINDOW: i64 = 2 * HOUR;
 /// ... and busier than usual for its last part.
 const SURGE_WINDOW: i64 = 90 * MINUTE;
-const SURGE_FACTOR: f64 = 2.2;
+const SURGE_FACTOR: f64 = 1.8;
 
 /// Eligible calls per 16-hour service day (STAR 2023, field-data.md).
 const ELIGIBLE_PER_SERVICE_DAY: f64 = 30.0;
@@ -67,9 +67,12 @@ const OPERATORS: &[&str] = &[
     "ct-lindqvist",
 ];
 const CONSOLE_SHIFT: i64 = 8 * HOUR;
-/// Before this far back the console changes hands weekly instead of every shift: each hand-over
-/// reopens the desk, which re-reads the whole log.
-const SHIFT_HANDOVERS_FOR: i64 = 21 * DAY;
+/// The console changes hands every shift only this far back; before that weekly, and before
+/// [`WEEKLY_HANDOVERS_FOR`] every four weeks. Each hand-over reopens the desk, which re-reads
+/// and verifies the whole log (about 0.4 s at a year's 100,000 events), so a long history
+/// keeps their number bounded.
+const SHIFT_HANDOVERS_FOR: i64 = 3 * DAY;
+const WEEKLY_HANDOVERS_FOR: i64 = 8 * 7 * DAY;
 
 /// The roster: callsign, capabilities, home zone.
 const ROSTER: &[(&str, &str, usize)] = &[
@@ -790,7 +793,8 @@ fn summarize(console: &Console, days: u32) -> String {
     let operators: Vec<&str> = console.operators.iter().copied().collect();
     format!(
         "{days} day{}: {} calls ({} closed, {} open), {} units, {} events from {} commands by \
-         {}; now {pending} call{} pending, {committed} unit{} on calls, {oos} out of service",
+         {}; now {pending} call{} pending, {committed} of {} units working calls, {oos} out of \
+         service",
         if days == 1 { "" } else { "s" },
         thousands(calls as u64),
         thousands((calls - open) as u64),
@@ -800,7 +804,7 @@ fn summarize(console: &Console, days: u32) -> String {
         thousands(console.commands),
         operators.join(", "),
         if pending == 1 { "" } else { "s" },
-        if committed == 1 { "" } else { "s" },
+        state.units.len(),
     )
 }
 
@@ -825,13 +829,17 @@ fn in_hours(t: i64) -> bool {
     (SERVICE_START..SERVICE_END).contains(&time_of_day(t))
 }
 
-/// Who has the console at `t`: a rota of 8-hour shifts starting 06:00, 14:00 and 22:00, or of
-/// weeks for history older than [`SHIFT_HANDOVERS_FOR`].
+/// Who has the console at `t`: a rota of 8-hour shifts starting 06:00, 14:00 and 22:00; of
+/// weeks for history older than [`SHIFT_HANDOVERS_FOR`]; of four weeks before that. Every
+/// change falls on a shift boundary.
 fn operator_at(t: i64, now_ms: i64) -> &'static str {
+    let since = t - SERVICE_START;
     let slot = if t >= now_ms - SHIFT_HANDOVERS_FOR {
-        (t - SERVICE_START).div_euclid(CONSOLE_SHIFT)
+        since.div_euclid(CONSOLE_SHIFT)
+    } else if t >= now_ms - WEEKLY_HANDOVERS_FOR {
+        since.div_euclid(7 * DAY) + 1
     } else {
-        (t - SERVICE_START).div_euclid(7 * DAY) * 7
+        since.div_euclid(28 * DAY) + 2
     };
     OPERATORS[slot.rem_euclid(OPERATORS.len() as i64) as usize]
 }
@@ -991,10 +999,16 @@ impl World {
             };
             self.at(at, Ev::Arrive(class));
         }
+        // Two calls in the last hour that teams are surely still working when the console
+        // opens (unless the person is gone), and a few that still wait for one.
+        for (from, to) in [(30 * 60, 50 * 60), (8 * 60, 20 * 60)] {
+            let at = self.now_ms - between_s(&mut self.rng, from, to);
+            self.at(at, Ev::Arrive(Arrival::Eligible));
+        }
         // The last few calls wait: the board has a queue when the console opens.
         let held = self.rng.random_range(2..=3);
         for _ in 0..held {
-            let at = self.now_ms - between_s(&mut self.rng, 30, 12 * 60);
+            let at = self.now_ms - between_s(&mut self.rng, 20, 5 * 60);
             self.at(at, Ev::Arrive(Arrival::Held));
         }
     }
@@ -1453,7 +1467,7 @@ impl World {
                     Some(ask + lognormal_ms(rng, 18.0, 0.4, 8.0, 45.0))
                 }
                 Disposition::CommunityTransport | Disposition::Hospital => {
-                    let stay = lognormal_ms(rng, 28.0, 0.45, 10.0, 75.0);
+                    let stay = lognormal_ms(rng, 32.0, 0.45, 10.0, 75.0);
                     later.push((
                         now + stay / 2,
                         Ev::Note {
@@ -1468,7 +1482,7 @@ impl World {
                     let median = if disposition == Disposition::Declined {
                         20.0
                     } else {
-                        35.0
+                        40.0
                     };
                     let stay = lognormal_ms(rng, median, 0.5, 10.0, 90.0);
                     if rng.random_bool(0.7) {

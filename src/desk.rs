@@ -8,9 +8,9 @@ use std::sync::Arc;
 use crate::command::{parse, ParseError};
 use crate::domain::event::hlc;
 use crate::domain::{
-    plan, Body, CallId, Command, Context, Event, Policy, Refusal, ReplicaId, State,
-    MAX_EVENT_BYTES,
+    plan, Body, CallId, Command, Context, Event, Policy, Refusal, ReplicaId, State, MAX_EVENT_BYTES,
 };
+use crate::gazetteer::Gazetteer;
 use crate::store::{Sealed, Store, StoreError};
 
 /// "Now" for the desk: the system clock in production, a hand-driven one in demos and tests.
@@ -74,7 +74,11 @@ impl Outcome {
     pub fn lines(&self) -> Vec<String> {
         match self {
             Outcome::Committed(events) => {
-                vec![events.iter().map(|e| e.body.describe()).collect::<Vec<_>>().join("; ")]
+                vec![events
+                    .iter()
+                    .map(|e| e.body.describe())
+                    .collect::<Vec<_>>()
+                    .join("; ")]
             }
             Outcome::Answered(lines) => lines.clone(),
         }
@@ -88,6 +92,8 @@ pub struct Desk {
     operator: String,
     last_hlc: u64,
     policy: Policy,
+    /// Known addresses: a call's location picks up coordinates and zone from here.
+    gazetteer: Option<Gazetteer>,
     /// Each call's events as (origin, seq) in fold order: the chronology is read from the log
     /// on demand rather than kept in memory.
     chronicle: HashMap<CallId, Vec<(ReplicaId, u64)>>,
@@ -113,6 +119,7 @@ impl Desk {
             operator: operator.to_owned(),
             last_hlc,
             policy: Policy::new(crate::protocol::shipped()),
+            gazetteer: None,
             chronicle,
         })
     }
@@ -130,6 +137,45 @@ impl Desk {
 
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// Looks new calls' locations up in this address list from now on.
+    #[must_use]
+    pub fn with_gazetteer(mut self, gazetteer: Option<Gazetteer>) -> Self {
+        self.gazetteer = gazetteer;
+        self
+    }
+
+    pub fn gazetteer(&self) -> Option<&Gazetteer> {
+        self.gazetteer.as_ref()
+    }
+
+    /// Coordinates and zone for a new call, from the gazetteer, when the typed location names a
+    /// known address: the best match must carry the same house number, so a street alone or a
+    /// guess never places a call.
+    fn locate(&self, command: &Command) -> Option<Command> {
+        let Command::TakeCall(new) = command else {
+            return None;
+        };
+        let gazetteer = self.gazetteer.as_ref()?;
+        if new.coords.is_some() {
+            return None;
+        }
+        let number = new
+            .location
+            .split_whitespace()
+            .next()
+            .filter(|w| w.chars().all(|c| c.is_ascii_digit()))?;
+        let (address, _) = gazetteer.lookup(&new.location, 1).into_iter().next()?;
+        if address.number != number {
+            return None;
+        }
+        let mut located = new.clone();
+        located.coords = Some(address.coords.clone());
+        if located.zone.is_none() && !address.district.is_empty() {
+            located.zone = Some(address.district.clone());
+        }
+        Some(Command::TakeCall(located))
     }
 
     /// Answers a read-only command (such as `rec`) with lines; `None` if the command writes.
@@ -174,7 +220,13 @@ impl Desk {
     pub fn execute(&mut self, command: &Command) -> Result<Vec<Event>, DeskError> {
         let now_ms = self.clock.now_ms();
         let origin = self.store.replica();
-        let ctx = Context { origin, now_ms, policy: &self.policy };
+        let located = self.locate(command);
+        let command = located.as_ref().unwrap_or(command);
+        let ctx = Context {
+            origin,
+            now_ms,
+            policy: &self.policy,
+        };
         let bodies = plan(&self.state, command, &ctx)?;
         let sealed = self.stamp(bodies, now_ms)?;
         self.store.commit(&sealed)?;

@@ -21,9 +21,7 @@ pub use event::{Body, CallField, Event, Hash, MAX_EVENT_BYTES};
 pub use ids::{CallId, Callsign, ReplicaId};
 pub use plan::{plan, query, Context, Refusal};
 pub use policy::Policy;
-pub use triage::{Protocol, Recommendation, ResponseType};
 pub use state::{Alert, Applied, State};
+pub use triage::{Protocol, Recommendation, ResponseType};
 pub use unit::Unit;
-pub use vocab::{
-    Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason,
-};
+pub use vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason};

@@ -410,8 +410,8 @@ fn check_header(header: Option<(usize, Record)>) -> Result<(), FileProblem> {
             message: format!("no header: the first line is data; add the line {expected} above it"),
         });
     }
-    let wrong = (0..fields.len().max(COLUMNS.len())).find_map(|n| {
-        match (fields.get(n), COLUMNS.get(n)) {
+    let wrong =
+        (0..fields.len().max(COLUMNS.len())).find_map(|n| match (fields.get(n), COLUMNS.get(n)) {
             (Some(found), Some(want)) if found.eq_ignore_ascii_case(want) => None,
             (Some(found), Some(want)) => Some(format!(
                 "header column {} is {found:?}, expected {want:?}",
@@ -426,8 +426,7 @@ fn check_header(header: Option<(usize, Record)>) -> Result<(), FileProblem> {
                 fields.len()
             )),
             (None, None) => None,
-        }
-    });
+        });
     match wrong {
         None => Ok(()),
         Some(what) => Err(FileProblem {
@@ -754,23 +753,22 @@ impl Index {
             let i = i as u32;
             let street_words = normal_words(&a.street);
             let key = street_words.join(" ");
-            let street = match street_ids.get(&key) {
-                Some(&id) => id,
-                None => {
-                    let id = index.streets.len() as u32;
-                    for w in &street_words {
-                        let w = word_id(&mut index.words, w);
-                        if index.words[w].streets.last() != Some(&id) {
-                            index.words[w].streets.push(id);
-                        }
+            let street = if let Some(&id) = street_ids.get(&key) {
+                id
+            } else {
+                let id = index.streets.len() as u32;
+                for w in &street_words {
+                    let w = word_id(&mut index.words, w);
+                    if index.words[w].streets.last() != Some(&id) {
+                        index.words[w].streets.push(id);
                     }
-                    street_ids.insert(key.clone(), id);
-                    index.streets.push(Street {
-                        key,
-                        members: Vec::new(),
-                    });
-                    id
                 }
+                street_ids.insert(key.clone(), id);
+                index.streets.push(Street {
+                    key,
+                    members: Vec::new(),
+                });
+                id
             };
             index.streets[street as usize].members.push(i);
             index.street_of.push(street);
@@ -794,24 +792,36 @@ impl Index {
                 .sort_by_key(|&i| (index.house[i as usize], i));
         }
         index.by_lat = (0..addresses.len() as u32).collect();
-        index
-            .by_lat
-            .sort_by(|&a, &b| addresses[a as usize].coords.lat.total_cmp(&addresses[b as usize].coords.lat));
+        index.by_lat.sort_by(|&a, &b| {
+            addresses[a as usize]
+                .coords
+                .lat
+                .total_cmp(&addresses[b as usize].coords.lat)
+        });
         index
     }
 
     fn query(&self, typed: &str) -> Query {
         let mut words = normal_words(typed);
         let starts_with_digit = typed.trim_start().starts_with(|c: char| c.is_ascii_digit());
-        let number = match words.first() {
-            Some(w)
-                if starts_with_digit
-                    && (w.bytes().all(|b| b.is_ascii_digit())
-                        || (!is_ordinal(w) && self.numbers.contains_key(w))) =>
-            {
-                Some(words.remove(0))
-            }
-            _ => None,
+        let Some(first) = words.first().filter(|_| starts_with_digit) else {
+            return Query {
+                number: None,
+                words,
+            };
+        };
+        let number = if first.bytes().all(|b| b.is_ascii_digit())
+            || (!is_ordinal(first) && self.numbers.contains_key(first))
+        {
+            Some(words.remove(0))
+        } else if is_ordinal(first) {
+            None
+        } else {
+            // `1400colfax`: the number ran into the street.
+            let digits = first.bytes().take_while(u8::is_ascii_digit).count();
+            let number = first[..digits].to_owned();
+            words[0] = canonical(first[digits..].to_owned());
+            Some(number)
         };
         Query { number, words }
     }
@@ -855,16 +865,23 @@ impl Index {
     fn lookup(&self, matcher: &SkimMatcherV2, query: &Query) -> Vec<(u32, i64)> {
         let tokens: Vec<TokenMatch> = query.words.iter().map(|w| self.match_token(w)).collect();
         let text = query.text();
-        let corrected = tokens.iter().any(|t| t.correction.is_some()).then(|| Query {
-            number: query.number.clone(),
-            words: query
-                .words
-                .iter()
-                .zip(&tokens)
-                .map(|(w, t)| t.correction.map_or_else(|| w.clone(), |n| self.words[n].text.clone()))
-                .collect(),
+        // The typed words with each typo replaced by its nearest vocabulary word.
+        let fixed_words = query
+            .words
+            .iter()
+            .zip(&tokens)
+            .map(|(w, t)| {
+                t.correction
+                    .map_or(w.as_str(), |n| self.words[n].text.as_str())
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let corrected = tokens.iter().any(|t| t.correction.is_some()).then(|| {
+            query
+                .number
+                .as_ref()
+                .map_or_else(|| fixed_words.clone(), |n| format!("{n} {fixed_words}"))
         });
-        let corrected = corrected.as_ref().map(Query::text);
         let score = |candidates: &[u32]| -> Vec<(u32, i64)> {
             candidates
                 .iter()
@@ -881,7 +898,7 @@ impl Index {
                 .collect()
         };
 
-        let mut streets = self.street_hits(&query.words, &tokens);
+        let mut streets = street_hits(&query.words, &tokens);
         let mut scored = score(&self.candidates(query, &streets));
         if scored.is_empty() && !query.words.is_empty() {
             if streets.is_empty() {
@@ -890,36 +907,11 @@ impl Index {
             }
             if scored.is_empty() {
                 if let Some(number) = &query.number {
-                    scored = self.nearby_numbers(matcher, number, &streets, query, &tokens);
+                    scored = self.nearby_numbers(matcher, number, &streets, &fixed_words);
                 }
             }
         }
         scored
-    }
-
-    /// The streets that match the most typed words, best matches first. Suffixes and directions
-    /// count only when nothing else was typed.
-    fn street_hits(&self, words: &[String], tokens: &[TokenMatch]) -> Vec<u32> {
-        let primary = words.iter().any(|w| !is_affix(w));
-        let mut tally: HashMap<u32, (u32, u32)> = HashMap::new();
-        for (word, token) in words.iter().zip(tokens) {
-            if primary && is_affix(word) {
-                continue;
-            }
-            for (&street, &quality) in &token.streets {
-                let t = tally.entry(street).or_default();
-                t.0 += 1;
-                t.1 += quality;
-            }
-        }
-        let most = tally.values().map(|t| t.0).max().unwrap_or(0);
-        let mut hits: Vec<(u32, u32)> = tally
-            .into_iter()
-            .filter(|(_, t)| t.0 == most)
-            .map(|(s, t)| (s, t.1))
-            .collect();
-        hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        hits.into_iter().map(|(s, _)| s).collect()
     }
 
     /// The addresses worth scoring, at most `MAX_SCORED`: with a house number, those with that
@@ -987,26 +979,18 @@ impl Index {
         matcher: &SkimMatcherV2,
         number: &str,
         streets: &[u32],
-        query: &Query,
-        tokens: &[TokenMatch],
+        words: &str,
     ) -> Vec<(u32, i64)> {
         let Some(target) = leading_number(number) else {
             return Vec::new();
         };
-        let words: Vec<&str> = query
-            .words
-            .iter()
-            .zip(tokens)
-            .map(|(w, t)| t.correction.map_or(w.as_str(), |n| self.words[n].text.as_str()))
-            .collect();
-        let words = words.join(" ");
         let mut out = Vec::new();
         for &s in streets {
             for &i in &self.streets[s as usize].members {
                 let Some(house) = self.house[i as usize] else {
                     continue;
                 };
-                let Some(score) = matcher.fuzzy_match(&self.keys[i as usize], &words) else {
+                let Some(score) = matcher.fuzzy_match(&self.keys[i as usize], words) else {
                     continue;
                 };
                 let away = i64::from(house.abs_diff(target).min(100_000));
@@ -1018,6 +1002,31 @@ impl Index {
         }
         out
     }
+}
+
+/// The streets that match the most typed words, best matches first. Suffixes and directions
+/// count only when nothing else was typed.
+fn street_hits(words: &[String], tokens: &[TokenMatch]) -> Vec<u32> {
+    let primary = words.iter().any(|w| !is_affix(w));
+    let mut tally: HashMap<u32, (u32, u32)> = HashMap::new();
+    for (word, token) in words.iter().zip(tokens) {
+        if primary && is_affix(word) {
+            continue;
+        }
+        for (&street, &quality) in &token.streets {
+            let t = tally.entry(street).or_default();
+            t.0 += 1;
+            t.1 += quality;
+        }
+    }
+    let most = tally.values().map(|t| t.0).max().unwrap_or(0);
+    let mut hits: Vec<(u32, u32)> = tally
+        .into_iter()
+        .filter(|(_, t)| t.0 == most)
+        .map(|(s, t)| (s, t.1))
+        .collect();
+    hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    hits.into_iter().map(|(s, _)| s).collect()
 }
 
 /// How `token` (typed) meets a vocabulary word: 3 equal, 2 a prefix, 1 its letters in order from

@@ -616,30 +616,27 @@ impl Check<'_> {
     fn call_types(&mut self, raw: &RawRule, id: &str) -> Option<Vec<CallType>> {
         let mut types = Some(Vec::new());
         for typed in &raw.types {
-            match CallType::parse_word_or_apco(typed.get_ref()) {
-                Ok(t) => {
-                    if let Some(types) = &mut types {
-                        if !types.contains(&t) {
-                            types.push(t);
-                        }
+            if let Ok(t) = CallType::parse_word_or_apco(typed.get_ref()) {
+                if let Some(types) = &mut types {
+                    if !types.contains(&t) {
+                        types.push(t);
                     }
                 }
-                Err(_) => {
-                    let words = CallType::ALL.iter().map(|t| t.word());
-                    let help = did_you_mean(nearest(typed.get_ref(), words)).unwrap_or_else(|| {
-                        let all: Vec<&str> = CallType::ALL.iter().map(|t| t.word()).collect();
-                        format!("one of: {}", all.join(", "))
-                    });
-                    self.at(
-                        Some(typed.span().start),
-                        format!(
-                            "unknown call type '{}' in rule '{id}'; {help}",
-                            typed.get_ref()
-                        ),
-                    );
-                    types = None;
-                }
+                continue;
             }
+            let words = CallType::ALL.iter().map(|t| t.word());
+            let help = did_you_mean(nearest(typed.get_ref(), words)).unwrap_or_else(|| {
+                let all: Vec<&str> = CallType::ALL.iter().map(|t| t.word()).collect();
+                format!("one of: {}", all.join(", "))
+            });
+            self.at(
+                Some(typed.span().start),
+                format!(
+                    "unknown call type '{}' in rule '{id}'; {help}",
+                    typed.get_ref()
+                ),
+            );
+            types = None;
         }
         types
     }
@@ -675,15 +672,6 @@ impl Check<'_> {
             );
             return;
         };
-        if !last.is_default() {
-            self.at_line(
-                lines.last().copied(),
-                format!(
-                    "no default: the last rule '{}' has conditions; end with a rule with no `when` and no `types`",
-                    last.id.get_ref()
-                ),
-            );
-        }
         let answers_of = |question: &str| -> Vec<&str> {
             declared
                 .iter()
@@ -722,6 +710,15 @@ impl Check<'_> {
                     format!("rule '{}' is unreachable: {shadow}", later.id.get_ref()),
                 );
             }
+        }
+        if !last.is_default() {
+            self.at_line(
+                lines.last().copied(),
+                format!(
+                    "no default: the last rule '{}' has conditions; end with a rule with no `when` and no `types`",
+                    last.id.get_ref()
+                ),
+            );
         }
     }
 

@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 use switchboard::command::{parse, print};
+use switchboard::domain::event::Coords;
 use switchboard::domain::{
     Agency, CallField, CallType, Capability, Command, Disposition, NewCall, Priority, ResponseType,
     UnitStatus, UnservedReason,
@@ -45,10 +46,11 @@ fn command() -> impl Strategy<Value = Command> {
             prop::option::of(pri.clone()),
             prop::option::of(text()),
             prop::option::of("[0-9-]{3,12}"),
-            prop::option::of("[a-z][a-z0-9]{0,4}")
+            prop::option::of("[a-z][a-z0-9]{0,4}"),
+            prop::option::of((-90.0..90.0f64, -180.0..180.0f64))
         )
             .prop_map(
-                |(location, nature, call_type, priority, caller, callback, zone)| {
+                |(location, nature, call_type, priority, caller, callback, zone, at)| {
                     Command::TakeCall(NewCall {
                         location,
                         nature,
@@ -57,11 +59,15 @@ fn command() -> impl Strategy<Value = Command> {
                         caller,
                         callback,
                         zone,
+                        coords: at.map(|(lat, lon)| Coords { lat, lon }),
                     })
                 }
             ),
-        (reference(), text(), any::<bool>())
-            .prop_map(|(call, text, caution)| Command::Note { call, text, caution }),
+        (reference(), text(), any::<bool>()).prop_map(|(call, text, caution)| Command::Note {
+            call,
+            text,
+            caution
+        }),
         (
             reference(),
             prop_oneof![
@@ -130,11 +136,28 @@ fn command() -> impl Strategy<Value = Command> {
                 force,
                 unserved
             }),
-        (reference(), prop_oneof!["[a-z]{1,8}", "[a-z]"], prop_oneof!["yes", "no", "unknown", "[a-z]{1,6}"])
-            .prop_map(|(call, question, answer)| Command::Ask { call, question, answer }),
-        (reference(), prop::sample::select(ResponseType::ALL), prop::option::of(text()))
-            .prop_map(|(call, response, reason)| Command::Respond { call, response, reason }),
-        (reference(), any::<bool>()).prop_map(|(call, dispatch)| Command::Recommend { call, dispatch }),
+        (
+            reference(),
+            prop_oneof!["[a-z]{1,8}", "[a-z]"],
+            prop_oneof!["yes", "no", "unknown", "[a-z]{1,6}"]
+        )
+            .prop_map(|(call, question, answer)| Command::Ask {
+                call,
+                question,
+                answer
+            }),
+        (
+            reference(),
+            prop::sample::select(ResponseType::ALL),
+            prop::option::of(text())
+        )
+            .prop_map(|(call, response, reason)| Command::Respond {
+                call,
+                response,
+                reason
+            }),
+        (reference(), any::<bool>())
+            .prop_map(|(call, dispatch)| Command::Recommend { call, dispatch }),
         reference().prop_map(|unit| Command::CheckIn { unit }),
         reference().prop_map(|call| Command::Reopen { call }),
         (reference(), reference()).prop_map(|(call, other)| Command::Link { call, other }),

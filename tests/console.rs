@@ -33,7 +33,6 @@ fn bench_with(keymap: &str, theme: &str, depth: ColorDepth, ascii: bool) -> Benc
         ascii,
         utc: true,
         keymap_name: keymap.into(),
-        ..Options::default()
     };
     let app = App::new(
         desk,
@@ -394,8 +393,13 @@ fn triage_by_keys_then_dispatch_the_recommended_unit_and_watch_its_timer() {
     assert_eq!(b.app.ui.triage, None);
     let call = b.app.state().calls[&"26-BA0001".parse().unwrap()].clone();
     let rec = call.recommendation.clone().unwrap();
-    assert_eq!((rec.response.word(), rec.rule.as_str()), ("community", "community-welfare"));
-    assert!(b.text(80, 24).contains("Resp community (community-welfare)"));
+    assert_eq!(
+        (rec.response.word(), rec.rule.as_str()),
+        ("community", "community-welfare")
+    );
+    assert!(b
+        .text(80, 24)
+        .contains("Resp community (community-welfare)"));
     // A question's key jumps to it: a weapon mentioned later changes the recommendation.
     b.keys("<C-t>wy<Esc>");
     let call = b.app.state().calls[&"26-BA0001".parse().unwrap()].clone();
@@ -404,7 +408,13 @@ fn triage_by_keys_then_dispatch_the_recommended_unit_and_watch_its_timer() {
     // Ctrl-R dispatches the top recommendation: the clinician, not the nearer-in-list peer team.
     b.keys("<C-r>");
     let state = b.app.state();
-    assert_eq!(state.units[&"STAR-2".parse().unwrap()].call.as_ref().map(|c| c.as_str()), Some("26-BA0001"));
+    assert_eq!(
+        state.units[&"STAR-2".parse().unwrap()]
+            .call
+            .as_ref()
+            .map(switchboard::domain::CallId::as_str),
+        Some("26-BA0001")
+    );
     b.keys("<F7>");
     // 21 minutes on scene without a check-in: the roster and the status bar say so.
     b.clock.advance(21 * 60_000);

@@ -50,7 +50,10 @@ fn top(g: &Gazetteer, typed: &str) -> String {
     let found = g.lookup(typed, 5);
     assert!(!found.is_empty(), "nothing for {typed:?}");
     let scores: Vec<i64> = found.iter().map(|f| f.1).collect();
-    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "not best first: {scores:?}");
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "not best first: {scores:?}"
+    );
     found[0].0.label()
 }
 
@@ -96,7 +99,11 @@ fn labels_skip_empty_parts() {
     ]));
     assert_eq!(
         labels(&g),
-        ["Main St", "5 Main St, Apt 2", "5 Main St, Unit 4B, Millbrook"]
+        [
+            "Main St",
+            "5 Main St, Apt 2",
+            "5 Main St, Unit 4B, Millbrook"
+        ]
     );
 }
 
@@ -113,7 +120,10 @@ fn quoted_fields_hold_commas_quotes_and_line_breaks() {
     assert_eq!(g.addresses()[1].street, "Main\nSt");
     // The quoted line break moved the next row to line 5.
     assert_eq!(problems.len(), 1);
-    assert_eq!(problems[0].to_string(), "t.csv:5: LAT \"oops\" is not a number");
+    assert_eq!(
+        problems[0].to_string(),
+        "t.csv:5: LAT \"oops\" is not a number"
+    );
 }
 
 #[test]
@@ -130,19 +140,19 @@ fn crlf_and_lowercase_header_and_bom_are_accepted() {
 #[test]
 fn each_malformed_row_is_reported_on_its_line_and_the_rest_imported() {
     let text = csv(&[
-        "-104.99,39.74,1,Good St,,Denver,d1,CO,80202,,",                 // 2
-        "-104.99,39.74,2,Main St,,Denver,d1,CO,80202,",                  // 3
-        "-104.99,39.74,3,Main St,,Denver,d1,CO,80202,,,",                // 4
-        "-104.99,north,4,Main St,,Denver,d1,CO,80202,,",                 // 5
-        "-104.99,95.5,5,Main St,,Denver,d1,CO,80202,,",                  // 6
-        "-204.99,39.74,6,Main St,,Denver,d1,CO,80202,,",                 // 7
-        ",39.74,7,Main St,,Denver,d1,CO,80202,,",                        // 8
-        "-104.99,39.74,8,  ,,Denver,d1,CO,80202,,",                      // 9
-        "-104.99,39.74,\"9,Main St,,Denver,d1,CO,80202,,",               // 10
-        "-104.99,39.74,10,\"Main\" St,,Denver,d1,CO,80202,,",            // 11
-        "-104.99,39.74,11,Good St,,Denver,d1,CO,80202,,",                // 12
-        "-104.99,NaN,12,Main St,,Denver,d1,CO,80202,,",                  // 13
-        "-104.99,39.74,13,\"Good St\",,\"Denver, CO\",d1,CO,80202,,",    // 14
+        "-104.99,39.74,1,Good St,,Denver,d1,CO,80202,,",  // 2
+        "-104.99,39.74,2,Main St,,Denver,d1,CO,80202,",   // 3
+        "-104.99,39.74,3,Main St,,Denver,d1,CO,80202,,,", // 4
+        "-104.99,north,4,Main St,,Denver,d1,CO,80202,,",  // 5
+        "-104.99,95.5,5,Main St,,Denver,d1,CO,80202,,",   // 6
+        "-204.99,39.74,6,Main St,,Denver,d1,CO,80202,,",  // 7
+        ",39.74,7,Main St,,Denver,d1,CO,80202,,",         // 8
+        "-104.99,39.74,8,  ,,Denver,d1,CO,80202,,",       // 9
+        "-104.99,39.74,\"9,Main St,,Denver,d1,CO,80202,,", // 10
+        "-104.99,39.74,10,\"Main\" St,,Denver,d1,CO,80202,,", // 11
+        "-104.99,39.74,11,Good St,,Denver,d1,CO,80202,,", // 12
+        "-104.99,NaN,12,Main St,,Denver,d1,CO,80202,,",   // 13
+        "-104.99,39.74,13,\"Good St\",,\"Denver, CO\",d1,CO,80202,,", // 14
     ]);
     let (g, problems) = Gazetteer::parse(&text, "t.csv");
     let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -157,7 +167,7 @@ fn each_malformed_row_is_reported_on_its_line_and_the_rest_imported() {
             "t.csv:8: LON is empty",
             "t.csv:9: STREET is empty",
             "t.csv:10: unclosed quote in field 3 (NUMBER)",
-            "t.csv:11: unexpected ' ' after the closing quote of field 4 (STREET)",
+            "t.csv:11: unexpected 'S' after the closing quote of field 4 (STREET)",
             "t.csv:13: LAT \"NaN\" is not a number",
         ]
     );
@@ -188,7 +198,10 @@ fn an_unclosed_quote_costs_one_row_even_at_the_end() {
 #[test]
 fn header_problems_are_fatal_with_a_clear_message() {
     let cases = [
-        ("", "t.csv:1: the file is empty; the first line must be the header LON,LAT,"),
+        (
+            "",
+            "t.csv:1: the file is empty; the first line must be the header LON,LAT,",
+        ),
         (
             "-104.99,39.74,1,Main St,,Denver,d1,CO,80202,,\n",
             "t.csv:1: no header: the first line is data; add the line LON,LAT,NUMBER,",
@@ -232,12 +245,18 @@ fn header_problems_are_fatal_with_a_clear_message() {
 fn lookup_finds_the_house_among_distractors() {
     let g = colfax();
     assert_eq!(top(&g, "1400 colfax"), "1400 Colfax Ave, Unit 3, Denver");
-    assert_eq!(top(&g, "1400 Colfax Ave"), "1400 Colfax Ave, Unit 3, Denver");
+    assert_eq!(
+        top(&g, "1400 Colfax Ave"),
+        "1400 Colfax Ave, Unit 3, Denver"
+    );
     assert_eq!(top(&g, "1400 colfax ct"), "1400 Colfax Ct, Aurora");
     assert_eq!(top(&g, "140 colfax"), "140 Colfax Ave, Denver");
     assert_eq!(top(&g, "1400 cole"), "1400 Cole St, Denver");
     let found = g.lookup("1400 colfax", 10);
-    assert!(found.iter().all(|f| f.0.street.starts_with("Col")), "{found:?}");
+    assert!(
+        found.iter().all(|f| f.0.street.starts_with("Col")),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -268,7 +287,10 @@ fn lookup_normalizes_suffixes_and_directions() {
         "-104.99,39.74,1400,Colfax Blvd,,Denver,d1,CO,80218,,",
         "-104.99,39.74,1400,Juniper Street,,Denver,d1,CO,80218,,",
     ]));
-    assert_eq!(top(&g, "1400 East Colfax Avenue"), "1400 E Colfax Ave, Denver");
+    assert_eq!(
+        top(&g, "1400 East Colfax Avenue"),
+        "1400 E Colfax Ave, Denver"
+    );
     assert_eq!(top(&g, "1400 west colfax"), "1400 W Colfax Ave, Denver");
     assert_eq!(top(&g, "1400 Colfax Boulevard"), "1400 Colfax Blvd, Denver");
     assert_eq!(top(&g, "1400 juniper st"), "1400 Juniper Street, Denver");
@@ -287,7 +309,10 @@ fn an_unknown_number_on_a_known_street_offers_the_nearest_numbers() {
     let g = colfax();
     let found = g.lookup("1450 colfax ave", 2);
     let found: Vec<String> = found.iter().map(|f| f.0.label()).collect();
-    assert_eq!(found, ["1440 Colfax Ave, Denver", "1400 Colfax Ave, Unit 3, Denver"]);
+    assert_eq!(
+        found,
+        ["1440 Colfax Ave, Denver", "1400 Colfax Ave, Unit 3, Denver"]
+    );
 }
 
 #[test]
@@ -383,7 +408,10 @@ fn save_and_load_round_trip() {
     let loaded = Gazetteer::load(Some(&config)).unwrap().unwrap();
     assert_eq!(loaded.addresses(), g.addresses());
     assert_eq!(loaded.to_csv(), g.to_csv());
-    assert_eq!(top(&loaded, "12 main"), "12 Main St, Apt 2, Rear, Denver \"Mile High\"");
+    assert_eq!(
+        top(&loaded, "12 main"),
+        "12 Main St, Apt 2, Rear, Denver \"Mile High\""
+    );
 }
 
 #[test]
@@ -401,7 +429,9 @@ fn a_broken_saved_list_is_an_error_naming_the_file() {
     .unwrap();
     let (g, problems) = Gazetteer::load_checked(Some(dir.path())).unwrap().unwrap();
     assert_eq!(g.len(), 1);
-    assert!(problems[0].to_string().ends_with("gazetteer.csv:3: LAT \"x\" is not a number"));
+    assert!(problems[0]
+        .to_string()
+        .ends_with("gazetteer.csv:3: LAT \"x\" is not a number"));
 }
 
 fn field() -> impl Strategy<Value = String> {
@@ -467,12 +497,27 @@ fn the_demo_town_parses_cleanly() {
     districts.dedup();
     assert_eq!(districts, ["d1", "d2", "d3", "d4", "d5", "d6"]);
     assert!(g.addresses().iter().all(|a| a.city == "Millbrook"
-        && distance_m(&a.coords, &Coords { lat: 39.74, lon: -104.99 }) < 3_000.0));
-    for street in ["Juniper St", "Cedar Ave", "Main St", "Riverside Dr", "E Mill Ave"] {
+        && distance_m(
+            &a.coords,
+            &Coords {
+                lat: 39.74,
+                lon: -104.99
+            }
+        ) < 3_000.0));
+    for street in [
+        "Juniper St",
+        "Cedar Ave",
+        "Main St",
+        "Riverside Dr",
+        "E Mill Ave",
+    ] {
         assert!(g.addresses().iter().any(|a| a.street == street), "{street}");
     }
     assert_eq!(top(&g, "102 main"), "102 Main St, Unit 1, Millbrook");
-    assert_eq!(top(&g, "141 riverside drive"), "141 Riverside Dr, Millbrook");
+    assert_eq!(
+        top(&g, "141 riverside drive"),
+        "141 Riverside Dr, Millbrook"
+    );
     assert_eq!(top(&g, "3 depot"), "3 Depot Ct, Apt 2, Rear, Millbrook");
     assert_eq!(top(&g, "104 east mill"), "104 E Mill Ave, Millbrook");
     // Numbers rise along a street: northward on Juniper St.

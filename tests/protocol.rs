@@ -297,7 +297,7 @@ fn a_user_protocol_overrides_the_shipped_one() {
     let without_name: String = mine
         .lines()
         .filter(|l| !l.starts_with("name ="))
-        .map(|l| format!("{l}\n"))
+        .flat_map(|l| [l, "\n"])
         .collect();
     std::fs::write(dir.path().join("protocols/default.toml"), without_name).unwrap();
     std::fs::write(dir.path().join("protocols/mine.toml"), &mine).unwrap();
@@ -488,8 +488,8 @@ fn rules_shadowed_by_earlier_rules_are_unreachable() {
     assert_eq!(
         problems(&text),
         [
-            "11: rule 'welfare' is unreachable: rule 'everything' (line 6) before it matches every call",
-            "11: no default: the last rule 'welfare' has conditions; end with a rule with no `when` and no `types`",
+            "12: rule 'welfare' is unreachable: rule 'everything' (line 7) before it matches every call",
+            "12: no default: the last rule 'welfare' has conditions; end with a rule with no `when` and no `types`",
         ]
     );
     // Covered by a single wider rule.
@@ -507,7 +507,7 @@ fn rules_shadowed_by_earlier_rules_are_unreachable() {
     );
     assert_eq!(
         problems(&text),
-        ["12: rule 'armed-welfare' is unreachable: rule 'weapon' (line 6) before it matches every call it would"]
+        ["13: rule 'armed-welfare' is unreachable: rule 'weapon' (line 7) before it matches every call it would"]
     );
     // Covered only by several earlier rules together: found by trying every combination.
     let text = format!(
@@ -525,7 +525,7 @@ fn rules_shadowed_by_earlier_rules_are_unreachable() {
     );
     assert_eq!(
         problems(&text),
-        ["18: rule 'welfare' is unreachable: earlier rules take every call it matches"]
+        ["19: rule 'welfare' is unreachable: earlier rules take every call it matches"]
     );
 }
 
@@ -563,8 +563,8 @@ fn question_and_rule_fields_are_checked() {
     assert_eq!(
         problems(&text),
         [
+            "7: no default: the last rule 'default' has conditions; end with a rule with no `when` and no `types`",
             "8: rule 'default' lists no answers for 'weapon'",
-            "9: no default: the last rule 'default' has conditions; end with a rule with no `when` and no `types`",
         ]
     );
 }

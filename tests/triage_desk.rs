@@ -20,7 +20,10 @@ fn desk() -> (Desk, ManualClock, TempDir) {
 }
 
 fn run(desk: &mut Desk, line: &str) -> Vec<Body> {
-    match desk.run_line(line).unwrap_or_else(|e| panic!("{line}: {e}")) {
+    match desk
+        .run_line(line)
+        .unwrap_or_else(|e| panic!("{line}: {e}"))
+    {
         Outcome::Committed(events) => events.into_iter().map(|e| e.body).collect(),
         Outcome::Answered(lines) => panic!("{line} answered {lines:?}"),
     }
@@ -29,19 +32,32 @@ fn run(desk: &mut Desk, line: &str) -> Vec<Body> {
 fn refused(desk: &mut Desk, line: &str) -> String {
     let before = desk.state().digest();
     let err = desk.run_line(line).expect_err(line).to_string();
-    assert_eq!(desk.state().digest(), before, "a refusal changed the state: {line}");
+    assert_eq!(
+        desk.state().digest(),
+        before,
+        "a refusal changed the state: {line}"
+    );
     err
 }
 
 /// Answers every disqualifying question the safe way.
 const CLEAR: &[&str] = &[
-    "violence no", "weapon no", "crime no", "medical no", "hazard no", "harm no", "info yes",
+    "violence no",
+    "weapon no",
+    "crime no",
+    "medical no",
+    "hazard no",
+    "harm no",
+    "info yes",
 ];
 
 #[test]
 fn answers_move_the_recommendation_and_record_the_rule() {
     let (mut d, _c, _t) = desk();
-    run(&mut d, "call 1400 Colfax Ave / man shouting at traffic --type bh-crisis");
+    run(
+        &mut d,
+        "call 1400 Colfax Ave / man shouting at traffic --type bh-crisis",
+    );
     let mut recommendations = Vec::new();
     for answer in CLEAR {
         for body in run(&mut d, &format!("ask 1 {answer}")) {
@@ -54,33 +70,60 @@ fn answers_move_the_recommendation_and_record_the_rule() {
     assert!(recommendations[..recommendations.len() - 1]
         .iter()
         .all(|(r, _)| *r != ResponseType::Community));
-    assert_eq!(recommendations.last().unwrap(), &(ResponseType::Community, "community-crisis".to_owned()));
+    assert_eq!(
+        recommendations.last().unwrap(),
+        &(ResponseType::Community, "community-crisis".to_owned())
+    );
     // A weapon mentioned mid-call moves it away from community alone.
     let bodies = run(&mut d, "ask 1 w yes");
-    let Some(Body::Recommended { recommendation, .. }) = bodies.last() else { panic!("{bodies:?}") };
-    assert_eq!((recommendation.response, recommendation.rule.as_str()), (ResponseType::CoResponse, "weapon"));
+    let Some(Body::Recommended { recommendation, .. }) = bodies.last() else {
+        panic!("{bodies:?}")
+    };
+    assert_eq!(
+        (recommendation.response, recommendation.rule.as_str()),
+        (ResponseType::CoResponse, "weapon")
+    );
     // The same answer again is refused; a bad answer names what is allowed.
     assert!(refused(&mut d, "ask 1 weapon yes").contains("already"));
     assert!(refused(&mut d, "ask 1 weapon maybe").contains("use yes (y), no (n) or unknown"));
-    assert!(refused(&mut d, "ask 1 colour blue").contains("no question 'colour'; one of: violence (v)"));
+    assert!(
+        refused(&mut d, "ask 1 colour blue").contains("no question 'colour'; one of: violence (v)")
+    );
 }
 
 #[test]
 fn overriding_needs_a_reason_and_is_kept() {
     let (mut d, _c, _t) = desk();
-    run(&mut d, "call 5th & Pine / sleeping in doorway --type unsheltered");
+    run(
+        &mut d,
+        "call 5th & Pine / sleeping in doorway --type unsheltered",
+    );
     for a in CLEAR {
         run(&mut d, &format!("ask 1 {a}"));
     }
     let err = refused(&mut d, "respond 1 police");
     assert!(err.starts_with("the protocol recommends community (rule community-welfare); overriding it needs a reason"), "{err}");
-    let bodies = run(&mut d, "respond 1 police --reason caller says he has a gun in the bag");
-    assert!(matches!(
-        &bodies[..],
-        [Body::ResponseChosen { response: ResponseType::Police, overrides: Some(ResponseType::Community), reason: Some(_), .. }]
-    ), "{bodies:?}");
+    let bodies = run(
+        &mut d,
+        "respond 1 police --reason caller says he has a gun in the bag",
+    );
+    assert!(
+        matches!(
+            &bodies[..],
+            [Body::ResponseChosen {
+                response: ResponseType::Police,
+                overrides: Some(ResponseType::Community),
+                reason: Some(_),
+                ..
+            }]
+        ),
+        "{bodies:?}"
+    );
     // Accepting what is recommended needs no reason.
-    run(&mut d, "call Civic Center Park / asking for shelter --type welfare");
+    run(
+        &mut d,
+        "call Civic Center Park / asking for shelter --type welfare",
+    );
     for a in CLEAR {
         run(&mut d, &format!("ask 2 {a}"));
     }
@@ -90,14 +133,25 @@ fn overriding_needs_a_reason_and_is_kept() {
 #[test]
 fn an_eligible_call_that_got_police_needs_an_unserved_reason() {
     let (mut d, _c, _t) = desk();
-    run(&mut d, "call 5th & Pine / sleeping in doorway --type unsheltered");
+    run(
+        &mut d,
+        "call 5th & Pine / sleeping in doorway --type unsheltered",
+    );
     for a in CLEAR {
         run(&mut d, &format!("ask 1 {a}"));
     }
     run(&mut d, "respond 1 police --reason caller insists");
     let err = refused(&mut d, "close 1 resolved");
-    assert!(err.contains("was eligible for a community team and got police instead"), "{err}");
-    assert!(err.contains("--unserved <no-unit|outside-hours|outside-area|caller-declined|safety|other>"), "{err}");
+    assert!(
+        err.contains("was eligible for a community team and got police instead"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "--unserved <no-unit|outside-hours|outside-area|caller-declined|safety|other>"
+        ),
+        "{err}"
+    );
     run(&mut d, "close 1 resolved --unserved caller-declined");
     let call = d.state().calls.values().next().unwrap();
     assert_eq!(call.unserved, Some(UnservedReason::CallerDeclined));
@@ -107,7 +161,10 @@ fn an_eligible_call_that_got_police_needs_an_unserved_reason() {
 #[test]
 fn an_eligible_call_that_waited_too_long_needs_a_reason_too() {
     let (mut d, clock, _t) = desk();
-    run(&mut d, "call 5th & Pine / sleeping in doorway --type unsheltered --pri 3");
+    run(
+        &mut d,
+        "call 5th & Pine / sleeping in doorway --type unsheltered --pri 3",
+    );
     for a in CLEAR {
         run(&mut d, &format!("ask 1 {a}"));
     }
@@ -115,16 +172,12 @@ fn an_eligible_call_that_waited_too_long_needs_a_reason_too() {
     assert!(refused(&mut d, "close 1 gone").contains("waited past its limit"));
     run(&mut d, "close 1 gone --unserved no-unit");
     // A call never found eligible closes without one.
-    run(&mut d, "call 2200 Larimer St / fight in the street --type fight");
+    run(
+        &mut d,
+        "call 2200 Larimer St / fight in the street --type fight",
+    );
     clock.advance(40 * MIN);
     run(&mut d, "close 2 police-needed");
-}
-
-fn roster(d: &mut Desk) {
-    run(d, "unit add STAR-1 clinician,medic --zone d1");
-    run(d, "unit add STAR-2 clinician,medic --zone d3");
-    run(d, "unit add STAR-3 peer,emt --zone d3");
-    run(d, "unit add STAR-4 clinician,medic --zone d3");
 }
 
 fn ranking(d: &mut Desk, call: &str) -> Vec<String> {
@@ -140,7 +193,7 @@ fn recommendation_ranks_capability_then_distance_then_idle_time() {
     for line in [
         "unit add STAR-1 clinician,medic --zone d1", // idle longest, but in another zone
         "unit add STAR-2 clinician,medic --zone d3",
-        "unit add STAR-3 peer,emt --zone d3",        // nearest, but no clinician
+        "unit add STAR-3 peer,emt --zone d3", // nearest, but no clinician
         "unit add STAR-4 clinician,medic --zone d3", // same zone, idle less than STAR-2
         "unit add STAR-5 clinician,medic --zone d3",
         "unit add STAR-6 clinician,medic --zone d3",
@@ -149,9 +202,15 @@ fn recommendation_ranks_capability_then_distance_then_idle_time() {
         run(&mut d, line);
     }
     run(&mut d, "oos STAR-5 meal break");
-    run(&mut d, "call 9 Oak St / old friend of a neighbour, seems lost --type welfare --zone d3");
+    run(
+        &mut d,
+        "call 9 Oak St / old friend of a neighbour, seems lost --type welfare --zone d3",
+    );
     run(&mut d, "dp STAR-6 1"); // busy now
-    run(&mut d, "call 300 Broadway / woman crying in a bus shelter --type welfare --zone d3");
+    run(
+        &mut d,
+        "call 300 Broadway / woman crying in a bus shelter --type welfare --zone d3",
+    );
     for a in CLEAR {
         run(&mut d, &format!("ask 2 {a}"));
     }
@@ -169,7 +228,10 @@ fn recommendation_ranks_capability_then_distance_then_idle_time() {
     );
     // One command dispatches the top of the list.
     let bodies = run(&mut d, "rec 2 --dispatch");
-    assert!(matches!(&bodies[..], [Body::UnitDispatched { unit, .. }] if unit.as_str() == "STAR-2"), "{bodies:?}");
+    assert!(
+        matches!(&bodies[..], [Body::UnitDispatched { unit, .. }] if unit.as_str() == "STAR-2"),
+        "{bodies:?}"
+    );
     let next = ranking(&mut d, "2");
     assert!(next[1].starts_with("1. STAR-4"), "{next:?}");
 }
@@ -178,7 +240,10 @@ fn recommendation_ranks_capability_then_distance_then_idle_time() {
 fn safety_timer_goes_overdue_escalates_and_survives_a_restart() {
     let (mut d, clock, dir) = desk();
     run(&mut d, "unit add STAR-1 clinician,medic");
-    run(&mut d, "call 1400 Colfax Ave / man shouting --type bh-crisis");
+    run(
+        &mut d,
+        "call 1400 Colfax Ave / man shouting --type bh-crisis",
+    );
     run(&mut d, "dp STAR-1 1");
     run(&mut d, "ons STAR-1");
     let on_scene = switchboard::desk::Clock::now_ms(&clock);
@@ -186,18 +251,33 @@ fn safety_timer_goes_overdue_escalates_and_survives_a_restart() {
         let u = d.state().units.values().next().unwrap();
         check_in(d.state(), u, now, d.policy())
     };
-    assert_eq!(state_of(&d, on_scene + 19 * MIN), Some(Check::Due(on_scene + 20 * MIN)));
-    assert_eq!(state_of(&d, on_scene + 21 * MIN), Some(Check::Overdue(on_scene + 20 * MIN)));
+    assert_eq!(
+        state_of(&d, on_scene + 19 * MIN),
+        Some(Check::Due(on_scene + 20 * MIN))
+    );
+    assert_eq!(
+        state_of(&d, on_scene + 21 * MIN),
+        Some(Check::Overdue(on_scene + 20 * MIN))
+    );
     // A check-in restarts the timer.
     clock.set(on_scene + 22 * MIN);
     run(&mut d, "ok STAR-1");
-    assert_eq!(state_of(&d, on_scene + 30 * MIN), Some(Check::Due(on_scene + 42 * MIN)));
-    assert_eq!(state_of(&d, on_scene + 63 * MIN), Some(Check::Escalated(on_scene + 42 * MIN)));
+    assert_eq!(
+        state_of(&d, on_scene + 30 * MIN),
+        Some(Check::Due(on_scene + 42 * MIN))
+    );
+    assert_eq!(
+        state_of(&d, on_scene + 63 * MIN),
+        Some(Check::Escalated(on_scene + 42 * MIN))
+    );
     // Derived from event times: a restart changes nothing.
     d.close().unwrap();
     let store = Store::open(dir.path(), StoreKind::Live).unwrap();
     let d = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
-    assert_eq!(state_of(&d, on_scene + 63 * MIN), Some(Check::Escalated(on_scene + 42 * MIN)));
+    assert_eq!(
+        state_of(&d, on_scene + 63 * MIN),
+        Some(Check::Escalated(on_scene + 42 * MIN))
+    );
     // Only units on scene check in.
     let mut d = d;
     run(&mut d, "avl STAR-1");
@@ -208,14 +288,30 @@ fn safety_timer_goes_overdue_escalates_and_survives_a_restart() {
 #[test]
 fn address_history_shows_earlier_calls_and_cautions() {
     let (mut d, clock, _t) = desk();
-    run(&mut d, "call 1400 Colfax Ave / man shouting --type bh-crisis");
-    run(&mut d, "note 1 large dog in the yard, ask owner to tie it up --caution");
+    run(
+        &mut d,
+        "call 1400 Colfax Ave / man shouting --type bh-crisis",
+    );
+    run(
+        &mut d,
+        "note 1 large dog in the yard, ask owner to tie it up --caution",
+    );
     run(&mut d, "close 1 resolved");
     clock.advance(60 * MIN);
-    run(&mut d, "call 1400 colfax ave. / same man, pacing --type bh-crisis");
+    run(
+        &mut d,
+        "call 1400 colfax ave. / same man, pacing --type bh-crisis",
+    );
     let state = d.state();
-    let call = state.calls.values().find(|c| c.nature.starts_with("same man")).unwrap();
+    let call = state
+        .calls
+        .values()
+        .find(|c| c.nature.starts_with("same man"))
+        .unwrap();
     let history = switchboard::domain::history::address_history(state, call);
     assert_eq!(history.calls, ["26-BA0001"]);
-    assert_eq!(history.cautions, ["large dog in the yard, ask owner to tie it up"]);
+    assert_eq!(
+        history.cautions,
+        ["large dog in the yard, ask owner to tie it up"]
+    );
 }

@@ -64,8 +64,13 @@ pub fn complete_with(line: &str, state: &State, protocol: Option<&Protocol>) -> 
             {
                 values(kind, &ctx, None)
             } else {
-                let positional: Vec<&&str> = after.iter().filter(|w| !w.starts_with("--")).collect();
-                let kind = spec.args.get(positional.len()).or(spec.args.last()).copied();
+                let positional: Vec<&&str> =
+                    after.iter().filter(|w| !w.starts_with("--")).collect();
+                let kind = spec
+                    .args
+                    .get(positional.len())
+                    .or(spec.args.last())
+                    .copied();
                 let before = positional.last().map(|w| **w);
                 kind.map(|k| values(k, &ctx, before)).unwrap_or_default()
             }
@@ -152,13 +157,18 @@ fn values(kind: ArgKind, pool: &Pool<'_>, before: Option<&str>) -> Vec<Candidate
             })
             .collect(),
         ArgKind::ResponseType => words(ResponseType::ALL, ResponseType::word, ResponseType::doc),
-        ArgKind::UnservedReason => {
-            words(UnservedReason::ALL, UnservedReason::word, UnservedReason::doc)
-        }
+        ArgKind::UnservedReason => words(
+            UnservedReason::ALL,
+            UnservedReason::word,
+            UnservedReason::doc,
+        ),
         ArgKind::Question => pool.protocol.map_or_else(Vec::new, |p| {
             p.questions
                 .iter()
-                .map(|q| Candidate { word: q.id.clone(), hint: format!("[{}] {}", q.key, q.text) })
+                .map(|q| Candidate {
+                    word: q.id.clone(),
+                    hint: format!("[{}] {}", q.key, q.text),
+                })
                 .collect()
         }),
         ArgKind::Answer => {
@@ -176,7 +186,13 @@ fn values(kind: ArgKind, pool: &Pool<'_>, before: Option<&str>) -> Vec<Candidate
                         }
                     },
                 );
-            choices.into_iter().map(|c| Candidate { word: c, hint: "answer".into() }).collect()
+            choices
+                .into_iter()
+                .map(|c| Candidate {
+                    word: c,
+                    hint: "answer".into(),
+                })
+                .collect()
         }
         ArgKind::NewCallsign | ArgKind::Text => Vec::new(),
     }

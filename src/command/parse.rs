@@ -1,5 +1,6 @@
 //! Command lines to commands and back. `parse(&print(c)) == c` for every command.
 
+use crate::domain::event::Coords;
 use crate::domain::ids::shown;
 use crate::domain::{CallField, CallType, Capability, Command, NewCall, Priority, UnitStatus};
 
@@ -293,7 +294,11 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 call: a[0].to_owned(),
                 disposition: a[1].parse().map_err(bad)?,
                 force: args.switch("force"),
-                unserved: args.flag("unserved").map(str::parse).transpose().map_err(bad)?,
+                unserved: args
+                    .flag("unserved")
+                    .map(str::parse)
+                    .transpose()
+                    .map_err(bad)?,
             }
         }
         "reopen" => Command::Reopen {
@@ -399,7 +404,25 @@ fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
         caller: args.flag("caller").map(str::to_owned),
         callback: args.flag("cb").map(str::to_owned),
         zone: args.flag("zone").map(str::to_owned),
+        coords: args.flag("at").map(parse_coords).transpose()?,
     }))
+}
+
+/// `39.7392,-104.9903`: latitude then longitude, in degrees.
+fn parse_coords(text: &str) -> Result<Coords, ParseError> {
+    let bad = || {
+        ParseError(format!(
+            "{} is not LAT,LON (like 39.7392,-104.9903)",
+            shown(text)
+        ))
+    };
+    let (lat, lon) = text.split_once(',').ok_or_else(bad)?;
+    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
+    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(bad());
+    }
+    Ok(Coords { lat, lon })
 }
 
 fn unknown_verb(words: &[&str]) -> ParseError {
@@ -453,7 +476,7 @@ pub fn print(cmd: &Command) -> String {
     };
     match cmd {
         Command::TakeCall(c) => format!(
-            "call {} / {}{}{}{}{}{}",
+            "call {} / {}{}{}{}{}{}{}",
             quote_words(&c.location),
             quote_words(&c.nature),
             opt("type", &c.call_type.map(|t| t.to_string())),
@@ -461,6 +484,10 @@ pub fn print(cmd: &Command) -> String {
             opt("caller", &c.caller),
             opt("cb", &c.callback),
             opt("zone", &c.zone),
+            opt(
+                "at",
+                &c.coords.as_ref().map(|p| format!("{},{}", p.lat, p.lon))
+            ),
         ),
         Command::Note {
             call,
@@ -481,7 +508,11 @@ pub fn print(cmd: &Command) -> String {
             call,
             response,
             reason,
-        } => format!("respond {} {response}{}", quote(call), opt("reason", reason)),
+        } => format!(
+            "respond {} {response}{}",
+            quote(call),
+            opt("reason", reason)
+        ),
         Command::Recommend { call, dispatch } => format!(
             "rec {}{}",
             quote(call),
@@ -570,6 +601,7 @@ mod tests {
                 caller: Some("Jo Smith".into()),
                 callback: Some("555-0101".into()),
                 zone: None,
+                coords: None,
             })
         );
         let slash = parse("call 5th & Pine/sleeping in doorway").unwrap();

@@ -81,7 +81,7 @@ pub const COMMANDS: &[Spec] = &[
         name: "call",
         aliases: &["new"],
         doc: "Take a new call; prints its id",
-        signature: "<location> / <nature> [--type TYPE] [--pri 1-4] [--caller NAME] [--cb NUMBER] [--zone ZONE]",
+        signature: "<location> / <nature> [--type TYPE] [--pri 1-4] [--caller NAME] [--cb NUMBER] [--zone ZONE] [--at LAT,LON]",
         args: &[ArgKind::Text],
         flags: &[
             Flag {
@@ -108,6 +108,11 @@ pub const COMMANDS: &[Spec] = &[
                 name: "zone",
                 value: Some(ArgKind::Text),
                 doc: "zone or district",
+            },
+            Flag {
+                name: "at",
+                value: Some(ArgKind::Text),
+                doc: "coordinates as LAT,LON",
             },
         ],
     },

@@ -199,6 +199,7 @@ impl IntakeForm {
                 .transpose()?,
             priority: text(pri).map(|p| p.parse()).transpose()?,
             zone: None,
+            coords: None,
         }))
     }
 }
@@ -398,7 +399,9 @@ impl App {
             return false;
         }
         let at = self.ui.triage.unwrap_or(0).min(questions.len() - 1);
-        let plain = !event.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let plain = !event
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         let answer = match event.code {
             KeyCode::Esc | KeyCode::Enter => {
                 self.ui.triage = None;
@@ -426,7 +429,10 @@ impl App {
                     crate::domain::triage::AnswerKind::YesNo => return true,
                 },
                 other => {
-                    if let Some(i) = questions.iter().position(|q| q.key.eq_ignore_ascii_case(&other)) {
+                    if let Some(i) = questions
+                        .iter()
+                        .position(|q| q.key.eq_ignore_ascii_case(&other))
+                    {
                         self.ui.triage = Some(i);
                     }
                     return true;
@@ -602,7 +608,10 @@ impl App {
         if let Some(answer) = self.desk.query(command) {
             return match answer {
                 Ok(lines) => {
-                    self.ui.message = Some(Message { tone: Tone::Hint, text: lines.join("  |  ") });
+                    self.ui.message = Some(Message {
+                        tone: Tone::Hint,
+                        text: lines.join("  |  "),
+                    });
                     true
                 }
                 Err(refusal) => {
@@ -674,7 +683,9 @@ impl App {
             Action::Triage => {
                 if let Some(call) = self.selected_call() {
                     let questions = &self.desk.policy().protocol.questions;
-                    let first_open = questions.iter().position(|q| !call.answers.contains_key(&q.id));
+                    let first_open = questions
+                        .iter()
+                        .position(|q| !call.answers.contains_key(&q.id));
                     self.ui.triage = Some(first_open.unwrap_or(0));
                     self.ui.message = Some(Message {
                         tone: Tone::Hint,

@@ -104,12 +104,15 @@ impl Call {
 
     /// The response the call is worked as: chosen, else recommended.
     pub fn response_type(&self) -> Option<ResponseType> {
-        self.response.or(self.recommendation.as_ref().map(|r| r.response))
+        self.response
+            .or(self.recommendation.as_ref().map(|r| r.response))
     }
 
     /// The protocol found it a call for a community team alone.
     pub fn eligible(&self) -> bool {
-        self.recommendation.as_ref().is_some_and(|r| r.response == ResponseType::Community)
+        self.recommendation
+            .as_ref()
+            .is_some_and(|r| r.response == ResponseType::Community)
     }
 
     pub fn first_dispatch_ms(&self) -> Option<i64> {

@@ -2,7 +2,9 @@
 
 use super::event::CallField;
 use super::triage::ResponseType;
-use super::vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason};
+use super::vocab::{
+    Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason,
+};
 
 /// A call as typed: an id, or the digits it ends with when only one open call does.
 pub type CallRef = String;
@@ -18,6 +20,8 @@ pub struct NewCall {
     pub caller: Option<String>,
     pub callback: Option<String>,
     pub zone: Option<String>,
+    /// From `--at LAT,LON`, or filled in from the gazetteer by the desk.
+    pub coords: Option<super::event::Coords>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +96,12 @@ pub enum Command {
 impl Command {
     /// Commands that only read: the desk answers them with lines, and writes nothing.
     pub fn is_query(&self) -> bool {
-        matches!(self, Command::Recommend { dispatch: false, .. })
+        matches!(
+            self,
+            Command::Recommend {
+                dispatch: false,
+                ..
+            }
+        )
     }
 }

@@ -6,7 +6,9 @@ use sha2::{Digest, Sha256};
 
 use super::ids::{CallId, Callsign, ReplicaId};
 use super::triage::{Recommendation, ResponseType};
-use super::vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason};
+use super::vocab::{
+    Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason,
+};
 
 /// Largest encoded event the store accepts; sled writes larger values to unsynced blob files.
 pub const MAX_EVENT_BYTES: usize = 6 * 1024;
@@ -241,29 +243,58 @@ impl Body {
             Self::CallEdited { call, field } => {
                 format!("{call} {} set to {}", field.name(), field.value())
             }
-            Self::NoteAdded { call, text, caution } => {
+            Self::NoteAdded {
+                call,
+                text,
+                caution,
+            } => {
                 let kind = if *caution { "CAUTION" } else { "note" };
                 format!("{call} {kind}: {text}")
             }
-            Self::CallClosed { call, disposition, unserved } => match unserved {
-                Some(why) => format!("{call} closed: {disposition} (not served by a community team: {why})"),
+            Self::CallClosed {
+                call,
+                disposition,
+                unserved,
+            } => match unserved {
+                Some(why) => {
+                    format!("{call} closed: {disposition} (not served by a community team: {why})")
+                }
                 None => format!("{call} closed: {disposition}"),
             },
-            Self::TriageAnswered { call, question, answer } => {
+            Self::TriageAnswered {
+                call,
+                question,
+                answer,
+            } => {
                 format!("{call} triage: {question} = {answer}")
             }
-            Self::Recommended { call, recommendation: r } => {
-                format!("{call} recommended {} (rule {}): {}", r.response, r.rule, r.reason)
+            Self::Recommended {
+                call,
+                recommendation: r,
+            } => {
+                format!(
+                    "{call} recommended {} (rule {}): {}",
+                    r.response, r.rule, r.reason
+                )
             }
-            Self::ResponseChosen { call, response, overrides, reason } => {
-                let why = reason.as_ref().map_or_else(String::new, |r| format!(": {r}"));
+            Self::ResponseChosen {
+                call,
+                response,
+                overrides,
+                reason,
+            } => {
+                let why = reason
+                    .as_ref()
+                    .map_or_else(String::new, |r| format!(": {r}"));
                 match overrides {
                     Some(o) => format!("{call} response {response}, overriding {o}{why}"),
                     None => format!("{call} response {response} accepted{why}"),
                 }
             }
             Self::UnitCheckedIn { unit, call } => {
-                let at = call.as_ref().map_or_else(String::new, |c| format!(" at {c}"));
+                let at = call
+                    .as_ref()
+                    .map_or_else(String::new, |c| format!(" at {c}"));
                 format!("{unit} checked in safe{at}")
             }
             Self::CallReopened { call } => format!("{call} reopened"),

@@ -45,7 +45,11 @@ pub fn address_history(state: &State, call: &Call) -> AddressHistory {
     earlier.sort_by_key(|c| std::cmp::Reverse(c.received_ms));
     AddressHistory {
         calls: earlier.iter().map(|c| c.id.to_string()).collect(),
-        dispositions: earlier.iter().filter_map(|c| c.disposition).take(3).collect(),
+        dispositions: earlier
+            .iter()
+            .filter_map(|c| c.disposition)
+            .take(3)
+            .collect(),
         cautions: earlier
             .iter()
             .flat_map(|c| c.notes.iter().filter(|n| n.caution).map(|n| n.text.clone()))

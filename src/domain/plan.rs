@@ -5,14 +5,14 @@ use std::fmt;
 use chrono::{DateTime, Datelike};
 
 use super::call::{Call, CallStatus};
-use super::policy::Policy;
-use super::recommend::rank;
-use super::safety::needs_unserved_reason;
-use super::triage::ResponseType;
 use super::command::{Command, NewCall};
 use super::event::{Body, CallField};
 use super::ids::{CallId, Callsign, ReplicaId};
+use super::policy::Policy;
+use super::recommend::rank;
+use super::safety::needs_unserved_reason;
 use super::state::State;
+use super::triage::ResponseType;
 use super::unit::Unit;
 use super::vocab::{Agency, CallType, Priority, UnitStatus, UnservedReason};
 
@@ -49,15 +49,29 @@ pub struct Context<'a> {
 pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>, Refusal> {
     match command {
         Command::TakeCall(new) => take_call(state, new, ctx),
-        Command::Note { call, text, caution } => {
+        Command::Note {
+            call,
+            text,
+            caution,
+        } => {
             let call = find_call(state, call)?;
             let text = text_field("note", text)?;
-            Ok(vec![Body::NoteAdded { call: call.id.clone(), text, caution: *caution }])
+            Ok(vec![Body::NoteAdded {
+                call: call.id.clone(),
+                text,
+                caution: *caution,
+            }])
         }
-        Command::Ask { call, question, answer } => ask(state, call, question, answer, ctx),
-        Command::Respond { call, response, reason } => {
-            respond(state, call, *response, reason.as_deref(), ctx)
-        }
+        Command::Ask {
+            call,
+            question,
+            answer,
+        } => ask(state, call, question, answer, ctx),
+        Command::Respond {
+            call,
+            response,
+            reason,
+        } => respond(state, call, *response, reason.as_deref(), ctx),
         Command::Recommend { call, dispatch } => {
             let c = open_call(state, call, "recommend a unit for")?;
             if !dispatch {
@@ -86,7 +100,10 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                     u.status.doc()
                 );
             }
-            Ok(vec![Body::UnitCheckedIn { unit: u.callsign.clone(), call: u.call.clone() }])
+            Ok(vec![Body::UnitCheckedIn {
+                unit: u.callsign.clone(),
+                call: u.call.clone(),
+            }])
         }
         Command::Set { call, field } => {
             let call = open_call(state, call, "set")?;
@@ -227,7 +244,7 @@ fn take_call(state: &State, new: &NewCall, ctx: &Context) -> Result<Vec<Body>, R
     Ok(vec![Body::CallCreated {
         call: mint_call_id(state, ctx),
         location,
-        coords: None,
+        coords: new.coords.clone(),
         nature,
         call_type: new.call_type,
         priority,
@@ -241,7 +258,11 @@ fn take_call(state: &State, new: &NewCall, ctx: &Context) -> Result<Vec<Body>, R
             .as_deref()
             .map(|c| text_field("callback", c))
             .transpose()?,
-        zone: new.zone.as_deref().map(|z| text_field("zone", z)).transpose()?,
+        zone: new
+            .zone
+            .as_deref()
+            .map(|z| text_field("zone", z))
+            .transpose()?,
     }])
 }
 
@@ -388,15 +409,30 @@ pub fn query(
     command: &Command,
     ctx: &Context,
 ) -> Option<Result<Vec<String>, Refusal>> {
-    let Command::Recommend { call, dispatch: false } = command else { return None };
+    let Command::Recommend {
+        call,
+        dispatch: false,
+    } = command
+    else {
+        return None;
+    };
     Some(find_call(state, call).map(|c| {
         let response = response_for(c, ctx);
         let ranked = rank(state, c, response, ctx.now_ms);
-        let mut lines = vec![format!("{} needs {response}: {}", c.id, needs_words(response))];
+        let mut lines = vec![format!(
+            "{} needs {response}: {}",
+            c.id,
+            needs_words(response)
+        )];
         if ranked.is_empty() {
             lines.push("no unit is available".to_owned());
         }
-        lines.extend(ranked.iter().enumerate().map(|(i, r)| format!("{}. {}", i + 1, r.explain())));
+        lines.extend(
+            ranked
+                .iter()
+                .enumerate()
+                .map(|(i, r)| format!("{}. {}", i + 1, r.explain())),
+        );
         lines
     }))
 }
@@ -412,8 +448,12 @@ fn needs_words(response: ResponseType) -> String {
 
 /// The response a call is worked as: chosen, recommended, or what the protocol says now.
 fn response_for(call: &Call, ctx: &Context) -> ResponseType {
-    call.response_type()
-        .unwrap_or_else(|| ctx.policy.protocol.evaluate(&call.answers, call.call_type).response)
+    call.response_type().unwrap_or_else(|| {
+        ctx.policy
+            .protocol
+            .evaluate(&call.answers, call.call_type)
+            .response
+    })
 }
 
 fn ask(
@@ -424,16 +464,27 @@ fn ask(
     ctx: &Context,
 ) -> Result<Vec<Body>, Refusal> {
     let c = open_call(state, call, "triage")?;
-    let (question, answer) = ctx.policy.protocol.answer(question, answer).map_err(Refusal)?;
+    let (question, answer) = ctx
+        .policy
+        .protocol
+        .answer(question, answer)
+        .map_err(Refusal)?;
     if c.answers.get(&question) == Some(&answer) {
         refuse!("{} already has {question} = {answer}", c.id);
     }
     let mut answers = c.answers.clone();
     answers.insert(question.clone(), answer.clone());
-    let mut bodies = vec![Body::TriageAnswered { call: c.id.clone(), question, answer }];
+    let mut bodies = vec![Body::TriageAnswered {
+        call: c.id.clone(),
+        question,
+        answer,
+    }];
     let recommendation = ctx.policy.protocol.evaluate(&answers, c.call_type);
     if c.recommendation.as_ref() != Some(&recommendation) {
-        bodies.push(Body::Recommended { call: c.id.clone(), recommendation });
+        bodies.push(Body::Recommended {
+            call: c.id.clone(),
+            recommendation,
+        });
     }
     Ok(bodies)
 }
@@ -446,7 +497,10 @@ fn respond(
     ctx: &Context,
 ) -> Result<Vec<Body>, Refusal> {
     let c = open_call(state, call, "choose a response for")?;
-    let reason = reason.map(|r| text_field("reason", r)).transpose()?.filter(|r| !r.is_empty());
+    let reason = reason
+        .map(|r| text_field("reason", r))
+        .transpose()?
+        .filter(|r| !r.is_empty());
     let recommended = c
         .recommendation
         .clone()
@@ -467,9 +521,17 @@ fn respond(
     }
     let mut bodies = Vec::new();
     if c.recommendation.is_none() {
-        bodies.push(Body::Recommended { call: c.id.clone(), recommendation: recommended });
+        bodies.push(Body::Recommended {
+            call: c.id.clone(),
+            recommendation: recommended,
+        });
     }
-    bodies.push(Body::ResponseChosen { call: c.id.clone(), response, overrides, reason });
+    bodies.push(Body::ResponseChosen {
+        call: c.id.clone(),
+        response,
+        overrides,
+        reason,
+    });
     Ok(bodies)
 }
 

@@ -22,9 +22,16 @@ pub fn check_in(state: &State, unit: &Unit, now_ms: i64, policy: &Policy) -> Opt
     if unit.status != UnitStatus::OnScene {
         return None;
     }
-    let response = unit.call.as_ref().and_then(|c| state.calls.get(c)).and_then(Call::response_type);
+    let response = unit
+        .call
+        .as_ref()
+        .and_then(|c| state.calls.get(c))
+        .and_then(Call::response_type);
     let interval = policy.checkin_ms(response);
-    let since = unit.checkin_ms.unwrap_or(unit.status_ms).max(unit.status_ms);
+    let since = unit
+        .checkin_ms
+        .unwrap_or(unit.status_ms)
+        .max(unit.status_ms);
     let due = since + interval;
     Some(if now_ms <= due {
         Check::Due(due)
@@ -37,7 +44,8 @@ pub fn check_in(state: &State, unit: &Unit, now_ms: i64, policy: &Policy) -> Opt
 
 /// A pending call waiting longer than its priority allows.
 pub fn waiting_too_long(call: &Call, now_ms: i64, policy: &Policy) -> bool {
-    call.status == CallStatus::Pending && now_ms - call.received_ms > policy.pending_limit_ms(call.priority)
+    call.status == CallStatus::Pending
+        && now_ms - call.received_ms > policy.pending_limit_ms(call.priority)
 }
 
 /// Closing this call needs a reason code: the protocol found it eligible for a community team,

@@ -191,7 +191,11 @@ impl State {
                     }
                 }
             }
-            Body::NoteAdded { call, text, caution } => {
+            Body::NoteAdded {
+                call,
+                text,
+                caution,
+            } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.notes.push(Note {
                         wall_ms: at,
@@ -201,7 +205,11 @@ impl State {
                     });
                 }
             }
-            Body::CallClosed { call, disposition, unserved } => {
+            Body::CallClosed {
+                call,
+                disposition,
+                unserved,
+            } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.status = CallStatus::Closed;
                     c.disposition = Some(*disposition);
@@ -209,17 +217,29 @@ impl State {
                     c.unserved = *unserved;
                 }
             }
-            Body::TriageAnswered { call, question, answer } => {
+            Body::TriageAnswered {
+                call,
+                question,
+                answer,
+            } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.answers.insert(question.clone(), answer.clone());
                 }
             }
-            Body::Recommended { call, recommendation } => {
+            Body::Recommended {
+                call,
+                recommendation,
+            } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.recommendation = Some(recommendation.clone());
                 }
             }
-            Body::ResponseChosen { call, response, reason, .. } => {
+            Body::ResponseChosen {
+                call,
+                response,
+                reason,
+                ..
+            } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.response = Some(*response);
                     c.override_reason.clone_from(reason);
@@ -340,7 +360,10 @@ impl State {
                     );
                     return;
                 }
-                let seen_at = current.as_ref().and_then(|c| self.calls.get(c)).and_then(|c| c.coords.clone());
+                let seen_at = current
+                    .as_ref()
+                    .and_then(|c| self.calls.get(c))
+                    .and_then(|c| c.coords.clone());
                 if let Some(u) = self.units.get_mut(unit) {
                     u.status = *status;
                     u.status_ms = at;

@@ -409,11 +409,19 @@ mod tests {
             .collect()
     }
 
+    /// Answers, call type, expected rule and response.
+    type Case<'a> = (
+        &'a [(&'a str, &'a str)],
+        Option<CallType>,
+        &'a str,
+        ResponseType,
+    );
+
     #[test]
     fn first_matching_rule_decides() {
         let p = tiny();
         let welfare = Some(CallType::Welfare);
-        let cases: &[(&[(&str, &str)], Option<CallType>, &str, ResponseType)] = &[
+        let cases: &[Case] = &[
             (
                 &[("weapon", "yes")],
                 welfare,

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::console::app::App;
-use crate::domain::Call;
 use crate::console::theme::Theme;
+use crate::domain::Call;
 
 use super::{age, hhmm, pane, trim};
 
@@ -184,22 +184,36 @@ fn triage_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>>
         .unwrap_or_else(|| protocol.evaluate(&call.answers, call.call_type));
     let response = match call.response {
         Some(r) if r != recommended.response => {
-            format!("{r} (overrides {}: {})", recommended.response, call.override_reason.as_deref().unwrap_or(""))
+            format!(
+                "{r} (overrides {}: {})",
+                recommended.response,
+                call.override_reason.as_deref().unwrap_or("")
+            )
         }
         Some(r) => format!("{r} (accepted)"),
         None => format!("{} ({})", recommended.response, recommended.rule),
     };
     lines.push(Line::from(vec![
         Span::styled(format!("{:<5}", "Resp"), theme.details_label),
-        Span::styled(trim(&response, width.saturating_sub(5), ascii), theme.details_alert),
+        Span::styled(
+            trim(&response, width.saturating_sub(5), ascii),
+            theme.details_alert,
+        ),
     ]));
-    let focus = app.ui.triage.filter(|_| app.selected_call().is_some_and(|c| c.id == call.id));
+    let focus = app
+        .ui
+        .triage
+        .filter(|_| app.selected_call().is_some_and(|c| c.id == call.id));
     if let Some(at) = focus {
         for (i, q) in protocol.questions.iter().enumerate() {
             let answer = call.answers.get(&q.id).map_or("-", String::as_str);
             let marker = if i == at { ">" } else { " " };
             let text = format!("{marker}[{}] {:<8} {}", q.key, answer, q.text);
-            let style = if i == at { theme.form_field_focused } else { theme.form_field };
+            let style = if i == at {
+                theme.form_field_focused
+            } else {
+                theme.form_field
+            };
             lines.push(Line::styled(trim(&text, width, ascii), style));
         }
         lines.push(Line::styled(
@@ -223,7 +237,10 @@ fn triage_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>>
             .collect();
         lines.push(Line::from(vec![
             Span::styled(format!("{:<5}", "Tri"), theme.details_label),
-            Span::styled(trim(&answers.join(" "), width.saturating_sub(5), ascii), theme.details_value),
+            Span::styled(
+                trim(&answers.join(" "), width.saturating_sub(5), ascii),
+                theme.details_value,
+            ),
         ]));
     }
     lines
@@ -236,10 +253,17 @@ fn history_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>
     let mut lines = Vec::new();
     if !history.calls.is_empty() {
         let dispositions: Vec<&str> = history.dispositions.iter().map(|d| d.word()).collect();
-        let text = format!("{} earlier call(s) here; last: {}", history.calls.len(), dispositions.join(", "));
+        let text = format!(
+            "{} earlier call(s) here; last: {}",
+            history.calls.len(),
+            dispositions.join(", ")
+        );
         lines.push(Line::from(vec![
             Span::styled(format!("{:<5}", "Hist"), theme.details_label),
-            Span::styled(trim(&text, width.saturating_sub(5), app.options.ascii), theme.details_value),
+            Span::styled(
+                trim(&text, width.saturating_sub(5), app.options.ascii),
+                theme.details_value,
+            ),
         ]));
     }
     for caution in history.cautions.iter().take(2) {
@@ -252,17 +276,27 @@ fn history_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>
 }
 
 /// The best two units for a pending call, with why.
-fn recommendation_lines<'a>(app: &'a App, call: &'a Call, now_ms: i64, width: usize) -> Vec<Line<'a>> {
+fn recommendation_lines<'a>(
+    app: &'a App,
+    call: &'a Call,
+    now_ms: i64,
+    width: usize,
+) -> Vec<Line<'a>> {
     let theme = &app.theme;
     let protocol = &app.desk.policy().protocol;
-    let response = call.response_type().unwrap_or_else(|| protocol.evaluate(&call.answers, call.call_type).response);
+    let response = call
+        .response_type()
+        .unwrap_or_else(|| protocol.evaluate(&call.answers, call.call_type).response);
     crate::domain::recommend::rank(app.state(), call, response, now_ms)
         .iter()
         .take(2)
         .map(|r| {
             Line::from(vec![
                 Span::styled(format!("{:<5}", "Rec"), theme.details_label),
-                Span::styled(trim(&r.explain(), width.saturating_sub(5), app.options.ascii), theme.details_value),
+                Span::styled(
+                    trim(&r.explain(), width.saturating_sub(5), app.options.ascii),
+                    theme.details_value,
+                ),
             ])
         })
         .collect()

@@ -79,14 +79,22 @@ impl Widget for RosterView<'_> {
             };
             // On scene, the safety timer matters more than what the unit can do.
             let (tail, tail_style) = match app.check_in(unit, self.now_ms) {
-                Some(Check::Due(due)) => (format!("chk {}", age(due - self.now_ms)), theme.roster_timer),
-                Some(Check::Overdue(due)) => {
-                    (format!("LATE {}", age(self.now_ms - due)), theme.roster_timer_overdue)
-                }
-                Some(Check::Escalated(due)) => {
-                    (format!("ESCALATE {}", age(self.now_ms - due)), theme.roster_timer_overdue)
-                }
-                None => (format!("{} {}", caps.join("+"), unit.zone.as_deref().unwrap_or("")), row),
+                Some(Check::Due(due)) => (
+                    format!("chk {}", age(due - self.now_ms)),
+                    theme.roster_timer,
+                ),
+                Some(Check::Overdue(due)) => (
+                    format!("LATE {}", age(self.now_ms - due)),
+                    theme.roster_timer_overdue,
+                ),
+                Some(Check::Escalated(due)) => (
+                    format!("ESCALATE {}", age(self.now_ms - due)),
+                    theme.roster_timer_overdue,
+                ),
+                None => (
+                    format!("{} {}", caps.join("+"), unit.zone.as_deref().unwrap_or("")),
+                    row,
+                ),
             };
             let fixed = 1 + 9 + 4 + 6 + 11;
             lines.push(Line::from(vec![
