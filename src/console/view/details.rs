@@ -56,6 +56,11 @@ impl Widget for DetailsView<'_> {
         block.render(area, buf);
         let width = inner.width as usize;
         let value = theme.details_value;
+        if app.ui.triage.is_some() {
+            // While triaging, the questions take the whole pane; the queue row keeps the place.
+            Paragraph::new(triage_lines(app, call, width)).render(inner, buf);
+            return;
+        }
         let mut lines = vec![
             field("Loc", call.location.clone(), theme, value),
             field("Nat", call.nature.clone(), theme, value),
