@@ -27,7 +27,9 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp, LogNormal};
 
 use crate::desk::{Desk, DeskError, ManualClock};
-use crate::domain::{Agency, Body, CallType, Disposition, Event, Refusal, UnservedReason};
+use crate::domain::{
+    Agency, Body, CallType, Disposition, Event, Refusal, UnitStatus, UnservedReason,
+};
 use crate::store::{Store, StoreKind};
 
 const SECOND: i64 = 1000;
@@ -569,6 +571,8 @@ enum Ev {
     },
     EnRoute(usize),
     OnScene(usize),
+    /// A team on scene checks in safe (every 12–18 minutes, inside the 20-minute timer).
+    CheckIn(usize),
     Cancel(usize),
     Transport(usize),
     AtFacility(usize),
@@ -1040,6 +1044,20 @@ impl World {
                 console.run(now, &format!("enr {}", self.units[u].callsign))?;
             }
             Ev::OnScene(u) => self.on_scene(console, now, u)?,
+            Ev::CheckIn(u) => {
+                let callsign = self.units[u].callsign;
+                let on_scene = console
+                    .desk
+                    .state()
+                    .units
+                    .values()
+                    .any(|unit| unit.callsign.as_str() == callsign && unit.status == UnitStatus::OnScene);
+                if on_scene {
+                    console.run(now, &format!("ok {callsign}"))?;
+                    let next = now + between_s(&mut self.rng, 12 * 60, 18 * 60);
+                    self.at(next, Ev::CheckIn(u));
+                }
+            }
             Ev::Cancel(u) => {
                 let Duty::Busy(c) = self.units[u].duty else {
                     return Ok(());
@@ -1407,6 +1425,8 @@ impl World {
 
     fn on_scene(&mut self, console: &mut Console, now: i64, u: usize) -> Result<(), DeskError> {
         console.run(now, &format!("ons {}", self.units[u].callsign))?;
+        let first_check = now + between_s(&mut self.rng, 12 * 60, 18 * 60);
+        self.at(first_check, Ev::CheckIn(u));
         let Duty::Busy(c) = self.units[u].duty else {
             return Ok(());
         };

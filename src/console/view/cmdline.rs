@@ -53,7 +53,8 @@ impl Widget for MessageLine<'_> {
         } else if ui.mode == Mode::Command && !ui.line.candidates.is_empty() {
             let mut spans = Vec::new();
             let mut used = 0;
-            for (i, c) in ui.line.candidates.iter().enumerate() {
+            // A few candidates are enough to choose from, and every cell costs bytes over SSH.
+            for (i, c) in ui.line.candidates.iter().enumerate().take(6) {
                 let cell =
                     if i == 0 && ui.line.candidates.len() > 1 || ui.line.candidates.len() == 1 {
                         format!("{} {}  ", c.word, c.hint)
