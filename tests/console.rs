@@ -374,7 +374,7 @@ fn age_alarm_follows_priority_thresholds() {
     assert!(b.app.overdue(&call, b.app.now_ms()));
     let p4 = b.app.state().calls[&"26-BA0003".parse().unwrap()].clone();
     assert!(!b.app.overdue(&p4, b.app.now_ms()));
-    assert!(b.text(80, 24).contains("waiting too long"));
+    assert!(b.text(80, 24).contains("1 waiting long"));
 }
 
 #[test]

@@ -53,10 +53,10 @@ impl Widget for StatusBar<'_> {
             StoreKind::Training => spans.push(Span::styled(" TRAINING ", theme.status_training)),
         }
         spans.push(Span::styled(format!(" {clock} "), theme.status));
-        spans.push(Span::styled(" peers: none ", theme.status_peer));
+        spans.push(Span::styled(" peers: - ", theme.status_peer));
         if overdue > 0 {
             spans.push(Span::styled(
-                format!(" {overdue} waiting too long "),
+                format!(" {overdue} waiting long "),
                 theme.status_alarm,
             ));
         }
@@ -66,13 +66,13 @@ impl Widget for StatusBar<'_> {
             } else if late.len() == 1 {
                 format!(" {unit} check-in late ")
             } else {
-                format!(" {} check-ins late ", late.len())
+                format!(" {} late check-ins ", late.len())
             };
             spans.push(Span::styled(text, theme.status_alarm));
         }
         if alerts > 0 {
             spans.push(Span::styled(
-                format!(" {alerts} conflict alert(s) "),
+                format!(" {alerts} conflicts "),
                 theme.status_alarm,
             ));
         }
