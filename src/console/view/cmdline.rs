@@ -55,12 +55,12 @@ impl Widget for MessageLine<'_> {
             let mut used = 0;
             // A few candidates are enough to choose from, and every cell costs bytes over SSH.
             for (i, c) in ui.line.candidates.iter().enumerate().take(6) {
-                let cell =
-                    if i == 0 && ui.line.candidates.len() > 1 || ui.line.candidates.len() == 1 {
-                        format!("{} {}  ", c.word, c.hint)
-                    } else {
-                        format!("{}  ", c.word)
-                    };
+                // The best candidate says what it is once the choice is down to a few.
+                let cell = if i == 0 && ui.line.candidates.len() <= 3 {
+                    format!("{} {}  ", c.word, c.hint)
+                } else {
+                    format!("{}  ", c.word)
+                };
                 used += cell.chars().count();
                 if used > width {
                     break;
