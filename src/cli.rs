@@ -1,4 +1,4 @@
-//! The scriptable command line: `exec`, `log`, `state`, `demo`.
+//! The scriptable command line: `exec`, `log`, `state`, `demo`, `report`, `export`, `import`.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, Write};
@@ -121,6 +121,28 @@ pub enum Sub {
         #[command(subcommand)]
         action: GazetteerAction,
     },
+    /// Print the program's figures for a period (default: the last 7 days).
+    ///
+    /// Volumes, diversion rate, backup requests, unserved eligible calls, times (median and
+    /// 90th percentile), dispositions, repeats, unit utilisation and safety check-ins; each
+    /// figure is defined in the README ("Program figures").
+    Report(crate::report::ReportArgs),
+    /// Export calls: CSV (one row per call) or NENA EIDO.
+    Export(crate::report::ExportArgs),
+    /// Take an incident handed over by another centre as a pending call.
+    Import {
+        #[command(subcommand)]
+        format: ImportFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportFormat {
+    /// A NENA EIDO JSON document (from a 911 centre or a crisis line): it becomes a pending call
+    /// with its location, caller, callback, type and notes, and a first note naming where it came
+    /// from; prints the new call's id first. A malformed or hostile document is refused with the
+    /// reason, and nothing is written.
+    Eido { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -235,7 +257,51 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
         Some(Sub::Theme { action }) => theme(action),
         Some(Sub::Protocol { action }) => Ok(protocol(action)),
         Some(Sub::Gazetteer { action }) => gazetteer(&action),
+        Some(Sub::Report(args)) => {
+            crate::report::report(&open_desk(data.as_deref(), &operator)?, &args)
+        }
+        Some(Sub::Export(args)) => {
+            crate::report::export(&open_desk(data.as_deref(), &operator)?, &args)
+        }
+        Some(Sub::Import {
+            format: ImportFormat::Eido { file },
+        }) => import_eido(data.as_deref(), &operator, &file),
     }
+}
+
+/// `import eido FILE`: the whole document is checked before the store is even opened; then the
+/// call and its notes go through the desk like typed commands.
+fn import_eido(data: Option<&Path>, operator: &str, file: &Path) -> Result<ExitCode, String> {
+    use crate::domain::{Body, Command};
+    let source = file.display().to_string();
+    let reader = std::fs::File::open(file).map_err(|e| format!("cannot read {source}: {e}"))?;
+    let imported = crate::report::eido::import_reader(reader, &source)?;
+    let mut desk = open_desk(data, operator)?;
+    let events = desk
+        .execute(&Command::TakeCall(imported.call.clone()))
+        .map_err(|e| format!("{source} was not imported: {e}"))?;
+    let Some((id, taken)) = events.iter().find_map(|e| match &e.body {
+        Body::CallCreated { call, .. } => Some((call.clone(), e.body.describe())),
+        _ => None,
+    }) else {
+        return Err(format!("{source} was not imported: the desk took no call"));
+    };
+    let notes = std::iter::once(imported.origin_note()).chain(imported.notes.iter().cloned());
+    for text in notes {
+        desk.execute(&Command::Note {
+            call: id.to_string(),
+            text,
+            caution: false,
+        })
+        .map_err(|e| format!("{id} was taken from {source}, but a note was not: {e}"))?;
+    }
+    desk.close().map_err(|e| e.to_string())?;
+    println!(
+        "{taken}; {} note(s) from {}",
+        imported.notes.len(),
+        imported.origin
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn keymap(action: KeymapAction) -> ExitCode {

@@ -1046,12 +1046,9 @@ impl World {
             Ev::OnScene(u) => self.on_scene(console, now, u)?,
             Ev::CheckIn(u) => {
                 let callsign = self.units[u].callsign;
-                let on_scene = console
-                    .desk
-                    .state()
-                    .units
-                    .values()
-                    .any(|unit| unit.callsign.as_str() == callsign && unit.status == UnitStatus::OnScene);
+                let on_scene = console.desk.state().units.values().any(|unit| {
+                    unit.callsign.as_str() == callsign && unit.status == UnitStatus::OnScene
+                });
                 if on_scene {
                     console.run(now, &format!("ok {callsign}"))?;
                     let next = now + between_s(&mut self.rng, 12 * 60, 18 * 60);

@@ -7,6 +7,7 @@
 //! - [`desk`]: the single writer: plan, stamp, commit, apply, publish.
 //! - [`demo`]: a realistic synthetic history for trying the product and for benchmarks.
 //! - [`config`]: paths and environment overrides.
+//! - [`report`]: program figures from the log, and exports (CSV, NENA EIDO).
 //! - [`cli`]: the scriptable command line interface.
 
 pub mod cli;
@@ -18,4 +19,5 @@ pub mod desk;
 pub mod domain;
 pub mod gazetteer;
 pub mod protocol;
+pub mod report;
 pub mod store;

@@ -427,3 +427,25 @@ fn triage_by_keys_then_dispatch_the_recommended_unit_and_watch_its_timer() {
     assert!(!screen.contains("check-in late"), "{screen}");
     assert!(screen.contains("chk 20m"), "{screen}");
 }
+
+#[test]
+fn dashboard_opens_over_the_panes_and_follows_new_calls() {
+    let mut b = bench().shift();
+    b.keys("<A-d>");
+    let screen = b.text(80, 24);
+    assert!(screen.contains("Dashboard — last 24 hours"), "{screen}");
+    assert!(screen.contains("Calls 4 (0 closed, 4 open)"), "{screen}");
+    assert!(
+        screen.contains("STAR-1"),
+        "unit utilisation is listed: {screen}"
+    );
+    // A call taken while it is open is counted without re-reading the log.
+    b.keys("call 9 Oak St / neighbour worried --type welfare<Enter>");
+    assert!(b.text(80, 24).contains("Calls 5 (0 closed, 5 open)"));
+    b.keys("<Esc>");
+    assert!(!b.text(80, 24).contains("Dashboard"));
+    insta::assert_snapshot!("dashboard_80x24", {
+        b.keys("<A-d>");
+        b.text(80, 24)
+    });
+}

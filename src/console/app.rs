@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::report::metrics::{Metrics, Period, Summary};
+
 use crate::command::{complete, print, Candidate};
 use crate::desk::{Desk, DeskError};
 use crate::domain::{
@@ -206,6 +208,7 @@ impl IntakeForm {
 
 /// Everything the console shows that is not in the store.
 #[derive(Clone, Debug)]
+#[allow(clippy::struct_excessive_bools)] // independent switches: overlays and requests to the run loop
 pub struct Ui {
     pub mode: Mode,
     /// Where `cancel` goes back to from an overlay.
@@ -219,6 +222,8 @@ pub struct Ui {
     pub help_scroll: u16,
     /// While triaging the selected call: the question in focus.
     pub triage: Option<usize>,
+    /// The dashboard covers the panes.
+    pub dashboard: bool,
     pub quit: bool,
     /// Set by `redraw` and Ctrl-Z: the run loop repaints everything / suspends.
     pub repaint: bool,
@@ -226,6 +231,8 @@ pub struct Ui {
 }
 
 pub struct App {
+    /// Figures for the dashboard, fed each new event (built on first open from the log).
+    metrics: Option<Metrics>,
     pub desk: Desk,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -271,12 +278,53 @@ impl App {
                 form: IntakeForm::default(),
                 help_scroll: 0,
                 triage: None,
+                dashboard: false,
                 quit: false,
                 repaint: false,
                 suspend: false,
             },
             chronology: None,
+            metrics: None,
         }
+    }
+
+    /// The dashboard's figures as of now, when it is open.
+    pub fn dashboard(&self) -> Option<Summary> {
+        self.metrics
+            .as_ref()
+            .filter(|_| self.ui.dashboard)
+            .map(|m| m.summary(self.now_ms()))
+    }
+
+    /// Reads the log once for the last 24 hours; later events are added as they are committed.
+    fn open_dashboard(&mut self) {
+        const DAY_MS: i64 = 24 * 3_600_000;
+        let now = self.now_ms();
+        let stale = self
+            .metrics
+            .as_ref()
+            .is_none_or(|m| now - m.period().since_ms > DAY_MS + 3_600_000);
+        if stale {
+            let mut period = Period::new(now - DAY_MS, now + 30 * DAY_MS);
+            if !self.options.utc {
+                period = period.in_local_hours();
+            }
+            let mut metrics = Metrics::new(period, self.desk.policy());
+            match self.desk.store().load() {
+                Ok(mut events) => {
+                    events.sort_by_key(Event::fold_key);
+                    for e in &events {
+                        metrics.add(e);
+                    }
+                    self.metrics = Some(metrics);
+                }
+                Err(e) => {
+                    self.refuse(format!("cannot read the log for the dashboard: {e}"));
+                    return;
+                }
+            }
+        }
+        self.ui.dashboard = true;
     }
 
     pub fn state(&self) -> &State {
@@ -644,6 +692,11 @@ impl App {
                     }
                 }
                 self.chronology = None;
+                if let Some(metrics) = &mut self.metrics {
+                    for e in &events {
+                        metrics.add(e);
+                    }
+                }
                 self.ui.message = Some(Message {
                     tone: Tone::Done,
                     text: said.join("; "),
@@ -679,6 +732,13 @@ impl App {
                     Mode::Help
                 };
                 self.ui.help_scroll = 0;
+            }
+            Action::Dashboard => {
+                if self.ui.dashboard {
+                    self.ui.dashboard = false;
+                } else {
+                    self.open_dashboard();
+                }
             }
             Action::Triage => {
                 if let Some(call) = self.selected_call() {
@@ -723,7 +783,9 @@ impl App {
                 self.refresh_candidates();
             }
             Action::Cancel => {
-                if matches!(self.ui.mode, Mode::Help | Mode::Form) {
+                if self.ui.dashboard {
+                    self.ui.dashboard = false;
+                } else if matches!(self.ui.mode, Mode::Help | Mode::Form) {
                     self.ui.mode = self.ui.base_mode;
                 } else if !self.ui.line.text.is_empty() || self.ui.message.is_some() {
                     self.ui.line.set("");

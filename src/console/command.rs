@@ -23,6 +23,8 @@ pub enum Action {
     Intake,
     /// Answer the selected call's triage questions one key each.
     Triage,
+    /// The last 24 hours' figures and charts.
+    Dashboard,
     SelectCall(Direction),
     SelectUnit(Direction),
     /// Focus the command line, optionally with text already typed.
@@ -59,6 +61,12 @@ pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
         aliases: &["form"],
         signature: "",
         doc: "Take a call with the intake form",
+    },
+    ConsoleSpec {
+        name: "dashboard",
+        aliases: &["dash"],
+        signature: "",
+        doc: "Show the last 24 hours' figures (toggle)",
     },
     ConsoleSpec {
         name: "triage",
@@ -142,6 +150,7 @@ fn console_action(spec: &ConsoleSpec, rest: &[&str], raw_rest: &str) -> Result<A
         "help" => none(Action::Help),
         "intake" => none(Action::Intake),
         "triage" => none(Action::Triage),
+        "dashboard" => none(Action::Dashboard),
         "cancel" => none(Action::Cancel),
         "normal" => none(Action::Normal),
         "redraw" => none(Action::Redraw),

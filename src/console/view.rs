@@ -1,6 +1,7 @@
 //! Panes. Each is a small struct built per frame that borrows the app and implements `Widget`.
 
 pub mod cmdline;
+pub mod dashboard;
 pub mod details;
 pub mod form;
 pub mod help;

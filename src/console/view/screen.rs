@@ -10,6 +10,7 @@ use crate::console::app::App;
 use crate::console::keymap::Mode;
 
 use super::cmdline::{CommandLine, MessageLine};
+use super::dashboard::DashboardView;
 use super::details::DetailsView;
 use super::form::FormView;
 use super::help::HelpView;
@@ -86,6 +87,9 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     let line = CommandLine::new(app);
     let cursor = line.cursor(command);
     line.render(command, buf);
+    if let Some(summary) = app.dashboard() {
+        DashboardView::new(app, &summary).render(main, buf);
+    }
     match app.ui.mode {
         Mode::Form => {
             let area = centered(main, 64, 10);

@@ -1,0 +1,190 @@
+//! The dashboard: the last 24 hours' figures, calls by hour, the pending queue, and how the
+//! units spent their time — readable at 80×24.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Clear, Paragraph, Sparkline, Widget};
+
+use crate::console::app::App;
+use crate::report::metrics::{Stat, Summary};
+
+use super::{overlay, trim};
+
+pub struct DashboardView<'a> {
+    app: &'a App,
+    summary: &'a Summary,
+}
+
+impl<'a> DashboardView<'a> {
+    pub fn new(app: &'a App, summary: &'a Summary) -> Self {
+        DashboardView { app, summary }
+    }
+}
+
+/// `12:30/40m`: a median and a 90th percentile, or a dash when nothing was measured.
+fn times(stat: &Stat) -> String {
+    let show =
+        |s: Option<f64>| s.map_or_else(|| "-".to_owned(), |s| super::age((s * 1000.0) as i64));
+    format!("{}/{}", show(stat.median_s), show(stat.p90_s))
+}
+
+fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "-".to_owned(), |s| format!("{:.0}%", s * 100.0))
+}
+
+impl Widget for DashboardView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let theme = &app.theme;
+        let ascii = app.options.ascii;
+        let s = self.summary;
+        let t = &s.total;
+        Clear.render(area, buf);
+        let block = overlay(" Dashboard — last 24 hours ".into(), theme, ascii);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let width = inner.width as usize;
+        let label = theme.details_label;
+        let value = theme.details_value;
+        let line = |parts: Vec<(String, bool)>| {
+            Line::from(
+                parts
+                    .into_iter()
+                    .map(|(text, is_label)| {
+                        Span::styled(text, if is_label { label } else { value })
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let unserved: Vec<String> = t
+            .unserved
+            .by_reason
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect();
+        let figures = vec![
+            line(vec![
+                ("Calls ".into(), true),
+                (
+                    format!(
+                        "{} ({} closed, {} open)  ",
+                        t.calls.received, t.calls.closed, t.calls.open
+                    ),
+                    false,
+                ),
+                ("Community ".into(), true),
+                (format!("{}  ", percent(t.response.diversion_rate)), false),
+                ("Co-resp ".into(), true),
+                (format!("{}  ", t.response.co_response), false),
+                ("Backup ".into(), true),
+                (
+                    format!(
+                        "{} ({})",
+                        t.backup.requests,
+                        percent(t.backup.rate_per_handled_call)
+                    ),
+                    false,
+                ),
+            ]),
+            line(vec![
+                ("Not served ".into(), true),
+                (
+                    format!(
+                        "{} {}  ",
+                        t.unserved.not_served,
+                        if unserved.is_empty() {
+                            String::new()
+                        } else {
+                            format!("({})", unserved.join(", "))
+                        }
+                    ),
+                    false,
+                ),
+                ("Check-ins on time ".into(), true),
+                (
+                    format!(
+                        "{}, {} late now",
+                        percent(s.safety.on_time_share),
+                        s.safety.overdue_now
+                    ),
+                    false,
+                ),
+            ]),
+            line(vec![
+                ("Med/p90 ".into(), true),
+                (
+                    format!(
+                        "triage {} dp {} travel {} scene {} call {}",
+                        times(&t.times.received_to_triaged),
+                        times(&t.times.received_to_dispatched),
+                        times(&t.times.dispatched_to_on_scene),
+                        times(&t.times.on_scene_to_clear),
+                        times(&t.times.received_to_closed)
+                    ),
+                    false,
+                ),
+            ]),
+        ];
+        let [text, charts, units] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Length(7),
+            Constraint::Min(1),
+        ])
+        .areas(inner);
+        Paragraph::new(figures).render(text, buf);
+        let [by_hour, queue] =
+            Layout::horizontal([Constraint::Length(27), Constraint::Min(10)]).areas(charts);
+        let bars: Vec<Bar> = s
+            .calls_by_hour
+            .iter()
+            .map(|n| Bar::default().value(*n).text_value(String::new()))
+            .collect();
+        BarChart::default()
+            .block(super::pane(" Calls by hour ".into(), false, theme, ascii))
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(1)
+            .bar_gap(0)
+            .bar_style(theme.roster_status[3])
+            .render(by_hour, buf);
+        let samples: Vec<u64> = s
+            .pending_queue
+            .samples
+            .iter()
+            .map(|n| u64::from(*n))
+            .collect();
+        let shown = samples.len().saturating_sub(queue.width as usize);
+        Sparkline::default()
+            .block(super::pane(
+                format!(
+                    " Pending queue, every 15 min (max {}) ",
+                    s.pending_queue.max
+                ),
+                false,
+                theme,
+                ascii,
+            ))
+            .data(&samples[shown..])
+            .style(theme.queue_age_alarm)
+            .render(queue, buf);
+        let mut rows = vec![Line::styled("Unit   busy  on scene  out of service", label)];
+        for (unit, f) in &s.units {
+            let share = |status: &str| f.status_share.get(status).copied().flatten().unwrap_or(0.0);
+            let busy = (1.0 - share("AVL") - share("OOS")).max(0.0);
+            let bar_len = ((busy.clamp(0.0, 1.0)) * 20.0).round() as usize;
+            let (full, empty) = if ascii { ("#", ".") } else { ("█", "·") };
+            let text = format!(
+                "{:<7}{:>4.0}%  {:>5.0}%  {:>5.0}%  {}{}",
+                unit,
+                busy * 100.0,
+                share("ONS") * 100.0,
+                share("OOS") * 100.0,
+                full.repeat(bar_len),
+                empty.repeat(20 - bar_len)
+            );
+            rows.push(Line::styled(trim(&text, width, ascii), value));
+        }
+        Paragraph::new(rows).render(units, buf);
+    }
+}

@@ -1,0 +1,276 @@
+//! Program figures and standard exports, all read from the event log: [`metrics`] computes the
+//! figures for a period (incrementally, so the dashboard can feed it events as they come),
+//! [`table`] prints them for a person (text) or a tool (JSON, CSV), [`export_csv`] writes one row
+//! per call, and [`eido`] speaks NENA EIDO. `switchboard report` and `switchboard export` are
+//! the shell around them.
+
+pub mod eido;
+pub mod export_csv;
+pub mod metrics;
+pub mod table;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Local, NaiveDate, SecondsFormat, TimeZone, Utc};
+use clap::{Args, ValueEnum};
+
+use crate::desk::Desk;
+use crate::domain::{CallId, Event};
+use metrics::{GroupBy, Metrics, Period};
+
+const MINUTE_MS: i64 = 60_000;
+const DAY_MS: i64 = 24 * 60 * MINUTE_MS;
+/// A report without `--since` covers this long before `--until`.
+pub const DEFAULT_DAYS: i64 = 7;
+
+/// A time as RFC 3339 in UTC, to the second (`2026-03-01T08:00:00Z`).
+pub fn rfc3339(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| t.to_rfc3339_opts(SecondsFormat::Secs, true),
+    )
+}
+
+/// Reads a time as a person types it: RFC 3339 (`2026-03-01T08:00:00Z`), a date (`2026-03-01`,
+/// local midnight), `now`, or a time ago (`90m`, `24h`, `7d`, `2w`).
+pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, String> {
+    let t = text.trim();
+    let bad = || {
+        format!(
+            "cannot read {} as a time; use RFC 3339 (2026-03-01T08:00:00Z), a date (2026-03-01, \
+             local midnight) or a time ago (90m, 24h, 7d, 2w)",
+            crate::domain::ids::shown(text)
+        )
+    };
+    if t.eq_ignore_ascii_case("now") {
+        return Ok(now_ms);
+    }
+    if let Some(unit) = t.chars().last().filter(char::is_ascii_alphabetic) {
+        let amount = &t[..t.len() - 1];
+        if !amount.is_empty() && amount.chars().all(|c| c.is_ascii_digit()) {
+            let n: i64 = amount.parse().map_err(|_| bad())?;
+            let per = match unit.to_ascii_lowercase() {
+                'm' => MINUTE_MS,
+                'h' => 60 * MINUTE_MS,
+                'd' => DAY_MS,
+                'w' => 7 * DAY_MS,
+                _ => return Err(bad()),
+            };
+            return n
+                .checked_mul(per)
+                .and_then(|ago| now_ms.checked_sub(ago))
+                .ok_or_else(bad);
+        }
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        return Ok(at.timestamp_millis());
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        let midnight = day.and_hms_opt(0, 0, 0).ok_or_else(bad)?;
+        // A midnight skipped by a clock change takes the first valid local time after it.
+        return Local
+            .from_local_datetime(&midnight)
+            .earliest()
+            .or_else(|| {
+                Local
+                    .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|d| d.timestamp_millis())
+            .ok_or_else(bad);
+    }
+    Err(bad())
+}
+
+/// `--since`/`--until` as clap reads them, relative to the system clock.
+fn time_arg(text: &str) -> Result<i64, String> {
+    parse_time(text, Utc::now().timestamp_millis())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned text for a person, at most 80 columns.
+    Text,
+    /// One JSON object with stable keys.
+    Json,
+    /// One row per group and figure: by,group,figure,value.
+    Csv,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One row per call (columns in the README).
+    Csv,
+    /// One NENA EIDO JSON document per incident.
+    Eido,
+}
+
+/// `switchboard report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Start of the period: RFC 3339, a date (local midnight), or a time ago like 7d, 24h
+    /// (default: 7 days before --until).
+    #[arg(long, value_name = "T", value_parser = time_arg, allow_hyphen_values = true)]
+    pub since: Option<i64>,
+    /// End of the period, not included (default: now).
+    #[arg(long, value_name = "T", value_parser = time_arg, allow_hyphen_values = true)]
+    pub until: Option<i64>,
+    /// Split the figures by call type, response, zone or unit.
+    #[arg(long, value_enum, value_name = "GROUP")]
+    pub by: Option<GroupBy>,
+    /// Output: text for a person, json or csv for tools.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Show times and count hours of the day in UTC rather than local time.
+    #[arg(long)]
+    pub utc: bool,
+}
+
+/// `switchboard export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// csv: one row per call; eido: one NENA EIDO document per incident.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Only calls received from this time: RFC 3339, a date (local midnight) or a time ago.
+    #[arg(long, value_name = "T", value_parser = time_arg, allow_hyphen_values = true)]
+    pub since: Option<i64>,
+    /// Only calls received before this time.
+    #[arg(long, value_name = "T", value_parser = time_arg, allow_hyphen_values = true)]
+    pub until: Option<i64>,
+    /// Only this call.
+    #[arg(long, value_name = "ID")]
+    pub call: Option<String>,
+}
+
+/// The period of `--since`/`--until`, with the defaults: the 7 days before now.
+pub fn period(since: Option<i64>, until: Option<i64>, now_ms: i64) -> Result<Period, String> {
+    let until = until.unwrap_or(now_ms);
+    let since = since.unwrap_or(until - DEFAULT_DAYS * DAY_MS);
+    if since >= until {
+        return Err(format!(
+            "--since {} is not before --until {}; give an earlier --since",
+            rfc3339(since),
+            rfc3339(until)
+        ));
+    }
+    Ok(Period::new(since, until))
+}
+
+/// The whole log, in fold order.
+fn events(desk: &Desk) -> Result<Vec<Event>, String> {
+    let mut events = desk.store().load().map_err(|e| e.to_string())?;
+    events.sort_by_key(Event::fold_key);
+    Ok(events)
+}
+
+fn print(text: &str) {
+    // A closed pipe (`| head`) is not worth a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+/// `switchboard report`: the figures of a period.
+pub fn report(desk: &Desk, args: &ReportArgs) -> Result<ExitCode, String> {
+    let now = desk.now_ms();
+    let mut period = period(args.since, args.until, now)?;
+    if !args.utc {
+        period = period.in_local_hours();
+    }
+    let mut metrics = Metrics::new(period, desk.policy());
+    if let Some(by) = args.by {
+        metrics = metrics.grouped(by);
+    }
+    for e in &events(desk)? {
+        metrics.add(e);
+    }
+    let summary = metrics.summary(now);
+    print(&match args.format {
+        ReportFormat::Text => table::text(&summary),
+        ReportFormat::Json => table::json(&summary),
+        ReportFormat::Csv => table::csv(&summary),
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `switchboard export`: the period's calls (all calls without `--since`/`--until`).
+pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
+    let call: Option<CallId> = args.call.as_deref().map(str::parse).transpose()?;
+    if let Some(id) = &call {
+        if !desk.state().calls.contains_key(id) {
+            return Err(format!("no call {id}"));
+        }
+    }
+    let since = args.since.unwrap_or(i64::MIN / 4);
+    let until = args.until.unwrap_or(i64::MAX / 4);
+    if since >= until {
+        return Err(format!(
+            "--since {} is not before --until {}; give an earlier --since",
+            rfc3339(since),
+            rfc3339(until)
+        ));
+    }
+    let events = events(desk)?;
+    match args.format {
+        ExportFormat::Csv => {
+            let mut metrics = Metrics::new(Period::new(since, until), desk.policy());
+            for e in &events {
+                metrics.add(e);
+            }
+            let mut calls = metrics.calls();
+            if let Some(id) = &call {
+                calls.retain(|c| &c.id == id);
+            }
+            print(&export_csv::csv(&calls, desk.state()));
+            Ok(ExitCode::SUCCESS)
+        }
+        ExportFormat::Eido => {
+            let documents =
+                eido::export(&events, desk.state(), call.as_ref(), args.since, args.until)?;
+            // JSON Lines: one whole document per line, so one call's export is also a file
+            // `import eido` reads.
+            let mut out = String::new();
+            for d in &documents {
+                out.push_str(&d.to_string());
+                out.push('\n');
+            }
+            print(&out);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_as_people_type_them() {
+        let now = 1_795_773_600_000;
+        assert_eq!(parse_time("now", now), Ok(now));
+        assert_eq!(parse_time("7d", now), Ok(now - 7 * DAY_MS));
+        assert_eq!(parse_time("24h", now), Ok(now - DAY_MS));
+        assert_eq!(parse_time("90m", now), Ok(now - 90 * MINUTE_MS));
+        assert_eq!(parse_time("2w", now), Ok(now - 14 * DAY_MS));
+        assert_eq!(
+            parse_time("2026-11-26T06:40:00Z", now),
+            Ok(1_795_651_200_000 + 6 * 3_600_000 + 40 * MINUTE_MS)
+        );
+        assert_eq!(
+            parse_time("2026-11-26T08:40:00+02:00", now),
+            parse_time("2026-11-26T06:40:00Z", now)
+        );
+        assert!(parse_time("2026-11-26", now).is_ok());
+        for bad in ["yesterday", "7x", "d", "-7d", "2026-13-01", "", "7 d"] {
+            let e = parse_time(bad, now).unwrap_err();
+            assert!(e.starts_with("cannot read"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_default_period_is_the_last_week() {
+        let p = period(None, None, 10 * DAY_MS).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!((p.since_ms, p.until_ms), (3 * DAY_MS, 10 * DAY_MS));
+        assert!(period(Some(5), Some(5), 0).is_err());
+    }
+}
