@@ -20,4 +20,5 @@ pub mod domain;
 pub mod gazetteer;
 pub mod protocol;
 pub mod report;
+pub mod spelling;
 pub mod store;

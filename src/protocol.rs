@@ -13,6 +13,7 @@
 //!   `community` alone. The last two are proved by trying every combination of answers and call
 //!   types (answers no rule tells apart are tried once).
 
+use crate::spelling::nearest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
@@ -936,35 +937,6 @@ fn toml_message(message: &str) -> String {
     } else {
         format!("TOML syntax error: {message}")
     }
-}
-
-/// Levenshtein distance, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
-/// The candidate closest to `word`, if it is close enough to be what was meant.
-fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(2);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(word, c), c))
-        .min_by_key(|(d, _)| *d)
-        .filter(|(d, _)| *d <= limit)
-        .map(|(_, c)| c)
 }
 
 fn did_you_mean(candidate: Option<&str>) -> Option<String> {

@@ -1,18 +1,19 @@
 //! NENA EIDO export and import.
 //!
 //! Every exported document is checked against the shipped schema (`../shared/eido/openapi.yaml`)
-//! by a small validator written here for the subset of JSON Schema the OpenAPI file uses; a round
+//! by a small validator written here for the subset of JSON Schema the `OpenAPI` file uses; a round
 //! trip export → import keeps the call; hostile documents are refused with one line and the store
 //! stays as it was.
 //!
 //! The validator is lenient exactly where the schema is wrong, and says so: a `required` name that
-//! is not among the schema's own properties (typos such as `TimeStamp` for `Timestamp`; the field
-//! notes name `enforcmentUnitName` and `updatedCBNIdentifierURI` from other versions) is skipped;
-//! a `minItems` written `1,` is read as 1; `$ref`s into `NIEMComponents/`, which are not shipped,
-//! are not followed. It is stricter than JSON Schema in two ways that match what the OpenAPI
-//! file means: a schema with properties but no type describes an object, and (for Switchboard's
-//! own documents) a property the schema does not declare is an error, so a misspelt field name
-//! cannot pass unnoticed.
+//! is not among the schema's own properties is a typo and is skipped (this copy requires
+//! `TimeStamp` and `Value` in `AlternateValuesType`, which declares `Timestamp` and `OtherValue`;
+//! the field notes name `enforcmentUnitName` and `updatedCBNIdentifierURI`, not in this copy,
+//! which would be skipped the same way); a `minItems` written `1,` is read as 1; `$ref`s into
+//! `NIEMComponents/`, which are not shipped, are not followed. It is stricter than JSON Schema in
+//! two ways that match what the `OpenAPI` file means: a schema with properties but no type
+//! describes an object, and (for Switchboard's own documents) a property the schema does not
+//! declare is an error, so a misspelt field name cannot pass unnoticed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -27,7 +28,7 @@ use switchboard::store::{Store, StoreKind};
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
-/// 2026-11-17T07:20:00Z.
+/// 2026-11-23T08:00:00Z.
 const T0: i64 = 1_795_420_800_000;
 const MIN: i64 = 60_000;
 
@@ -74,6 +75,9 @@ impl Schemas {
         let mut f = Findings::default();
         let schema = json!({ "$ref": reference });
         self.check("openapi.yaml", &schema, value, "$", strict, true, &mut f);
+        // The branches of an allOf each see a wrong type: say it once.
+        let mut seen = BTreeSet::new();
+        f.errors.retain(|e| seen.insert(e.clone()));
         f
     }
 
@@ -283,6 +287,9 @@ impl Schemas {
     }
 }
 
+/// One change that breaks a document.
+type Edit<'e> = &'e dyn Fn(&mut Value);
+
 const EIDO: &str = "openapi.yaml#/components/schemas/EmergencyIncidentDataObjectType";
 const APCO: &str = "apco.yaml#/components/schemas/apcoIncidentCategoryCodeSimpleType";
 
@@ -436,7 +443,7 @@ fn shift() -> (History, CallId, CallId) {
     h.at(4, "enr STAR-1");
     h.at(
         5,
-        &format!("note {crisis} caller says he is <b>not</b> armed & \"calm\" now"),
+        &format!("note {crisis} caller says he is <b>not</b> armed & it's calm now"),
     );
     h.at(16, "ons STAR-1");
     h.sign_in("Bo Lee");
@@ -543,7 +550,11 @@ fn the_shipped_sample_validates_so_the_validator_reads_the_schema_right() {
     .unwrap();
     let found = schemas.validate(EIDO, &sample, true);
     assert!(found.errors.is_empty(), "{:#?}", found.errors);
-    assert!(found.lenient.is_empty(), "{:?}", found.lenient);
+    assert!(
+        found.lenient.is_subset(&expected_leniency()),
+        "{:?}",
+        found.lenient
+    );
 }
 
 #[test]
@@ -556,7 +567,7 @@ fn the_validator_catches_broken_documents_and_is_lenient_only_where_the_schema_i
         edit(&mut doc);
         schemas.validate(EIDO, &doc, true).errors
     };
-    let cases: Vec<(&dyn Fn(&mut Value), &str)> = vec![
+    let cases: Vec<(Edit, &str)> = vec![
         (
             &|d| {
                 d["notesComponent"][0]
@@ -728,8 +739,7 @@ fn the_export_carries_the_call_its_units_notes_and_disposition() {
             (
                 time(T0 + 5 * MIN),
                 format!("{agency}:agent:ana"),
-                "caller says he is &lt;b&gt;not&lt;/b&gt; armed &amp; &quot;calm&quot; now"
-                    .to_owned()
+                "caller says he is &lt;b&gt;not&lt;/b&gt; armed &amp; it&#39;s calm now".to_owned()
             ),
             (
                 time(T0 + 20 * MIN),
@@ -798,9 +808,10 @@ fn the_export_carries_the_call_its_units_notes_and_disposition() {
     );
     let child = export_one(&h, &backup);
     assert_eq!(child["linkComponent"][0]["linkDirectionCode"], "PARENT");
+    // An EMS backup call is a medical call.
     assert_eq!(
         child["incidentComponent"]["incidentTypeCommonRegistryText"],
-        "BACK"
+        "SICK"
     );
 }
 
@@ -1032,7 +1043,7 @@ const REFUSED: &[(&str, &str)] = &[
     ),
     (
         "truncated.json",
-        "not JSON (EOF while parsing a string at line 2 column 0)",
+        "not JSON (EOF while parsing a value at line 1 column 179)",
     ),
     (
         "array.json",
@@ -1152,6 +1163,28 @@ fn hostile_or_malformed_documents_are_refused_with_one_line() {
     );
 }
 
+#[test]
+fn a_document_packed_with_components_is_read_in_linear_time() {
+    // Nearly 1 MiB of bare locations, every one referenced by the incident: none usable.
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("missing-location.json")).unwrap())
+            .unwrap();
+    let n = 12_000;
+    doc["locationComponent"] = (0..n)
+        .map(|i| json!({ "$id": format!("l{i}"), "locationTypeDescriptionRegistryText": "x" }))
+        .collect();
+    doc["incidentComponent"]["locationReference"] =
+        (0..n).map(|i| json!({ "$ref": format!("l{i}") })).collect();
+    let text = doc.to_string();
+    assert!(text.len() > 800_000 && text.len() < eido::MAX_DOCUMENT_BYTES);
+    let start = std::time::Instant::now();
+    assert_eq!(
+        eido::import(&text, "packed.json").unwrap_err(),
+        "packed.json was not imported: no locationComponent gives an address or coordinates"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(3));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Through the binary: `switchboard import eido FILE`
 // ---------------------------------------------------------------------------------------------
@@ -1233,7 +1266,7 @@ fn the_cli_imports_a_handover_as_a_pending_call_with_its_notes() {
         notes,
         vec![
             origin.as_str(),
-            "caller says he is <b>not</b> armed & \"calm\" now",
+            "caller says he is <b>not</b> armed & it's calm now",
             "CAUTION: dog in the yard",
             "agreed to go to the crisis centre",
         ]

@@ -436,36 +436,19 @@ fn unknown_verb(words: &[&str]) -> ParseError {
             "unit needs an object; usage: unit add <callsign> <capabilities>".into(),
         );
     }
-    let nearest = COMMANDS
+    let names = COMMANDS
         .iter()
-        .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()))
-        .min_by_key(|name| strsim_distance(&first.to_ascii_lowercase(), name));
-    match nearest {
-        Some(n) if strsim_distance(&first.to_ascii_lowercase(), n) <= 2 => ParseError(format!(
+        .flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied()));
+    match crate::spelling::nearest(first, names) {
+        Some(n) => ParseError(format!(
             "unknown command {}; did you mean '{n}'?",
             shown(first)
         )),
-        _ => ParseError(format!(
+        None => ParseError(format!(
             "unknown command {}; `switchboard exec --help` lists them",
             shown(first)
         )),
     }
-}
-
-/// Levenshtein distance, for "did you mean"; command names are a few letters long.
-fn strsim_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// The canonical command line for a command.

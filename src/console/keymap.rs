@@ -6,6 +6,7 @@
 //! on the same keys as a preset binding replaces it. Every problem is collected as a one-line
 //! error naming the file and line; [`Keymap::load`] never fails, it falls back to the preset.
 
+use crate::spelling::nearest;
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
@@ -1397,39 +1398,4 @@ fn with_command_hint(run: &str, error: String) -> String {
         Some(near) => format!("{error}; did you mean '{near}'?"),
         None => error,
     }
-}
-
-/// The closest of `candidates` to `word` by edit distance, if close enough to be a typo; ties go
-/// to the longer shared start (`PgDown` is `PageDown`, not `Down`).
-fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let word = word.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| {
-            let lower = c.to_lowercase();
-            let shared = word
-                .chars()
-                .zip(lower.chars())
-                .take_while(|(a, b)| a == b)
-                .count();
-            (distance(&word, &lower), std::cmp::Reverse(shared), c)
-        })
-        .filter(|&(d, _, c)| d <= 2 && d * 2 <= c.chars().count())
-        .min_by_key(|&(d, shared, _)| (d, shared))
-        .map(|(_, _, c)| c)
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
 }

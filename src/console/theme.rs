@@ -20,6 +20,7 @@
 //! shipped theme inherits it. Resolved colours are then downgraded to the terminal's
 //! [`ColorDepth`].
 
+use crate::spelling::nearest;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -573,35 +574,6 @@ fn scope_keys() -> Vec<&'static str> {
     keys
 }
 
-/// Levenshtein distance, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
-/// The candidate closest to `word`, if it is close enough to be what was meant.
-fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(2);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(word, c), c))
-        .min_by_key(|(d, _)| *d)
-        .filter(|(d, _)| *d <= limit)
-        .map(|(_, c)| c)
-}
-
 fn did_you_mean(candidate: Option<&str>) -> Option<String> {
     candidate.map(|c| format!("did you mean '{c}'?"))
 }
@@ -981,14 +953,6 @@ mod tests {
                 Some(Some(Color::Indexed(i as u8)))
             );
         }
-    }
-
-    #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("queue.rwo", "queue.row"), 2);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("yelow", "yellow"), 1);
-        assert_eq!(edit_distance("same", "same"), 0);
     }
 
     #[test]

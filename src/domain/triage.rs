@@ -9,8 +9,6 @@
 //! `crate::protocol`'s job; this module only decides.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,49 +22,7 @@ pub const UNKNOWN: &str = "unknown";
 /// that ends with a default rule) never gives.
 pub const NO_RULE: &str = "no-rule";
 
-/// Generates a word enum whose serde form, display and parse all use the same dispatcher word
-/// (the same shape as `vocab`'s enums).
-macro_rules! words {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident = $word:literal : $doc:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[doc = $doc] #[serde(rename = $word)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn word(self) -> &'static str {
-                match self { $($name::$variant => $word),+ }
-            }
-
-            pub fn doc(self) -> &'static str {
-                match self { $($name::$variant => $doc),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.word())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.word().eq_ignore_ascii_case(s))
-                    .ok_or_else(|| {
-                        let all: Vec<&str> = $name::ALL.iter().map(|v| v.word()).collect();
-                        format!("unknown {} {}; one of: {}", $what, shown(s), all.join(", "))
-                    })
-            }
-        }
-    };
-}
+use super::vocab::words;
 
 words!(
     /// Who a call gets: what triage recommends.

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 macro_rules! words {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident = $word:literal : $doc:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash,
+            ::serde::Serialize, ::serde::Deserialize,
+        )]
         pub enum $name {
             $(#[doc = $doc] #[serde(rename = $word)] $variant),+
         }
@@ -27,13 +30,13 @@ macro_rules! words {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.word())
             }
         }
 
-        impl FromStr for $name {
+        impl ::std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
                 $name::ALL
@@ -42,12 +45,20 @@ macro_rules! words {
                     .find(|v| v.word().eq_ignore_ascii_case(s))
                     .ok_or_else(|| {
                         let all: Vec<&str> = $name::ALL.iter().map(|v| v.word()).collect();
-                        format!("unknown {} {}; one of: {}", $what, super::ids::shown(s), all.join(", "))
+                        format!(
+                            "unknown {} {}; one of: {}",
+                            $what,
+                            $crate::domain::ids::shown(s),
+                            all.join(", ")
+                        )
                     })
             }
         }
     };
 }
+
+/// Other domain modules (triage's response types) declare their words the same way.
+pub(crate) use words;
 
 words!(
     /// What a responder team can do; recommendation and triage match on these.

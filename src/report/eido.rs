@@ -16,8 +16,14 @@
 //! the names of the NENA registries as closely as the shipped schema allows; it does not list them,
 //! so every registry value is accompanied by Switchboard's own word in the matching `…Internal…`
 //! field.
+//!
+//! `tests/eido.rs` validates every exported document against the shipped `OpenAPI` schema
+//! (`../shared/eido/openapi.yaml`). The schema has typos in some `required` lists (names that
+//! are not among the properties it declares, such as `TimeStamp` for `Timestamp`; the field notes
+//! mention `enforcmentUnitName` and `updatedCBNIdentifierURI`): the validator skips those names,
+//! and says so, rather than demand a misspelt field. Exports use the declared spelling.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::Read;
 
@@ -1189,17 +1195,21 @@ fn read_document(json: &str) -> Result<Imported, String> {
     }
 
     // Who sent it.
+    let given = |s: &&str| !s.trim().is_empty();
     let agency = opt_ref(root, "updatedByAgencyReference", "")?
-        .or(opt_str(root, "issuingElementIdentification", "")?)
+        .filter(given)
+        .or(opt_str(root, "issuingElementIdentification", "")?.filter(given))
         .unwrap_or("an unnamed agency");
     let id = internal_id
-        .or(incident_id)
-        .or(id_of(root, "")?)
+        .filter(given)
+        .or(incident_id.filter(given))
+        .or(id_of(root, "")?.filter(given))
         .or(calls
             .first()
             .map(|(p, c)| id_of(c, p))
             .transpose()?
-            .flatten())
+            .flatten()
+            .filter(given))
         .unwrap_or("without an id");
     let origin = format!(
         "{} incident {}",
@@ -1272,21 +1282,26 @@ fn pick_location(
     if locations.is_empty() {
         return Err("it has no locationComponent; a call needs a location".into());
     }
-    let mut ordered: Vec<&(String, &Obj)> = Vec::new();
-    for w in wanted {
-        for l in locations {
-            if l.1.get("$id").and_then(Value::as_str) == Some(*w)
-                && !ordered.iter().any(|o| std::ptr::eq(*o, l))
-            {
-                ordered.push(l);
-            }
+    // Linear in the number of locations and references, whatever a sender puts in.
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (_, l)) in locations.iter().enumerate() {
+        if let Some(id) = l.get("$id").and_then(Value::as_str) {
+            by_id.entry(id).or_default().push(i);
         }
     }
-    for l in locations {
-        if !ordered.iter().any(|o| std::ptr::eq(*o, l)) {
-            ordered.push(l);
+    let mut taken = vec![false; locations.len()];
+    let mut order = Vec::with_capacity(locations.len());
+    let wanted_first = wanted
+        .iter()
+        .filter_map(|w| by_id.get(w))
+        .flatten()
+        .copied();
+    for i in wanted_first.chain(0..locations.len()) {
+        if !std::mem::replace(&mut taken[i], true) {
+            order.push(i);
         }
     }
+    let ordered = order.into_iter().map(|i| &locations[i]);
     let mut by_reference = false;
     for (p, l) in ordered {
         let description = opt_str(l, "locationDescriptionText", p)?
@@ -1507,6 +1522,7 @@ fn pick_caller<'v>(
     persons: &[(String, &'v Obj)],
     wanted: &[&str],
 ) -> Result<Option<(String, &'v Obj)>, String> {
+    let wanted: HashSet<&str> = wanted.iter().copied().collect();
     let mut callers = Vec::new();
     for (p, person) in persons {
         let roles = opt_strs(person, "personIncidentRoleRegistryText", p)?;
@@ -1523,7 +1539,7 @@ fn pick_caller<'v>(
             person
                 .get("$id")
                 .and_then(Value::as_str)
-                .is_some_and(|id| wanted.contains(&id))
+                .is_some_and(|id| wanted.contains(id))
         })
         .cloned();
     Ok(referenced.or(callers.into_iter().next()))
@@ -1603,4 +1619,65 @@ fn pick_callback(
         return clean(&what, sip, MAX_TEXT_BYTES).map(|n| Some(n).filter(|n| !n.is_empty()));
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callbacks_that_are_numbers_become_tel_uris() {
+        assert_eq!(tel_uri("555-0101").as_deref(), Some("tel:555-0101"));
+        assert_eq!(
+            tel_uri("+1 (303) 555-0142").as_deref(),
+            Some("tel:+1(303)555-0142")
+        );
+        assert_eq!(tel_uri("ask for the front desk"), None);
+        assert_eq!(tel_uri("12"), None);
+        assert_eq!(tel_uri("555+0101"), None);
+    }
+
+    #[test]
+    fn elements_are_found_by_local_name_in_any_namespace() {
+        let xml = "<a:civicAddress><a:HNO>42</a:HNO><RD/><A3 x=\"1\">Wilmington</A3>\
+                   </a:civicAddress><gml:pos>1 2</gml:pos>";
+        assert_eq!(element_text(xml, "HNO"), Some("42"));
+        assert_eq!(element_text(xml, "RD"), None);
+        assert_eq!(element_text(xml, "A3"), Some("Wilmington"));
+        assert_eq!(element_text(xml, "pos"), Some("1 2"));
+        assert_eq!(element_text("<", "pos"), None);
+        assert_eq!(element_text("<pos", "pos"), None);
+    }
+
+    #[test]
+    fn html_notes_become_plain_text() {
+        assert_eq!(
+            decode_entities("&amp;&lt;&#65;&#x42;&bogus;&#xD800;&"),
+            "&<AB&bogus;&#xD800;&"
+        );
+        let text = html_to_text("<p>one</p><p>two</p>un<b>us</b>ual &lt;b&gt; 3 < 4");
+        assert_eq!(
+            clean("note", &text, MAX_TEXT_BYTES).as_deref(),
+            Ok("one two unusual <b> 3 < 4")
+        );
+    }
+
+    #[test]
+    fn text_is_held_to_the_desks_rules() {
+        assert_eq!(clean("x", "  a\tb\r\n c  ", 10).as_deref(), Ok("a b c"));
+        assert_eq!(
+            clean("x", "a\u{7}b", 10),
+            Err("x contains control characters".to_owned())
+        );
+        assert_eq!(
+            clean("x", "a\u{202E}b", 10),
+            Err("x contains control characters".to_owned())
+        );
+        assert_eq!(
+            clean("x", &"é".repeat(6), 10),
+            Err("x is 12 bytes; the limit is 10".to_owned())
+        );
+        // An entity that decodes to a control character is still refused.
+        assert!(clean("x", &html_to_text("a&#27;[2J"), 10).is_err());
+    }
 }

@@ -293,13 +293,18 @@ pub fn text(summary: &Summary) -> String {
     };
     let _ = writeln!(
         out,
-        "Program figures {} to {}",
+        "Program figures {} to {}{}",
         clock(p.since_ms, p.hours),
-        clock(p.until_ms, p.hours)
+        clock(p.until_ms, p.hours),
+        if p.hours == Hours::Local {
+            " (local time)"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         out,
-        "as of {} ({zone}); calls count by their received time",
+        "as of {}; calls count by the time they were received",
         clock(p.as_of_ms, p.hours)
     );
     let _ = writeln!(out);
@@ -398,11 +403,11 @@ pub fn text(summary: &Summary) -> String {
         (Some(start), Some(mean)) => {
             let _ = writeln!(
                 out,
-                "Pending queue every {} min from {}: max {}, mean {mean:.2} ({} samples)",
+                "Pending queue, every {} min from {} ({} samples):\n  max {}, mean {mean:.2}",
                 q.every_minutes,
                 clock(start, p.hours),
-                q.max,
-                q.samples.len()
+                q.samples.len(),
+                q.max
             );
         }
         _ => {
