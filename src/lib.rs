@@ -5,9 +5,14 @@
 //! - [`command`]: the command language — one registry, parsing, printing, completion.
 //! - [`store`]: the sled event log with its durability rules.
 //! - [`desk`]: the single writer: plan, stamp, commit, apply, publish.
-//! - [`demo`]: a realistic synthetic history for trying the product and for benchmarks.
-//! - [`config`]: paths and environment overrides.
+//! - [`console`]: the full-screen ratatui console: app state and update, terminal loop,
+//!   keymaps, themes, one view per pane.
+//! - [`protocol`]: loading and checking triage protocols.
+//! - [`gazetteer`]: the address list that places calls.
 //! - [`report`]: program figures from the log, and exports (CSV, NENA EIDO).
+//! - [`demo`]: a realistic synthetic history for trying the product and for benchmarks.
+//! - [`spelling`]: "did you mean" for error messages.
+//! - [`config`]: paths, environment overrides and `config.toml`.
 //! - [`cli`]: the scriptable command line interface.
 
 pub mod cli;
