@@ -129,6 +129,31 @@ pub enum Sub {
     Report(crate::report::ReportArgs),
     /// Export calls: CSV (one row per call) or NENA EIDO.
     Export(crate::report::ExportArgs),
+    /// Run a training scenario on a training store and score the trainee's actions.
+    ///
+    /// Only headless runs exist so far: the scenario's scripted trainee actions are played
+    /// against the simulated world and scored. Uses a fresh temporary training store unless
+    /// --data names an empty dir (or an earlier, empty training store); a live or demo store is
+    /// refused.
+    Sim {
+        /// The scenario file, e.g. scenarios/tutorial.toml.
+        #[arg(value_name = "SCENARIO")]
+        scenario: PathBuf,
+        /// Seed for travel and on-scene times (default: the scenario's own).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Play the scenario's scripted trainee actions, without the console.
+        #[arg(long)]
+        headless: bool,
+        /// Write the score to FILE: JSON for `.json`, Markdown for `.md`.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
+    /// Check training scenario files.
+    Scenario {
+        #[command(subcommand)]
+        action: ScenarioAction,
+    },
     /// Take an incident handed over by another centre as a pending call.
     Import {
         #[command(subcommand)]
@@ -152,6 +177,12 @@ pub enum ProtocolAction {
     Check { file: PathBuf },
     /// List shipped and user protocols.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioAction {
+    /// Report the first problem in a scenario file, with its line.
+    Check { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,7 +297,85 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
         Some(Sub::Import {
             format: ImportFormat::Eido { file },
         }) => import_eido(data.as_deref(), &operator, &file),
+        Some(Sub::Sim {
+            scenario,
+            seed,
+            headless,
+            report,
+        }) => sim(
+            &scenario,
+            seed,
+            headless,
+            report.as_deref(),
+            data.as_deref(),
+        ),
+        Some(Sub::Scenario {
+            action: ScenarioAction::Check { file },
+        }) => match crate::sim::load(&file, &crate::protocol::shipped()) {
+            Ok(s) => {
+                println!(
+                    "{}: ok ({} units, {} calls, {} world events, {} actions)",
+                    file.display(),
+                    s.units.len(),
+                    s.calls.len(),
+                    s.world.len(),
+                    s.actions.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => Err(e.to_string()),
+        },
     }
+}
+
+/// `sim SCENARIO --headless`: plays the scripted actions on a training store and scores them.
+fn sim(
+    file: &Path,
+    seed: Option<u64>,
+    headless: bool,
+    report: Option<&Path>,
+    data: Option<&Path>,
+) -> Result<ExitCode, String> {
+    let scenario =
+        crate::sim::load(file, &crate::protocol::shipped()).map_err(|e| e.to_string())?;
+    if !headless {
+        eprintln!("switchboard: the interactive trainer console is not built yet; use --headless");
+        return Ok(ExitCode::from(2));
+    }
+    let dir = match data {
+        Some(dir) => dir.to_owned(),
+        None => std::env::temp_dir().join(format!(
+            "switchboard-sim-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_millis()
+        )),
+    };
+    let markdown = match report.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+        None if report.is_none() => false,
+        Some("md") => true,
+        Some("json") => false,
+        _ => {
+            return Err(format!(
+                "{}: the report file must end in .json or .md",
+                report.map_or_else(String::new, |p| p.display().to_string())
+            ))
+        }
+    };
+    let store = crate::sim::open_training_store(&dir)?;
+    let seed = seed.unwrap_or(scenario.seed);
+    let result =
+        crate::sim::run(&scenario, seed, store, &scenario.actions).map_err(|e| e.to_string())?;
+    println!("{}", result.summary());
+    eprintln!("training store: {}", dir.display());
+    if let Some(path) = report {
+        let text = if markdown {
+            result.to_markdown()
+        } else {
+            result.to_json()
+        };
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `import eido FILE`: the whole document is checked before the store is even opened; then the

@@ -13,6 +13,7 @@
 //! - [`demo`]: a realistic synthetic history for trying the product and for benchmarks.
 //! - [`spelling`]: "did you mean" for error messages.
 //! - [`config`]: paths, environment overrides and `config.toml`.
+//! - [`sim`]: scripted, scored training simulations on a training store.
 //! - [`cli`]: the scriptable command line interface.
 
 pub mod cli;
@@ -25,5 +26,6 @@ pub mod domain;
 pub mod gazetteer;
 pub mod protocol;
 pub mod report;
+pub mod sim;
 pub mod spelling;
 pub mod store;

@@ -120,11 +120,14 @@ pub struct CallEvent {
 }
 
 impl CallEvent {
-    /// Events that a trainee must answer with re-triage, a new response or backup.
+    /// Events that a trainee must answer with re-triage, a new response or backup: a weapon, or
+    /// a danger question (not consent, information or whereabouts) turning to yes.
     pub fn escalates(&self) -> bool {
         self.kind == CallEventKind::Weapon
-            || self.answers.values().any(|a| a == "yes")
-                && self.answers.keys().any(|q| q != "consent" && q != "info")
+            || self
+                .answers
+                .iter()
+                .any(|(q, a)| a == "yes" && !["consent", "info", "where"].contains(&q.as_str()))
     }
 }
 
@@ -149,7 +152,8 @@ pub struct Action {
     /// From the start, or from the `after` report when one is given.
     pub at_ms: i64,
     pub run: String,
-    /// Run this long after the world reports `STATUS UNIT {call}` (e.g. `avl STAR-1 {c1}`).
+    /// Run this long after the world reports `STATUS UNIT {call}` (e.g. `avl STAR-1 {c1}`;
+    /// `*` for any unit; `avl * {c1}` waits for the last unit on the call to clear).
     pub after: Option<Trigger>,
     pub line: usize,
 }
@@ -309,6 +313,9 @@ pub fn check_text(label: &str, text: &str, protocol: &Protocol) -> Result<Scenar
     check.scenario(raw)
 }
 
+/// Checks that an offset falls inside the scenario's duration.
+type Within<'a> = dyn Fn(&Spanned<String>, i64) -> Result<i64, ScenarioError> + 'a;
+
 struct Check<'a> {
     label: &'a str,
     text: &'a str,
@@ -444,8 +451,7 @@ impl Check<'_> {
         }
         let unit_names: Vec<&str> = units.iter().map(|u| u.callsign.as_str()).collect();
         let find_unit = |s: &Spanned<String>| -> Result<String, ScenarioError> {
-            self.unit(s.get_ref(), &unit_names)
-                .map_err(|m| self.at(s, m))
+            Self::unit(s.get_ref(), &unit_names).map_err(|m| self.at(s, m))
         };
         let find_call = |s: &Spanned<String>| -> Result<String, ScenarioError> {
             if ids.contains(s.get_ref()) {
@@ -570,7 +576,7 @@ impl Check<'_> {
         &self,
         c: &RawCall,
         ids: &mut BTreeSet<String>,
-        within: &dyn Fn(&Spanned<String>, i64) -> Result<i64, ScenarioError>,
+        within: &Within,
     ) -> Result<SimCall, ScenarioError> {
         let id = c.id.get_ref().clone();
         if id.is_empty()
@@ -656,16 +662,12 @@ impl Check<'_> {
         })
     }
 
-    fn unit(&self, typed: &str, units: &[&str]) -> Result<String, String> {
+    fn unit(typed: &str, units: &[&str]) -> Result<String, String> {
         units
             .iter()
             .find(|u| u.eq_ignore_ascii_case(typed))
             .map(|u| (*u).to_owned())
-            .ok_or_else(|| {
-                let help = did_you_mean(nearest(typed, units.iter().copied()))
-                    .unwrap_or_else(|| format!("the roster has {}", units.join(", ")));
-                format!("unknown unit '{typed}'; {help}")
-            })
+            .ok_or_else(|| format!("unknown unit '{typed}'; {}", unit_help(typed, units)))
     }
 
     fn trigger(
@@ -691,7 +693,11 @@ impl Check<'_> {
                 format!("bad trigger status '{status}'; one of: enr, ons, avl"),
             ));
         }
-        let unit = self.unit(unit, units).map_err(|m| self.at(s, m))?;
+        let unit = if *unit == "*" {
+            "*".to_owned()
+        } else {
+            Self::unit(unit, units).map_err(|m| self.at(s, m))?
+        };
         let call = call
             .strip_prefix('{')
             .and_then(|c| c.strip_suffix('}'))
@@ -712,10 +718,8 @@ impl Check<'_> {
         ids: &BTreeSet<String>,
     ) -> Result<(), ScenarioError> {
         let line = s.get_ref();
-        let expanded = expand(line, |id| {
-            ids.contains(id).then(|| "26-AA0001".to_owned())
-        })
-        .map_err(|id| self.at(s, unknown_call(&id, ids)))?;
+        let expanded = expand(line, |id| ids.contains(id).then(|| "26-AA0001".to_owned()))
+            .map_err(|id| self.at(s, unknown_call(&id, ids)))?;
         let expanded = if is_bare_ask(&expanded) {
             format!("{expanded} unknown")
         } else {
@@ -729,8 +733,15 @@ impl Check<'_> {
             _ => None,
         };
         if let Some(unit) = named {
-            self.unit(unit, units)
-                .map_err(|m| self.at(s, format!("{m} in action `{line}`")))?;
+            if Self::unit(unit, units).is_err() {
+                return Err(self.at(
+                    s,
+                    format!(
+                        "unknown unit '{unit}' in action `{line}`; {}",
+                        unit_help(unit, units)
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -759,6 +770,11 @@ pub fn expand(line: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Str
     }
     out.push_str(rest);
     Ok(out)
+}
+
+fn unit_help(typed: &str, units: &[&str]) -> String {
+    did_you_mean(nearest(typed, units.iter().copied()))
+        .unwrap_or_else(|| format!("the roster has {}", units.join(", ")))
 }
 
 fn unknown_call(typed: &str, ids: &BTreeSet<String>) -> String {
@@ -837,7 +853,9 @@ mod tests {
 
     #[test]
     fn placeholders_expand() {
-        let got = expand("dp STAR-1 {c1}", |id| (id == "c1").then(|| "26-AA0001".into()));
+        let got = expand("dp STAR-1 {c1}", |id| {
+            (id == "c1").then(|| "26-AA0001".into())
+        });
         assert_eq!(got.as_deref(), Ok("dp STAR-1 26-AA0001"));
         assert_eq!(expand("dp X {c9}", |_| None), Err("c9".to_owned()));
     }
