@@ -22,11 +22,13 @@ pub struct AddressHistory {
 fn same_place(a: &Call, b: &Call) -> bool {
     match (&a.coords, &b.coords) {
         (Some(x), Some(y)) => distance_km(x, y) * 1000.0 <= SAME_PLACE_M,
-        _ => normalize(&a.location) == normalize(&b.location),
+        _ => address_key(&a.location) == address_key(&b.location),
     }
 }
 
-fn normalize(location: &str) -> String {
+/// An address as compared for history and repeat-address figures: lower case, punctuation and
+/// spacing ignored.
+pub fn address_key(location: &str) -> String {
     location
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())

@@ -70,6 +70,7 @@
 //!   queue the dispatcher saw) at every 15 minutes from `since`, up to `min(until, now)`; the
 //!   series starts at the first sample point at or after the first event.
 
+use crate::domain::history::address_key;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
@@ -846,16 +847,6 @@ fn set_call_status(pending: &mut u32, c: &mut CallRecord, status: CallStatus) {
         *pending += 1;
     }
     c.status = status;
-}
-
-/// The location lower-cased and cut into letter-and-digit words (as address history does).
-fn address_key(location: &str) -> String {
-    location
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The digits of a callback number.
