@@ -139,6 +139,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn safety_intervals_per_response_type() {
+        let s = Settings::parse(
+            "protocol = \"default\"\n[safety]\ncheckin_minutes = 25\nby_response = { co-response = 15 }\n",
+        )
+        .unwrap();
+        assert_eq!(s.safety.checkin_minutes, 25);
+        assert_eq!(
+            s.safety
+                .by_response
+                .get(&crate::domain::ResponseType::CoResponse),
+            Some(&15)
+        );
+        let err =
+            Settings::parse("[safety]\ncheckin_minutes = 20\nby_response = { copresponse = 15 }\n")
+                .unwrap_err();
+        assert!(err.starts_with("3:"), "{err}");
+    }
+
+    #[test]
     fn settings_parse_with_line_numbers() {
         assert_eq!(Settings::parse("").unwrap(), Settings::default());
         let s = Settings::parse("theme = \"dark\"\n[alarms]\npending_minutes = [1, 2, 3, 4]\n")
