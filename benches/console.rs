@@ -28,12 +28,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use switchboard::console::app::{App, Options};
 use switchboard::console::keymap::Keymap;
+use switchboard::console::lean::LeanBackend;
 use switchboard::console::theme::{ColorDepth, Theme};
 use switchboard::console::view::screen;
 use switchboard::desk::{Desk, ManualClock, SystemClock};
@@ -262,7 +263,7 @@ impl Write for Counter {
     }
 }
 
-type Wire = Terminal<CrosstermBackend<Counter>>;
+type Wire = Terminal<LeanBackend<Counter>>;
 
 /// Draws a frame; returns the bytes it wrote and the cells it drew.
 fn draw(terminal: &mut Wire, counter: &Counter, app: &mut App) -> (usize, Buffer) {
@@ -346,7 +347,7 @@ fn bytes_report(busy: &mut Busy, width: u16, height: u16, ticks: usize) {
     let app = &mut busy.app;
     let counter = Counter::default();
     let mut terminal = Terminal::with_options(
-        CrosstermBackend::new(counter.clone()),
+        LeanBackend::new(counter.clone()),
         TerminalOptions {
             viewport: Viewport::Fixed(Rect::new(0, 0, width, height)),
         },

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod command;
 pub mod keymap;
+pub mod lean;
 pub mod run;
 pub mod theme;
 pub mod view;

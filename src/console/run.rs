@@ -9,7 +9,6 @@ use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use crossterm::{cursor, execute};
-use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
@@ -17,9 +16,10 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 use super::app::App;
+use super::lean::LeanBackend;
 use super::view::screen;
 
-type Term = Terminal<CrosstermBackend<Stdout>>;
+type Term = Terminal<LeanBackend<Stdout>>;
 
 /// Everything the loop reacts to arrives here.
 enum Inbox {
@@ -38,7 +38,12 @@ impl Drop for Restore {
 
 fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        io::stdout(),
+        crossterm::style::SetAttribute(crossterm::style::Attribute::Reset),
+        LeaveAlternateScreen,
+        cursor::Show
+    );
 }
 
 fn enter() -> io::Result<()> {
@@ -63,7 +68,7 @@ pub fn run(app: App) -> io::Result<App> {
 async fn serve(mut app: App) -> io::Result<App> {
     enter()?;
     let _restore = Restore;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let mut terminal = Terminal::new(LeanBackend::new(io::stdout()))?;
     repaint(&mut terminal)?;
 
     let (tx, mut inbox) = mpsc::unbounded_channel();
@@ -158,6 +163,7 @@ fn suspend(terminal: &mut Term) -> io::Result<()> {
     restore();
     signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
     enter()?;
+    terminal.backend_mut().forget();
     repaint(terminal)
 }
 
