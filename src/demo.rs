@@ -27,8 +27,9 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp, LogNormal};
 
 use crate::desk::{Desk, DeskError, ManualClock};
+use crate::domain::safety::needs_unserved_reason;
 use crate::domain::{
-    Agency, Body, CallType, Disposition, Event, Refusal, UnitStatus, UnservedReason,
+    Agency, Body, CallId, CallType, Disposition, Event, Refusal, UnitStatus, UnservedReason,
 };
 use crate::store::{Store, StoreKind};
 
@@ -560,6 +561,17 @@ enum Arrival {
     Held,
 }
 
+/// The answers a call-taker gets on a call a community team can take.
+const TRIAGE_CLEAR: [&str; 7] = [
+    "violence no",
+    "weapon no",
+    "crime no",
+    "medical no",
+    "hazard no",
+    "harm no",
+    "info yes",
+];
+
 #[derive(Clone, Debug)]
 enum Ev {
     Rotate(&'static str),
@@ -571,6 +583,10 @@ enum Ev {
     },
     EnRoute(usize),
     OnScene(usize),
+    /// The call-taker walks the protocol: nothing dangerous, enough to go on.
+    Triage {
+        id: String,
+    },
     /// A team on scene checks in safe (every 12–18 minutes, inside the 20-minute timer).
     CheckIn(usize),
     Cancel(usize),
@@ -1044,6 +1060,17 @@ impl World {
                 console.run(now, &format!("enr {}", self.units[u].callsign))?;
             }
             Ev::OnScene(u) => self.on_scene(console, now, u)?,
+            Ev::Triage { id } => {
+                let open = id
+                    .parse::<CallId>()
+                    .ok()
+                    .and_then(|c| console.desk.state().calls.get(&c).map(|c| c.is_open()));
+                if open == Some(true) {
+                    for answer in TRIAGE_CLEAR {
+                        console.run(now, &format!("ask {id} {answer}"))?;
+                    }
+                }
+            }
             Ev::CheckIn(u) => {
                 let callsign = self.units[u].callsign;
                 let on_scene = console.desk.state().units.values().any(|unit| {
@@ -1116,9 +1143,20 @@ impl World {
                 disposition,
                 unserved,
             } => {
-                let line = match unserved {
-                    Some(reason) => format!("close {id} {disposition} --unserved {reason}"),
-                    None => format!("close {id} {disposition}"),
+                // An eligible call that waited past its limit needs a reason code; in this
+                // world that is always that no team was free.
+                let late = unserved.is_none()
+                    && id
+                        .parse::<CallId>()
+                        .ok()
+                        .and_then(|c| console.desk.state().calls.get(&c))
+                        .is_some_and(|call| {
+                            needs_unserved_reason(call, now, console.desk.policy())
+                        });
+                let line = match (unserved, late) {
+                    (Some(reason), _) => format!("close {id} {disposition} --unserved {reason}"),
+                    (None, true) => format!("close {id} {disposition} --unserved no-unit"),
+                    (None, false) => format!("close {id} {disposition}"),
                 };
                 console.run(now, &line)?;
             }
@@ -1246,6 +1284,8 @@ impl World {
             );
             return Ok(());
         }
+        let triaged = now + between_s(&mut self.rng, 15, 60);
+        self.at(triaged, Ev::Triage { id: id.clone() });
         let weights = disposition_weights(kind);
         let mut disposition = DISPOSITIONS[pick_weighted(&mut self.rng, &weights)];
         let police_backup = class == Arrival::Eligible && self.rng.random_bool(POLICE_BACKUP_SHARE);
