@@ -1061,10 +1061,14 @@ impl World {
             }
             Ev::OnScene(u) => self.on_scene(console, now, u)?,
             Ev::Triage { id } => {
-                let open = id
-                    .parse::<CallId>()
-                    .ok()
-                    .and_then(|c| console.desk.state().calls.get(&c).map(|c| c.is_open()));
+                let open = id.parse::<CallId>().ok().and_then(|c| {
+                    console
+                        .desk
+                        .state()
+                        .calls
+                        .get(&c)
+                        .map(crate::domain::Call::is_open)
+                });
                 if open == Some(true) {
                     for answer in TRIAGE_CLEAR {
                         console.run(now, &format!("ask {id} {answer}"))?;

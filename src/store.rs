@@ -401,7 +401,20 @@ fn take_lock(dir: &Path) -> Result<File, StoreError> {
             dir: dir.to_owned(),
             reason: e.to_string(),
         })?;
-    match file.try_lock() {
+    // The lock is an flock on the file description. A child process forked by another thread
+    // shares that description until it execs, so a store closed and reopened in one process can
+    // find its own lock still held for a moment; a real second opener holds it far longer.
+    let mut attempt = 0;
+    let locked = loop {
+        match file.try_lock() {
+            Err(fs::TryLockError::WouldBlock) if attempt < 20 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => break other,
+        }
+    };
+    match locked {
         Ok(()) => {
             file.set_len(0)?;
             file.rewind()?;
