@@ -13,7 +13,7 @@
 //!   `community` alone. The last two are proved by trying every combination of answers and call
 //!   types (answers no rule tells apart are tried once).
 
-use crate::spelling::nearest;
+use crate::spelling::{did_you_mean, nearest, toml_message};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
@@ -911,36 +911,6 @@ fn or_list<S: AsRef<str>>(items: &[S]) -> String {
             format!("{} or {}", rest.join(", "), last.as_ref())
         }
     }
-}
-
-/// Rewrites a toml/serde message into this module's words: "unknown key 'x'; did you mean 'y'?".
-fn toml_message(message: &str) -> String {
-    let message = message.trim().replace('\n', "; ");
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        if let Some((key, expected)) = rest.split_once('`') {
-            let expected: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-            let help = did_you_mean(nearest(key, expected.iter().copied()))
-                .unwrap_or_else(|| format!("expected {}", expected.join(", ")));
-            return format!("unknown key '{key}'; {help}");
-        }
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        if let Some((key, _)) = rest.split_once('`') {
-            return format!("missing key '{key}'");
-        }
-    }
-    let is_value = ["invalid type", "invalid value", "invalid length"]
-        .iter()
-        .any(|p| message.starts_with(p));
-    if is_value {
-        format!("bad value: {message}")
-    } else {
-        format!("TOML syntax error: {message}")
-    }
-}
-
-fn did_you_mean(candidate: Option<&str>) -> Option<String> {
-    candidate.map(|c| format!("did you mean '{c}'?"))
 }
 
 #[cfg(test)]

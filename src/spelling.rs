@@ -1,5 +1,5 @@
 //! "Did you mean": the known word nearest to a mistyped one, for every error message that names
-//! a command, key, scope, colour, question or field.
+//! a command, key, scope, colour, question or field; and TOML errors in the same words.
 
 /// The candidate closest to `word` (ignoring case) if it is close enough to be a typo: at most
 /// a third of the word's length in edits (and at least 2 allowed), and at most half of the
@@ -25,6 +25,38 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .filter(|&(d, _, c)| d <= limit && d * 2 <= c.chars().count())
         .min_by_key(|&(d, shared, _)| (d, shared))
         .map(|(_, _, c)| c)
+}
+
+/// "did you mean 'x'?" for a suggestion, if there is one.
+pub fn did_you_mean(candidate: Option<&str>) -> Option<String> {
+    candidate.map(|c| format!("did you mean '{c}'?"))
+}
+
+/// A toml/serde error message in the words our config errors use: "unknown key 'x'; did you
+/// mean 'y'?", "missing key 'x'", "bad value: …", "TOML syntax error: …".
+pub fn toml_message(message: &str) -> String {
+    let message = message.trim().replace('\n', "; ");
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((key, expected)) = rest.split_once('`') {
+            let expected: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            let help = did_you_mean(nearest(key, expected.iter().copied()))
+                .unwrap_or_else(|| format!("expected {}", expected.join(", ")));
+            return format!("unknown key '{key}'; {help}");
+        }
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        if let Some((key, _)) = rest.split_once('`') {
+            return format!("missing key '{key}'");
+        }
+    }
+    let is_value = ["invalid type", "invalid value", "invalid length"]
+        .iter()
+        .any(|p| message.starts_with(p));
+    if is_value {
+        format!("bad value: {message}")
+    } else {
+        format!("TOML syntax error: {message}")
+    }
 }
 
 #[cfg(test)]

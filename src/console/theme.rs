@@ -20,7 +20,7 @@
 //! shipped theme inherits it. Resolved colours are then downgraded to the terminal's
 //! [`ColorDepth`].
 
-use crate::spelling::nearest;
+use crate::spelling::{did_you_mean, nearest};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -572,10 +572,6 @@ fn scope_keys() -> Vec<&'static str> {
     keys.sort_unstable();
     keys.dedup();
     keys
-}
-
-fn did_you_mean(candidate: Option<&str>) -> Option<String> {
-    candidate.map(|c| format!("did you mean '{c}'?"))
 }
 
 fn parse_hex(text: &str) -> Option<Color> {

@@ -13,7 +13,7 @@ use toml::Spanned;
 use crate::command::parse;
 use crate::domain::triage::{Protocol, ResponseType};
 use crate::domain::{Agency, CallType, Capability, Command, Disposition, Priority};
-use crate::spelling::nearest;
+use crate::spelling::{did_you_mean, nearest, toml_message};
 
 const SECOND: i64 = 1000;
 
@@ -807,36 +807,6 @@ pub fn parse_time(s: &str) -> Option<i64> {
 pub fn show_time(ms: i64) -> String {
     let s = ms.max(0) / SECOND;
     format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
-/// A toml/serde message in this module's words: "unknown key 'x'; did you mean 'y'?".
-fn toml_message(message: &str) -> String {
-    let message = message.trim().replace('\n', "; ");
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        if let Some((key, expected)) = rest.split_once('`') {
-            let expected: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-            let help = did_you_mean(nearest(key, expected.iter().copied()))
-                .unwrap_or_else(|| format!("expected {}", expected.join(", ")));
-            return format!("unknown key '{key}'; {help}");
-        }
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        if let Some((key, _)) = rest.split_once('`') {
-            return format!("missing key '{key}'");
-        }
-    }
-    let is_value = ["invalid type", "invalid value", "invalid length"]
-        .iter()
-        .any(|p| message.starts_with(p));
-    if is_value {
-        format!("bad value: {message}")
-    } else {
-        format!("TOML syntax error: {message}")
-    }
-}
-
-fn did_you_mean(candidate: Option<&str>) -> Option<String> {
-    candidate.map(|c| format!("did you mean '{c}'?"))
 }
 
 #[cfg(test)]
