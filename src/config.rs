@@ -123,6 +123,21 @@ impl Settings {
     }
 }
 
+/// The names of the user's `<config_dir>/<folder>/*.toml` files (themes, protocols …), sorted.
+pub fn user_toml_names(config_dir: Option<&Path>, folder: &str) -> Vec<String> {
+    let mut names: Vec<String> = config_dir
+        .and_then(|dir| std::fs::read_dir(dir.join(folder)).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml") && path.is_file())
+        .filter_map(|path| path.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
 /// Draw with ASCII only when the locale is not UTF-8.
 pub fn locale_is_utf8() -> bool {
     ["LC_ALL", "LC_CTYPE", "LANG"]

@@ -123,17 +123,8 @@ pub fn load(name: &str, config_dir: Option<&Path>) -> Result<Protocol, ProtocolE
 /// The protocols [`load`] can name: `default` (shipped, or the user's if they wrote one), then
 /// the user's other `<config_dir>/protocols/*.toml` by name.
 pub fn list(config_dir: Option<&Path>) -> Vec<(String, &'static str)> {
-    let mut user: Vec<String> = config_dir
-        .and_then(|dir| std::fs::read_dir(dir.join("protocols")).ok())
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml") && path.is_file())
-        .filter_map(|path| path.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
-        .filter(|name| is_name(name))
-        .collect();
-    user.sort();
+    let mut user = crate::config::user_toml_names(config_dir, "protocols");
+    user.retain(|name| is_name(name));
     let default_source = if user.iter().any(|u| u == DEFAULT) {
         "user"
     } else {

@@ -460,17 +460,8 @@ impl Theme {
 /// then the user's `<config_dir>/themes/*.toml` by name. A user theme with a shipped name replaces
 /// the shipped entry, as it does in [`Theme::load`].
 pub fn list(config_dir: Option<&Path>) -> Vec<(String, &'static str)> {
-    let mut user: Vec<String> = config_dir
-        .and_then(|dir| std::fs::read_dir(dir.join("themes")).ok())
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml") && path.is_file())
-        .filter_map(|path| path.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
-        .filter(|name| check_name(name).is_ok())
-        .collect();
-    user.sort();
+    let mut user = crate::config::user_toml_names(config_dir, "themes");
+    user.retain(|name| check_name(name).is_ok());
     let mut all: Vec<(String, &'static str)> = SHIPPED_NAMES
         .iter()
         .map(|&name| {
