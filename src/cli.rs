@@ -715,7 +715,7 @@ fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, String> {
 
 fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCode, String> {
     let call: Option<CallId> = call.map(str::parse).transpose()?;
-    let mut events = desk.store().load().map_err(|e| e.to_string())?;
+    let mut events = desk.events().map_err(|e| e.to_string())?;
     events.sort_by_key(Event::fold_key);
     if let Some(id) = &call {
         if !desk.state().calls.contains_key(id) {

@@ -820,7 +820,7 @@ fn summarize(console: &Console, days: u32) -> String {
         thousands((calls - open) as u64),
         thousands(open as u64),
         state.units.len(),
-        thousands(console.desk.store().event_count()),
+        thousands(console.desk.event_count()),
         thousands(console.commands),
         operators.join(", "),
         if pending == 1 { "" } else { "s" },

@@ -1,17 +1,26 @@
 //! The desk: the only writer. It plans a command against the state, stamps the events, makes
 //! them durable, and only then applies them (design §1).
+//!
+//! A desk is either *local* — it owns the store — or *attached* to the desk a `switchboard serve`
+//! runs on the same data dir ([`attach`]): then it keeps a mirror of the log in memory, sends
+//! each change to the serving desk to be planned and committed there, and folds what comes back.
+//! The same commands work either way.
 
-use std::collections::HashMap;
+pub mod attach;
+pub mod frame;
+
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-use crate::command::{parse, ParseError};
+use crate::command::{parse, print, ParseError};
 use crate::domain::event::hlc;
 use crate::domain::{
-    plan, Body, CallId, Command, Context, Event, Policy, Refusal, ReplicaId, State, MAX_EVENT_BYTES,
+    plan, Body, CallId, Command, Context, Event, Hash, Policy, Refusal, ReplicaId, State,
+    MAX_EVENT_BYTES,
 };
 use crate::gazetteer::Gazetteer;
-use crate::store::{Sealed, Store, StoreError};
+use crate::store::{Head, Sealed, Store, StoreError, StoreKind};
 
 /// "Now" for the desk: the system clock in production, a hand-driven one in demos and tests.
 pub trait Clock: Send {
@@ -85,8 +94,14 @@ impl Outcome {
     }
 }
 
+/// Where the log lives: in this process's store, or in a serving desk's (mirrored here).
+enum Book {
+    Local(Store),
+    Attached(attach::Mirror),
+}
+
 pub struct Desk {
-    store: Store,
+    book: Book,
     state: State,
     clock: Box<dyn Clock>,
     operator: String,
@@ -97,31 +112,75 @@ pub struct Desk {
     /// Each call's events as (origin, seq) in fold order: the chronology is read from the log
     /// on demand rather than kept in memory.
     chronicle: HashMap<CallId, Vec<(ReplicaId, u64)>>,
+    /// Origins whose history two peers disagree about: nothing more is taken from or sent for
+    /// them until people sort it out.
+    forks: BTreeMap<ReplicaId, String>,
+}
+
+/// What a batch of events from elsewhere did to this desk.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// Newly committed and folded, in the order they came.
+    pub accepted: Vec<Event>,
+    /// Events skipped because an earlier one of their origin has not arrived yet.
+    pub gaps: bool,
+    /// Origins found forked by this batch, with why.
+    pub forks: Vec<(ReplicaId, String)>,
 }
 
 impl Desk {
     /// Loads and verifies the log, and folds it.
     pub fn open(store: Store, clock: Box<dyn Clock>, operator: &str) -> Result<Desk, StoreError> {
-        let mut events = store.load()?;
-        events.sort_by_key(Event::fold_key);
+        let mut desk = Desk {
+            book: Book::Local(store),
+            state: State::default(),
+            clock,
+            operator: operator.to_owned(),
+            last_hlc: 0,
+            policy: Policy::new(crate::protocol::shipped()),
+            gazetteer: None,
+            chronicle: HashMap::new(),
+            forks: BTreeMap::new(),
+        };
+        desk.refold()?;
+        Ok(desk)
+    }
+
+    /// A desk attached to a serving desk, over the log mirrored so far.
+    fn attached(mirror: attach::Mirror, clock: Box<dyn Clock>, operator: &str) -> Desk {
+        let mut desk = Desk {
+            book: Book::Attached(mirror),
+            state: State::default(),
+            clock,
+            operator: operator.to_owned(),
+            last_hlc: 0,
+            policy: Policy::new(crate::protocol::shipped()),
+            gazetteer: None,
+            chronicle: HashMap::new(),
+            forks: BTreeMap::new(),
+        };
+        // A mirror's events are in memory and were verified by the serving desk.
+        let _ = desk.refold();
+        desk
+    }
+
+    /// Folds the whole log again: after an event from a peer sorts before ones already folded.
+    fn refold(&mut self) -> Result<(), StoreError> {
+        let events = self.events()?;
         let mut chronicle = HashMap::new();
         let mut state = State::default();
         for e in &events {
             state.apply(e);
             index(&mut chronicle, e);
         }
-        drop(events);
-        let last_hlc = store.hlc_mark().max(state.last_hlc());
-        Ok(Desk {
-            store,
-            state,
-            clock,
-            operator: operator.to_owned(),
-            last_hlc,
-            policy: Policy::new(crate::protocol::shipped()),
-            gazetteer: None,
-            chronicle,
-        })
+        self.state = state;
+        self.chronicle = chronicle;
+        let mark = match &self.book {
+            Book::Local(store) => store.hlc_mark(),
+            Book::Attached(_) => 0,
+        };
+        self.last_hlc = self.last_hlc.max(mark).max(self.state.last_hlc());
+        Ok(())
     }
 
     pub fn state(&self) -> &State {
@@ -181,15 +240,104 @@ impl Desk {
     /// Answers a read-only command (such as `rec`) with lines; `None` if the command writes.
     pub fn query(&self, command: &Command) -> Option<Result<Vec<String>, Refusal>> {
         let ctx = Context {
-            origin: self.store.replica(),
+            origin: self.replica(),
             now_ms: self.clock.now_ms(),
             policy: &self.policy,
         };
         crate::domain::query(&self.state, command, &ctx)
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The store, when this desk owns it.
+    pub fn store(&self) -> Option<&Store> {
+        match &self.book {
+            Book::Local(store) => Some(store),
+            Book::Attached(_) => None,
+        }
+    }
+
+    /// True when another process's desk commits for this one.
+    pub fn is_attached(&self) -> bool {
+        matches!(self.book, Book::Attached(_))
+    }
+
+    /// The replica whose id new events carry.
+    pub fn replica(&self) -> ReplicaId {
+        match &self.book {
+            Book::Local(store) => store.replica(),
+            Book::Attached(m) => m.replica,
+        }
+    }
+
+    pub fn kind(&self) -> StoreKind {
+        match &self.book {
+            Book::Local(store) => store.kind(),
+            Book::Attached(m) => m.kind,
+        }
+    }
+
+    /// Per origin, the last event this desk has.
+    pub fn heads(&self) -> &BTreeMap<ReplicaId, Head> {
+        match &self.book {
+            Book::Local(store) => store.heads(),
+            Book::Attached(m) => &m.heads,
+        }
+    }
+
+    pub fn event_count(&self) -> u64 {
+        self.heads().values().map(|h| h.seq).sum()
+    }
+
+    /// Every event, in fold order.
+    pub fn events(&self) -> Result<Vec<Event>, StoreError> {
+        let mut events = match &self.book {
+            Book::Local(store) => store.load()?,
+            Book::Attached(m) => m.events.values().map(|(e, _)| e.clone()).collect(),
+        };
+        events.sort_by_key(Event::fold_key);
+        Ok(events)
+    }
+
+    /// The raw bytes of `origin`'s events from seq `from` on (see [`Store::events_from`]).
+    pub fn events_from(
+        &self,
+        origin: ReplicaId,
+        from: u64,
+        max_events: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        match &self.book {
+            Book::Local(store) => store.events_from(origin, from, max_events, max_bytes),
+            Book::Attached(m) => {
+                let mut out = Vec::new();
+                let mut total = 0;
+                let mut seq = from;
+                while let Some((_, bytes)) = m.events.get(&(origin, seq)) {
+                    if out.len() == max_events
+                        || (!out.is_empty() && total + bytes.len() > max_bytes)
+                    {
+                        break;
+                    }
+                    total += bytes.len();
+                    out.push(bytes.clone());
+                    seq += 1;
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The hash of `origin`'s event `seq`, if this desk has it.
+    pub fn hash_at(&self, origin: ReplicaId, seq: u64) -> Result<Option<Hash>, StoreError> {
+        Ok(self
+            .raw_event(origin, seq)?
+            .map(|b| crate::domain::event::hash_bytes(&b)))
+    }
+
+    fn raw_event(&self, origin: ReplicaId, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        match &self.book {
+            Book::Local(store) => store.event_bytes(origin, seq),
+            Book::Attached(m) => Ok(m.events.get(&(origin, seq)).map(|(_, b)| b.clone())),
+        }
     }
 
     pub fn operator(&self) -> &str {
@@ -218,8 +366,13 @@ impl Desk {
 
     /// Plan, stamp, commit, apply. Returns the committed events; a refusal changes nothing.
     pub fn execute(&mut self, command: &Command) -> Result<Vec<Event>, DeskError> {
+        if let Book::Attached(mirror) = &mut self.book {
+            let batch = mirror.link.run(&print(command), &self.operator)?;
+            let received = self.absorb(&batch)?;
+            return Ok(received.accepted);
+        }
         let now_ms = self.clock.now_ms();
-        let origin = self.store.replica();
+        let origin = self.replica();
         let located = self.locate(command);
         let command = located.as_ref().unwrap_or(command);
         let ctx = Context {
@@ -229,7 +382,9 @@ impl Desk {
         };
         let bodies = plan(&self.state, command, &ctx)?;
         let sealed = self.stamp(bodies, now_ms)?;
-        self.store.commit(&sealed)?;
+        if let Book::Local(store) = &mut self.book {
+            store.commit(&sealed)?;
+        }
         let events: Vec<Event> = sealed.into_iter().map(|s| s.event).collect();
         for e in &events {
             self.last_hlc = e.hlc;
@@ -240,8 +395,8 @@ impl Desk {
     }
 
     fn stamp(&self, bodies: Vec<Body>, now_ms: i64) -> Result<Vec<Sealed>, Refusal> {
-        let origin = self.store.replica();
-        let mut head = self.store.head(origin);
+        let origin = self.replica();
+        let mut head = self.heads().get(&origin).copied().unwrap_or_default();
         let mut clock = self.last_hlc;
         let mut sealed = Vec::with_capacity(bodies.len());
         for body in bodies {
@@ -269,6 +424,163 @@ impl Desk {
         Ok(sealed)
     }
 
+    /// Origins found forked, with why; nothing more is taken from or sent for them.
+    pub fn forks(&self) -> &BTreeMap<ReplicaId, String> {
+        &self.forks
+    }
+
+    fn mark_fork(&mut self, origin: ReplicaId, why: String, received: &mut Received) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = self.forks.entry(origin) {
+            tracing::error!(%origin, %why, "fork: stopped syncing this origin");
+            received.forks.push((origin, why.clone()));
+            slot.insert(why);
+        }
+    }
+
+    /// Notes that a peer holds a different event at `seq` of `origin` than this desk: a fork.
+    pub fn fork_found(&mut self, origin: ReplicaId, why: String) -> bool {
+        let mut received = Received::default();
+        self.mark_fork(origin, why, &mut received);
+        !received.forks.is_empty()
+    }
+
+    /// Takes events another desk committed, forwarded byte for byte: each must extend its
+    /// origin's chain here. Duplicates are skipped; a gap stops that origin until the rest
+    /// comes; different bytes at a seq already held is a fork. What is new is committed in one
+    /// batch, then folded. A malformed batch is refused whole and changes nothing.
+    pub fn receive(&mut self, batch: &[Vec<u8>]) -> Result<Received, DeskError> {
+        let (sealed, mut received) = self.admit(batch)?;
+        if let Book::Local(store) = &mut self.book {
+            store.commit(&sealed)?;
+        } else {
+            return Err(DeskError::Refused(Refusal(
+                "an attached desk takes events only from the desk it is attached to".into(),
+            )));
+        }
+        self.fold_in(sealed, &mut received)?;
+        Ok(received)
+    }
+
+    /// Takes events the serving desk committed into an attached desk's mirror.
+    pub fn absorb(&mut self, batch: &[Vec<u8>]) -> Result<Received, DeskError> {
+        let (sealed, mut received) = self.admit(batch)?;
+        if let Book::Attached(m) = &mut self.book {
+            for s in &sealed {
+                let e = &s.event;
+                m.heads.insert(
+                    e.origin,
+                    Head {
+                        seq: e.seq,
+                        hash: s.hash(),
+                    },
+                );
+                m.events
+                    .insert((e.origin, e.seq), (e.clone(), s.bytes.clone()));
+            }
+        } else {
+            return Err(DeskError::Refused(Refusal(
+                "a local desk takes peers' events through receive".into(),
+            )));
+        }
+        self.fold_in(sealed, &mut received)?;
+        Ok(received)
+    }
+
+    fn admit(&mut self, batch: &[Vec<u8>]) -> Result<(Vec<Sealed>, Received), DeskError> {
+        let refuse = |why: String| DeskError::Refused(Refusal(why));
+        let mut decoded = Vec::with_capacity(batch.len());
+        for bytes in batch {
+            if bytes.len() > MAX_EVENT_BYTES {
+                return Err(refuse(format!(
+                    "an event of {} bytes is over the {MAX_EVENT_BYTES}-byte cap",
+                    bytes.len()
+                )));
+            }
+            let e = Event::decode(bytes).map_err(|why| refuse(format!("a bad event: {why}")))?;
+            decoded.push(Sealed {
+                event: e,
+                bytes: bytes.clone(),
+            });
+        }
+        let mut received = Received::default();
+        let mut heads: BTreeMap<ReplicaId, Head> = BTreeMap::new();
+        let mut stalled: Vec<ReplicaId> = Vec::new();
+        let mut sealed = Vec::new();
+        for s in decoded {
+            let e = &s.event;
+            if self.forks.contains_key(&e.origin) || stalled.contains(&e.origin) {
+                continue;
+            }
+            let head = *heads
+                .entry(e.origin)
+                .or_insert_with(|| self.heads().get(&e.origin).copied().unwrap_or_default());
+            if e.seq <= head.seq {
+                let kept = match sealed
+                    .iter()
+                    .find(|x: &&Sealed| x.event.origin == e.origin && x.event.seq == e.seq)
+                {
+                    Some(x) => Some(x.bytes.clone()),
+                    None => self.raw_event(e.origin, e.seq)?,
+                };
+                if kept.as_deref() != Some(s.bytes.as_slice()) {
+                    let why = format!("two different events {}:{}", e.origin, e.seq);
+                    self.mark_fork(e.origin, why, &mut received);
+                }
+                continue;
+            }
+            if e.seq > head.seq + 1 {
+                received.gaps = true;
+                stalled.push(e.origin);
+                continue;
+            }
+            if e.prev != head.hash {
+                let why = format!("{}:{} does not follow the event before it", e.origin, e.seq);
+                self.mark_fork(e.origin, why, &mut received);
+                continue;
+            }
+            if e.origin == self.replica() && !self.is_attached() {
+                // This desk never made that event: its store was copied, or rebuilt with an old
+                // replica id.
+                let why = format!(
+                    "a peer holds {}:{} that this desk never made",
+                    e.origin, e.seq
+                );
+                self.mark_fork(e.origin, why, &mut received);
+                continue;
+            }
+            heads.insert(
+                e.origin,
+                Head {
+                    seq: e.seq,
+                    hash: s.hash(),
+                },
+            );
+            sealed.push(s);
+        }
+        sealed.retain(|s| !self.forks.contains_key(&s.event.origin));
+        Ok((sealed, received))
+    }
+
+    fn fold_in(&mut self, sealed: Vec<Sealed>, received: &mut Received) -> Result<(), StoreError> {
+        let mut events: Vec<Event> = sealed.into_iter().map(|s| s.event).collect();
+        let mut in_order: Vec<&Event> = events.iter().collect();
+        in_order.sort_by_key(|e| e.fold_key());
+        let mut late = false;
+        for e in in_order {
+            self.last_hlc = self.last_hlc.max(e.hlc);
+            match self.state.apply(e) {
+                crate::domain::Applied::OutOfOrder => late = true,
+                crate::domain::Applied::Applied => index(&mut self.chronicle, e),
+                crate::domain::Applied::Duplicate => {}
+            }
+        }
+        if late {
+            self.refold()?;
+        }
+        received.accepted.append(&mut events);
+        Ok(())
+    }
+
     /// A call's events in fold order, read from the log.
     pub fn chronology(&self, call: &CallId) -> Result<Vec<Event>, StoreError> {
         let Some(keys) = self.chronicle.get(call) else {
@@ -276,16 +588,26 @@ impl Desk {
         };
         let mut out = Vec::with_capacity(keys.len());
         for &(origin, seq) in keys {
-            if let Some(bytes) = self.store.event_bytes(origin, seq)? {
+            if let Some(bytes) = self.raw_event(origin, seq)? {
                 out.push(Event::decode(&bytes).map_err(StoreError::Io)?);
             }
         }
         Ok(out)
     }
 
+    /// The (origin, seq) of the last event of a call, to tell when a peer has saved it.
+    pub fn last_event_of(&self, call: &CallId) -> Option<(ReplicaId, u64)> {
+        self.chronicle
+            .get(call)
+            .and_then(|keys| keys.last().copied())
+    }
+
     /// Flushes and releases the store.
     pub fn close(self) -> Result<(), StoreError> {
-        self.store.close()
+        match self.book {
+            Book::Local(store) => store.close(),
+            Book::Attached(_) => Ok(()),
+        }
     }
 }
 

@@ -29,3 +29,4 @@ pub mod report;
 pub mod sim;
 pub mod spelling;
 pub mod store;
+pub mod sync;

@@ -160,7 +160,7 @@ pub fn period(since: Option<i64>, until: Option<i64>, now_ms: i64) -> Result<Per
 
 /// The whole log, in fold order.
 fn events(desk: &Desk) -> Result<Vec<Event>, String> {
-    let mut events = desk.store().load().map_err(|e| e.to_string())?;
+    let mut events = desk.events().map_err(|e| e.to_string())?;
     events.sort_by_key(Event::fold_key);
     Ok(events)
 }

@@ -363,6 +363,31 @@ impl Store {
         Ok(self.log.get(event_key(origin, seq))?.map(|v| v.to_vec()))
     }
 
+    /// The raw bytes of `origin`'s events from seq `from` on, in order: at most `max_events`, and
+    /// no more than `max_bytes` in all (but always at least one, if there is one).
+    pub fn events_from(
+        &self,
+        origin: ReplicaId,
+        from: u64,
+        max_events: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut out = Vec::new();
+        let mut total = 0;
+        for item in self
+            .log
+            .range(event_key(origin, from)..=event_key(origin, u64::MAX))
+        {
+            let (_, bytes) = item?;
+            if out.len() == max_events || (!out.is_empty() && total + bytes.len() > max_bytes) {
+                break;
+            }
+            total += bytes.len();
+            out.push(bytes.to_vec());
+        }
+        Ok(out)
+    }
+
     /// Files in sled's `blobs/` directory; should always be none, since events are capped.
     pub fn blob_count(&self) -> usize {
         fs::read_dir(self.dir.join("store").join("blobs")).map_or(0, Iterator::count)

@@ -395,7 +395,7 @@ impl History {
     }
 
     fn events(&self) -> Vec<Event> {
-        self.desk.as_ref().unwrap().store().load().unwrap()
+        self.desk.as_ref().unwrap().events().unwrap()
     }
 
     fn state(&self) -> &State {

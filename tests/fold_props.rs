@@ -238,9 +238,9 @@ proptest! {
         let mut desk = Desk::open(store, Box::new(clock.clone()), "op").unwrap();
         for line in &lines {
             clock.advance(1000);
-            let before = (desk.state().digest(), desk.store().event_count());
+            let before = (desk.state().digest(), desk.event_count());
             if desk.execute_line(line).is_err() {
-                let after = (desk.state().digest(), desk.store().event_count());
+                let after = (desk.state().digest(), desk.event_count());
                 prop_assert_eq!(before, after, "{}", line);
             }
         }

@@ -75,7 +75,7 @@ impl Shift {
     }
 
     fn events(&self) -> Vec<Event> {
-        let mut events = self.desk.store().load().unwrap();
+        let mut events = self.desk.events().unwrap();
         events.sort_by_key(Event::fold_key);
         events
     }

@@ -111,6 +111,13 @@ fn values(kind: ArgKind, pool: &Pool<'_>, before: Option<&str>) -> Vec<Candidate
     }
     let state = pool.state;
     match kind {
+        ArgKind::Alert => state
+            .open_alerts()
+            .map(|a| Candidate {
+                word: a.id(),
+                hint: a.text.clone(),
+            })
+            .collect(),
         ArgKind::Call => state
             .queue()
             .into_iter()

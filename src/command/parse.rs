@@ -341,6 +341,10 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "ok" => Command::CheckIn {
             unit: args.exactly(1)?[0].to_owned(),
         },
+        "ack" if args.positional.is_empty() => Command::Ack { alert: None },
+        "ack" => Command::Ack {
+            alert: Some(args.exactly(1)?[0].to_owned()),
+        },
         other => return Err(ParseError(format!("{other} is not wired to a command"))),
     };
     Ok(cmd)
@@ -502,6 +506,8 @@ pub fn print(cmd: &Command) -> String {
             if *dispatch { " --dispatch" } else { "" }
         ),
         Command::CheckIn { unit } => format!("ok {}", quote(unit)),
+        Command::Ack { alert: None } => "ack".to_owned(),
+        Command::Ack { alert: Some(a) } => format!("ack {}", quote(a)),
         Command::Set { call, field } => {
             format!(
                 "set {} {} {}",

@@ -27,6 +27,8 @@ pub enum ArgKind {
     UnservedReason,
     /// Free text to the end of the line (or to the next option).
     Text,
+    /// An open conflict alert, by id (`KQ-41`).
+    Alert,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -262,6 +264,15 @@ pub const COMMANDS: &[Spec] = &[
             value: None,
             doc: "dispatch the top recommendation",
         }],
+    },
+    Spec {
+        name: "ack",
+        aliases: &["acknowledge"],
+        doc: "Acknowledge a conflict alert (two consoles changed the same thing); alone, the only \
+              open one",
+        signature: "[<alert>]",
+        args: &[ArgKind::Alert],
+        flags: &[],
     },
     Spec {
         name: "ok",

@@ -310,7 +310,7 @@ impl App {
                 period = period.in_local_hours();
             }
             let mut metrics = Metrics::new(period, self.desk.policy());
-            match self.desk.store().load() {
+            match self.desk.events() {
                 Ok(mut events) => {
                     events.sort_by_key(Event::fold_key);
                     for e in &events {
@@ -336,7 +336,7 @@ impl App {
     }
 
     pub fn training(&self) -> bool {
-        self.desk.store().kind() == StoreKind::Training
+        self.desk.kind() == StoreKind::Training
     }
 
     /// The selected call: the one chosen if it is still open, else the top of the queue.

@@ -91,6 +91,11 @@ pub enum Command {
     CheckIn {
         unit: UnitRef,
     },
+    /// Someone has seen a conflict alert and dealt with it; it stops blocking every console.
+    /// Without an id, the only open alert.
+    Ack {
+        alert: Option<String>,
+    },
 }
 
 impl Command {

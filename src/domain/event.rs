@@ -167,6 +167,11 @@ pub enum Body {
         unit: Callsign,
         call: Option<CallId>,
     },
+    /// A conflict alert, named by the event that raised it, was seen and dealt with.
+    AlertAcknowledged {
+        origin: ReplicaId,
+        seq: u64,
+    },
     CallReopened {
         call: CallId,
     },
@@ -222,7 +227,7 @@ impl Body {
             Self::UnitStatusChanged { call, .. } | Self::UnitCheckedIn { call, .. } => {
                 call.iter().collect()
             }
-            Self::UnitAdded { .. } => vec![],
+            Self::UnitAdded { .. } | Self::AlertAcknowledged { .. } => vec![],
         }
     }
 
@@ -298,6 +303,12 @@ impl Body {
                 format!("{unit} checked in safe{at}")
             }
             Self::CallReopened { call } => format!("{call} reopened"),
+            Self::AlertAcknowledged { origin, seq } => {
+                format!(
+                    "alert {} acknowledged",
+                    super::state::alert_id(*origin, *seq)
+                )
+            }
             Self::CallsLinked { call, other } => format!("{call} linked to {other}"),
             Self::BackupRequested {
                 call,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike};
 use super::call::{Call, CallStatus};
 use super::command::{Command, NewCall};
 use super::event::{Body, CallField};
-use super::ids::{CallId, Callsign, ReplicaId};
+use super::ids::{shown, CallId, Callsign, ReplicaId};
 use super::policy::Policy;
 use super::recommend::rank;
 use super::safety::needs_unserved_reason;
@@ -90,6 +90,34 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                 ),
                 None => refuse!("no unit is available for {}", c.id),
             }
+        }
+        Command::Ack { alert } => {
+            let open: Vec<_> = state.open_alerts().collect();
+            let found = match alert {
+                Some(id) => open.iter().find(|a| a.id().eq_ignore_ascii_case(id.trim())),
+                None if open.len() == 1 => open.first(),
+                None if open.is_empty() => refuse!("no alert is open"),
+                None => refuse!(
+                    "{} alerts are open; name one: ack {}",
+                    open.len(),
+                    open.iter().map(|a| a.id()).collect::<Vec<_>>().join(" | ")
+                ),
+            };
+            let Some(a) = found else {
+                refuse!(
+                    "no open alert {}; open: {}",
+                    shown(alert.as_deref().unwrap_or_default()),
+                    if open.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        open.iter().map(|a| a.id()).collect::<Vec<_>>().join(", ")
+                    }
+                );
+            };
+            Ok(vec![Body::AlertAcknowledged {
+                origin: a.origin,
+                seq: a.seq,
+            }])
         }
         Command::CheckIn { unit } => {
             let u = find_unit(state, unit)?;

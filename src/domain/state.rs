@@ -18,6 +18,24 @@ pub struct Alert {
     pub origin: ReplicaId,
     pub seq: u64,
     pub text: String,
+    /// Who acknowledged it; until someone does, it blocks every console.
+    pub acknowledged_by: Option<String>,
+}
+
+impl Alert {
+    /// The name people type to acknowledge it: the raising event's replica tag and seq.
+    pub fn id(&self) -> String {
+        alert_id(self.origin, self.seq)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.acknowledged_by.is_none()
+    }
+}
+
+/// `KQ-41`: an alert is named by the event that raised it, the same on every console.
+pub fn alert_id(origin: ReplicaId, seq: u64) -> String {
+    format!("{}-{seq}", origin.tag())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +111,11 @@ impl State {
         self.call_numbers.get(series).copied().unwrap_or(0) + 1
     }
 
+    /// Conflict alerts nobody has acknowledged yet, oldest first.
+    pub fn open_alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts.iter().filter(|a| a.is_open())
+    }
+
     /// Open calls, most urgent first, then oldest.
     pub fn queue(&self) -> Vec<&Call> {
         let mut open: Vec<&Call> = self.calls.values().filter(|c| c.is_open()).collect();
@@ -120,6 +143,7 @@ impl State {
             origin: e.origin,
             seq: e.seq,
             text,
+            acknowledged_by: None,
         });
     }
 
@@ -286,6 +310,15 @@ impl State {
                 });
                 entry.capabilities = capabilities.iter().copied().collect();
                 entry.zone.clone_from(zone);
+            }
+            Body::AlertAcknowledged { origin, seq } => {
+                if let Some(a) = self
+                    .alerts
+                    .iter_mut()
+                    .find(|a| a.origin == *origin && a.seq == *seq && a.is_open())
+                {
+                    a.acknowledged_by = Some(e.operator.clone());
+                }
             }
             Body::UnitDispatched {
                 unit,

@@ -466,7 +466,7 @@ impl Metrics {
                     set_call_status(&mut self.pending, c, status);
                 }
             }
-            Body::NoteAdded { .. } | Body::CallsLinked { .. } => {}
+            Body::NoteAdded { .. } | Body::CallsLinked { .. } | Body::AlertAcknowledged { .. } => {}
             Body::BackupRequested {
                 call,
                 agency,

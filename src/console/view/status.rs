@@ -42,12 +42,11 @@ impl Widget for StatusBar<'_> {
             .collect();
         // Minutes only: a ticking seconds display would cost bytes every second over SSH.
         let clock = super::hhmm(app, self.now_ms);
-        let store = app.desk.store();
         let mut spans = vec![
             Span::styled(format!(" {} ", app.desk.operator()), theme.status),
-            Span::styled(format!("node {} ", store.replica().tag()), theme.status),
+            Span::styled(format!("node {} ", app.desk.replica().tag()), theme.status),
         ];
-        match store.kind() {
+        match app.desk.kind() {
             StoreKind::Live => {}
             StoreKind::Demo => spans.push(Span::styled(" DEMO ", theme.status_training)),
             StoreKind::Training => spans.push(Span::styled(" TRAINING ", theme.status_training)),

@@ -1,0 +1,195 @@
+//! Attaching to the desk a `switchboard serve` runs on the same data dir.
+//!
+//! The serving desk listens on `<data dir>/desk.sock` (owner only). A client opens two
+//! connections: a *watch*, on which the desk sends the whole log and then every event as it
+//! commits (and the state of its peer links), and a *line*, on which the client sends command
+//! lines and gets back the events they committed. Keeping them apart lets a client block on its
+//! own command while the watch is read elsewhere.
+
+use std::collections::{BTreeMap, HashMap};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+
+use super::frame::{read_frame, write_frame, FrameError};
+use super::{Clock, Desk, DeskError};
+use crate::domain::{Event, Refusal, ReplicaId};
+use crate::store::{Head, StoreError, StoreKind};
+
+/// The serving desk's socket in a data dir.
+pub fn socket_path(dir: &Path) -> PathBuf {
+    dir.join("desk.sock")
+}
+
+/// What a client asks of the serving desk.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Request {
+    /// Send every event after these per-origin seqs, then `CaughtUp`, then each new event as it
+    /// commits, and the peer board whenever it changes.
+    Watch { have: Vec<(ReplicaId, u64)> },
+    /// Run one command line as this operator.
+    Run { line: String, operator: String },
+}
+
+/// What the serving desk answers.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Reply {
+    Welcome {
+        replica: ReplicaId,
+        kind: String,
+    },
+    Events(Vec<ByteBuf>),
+    CaughtUp,
+    Board(Board),
+    /// The events a `Run` committed.
+    Committed(Vec<ByteBuf>),
+    Refused(String),
+    Failed(String),
+}
+
+/// How a peer link stands, as the status bar shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkState {
+    Connected,
+    CatchingUp,
+    Down,
+}
+
+/// One peer, as the desk sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PeerView {
+    pub name: String,
+    pub state: LinkState,
+    /// Since when it has been in this state (wall clock, ms).
+    pub since_ms: i64,
+    /// Events this desk has that the peer has not acknowledged yet.
+    pub lag: u64,
+    /// Per origin, the highest seq the peer has saved (acknowledged after its flush).
+    pub saved: Vec<(ReplicaId, u64)>,
+}
+
+/// The desk's peer links, refusals and forks, for every attached console.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Board {
+    pub peers: Vec<PeerView>,
+    /// Recent refusals: who tried to connect or was dialled, and why it was refused.
+    pub refused: Vec<String>,
+    /// Origins no longer synced because two peers hold different histories for them.
+    pub forks: Vec<String>,
+}
+
+impl Board {
+    /// True when some peer has saved `origin`'s event `seq`.
+    pub fn saved_on_a_peer(&self, origin: ReplicaId, seq: u64) -> bool {
+        self.peers
+            .iter()
+            .any(|p| p.saved.iter().any(|&(o, s)| o == origin && s >= seq))
+    }
+}
+
+/// An attached desk's copy of the serving desk's log.
+pub(super) struct Mirror {
+    pub(super) replica: ReplicaId,
+    pub(super) kind: StoreKind,
+    pub(super) heads: BTreeMap<ReplicaId, Head>,
+    pub(super) events: HashMap<(ReplicaId, u64), (Event, Vec<u8>)>,
+    pub(super) link: Line,
+}
+
+/// The connection command lines go over.
+pub(super) struct Line(UnixStream);
+
+impl Line {
+    pub(super) fn run(&mut self, line: &str, operator: &str) -> Result<Vec<Vec<u8>>, DeskError> {
+        let lost =
+            |e: FrameError| DeskError::Store(StoreError::Io(format!("lost the serving desk: {e}")));
+        write_frame(
+            &mut self.0,
+            &Request::Run {
+                line: line.to_owned(),
+                operator: operator.to_owned(),
+            },
+        )
+        .map_err(lost)?;
+        match read_frame(&mut self.0).map_err(lost)? {
+            Reply::Committed(events) => Ok(events.into_iter().map(ByteBuf::into_vec).collect()),
+            Reply::Refused(why) => Err(DeskError::Refused(Refusal(why))),
+            Reply::Failed(why) => Err(DeskError::Store(StoreError::Io(why))),
+            other => Err(DeskError::Store(StoreError::Io(format!(
+                "the serving desk answered out of turn: {other:?}"
+            )))),
+        }
+    }
+}
+
+/// The watch connection: what the serving desk sends as it happens.
+pub struct Watch(UnixStream);
+
+impl Watch {
+    /// Blocks for the next message; an error means the serving desk is gone.
+    pub fn recv(&mut self) -> Result<Reply, FrameError> {
+        read_frame(&mut self.0)
+    }
+}
+
+/// Attaches to the desk serving `dir`, if one is. `Ok(None)` when none is (no socket, or a
+/// socket left by a desk that has stopped): the caller opens the store itself.
+pub fn attach(
+    dir: &Path,
+    clock: Box<dyn Clock>,
+    operator: &str,
+) -> Result<Option<(Desk, Watch)>, String> {
+    let path = socket_path(dir);
+    let mut watch = match UnixStream::connect(&path) {
+        Ok(s) => s,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => {
+            return Err(format!(
+                "cannot reach the desk serving {}: {e}",
+                dir.display()
+            ))
+        }
+    };
+    let fail = |e: FrameError| format!("the desk serving {} failed: {e}", dir.display());
+    write_frame(&mut watch, &Request::Watch { have: Vec::new() }).map_err(fail)?;
+    let (replica, kind) = match read_frame(&mut watch).map_err(fail)? {
+        Reply::Welcome { replica, kind } => (replica, kind),
+        Reply::Refused(why) | Reply::Failed(why) => return Err(why),
+        other => return Err(format!("the serving desk answered out of turn: {other:?}")),
+    };
+    let kind = [StoreKind::Live, StoreKind::Demo, StoreKind::Training]
+        .into_iter()
+        .find(|k| k.word() == kind)
+        .ok_or_else(|| format!("the serving desk has an unknown kind of store: {kind}"))?;
+    let line = UnixStream::connect(&path)
+        .map_err(|e| format!("cannot reach the desk serving {}: {e}", dir.display()))?;
+    let mirror = Mirror {
+        replica,
+        kind,
+        heads: BTreeMap::new(),
+        events: HashMap::new(),
+        link: Line(line),
+    };
+    let mut desk = Desk::attached(mirror, clock, operator);
+    loop {
+        match read_frame(&mut watch).map_err(fail)? {
+            Reply::Events(batch) => {
+                let batch: Vec<Vec<u8>> = batch.into_iter().map(ByteBuf::into_vec).collect();
+                desk.absorb(&batch).map_err(|e| e.to_string())?;
+            }
+            Reply::CaughtUp => break,
+            Reply::Board(_) => {}
+            other => return Err(format!("the serving desk answered out of turn: {other:?}")),
+        }
+    }
+    Ok(Some((desk, Watch(watch))))
+}
