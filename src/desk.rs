@@ -358,6 +358,15 @@ impl Desk {
         Ok(Outcome::Committed(self.execute(&command)?))
     }
 
+    /// Runs one command line for an operator at an attached console: their name is stamped on
+    /// what it commits.
+    pub fn run_line_as(&mut self, line: &str, operator: &str) -> Result<Outcome, DeskError> {
+        let own = std::mem::replace(&mut self.operator, operator.to_owned());
+        let outcome = self.run_line(line);
+        self.operator = own;
+        outcome
+    }
+
     /// Parses and runs one command line.
     pub fn execute_line(&mut self, line: &str) -> Result<Vec<Event>, DeskError> {
         let command = parse(line)?;
@@ -367,9 +376,15 @@ impl Desk {
     /// Plan, stamp, commit, apply. Returns the committed events; a refusal changes nothing.
     pub fn execute(&mut self, command: &Command) -> Result<Vec<Event>, DeskError> {
         if let Book::Attached(mirror) = &mut self.book {
-            let batch = mirror.link.run(&print(command), &self.operator)?;
-            let received = self.absorb(&batch)?;
-            return Ok(received.accepted);
+            let have = mirror.heads.iter().map(|(o, h)| (*o, h.seq)).collect();
+            let (missed, batch) = mirror.link.run(&print(command), &self.operator, have)?;
+            self.absorb(&missed)?;
+            self.absorb(&batch)?;
+            let mut events = Vec::with_capacity(batch.len());
+            for bytes in &batch {
+                events.push(Event::decode(bytes).map_err(StoreError::Io)?);
+            }
+            return Ok(events);
         }
         let now_ms = self.clock.now_ms();
         let origin = self.replica();

@@ -29,8 +29,13 @@ pub enum Request {
     /// Send every event after these per-origin seqs, then `CaughtUp`, then each new event as it
     /// commits, and the peer board whenever it changes.
     Watch { have: Vec<(ReplicaId, u64)> },
-    /// Run one command line as this operator.
-    Run { line: String, operator: String },
+    /// Run one command line as this operator. `have` is what the client holds per origin, so
+    /// the answer can bring it up to date first.
+    Run {
+        line: String,
+        operator: String,
+        have: Vec<(ReplicaId, u64)>,
+    },
 }
 
 /// What the serving desk answers.
@@ -43,8 +48,13 @@ pub enum Reply {
     Events(Vec<ByteBuf>),
     CaughtUp,
     Board(Board),
-    /// The events a `Run` committed.
-    Committed(Vec<ByteBuf>),
+    /// The events a `Run` committed, after the ones the client had not seen yet.
+    Committed {
+        missed: Vec<ByteBuf>,
+        events: Vec<ByteBuf>,
+    },
+    /// A query's answer.
+    Answered(Vec<String>),
     Refused(String),
     Failed(String),
 }
@@ -102,7 +112,13 @@ pub(super) struct Mirror {
 pub(super) struct Line(UnixStream);
 
 impl Line {
-    pub(super) fn run(&mut self, line: &str, operator: &str) -> Result<Vec<Vec<u8>>, DeskError> {
+    /// Sends a line; returns the events missed before it and the events it committed.
+    pub(super) fn run(
+        &mut self,
+        line: &str,
+        operator: &str,
+        have: Vec<(ReplicaId, u64)>,
+    ) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), DeskError> {
         let lost =
             |e: FrameError| DeskError::Store(StoreError::Io(format!("lost the serving desk: {e}")));
         write_frame(
@@ -110,11 +126,16 @@ impl Line {
             &Request::Run {
                 line: line.to_owned(),
                 operator: operator.to_owned(),
+                have,
             },
         )
         .map_err(lost)?;
         match read_frame(&mut self.0).map_err(lost)? {
-            Reply::Committed(events) => Ok(events.into_iter().map(ByteBuf::into_vec).collect()),
+            Reply::Committed { missed, events } => Ok((
+                missed.into_iter().map(ByteBuf::into_vec).collect(),
+                events.into_iter().map(ByteBuf::into_vec).collect(),
+            )),
+            Reply::Answered(_) => Ok((Vec::new(), Vec::new())),
             Reply::Refused(why) => Err(DeskError::Refused(Refusal(why))),
             Reply::Failed(why) => Err(DeskError::Store(StoreError::Io(why))),
             other => Err(DeskError::Store(StoreError::Io(format!(

@@ -1,0 +1,775 @@
+//! A serving desk: it owns the store, the peer links and the Unix socket attached consoles use
+//! (`switchboard serve`, or a console started with `--listen`).
+//!
+//! One mutex guards the desk; every task — a peer link, an attached client — takes it briefly
+//! to run a command, take a batch or read what to send, and a generation counter on a `watch`
+//! channel wakes the others when something changed. Commits (a flush and an fsync) happen under
+//! the lock: the desk is the single writer.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use serde_bytes::ByteBuf;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{timeout, Instant};
+
+use super::session::{Frame, LinkError, Session};
+use super::{tls, Fingerprint, Identity, Peer, Peers, TrustedSet};
+use crate::desk::attach::{socket_path, Board, LinkState, PeerView, Reply, Request};
+use crate::desk::frame::{read_frame_async, write_frame_async, FrameError};
+use crate::desk::{Desk, DeskError, Outcome};
+use crate::domain::ReplicaId;
+
+/// A peer silent this long is down (design §5: pings every second).
+const SILENT: Duration = Duration::from_secs(3);
+const PING: Duration = Duration::from_secs(1);
+/// A full summary this often repairs whatever a lost frame left behind.
+const RESUMMARY: Duration = Duration::from_secs(60);
+/// How long a TLS handshake may take before the connection is dropped.
+const HANDSHAKE: Duration = Duration::from_secs(5);
+/// How many recent refusals the board keeps.
+const REFUSALS_KEPT: usize = 5;
+
+struct Hub {
+    desk: Desk,
+    board: Board,
+    /// Open links per peer name: a second link to the same peer (both dialled at once) is
+    /// harmless, and the peer is down only when the last one closes.
+    open: BTreeMap<String, usize>,
+}
+
+struct Shared {
+    hub: Mutex<Hub>,
+    changed: watch::Sender<u64>,
+    dir: PathBuf,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Hub> {
+        // A task that panicked mid-update leaves the desk as consistent as its last commit.
+        self.hub.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|g| *g += 1);
+    }
+
+    fn refused(&self, who: &str, why: &str) {
+        tracing::warn!(%who, %why, "peer refused");
+        let mut hub = self.lock();
+        let now = hub.desk.now_ms();
+        let at = chrono::DateTime::from_timestamp_millis(now)
+            .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
+            .unwrap_or_default();
+        hub.board.refused.push(format!("{at} {who}: {why}"));
+        let excess = hub.board.refused.len().saturating_sub(REFUSALS_KEPT);
+        hub.board.refused.drain(..excess);
+        drop(hub);
+        self.bump();
+    }
+}
+
+/// What to serve.
+pub struct Options {
+    pub dir: PathBuf,
+    /// Where peers connect; none means this desk only dials out.
+    pub listen: Option<String>,
+}
+
+/// Stops a desk served in the background and gives the desk back.
+pub struct Serving {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<Desk, String>>>,
+}
+
+impl Serving {
+    /// Stops serving; the store is flushed and closed.
+    pub fn stop(mut self) -> Result<(), String> {
+        self.finish()
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(Ok(desk))) => desk.close().map_err(|e| e.to_string()),
+            Some(Ok(Err(e))) => Err(e),
+            Some(Err(_)) => Err("the serving desk stopped abnormally".into()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+/// Serves `desk` on a thread of its own until [`Serving::stop`]; returns once the socket is
+/// listening, so a console can attach right away.
+pub fn serve_in_background(desk: Desk, options: Options) -> Result<Serving, String> {
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
+    let thread = std::thread::Builder::new()
+        .name("desk".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(run(desk, options, async { let _ = stop_rx.await; }, Some(ready_tx)))
+        })
+        .map_err(|e| e.to_string())?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => Ok(Serving {
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }),
+        Ok(Err(e)) => {
+            let _ = thread.join();
+            Err(e)
+        }
+        Err(_) => match thread.join() {
+            Ok(Err(e)) => Err(e),
+            _ => Err("the serving desk stopped before it was ready".into()),
+        },
+    }
+}
+
+/// Serves `desk` until SIGTERM or SIGINT (`switchboard serve`).
+pub fn serve(desk: Desk, options: Options) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let desk = runtime.block_on(async {
+        let stop = async {
+            let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+            match term {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = tokio::signal::ctrl_c() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        };
+        run(desk, options, stop, None).await
+    })?;
+    desk.close().map_err(|e| e.to_string())
+}
+
+async fn run(
+    desk: Desk,
+    options: Options,
+    stop: impl std::future::Future<Output = ()>,
+    ready: Option<std::sync::mpsc::Sender<Result<(), String>>>,
+) -> Result<Desk, String> {
+    let started = start(desk, &options).await;
+    let (shared, tasks) = match started {
+        Ok(s) => {
+            if let Some(ready) = &ready {
+                let _ = ready.send(Ok(()));
+            }
+            s
+        }
+        Err((e, desk)) => {
+            if let Some(ready) = &ready {
+                let _ = ready.send(Err(e.clone()));
+            }
+            drop(desk);
+            return Err(e);
+        }
+    };
+    stop.await;
+    for t in tasks {
+        t.abort();
+    }
+    let _ = std::fs::remove_file(socket_path(&options.dir));
+    // Every task holding `shared` is aborted; wait for them to let go.
+    let mut shared = shared;
+    for _ in 0..100 {
+        match Arc::try_unwrap(shared) {
+            Ok(s) => {
+                return Ok(s
+                    .hub
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .desk)
+            }
+            Err(back) => {
+                shared = back;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+    Err("the serving desk could not stop its links".into())
+}
+
+type Started = (Arc<Shared>, Vec<tokio::task::JoinHandle<()>>);
+
+async fn start(desk: Desk, options: &Options) -> Result<Started, (String, Option<Desk>)> {
+    let dir = options.dir.clone();
+    let identity = match Identity::load_or_create(&dir) {
+        Ok(i) => i,
+        Err(e) => return Err((e.to_string(), Some(desk))),
+    };
+    let peers = match Peers::load(&dir) {
+        Ok(p) => p,
+        Err(e) => return Err((e.to_string(), Some(desk))),
+    };
+    let trusted = TrustedSet::new(peers.fingerprints());
+    let tcp = match &options.listen {
+        Some(addr) => match TcpListener::bind(addr).await {
+            Ok(l) => Some(l),
+            Err(e) => return Err((format!("cannot listen on {addr}: {e}"), Some(desk))),
+        },
+        None => None,
+    };
+    let unix = match bind_socket(&dir) {
+        Ok(l) => l,
+        Err(e) => return Err((e, Some(desk))),
+    };
+    let board = Board {
+        peers: peers
+            .list()
+            .iter()
+            .map(|p| PeerView {
+                name: p.name.clone(),
+                state: LinkState::Down,
+                since_ms: desk.now_ms(),
+                lag: 0,
+                saved: Vec::new(),
+            })
+            .collect(),
+        ..Board::default()
+    };
+    let (changed, _) = watch::channel(0u64);
+    let shared = Arc::new(Shared {
+        hub: Mutex::new(Hub {
+            desk,
+            board,
+            open: BTreeMap::new(),
+        }),
+        changed,
+        dir: dir.clone(),
+    });
+    let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(accept_clients(unix, shared.clone())));
+    let acceptor = tls::acceptor(&identity, trusted.clone()).map_err(|e| (e.to_string(), None))?;
+    let connector = tls::connector(&identity, trusted.clone()).map_err(|e| (e.to_string(), None))?;
+    if let Some(tcp) = tcp {
+        tasks.push(tokio::spawn(accept_peers(
+            tcp,
+            acceptor,
+            shared.clone(),
+            trusted.clone(),
+        )));
+    }
+    tasks.push(tokio::spawn(keep_dialling(
+        connector,
+        shared.clone(),
+        trusted,
+        peers,
+    )));
+    Ok((shared, tasks))
+}
+
+/// Binds `<dir>/desk.sock`, owner-only. Whoever holds the store's lock owns the socket, so a
+/// socket file already there was left by a desk that died.
+fn bind_socket(dir: &Path) -> Result<UnixListener, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = socket_path(dir);
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path)
+        .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| format!("cannot protect {}: {e}", path.display()))?;
+    Ok(listener)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attached consoles and commands on the Unix socket.
+
+async fn accept_clients(listener: UnixListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            if let Err(e) = client(stream, &shared).await {
+                tracing::debug!(error = %e, "client gone");
+            }
+        });
+    }
+}
+
+/// Only the data dir's owner may use its desk (the socket is 0600 as well).
+fn same_owner(stream: &UnixStream, dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(cred) = stream.peer_cred() else {
+        return false;
+    };
+    std::fs::metadata(dir).is_ok_and(|m| m.uid() == cred.uid())
+}
+
+async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameError> {
+    if !same_owner(&stream, &shared.dir) {
+        let why = "only the owner of this data dir may use its desk".to_owned();
+        return write_frame_async(&mut stream, &Reply::Refused(why)).await;
+    }
+    let first: Request = read_frame_async(&mut stream).await?;
+    match first {
+        Request::Watch { have } => watch_client(stream, shared, have).await,
+        run @ Request::Run { .. } => {
+            let mut next = run;
+            loop {
+                let reply = run_for_client(shared, next);
+                write_frame_async(&mut stream, &reply).await?;
+                next = read_frame_async(&mut stream).await?;
+            }
+        }
+    }
+}
+
+fn run_for_client(shared: &Shared, request: Request) -> Reply {
+    let Request::Run {
+        line,
+        operator,
+        have,
+    } = request
+    else {
+        return Reply::Refused("one watch per connection".into());
+    };
+    let mut hub = shared.lock();
+    let desk = &mut hub.desk;
+    let have: BTreeMap<ReplicaId, u64> = have.into_iter().collect();
+    let mut missed = Vec::new();
+    for (o, head) in desk.heads().clone() {
+        let from = have.get(&o).copied().unwrap_or(0);
+        if head.seq > from && missed.len() < super::session::MAX_BATCH {
+            let room = super::session::MAX_BATCH - missed.len();
+            if let Ok(more) = desk.events_from(o, from + 1, room, crate::desk::frame::MAX_FRAME / 4) {
+                missed.extend(more.into_iter().map(ByteBuf::from));
+            }
+        }
+    }
+    let reply = match desk.run_line_as(&line, &operator) {
+        Ok(Outcome::Answered(lines)) => Reply::Answered(lines),
+        Ok(Outcome::Committed(events)) => {
+            let mut out = Vec::with_capacity(events.len());
+            for e in &events {
+                match desk.events_from(e.origin, e.seq, 1, usize::MAX) {
+                    Ok(mut b) if !b.is_empty() => out.push(ByteBuf::from(b.remove(0))),
+                    _ => return Reply::Failed(format!("lost event {}:{}", e.origin, e.seq)),
+                }
+            }
+            Reply::Committed {
+                missed,
+                events: out,
+            }
+        }
+        Err(e @ (DeskError::Parse(_) | DeskError::Refused(_))) => Reply::Refused(e.to_string()),
+        Err(e @ DeskError::Store(_)) => Reply::Failed(e.to_string()),
+    };
+    drop(hub);
+    if matches!(reply, Reply::Committed { .. }) {
+        shared.bump();
+    }
+    reply
+}
+
+async fn watch_client(
+    stream: UnixStream,
+    shared: &Shared,
+    have: Vec<(ReplicaId, u64)>,
+) -> Result<(), FrameError> {
+    let (mut rd, mut wr) = stream.into_split();
+    let mut changed = shared.changed.subscribe();
+    let (replica, kind) = {
+        let hub = shared.lock();
+        (hub.desk.replica(), hub.desk.kind().word().to_owned())
+    };
+    write_frame_async(&mut wr, &Reply::Welcome { replica, kind }).await?;
+    let mut sent: BTreeMap<ReplicaId, u64> = have.into_iter().collect();
+    let mut board = None;
+    let mut caught_up = false;
+    // The client sends nothing more on a watch; a read that ends means it has gone.
+    let mut gone = tokio::spawn(async move {
+        let mut byte = [0u8; 1];
+        let _ = tokio::io::AsyncReadExt::read(&mut rd, &mut byte).await;
+    });
+    loop {
+        changed.mark_unchanged();
+        loop {
+            let (batch, now_board) = {
+                let hub = shared.lock();
+                (next_for_client(&hub.desk, &mut sent), hub.board.clone())
+            };
+            if let Some(batch) = batch {
+                write_frame_async(&mut wr, &Reply::Events(batch)).await?;
+                continue;
+            }
+            if !caught_up {
+                caught_up = true;
+                write_frame_async(&mut wr, &Reply::CaughtUp).await?;
+            }
+            if board.as_ref() != Some(&now_board) {
+                write_frame_async(&mut wr, &Reply::Board(now_board.clone())).await?;
+                board = Some(now_board);
+            }
+            break;
+        }
+        tokio::select! {
+            r = changed.changed() => if r.is_err() { return Ok(()) },
+            _ = &mut gone => return Ok(()),
+        }
+    }
+}
+
+fn next_for_client(desk: &Desk, sent: &mut BTreeMap<ReplicaId, u64>) -> Option<Vec<ByteBuf>> {
+    for (o, head) in desk.heads() {
+        let from = sent.entry(*o).or_default();
+        if head.seq > *from {
+            let batch = desk
+                .events_from(*o, *from + 1, super::session::MAX_BATCH, crate::desk::frame::MAX_FRAME / 2)
+                .ok()?;
+            *from += batch.len() as u64;
+            return Some(batch.into_iter().map(ByteBuf::from).collect());
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peers over TCP and TLS.
+
+async fn accept_peers(
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    shared: Arc<Shared>,
+    trusted: TrustedSet,
+) {
+    loop {
+        let Ok((tcp, from)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let acceptor = acceptor.clone();
+        let shared = shared.clone();
+        let trusted = trusted.clone();
+        tokio::spawn(async move {
+            let _ = tcp.set_nodelay(true);
+            let tls = match timeout(HANDSHAKE, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => return shared.refused(&from.to_string(), &tls::error_text(&e)),
+                Err(_) => return shared.refused(&from.to_string(), "no TLS handshake in 5 s"),
+            };
+            let Some(fp) = tls::peer_fingerprint(tls.get_ref().1) else {
+                return shared.refused(&from.to_string(), "no certificate");
+            };
+            if !trusted.contains(&fp) {
+                return shared.refused(&from.to_string(), &format!("unknown peer {fp}"));
+            }
+            let name = peer_name(&shared.dir, &fp);
+            link(tls, &shared, &name, from).await;
+        });
+    }
+}
+
+fn peer_name(dir: &Path, fp: &Fingerprint) -> String {
+    Peers::load(dir)
+        .ok()
+        .and_then(|p| p.get(fp).map(|p| p.name.clone()))
+        .unwrap_or_else(|| fp.short())
+}
+
+/// Dials every trusted peer that is not connected, with backoff; re-reads `peers.toml` when it
+/// changes, so `peer add` and `peer rm` take effect without a restart.
+async fn keep_dialling(
+    connector: tokio_rustls::TlsConnector,
+    shared: Arc<Shared>,
+    trusted: TrustedSet,
+    peers: Peers,
+) {
+    let path = Peers::path(&shared.dir);
+    let mut seen = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+    let mut dialers: BTreeMap<Fingerprint, tokio::task::JoinHandle<()>> = BTreeMap::new();
+    let mut current = peers;
+    loop {
+        let wanted: Vec<Peer> = current.list().to_vec();
+        dialers.retain(|fp, task| {
+            let keep = wanted.iter().any(|p| &p.fingerprint == fp) && !task.is_finished();
+            if !keep {
+                task.abort();
+            }
+            keep
+        });
+        for peer in wanted {
+            dialers.entry(peer.fingerprint).or_insert_with(|| {
+                tokio::spawn(dial(connector.clone(), shared.clone(), peer))
+            });
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let now = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if now != seen {
+            seen = now;
+            match Peers::load(&shared.dir) {
+                Ok(p) => {
+                    trusted.replace(p.fingerprints());
+                    let mut hub = shared.lock();
+                    let since = hub.desk.now_ms();
+                    hub.board.peers.retain(|v| p.list().iter().any(|x| x.name == v.name));
+                    for x in p.list() {
+                        if !hub.board.peers.iter().any(|v| v.name == x.name) {
+                            hub.board.peers.push(PeerView {
+                                name: x.name.clone(),
+                                state: LinkState::Down,
+                                since_ms: since,
+                                lag: 0,
+                                saved: Vec::new(),
+                            });
+                        }
+                    }
+                    drop(hub);
+                    shared.bump();
+                    // Dialers of changed addresses restart with the new one.
+                    for task in dialers.values() {
+                        task.abort();
+                    }
+                    dialers.clear();
+                    current = p;
+                }
+                Err(e) => tracing::warn!(error = %e, "peers.toml not reloaded"),
+            }
+        }
+    }
+}
+
+async fn dial(connector: tokio_rustls::TlsConnector, shared: Arc<Shared>, peer: Peer) {
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        let connected = shared.lock().open.get(&peer.name).copied().unwrap_or(0) > 0;
+        if connected {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        let started = Instant::now();
+        match timeout(SILENT, TcpStream::connect(&peer.addr)).await {
+            Ok(Ok(tcp)) => {
+                let _ = tcp.set_nodelay(true);
+                let from = tcp.peer_addr().ok();
+                match timeout(HANDSHAKE, connector.connect(tls::server_name(), tcp)).await {
+                    Ok(Ok(tls)) => {
+                        let fp = tls::peer_fingerprint(tls.get_ref().1);
+                        if fp == Some(peer.fingerprint) {
+                            let from = from.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+                            link(tls, &shared, &peer.name, from).await;
+                        } else {
+                            let shown = fp.map_or_else(|| "none".to_owned(), |f| f.to_string());
+                            shared.refused(
+                                &peer.name,
+                                &format!("{} answered with certificate {shown}", peer.addr),
+                            );
+                        }
+                    }
+                    Ok(Err(e)) => shared.refused(&peer.name, &tls::error_text(&e)),
+                    Err(_) => shared.refused(&peer.name, "no TLS handshake in 5 s"),
+                }
+            }
+            Ok(Err(e)) => tracing::debug!(peer = %peer.name, error = %e, "dial failed"),
+            Err(_) => tracing::debug!(peer = %peer.name, "dial timed out"),
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            backoff = Duration::from_millis(250);
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Runs one peer link until it fails or falls silent.
+async fn link<S>(stream: S, shared: &Arc<Shared>, name: &str, from: SocketAddr)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    {
+        let mut hub = shared.lock();
+        *hub.open.entry(name.to_owned()).or_default() += 1;
+    }
+    tracing::info!(peer = %name, %from, "peer connected");
+    let result = session(stream, shared, name).await;
+    let why = match &result {
+        Ok(()) => "closed".to_owned(),
+        Err(e) => e.clone(),
+    };
+    tracing::info!(peer = %name, %why, "peer link ended");
+    {
+        let mut hub = shared.lock();
+        let open = hub.open.entry(name.to_owned()).or_default();
+        *open = open.saturating_sub(1);
+        if *open == 0 {
+            let now = hub.desk.now_ms();
+            if let Some(v) = hub.board.peers.iter_mut().find(|v| v.name == name) {
+                v.state = LinkState::Down;
+                v.since_ms = now;
+            }
+        }
+    }
+    if let Err(why) = result {
+        if why.starts_with("refused") {
+            shared.refused(name, &why);
+        }
+    }
+    shared.bump();
+}
+
+async fn session<S>(stream: S, shared: &Arc<Shared>, name: &str) -> Result<(), String>
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let (tx, mut rx) = mpsc::channel::<Result<Frame, FrameError>>(4);
+    // Reading a frame is not cancel-safe, so it has a task of its own.
+    let reader = tokio::spawn(async move {
+        loop {
+            let frame = read_frame_async::<Frame>(&mut rd).await;
+            let end = frame.is_err();
+            if tx.send(frame).await.is_err() || end {
+                break;
+            }
+        }
+    });
+    let result = drive(&mut wr, &mut rx, shared, name).await;
+    reader.abort();
+    if let Err(why) = &result {
+        let _ = timeout(
+            Duration::from_millis(200),
+            write_frame_async(&mut wr, &Frame::Refuse(why.clone())),
+        )
+        .await;
+    }
+    result
+}
+
+async fn drive<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    rx: &mut mpsc::Receiver<Result<Frame, FrameError>>,
+    shared: &Arc<Shared>,
+    name: &str,
+) -> Result<(), String> {
+    let io = |e: FrameError| e.to_string();
+    let mut session = Session::default();
+    let opening = Session::open(&shared.lock().desk).map_err(|e| e.to_string())?;
+    for f in &opening {
+        write_frame_async(wr, f).await.map_err(io)?;
+    }
+    let mut changed = shared.changed.subscribe();
+    let mut ping = tokio::time::interval(PING);
+    let mut resummary = tokio::time::interval_at(Instant::now() + RESUMMARY, RESUMMARY);
+    let mut heard = Instant::now();
+    loop {
+        // Push whatever the peer lacks, a batch at a time, then show where the link stands.
+        loop {
+            let batch = {
+                let hub = shared.lock();
+                session.next_batch(&hub.desk).map_err(|e| e.to_string())?
+            };
+            match batch {
+                Some(f) => write_frame_async(wr, &f).await.map_err(io)?,
+                None => break,
+            }
+        }
+        if update_board(shared, &session, name) {
+            shared.bump();
+        }
+        changed.mark_unchanged();
+        tokio::select! {
+            msg = rx.recv() => {
+                let frame = match msg {
+                    Some(Ok(frame)) => frame,
+                    Some(Err(e)) => return Err(e.to_string()),
+                    None => return Err("the link closed".into()),
+                };
+                heard = Instant::now();
+                let step = {
+                    let mut hub = shared.lock();
+                    session.on_frame(&mut hub.desk, frame)
+                };
+                let step = step.map_err(|e| match e {
+                    LinkError::Refused(why) => format!("refused: {why}"),
+                    LinkError::Store(e) => e.to_string(),
+                })?;
+                if !step.forks.is_empty() {
+                    let mut hub = shared.lock();
+                    hub.board.forks.extend(step.forks);
+                }
+                for f in &step.reply {
+                    write_frame_async(wr, f).await.map_err(io)?;
+                }
+                if step.changed {
+                    shared.bump();
+                }
+            }
+            r = changed.changed() => if r.is_err() { return Ok(()) },
+            _ = ping.tick() => {
+                if heard.elapsed() > SILENT {
+                    return Err(format!("silent for {} s", SILENT.as_secs()));
+                }
+                let wall_ms = shared.lock().desk.now_ms();
+                write_frame_async(wr, &Frame::Ping { wall_ms }).await.map_err(io)?;
+            }
+            _ = resummary.tick() => {
+                let summary = Session::summary(&shared.lock().desk);
+                write_frame_async(wr, &summary).await.map_err(io)?;
+            }
+        }
+    }
+}
+
+/// Updates this peer's line on the board; true if it changed.
+fn update_board(shared: &Shared, session: &Session, name: &str) -> bool {
+    let mut hub = shared.lock();
+    let state = if session.catching_up(&hub.desk) {
+        LinkState::CatchingUp
+    } else {
+        LinkState::Connected
+    };
+    let lag = session.lag(&hub.desk);
+    let saved = session.saved();
+    let now = hub.desk.now_ms();
+    let view = PeerView {
+        name: name.to_owned(),
+        state,
+        since_ms: now,
+        lag,
+        saved,
+    };
+    match hub.board.peers.iter_mut().find(|v| v.name == name) {
+        Some(v) => {
+            let since_ms = if v.state == state { v.since_ms } else { now };
+            let next = PeerView { since_ms, ..view };
+            if *v == next {
+                false
+            } else {
+                *v = next;
+                true
+            }
+        }
+        None => {
+            hub.board.peers.push(view);
+            true
+        }
+    }
+}
