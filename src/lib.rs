@@ -14,6 +14,7 @@
 //! - [`spelling`]: "did you mean" for error messages.
 //! - [`config`]: paths, environment overrides and `config.toml`.
 //! - [`sim`]: scripted, scored training simulations on a training store.
+//! - [`sync`]: peers — node identity, the trusted peer list, pinned mutual TLS 1.3.
 //! - [`cli`]: the scriptable command line interface.
 
 pub mod cli;
@@ -29,3 +30,4 @@ pub mod report;
 pub mod sim;
 pub mod spelling;
 pub mod store;
+pub mod sync;
