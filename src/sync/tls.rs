@@ -34,9 +34,22 @@ pub fn server_name() -> ServerName<'static> {
 /// The error a verifier returns for a certificate whose fingerprint is not trusted. Its text
 /// ("unknown peer certificate SHA-256 …") carries the full fingerprint, so the operator can
 /// add it if the peer is wanted; [`refused_peer`] finds it again in a handshake error.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("unknown peer certificate SHA-256 {0}")]
 pub struct UnknownPeer(pub Fingerprint);
+
+// rustls shows a custom certificate error with `Debug`; make that the readable sentence too.
+impl std::fmt::Debug for UnknownPeer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// A handshake error in words for the log and the status bar: "unknown peer certificate
+/// SHA-256 …" when this side refused an untrusted peer, else the error's own text.
+pub fn error_text(err: &std::io::Error) -> String {
+    refused_peer(err).map_or_else(|| err.to_string(), |fp| UnknownPeer(fp).to_string())
+}
 
 /// The fingerprint of an untrusted peer this side refused, if that is why `err` (from
 /// `TlsAcceptor::accept` or `TlsConnector::connect`) failed.
