@@ -24,9 +24,9 @@ const GROUP: usize = 4;
 
 /// The SHA-256 of a certificate's DER: what a node is known and pinned by.
 ///
-/// Shown as 52 base32 characters in groups of four, e.g.
-/// `MFRG-GZDF-MZTW-Q2LK-NNWG-23TP-OBYX-E43U-OV3H-O6DZ-PJRG-EZDD-MQ`… (13 groups; the last
-/// character is always `A` or `Q`). Parsing ignores case, dashes and spaces, and reads the
+/// Shown as 52 base32 characters in 13 groups of four, e.g.
+/// `LWGV-RYC4-LOFN-QE2X-O5LD-YHCY-SMSD-UOVJ-ZB56-3ZZ2-MNKL-SYQZ-MKZA` (the last character is
+/// always `A` or `Q`: it holds the 256th bit and four zero bits). Parsing ignores case, dashes and spaces, and reads the
 /// digits 0, 1 and 8 as the letters O, I and B they are easily mistaken for.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Fingerprint(pub [u8; 32]);

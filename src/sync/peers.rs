@@ -4,7 +4,7 @@
 //! ```toml
 //! [[peer]]
 //! name = "north"
-//! fingerprint = "MFRG-GZDF-…"
+//! fingerprint = "JUVL-3TUT-4YN6-QLZH-ZP2L-6IH2-CSUU-FN2M-XQ5A-WYRL-VBUS-VBBN-AIPA"
 //! addr = "10.0.0.2:7400"
 //! ```
 //!
