@@ -172,7 +172,7 @@ impl Identity {
     /// A fresh identity in memory (ECDSA P-256, self-signed), not stored anywhere.
     pub fn generate() -> Result<Identity, SyncError> {
         let made = rcgen::generate_simple_self_signed(vec![CERT_NAME.to_owned()])
-            .map_err(|e| SyncError::Peer(format!("cannot make a node identity: {e}")))?;
+            .map_err(|e| SyncError::Generate(e.to_string()))?;
         let cert_der = made.cert.der().clone();
         Ok(Identity {
             fingerprint: Fingerprint::of_cert(&cert_der),

@@ -44,6 +44,9 @@ pub enum SyncError {
         line: usize,
         reason: String,
     },
+    /// A new key pair or certificate could not be made.
+    #[error("cannot make a node identity: {0}")]
+    Generate(String),
     /// A refused `peer add` or `peer rm`.
     #[error("{0}")]
     Peer(String),
@@ -77,13 +80,17 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), SyncError> {
 pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<(), SyncError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
+    // Unique per process and per call, so two writers never share a temp file.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
     let result = (|| {
-        // A temp file left by an earlier crashed process with our pid is ours to overwrite.
+        // A temp file left by an earlier crashed process with our pid and count is ours to
+        // overwrite.
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create(true)

@@ -388,6 +388,13 @@ mod tests {
         assert_eq!(mode, 0o600);
         let again = Peers::load(tmp.path()).unwrap();
         assert_eq!(again.list(), peers.list());
+        // Saving again replaces the file whole and leaves no temp file behind.
+        again.save().unwrap();
+        let names: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["peers.toml"]);
 
         let gone = peers.remove("north").unwrap();
         assert_eq!(gone.fingerprint, fp(1));
