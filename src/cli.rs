@@ -1,4 +1,5 @@
-//! The scriptable command line: `exec`, `log`, `state`, `demo`, `report`, `export`, `import`.
+//! The scriptable command line: `exec`, `log`, `state`, `demo`, `report`, `export`, `import`,
+//! `id`, `peer`.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, Write};
@@ -13,6 +14,8 @@ use crate::config;
 use crate::desk::{Desk, DeskError, SystemClock};
 use crate::domain::{CallId, Event, Policy, State};
 use crate::store::{Store, StoreKind};
+use crate::sync::peers::Added;
+use crate::sync::{Fingerprint, Identity, Peers, SyncError};
 
 /// Switchboard: a keyboard-driven dispatch console for community crisis response.
 ///
@@ -159,6 +162,43 @@ pub enum Sub {
         #[command(subcommand)]
         format: ImportFormat,
     },
+    /// Print this node's fingerprint, for other nodes' `peer add`.
+    ///
+    /// The node's key pair and self-signed certificate are made at first use and kept
+    /// owner-only in DIR/identity/. Works while a console runs (the store is not opened).
+    Id,
+    /// Trust other nodes: two stores become peers when each has added the other's fingerprint.
+    ///
+    /// The list is DIR/peers.toml. These work while a console runs (the store is not opened).
+    Peer {
+        #[command(subcommand)]
+        action: PeerAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeerAction {
+    /// Trust the node with this fingerprint (from `switchboard id` there), reached at HOST:PORT.
+    ///
+    /// Adding a fingerprint that is already trusted updates its address (and name, if given).
+    Add {
+        /// The other node's fingerprint; case, dashes and spaces do not matter.
+        #[arg(value_name = "FINGERPRINT")]
+        fingerprint: String,
+        /// Where it listens: HOST:PORT, IPV4:PORT or [IPV6]:PORT.
+        #[arg(value_name = "HOST:PORT")]
+        addr: String,
+        /// A name for it (default: the first group of its fingerprint).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// List the trusted peers: name, fingerprint, address.
+    List,
+    /// Stop trusting a peer, named by its name or its fingerprint.
+    Rm {
+        #[arg(value_name = "NAME|FINGERPRINT")]
+        which: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +337,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
         Some(Sub::Import {
             format: ImportFormat::Eido { file },
         }) => import_eido(data.as_deref(), &operator, &file),
+        Some(Sub::Id) => {
+            let dir = config::data_dir(data.as_deref())?;
+            let identity = Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
+            println!("{}", identity.fingerprint());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Sub::Peer { action }) => peer(&config::data_dir(data.as_deref())?, action),
         Some(Sub::Sim {
             scenario,
             seed,
@@ -326,6 +373,65 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
             Err(e) => Err(e.to_string()),
         },
     }
+}
+
+/// `peer add|list|rm`: only `identity/` and `peers.toml` are touched, never the store, so these
+/// work beside a running console (which picks the list up itself).
+fn peer(dir: &Path, action: PeerAction) -> Result<ExitCode, String> {
+    let mut peers = Peers::load(dir).map_err(|e| e.to_string())?;
+    match action {
+        PeerAction::Add {
+            fingerprint,
+            addr,
+            name,
+        } => {
+            let fingerprint: Fingerprint =
+                fingerprint.parse().map_err(|e: SyncError| e.to_string())?;
+            let own = Identity::load_or_create(dir).map_err(|e| e.to_string())?;
+            let added = peers
+                .add(&own.fingerprint(), fingerprint, &addr, name.as_deref())
+                .map_err(|e| e.to_string())?;
+            peers.save().map_err(|e| e.to_string())?;
+            let peer = peers.get(&fingerprint).ok_or("the peer was not kept")?;
+            let verb = match added {
+                Added::New => "added",
+                Added::Updated => "updated",
+            };
+            println!(
+                "{verb} peer {} {} at {}",
+                peer.name, peer.fingerprint, peer.addr
+            );
+            if added == Added::New {
+                println!(
+                    "on that node, run: switchboard peer add {} <this node's HOST:PORT>",
+                    own.fingerprint()
+                );
+            }
+        }
+        PeerAction::List => {
+            if peers.list().is_empty() {
+                println!("no peers");
+            } else {
+                let width = peers
+                    .list()
+                    .iter()
+                    .map(|p| p.name.chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    .max("NAME".len());
+                println!("{:<width$}  {:<64}  ADDRESS", "NAME", "FINGERPRINT");
+                for p in peers.list() {
+                    println!("{:<width$}  {}  {}", p.name, p.fingerprint, p.addr);
+                }
+            }
+        }
+        PeerAction::Rm { which } => {
+            let gone = peers.remove(&which).map_err(|e| e.to_string())?;
+            peers.save().map_err(|e| e.to_string())?;
+            println!("removed peer {} {}", gone.name, gone.fingerprint);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `sim SCENARIO --headless`: plays the scripted actions on a training store and scores them.

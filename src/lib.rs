@@ -14,6 +14,7 @@
 //! - [`spelling`]: "did you mean" for error messages.
 //! - [`config`]: paths, environment overrides and `config.toml`.
 //! - [`sim`]: scripted, scored training simulations on a training store.
+//! - [`sync`]: peers — node identity, the trusted peer list, pinned mutual TLS 1.3.
 //! - [`cli`]: the scriptable command line interface.
 
 pub mod cli;

@@ -108,6 +108,9 @@ pub(super) struct Mirror {
     pub(super) link: Line,
 }
 
+/// Events as their origin encoded them.
+type Batch = Vec<Vec<u8>>;
+
 /// The connection command lines go over.
 pub(super) struct Line(UnixStream);
 
@@ -118,7 +121,7 @@ impl Line {
         line: &str,
         operator: &str,
         have: Vec<(ReplicaId, u64)>,
-    ) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), DeskError> {
+    ) -> Result<(Batch, Batch), DeskError> {
         let lost =
             |e: FrameError| DeskError::Store(StoreError::Io(format!("lost the serving desk: {e}")));
         write_frame(

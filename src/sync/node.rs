@@ -124,7 +124,14 @@ pub fn serve_in_background(desk: Desk, options: Options) -> Result<Serving, Stri
                 .enable_all()
                 .build()
                 .map_err(|e| e.to_string())?;
-            runtime.block_on(run(desk, options, async { let _ = stop_rx.await; }, Some(ready_tx)))
+            runtime.block_on(run(
+                desk,
+                options,
+                async {
+                    let _ = stop_rx.await;
+                },
+                Some(ready_tx),
+            ))
         })
         .map_err(|e| e.to_string())?;
     match ready_rx.recv() {
@@ -267,7 +274,8 @@ async fn start(desk: Desk, options: &Options) -> Result<Started, (String, Option
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(accept_clients(unix, shared.clone())));
     let acceptor = tls::acceptor(&identity, trusted.clone()).map_err(|e| (e.to_string(), None))?;
-    let connector = tls::connector(&identity, trusted.clone()).map_err(|e| (e.to_string(), None))?;
+    let connector =
+        tls::connector(&identity, trusted.clone()).map_err(|e| (e.to_string(), None))?;
     if let Some(tcp) = tcp {
         tasks.push(tokio::spawn(accept_peers(
             tcp,
@@ -360,7 +368,8 @@ fn run_for_client(shared: &Shared, request: Request) -> Reply {
         let from = have.get(&o).copied().unwrap_or(0);
         if head.seq > from && missed.len() < super::session::MAX_BATCH {
             let room = super::session::MAX_BATCH - missed.len();
-            if let Ok(more) = desk.events_from(o, from + 1, room, crate::desk::frame::MAX_FRAME / 4) {
+            if let Ok(more) = desk.events_from(o, from + 1, room, crate::desk::frame::MAX_FRAME / 4)
+            {
                 missed.extend(more.into_iter().map(ByteBuf::from));
             }
         }
@@ -443,7 +452,12 @@ fn next_for_client(desk: &Desk, sent: &mut BTreeMap<ReplicaId, u64>) -> Option<V
         let from = sent.entry(*o).or_default();
         if head.seq > *from {
             let batch = desk
-                .events_from(*o, *from + 1, super::session::MAX_BATCH, crate::desk::frame::MAX_FRAME / 2)
+                .events_from(
+                    *o,
+                    *from + 1,
+                    super::session::MAX_BATCH,
+                    crate::desk::frame::MAX_FRAME / 2,
+                )
                 .ok()?;
             *from += batch.len() as u64;
             return Some(batch.into_iter().map(ByteBuf::from).collect());
@@ -517,9 +531,9 @@ async fn keep_dialling(
             keep
         });
         for peer in wanted {
-            dialers.entry(peer.fingerprint).or_insert_with(|| {
-                tokio::spawn(dial(connector.clone(), shared.clone(), peer))
-            });
+            dialers
+                .entry(peer.fingerprint)
+                .or_insert_with(|| tokio::spawn(dial(connector.clone(), shared.clone(), peer)));
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
         let now = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
@@ -530,7 +544,9 @@ async fn keep_dialling(
                     trusted.replace(p.fingerprints());
                     let mut hub = shared.lock();
                     let since = hub.desk.now_ms();
-                    hub.board.peers.retain(|v| p.list().iter().any(|x| x.name == v.name));
+                    hub.board
+                        .peers
+                        .retain(|v| p.list().iter().any(|x| x.name == v.name));
                     for x in p.list() {
                         if !hub.board.peers.iter().any(|v| v.name == x.name) {
                             hub.board.peers.push(PeerView {
@@ -756,20 +772,15 @@ fn update_board(shared: &Shared, session: &Session, name: &str) -> bool {
         lag,
         saved,
     };
-    match hub.board.peers.iter_mut().find(|v| v.name == name) {
-        Some(v) => {
-            let since_ms = if v.state == state { v.since_ms } else { now };
-            let next = PeerView { since_ms, ..view };
-            if *v == next {
-                false
-            } else {
-                *v = next;
-                true
-            }
-        }
-        None => {
-            hub.board.peers.push(view);
-            true
-        }
+    let Some(v) = hub.board.peers.iter_mut().find(|v| v.name == name) else {
+        hub.board.peers.push(view);
+        return true;
+    };
+    let since_ms = if v.state == state { v.since_ms } else { now };
+    let next = PeerView { since_ms, ..view };
+    if *v == next {
+        return false;
     }
+    *v = next;
+    true
 }
