@@ -28,6 +28,10 @@ pub struct Cli {
     pub common: Common,
     #[command(flatten)]
     pub look: Look,
+    /// Sync with the trusted peers (see `peer add`), taking their connections on ADDR, e.g.
+    /// 0.0.0.0:7400. Other consoles on this host can attach to this one's desk meanwhile.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
     #[command(subcommand)]
     pub command: Option<Sub>,
 }
@@ -162,6 +166,17 @@ pub enum Sub {
         #[command(subcommand)]
         format: ImportFormat,
     },
+    /// Run the desk without a console, for consoles and commands on this host to share.
+    ///
+    /// It owns the store and its peer links, and listens on DIR/desk.sock (owner only):
+    /// every console, `exec`, `log`, `state`, `report` and `export` on this data dir then
+    /// attaches to it instead of opening the store, and sees the others' changes live.
+    /// Stops on SIGTERM or Ctrl-C.
+    Serve {
+        /// Take peers' connections on ADDR, e.g. 0.0.0.0:7400 (without it, only dial out).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
     /// Print this node's fingerprint, for other nodes' `peer add`.
     ///
     /// The node's key pair and self-signed certificate are made at first use and kept
@@ -272,8 +287,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         None => {
             let dir = config::data_dir(data.as_deref())?;
-            console(&dir, StoreKind::Live, &operator, &cli.look)
+            console(
+                &dir,
+                StoreKind::Live,
+                &operator,
+                &cli.look,
+                cli.listen.as_deref(),
+            )
         }
+        Some(Sub::Serve { listen }) => serve(data.as_deref(), &operator, listen),
         Some(Sub::Exec { lines }) => exec(open_desk(data.as_deref(), &operator)?, lines),
         Some(Sub::Log { call, json }) => {
             let desk = open_desk(data.as_deref(), &operator)?;
@@ -322,7 +344,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
             } else {
                 store.close().map_err(|e| e.to_string())?;
             }
-            console(&dir, StoreKind::Demo, &operator, &look)
+            console(&dir, StoreKind::Demo, &operator, &look, None)
         }
         Some(Sub::Keymap { action }) => Ok(keymap(action)),
         Some(Sub::Theme { action }) => theme(action),
@@ -659,7 +681,13 @@ fn load_gazetteer(
 }
 
 /// Opens the full-screen console on the store in `dir`.
-fn console(dir: &Path, kind: StoreKind, operator: &str, look: &Look) -> Result<ExitCode, String> {
+fn console(
+    dir: &Path,
+    kind: StoreKind,
+    operator: &str,
+    look: &Look,
+    listen: Option<&str>,
+) -> Result<ExitCode, String> {
     use std::io::IsTerminal;
 
     use crate::console::app::{App, Options};
@@ -689,20 +717,98 @@ fn console(dir: &Path, kind: StoreKind, operator: &str, look: &Look) -> Result<E
         problems.push(e.to_string());
         Theme::default_for(depth)
     });
-    let store = Store::open(dir, kind).map_err(|e| e.to_string())?;
-    let desk = Desk::open(store, Box::new(SystemClock), operator)
-        .map_err(|e| e.to_string())?
-        .with_policy(policy(&settings, config_dir.as_deref(), &mut problems))
-        .with_gazetteer(load_gazetteer(config_dir.as_deref(), &mut problems));
+    let policy = policy(&settings, config_dir.as_deref(), &mut problems);
+    let gazetteer = load_gazetteer(config_dir.as_deref(), &mut problems);
     start_log(dir);
+    let (desk, watch, serving) = match attach(dir, operator)? {
+        Some(_) if listen.is_some() => {
+            return Err(format!(
+                "a desk already serves {}; it keeps its own peer links, so start the console \
+                 without --listen",
+                dir.display()
+            ))
+        }
+        Some((desk, watch)) => (desk, Some(watch), None),
+        None => {
+            let store = Store::open(dir, kind).map_err(|e| e.to_string())?;
+            let desk = Desk::open(store, Box::new(SystemClock), operator)
+                .map_err(|e| e.to_string())?
+                .with_policy(policy.clone())
+                .with_gazetteer(gazetteer.clone());
+            match listen {
+                None => (desk, None, None),
+                Some(addr) => {
+                    // The console serves its own desk, so peers and other consoles on this
+                    // host can reach it, and attaches to it like any other console.
+                    let serving = crate::sync::node::serve_in_background(
+                        desk,
+                        crate::sync::node::Options {
+                            dir: dir.to_owned(),
+                            listen: Some(addr.to_owned()),
+                        },
+                    )?;
+                    let (desk, watch) = attach(dir, operator)?.ok_or_else(|| {
+                        format!("cannot attach to the desk serving {}", dir.display())
+                    })?;
+                    (desk, Some(watch), Some(serving))
+                }
+            }
+        }
+    };
+    let desk = desk.with_policy(policy).with_gazetteer(gazetteer);
     let options = Options {
         ascii: look.ascii || !config::locale_is_utf8(),
         keymap_name,
         utc: false,
     };
-    let app = App::new(desk, keymap, theme, options, &problems);
+    let mut app = App::new(desk, keymap, theme, options, &problems);
+    if let Some(watch) = watch {
+        app = app.attached(watch);
+    }
     let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;
     app.desk.close().map_err(|e| e.to_string())?;
+    if let Some(serving) = serving {
+        serving.stop()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The desk a `switchboard serve` (or a console with `--listen`) runs on `dir`, if any.
+fn attach(
+    dir: &Path,
+    operator: &str,
+) -> Result<Option<(Desk, crate::desk::attach::Watch)>, String> {
+    crate::desk::attach::attach(dir, Box::new(SystemClock), operator)
+}
+
+/// `serve`: the desk without a console, until SIGTERM or Ctrl-C.
+fn serve(data: Option<&Path>, operator: &str, listen: Option<String>) -> Result<ExitCode, String> {
+    let dir = config::data_dir(data)?;
+    if attach(&dir, operator)?.is_some() {
+        return Err(format!("a desk already serves {}", dir.display()));
+    }
+    let desk = open_local(&dir, operator)?;
+    start_log(&dir);
+    let identity = crate::sync::Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
+    eprintln!(
+        "switchboard: serving {} ({} store, node {}, {} events) on {}{}; fingerprint {}",
+        dir.display(),
+        desk.kind().word(),
+        desk.replica().tag(),
+        desk.event_count(),
+        crate::desk::attach::socket_path(&dir).display(),
+        listen
+            .as_deref()
+            .map_or_else(String::new, |a| format!(", peers on {a}")),
+        identity.fingerprint()
+    );
+    crate::sync::node::serve(
+        desk,
+        crate::sync::node::Options {
+            dir: dir.clone(),
+            listen,
+        },
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -738,17 +844,34 @@ fn start_log(dir: &Path) {
     }
 }
 
+/// The desk serving the data dir if there is one, else the store opened here.
 fn open_desk(data: Option<&Path>, operator: &str) -> Result<Desk, String> {
     let dir = config::data_dir(data)?;
+    match attach(&dir, operator)? {
+        Some((desk, _)) => {
+            let (policy, gazetteer) = centre_rules()?;
+            Ok(desk.with_policy(policy).with_gazetteer(gazetteer))
+        }
+        None => open_local(&dir, operator),
+    }
+}
+
+/// The triage protocol and limits, and the address list, from the config dir.
+fn centre_rules() -> Result<(Policy, Option<crate::gazetteer::Gazetteer>), String> {
     let config_dir = config::config_dir();
     let (settings, problem) = config::Settings::load(config_dir.as_deref());
     let mut problems: Vec<String> = problem.into_iter().collect();
     let policy = policy(&settings, config_dir.as_deref(), &mut problems);
     let gazetteer = load_gazetteer(config_dir.as_deref(), &mut problems);
-    if let Some(p) = problems.first() {
-        return Err(p.clone());
+    match problems.first() {
+        Some(p) => Err(p.clone()),
+        None => Ok((policy, gazetteer)),
     }
-    let store = Store::open(&dir, StoreKind::Live).map_err(|e| e.to_string())?;
+}
+
+fn open_local(dir: &Path, operator: &str) -> Result<Desk, String> {
+    let (policy, gazetteer) = centre_rules()?;
+    let store = Store::open(dir, StoreKind::Live).map_err(|e| e.to_string())?;
     Ok(Desk::open(store, Box::new(SystemClock), operator)
         .map_err(|e| e.to_string())?
         .with_policy(policy)

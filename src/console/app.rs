@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::report::metrics::{Metrics, Period, Summary};
 
 use crate::command::{complete, print, Candidate};
+use crate::desk::attach::{Board, Reply, Watch};
 use crate::desk::{Desk, DeskError};
 use crate::domain::{
     Body, Call, CallId, CallType, Callsign, Command, Event, NewCall, State, Unit, UnitStatus,
@@ -239,6 +240,10 @@ pub struct App {
     pub options: Options,
     pub ui: Ui,
     chronology: Option<(CallId, Vec<Event>)>,
+    /// Where the serving desk's peer links stand (attached consoles only).
+    pub board: Option<Board>,
+    /// The serving desk's feed, until the run loop takes it.
+    pub watch: Option<Watch>,
 }
 
 impl App {
@@ -285,7 +290,59 @@ impl App {
             },
             chronology: None,
             metrics: None,
+            board: None,
+            watch: None,
         }
+    }
+
+    /// Follows a serving desk: its events and peer board arrive through `watch`.
+    #[must_use]
+    pub fn attached(mut self, watch: Watch) -> App {
+        self.board = Some(Board::default());
+        self.watch = Some(watch);
+        self
+    }
+
+    /// Something the serving desk sent: events another console or a peer committed, or the
+    /// state of the peer links.
+    pub fn desk_news(&mut self, news: Reply) {
+        match news {
+            Reply::Events(batch) => {
+                let batch: Vec<Vec<u8>> = batch
+                    .into_iter()
+                    .map(serde_bytes::ByteBuf::into_vec)
+                    .collect();
+                match self.desk.absorb(&batch) {
+                    Ok(received) => {
+                        if !received.accepted.is_empty() {
+                            self.chronology = None;
+                        }
+                        if let Some(metrics) = &mut self.metrics {
+                            for e in &received.accepted {
+                                metrics.add(e);
+                            }
+                        }
+                    }
+                    Err(e) => self.refuse(format!("the serving desk sent {e}")),
+                }
+            }
+            Reply::Board(board) => self.board = Some(board),
+            _ => {}
+        }
+    }
+
+    /// With peers: whether some peer has saved this call's last change. `None` without peers.
+    pub fn saved_on_a_peer(&self, call: &CallId) -> Option<bool> {
+        let board = self.board.as_ref().filter(|b| !b.peers.is_empty())?;
+        let (origin, seq) = self.desk.last_event_of(call)?;
+        Some(board.saved_on_a_peer(origin, seq))
+    }
+
+    /// The serving desk has stopped: nothing typed can be committed until it is back.
+    pub fn desk_gone(&mut self) {
+        self.refuse(
+            "the serving desk has stopped; nothing can be saved — quit and start again".into(),
+        );
     }
 
     /// The dashboard's figures as of now, when it is open.

@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 use super::app::App;
 use super::lean::LeanBackend;
 use super::view::screen;
+use crate::desk::attach::Reply;
 
 type Term = Terminal<LeanBackend<Stdout>>;
 
@@ -25,6 +26,9 @@ type Term = Terminal<LeanBackend<Stdout>>;
 enum Inbox {
     Terminal(TermEvent),
     InputClosed,
+    /// From the serving desk an attached console follows.
+    Desk(Reply),
+    DeskGone,
 }
 
 /// Puts the terminal back however the console ends: quit, error, panic (via the hook).
@@ -72,8 +76,10 @@ async fn serve(mut app: App) -> io::Result<App> {
     repaint(&mut terminal)?;
 
     let (tx, mut inbox) = mpsc::unbounded_channel();
+    let input = tx.clone();
     // crossterm's reader blocks; it gets its own thread and feeds the inbox.
     std::thread::spawn(move || {
+        let tx = input;
         while let Ok(event) = crossterm::event::read() {
             if tx.send(Inbox::Terminal(event)).is_err() {
                 return;
@@ -81,6 +87,18 @@ async fn serve(mut app: App) -> io::Result<App> {
         }
         let _ = tx.send(Inbox::InputClosed);
     });
+    if let Some(mut watch) = app.watch.take() {
+        let tx = tx.clone();
+        // Reading the watch blocks too: a thread of its own.
+        std::thread::spawn(move || {
+            while let Ok(news) = watch.recv() {
+                if tx.send(Inbox::Desk(news)).is_err() {
+                    return;
+                }
+            }
+            let _ = tx.send(Inbox::DeskGone);
+        });
+    }
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -103,12 +121,12 @@ async fn serve(mut app: App) -> io::Result<App> {
         tokio::select! {
             message = inbox.recv() => {
                 let Some(message) = message else { break };
-                if !handle(&mut app, &message) {
+                if !handle(&mut app, message) {
                     break;
                 }
                 // Take everything already typed before drawing again (fast typists, pastes).
                 while let Ok(more) = inbox.try_recv() {
-                    if !handle(&mut app, &more) {
+                    if !handle(&mut app, more) {
                         break;
                     }
                 }
@@ -149,11 +167,13 @@ fn unchanged(app: &App, terminal: &Term, shown: Option<&Buffer>) -> bool {
 }
 
 /// Feeds one message to the app; false when input is gone.
-fn handle(app: &mut App, message: &Inbox) -> bool {
+fn handle(app: &mut App, message: Inbox) -> bool {
     match message {
-        Inbox::Terminal(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => app.key(*key),
+        Inbox::Terminal(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => app.key(key),
         Inbox::Terminal(_) => {}
         Inbox::InputClosed => return false,
+        Inbox::Desk(news) => app.desk_news(news),
+        Inbox::DeskGone => app.desk_gone(),
     }
     !app.ui.quit
 }

@@ -100,7 +100,15 @@ impl Widget for QueueView<'_> {
                     if is_selected { ">" } else { " " },
                     theme.queue_row_selected,
                 ),
-                Span::styled(format!("{:<10}", call.id.as_str()), row_style),
+                Span::styled(format!("{:<9}", call.id.as_str()), row_style),
+                // Saved on a peer: losing this machine now would lose nothing of this call.
+                Span::styled(
+                    match app.saved_on_a_peer(&call.id) {
+                        Some(true) => "✓",
+                        _ => " ",
+                    },
+                    theme.status_peer,
+                ),
                 Span::styled(format!("{} ", call.priority), theme.priority(call.priority)),
                 Span::styled(format!("{:<12}", trim(kind, 11, ascii)), row_style),
                 Span::styled(format!("{:<5}", status_word(call)), theme.queue_status),

@@ -42,6 +42,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
                     "…" => "~",
                     "—" | "─" | "–" => "-",
                     "│" => "|",
+                    "✓" => "+",
                     _ => "?",
                 };
                 cell.set_symbol(plain);
@@ -64,13 +65,36 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         return None;
     }
     let now = app.now_ms();
-    let [status, main, message, command] = Layout::vertical([
+    // An open conflict takes a row of its own until someone acknowledges it.
+    let alert = app.state().open_alerts().next();
+    let [status, banner, main, message, command] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(u16::from(alert.is_some())),
         Constraint::Min(8),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(area);
+    if let Some(alert) = alert {
+        let more = app.state().open_alerts().count() - 1;
+        let more = if more > 0 {
+            format!(" (+{more} more)")
+        } else {
+            String::new()
+        };
+        let text = format!(
+            " CONFLICT {}{more}: {} — ack {} ",
+            alert.id(),
+            alert.text,
+            alert.id()
+        );
+        Paragraph::new(Line::styled(
+            super::trim(&text, banner.width as usize, app.options.ascii),
+            app.theme.status_alarm,
+        ))
+        .style(app.theme.status_alarm)
+        .render(banner, buf);
+    }
     // The queue gets about 40% of the rows, the details and roster the rest.
     let queue_rows = (main.height * 2 / 5).max(5);
     let [queue, lower] =

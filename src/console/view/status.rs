@@ -6,8 +6,48 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::console::app::App;
+use crate::desk::attach::LinkState;
 use crate::domain::safety::Check;
 use crate::store::StoreKind;
+
+/// Each peer as `B ok`, `B sync 120` (catching up, events behind) or `B down 00:42`; while one
+/// is down, dispatches made here and there may collide.
+fn peers<'a>(app: &'a App, now_ms: i64) -> Vec<Span<'a>> {
+    let theme = &app.theme;
+    let Some(board) = &app.board else {
+        return Vec::new();
+    };
+    if board.peers.is_empty() {
+        return vec![Span::styled(" no peers ", theme.status_peer)];
+    }
+    let mut spans = Vec::new();
+    let mut down = false;
+    for p in &board.peers {
+        let (text, style) = match p.state {
+            LinkState::Connected => (format!(" {} ok ", p.name), theme.status_peer),
+            LinkState::CatchingUp => (format!(" {} sync {} ", p.name, p.lag), theme.status_peer),
+            LinkState::Down => {
+                down = true;
+                let secs = (now_ms - p.since_ms).max(0) / 1000;
+                // Minutes only past the first hour, like the clock: seconds cost bytes.
+                let since = if secs < 3600 {
+                    format!("{:02}:{:02}", secs / 60, secs % 60)
+                } else {
+                    format!("{}h", secs / 3600)
+                };
+                (format!(" {} down {since} ", p.name), theme.status_alarm)
+            }
+        };
+        spans.push(Span::styled(text, style));
+    }
+    if down {
+        spans.push(Span::styled(
+            "— assignments may conflict ",
+            theme.status_alarm,
+        ));
+    }
+    spans
+}
 
 pub struct StatusBar<'a> {
     app: &'a App,
@@ -30,7 +70,7 @@ impl Widget for StatusBar<'_> {
             .iter()
             .filter(|c| app.overdue(c, self.now_ms))
             .count();
-        let alerts = state.alerts.len();
+        let alerts = state.open_alerts().count();
         let late: Vec<(bool, &str)> = state
             .units
             .values()
@@ -52,7 +92,7 @@ impl Widget for StatusBar<'_> {
             StoreKind::Training => spans.push(Span::styled(" TRAINING ", theme.status_training)),
         }
         spans.push(Span::styled(format!(" {clock} "), theme.status));
-        spans.push(Span::styled(" peers: - ", theme.status_peer));
+        spans.extend(peers(app, self.now_ms));
         if overdue > 0 {
             spans.push(Span::styled(
                 format!(" {overdue} waiting long "),
@@ -74,6 +114,17 @@ impl Widget for StatusBar<'_> {
                 format!(" {alerts} conflicts "),
                 theme.status_alarm,
             ));
+        }
+        if let Some(board) = &app.board {
+            if !board.forks.is_empty() {
+                spans.push(Span::styled(" FORK: see log ", theme.status_alarm));
+            }
+            if let Some(last) = board.refused.last() {
+                spans.push(Span::styled(
+                    format!(" refused {} ", last.split(':').next().unwrap_or_default()),
+                    theme.status_alarm,
+                ));
+            }
         }
         Paragraph::new(Line::from(spans))
             .style(theme.status)
