@@ -12,7 +12,7 @@ use crate::store::StoreKind;
 
 /// Each peer as `B ok`, `B sync 120` (catching up, events behind) or `B down 00:42`; while one
 /// is down, dispatches made here and there may collide.
-fn peers<'a>(app: &'a App, now_ms: i64) -> Vec<Span<'a>> {
+fn peers(app: &App, now_ms: i64) -> Vec<Span<'_>> {
     let theme = &app.theme;
     let Some(board) = &app.board else {
         return Vec::new();
