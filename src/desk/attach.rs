@@ -152,9 +152,15 @@ impl Line {
 pub struct Watch(UnixStream);
 
 impl Watch {
-    /// Blocks for the next message; an error means the serving desk is gone.
+    /// Blocks for the next message; an error means the serving desk is gone (or, with a
+    /// timeout set, that nothing came in time).
     pub fn recv(&mut self) -> Result<Reply, FrameError> {
         read_frame(&mut self.0)
+    }
+
+    /// Makes [`Watch::recv`] give up after `limit` (for tests and tools that poll).
+    pub fn set_timeout(&self, limit: Option<std::time::Duration>) -> std::io::Result<()> {
+        self.0.set_read_timeout(limit)
     }
 }
 

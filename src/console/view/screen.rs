@@ -82,11 +82,12 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         } else {
             String::new()
         };
+        // What to type comes first: the explanation may not fit on the row.
         let text = format!(
-            " CONFLICT {}{more}: {} — ack {} ",
+            " CONFLICT {}{more} — ack {} when sorted out: {} ",
             alert.id(),
-            alert.text,
-            alert.id()
+            alert.id(),
+            alert.text
         );
         Paragraph::new(Line::styled(
             super::trim(&text, banner.width as usize, app.options.ascii),

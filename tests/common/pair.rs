@@ -1,0 +1,132 @@
+//! Two desks served in this process, paired as peers over loopback TLS: for the live sync
+//! tests and the sync benchmark.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use switchboard::desk::attach::{attach, Board, LinkState, Reply, Watch};
+use switchboard::desk::{Desk, SystemClock};
+use switchboard::store::{Store, StoreKind};
+use switchboard::sync::node::{serve_in_background, Options, Serving};
+use switchboard::sync::{Identity, Peers};
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Node {
+    pub dir: PathBuf,
+    pub port: u16,
+    pub serving: Option<Serving>,
+}
+
+impl Node {
+    /// Serves this node's store (again).
+    pub fn start(&mut self) {
+        let store = Store::open(&self.dir, StoreKind::Live).unwrap();
+        let desk = Desk::open(store, Box::new(SystemClock), "test").unwrap();
+        self.serving = Some(
+            serve_in_background(
+                desk,
+                Options {
+                    dir: self.dir.clone(),
+                    listen: Some(format!("127.0.0.1:{}", self.port)),
+                },
+            )
+            .unwrap(),
+        );
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(s) = self.serving.take() {
+            s.stop().unwrap();
+        }
+    }
+
+    /// A console's view of this node's desk.
+    pub fn attach(&self, operator: &str) -> (Desk, Watch) {
+        attach(&self.dir, Box::new(SystemClock), operator)
+            .unwrap()
+            .expect("a desk serves this dir")
+    }
+}
+
+/// Trusts `peer` (reached at `addr`) in `dir`'s peer list.
+pub fn trust(dir: &Path, peer: &Path, addr: &str, name: &str) {
+    let own = Identity::load_or_create(dir).unwrap().fingerprint();
+    let theirs = Identity::load_or_create(peer).unwrap().fingerprint();
+    let mut peers = Peers::load(dir).unwrap();
+    peers.add(&own, theirs, addr, Some(name)).unwrap();
+    peers.save().unwrap();
+}
+
+/// Node `alpha` and node `bravo`, each trusting the other, not yet started.
+pub fn pair(root: &Path) -> (Node, Node) {
+    let (a, b) = (root.join("alpha"), root.join("bravo"));
+    let (pa, pb) = (free_port(), free_port());
+    trust(&a, &b, &format!("127.0.0.1:{pb}"), "bravo");
+    trust(&b, &a, &format!("127.0.0.1:{pa}"), "alpha");
+    (
+        Node {
+            dir: a,
+            port: pa,
+            serving: None,
+        },
+        Node {
+            dir: b,
+            port: pb,
+            serving: None,
+        },
+    )
+}
+
+/// Reads a watch until `done` says so with the latest board; panics after `limit`.
+pub fn watch_until(
+    watch: &mut Watch,
+    desk: &mut Desk,
+    limit: Duration,
+    mut done: impl FnMut(&Desk, &Board) -> bool,
+) -> Board {
+    let start = Instant::now();
+    let mut board = Board::default();
+    loop {
+        if done(desk, &board) {
+            return board;
+        }
+        assert!(start.elapsed() < limit, "not reached within {limit:?}");
+        watch.set_timeout(Some(Duration::from_millis(200))).unwrap();
+        let news = match watch.recv() {
+            Ok(news) => news,
+            Err(switchboard::desk::frame::FrameError::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue
+            }
+            Err(e) => panic!("the serving desk went away: {e}"),
+        };
+        match news {
+            Reply::Events(batch) => {
+                let batch: Vec<Vec<u8>> = batch.into_iter().map(serde_bytes::ByteBuf::into_vec).collect();
+                desk.absorb(&batch).unwrap();
+            }
+            Reply::Board(b) => board = b,
+            _ => {}
+        }
+    }
+}
+
+pub fn connected(board: &Board, peer: &str) -> bool {
+    board
+        .peers
+        .iter()
+        .any(|p| p.name == peer && p.state == LinkState::Connected)
+}

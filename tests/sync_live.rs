@@ -1,0 +1,218 @@
+//! Two desks served in this process and paired over loopback TLS, with a console attached:
+//! what a dispatcher sees when a peer takes a call, saves ours, goes down, and when both sides
+//! dispatched one unit while the link was dead.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use switchboard::console::app::{App, Options};
+use switchboard::console::keymap::Keymap;
+use switchboard::console::theme::{ColorDepth, Theme};
+use switchboard::console::view::screen;
+use switchboard::desk::attach::{LinkState, Watch};
+use switchboard::desk::frame::FrameError;
+use switchboard::desk::{Desk, SystemClock};
+use switchboard::store::{Store, StoreKind};
+
+use common::pair::{connected, pair, watch_until};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn console(desk: Desk, watch: Watch) -> (App, Watch) {
+    let app = App::new(
+        desk,
+        Keymap::preset("default").unwrap(),
+        Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
+        Options {
+            ascii: false,
+            utc: true,
+            keymap_name: "default".into(),
+        },
+        &[],
+    );
+    (app.attached_board(), watch)
+}
+
+trait Attached {
+    fn attached_board(self) -> App;
+}
+
+impl Attached for App {
+    /// Like `App::attached`, but the test reads the watch itself.
+    fn attached_board(mut self) -> App {
+        self.board = Some(switchboard::desk::attach::Board::default());
+        self
+    }
+}
+
+/// Feeds the console what its desk sends until `done`.
+fn follow(app: &mut App, watch: &mut Watch, done: impl Fn(&App) -> bool) {
+    let start = Instant::now();
+    watch.set_timeout(Some(Duration::from_millis(200))).unwrap();
+    while !done(app) {
+        assert!(start.elapsed() < LIMIT, "the console never saw it");
+        match watch.recv() {
+            Ok(news) => app.desk_news(news),
+            Err(FrameError::Io(_)) => {}
+            Err(e) => panic!("the serving desk went away: {e}"),
+        }
+    }
+}
+
+fn screen_text(app: &App) -> String {
+    let area = Rect::new(0, 0, 100, 24);
+    let mut buf = Buffer::empty(area);
+    screen::render(app, area, &mut buf);
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol().to_owned())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_console_sees_the_peer_take_a_call_save_ours_and_go_down() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut alpha, mut bravo) = pair(root.path());
+    alpha.start();
+    bravo.start();
+    let (desk, watch) = alpha.attach("ct-rivera");
+    let (mut app, mut watch) = console(desk, watch);
+    follow(&mut app, &mut watch, |a| {
+        a.board.as_ref().is_some_and(|b| connected(b, "bravo"))
+    });
+    assert!(
+        screen_text(&app).contains(" bravo ok "),
+        "{}",
+        screen_text(&app)
+    );
+
+    // A call taken at the other centre appears here.
+    let (mut b_desk, _b_watch) = bravo.attach("ct-okafor");
+    b_desk
+        .execute_line("call 12 Main St / man shouting --type welfare")
+        .unwrap();
+    follow(&mut app, &mut watch, |a| a.state().calls.len() == 1);
+    assert!(screen_text(&app).contains("12 Main St"));
+
+    // One taken here is marked once bravo has saved it.
+    let ours = app
+        .desk
+        .execute_line("call 9 Oak Ave / welfare check --type welfare")
+        .unwrap();
+    let id = ours[0].body.calls()[0].clone();
+    follow(&mut app, &mut watch, |a| {
+        a.saved_on_a_peer(&id) == Some(true)
+    });
+    let text = screen_text(&app);
+    let row = text.lines().find(|l| l.contains("9 Oak Ave")).unwrap();
+    assert!(row.contains(&format!("{id}✓")), "{row}");
+
+    // Bravo goes away: the status bar says so, and what it means.
+    bravo.stop();
+    follow(&mut app, &mut watch, |a| {
+        a.board.as_ref().is_some_and(|b| {
+            b.peers
+                .iter()
+                .any(|p| p.name == "bravo" && p.state == LinkState::Down)
+        })
+    });
+    let text = screen_text(&app);
+    let status = text.lines().next().unwrap();
+    assert!(status.contains("bravo down 00:0"), "{status}");
+    assert!(status.contains("assignments may conflict"), "{status}");
+
+    // Work goes on while it is down, and it catches up when it is back.
+    app.desk
+        .execute_line("unit add STAR-1 clinician,medic")
+        .unwrap();
+    bravo.start();
+    let (mut b_desk, mut b_watch) = bravo.attach("ct-okafor");
+    watch_until(&mut b_watch, &mut b_desk, LIMIT, |d, _| {
+        d.state().digest() == app.desk.state().digest()
+    });
+    drop(b_watch);
+    alpha.stop();
+    bravo.stop();
+}
+
+#[test]
+fn a_unit_dispatched_on_both_sides_of_a_dead_link_alerts_both_consoles_until_acknowledged() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut alpha, mut bravo) = pair(root.path());
+    alpha.start();
+    bravo.start();
+    let (mut a_desk, a_watch) = alpha.attach("ct-rivera");
+    a_desk
+        .execute_line("unit add STAR-1 clinician,medic")
+        .unwrap();
+    let first = a_desk
+        .execute_line("call 12 Main St / man shouting --type welfare")
+        .unwrap()[0]
+        .body
+        .calls()[0]
+        .clone();
+    let second = a_desk
+        .execute_line("call 9 Oak Ave / welfare check --type welfare")
+        .unwrap()[0]
+        .body
+        .calls()[0]
+        .clone();
+    let (mut b_desk, mut b_watch) = bravo.attach("ct-okafor");
+    watch_until(&mut b_watch, &mut b_desk, LIMIT, |d, _| {
+        d.state().calls.len() == 2
+    });
+    drop((b_desk, b_watch));
+
+    // The link dies; each side sends STAR-1 somewhere else, alpha first.
+    bravo.stop();
+    a_desk.execute_line(&format!("dp STAR-1 {first}")).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    {
+        let store = Store::open(&bravo.dir, StoreKind::Live).unwrap();
+        let mut desk = Desk::open(store, Box::new(SystemClock), "ct-okafor").unwrap();
+        desk.execute_line(&format!("dp STAR-1 {second}")).unwrap();
+        desk.close().unwrap();
+    }
+    bravo.start();
+
+    // Both end with alpha's dispatch, and both show the conflict.
+    let (a_console, a_console_watch) = console(a_desk, a_watch);
+    let (mut app, mut watch) = (a_console, a_console_watch);
+    follow(&mut app, &mut watch, |a| {
+        a.state().open_alerts().count() == 1
+    });
+    let (mut b_desk, mut b_watch) = bravo.attach("ct-okafor");
+    watch_until(&mut b_watch, &mut b_desk, LIMIT, |d, _| {
+        d.state().digest() == app.desk.state().digest()
+    });
+    for state in [app.desk.state(), b_desk.state()] {
+        assert_eq!(
+            state.units.values().next().unwrap().call.as_ref(),
+            Some(&first)
+        );
+        assert_eq!(state.open_alerts().count(), 1);
+    }
+    let text = screen_text(&app);
+    let banner = text.lines().nth(1).unwrap();
+    let alert = app.state().open_alerts().next().unwrap().id();
+    assert!(banner.contains(&format!("CONFLICT {alert}")), "{banner}");
+    assert!(banner.contains(&format!("ack {alert}")), "{banner}");
+
+    // Acknowledged at bravo, the banner goes on both.
+    b_desk.execute_line(&format!("ack {alert}")).unwrap();
+    follow(&mut app, &mut watch, |a| {
+        a.state().open_alerts().count() == 0
+    });
+    assert!(!screen_text(&app).contains("CONFLICT"));
+    drop((b_desk, b_watch));
+    alpha.stop();
+    bravo.stop();
+}
