@@ -249,18 +249,29 @@ fn switchboard(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn the_cli_checks_and_runs_headless_only() {
+fn the_cli_checks_runs_headless_and_opens_the_console_only_on_a_terminal() {
     let tutorial = root().join("scenarios/tutorial.toml");
     let tutorial = tutorial.to_str().unwrap();
     let out = switchboard(&["scenario", "check", tutorial]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(": ok (4 units, 5 calls"));
 
+    // Without --headless the training console opens, which needs a terminal.
     let out = switchboard(&["sim", tutorial]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
-        "switchboard: the interactive trainer console is not built yet; use --headless"
+        "switchboard: the console needs a terminal; in scripts use `switchboard exec`"
+    );
+    let out = switchboard(&["sim", tutorial, "--speed", "0"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "switchboard: --speed 0: give a positive number, e.g. 60"
+    );
+    let out = switchboard(&["sim", tutorial, "--report", "run.txt"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "switchboard: run.txt: the report file must end in .json or .md"
     );
 
     let dir = tempfile::tempdir().unwrap();
