@@ -351,7 +351,12 @@ struct SimRun<'a> {
 
 /// `sim SCENARIO`: the training console, or with `--headless` the scripted actions; both on a
 /// training store, scored.
-fn sim(file: &Path, run: &SimRun<'_>, data: Option<&Path>, look: &Look) -> Result<ExitCode, String> {
+fn sim(
+    file: &Path,
+    run: &SimRun<'_>,
+    data: Option<&Path>,
+    look: &Look,
+) -> Result<ExitCode, String> {
     let SimRun {
         seed,
         headless,

@@ -193,6 +193,8 @@ pub struct Heard {
     pub at_ms: i64,
     pub voice: Voice,
     pub text: String,
+    /// The question id, when this is the caller's answer to one.
+    pub asked: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -436,6 +438,7 @@ impl Simulation {
                 at_ms: rang + after,
                 voice: Voice::Caller,
                 text: text.clone(),
+                asked: None,
             })
             .collect();
         out.extend(
@@ -553,6 +556,7 @@ impl Simulation {
                             at_ms: now,
                             voice: Voice::Callback,
                             text: event.text.clone(),
+                            asked: None,
                         },
                     ));
                     let on = self.observed.call_ids[i]
@@ -673,6 +677,7 @@ impl Simulation {
                             at_ms: now,
                             voice: Voice::Radio,
                             text: text.clone(),
+                            asked: None,
                         },
                     ));
                     let on = self.observed.call_ids[c]
@@ -730,17 +735,13 @@ impl Simulation {
                     self.follow(now, e, asked.as_ref());
                 }
                 if let Some((i, q, truth)) = caller_answers {
-                    let question = desk
-                        .policy()
-                        .protocol
-                        .question(&q)
-                        .map_or(q.clone(), |q| q.text.clone());
                     self.heard.push((
                         i,
                         Heard {
                             at_ms: now,
                             voice: Voice::Caller,
-                            text: format!("{} ({question})", spoken(&truth)),
+                            text: spoken(&truth),
+                            asked: Some(q),
                         },
                     ));
                 }

@@ -408,7 +408,9 @@ impl App {
             } else {
                 ("slowest", MIN_SPEED)
             };
-            self.refuse(format!("the training clock is already at its {word} (×{limit})"));
+            self.refuse(format!(
+                "the training clock is already at its {word} (×{limit})"
+            ));
             return;
         }
         training.speed = speed;
@@ -801,8 +803,7 @@ impl App {
             return None;
         }
         let line = text.trim().trim_start_matches(':').trim_start();
-        let filled =
-            super::command::fill_selection(line, selection, self.desk.state()).ok()?;
+        let filled = super::command::fill_selection(line, selection, self.desk.state()).ok()?;
         crate::sim::scenario::is_bare_ask(&filled).then_some(filled)
     }
 

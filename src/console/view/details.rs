@@ -329,8 +329,12 @@ fn heard_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
             } else {
                 h.text.clone()
             };
+            let who = match &h.asked {
+                Some(q) => format!("{} ({q}): ", h.voice.word()),
+                None => format!("{}: ", h.voice.word()),
+            };
             Line::from(vec![
-                Span::styled(format!("{}: ", h.voice.word()), theme.details_label),
+                Span::styled(who, theme.details_label),
                 Span::styled(text, theme.details_value),
             ])
         })

@@ -56,38 +56,49 @@ impl Widget for ScoreView<'_> {
                 theme.help_desc,
             ),
         ]));
-        let standard = if s.answer.meets_nena {
+        let (verdict, style) = if s.answer.meets_nena {
             ("meets the NENA standard", theme.help_desc)
         } else {
             ("below the NENA standard", theme.details_alert)
         };
         lines.push(Line::from(vec![
             Span::styled(
-                fit(format!(
-                    "Answered within 15 s {:.1}% (90% needed), within 20 s {:.1}% (95%): ",
+                format!(
+                    "Answered in 15 s {:.1}% (90%), in 20 s {:.1}% (95%): ",
                     s.answer.within_15s_pct, s.answer.within_20s_pct
-                )),
+                ),
                 theme.help_desc,
             ),
-            Span::styled(standard.0, standard.1),
+            Span::styled(verdict, style),
         ]));
-        let mistakes = if s.mistakes.is_empty() {
-            "none".to_owned()
-        } else {
-            s.mistakes
-                .iter()
-                .map(|(k, n)| format!("{k} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        lines.push(Line::styled(
-            fit(format!("Mistakes: {mistakes}")),
-            if s.mistakes.is_empty() {
-                theme.help_desc
+        // Mistakes by kind, as many lines as they need.
+        let mut mistakes = vec!["Mistakes:".to_owned()];
+        if s.mistakes.is_empty() {
+            mistakes[0].push_str(" none");
+        }
+        for (kind, n) in &s.mistakes {
+            let item = format!(" {kind} {n}");
+            let last = mistakes.len() - 1;
+            if mistakes[last].chars().count() + item.chars().count() + 1 > width {
+                mistakes[last].push(',');
+                mistakes.push(format!("         {item}"));
             } else {
-                theme.details_alert
-            },
-        ));
+                if mistakes[last].len() > "Mistakes:".len() {
+                    mistakes[last].push(',');
+                }
+                mistakes[last].push_str(&item);
+            }
+        }
+        let mistake_style = if s.mistakes.is_empty() {
+            theme.help_desc
+        } else {
+            theme.details_alert
+        };
+        lines.extend(
+            mistakes
+                .into_iter()
+                .map(|m| Line::styled(fit(m), mistake_style)),
+        );
         lines.push(Line::styled(
             fit(format!(
                 "{:<6}{:>7}  {:<26}{:<26}{:>4}",
@@ -103,7 +114,9 @@ impl Widget for ScoreView<'_> {
             s.calls.len()
         };
         for c in s.calls.iter().take(shown) {
-            let answer = c.answer_s.map_or_else(|| "-".to_owned(), |s| format!("{s} s"));
+            let answer = c
+                .answer_s
+                .map_or_else(|| "-".to_owned(), |s| format!("{s} s"));
             let response = c.response.as_deref().unwrap_or("none");
             let response = if c.response_right {
                 response.to_owned()

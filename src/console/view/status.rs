@@ -56,10 +56,7 @@ impl Widget for StatusBar<'_> {
             // The shift's own clock, to the second: answering within 15 s is scored.
             let elapsed = crate::sim::scenario::show_time(training.sim.elapsed_ms());
             spans.push(Span::styled(
-                format!(
-                    " {elapsed} {} ",
-                    training.speed_label(app.options.ascii)
-                ),
+                format!(" {elapsed} {} ", training.speed_label(app.options.ascii)),
                 theme.status,
             ));
             if training.ended() {
