@@ -204,6 +204,38 @@ fn vim_preset_is_modal() {
 }
 
 #[test]
+fn both_presets_reach_the_same_trainer_keys() {
+    for (name, mode, enter) in [
+        ("default", Mode::Command, "<C-x> t"),
+        ("vim", Mode::Normal, "<Space> t"),
+    ] {
+        let map = preset(name);
+        assert_eq!(
+            run(&map.lookup(mode, &keys(enter), &no_flags)),
+            Some("trainer"),
+            "{name}"
+        );
+        for (k, expected) in [
+            ("p", "sim-pause"),
+            ("<Space>", "sim-pause"),
+            ("+", "sim-faster"),
+            ("-", "sim-slower"),
+            ("i", "sim-inject"),
+            ("E", "sim-end"),
+            ("<Esc>", "cancel"),
+            ("q", "cancel"),
+            ("<F1>", "help"),
+        ] {
+            assert_eq!(
+                run(&map.lookup(Mode::Trainer, &keys(k), &no_flags)),
+                Some(expected),
+                "{name} {k}"
+            );
+        }
+    }
+}
+
+#[test]
 fn print_lists_every_mode() {
     let text = preset("vim").print();
     assert!(text.starts_with("start = normal\n"), "{text}");
@@ -212,6 +244,7 @@ fn print_lists_every_mode() {
         "\ncommand mode\n",
         "\nform mode\n",
         "\nhelp mode\n",
+        "\ntrainer mode\n",
     ] {
         assert!(text.contains(heading), "{heading:?} in\n{text}");
     }

@@ -214,6 +214,9 @@ fn trainer_keys_outside_a_training_run_say_so_and_change_nothing() {
 #[test]
 fn the_caller_talks_as_the_call_goes_on_and_answers_ask() {
     let mut b = training("tutorial.toml", "default", None);
+    assert!(b
+        .text()
+        .contains("No calls yet: the scenario's first call rings at 0:01:00."));
     // c1 rings at 0:01:00; its second line comes 20 s later.
     b.app.pass_time(60_000);
     let screen = b.text();
