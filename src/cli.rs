@@ -360,14 +360,14 @@ fn sim(
     let SimRun {
         seed,
         headless,
-        speed,
+        speed: pace,
         report,
     } = *run;
     let scenario =
         crate::sim::load(file, &crate::protocol::shipped()).map_err(|e| e.to_string())?;
-    if let Some(speed) = speed {
-        if !(speed > 0.0 && speed.is_finite()) {
-            return Err(format!("--speed {speed}: give a positive number, e.g. 60"));
+    if let Some(pace) = pace {
+        if !(pace > 0.0 && pace.is_finite()) {
+            return Err(format!("--speed {pace}: give a positive number, e.g. 60"));
         }
     }
     let dir = match data {
@@ -383,7 +383,7 @@ fn sim(
     }
     let seed = seed.unwrap_or(scenario.seed);
     if !headless {
-        return sim_console(&scenario, seed, speed, report, &dir, look);
+        return sim_console(&scenario, seed, pace, report, &dir, look);
     }
     let store = crate::sim::open_training_store(&dir)?;
     let result =
@@ -401,7 +401,7 @@ fn sim(
 fn sim_console(
     scenario: &crate::sim::Scenario,
     seed: u64,
-    speed: Option<f64>,
+    pace: Option<f64>,
     report: Option<&Path>,
     dir: &Path,
     look: &Look,
@@ -422,19 +422,19 @@ fn sim_console(
     start_log(dir);
     let training = Training::new(
         sim,
-        speed.unwrap_or(scenario.speed),
+        pace.unwrap_or(scenario.speed),
         report.map(Path::to_path_buf),
     );
     let app = App::new(desk, keymap, theme, options, &problems).with_training(training);
     let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;
     if let Some(training) = &app.training {
-        let score = training
+        let result = training
             .score
             .clone()
             .unwrap_or_else(|| training.sim.score(&app.desk));
-        println!("{}", score.summary());
+        println!("{}", result.summary());
         if let (Some(path), false) = (report, training.reported) {
-            score.write_report(path)?;
+            result.write_report(path)?;
         }
     }
     eprintln!("training store: {}", dir.display());

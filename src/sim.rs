@@ -605,7 +605,7 @@ impl Simulation {
                     return Ok(());
                 }
                 let on_scene =
-                    self.unit_status(desk, &unit) == Some(crate::domain::UnitStatus::OnScene);
+                    Self::unit_status(desk, &unit) == Some(crate::domain::UnitStatus::OnScene);
                 if on_scene {
                     self.trainee(desk, now, &format!("ok {unit}"))?;
                 }
@@ -652,12 +652,12 @@ impl Simulation {
             WorldEventKind::UnitDown { unit, reason } => {
                 self.news
                     .push(format!("{unit} goes out of service: {reason}"));
-                let busy = self.unit_call(desk, unit).is_some();
+                let busy = Self::unit_call(desk, unit).is_some();
                 self.new_trip(unit, None);
                 if busy {
                     self.world(desk, &format!("avl {unit}"))?;
                 }
-                if self.unit_status(desk, unit) != Some(crate::domain::UnitStatus::OutOfService) {
+                if Self::unit_status(desk, unit) != Some(crate::domain::UnitStatus::OutOfService) {
                     self.world(desk, &format!("oos {unit} {reason}"))?;
                 }
             }
@@ -824,7 +824,7 @@ impl Simulation {
         call: &CallId,
         step: Step,
     ) -> Result<(), SimError> {
-        if !self.on_trip(unit, trip) || self.unit_call(desk, unit).as_ref() != Some(call) {
+        if !self.on_trip(unit, trip) || Self::unit_call(desk, unit).as_ref() != Some(call) {
             return Ok(());
         }
         self.world(desk, &format!("{} {unit}", step.word()))?;
@@ -929,11 +929,11 @@ impl Simulation {
             .find(|u| u.callsign.as_str().eq_ignore_ascii_case(unit))
     }
 
-    fn unit_call(&self, desk: &Desk, unit: &str) -> Option<CallId> {
+    fn unit_call(desk: &Desk, unit: &str) -> Option<CallId> {
         Self::unit(desk, unit).and_then(|u| u.call.clone())
     }
 
-    fn unit_status(&self, desk: &Desk, unit: &str) -> Option<crate::domain::UnitStatus> {
+    fn unit_status(desk: &Desk, unit: &str) -> Option<crate::domain::UnitStatus> {
         Self::unit(desk, unit).map(|u| u.status)
     }
 

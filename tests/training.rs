@@ -1,4 +1,4 @@
-//! The training console without a terminal: a scenario's world on a ManualClock that the test
+//! The training console without a terminal: a scenario's world on a `ManualClock` that the test
 //! moves as the run loop would (real time × speed), trainer keys as key strings, and snapshots
 //! of the training screen and the score at 80×24.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly

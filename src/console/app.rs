@@ -799,7 +799,7 @@ impl App {
     /// `ask CALL QUESTION` with no answer, the call filled from the selection, during a live
     /// training run.
     fn bare_ask(&self, text: &str, selection: &Selection) -> Option<String> {
-        if !self.training.as_ref().is_some_and(|t| !t.ended()) {
+        if self.training.as_ref().is_none_or(Training::ended) {
             return None;
         }
         let line = text.trim().trim_start_matches(':').trim_start();
