@@ -136,12 +136,14 @@ pub enum Sub {
     Report(crate::report::ReportArgs),
     /// Export calls: CSV (one row per call) or NENA EIDO.
     Export(crate::report::ExportArgs),
-    /// Run a training scenario on a training store and score the trainee's actions.
+    /// Run a training scenario on a training store and score the trainee's work.
     ///
-    /// Only headless runs exist so far: the scenario's scripted trainee actions are played
-    /// against the simulated world and scored. Uses a fresh temporary training store unless
-    /// --data names an empty dir (or an earlier, empty training store); a live or demo store is
-    /// refused.
+    /// Opens the console marked TRAINING on the simulated shift: calls ring, callers talk and
+    /// teams report by themselves on a simulated clock; trainer keys (C-x t, vim: Space t) pause,
+    /// speed up, slow down, inject the next scripted event or end the run; the score is shown
+    /// at the end. With --headless the scenario's scripted trainee actions are played instead,
+    /// without the console. Uses a fresh temporary training store unless --data names an empty
+    /// dir (or an earlier, empty training store); a live or demo store is refused.
     Sim {
         /// The scenario file, e.g. scenarios/tutorial.toml.
         #[arg(value_name = "SCENARIO")]
@@ -152,6 +154,11 @@ pub enum Sub {
         /// Play the scenario's scripted trainee actions, without the console.
         #[arg(long)]
         headless: bool,
+        /// Simulated seconds per real second in the console (default: the scenario's `speed`).
+        #[arg(long, value_name = "X")]
+        speed: Option<f64>,
+        #[command(flatten)]
+        look: Look,
         /// Write the score to FILE: JSON for `.json`, Markdown for `.md`.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
@@ -370,13 +377,19 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
             scenario,
             seed,
             headless,
+            speed,
+            look,
             report,
         }) => sim(
             &scenario,
-            seed,
-            headless,
-            report.as_deref(),
+            &SimRun {
+                seed,
+                headless,
+                speed,
+                report: report.as_deref(),
+            },
             data.as_deref(),
+            &look,
         ),
         Some(Sub::Scenario {
             action: ScenarioAction::Check { file },
@@ -456,19 +469,34 @@ fn peer(dir: &Path, action: PeerAction) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `sim SCENARIO --headless`: plays the scripted actions on a training store and scores them.
-fn sim(
-    file: &Path,
+/// How `sim` was asked to run.
+struct SimRun<'a> {
     seed: Option<u64>,
     headless: bool,
-    report: Option<&Path>,
+    speed: Option<f64>,
+    report: Option<&'a Path>,
+}
+
+/// `sim SCENARIO`: the training console, or with `--headless` the scripted actions; both on a
+/// training store, scored.
+fn sim(
+    file: &Path,
+    run: &SimRun<'_>,
     data: Option<&Path>,
+    look: &Look,
 ) -> Result<ExitCode, String> {
+    let SimRun {
+        seed,
+        headless,
+        speed: pace,
+        report,
+    } = *run;
     let scenario =
         crate::sim::load(file, &crate::protocol::shipped()).map_err(|e| e.to_string())?;
-    if !headless {
-        eprintln!("switchboard: the interactive trainer console is not built yet; use --headless");
-        return Ok(ExitCode::from(2));
+    if let Some(pace) = pace {
+        if !(pace > 0.0 && pace.is_finite()) {
+            return Err(format!("--speed {pace}: give a positive number, e.g. 60"));
+        }
     }
     let dir = match data {
         Some(dir) => dir.to_owned(),
@@ -478,31 +506,67 @@ fn sim(
             chrono::Utc::now().timestamp_millis()
         )),
     };
-    let markdown = match report.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
-        None if report.is_none() => false,
-        Some("md") => true,
-        Some("json") => false,
-        _ => {
-            return Err(format!(
-                "{}: the report file must end in .json or .md",
-                report.map_or_else(String::new, |p| p.display().to_string())
-            ))
-        }
-    };
-    let store = crate::sim::open_training_store(&dir)?;
+    if let Some(path) = report {
+        crate::sim::score::ReportFormat::of(path)?;
+    }
     let seed = seed.unwrap_or(scenario.seed);
+    if !headless {
+        return sim_console(&scenario, seed, pace, report, &dir, look);
+    }
+    let store = crate::sim::open_training_store(&dir)?;
     let result =
         crate::sim::run(&scenario, seed, store, &scenario.actions).map_err(|e| e.to_string())?;
     println!("{}", result.summary());
     eprintln!("training store: {}", dir.display());
     if let Some(path) = report {
-        let text = if markdown {
-            result.to_markdown()
-        } else {
-            result.to_json()
-        };
-        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        result.write_report(path)?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The training console: the normal console on a fresh training store, its clock the
+/// simulation's. Quitting early still scores (and reports) what was done.
+fn sim_console(
+    scenario: &crate::sim::Scenario,
+    seed: u64,
+    pace: Option<f64>,
+    report: Option<&Path>,
+    dir: &Path,
+    look: &Look,
+) -> Result<ExitCode, String> {
+    use crate::console::app::App;
+    use crate::console::training::Training;
+    use crate::desk::ManualClock;
+
+    let (keymap, theme, options, problems) = console_look(look)?;
+    let store = crate::sim::open_training_store(dir)?;
+    let clock = ManualClock::at(crate::sim::START_MS);
+    // The shipped protocol and no gazetteer, as in a headless run: the scenario's truth and
+    // its score are written against them.
+    let mut desk = Desk::open(store, Box::new(clock.clone()), crate::sim::OPERATOR)
+        .map_err(|e| e.to_string())?;
+    let sim = crate::sim::Simulation::new(scenario, seed, clock, &mut desk, None)
+        .map_err(|e| e.to_string())?;
+    start_log(dir);
+    let training = Training::new(
+        sim,
+        pace.unwrap_or(scenario.speed),
+        report.map(Path::to_path_buf),
+    );
+    let app = App::new(desk, keymap, theme, options, &problems).with_training(training);
+    let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;
+    if let Some(training) = &app.training {
+        let result = training
+            .score
+            .clone()
+            .unwrap_or_else(|| training.sim.score(&app.desk));
+        println!("{}", result.summary());
+        if let (Some(path), false) = (report, training.reported) {
+            result.write_report(path)?;
+        }
+    }
+    eprintln!("training store: {}", dir.display());
+    app.desk.close().map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -681,16 +745,22 @@ fn load_gazetteer(
 }
 
 /// Opens the full-screen console on the store in `dir`.
-fn console(
-    dir: &Path,
-    kind: StoreKind,
-    operator: &str,
+/// The keymap, theme and drawing options the console uses, and what was wrong with the user's
+/// files. Fails only without a terminal or on a bad `--colors`.
+fn console_look(
     look: &Look,
-    listen: Option<&str>,
-) -> Result<ExitCode, String> {
+) -> Result<
+    (
+        crate::console::keymap::Keymap,
+        crate::console::theme::Theme,
+        crate::console::app::Options,
+        Vec<String>,
+    ),
+    String,
+> {
     use std::io::IsTerminal;
 
-    use crate::console::app::{App, Options};
+    use crate::console::app::Options;
     use crate::console::keymap::Keymap;
     use crate::console::theme::{ColorDepth, Theme};
 
@@ -717,6 +787,26 @@ fn console(
         problems.push(e.to_string());
         Theme::default_for(depth)
     });
+    let options = Options {
+        ascii: look.ascii || !config::locale_is_utf8(),
+        keymap_name,
+        utc: false,
+    };
+    Ok((keymap, theme, options, problems))
+}
+
+fn console(
+    dir: &Path,
+    kind: StoreKind,
+    operator: &str,
+    look: &Look,
+    listen: Option<&str>,
+) -> Result<ExitCode, String> {
+    use crate::console::app::App;
+
+    let (keymap, theme, options, mut problems) = console_look(look)?;
+    let config_dir = config::config_dir();
+    let (settings, _) = config::Settings::load(config_dir.as_deref());
     let policy = policy(&settings, config_dir.as_deref(), &mut problems);
     let gazetteer = load_gazetteer(config_dir.as_deref(), &mut problems);
     start_log(dir);
@@ -756,11 +846,6 @@ fn console(
         }
     };
     let desk = desk.with_policy(policy).with_gazetteer(gazetteer);
-    let options = Options {
-        ascii: look.ascii || !config::locale_is_utf8(),
-        keymap_name,
-        utc: false,
-    };
     let mut app = App::new(desk, keymap, theme, options, &problems);
     if let Some(watch) = watch {
         app = app.attached(watch);

@@ -7,4 +7,5 @@ pub mod keymap;
 pub mod lean;
 pub mod run;
 pub mod theme;
+pub mod training;
 pub mod view;

@@ -11,12 +11,13 @@ pub mod scenario;
 pub mod score;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
 
-use crate::desk::{Desk, DeskError, ManualClock, Outcome};
+use crate::desk::{Clock, Desk, DeskError, ManualClock, Outcome};
 use crate::domain::{Body, CallId, Event, Policy, ReplicaId};
 use crate::store::{Store, StoreError, StoreKind};
 
@@ -145,37 +146,55 @@ pub fn play(
         )));
     }
     let clock = ManualClock::at(START_MS);
-    let desk = Desk::open(store, Box::new(clock.clone()), OPERATOR)?;
-    let mut shift = Shift {
-        scenario,
-        desk,
-        clock,
-        rng: StdRng::seed_from_u64(seed),
-        agenda: BTreeMap::new(),
-        seq: 0,
-        trips: BTreeMap::new(),
-        truth: scenario.calls.iter().map(|c| c.answers.clone()).collect(),
-        waiting: Vec::new(),
-        actions,
-        observed: Observed {
-            call_ids: vec![None; scenario.calls.len()],
-            gone: vec![false; scenario.calls.len()],
-            ..Observed::default()
-        },
-    };
-    shift.set_up()?;
-    let end = START_MS + scenario.duration_ms;
-    while let Some(((at, _, _), item)) = shift.agenda.pop_first() {
-        if at > end {
-            break;
+    let mut desk = Desk::open(store, Box::new(clock.clone()), OPERATOR)?;
+    let mut sim = Simulation::new(scenario, seed, clock, &mut desk, Some(actions))?;
+    sim.advance_to(&mut desk, sim.end_ms())?;
+    let observed = sim.observed_until(sim.end_ms());
+    let state = desk.state().clone();
+    desk.close()?;
+    Ok((observed, state))
+}
+
+/// What became of one trainee line.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Said {
+    Committed(Vec<Event>),
+    /// A query's answer.
+    Answered(Vec<String>),
+    /// The desk refused it (or it named a call that has not come in): a mistake, and nothing
+    /// changed.
+    Refused(String),
+}
+
+/// Who is speaking in a line the trainee hears about a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Voice {
+    /// The caller, on the line.
+    Caller,
+    /// The caller calling back, or news about the call.
+    Callback,
+    /// A team on the radio.
+    Radio,
+}
+
+impl Voice {
+    pub fn word(self) -> &'static str {
+        match self {
+            Voice::Caller => "Caller",
+            Voice::Callback => "Callback",
+            Voice::Radio => "Radio",
         }
-        shift.clock.set(at);
-        shift.handle(at, item)?;
     }
-    shift.observed.end_ms = end;
-    let state = shift.desk.state().clone();
-    shift.desk.close()?;
-    Ok((shift.observed, state))
+}
+
+/// One thing said about a scenario call, with when it was said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heard {
+    pub at_ms: i64,
+    pub voice: Voice,
+    pub text: String,
+    /// The question id, when this is the caller's answer to one.
+    pub asked: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,9 +245,12 @@ impl Item {
     }
 }
 
-struct Shift<'a> {
-    scenario: &'a Scenario,
-    desk: Desk,
+/// A scenario's shift in progress: the world's agenda, its dice and what it has seen. It drives
+/// the desk it is given, one due item at a time, so a console can step it with its own clock and
+/// a headless run can play it to the end; both give the same log for the same trainee lines.
+pub struct Simulation {
+    scenario: Arc<Scenario>,
+    seed: u64,
     clock: ManualClock,
     rng: StdRng,
     agenda: BTreeMap<(i64, u8, u64), Item>,
@@ -239,32 +261,251 @@ struct Shift<'a> {
     truth: Vec<BTreeMap<String, String>>,
     /// Actions waiting for their trigger.
     waiting: Vec<usize>,
-    actions: &'a [Action],
+    actions: Arc<[Action]>,
+    /// A scripted trainee checks teams in by itself (the scenario's `checkin_every`); a person
+    /// at the console does it by hand.
+    scripted: bool,
+    /// When each scenario call rang.
+    arrived: Vec<Option<i64>>,
+    /// (scenario call, what): call-backs, radio and the caller's answers, as they happen.
+    heard: Vec<(usize, Heard)>,
+    /// News for the trainee not yet shown: unit-down and call-backs.
+    news: Vec<String>,
     observed: Observed,
 }
 
-impl Shift<'_> {
+impl Simulation {
+    /// Starts the shift on `desk` (a training store's, driven by `clock`): adds the scenario's
+    /// teams and books its calls, world events and, with a `script`, the trainee's actions. With
+    /// no script a person is the trainee and checks teams in by hand.
+    pub fn new(
+        scenario: &Scenario,
+        seed: u64,
+        clock: ManualClock,
+        desk: &mut Desk,
+        script: Option<&[Action]>,
+    ) -> Result<Simulation, SimError> {
+        if desk.kind() != StoreKind::Training {
+            return Err(SimError::Refused(format!(
+                "a simulation runs only on a training store, not a {} store",
+                desk.kind().word()
+            )));
+        }
+        clock.set(START_MS);
+        let calls = scenario.calls.len();
+        let mut sim = Simulation {
+            scenario: Arc::new(scenario.clone()),
+            seed,
+            clock,
+            rng: StdRng::seed_from_u64(seed),
+            agenda: BTreeMap::new(),
+            seq: 0,
+            trips: BTreeMap::new(),
+            truth: scenario.calls.iter().map(|c| c.answers.clone()).collect(),
+            waiting: Vec::new(),
+            actions: script.unwrap_or_default().into(),
+            scripted: script.is_some(),
+            arrived: vec![None; calls],
+            heard: Vec::new(),
+            news: Vec::new(),
+            observed: Observed {
+                call_ids: vec![None; calls],
+                gone: vec![false; calls],
+                ..Observed::default()
+            },
+        };
+        sim.set_up(desk)?;
+        Ok(sim)
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The simulated time now, in wall milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Milliseconds since the shift began.
+    pub fn elapsed_ms(&self) -> i64 {
+        self.now_ms() - START_MS
+    }
+
+    /// When the shift ends, in wall milliseconds.
+    pub fn end_ms(&self) -> i64 {
+        START_MS + self.scenario.duration_ms
+    }
+
+    pub fn finished(&self) -> bool {
+        self.now_ms() >= self.end_ms()
+    }
+
+    /// Moves the clock to `ms` (never past the end of the shift), handling everything due on the
+    /// way at its own time.
+    pub fn advance_to(&mut self, desk: &mut Desk, ms: i64) -> Result<(), SimError> {
+        let until = ms.min(self.end_ms());
+        while let Some(entry) = self.agenda.first_entry() {
+            let at = entry.key().0;
+            if at > until {
+                break;
+            }
+            let item = entry.remove();
+            self.clock.set(at);
+            self.handle(desk, at, item)?;
+        }
+        if until > self.now_ms() {
+            self.clock.set(until);
+        }
+        Ok(())
+    }
+
+    /// A line the trainee ran now: the caller answers a bare `ask` with the truth, a dispatched
+    /// team starts moving, and a refusal is noted as a mistake.
+    pub fn trainee_line(&mut self, desk: &mut Desk, line: &str) -> Result<Said, SimError> {
+        let now = self.now_ms();
+        self.trainee(desk, now, line)
+    }
+
+    /// The trainer brings the next scripted happening forward to now: a call ringing, a turn in
+    /// a call, or a world event. Says what happened; `None` when nothing scripted is left.
+    pub fn inject(&mut self, desk: &mut Desk) -> Result<Option<String>, SimError> {
+        let next = self
+            .agenda
+            .iter()
+            .find(|(_, item)| {
+                matches!(item, Item::Arrive(_) | Item::CallEvent(..) | Item::World(_))
+            })
+            .map(|(key, _)| *key);
+        let Some(key) = next else {
+            return Ok(None);
+        };
+        let Some(item) = self.agenda.remove(&key) else {
+            return Ok(None);
+        };
+        let now = self.now_ms();
+        let scenario = Arc::clone(&self.scenario);
+        let what = match &item {
+            Item::Arrive(i) => {
+                let c = &scenario.calls[*i];
+                format!("call {{{}}} rings now: {}", c.id, c.nature)
+            }
+            Item::CallEvent(i, j) => {
+                let c = &scenario.calls[*i];
+                format!("on call {{{}}}: {}", c.id, c.events[*j].text)
+            }
+            Item::World(i) => {
+                let w = &scenario.world[*i];
+                match &w.kind {
+                    WorldEventKind::UnitDown { unit, reason } => {
+                        format!("{unit} goes out of service: {reason}")
+                    }
+                    WorldEventKind::Backup { call, agency } => {
+                        format!("the team on {{{call}}} asks for {agency} backup")
+                    }
+                }
+            }
+            _ => String::new(),
+        };
+        self.handle(desk, now, item)?;
+        Ok(Some(what))
+    }
+
+    /// What was heard on a scenario call up to now, oldest first: the caller's lines as the
+    /// scenario reveals them, call-backs, radio, and the caller's answers to bare `ask`s.
+    pub fn heard(&self, call: &CallId) -> Vec<Heard> {
+        let Some(i) = self
+            .observed
+            .call_ids
+            .iter()
+            .position(|c| c.as_ref() == Some(call))
+        else {
+            return Vec::new();
+        };
+        let Some(rang) = self.arrived[i] else {
+            return Vec::new();
+        };
+        let now = self.now_ms();
+        let mut out: Vec<Heard> = self.scenario.calls[i]
+            .lines
+            .iter()
+            .filter(|(after, _)| rang + after <= now)
+            .map(|(after, text)| Heard {
+                at_ms: rang + after,
+                voice: Voice::Caller,
+                text: text.clone(),
+                asked: None,
+            })
+            .collect();
+        out.extend(
+            self.heard
+                .iter()
+                .filter(|(c, _)| *c == i)
+                .map(|(_, h)| h.clone()),
+        );
+        out.sort_by_key(|h| h.at_ms);
+        out
+    }
+
+    /// The scenario's hint for a call, for the trainee.
+    pub fn hint(&self, call: &CallId) -> Option<&str> {
+        let i = self
+            .observed
+            .call_ids
+            .iter()
+            .position(|c| c.as_ref() == Some(call))?;
+        self.scenario.calls[i].hint.as_deref()
+    }
+
+    /// News since the last time this was asked (a team out of service, a call-back, radio).
+    pub fn take_news(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.news)
+    }
+
+    /// What was observed, as if the shift ended at `end_ms`.
+    pub fn observed_until(&self, end_ms: i64) -> Observed {
+        let mut observed = self.observed.clone();
+        observed.end_ms = end_ms;
+        observed
+    }
+
+    /// Scores the work done so far: at the end of the shift, or now if it was cut short.
+    pub fn score(&self, desk: &Desk) -> Score {
+        let observed = self.observed_until(self.now_ms().min(self.end_ms()));
+        // The shipped protocol, as in a headless run: the scenario's truth is written against it.
+        let policy = Policy::new(crate::protocol::shipped());
+        score::score(&self.scenario, self.seed, &observed, desk.state(), &policy)
+    }
+}
+
+impl Simulation {
     fn at(&mut self, at: i64, item: Item) {
         self.seq += 1;
         self.agenda.insert((at, item.rank(), self.seq), item);
     }
 
-    fn set_up(&mut self) -> Result<(), SimError> {
-        for u in &self.scenario.units {
+    fn set_up(&mut self, desk: &mut Desk) -> Result<(), SimError> {
+        let scenario = Arc::clone(&self.scenario);
+        for u in &scenario.units {
             let caps: Vec<&str> = u.capabilities.iter().map(|c| c.word()).collect();
             let mut line = format!("unit add {} {}", u.callsign, caps.join(","));
             if let Some(zone) = &u.zone {
                 line = format!("{line} --zone {zone}");
             }
-            self.world(&line)?;
+            self.world(desk, &line)?;
         }
-        for (i, c) in self.scenario.calls.iter().enumerate() {
+        for (i, c) in scenario.calls.iter().enumerate() {
             self.at(START_MS + c.at_ms, Item::Arrive(i));
         }
-        for (i, w) in self.scenario.world.iter().enumerate() {
+        for (i, w) in scenario.world.iter().enumerate() {
             self.at(START_MS + w.at_ms, Item::World(i));
         }
-        for (i, a) in self.actions.iter().enumerate() {
+        let actions = Arc::clone(&self.actions);
+        for (i, a) in actions.iter().enumerate() {
             if a.after.is_some() {
                 self.waiting.push(i);
             } else {
@@ -275,8 +516,8 @@ impl Shift<'_> {
     }
 
     /// A line from the world; the world's own lines must not be refused.
-    fn world(&mut self, line: &str) -> Result<Vec<Event>, SimError> {
-        match self.desk.execute_line(line) {
+    fn world(&mut self, desk: &mut Desk, line: &str) -> Result<Vec<Event>, SimError> {
+        match desk.execute_line(line) {
             Ok(events) => {
                 self.record(Actor::World, &events);
                 Ok(events)
@@ -302,11 +543,27 @@ impl Shift<'_> {
         })
     }
 
-    fn handle(&mut self, now: i64, item: Item) -> Result<(), SimError> {
+    fn handle(&mut self, desk: &mut Desk, now: i64, item: Item) -> Result<(), SimError> {
         match item {
-            Item::Arrive(i) => self.arrive(now, i),
+            Item::Arrive(i) => self.arrive(desk, now, i),
             Item::CallEvent(i, j) => {
-                let event = &self.scenario.calls[i].events[j];
+                let scenario = Arc::clone(&self.scenario);
+                let event = &scenario.calls[i].events[j];
+                if !event.text.is_empty() {
+                    self.heard.push((
+                        i,
+                        Heard {
+                            at_ms: now,
+                            voice: Voice::Callback,
+                            text: event.text.clone(),
+                            asked: None,
+                        },
+                    ));
+                    let on = self.observed.call_ids[i]
+                        .as_ref()
+                        .map_or_else(|| scenario.calls[i].id.clone(), ToString::to_string);
+                    self.news.push(format!("Callback on {on}: {}", event.text));
+                }
                 for (q, a) in &event.answers {
                     self.truth[i].insert(q.clone(), a.clone());
                 }
@@ -320,36 +577,37 @@ impl Shift<'_> {
                         .push((i, now, Escalation::Changed(what)));
                 }
                 if event.kind == CallEventKind::Leaves {
-                    let arrived =
-                        self.observed.call_ids[i].as_ref().is_some_and(|id| {
-                            self.desk.state().calls.get(id).is_some_and(|c| {
-                                c.assignments.iter().any(|a| a.on_scene_ms.is_some())
-                            })
-                        });
+                    let arrived = self.observed.call_ids[i].as_ref().is_some_and(|id| {
+                        desk.state()
+                            .calls
+                            .get(id)
+                            .is_some_and(|c| c.assignments.iter().any(|a| a.on_scene_ms.is_some()))
+                    });
                     if !arrived {
                         self.observed.gone[i] = true;
                     }
                 }
                 Ok(())
             }
-            Item::World(i) => self.world_event(now, i),
+            Item::World(i) => self.world_event(desk, now, i),
             Item::Action(i) => {
                 let line = self.actions[i].run.clone();
-                self.trainee(now, &line)
+                self.trainee(desk, now, &line).map(|_| ())
             }
             Item::Move {
                 unit,
                 trip,
                 call,
                 step,
-            } => self.advance(now, &unit, trip, &call, step),
+            } => self.advance(desk, now, &unit, trip, &call, step),
             Item::CheckIn { unit, trip } => {
                 if !self.on_trip(&unit, trip) {
                     return Ok(());
                 }
-                let on_scene = self.unit_status(&unit) == Some(crate::domain::UnitStatus::OnScene);
+                let on_scene =
+                    Self::unit_status(desk, &unit) == Some(crate::domain::UnitStatus::OnScene);
                 if on_scene {
-                    self.trainee(now, &format!("ok {unit}"))?;
+                    self.trainee(desk, now, &format!("ok {unit}"))?;
                 }
                 if let Some(every) = self.scenario.checkin_every_ms {
                     self.at(now + every, Item::CheckIn { unit, trip });
@@ -359,8 +617,10 @@ impl Shift<'_> {
         }
     }
 
-    fn arrive(&mut self, now: i64, i: usize) -> Result<(), SimError> {
-        let c = &self.scenario.calls[i];
+    fn arrive(&mut self, desk: &mut Desk, now: i64, i: usize) -> Result<(), SimError> {
+        let scenario = Arc::clone(&self.scenario);
+        let c = &scenario.calls[i];
+        self.arrived[i] = Some(now);
         let mut line = format!(
             "call {} / {} --type {}",
             c.location.replace('/', " "),
@@ -373,7 +633,7 @@ impl Shift<'_> {
         if let Some(zone) = &c.zone {
             line = format!("{line} --zone {zone}");
         }
-        let events = self.world(&line)?;
+        let events = self.world(desk, &line)?;
         let id = events.iter().find_map(|e| match &e.body {
             Body::CallCreated { call, .. } => Some(call.clone()),
             _ => None,
@@ -385,16 +645,20 @@ impl Shift<'_> {
         Ok(())
     }
 
-    fn world_event(&mut self, now: i64, i: usize) -> Result<(), SimError> {
-        match &self.scenario.world[i].kind {
+    fn world_event(&mut self, desk: &mut Desk, now: i64, i: usize) -> Result<(), SimError> {
+        let scenario = Arc::clone(&self.scenario);
+        let event = &scenario.world[i];
+        match &event.kind {
             WorldEventKind::UnitDown { unit, reason } => {
-                let busy = self.unit_call(unit).is_some();
+                self.news
+                    .push(format!("{unit} goes out of service: {reason}"));
+                let busy = Self::unit_call(desk, unit).is_some();
                 self.new_trip(unit, None);
                 if busy {
-                    self.world(&format!("avl {unit}"))?;
+                    self.world(desk, &format!("avl {unit}"))?;
                 }
-                if self.unit_status(unit) != Some(crate::domain::UnitStatus::OutOfService) {
-                    self.world(&format!("oos {unit} {reason}"))?;
+                if Self::unit_status(desk, unit) != Some(crate::domain::UnitStatus::OutOfService) {
+                    self.world(desk, &format!("oos {unit} {reason}"))?;
                 }
             }
             WorldEventKind::Backup { call, agency } => {
@@ -402,13 +666,31 @@ impl Shift<'_> {
                     self.observed
                         .escalations
                         .push((c, now, Escalation::Backup(*agency)));
+                    let text = if event.text.is_empty() {
+                        format!("the team asks for {agency} backup")
+                    } else {
+                        event.text.clone()
+                    };
+                    self.heard.push((
+                        c,
+                        Heard {
+                            at_ms: now,
+                            voice: Voice::Radio,
+                            text: text.clone(),
+                            asked: None,
+                        },
+                    ));
+                    let on = self.observed.call_ids[c]
+                        .as_ref()
+                        .map_or_else(|| call.clone(), ToString::to_string);
+                    self.news.push(format!("Radio on {on}: {text}"));
                 }
             }
         }
         Ok(())
     }
 
-    fn trainee(&mut self, now: i64, line: &str) -> Result<(), SimError> {
+    fn trainee(&mut self, desk: &mut Desk, now: i64, line: &str) -> Result<Said, SimError> {
         let ids = &self.observed.call_ids;
         let calls = &self.scenario.calls;
         let expanded = expand(line, |id| {
@@ -418,20 +700,18 @@ impl Shift<'_> {
         let mut line = match expanded {
             Ok(l) => l,
             Err(id) => {
-                self.observed.refused.push((
-                    now,
-                    line.to_owned(),
-                    format!("call {{{id}}} has not come in yet"),
-                ));
-                return Ok(());
+                let why = format!("call {{{id}}} has not come in yet");
+                self.observed
+                    .refused
+                    .push((now, line.to_owned(), why.clone()));
+                return Ok(Said::Refused(why));
             }
         };
         let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
         let asked =
             if words.len() >= 3 && ["ask", "triage"].contains(&words[0].to_lowercase().as_str()) {
                 self.call_index(&words[1]).zip(
-                    self.desk
-                        .policy()
+                    desk.policy()
                         .protocol
                         .question(&words[2])
                         .map(|q| q.id.clone()),
@@ -439,25 +719,42 @@ impl Shift<'_> {
             } else {
                 None
             };
+        let mut caller_answers = None;
         if let (true, Some((i, q))) = (is_bare_ask(&line), &asked) {
             let truth = self.truth[*i]
                 .get(q)
                 .cloned()
                 .unwrap_or_else(|| crate::domain::triage::UNKNOWN.to_owned());
             line = format!("{line} {truth}");
+            caller_answers = Some((*i, q.clone(), truth));
         }
-        match self.desk.run_line(&line) {
+        match desk.run_line(&line) {
             Ok(Outcome::Committed(events)) => {
                 self.record(Actor::Trainee, &events);
                 for e in &events {
                     self.follow(now, e, asked.as_ref());
                 }
+                if let Some((i, q, truth)) = caller_answers {
+                    self.heard.push((
+                        i,
+                        Heard {
+                            at_ms: now,
+                            voice: Voice::Caller,
+                            text: spoken(&truth),
+                            asked: Some(q),
+                        },
+                    ));
+                }
+                Ok(Said::Committed(events))
             }
-            Ok(Outcome::Answered(_)) => {}
-            Err(DeskError::Store(e)) => return Err(e.into()),
-            Err(e) => self.observed.refused.push((now, line, e.to_string())),
+            Ok(Outcome::Answered(lines)) => Ok(Said::Answered(lines)),
+            Err(DeskError::Store(e)) => Err(e.into()),
+            Err(e) => {
+                let why = e.to_string();
+                self.observed.refused.push((now, line, why.clone()));
+                Ok(Said::Refused(why))
+            }
         }
-        Ok(())
     }
 
     /// What the world does after a trainee's change: teams move when dispatched; a status the
@@ -520,16 +817,17 @@ impl Shift<'_> {
 
     fn advance(
         &mut self,
+        desk: &mut Desk,
         now: i64,
         unit: &str,
         trip: u64,
         call: &CallId,
         step: Step,
     ) -> Result<(), SimError> {
-        if !self.on_trip(unit, trip) || self.unit_call(unit).as_ref() != Some(call) {
+        if !self.on_trip(unit, trip) || Self::unit_call(desk, unit).as_ref() != Some(call) {
             return Ok(());
         }
-        self.world(&format!("{} {unit}", step.word()))?;
+        self.world(desk, &format!("{} {unit}", step.word()))?;
         let next = match step {
             Step::EnRoute => Some((Step::OnScene, self.duration(self.scenario.behaviour.travel))),
             Step::OnScene => {
@@ -544,7 +842,7 @@ impl Shift<'_> {
                 } else {
                     self.duration(self.scenario.behaviour.on_scene)
                 };
-                if let Some(every) = self.scenario.checkin_every_ms {
+                if let Some(every) = self.scenario.checkin_every_ms.filter(|_| self.scripted) {
                     self.at(
                         now + every,
                         Item::CheckIn {
@@ -568,12 +866,12 @@ impl Shift<'_> {
                 },
             );
         }
-        self.trigger(now, step.word(), unit, call);
+        self.trigger(desk, now, step.word(), unit, call);
         Ok(())
     }
 
     /// Starts the actions waiting for this report.
-    fn trigger(&mut self, now: i64, status: &str, unit: &str, call: &CallId) {
+    fn trigger(&mut self, desk: &Desk, now: i64, status: &str, unit: &str, call: &CallId) {
         let mut started = Vec::new();
         for (k, &i) in self.waiting.iter().enumerate() {
             let Some(t) = &self.actions[i].after else {
@@ -589,8 +887,7 @@ impl Shift<'_> {
             // `avl * {call}` waits for the last unit on the call to clear.
             let unit_matches = if t.unit == "*" {
                 status != "avl"
-                    || self
-                        .desk
+                    || desk
                         .state()
                         .calls
                         .get(call)
@@ -625,25 +922,43 @@ impl Shift<'_> {
             .is_some_and(|(t, _)| *t == trip)
     }
 
-    fn unit(&self, unit: &str) -> Option<&crate::domain::Unit> {
-        self.desk
-            .state()
+    fn unit<'d>(desk: &'d Desk, unit: &str) -> Option<&'d crate::domain::Unit> {
+        desk.state()
             .units
             .values()
             .find(|u| u.callsign.as_str().eq_ignore_ascii_case(unit))
     }
 
-    fn unit_call(&self, unit: &str) -> Option<CallId> {
-        self.unit(unit).and_then(|u| u.call.clone())
+    fn unit_call(desk: &Desk, unit: &str) -> Option<CallId> {
+        Self::unit(desk, unit).and_then(|u| u.call.clone())
     }
 
-    fn unit_status(&self, unit: &str) -> Option<crate::domain::UnitStatus> {
-        self.unit(unit).map(|u| u.status)
+    fn unit_status(desk: &Desk, unit: &str) -> Option<crate::domain::UnitStatus> {
+        Self::unit(desk, unit).map(|u| u.status)
     }
 
     fn duration(&mut self, d: Lognormal) -> i64 {
         let minutes = LogNormal::new(d.median_min.ln(), d.sigma)
             .map_or(d.median_min, |l| l.sample(&mut self.rng));
         (minutes.clamp(d.min_min, d.max_min) * MINUTE as f64) as i64
+    }
+}
+
+/// How a caller says an answer: `yes` is "Yes.", `unknown` is "I don't know.".
+fn spoken(answer: &str) -> String {
+    match answer {
+        "yes" => "Yes.".to_owned(),
+        "no" => "No.".to_owned(),
+        crate::domain::triage::UNKNOWN => "I don't know.".to_owned(),
+        other => {
+            let mut chars = other.chars();
+            chars.next().map_or_else(String::new, |first| {
+                format!(
+                    "{}{}.",
+                    first.to_uppercase(),
+                    chars.as_str().replace('-', " ")
+                )
+            })
+        }
     }
 }

@@ -204,6 +204,38 @@ fn vim_preset_is_modal() {
 }
 
 #[test]
+fn both_presets_reach_the_same_trainer_keys() {
+    for (name, mode, enter) in [
+        ("default", Mode::Command, "<C-x> t"),
+        ("vim", Mode::Normal, "<Space> t"),
+    ] {
+        let map = preset(name);
+        assert_eq!(
+            run(&map.lookup(mode, &keys(enter), &no_flags)),
+            Some("trainer"),
+            "{name}"
+        );
+        for (k, expected) in [
+            ("p", "sim-pause"),
+            ("<Space>", "sim-pause"),
+            ("+", "sim-faster"),
+            ("-", "sim-slower"),
+            ("i", "sim-inject"),
+            ("E", "sim-end"),
+            ("<Esc>", "cancel"),
+            ("q", "cancel"),
+            ("<F1>", "help"),
+        ] {
+            assert_eq!(
+                run(&map.lookup(Mode::Trainer, &keys(k), &no_flags)),
+                Some(expected),
+                "{name} {k}"
+            );
+        }
+    }
+}
+
+#[test]
 fn print_lists_every_mode() {
     let text = preset("vim").print();
     assert!(text.starts_with("start = normal\n"), "{text}");
@@ -212,6 +244,7 @@ fn print_lists_every_mode() {
         "\ncommand mode\n",
         "\nform mode\n",
         "\nhelp mode\n",
+        "\ntrainer mode\n",
     ] {
         assert!(text.contains(heading), "{heading:?} in\n{text}");
     }
@@ -514,7 +547,7 @@ fn lookup_single_keys_and_chords() {
     assert_eq!(look("<F10>"), Lookup::Unbound);
     assert_eq!(map.lookup(Mode::Command, &[], &no_flags), Lookup::Unbound);
     // A chord's first key waits, and says what can follow (which-key).
-    assert_eq!(pending(&look("<C-x>")), ["<C-x> <C-c>"]);
+    assert_eq!(pending(&look("<C-x>")), ["<C-x> <C-c>", "<C-x> t"]);
     assert_eq!(run(&look("<C-x> <C-c>")), Some("quit"));
     assert_eq!(look("<C-x> <C-d>"), Lookup::Unbound);
     assert_eq!(look("<F5> <F5>"), Lookup::Unbound);
@@ -760,9 +793,9 @@ fn more_problems_in_one_line_each() {
         ("extends = 3\n", "1: extends must be a string, not integer"),
         ("command = \"help\"\n", "1: command must be an array of tables, not string"),
         ("command = [\"help\"]\n", "1: command: expected a table like { on = \"<F1>\", run = \"help\" }, not string"),
-        ("keys = 1\n", "1: unknown key 'keys' at the top; keys are extends, start, normal, command, form, help, unbind"),
+        ("keys = 1\n", "1: unknown key 'keys' at the top; keys are extends, start, normal, command, form, help, trainer, unbind"),
         ("satrt = \"normal\"\n", "1: unknown key 'satrt' at the top (did you mean start?)"),
-        ("insert = []\n", "1: unknown mode 'insert'; modes are normal, command, form, help"),
+        ("insert = []\n", "1: unknown mode 'insert'; modes are normal, command, form, help, trainer"),
         ("command = [ { on = [], run = \"help\" } ]\n", "1: on is empty; give a key such as \"<F1>\""),
         ("command = [ { on = 5, run = \"help\" } ]\n", "1: on must be a key or an array of keys, not integer"),
         ("command = [ { on = \"<F12>\", run = \" \" } ]\n", "1: run is empty; give a command line such as \"help\""),

@@ -249,18 +249,29 @@ fn switchboard(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn the_cli_checks_and_runs_headless_only() {
+fn the_cli_checks_runs_headless_and_opens_the_console_only_on_a_terminal() {
     let tutorial = root().join("scenarios/tutorial.toml");
     let tutorial = tutorial.to_str().unwrap();
     let out = switchboard(&["scenario", "check", tutorial]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(": ok (4 units, 5 calls"));
 
+    // Without --headless the training console opens, which needs a terminal.
     let out = switchboard(&["sim", tutorial]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
-        "switchboard: the interactive trainer console is not built yet; use --headless"
+        "switchboard: the console needs a terminal; in scripts use `switchboard exec`"
+    );
+    let out = switchboard(&["sim", tutorial, "--speed", "0"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "switchboard: --speed 0: give a positive number, e.g. 60"
+    );
+    let out = switchboard(&["sim", tutorial, "--report", "run.txt"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "switchboard: run.txt: the report file must end in .json or .md"
     );
 
     let dir = tempfile::tempdir().unwrap();
@@ -303,4 +314,58 @@ fn the_cli_checks_and_runs_headless_only() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A stepped run (as the console steps it, here in uneven slices of simulated time) gives the
+/// same log and score as the headless run, with the script in the agenda or typed by hand.
+#[test]
+fn a_stepped_run_gives_the_same_log_and_score_as_headless() {
+    use switchboard::desk::{Desk, ManualClock};
+    use switchboard::sim::{Simulation, START_MS};
+
+    for name in ["tutorial.toml", "hard-calls.toml"] {
+        let s = scenario(name);
+        let headless = tempfile::tempdir().unwrap();
+        let expected = run_in(headless.path(), &s, &s.actions);
+
+        // 1. The script in the agenda, the clock moved in slices of 7.3 s.
+        let stepped = tempfile::tempdir().unwrap();
+        let store = sim::open_training_store(stepped.path()).unwrap();
+        let clock = ManualClock::at(START_MS);
+        let mut desk = Desk::open(store, Box::new(clock.clone()), sim::OPERATOR).unwrap();
+        let mut world = Simulation::new(&s, s.seed, clock, &mut desk, Some(&s.actions)).unwrap();
+        while !world.finished() {
+            let next = world.now_ms() + 7_300;
+            world.advance_to(&mut desk, next).unwrap();
+        }
+        assert_eq!(world.score(&desk), expected, "{name}");
+        desk.close().unwrap();
+        assert_eq!(log(stepped.path()), log(headless.path()), "{name}");
+
+        // 2. The timed actions typed by the trainee at their moment (the ones waiting for a
+        //    team's report stay scripted).
+        let typed = tempfile::tempdir().unwrap();
+        let store = sim::open_training_store(typed.path()).unwrap();
+        let clock = ManualClock::at(START_MS);
+        let mut desk = Desk::open(store, Box::new(clock.clone()), sim::OPERATOR).unwrap();
+        let mut by_hand: Vec<&Action> = s.actions.iter().filter(|a| a.after.is_none()).collect();
+        by_hand.sort_by_key(|a| a.at_ms);
+        let script: Vec<Action> = s
+            .actions
+            .iter()
+            .filter(|a| a.after.is_some())
+            .cloned()
+            .collect();
+        let mut world = Simulation::new(&s, s.seed, clock, &mut desk, Some(&script)).unwrap();
+        for action in by_hand {
+            world
+                .advance_to(&mut desk, START_MS + action.at_ms)
+                .unwrap();
+            world.trainee_line(&mut desk, &action.run).unwrap();
+        }
+        world.advance_to(&mut desk, world.end_ms()).unwrap();
+        assert_eq!(world.score(&desk), expected, "{name}");
+        desk.close().unwrap();
+        assert_eq!(log(typed.path()), log(headless.path()), "{name}");
+    }
 }

@@ -16,6 +16,8 @@ use crate::store::StoreKind;
 use super::command::{read_line, Action, Direction, Line, Selection, CONSOLE_COMMANDS};
 use super::keymap::{Key, Keymap, Lookup, Mode};
 use super::theme::Theme;
+use super::training::{Training, MAX_SPEED, MIN_SPEED};
+use crate::sim::Said;
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -225,6 +227,8 @@ pub struct Ui {
     pub triage: Option<usize>,
     /// The dashboard covers the panes.
     pub dashboard: bool,
+    /// The training score covers the panes.
+    pub score: bool,
     pub quit: bool,
     /// Set by `redraw` and Ctrl-Z: the run loop repaints everything / suspends.
     pub repaint: bool,
@@ -244,6 +248,8 @@ pub struct App {
     pub board: Option<Board>,
     /// The serving desk's feed, until the run loop takes it.
     pub watch: Option<Watch>,
+    /// A training run driving this console (`switchboard sim`).
+    pub training: Option<Training>,
 }
 
 impl App {
@@ -284,6 +290,7 @@ impl App {
                 help_scroll: 0,
                 triage: None,
                 dashboard: false,
+                score: false,
                 quit: false,
                 repaint: false,
                 suspend: false,
@@ -292,6 +299,7 @@ impl App {
             metrics: None,
             board: None,
             watch: None,
+            training: None,
         }
     }
 
@@ -343,6 +351,131 @@ impl App {
         self.refuse(
             "the serving desk has stopped; nothing can be saved — quit and start again".into(),
         );
+    }
+
+    /// Makes this console a training run's: the scenario's world moves with its clock.
+    #[must_use]
+    pub fn with_training(mut self, training: Training) -> App {
+        self.training = Some(training);
+        self
+    }
+
+    /// Real time went by: the training clock moves on by that × its speed (not while paused),
+    /// the world does what fell due, and at the end of the shift the score is shown.
+    pub fn pass_time(&mut self, real_ms: u64) {
+        let Some(training) = &mut self.training else {
+            return;
+        };
+        let due = training.due(real_ms);
+        if due == 0 {
+            return;
+        }
+        let before = self.desk.event_count();
+        let to = training.sim.now_ms() + due;
+        let result = training.sim.advance_to(&mut self.desk, to);
+        let news = training.sim.take_news();
+        let finished = training.sim.finished();
+        if let Err(e) = result {
+            training.paused = true;
+            self.refuse(format!("the simulation stopped (clock paused): {e}"));
+        } else if let Some(last) = news.last() {
+            self.ui.message = Some(Message {
+                tone: Tone::Hint,
+                text: last.clone(),
+            });
+        }
+        if self.desk.event_count() != before {
+            self.world_moved();
+        }
+        if finished {
+            self.end_training();
+        }
+    }
+
+    /// The world wrote to the log: what views cache from it is stale.
+    fn world_moved(&mut self) {
+        self.chronology = None;
+        if self.metrics.take().is_some() && self.ui.dashboard {
+            self.open_dashboard();
+        }
+    }
+
+    /// Ends the training run: scores it, writes `--report`, and shows the score.
+    fn end_training(&mut self) {
+        let Some(training) = &mut self.training else {
+            return;
+        };
+        if training.score.is_none() {
+            let score = training.sim.score(&self.desk);
+            let mut said = format!(
+                "Training run over: {} / {} points",
+                score.points, score.max_points
+            );
+            if let Some(path) = &training.report {
+                training.reported = true;
+                match score.write_report(path) {
+                    Ok(()) => said = format!("{said}; report written to {}", path.display()),
+                    Err(e) => said = format!("{said}; the report was not written: {e}"),
+                }
+            }
+            training.score = Some(score);
+            self.ui.message = Some(Message {
+                tone: Tone::Done,
+                text: format!("{said}. Esc closes the score."),
+            });
+        }
+        self.ui.score = true;
+        self.ui.dashboard = false;
+        self.ui.triage = None;
+    }
+
+    /// The training run's score, while it is shown.
+    pub fn score_shown(&self) -> Option<&crate::sim::Score> {
+        self.training
+            .as_ref()
+            .and_then(|t| t.score.as_ref())
+            .filter(|_| self.ui.score)
+    }
+
+    /// Trainer commands only mean something in a training run; elsewhere they say so.
+    fn trainer(&mut self, name: &str) -> Option<&mut Training> {
+        if self.training.is_none() {
+            self.refuse(format!(
+                "{name}: not a training run; trainer keys work in `switchboard sim SCENARIO`"
+            ));
+            return None;
+        }
+        if self.training.as_ref().is_some_and(Training::ended) && name != "sim-end" {
+            self.refuse(format!(
+                "{name}: the training run is over; sim-end shows the score"
+            ));
+            return None;
+        }
+        self.training.as_mut()
+    }
+
+    fn set_speed(&mut self, name: &str, factor: f64) {
+        let Some(training) = self.trainer(name) else {
+            return;
+        };
+        let speed = training.speed * factor;
+        if !(MIN_SPEED..=MAX_SPEED).contains(&speed) {
+            let (word, limit) = if factor > 1.0 {
+                ("fastest", MAX_SPEED)
+            } else {
+                ("slowest", MIN_SPEED)
+            };
+            self.refuse(format!(
+                "the training clock is already at its {word} (×{limit})"
+            ));
+            return;
+        }
+        training.speed = speed;
+        let text = format!("Training clock ×{speed}");
+        self.ui.message = Some(Message {
+            tone: Tone::Done,
+            text,
+        });
     }
 
     /// The dashboard's figures as of now, when it is open.
@@ -573,7 +706,7 @@ impl App {
                 self.ui.help_scroll = self.ui.help_scroll.saturating_add_signed(step);
                 true
             }
-            Mode::Normal => false,
+            Mode::Normal | Mode::Trainer => false,
         }
     }
 
@@ -677,6 +810,18 @@ impl App {
             call: self.selected_call().map(|c| c.id.to_string()),
             unit: self.selected_unit().map(|u| u.callsign.to_string()),
         };
+        if let Some(filled) = self.bare_ask(text, &selection) {
+            // In a training run `ask w` with no answer asks the simulated caller, who answers
+            // with the scenario's truth.
+            if typed {
+                self.ui.line.remember(text.trim());
+            }
+            let ok = self.trainee(&filled);
+            if !ok && typed {
+                self.ui.line.set(text);
+            }
+            return;
+        }
         match read_line(text, &selection, self.desk.state()) {
             Ok(Line::Console(action)) => {
                 if typed {
@@ -708,6 +853,47 @@ impl App {
         }
     }
 
+    /// `ask CALL QUESTION` with no answer, the call filled from the selection, during a live
+    /// training run.
+    fn bare_ask(&self, text: &str, selection: &Selection) -> Option<String> {
+        if self.training.as_ref().is_none_or(Training::ended) {
+            return None;
+        }
+        let line = text.trim().trim_start_matches(':').trim_start();
+        let filled = super::command::fill_selection(line, selection, self.desk.state()).ok()?;
+        crate::sim::scenario::is_bare_ask(&filled).then_some(filled)
+    }
+
+    /// A trainee's line in a training run, through the world's bookkeeping; true when it was
+    /// committed or answered.
+    fn trainee(&mut self, line: &str) -> bool {
+        let Some(training) = &mut self.training else {
+            return false;
+        };
+        match training.sim.trainee_line(&mut self.desk, line) {
+            Ok(Said::Committed(events)) => {
+                let command = crate::command::parse(line).ok();
+                self.committed(command.as_ref(), &events, line);
+                true
+            }
+            Ok(Said::Answered(lines)) => {
+                self.ui.message = Some(Message {
+                    tone: Tone::Hint,
+                    text: lines.join("  |  "),
+                });
+                true
+            }
+            Ok(Said::Refused(why)) => {
+                self.refuse(why);
+                false
+            }
+            Err(e) => {
+                self.refuse(format!("storage failed, nothing was saved: {e}"));
+                false
+            }
+        }
+    }
+
     /// Sends a command to the desk; true when it was committed (or, for a query, answered).
     fn execute(&mut self, command: &Command, text: &str) -> bool {
         if let Some(answer) = self.desk.query(command) {
@@ -725,16 +911,38 @@ impl App {
                 }
             };
         }
+        if self.training.as_ref().is_some_and(|t| !t.ended()) {
+            return self.trainee(text);
+        }
         match self.desk.execute(command) {
             Ok(events) => {
+                self.committed(Some(command), &events, text);
+                true
+            }
+            Err(DeskError::Store(e)) => {
+                self.refuse(format!("storage failed, nothing was saved: {e}"));
+                false
+            }
+            Err(e) => {
+                self.refuse(e.to_string());
+                false
+            }
+        }
+    }
+
+    /// After a commit: the selection follows the work, caches refresh, and the line says what
+    /// was done.
+    fn committed(&mut self, command: Option<&Command>, events: &[Event], text: &str) {
+        {
+            {
                 let said: Vec<String> = events.iter().map(|e| e.body.describe()).collect();
                 // The selection follows what the dispatcher just worked on, so the next key
                 // (F7 after F5, say) acts on the same unit and call even if the lists re-sort.
-                for e in &events {
+                for e in events {
                     match &e.body {
                         Body::CallCreated { call, .. }
                             if self.ui.call.is_none()
-                                || matches!(command, Command::TakeCall(_)) =>
+                                || matches!(command, Some(Command::TakeCall(_))) =>
                         {
                             self.ui.call = Some(call.clone());
                         }
@@ -750,7 +958,7 @@ impl App {
                 }
                 self.chronology = None;
                 if let Some(metrics) = &mut self.metrics {
-                    for e in &events {
+                    for e in events {
                         metrics.add(e);
                     }
                 }
@@ -759,15 +967,6 @@ impl App {
                     text: said.join("; "),
                 });
                 tracing::debug!(command = text, "committed");
-                true
-            }
-            Err(DeskError::Store(e)) => {
-                self.refuse(format!("storage failed, nothing was saved: {e}"));
-                false
-            }
-            Err(e) => {
-                self.refuse(e.to_string());
-                false
             }
         }
     }
@@ -840,9 +1039,11 @@ impl App {
                 self.refresh_candidates();
             }
             Action::Cancel => {
-                if self.ui.dashboard {
+                if self.ui.score {
+                    self.ui.score = false;
+                } else if self.ui.dashboard {
                     self.ui.dashboard = false;
-                } else if matches!(self.ui.mode, Mode::Help | Mode::Form) {
+                } else if matches!(self.ui.mode, Mode::Help | Mode::Form | Mode::Trainer) {
                     self.ui.mode = self.ui.base_mode;
                 } else if !self.ui.line.text.is_empty() || self.ui.message.is_some() {
                     self.ui.line.set("");
@@ -857,6 +1058,62 @@ impl App {
                 self.ui.base_mode = Mode::Normal;
             }
             Action::Redraw => self.ui.repaint = true,
+            Action::Trainer => {
+                if self.trainer("trainer").is_some() {
+                    self.ui.mode = Mode::Trainer;
+                    self.ui.message = Some(Message {
+                        tone: Tone::Hint,
+                        text: "Trainer keys: the clock and scripted events; Esc to leave".into(),
+                    });
+                }
+            }
+            Action::SimPause => {
+                if let Some(training) = self.trainer("sim-pause") {
+                    training.paused = !training.paused;
+                    let text = if training.paused {
+                        "Training clock paused"
+                    } else {
+                        "Training clock running"
+                    };
+                    self.ui.message = Some(Message {
+                        tone: Tone::Done,
+                        text: text.into(),
+                    });
+                }
+            }
+            Action::SimFaster => self.set_speed("sim-faster", 2.0),
+            Action::SimSlower => self.set_speed("sim-slower", 0.5),
+            Action::SimInject => {
+                if self.trainer("sim-inject").is_none() {
+                    return;
+                }
+                if let Some(training) = &mut self.training {
+                    let injected = training.sim.inject(&mut self.desk);
+                    let news = training.sim.take_news();
+                    match injected {
+                        Ok(Some(what)) => {
+                            self.world_moved();
+                            let mut text = format!("Injected: {what}");
+                            if let Some(last) = news.last() {
+                                text = format!("{text} — {last}");
+                            }
+                            self.ui.message = Some(Message {
+                                tone: Tone::Done,
+                                text,
+                            });
+                        }
+                        Ok(None) => {
+                            self.refuse("nothing scripted is left to inject".into());
+                        }
+                        Err(e) => self.refuse(format!("the simulation could not inject: {e}")),
+                    }
+                }
+            }
+            Action::SimEnd => {
+                if self.trainer("sim-end").is_some() {
+                    self.end_training();
+                }
+            }
         }
         if matches!(self.ui.mode, Mode::Normal | Mode::Command) {
             self.ui.base_mode = self.ui.mode;

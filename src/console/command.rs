@@ -34,6 +34,18 @@ pub enum Action {
     /// Leave the command line for normal mode (vim keymap).
     Normal,
     Redraw,
+    /// Trainer keys: the next keys steer the training run.
+    Trainer,
+    /// Stop the simulated clock, or start it again.
+    SimPause,
+    /// Run the simulated clock twice as fast.
+    SimFaster,
+    /// Run the simulated clock half as fast.
+    SimSlower,
+    /// Bring the next scripted happening (a call, a turn in a call, a world event) forward to now.
+    SimInject,
+    /// End the training run now and show the score (again: show it).
+    SimEnd,
 }
 
 pub struct ConsoleSpec {
@@ -104,6 +116,42 @@ pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
         signature: "",
         doc: "Repaint the whole screen",
     },
+    ConsoleSpec {
+        name: "trainer",
+        aliases: &[],
+        signature: "",
+        doc: "Trainer keys for a training run: clock and scripted events",
+    },
+    ConsoleSpec {
+        name: "sim-pause",
+        aliases: &[],
+        signature: "",
+        doc: "Pause the training clock, or resume it",
+    },
+    ConsoleSpec {
+        name: "sim-faster",
+        aliases: &[],
+        signature: "",
+        doc: "Run the training clock twice as fast",
+    },
+    ConsoleSpec {
+        name: "sim-slower",
+        aliases: &[],
+        signature: "",
+        doc: "Run the training clock half as fast",
+    },
+    ConsoleSpec {
+        name: "sim-inject",
+        aliases: &[],
+        signature: "",
+        doc: "Bring the next scripted call or event forward to now",
+    },
+    ConsoleSpec {
+        name: "sim-end",
+        aliases: &[],
+        signature: "",
+        doc: "End the training run and show the score",
+    },
 ];
 
 /// A line the console runs: its own action, or a desk command (with the selection filled in).
@@ -154,6 +202,12 @@ fn console_action(spec: &ConsoleSpec, rest: &[&str], raw_rest: &str) -> Result<A
         "cancel" => none(Action::Cancel),
         "normal" => none(Action::Normal),
         "redraw" => none(Action::Redraw),
+        "trainer" => none(Action::Trainer),
+        "sim-pause" => none(Action::SimPause),
+        "sim-faster" => none(Action::SimFaster),
+        "sim-slower" => none(Action::SimSlower),
+        "sim-inject" => none(Action::SimInject),
+        "sim-end" => none(Action::SimEnd),
         "cmdline" => Ok(Action::CommandLine(raw_rest.to_owned())),
         "select" => {
             if rest.len() > 2 {

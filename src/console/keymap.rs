@@ -30,10 +30,18 @@ pub enum Mode {
     Form,
     /// The help overlay is open.
     Help,
+    /// A trainer's keys during a training run: the simulated clock and scripted events.
+    Trainer,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::Normal, Mode::Command, Mode::Form, Mode::Help];
+    pub const ALL: [Mode; 5] = [
+        Mode::Normal,
+        Mode::Command,
+        Mode::Form,
+        Mode::Help,
+        Mode::Trainer,
+    ];
 
     pub fn word(self) -> &'static str {
         match self {
@@ -41,6 +49,7 @@ impl Mode {
             Mode::Command => "command",
             Mode::Form => "form",
             Mode::Help => "help",
+            Mode::Trainer => "trainer",
         }
     }
 
@@ -704,7 +713,7 @@ const DEFAULT_PRESET: &str = "default";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Keymap {
     start: Mode,
-    modes: [Vec<Binding>; 4],
+    modes: [Vec<Binding>; 5],
 }
 
 impl Keymap {
@@ -921,19 +930,19 @@ struct Unbind {
 struct Parsed {
     extends: Option<String>,
     start: Option<Mode>,
-    entries: [Vec<Entry>; 4],
+    entries: [Vec<Entry>; 5],
     unbinds: Vec<Unbind>,
 }
 
 impl Parsed {
-    fn modes(self) -> [Vec<Binding>; 4] {
+    fn modes(self) -> [Vec<Binding>; 5] {
         self.entries
             .map(|entries| entries.into_iter().map(|e| e.binding).collect())
     }
 }
 
 const TOP_KEYS: &[&str] = &[
-    "extends", "start", "normal", "command", "form", "help", "unbind",
+    "extends", "start", "normal", "command", "form", "help", "trainer", "unbind",
 ];
 const BINDING_KEYS: &[&str] = &["on", "run", "desc", "when"];
 const UNBIND_KEYS: &[&str] = &["mode", "on"];

@@ -108,7 +108,12 @@ async fn serve(mut app: App) -> io::Result<App> {
     // the style resets ratatui ends every frame with), so an idle console is silent.
     let mut shown: Option<Buffer> = None;
     let mut ticked = false;
+    // A training run's clock moves by the real time between turns of the loop (× its speed).
+    let mut last = std::time::Instant::now();
     loop {
+        let now = std::time::Instant::now();
+        app.pass_time(now.duration_since(last).as_millis() as u64);
+        last = now;
         app.refresh_chronology();
         if !(ticked && unchanged(&app, &terminal, shown.as_ref())) {
             // A dropped SSH link makes writes fail; that ends the loop like a hangup.
@@ -121,6 +126,10 @@ async fn serve(mut app: App) -> io::Result<App> {
         tokio::select! {
             message = inbox.recv() => {
                 let Some(message) = message else { break };
+                // The key acts at the training clock's present, not at the last tick's.
+                let now = std::time::Instant::now();
+                app.pass_time(now.duration_since(last).as_millis() as u64);
+                last = now;
                 if !handle(&mut app, message) {
                     break;
                 }

@@ -7,6 +7,7 @@ pub mod form;
 pub mod help;
 pub mod queue;
 pub mod roster;
+pub mod score;
 pub mod screen;
 pub mod status;
 

@@ -421,7 +421,37 @@ fn escalation(observed: &Observed, id: &CallId, at: i64, what: &Escalation) -> b
         })
 }
 
+/// How a report file is written, from its extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Json,
+    Markdown,
+}
+
+impl ReportFormat {
+    /// `.json` or `.md`; anything else is one line saying so.
+    pub fn of(path: &std::path::Path) -> Result<ReportFormat, String> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("md") => Ok(ReportFormat::Markdown),
+            Some("json") => Ok(ReportFormat::Json),
+            _ => Err(format!(
+                "{}: the report file must end in .json or .md",
+                path.display()
+            )),
+        }
+    }
+}
+
 impl Score {
+    /// Writes the score to `path` as JSON or Markdown, by its extension.
+    pub fn write_report(&self, path: &std::path::Path) -> Result<(), String> {
+        let text = match ReportFormat::of(path)? {
+            ReportFormat::Markdown => self.to_markdown(),
+            ReportFormat::Json => self.to_json(),
+        };
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }

@@ -136,7 +136,32 @@ impl Widget for CommandLine<'_> {
                 theme.cmdline_hint,
             ),
             Mode::Help => Line::styled("Up/Down scroll  Esc close", theme.cmdline_hint),
+            Mode::Trainer => Line::styled(trainer_keys(app), theme.cmdline_hint),
         };
         Paragraph::new(line).render(area, buf);
     }
+}
+
+/// The trainer's keys from the keymap, one per command: `p pause  + faster … Esc back`.
+fn trainer_keys(app: &App) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut parts = vec!["TRAINER".to_owned()];
+    for b in app.keymap.bindings(Mode::Trainer) {
+        let word = match b.run.trim() {
+            "sim-pause" => "pause/resume",
+            "sim-faster" => "faster",
+            "sim-slower" => "slower",
+            "sim-inject" => "inject",
+            "sim-end" => "end",
+            "cancel" => "back",
+            _ => continue,
+        };
+        if seen.contains(&word) {
+            continue;
+        }
+        seen.push(word);
+        let keys: Vec<String> = b.on.iter().map(ToString::to_string).collect();
+        parts.push(format!("{} {word}", keys.join(" ")));
+    }
+    parts.join("  ")
 }

@@ -74,7 +74,9 @@ impl Widget for DetailsView<'_> {
                     .map_or_else(String::new, |c| format!("  cb {c}"))
             ),
         };
-        lines.push(field("Clr", caller, theme, value));
+        if app.training.is_none() || caller != "-" {
+            lines.push(field("Clr", caller, theme, value));
+        }
         lines.push(field(
             "Rcvd",
             format!(
@@ -86,6 +88,7 @@ impl Widget for DetailsView<'_> {
             theme,
             value,
         ));
+        lines.extend(heard_lines(app, call));
         lines.extend(triage_lines(app, call, width));
         lines.extend(history_lines(app, call, width));
         if call.status == crate::domain::CallStatus::Pending {
@@ -305,4 +308,42 @@ fn recommendation_lines<'a>(
             ])
         })
         .collect()
+}
+
+/// In a training run: the last few things said on the call (the caller's own words quoted), and
+/// the scenario's hint for it.
+fn heard_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
+    /// The rest of the pane is the call's own; older lines are in the scenario.
+    const SHOWN: usize = 3;
+    let theme = &app.theme;
+    let Some(training) = &app.training else {
+        return Vec::new();
+    };
+    let heard = training.sim.heard(&call.id);
+    let mut lines: Vec<Line<'a>> = heard
+        .iter()
+        .skip(heard.len().saturating_sub(SHOWN))
+        .map(|h| {
+            let text = if h.voice == crate::sim::Voice::Caller {
+                format!("\"{}\"", h.text)
+            } else {
+                h.text.clone()
+            };
+            let who = match &h.asked {
+                Some(q) => format!("{} ({q}): ", h.voice.word()),
+                None => format!("{}: ", h.voice.word()),
+            };
+            Line::from(vec![
+                Span::styled(who, theme.details_label),
+                Span::styled(text, theme.details_value),
+            ])
+        })
+        .collect();
+    if let Some(hint) = training.sim.hint(&call.id) {
+        lines.push(Line::from(vec![
+            Span::styled("Hint: ", theme.details_label),
+            Span::styled(hint.to_owned(), theme.details_note),
+        ]));
+    }
+    lines
 }

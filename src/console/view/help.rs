@@ -36,7 +36,11 @@ impl Widget for HelpView<'_> {
         block.render(area, buf);
         let mut lines = Vec::new();
         let mode = app.ui.base_mode;
-        for (title, m) in [("Keys", mode), ("Intake form", Mode::Form)] {
+        for (title, m) in [
+            ("Keys", mode),
+            ("Intake form", Mode::Form),
+            ("Trainer keys (training runs)", Mode::Trainer),
+        ] {
             lines.push(Line::styled(title, theme.help_title));
             for b in app.keymap.bindings(m) {
                 let keys: Vec<String> = b.on.iter().map(ToString::to_string).collect();

@@ -54,7 +54,22 @@ impl Widget for QueueView<'_> {
         }
         let width = inner.width as usize;
         let mut lines = Vec::new();
-        if app.state().calls.is_empty() {
+        if let (true, Some(training)) = (app.state().calls.is_empty(), &app.training) {
+            let first = training.sim.scenario().calls.iter().map(|c| c.at_ms).min();
+            let text = first.map_or_else(
+                || "No calls in this scenario.".to_owned(),
+                |at| {
+                    format!(
+                        "No calls yet: the scenario's first call rings at {}.",
+                        crate::sim::scenario::show_time(at)
+                    )
+                },
+            );
+            lines.push(Line::styled(
+                trim(&text, width, app.options.ascii),
+                theme.notice,
+            ));
+        } else if app.state().calls.is_empty() {
             lines.push(Line::styled(
                 "No calls yet. Add a unit: unit add STAR-1 clinician,medic  Take a call: F2 or",
                 theme.notice,

@@ -16,6 +16,7 @@ use super::form::FormView;
 use super::help::HelpView;
 use super::queue::QueueView;
 use super::roster::RosterView;
+use super::score::ScoreView;
 use super::status::StatusBar;
 
 /// Below this the panes cannot show a call's id, priority and location on one row.
@@ -114,6 +115,9 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     line.render(command, buf);
     if let Some(summary) = app.dashboard() {
         DashboardView::new(app, &summary).render(main, buf);
+    }
+    if let Some(score) = app.score_shown() {
+        ScoreView::new(app, score).render(main, buf);
     }
     match app.ui.mode {
         Mode::Form => {

@@ -91,6 +91,19 @@ impl Widget for StatusBar<'_> {
             StoreKind::Demo => spans.push(Span::styled(" DEMO ", theme.status_training)),
             StoreKind::Training => spans.push(Span::styled(" TRAINING ", theme.status_training)),
         }
+        if let Some(training) = &app.training {
+            // The shift's own clock, to the second: answering within 15 s is scored.
+            let elapsed = crate::sim::scenario::show_time(training.sim.elapsed_ms());
+            spans.push(Span::styled(
+                format!(" {elapsed} {} ", training.speed_label(app.options.ascii)),
+                theme.status,
+            ));
+            if training.ended() {
+                spans.push(Span::styled(" ENDED ", theme.status_alarm));
+            } else if training.paused {
+                spans.push(Span::styled(" paused ", theme.status_alarm));
+            }
+        }
         spans.push(Span::styled(format!(" {clock} "), theme.status));
         spans.extend(peers(app, self.now_ms));
         if overdue > 0 {
