@@ -28,7 +28,11 @@ const LIMIT: Duration = Duration::from_secs(120);
 
 fn main() {
     let full = is_full_run();
-    let (latency_n, backlog_n, losses) = if full { (1000, 10_000, 3) } else { (30, 300, 1) };
+    let (latency_n, backlog_n, losses) = if full {
+        (1000, 10_000, 3)
+    } else {
+        (30, 300, 1)
+    };
     latency_and_catch_up(latency_n, backlog_n);
     loss(losses);
 }
@@ -51,7 +55,9 @@ fn latency_and_catch_up(n: usize, backlog: usize) {
     bravo.start();
     let (mut a, _a_watch) = alpha.attach("bench");
     let (mut b, mut b_watch) = bravo.attach("bench");
-    watch_until(&mut b_watch, &mut b, LIMIT, |_, board| connected(board, "alpha"));
+    watch_until(&mut b_watch, &mut b, LIMIT, |_, board| {
+        connected(board, "alpha")
+    });
     let call = a
         .execute_line("call 12 Main St / welfare check --type welfare")
         .unwrap()[0]
@@ -61,7 +67,10 @@ fn latency_and_catch_up(n: usize, backlog: usize) {
     let mut times = Vec::with_capacity(n);
     for i in 0..n {
         let start = Instant::now();
-        let e = a.execute_line(&format!("note {call} n{i}")).unwrap().remove(0);
+        let e = a
+            .execute_line(&format!("note {call} n{i}"))
+            .unwrap()
+            .remove(0);
         watch_until(&mut b_watch, &mut b, LIMIT, |d, _| {
             d.heads().get(&e.origin).is_some_and(|h| h.seq >= e.seq)
         });
@@ -151,7 +160,9 @@ fn loss(rounds: usize) {
     let mut times = Vec::new();
     for _ in 0..rounds {
         cut.store(false, Ordering::SeqCst);
-        watch_until(&mut a_watch, &mut a, LIMIT, |_, board| connected(board, "bravo"));
+        watch_until(&mut a_watch, &mut a, LIMIT, |_, board| {
+            connected(board, "bravo")
+        });
         // Let a ping or two pass, as on a quiet link.
         std::thread::sleep(Duration::from_millis(1500));
         cut.store(true, Ordering::SeqCst);

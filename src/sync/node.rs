@@ -47,6 +47,8 @@ struct Hub {
 
 struct Shared {
     hub: Mutex<Hub>,
+    /// The fingerprints in `peers.toml`; a link to one that is removed is closed.
+    trusted: TrustedSet,
     changed: watch::Sender<u64>,
     dir: PathBuf,
 }
@@ -269,6 +271,7 @@ async fn start(desk: Desk, options: &Options) -> Result<Started, (String, Option
         }),
         changed,
         dir: dir.clone(),
+        trusted: trusted.clone(),
     });
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(accept_clients(unix, shared.clone())));
@@ -333,6 +336,13 @@ fn same_owner(stream: &UnixStream, dir: &Path) -> bool {
 
 async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameError> {
     if !same_owner(&stream, &shared.dir) {
+        // Take the client's first request before answering, so the refusal is what it reads
+        // rather than a broken pipe on its write.
+        let _ = timeout(
+            Duration::from_secs(1),
+            read_frame_async::<Request>(&mut stream),
+        )
+        .await;
         let why = "only the owner of this data dir may use its desk".to_owned();
         return write_frame_async(&mut stream, &Reply::Refused(why)).await;
     }
@@ -496,7 +506,7 @@ async fn accept_peers(
                 return shared.refused(&from.to_string(), &format!("unknown peer {fp}"));
             }
             let name = peer_name(&shared.dir, &fp);
-            link(tls, &shared, &name, from).await;
+            link(tls, &shared, &name, fp, from).await;
         });
     }
 }
@@ -590,7 +600,7 @@ async fn dial(connector: tokio_rustls::TlsConnector, shared: Arc<Shared>, peer: 
                         let fp = tls::peer_fingerprint(tls.get_ref().1);
                         if fp == Some(peer.fingerprint) {
                             let from = from.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-                            link(tls, &shared, &peer.name, from).await;
+                            link(tls, &shared, &peer.name, peer.fingerprint, from).await;
                         } else {
                             let shown = fp.map_or_else(|| "none".to_owned(), |f| f.to_string());
                             shared.refused(
@@ -615,7 +625,7 @@ async fn dial(connector: tokio_rustls::TlsConnector, shared: Arc<Shared>, peer: 
 }
 
 /// Runs one peer link until it fails or falls silent.
-async fn link<S>(stream: S, shared: &Arc<Shared>, name: &str, from: SocketAddr)
+async fn link<S>(stream: S, shared: &Arc<Shared>, name: &str, fp: Fingerprint, from: SocketAddr)
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -623,8 +633,8 @@ where
         let mut hub = shared.lock();
         *hub.open.entry(name.to_owned()).or_default() += 1;
     }
-    tracing::info!(peer = %name, %from, "peer connected");
-    let result = session(stream, shared, name).await;
+    tracing::info!(peer = %name, %from, "peer link open");
+    let result = session(stream, shared, name, fp).await;
     let why = match &result {
         Ok(()) => "closed".to_owned(),
         Err(e) => e.clone(),
@@ -645,12 +655,19 @@ where
     if let Err(why) = result {
         if why.starts_with("refused") {
             shared.refused(name, &why);
+        } else if why.contains("fatal alert") {
+            shared.refused(name, &format!("it refused this node's certificate ({why})"));
         }
     }
     shared.bump();
 }
 
-async fn session<S>(stream: S, shared: &Arc<Shared>, name: &str) -> Result<(), String>
+async fn session<S>(
+    stream: S,
+    shared: &Arc<Shared>,
+    name: &str,
+    fp: Fingerprint,
+) -> Result<(), String>
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -666,7 +683,7 @@ where
             }
         }
     });
-    let result = drive(&mut wr, &mut rx, shared, name).await;
+    let result = drive(&mut wr, &mut rx, shared, name, fp).await;
     reader.abort();
     if let Err(why) = &result {
         let _ = timeout(
@@ -683,6 +700,7 @@ async fn drive<W: AsyncWrite + Unpin>(
     rx: &mut mpsc::Receiver<Result<Frame, FrameError>>,
     shared: &Arc<Shared>,
     name: &str,
+    fp: Fingerprint,
 ) -> Result<(), String> {
     let io = |e: FrameError| e.to_string();
     let mut session = Session::default();
@@ -707,7 +725,9 @@ async fn drive<W: AsyncWrite + Unpin>(
                 None => break,
             }
         }
-        if update_board(shared, &session, name) {
+        // Only a peer that has said hello is shown as linked: with TLS 1.3 the dialling side
+        // finishes its handshake before the other side has checked its certificate.
+        if session.peer.is_some() && update_board(shared, &session, name) {
             shared.bump();
         }
         changed.mark_unchanged();
@@ -740,6 +760,9 @@ async fn drive<W: AsyncWrite + Unpin>(
             }
             r = changed.changed() => if r.is_err() { return Ok(()) },
             _ = check.tick() => {
+                if !shared.trusted.contains(&fp) {
+                    return Err("refused: no longer a trusted peer (peer rm)".into());
+                }
                 if heard.elapsed() > SILENT {
                     return Err(format!("silent for {:.1} s", SILENT.as_secs_f32()));
                 }

@@ -158,11 +158,14 @@ impl Session {
                     .collect();
                 let mut touched: Vec<ReplicaId> = Vec::new();
                 for bytes in &batch {
-                    // Decoded already by `receive`; only the envelope's origin is needed here.
+                    // Decoded already by `receive`; only the envelope is needed here.
                     if let Ok(e) = crate::domain::Event::decode(bytes) {
                         if !touched.contains(&e.origin) {
                             touched.push(e.origin);
                         }
+                        // A peer sends only what it has committed: it holds these durably.
+                        let saved = self.saved.entry(e.origin).or_default();
+                        *saved = (*saved).max(e.seq);
                     }
                 }
                 let mut ack = Vec::new();

@@ -115,7 +115,10 @@ pub fn watch_until(
         };
         match news {
             Reply::Events(batch) => {
-                let batch: Vec<Vec<u8>> = batch.into_iter().map(serde_bytes::ByteBuf::into_vec).collect();
+                let batch: Vec<Vec<u8>> = batch
+                    .into_iter()
+                    .map(serde_bytes::ByteBuf::into_vec)
+                    .collect();
                 desk.absorb(&batch).unwrap();
             }
             Reply::Board(b) => board = b,
