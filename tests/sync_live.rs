@@ -18,7 +18,7 @@ use switchboard::desk::frame::FrameError;
 use switchboard::desk::{Desk, SystemClock};
 use switchboard::store::{Store, StoreKind};
 
-use common::pair::{connected, pair, watch_until};
+use common::pair::{connected, pair, watch_for, watch_until};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -213,6 +213,47 @@ fn a_unit_dispatched_on_both_sides_of_a_dead_link_alerts_both_consoles_until_ack
     });
     assert!(!screen_text(&app).contains("CONFLICT"));
     drop((b_desk, b_watch));
+    alpha.stop();
+    bravo.stop();
+}
+
+#[test]
+fn removing_a_peer_closes_its_link_without_a_restart() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut alpha, mut bravo) = pair(root.path());
+    alpha.start();
+    bravo.start();
+    let (mut b_desk, mut b_watch) = bravo.attach("ct-okafor");
+    watch_until(&mut b_watch, &mut b_desk, LIMIT, |_, board| {
+        connected(board, "alpha")
+    });
+    let mut peers = switchboard::sync::Peers::load(&alpha.dir).unwrap();
+    peers.remove("bravo").unwrap();
+    peers.save().unwrap();
+    // Alpha drops the link and will not take bravo back: bravo sees alpha down and stays so.
+    let board = watch_until(&mut b_watch, &mut b_desk, LIMIT, |_, board| {
+        board
+            .peers
+            .iter()
+            .any(|p| p.name == "alpha" && p.state == LinkState::Down)
+            && !board.refused.is_empty()
+    });
+    let (mut a_desk, _a_watch) = alpha.attach("ct-rivera");
+    a_desk
+        .execute_line("call 12 Main St / man shouting --type welfare")
+        .unwrap();
+    let board = watch_for(
+        &mut b_watch,
+        &mut b_desk,
+        board,
+        Duration::from_millis(1500),
+    );
+    assert!(
+        b_desk.state().calls.is_empty(),
+        "a call crossed a removed link"
+    );
+    assert!(!connected(&board, "alpha"));
+    drop((a_desk, b_desk, b_watch));
     alpha.stop();
     bravo.stop();
 }

@@ -3,7 +3,7 @@
 //! heal, every desk holds every acknowledged event and all states are equal.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 
 use proptest::prelude::*;
@@ -449,5 +449,58 @@ fn a_store_that_kept_syncing_after_a_copy_is_a_fork_and_stops_that_origin() {
         session.on_frame(desk1, f).unwrap();
     }
     assert_eq!(desk1.state().digest(), before);
-    let _ = BTreeMap::<u8, u8>::new();
+}
+
+#[test]
+fn a_training_store_and_a_live_store_refuse_each_other_and_write_nothing() {
+    let live_dir = tempfile::tempdir().unwrap();
+    let training_dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(START_MS);
+    let mut live = Node::open(live_dir.path().to_owned(), ReplicaId(1), clock.clone());
+    live.run("unit add STAR-1 clinician");
+    let store =
+        Store::open_as(training_dir.path(), StoreKind::Training, Some(ReplicaId(2))).unwrap();
+    let mut training = Desk::open(store, Box::new(clock), "trainee").unwrap();
+    training.execute_line("unit add STAR-9 peer").unwrap();
+    let hello = Session::open(live.desk()).unwrap().remove(0);
+    let err = Session::default()
+        .on_frame(&mut training, hello)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the peer's store is a live store and this one a training store; they never sync"
+    );
+    let mut session = Session::default();
+    let err = session
+        .on_frame(live.desk(), Session::open(&training).unwrap().remove(0))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a training store and this one a live store"),
+        "{err}"
+    );
+    // And events pushed anyway, without a hello, are not taken.
+    let before = live.desk().state().digest();
+    let err = session
+        .on_frame(live.desk(), Frame::Events(Vec::new()))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "events before hello");
+    assert_eq!(live.desk().state().digest(), before);
+    assert_eq!(training.state().units.len(), 1);
+}
+
+#[test]
+fn two_stores_that_would_mint_the_same_call_ids_refuse_to_pair() {
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let clock = ManualClock::at(START_MS);
+    // 1 and 1 + 24 * 24 share the tag: their call ids would collide.
+    let mut a = Node::open(d1.path().to_owned(), ReplicaId(1), clock.clone());
+    let mut b = Node::open(d2.path().to_owned(), ReplicaId(1 + 24 * 24), clock);
+    assert_eq!(a.id.tag(), b.id.tag());
+    let hello = Session::open(b.desk()).unwrap().remove(0);
+    let err = Session::default().on_frame(a.desk(), hello).unwrap_err();
+    assert!(
+        err.to_string().contains("number calls with the tag"),
+        "{err}"
+    );
 }
