@@ -128,6 +128,9 @@ fn a_console_sees_the_peer_take_a_call_save_ours_and_go_down() {
     let status = text.lines().next().unwrap();
     assert!(status.contains("bravo down 00:0"), "{status}");
     assert!(status.contains("assignments may conflict"), "{status}");
+    app.run("peers", true);
+    let said = &app.ui.message.as_ref().unwrap().text;
+    assert!(said.starts_with("bravo down since "), "{said}");
 
     // Work goes on while it is down, and it catches up when it is back.
     app.desk

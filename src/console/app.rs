@@ -346,6 +346,41 @@ impl App {
         Some(board.saved_on_a_peer(origin, seq))
     }
 
+    /// The peer board in a line: `bravo connected, 0 behind · refused 10.0.0.9:4410 at 14:02:
+    /// unknown peer certificate SHA-256 …`.
+    fn peers_in_words(&self) -> String {
+        use crate::desk::attach::LinkState;
+        let Some(board) = &self.board else {
+            return "no peer links: start the console with --listen, or run switchboard serve"
+                .into();
+        };
+        let mut parts: Vec<String> = board
+            .peers
+            .iter()
+            .map(|p| {
+                let since = super::view::hhmm(self, p.since_ms);
+                match p.state {
+                    LinkState::Connected => format!("{} connected, {} behind", p.name, p.lag),
+                    LinkState::CatchingUp => format!("{} catching up, {} behind", p.name, p.lag),
+                    LinkState::Down => format!("{} down since {since}", p.name),
+                }
+            })
+            .collect();
+        if parts.is_empty() {
+            parts.push("no peers (switchboard peer add)".into());
+        }
+        if let Some(r) = board.refused.last() {
+            parts.push(format!(
+                "refused {} at {}: {}",
+                r.who,
+                super::view::hhmm(self, r.at_ms),
+                r.why
+            ));
+        }
+        parts.extend(board.forks.iter().map(|f| format!("FORK {f}")));
+        parts.join(" · ")
+    }
+
     /// The serving desk has stopped: nothing typed can be committed until it is back.
     pub fn desk_gone(&mut self) {
         self.refuse(
@@ -988,6 +1023,13 @@ impl App {
                     Mode::Help
                 };
                 self.ui.help_scroll = 0;
+            }
+            Action::Peers => {
+                let text = self.peers_in_words();
+                self.ui.message = Some(Message {
+                    tone: Tone::Hint,
+                    text,
+                });
             }
             Action::Dashboard => {
                 if self.ui.dashboard {

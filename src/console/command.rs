@@ -25,6 +25,8 @@ pub enum Action {
     Triage,
     /// The last 24 hours' figures and charts.
     Dashboard,
+    /// Each peer link in words, the last refusal and any fork, on the message line.
+    Peers,
     SelectCall(Direction),
     SelectUnit(Direction),
     /// Focus the command line, optionally with text already typed.
@@ -79,6 +81,12 @@ pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
         aliases: &["dash"],
         signature: "",
         doc: "Show the last 24 hours' figures (toggle)",
+    },
+    ConsoleSpec {
+        name: "peers",
+        aliases: &[],
+        signature: "",
+        doc: "Show each peer link, the last refusal and any fork",
     },
     ConsoleSpec {
         name: "triage",
@@ -199,6 +207,7 @@ fn console_action(spec: &ConsoleSpec, rest: &[&str], raw_rest: &str) -> Result<A
         "intake" => none(Action::Intake),
         "triage" => none(Action::Triage),
         "dashboard" => none(Action::Dashboard),
+        "peers" => none(Action::Peers),
         "cancel" => none(Action::Cancel),
         "normal" => none(Action::Normal),
         "redraw" => none(Action::Redraw),

@@ -80,12 +80,21 @@ pub struct PeerView {
     pub saved: Vec<(ReplicaId, u64)>,
 }
 
+/// A node that tried to connect, or was dialled, and was refused.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PeerRefusal {
+    /// A peer's name, or the address an unknown node came from.
+    pub who: String,
+    pub at_ms: i64,
+    pub why: String,
+}
+
 /// The desk's peer links, refusals and forks, for every attached console.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Board {
     pub peers: Vec<PeerView>,
-    /// Recent refusals: who tried to connect or was dialled, and why it was refused.
-    pub refused: Vec<String>,
+    /// Recent refusals, oldest first.
+    pub refused: Vec<PeerRefusal>,
     /// Origins no longer synced because two peers hold different histories for them.
     pub forks: Vec<String>,
 }

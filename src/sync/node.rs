@@ -20,7 +20,7 @@ use tokio::time::{timeout, Instant};
 
 use super::session::{Frame, LinkError, Session};
 use super::{tls, Fingerprint, Identity, Peer, Peers, TrustedSet};
-use crate::desk::attach::{socket_path, Board, LinkState, PeerView, Reply, Request};
+use crate::desk::attach::{socket_path, Board, LinkState, PeerRefusal, PeerView, Reply, Request};
 use crate::desk::frame::{read_frame_async, write_frame_async, FrameError};
 use crate::desk::{Desk, DeskError, Outcome};
 use crate::domain::ReplicaId;
@@ -66,11 +66,12 @@ impl Shared {
     fn refused(&self, who: &str, why: &str) {
         tracing::warn!(%who, %why, "peer refused");
         let mut hub = self.lock();
-        let now = hub.desk.now_ms();
-        let at = chrono::DateTime::from_timestamp_millis(now)
-            .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
-            .unwrap_or_default();
-        hub.board.refused.push(format!("{at} {who}: {why}"));
+        let at_ms = hub.desk.now_ms();
+        hub.board.refused.push(PeerRefusal {
+            who: who.to_owned(),
+            at_ms,
+            why: why.to_owned(),
+        });
         let excess = hub.board.refused.len().saturating_sub(REFUSALS_KEPT);
         hub.board.refused.drain(..excess);
         drop(hub);
@@ -797,9 +798,9 @@ fn update_board(shared: &Shared, session: &Session, name: &str) -> bool {
         lag,
         saved,
     };
+    // Only peers in the list have a line: one just removed is on its way out.
     let Some(v) = hub.board.peers.iter_mut().find(|v| v.name == name) else {
-        hub.board.peers.push(view);
-        return true;
+        return false;
     };
     let since_ms = if v.state == state { v.since_ms } else { now };
     let next = PeerView { since_ms, ..view };

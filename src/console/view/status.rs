@@ -132,9 +132,14 @@ impl Widget for StatusBar<'_> {
             if !board.forks.is_empty() {
                 spans.push(Span::styled(" FORK: see log ", theme.status_alarm));
             }
-            if let Some(last) = board.refused.last() {
+            // A refusal stays in view for ten minutes; the log keeps them all.
+            if let Some(last) = board
+                .refused
+                .last()
+                .filter(|r| self.now_ms - r.at_ms < 10 * 60_000)
+            {
                 spans.push(Span::styled(
-                    format!(" refused {} ", last.split(':').next().unwrap_or_default()),
+                    format!(" refused {} ", last.who),
                     theme.status_alarm,
                 ));
             }
