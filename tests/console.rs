@@ -317,6 +317,18 @@ fn selection_moves_and_bare_verbs_use_it() {
 }
 
 #[test]
+fn a_call_number_that_names_no_call_is_refused_for_what_it_is_not_filled_over() {
+    let mut b = bench().shift();
+    let before = b.app.state().digest();
+    // The selected call must not be slipped in before the typed number.
+    b.keys(":dp STAR-3 99<Enter>");
+    let said = &b.app.ui.message.as_ref().unwrap().text;
+    assert!(said.contains("99"), "{said}");
+    assert!(!said.contains("argument"), "{said}");
+    assert_eq!(b.app.state().digest(), before);
+}
+
+#[test]
 fn vim_keymap_drives_the_same_shift() {
     let mut b = bench_with("vim", "ansi16", ColorDepth::Ansi16, false).shift();
     assert_eq!(b.app.ui.mode, Mode::Normal);

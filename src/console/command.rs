@@ -279,7 +279,15 @@ pub fn fill_selection(line: &str, selection: &Selection, state: &State) -> Resul
             ),
             _ => break,
         };
-        if fits {
+        // A word that is plainly meant as a call (digits, or an id) stays even when it names no
+        // single call, so the desk can say why (`1` may end two calls' ids).
+        let meant = *kind == ArgKind::Call
+            && next.is_some_and(|t| {
+                !t.quoted
+                    && (t.text.chars().all(|c| c.is_ascii_digit())
+                        || t.text.parse::<crate::domain::CallId>().is_ok())
+            });
+        if fits || meant {
             if let Some(t) = given.next() {
                 out.push(requote(t));
             }

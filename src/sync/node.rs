@@ -647,7 +647,13 @@ where
         *open = open.saturating_sub(1);
         if *open == 0 {
             let now = hub.desk.now_ms();
-            if let Some(v) = hub.board.peers.iter_mut().find(|v| v.name == name) {
+            // Down since the link was last up, not since the last failed attempt.
+            if let Some(v) = hub
+                .board
+                .peers
+                .iter_mut()
+                .find(|v| v.name == name && v.state != LinkState::Down)
+            {
                 v.state = LinkState::Down;
                 v.since_ms = now;
             }
