@@ -1039,6 +1039,7 @@ fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCode, String> 
     }
     let mut out = std::io::stdout().lock();
     for e in &events {
+        let lost = desk.state().lost(e.origin, e.seq);
         let line = if json {
             json!({
                 "time": chrono::DateTime::from_timestamp_millis(e.wall_ms).map(|t| t.to_rfc3339()),
@@ -1049,16 +1050,18 @@ fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCode, String> 
                 "operator": e.operator,
                 "change": e.body.describe(),
                 "body": e.body,
+                "overruled": lost,
             })
             .to_string()
         } else {
             format!(
-                "{}  {:<12} {}:{:<5} {}",
+                "{}  {:<12} {}:{:<5} {}{}",
                 local_time(e.wall_ms),
                 e.operator,
                 &e.origin.to_string()[..6],
                 e.seq,
-                e.body.describe()
+                e.body.describe(),
+                lost.map_or_else(String::new, |why| format!("  [did not stand: {why}]"))
             )
         };
         if writeln!(out, "{line}").is_err() {

@@ -226,9 +226,11 @@ impl Net {
     fn assert_converged(&mut self) {
         let digest = self.nodes[0].desk().state().digest();
         let heads = self.nodes[0].desk().heads().clone();
+        let overruled = self.nodes[0].desk().state().overruled.clone();
         for n in &mut self.nodes {
             let desk = n.desk.as_ref().unwrap();
             assert_eq!(desk.state().digest(), digest, "states differ");
+            assert_eq!(desk.state().overruled, overruled, "marks differ");
             assert_eq!(desk.heads(), &heads, "logs differ");
             assert!(desk.forks().is_empty());
             for &(origin, seq) in &self.acknowledged {
@@ -503,4 +505,45 @@ fn two_stores_that_would_mint_the_same_call_ids_refuse_to_pair() {
         err.to_string().contains("number calls with the tag"),
         "{err}"
     );
+}
+
+#[test]
+fn concurrent_edits_of_one_field_keep_the_later_and_mark_the_earlier_on_both_sides() {
+    let mut net = Net::new(2, &[0, 0]);
+    net.local(0, "call 1 Main St / welfare check --type welfare --pri 3");
+    net.heal();
+    let call = net.nodes[0]
+        .desk()
+        .state()
+        .calls
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    net.cut(0);
+    net.tick(1_000);
+    net.local(0, &format!("set {call} pri 2"));
+    let earlier = *net.acknowledged.last().unwrap();
+    net.tick(1_000);
+    net.local(1, &format!("set {call} pri 1"));
+    // A later edit on node 0 that saw its own change is no conflict.
+    net.heal();
+    net.assert_converged();
+    for n in &mut net.nodes {
+        let state = n.desk().state();
+        assert_eq!(state.calls[&call].priority.to_string(), "1");
+        let why = state
+            .lost(earlier.0, earlier.1)
+            .expect("the earlier edit is marked");
+        assert!(why.contains("concurrent edit"), "{why}");
+        assert_eq!(state.overruled.len(), 1);
+    }
+    // Edits made one after the other, each seeing the last, mark nothing.
+    net.local(0, &format!("set {call} pri 3"));
+    net.heal();
+    net.local(1, &format!("set {call} pri 4"));
+    net.heal();
+    for n in &mut net.nodes {
+        assert_eq!(n.desk().state().overruled.len(), 1);
+    }
 }

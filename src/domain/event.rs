@@ -128,6 +128,10 @@ pub enum Body {
     CallEdited {
         call: CallId,
         field: CallField,
+        /// The event that set the value the dispatcher saw and replaced: when a peer's edit
+        /// came in between, that edit is overruled (last writer wins) and marked so.
+        #[serde(default)]
+        replaces: Option<(ReplicaId, u64)>,
     },
     NoteAdded {
         call: CallId,
@@ -245,7 +249,7 @@ impl Body {
                 let kind = call_type.map_or_else(String::new, |t| format!(" {t}"));
                 format!("{call} taken: {location} / {nature} (P{priority}{kind})")
             }
-            Self::CallEdited { call, field } => {
+            Self::CallEdited { call, field, .. } => {
                 format!("{call} {} set to {}", field.name(), field.value())
             }
             Self::NoteAdded {

@@ -143,9 +143,11 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                 CallField::Zone(v) => CallField::Zone(text_field("zone", v)?),
                 other => other.clone(),
             };
+            let replaces = state.field_setter(&call.id, field.name());
             Ok(vec![Body::CallEdited {
                 call: call.id.clone(),
                 field,
+                replaces,
             }])
         }
         Command::AddUnit {

@@ -62,6 +62,15 @@ pub struct State {
     call_numbers: BTreeMap<String, u32>,
     #[serde(skip)]
     events: u64,
+    /// Per call, the event that took it; per call and field, the last event that set it.
+    #[serde(skip)]
+    takers: BTreeMap<CallId, (ReplicaId, u64)>,
+    #[serde(skip)]
+    setters: BTreeMap<(CallId, &'static str), (ReplicaId, u64)>,
+    /// Events whose change was overruled by a concurrent one (last writer wins), with why:
+    /// kept in the chronology and marked, never dropped.
+    #[serde(skip)]
+    pub overruled: BTreeMap<(ReplicaId, u64), String>,
 }
 
 impl State {
@@ -105,6 +114,28 @@ impl State {
     /// Highest hlc folded, so a restarted clock never goes backwards.
     pub fn last_hlc(&self) -> u64 {
         self.last.map_or(0, |k| k.0)
+    }
+
+    /// The event that last set this field of a call (the one that took the call, if none did).
+    pub fn field_setter(&self, call: &CallId, field: &'static str) -> Option<(ReplicaId, u64)> {
+        self.setters
+            .get(&(call.clone(), field))
+            .or_else(|| self.takers.get(call))
+            .copied()
+    }
+
+    /// Why this event's change did not stand, if it did not: overruled by a concurrent edit,
+    /// or the one that lost a conflict alert.
+    pub fn lost(&self, origin: ReplicaId, seq: u64) -> Option<&str> {
+        self.overruled
+            .get(&(origin, seq))
+            .map(String::as_str)
+            .or_else(|| {
+                self.alerts
+                    .iter()
+                    .find(|a| a.origin == origin && a.seq == seq)
+                    .map(|a| a.text.as_str())
+            })
     }
 
     pub fn next_call_number(&self, series: &str) -> u32 {
@@ -171,6 +202,7 @@ impl State {
                     );
                     return;
                 }
+                self.takers.insert(call.clone(), (e.origin, e.seq));
                 let (series, number) = call.series();
                 let top = self.call_numbers.entry(series.to_owned()).or_default();
                 *top = (*top).max(number);
@@ -202,7 +234,29 @@ impl State {
                     },
                 );
             }
-            Body::CallEdited { call, field } => {
+            Body::CallEdited {
+                call,
+                field,
+                replaces,
+            } => {
+                if !self.calls.contains_key(call) {
+                    return;
+                }
+                let name = field.name();
+                let current = self.field_setter(call, name);
+                if let (Some(saw), Some(current)) = (replaces, current) {
+                    if *saw != current {
+                        self.overruled.insert(
+                            current,
+                            format!(
+                                "overwritten by {} from {} (a concurrent edit; the later wins)",
+                                e.operator,
+                                e.origin.tag()
+                            ),
+                        );
+                    }
+                }
+                self.setters.insert((call.clone(), name), (e.origin, e.seq));
                 if let Some(c) = self.calls.get_mut(call) {
                     match field.clone() {
                         CallField::Location(v) => c.location = v,

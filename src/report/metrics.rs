@@ -407,7 +407,7 @@ impl Metrics {
                 );
                 self.pending += 1;
             }
-            Body::CallEdited { call, field } => {
+            Body::CallEdited { call, field, .. } => {
                 use crate::domain::CallField;
                 if let Some(c) = self.calls.get_mut(call) {
                     match field {

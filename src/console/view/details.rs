@@ -161,15 +161,22 @@ impl Widget for DetailsView<'_> {
                 .iter()
                 .skip(chronology.len().saturating_sub(room))
             {
+                // What did not stand (a concurrent edit or dispatch lost) stays, marked.
+                let lost = app.state().lost(e.origin, e.seq).is_some();
                 let text = format!(
-                    "{} {} {}",
+                    "{}{} {} {}",
+                    if lost { "✗ " } else { "" },
                     hhmm(app, e.wall_ms),
                     e.operator,
                     e.body.describe()
                 );
                 lines.push(Line::styled(
                     trim(&text, width, ascii),
-                    theme.details_chronology,
+                    if lost {
+                        theme.details_alert
+                    } else {
+                        theme.details_chronology
+                    },
                 ));
             }
         }

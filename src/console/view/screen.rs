@@ -44,6 +44,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
                     "—" | "─" | "–" => "-",
                     "│" => "|",
                     "✓" => "+",
+                    "✗" => "x",
                     _ => "?",
                 };
                 cell.set_symbol(plain);
