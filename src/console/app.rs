@@ -923,7 +923,7 @@ impl App {
                 false
             }
             Err(e) => {
-                self.refuse(format!("storage failed, nothing was saved: {e}"));
+                self.refuse(format!("nothing was saved: {e}"));
                 false
             }
         }
@@ -955,7 +955,7 @@ impl App {
                 true
             }
             Err(DeskError::Store(e)) => {
-                self.refuse(format!("storage failed, nothing was saved: {e}"));
+                self.refuse(format!("nothing was saved: {e}"));
                 false
             }
             Err(e) => {

@@ -132,7 +132,7 @@ impl Line {
         have: Vec<(ReplicaId, u64)>,
     ) -> Result<(Batch, Batch), DeskError> {
         let lost =
-            |e: FrameError| DeskError::Store(StoreError::Io(format!("lost the serving desk: {e}")));
+            |e: FrameError| DeskError::Store(StoreError::Io(format!("the serving desk has stopped ({e})")));
         write_frame(
             &mut self.0,
             &Request::Run {
