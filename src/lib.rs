@@ -4,7 +4,10 @@
 //! - [`domain`]: the pure model — ids, events, calls, units, the fold and `plan`.
 //! - [`command`]: the command language — one registry, parsing, printing, completion.
 //! - [`store`]: the sled event log with its durability rules.
-//! - [`desk`]: the single writer: plan, stamp, commit, apply, publish.
+//! - [`desk`]: the single writer: plan, stamp, commit, apply, publish; local, or attached to a
+//!   desk served on the data dir's Unix socket.
+//! - [`sync`]: peer links: node identity, the trusted peer list, pinned TLS 1.3, the link
+//!   protocol, and the serving desk (`switchboard serve`, `--listen`).
 //! - [`console`]: the full-screen ratatui console: app state and update, terminal loop,
 //!   keymaps, themes, one view per pane.
 //! - [`protocol`]: loading and checking triage protocols.
