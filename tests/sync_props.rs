@@ -547,3 +547,18 @@ fn concurrent_edits_of_one_field_keep_the_later_and_mark_the_earlier_on_both_sid
         assert_eq!(n.desk().state().overruled.len(), 1);
     }
 }
+
+#[test]
+fn a_peers_clock_skew_is_measured_from_its_pings() {
+    let mut net = Net::new(2, &[0, 7_000]);
+    net.heal();
+    let wall_ms = net.nodes[1].desk().now_ms();
+    let opening = Session::open(net.nodes[1].desk()).unwrap();
+    let mut session = Session::default();
+    let desk = net.nodes[0].desk();
+    for f in opening {
+        session.on_frame(desk, f).unwrap();
+    }
+    session.on_frame(desk, Frame::Ping { wall_ms }).unwrap();
+    assert_eq!(session.skew_ms, 7_000);
+}

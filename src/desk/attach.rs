@@ -78,6 +78,10 @@ pub struct PeerView {
     pub lag: u64,
     /// Per origin, the highest seq the peer has saved (acknowledged after its flush).
     pub saved: Vec<(ReplicaId, u64)>,
+    /// The peer's wall clock minus ours, in whole seconds, at its last ping. Events are
+    /// ordered by the hybrid clock whatever the skew; a large one is still worth a look.
+    #[serde(default)]
+    pub skew_s: i64,
 }
 
 /// A node that tried to connect, or was dialled, and was refused.
@@ -131,8 +135,11 @@ impl Line {
         operator: &str,
         have: Vec<(ReplicaId, u64)>,
     ) -> Result<(Batch, Batch), DeskError> {
-        let lost =
-            |e: FrameError| DeskError::Store(StoreError::Io(format!("the serving desk has stopped ({e})")));
+        let lost = |e: FrameError| {
+            DeskError::Store(StoreError::Io(format!(
+                "the serving desk has stopped ({e})"
+            )))
+        };
         write_frame(
             &mut self.0,
             &Request::Run {

@@ -259,6 +259,7 @@ async fn start(desk: Desk, options: &Options) -> Result<Started, (String, Option
                 since_ms: desk.now_ms(),
                 lag: 0,
                 saved: Vec::new(),
+                skew_s: 0,
             })
             .collect(),
         ..Board::default()
@@ -565,6 +566,7 @@ async fn keep_dialling(
                                 since_ms: since,
                                 lag: 0,
                                 saved: Vec::new(),
+                                skew_s: 0,
                             });
                         }
                     }
@@ -803,6 +805,7 @@ fn update_board(shared: &Shared, session: &Session, name: &str) -> bool {
         since_ms: now,
         lag,
         saved,
+        skew_s: session.skew_ms / 1000,
     };
     // Only peers in the list have a line: one just removed is on its way out.
     let Some(v) = hub.board.peers.iter_mut().find(|v| v.name == name) else {

@@ -39,6 +39,14 @@ fn peers(app: &App, now_ms: i64) -> Vec<Span<'_>> {
             }
         };
         spans.push(Span::styled(text, style));
+        // Clocks more than a few seconds apart: the order of events is still right (hybrid
+        // clock), but times shown from the two consoles disagree.
+        if p.skew_s.abs() >= 5 && p.state != LinkState::Down {
+            spans.push(Span::styled(
+                format!("clock {:+}s ", p.skew_s),
+                theme.status_alarm,
+            ));
+        }
     }
     if down {
         spans.push(Span::styled(
