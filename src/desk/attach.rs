@@ -218,6 +218,9 @@ pub fn attach(
         .ok_or_else(|| format!("the serving desk has an unknown kind of store: {kind}"))?;
     let line = UnixStream::connect(&path)
         .map_err(|e| format!("cannot reach the desk serving {}: {e}", dir.display()))?;
+    // A desk that stopped answering must not freeze a console mid-command.
+    line.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
     let mirror = Mirror {
         replica,
         kind,
