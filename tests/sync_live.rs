@@ -260,3 +260,95 @@ fn removing_a_peer_closes_its_link_without_a_restart() {
     alpha.stop();
     bravo.stop();
 }
+
+#[test]
+fn a_trusted_peer_that_sends_an_oversized_or_malformed_frame_is_dropped_and_nothing_is_written() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let root = tempfile::tempdir().unwrap();
+    let (mut alpha, _bravo) = pair(root.path());
+    // A third node alpha trusts, whose desk we play by hand.
+    let mallory = root.path().join("mallory");
+    common::pair::trust(&alpha.dir, &mallory, "127.0.0.1:9", "mallory");
+    common::pair::trust(
+        &mallory,
+        &alpha.dir,
+        &format!("127.0.0.1:{}", alpha.port),
+        "alpha",
+    );
+    alpha.start();
+    let (mut a_desk, _a_watch) = alpha.attach("ct-rivera");
+    a_desk.execute_line("unit add STAR-1 clinician").unwrap();
+    let before = a_desk.state().digest();
+    let identity = switchboard::sync::Identity::load_or_create(&mallory).unwrap();
+    let trusted =
+        switchboard::sync::TrustedSet::new([switchboard::sync::Identity::load_or_create(
+            &alpha.dir,
+        )
+        .unwrap()
+        .fingerprint()]);
+    let connector = switchboard::sync::tls::connector(&identity, trusted).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let hostile: [&[u8]; 3] = [
+        // A length far over the 1 MiB limit, then a little of a body.
+        &[0x7f, 0xff, 0xff, 0xff, 1, 2, 3],
+        // A frame of the right size that is not a frame of the protocol.
+        &[0, 0, 0, 4, 0xc1, 0xc1, 0xc1, 0xc1],
+        // A hello, then events that are not events.
+        &[],
+    ];
+    for (n, bytes) in hostile.iter().enumerate() {
+        let ended = runtime.block_on(async {
+            let tcp = tokio::net::TcpStream::connect(("127.0.0.1", alpha.port))
+                .await
+                .unwrap();
+            let mut tls = connector
+                .connect(switchboard::sync::tls::server_name(), tcp)
+                .await
+                .unwrap();
+            if bytes.is_empty() {
+                let hello = switchboard::sync::session::Frame::Hello {
+                    version: switchboard::sync::session::VERSION,
+                    kind: "live".into(),
+                    replica: switchboard::domain::ReplicaId(99),
+                    wall_ms: 0,
+                };
+                let junk =
+                    switchboard::sync::session::Frame::Events(vec![serde_bytes::ByteBuf::from(
+                        vec![0x92, 1, 2],
+                    )]);
+                for f in [hello, junk] {
+                    tls.write_all(&switchboard::desk::frame::encode(&f).unwrap())
+                        .await
+                        .unwrap();
+                }
+            } else {
+                tls.write_all(bytes).await.unwrap();
+            }
+            tls.flush().await.unwrap();
+            // Alpha closes the link: reading reaches the end (after its own frames, if any).
+            let mut sink = vec![0u8; 64 * 1024];
+            let deadline = tokio::time::Instant::now() + LIMIT;
+            loop {
+                match tokio::time::timeout_at(deadline, tls.read(&mut sink)).await {
+                    Ok(Ok(0) | Err(_)) => break true,
+                    Ok(Ok(_)) => {}
+                    Err(_) => break false,
+                }
+            }
+        });
+        assert!(ended, "hostile input {n}: alpha kept the link open");
+    }
+    // Alpha is still serving, wrote nothing of mallory's, and takes work as before.
+    let (mut a_desk, _a_watch) = alpha.attach("ct-rivera");
+    assert_eq!(a_desk.state().digest(), before);
+    assert!(!a_desk
+        .heads()
+        .contains_key(&switchboard::domain::ReplicaId(99)));
+    a_desk
+        .execute_line("call 12 Main St / man shouting --type welfare")
+        .unwrap();
+    alpha.stop();
+}
