@@ -132,7 +132,11 @@ impl Widget for StatusBar<'_> {
         }
         if alerts > 0 {
             spans.push(Span::styled(
-                format!(" {alerts} conflicts "),
+                if alerts == 1 {
+                    " 1 conflict ".to_owned()
+                } else {
+                    format!(" {alerts} conflicts ")
+                },
                 theme.status_alarm,
             ));
         }
