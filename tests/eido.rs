@@ -1,6 +1,6 @@
 //! NENA EIDO export and import.
 //!
-//! Every exported document is checked against the shipped schema (`../shared/eido/openapi.yaml`)
+//! Every exported document is checked against the shipped schema (`../shared/eido/openapi.yaml`, copied to `tests/fixtures/eido/nena/`)
 //! by a small validator written here for the subset of JSON Schema the `OpenAPI` file uses; a round
 //! trip export → import keeps the call; hostile documents are refused with one line and the store
 //! stays as it was.
@@ -32,8 +32,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 const T0: i64 = 1_795_420_800_000;
 const MIN: i64 = 60_000;
 
+/// The NENA EIDO schema, the APCO codes and the sample, copied from `../shared/eido/` so the
+/// tests run from a checkout on its own.
 fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eido")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eido/nena")
 }
 
 fn fixture(name: &str) -> PathBuf {
