@@ -875,7 +875,7 @@ fn serve(data: Option<&Path>, operator: &str, listen: Option<String>) -> Result<
     let desk = open_local(&dir, operator)?;
     start_log(&dir);
     let identity = crate::sync::Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
-    eprintln!(
+    let banner = format!(
         "switchboard: serving {} ({} store, node {}, {} events) on {}{}; fingerprint {}",
         dir.display(),
         desk.kind().word(),
@@ -893,6 +893,7 @@ fn serve(data: Option<&Path>, operator: &str, listen: Option<String>) -> Result<
             dir: dir.clone(),
             listen,
         },
+        || eprintln!("{banner}"),
     )?;
     Ok(ExitCode::SUCCESS)
 }

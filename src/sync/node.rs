@@ -158,8 +158,9 @@ pub fn serve_in_background(desk: Desk, options: Options) -> Result<Serving, Stri
     }
 }
 
-/// Serves `desk` until SIGTERM or SIGINT (`switchboard serve`).
-pub fn serve(desk: Desk, options: Options) -> Result<(), String> {
+/// Serves `desk` until SIGTERM or SIGINT (`switchboard serve`); `ready` runs once the socket
+/// and the peer port are listening.
+pub fn serve(desk: Desk, options: Options, ready: impl FnOnce()) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -179,7 +180,20 @@ pub fn serve(desk: Desk, options: Options) -> Result<(), String> {
                 }
             }
         };
-        run(desk, options, stop, None).await
+        let (tx, rx) = std::sync::mpsc::channel();
+        let shared = run(
+            desk,
+            options,
+            async {
+                // `run` reports readiness before it waits on this future.
+                if matches!(rx.try_recv(), Ok(Ok(()))) {
+                    ready();
+                }
+                stop.await;
+            },
+            Some(tx),
+        );
+        shared.await
     })?;
     drop(runtime);
     into_desk(shared)?.close().map_err(|e| e.to_string())
