@@ -28,12 +28,13 @@ const LIMIT: Duration = Duration::from_secs(120);
 
 fn main() {
     let full = is_full_run();
-    let (latency_n, backlog_n, losses) = if full {
-        (1000, 10_000, 3)
+    let (latency_n, backlog_n, losses, apart) = if full {
+        (1000, 10_000, 3, 5_000)
     } else {
-        (30, 300, 1)
+        (30, 300, 1, 100)
     };
     latency_and_catch_up(latency_n, backlog_n);
+    both_sides_wrote(apart);
     loss(losses);
 }
 
@@ -100,6 +101,59 @@ fn latency_and_catch_up(n: usize, backlog: usize) {
         took.as_secs_f64() * 1e3
     );
     drop((a, b, b_watch));
+    alpha.stop();
+    bravo.stop();
+}
+
+/// Both desks take `n` notes each while apart, interleaved in time; then they meet. Every batch
+/// from the other side sorts before what is folded already, so this is the worst case for the
+/// re-fold a late event costs.
+fn both_sides_wrote(n: usize) {
+    let root = tempfile::tempdir().unwrap();
+    let (mut alpha, mut bravo) = pair(root.path());
+    alpha.start();
+    bravo.start();
+    let (mut a, _a_watch) = alpha.attach("bench");
+    let call = a
+        .execute_line("call 12 Main St / welfare check --type welfare")
+        .unwrap()[0]
+        .body
+        .calls()[0]
+        .clone();
+    let (mut b, mut b_watch) = bravo.attach("bench");
+    watch_until(&mut b_watch, &mut b, LIMIT, |d, _| {
+        d.state().calls.len() == 1
+    });
+    drop((b, b_watch));
+    bravo.stop();
+    // Bravo's desk runs alone for a while (its own store), taking notes as alpha does.
+    let store =
+        switchboard::store::Store::open(&bravo.dir, switchboard::store::StoreKind::Live).unwrap();
+    let mut alone =
+        switchboard::desk::Desk::open(store, Box::new(switchboard::desk::SystemClock), "bench")
+            .unwrap();
+    for i in 0..n {
+        a.execute_line(&format!("note {call} a{i}")).unwrap();
+        alone.execute_line(&format!("note {call} b{i}")).unwrap();
+    }
+    alone.close().unwrap();
+    let start = Instant::now();
+    bravo.start();
+    let (mut b, mut b_watch) = bravo.attach("bench");
+    let (mut a2, mut a_watch) = alpha.attach("bench");
+    watch_until(&mut b_watch, &mut b, LIMIT, |d, _| {
+        d.event_count() as usize == 2 * n + 1
+    });
+    watch_until(&mut a_watch, &mut a2, LIMIT, |d, _| {
+        d.event_count() as usize == 2 * n + 1
+    });
+    let took = start.elapsed();
+    assert_eq!(a2.state().digest(), b.state().digest());
+    println!(
+        "sync/both sides wrote {n} events while apart: converged {:.0} ms after they met",
+        took.as_secs_f64() * 1e3
+    );
+    drop((a, a2, a_watch, b, b_watch));
     alpha.stop();
     bravo.stop();
 }
