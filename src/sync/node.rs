@@ -223,11 +223,10 @@ async fn run(
             }
             s
         }
-        Err((e, desk)) => {
+        Err(e) => {
             if let Some(ready) = &ready {
                 let _ = ready.send(Err(e.clone()));
             }
-            drop(desk);
             return Err(e);
         }
     };
@@ -241,28 +240,22 @@ async fn run(
 
 type Started = (Arc<Shared>, Vec<tokio::task::JoinHandle<()>>);
 
-async fn start(desk: Desk, options: &Options) -> Result<Started, (String, Option<Desk>)> {
+/// Opens the socket and the peer port; a desk that cannot start is dropped (its commits are
+/// already durable).
+async fn start(desk: Desk, options: &Options) -> Result<Started, String> {
     let dir = options.dir.clone();
-    let identity = match Identity::load_or_create(&dir) {
-        Ok(i) => i,
-        Err(e) => return Err((e.to_string(), Some(desk))),
-    };
-    let peers = match Peers::load(&dir) {
-        Ok(p) => p,
-        Err(e) => return Err((e.to_string(), Some(desk))),
-    };
+    let identity = Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
+    let peers = Peers::load(&dir).map_err(|e| e.to_string())?;
     let trusted = TrustedSet::new(peers.fingerprints());
     let tcp = match &options.listen {
-        Some(addr) => match TcpListener::bind(addr).await {
-            Ok(l) => Some(l),
-            Err(e) => return Err((format!("cannot listen on {addr}: {e}"), Some(desk))),
-        },
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?,
+        ),
         None => None,
     };
-    let unix = match bind_socket(&dir) {
-        Ok(l) => l,
-        Err(e) => return Err((e, Some(desk))),
-    };
+    let unix = bind_socket(&dir)?;
     let board = Board {
         peers: peers
             .list()
@@ -291,9 +284,8 @@ async fn start(desk: Desk, options: &Options) -> Result<Started, (String, Option
     });
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(accept_clients(unix, shared.clone())));
-    let acceptor = tls::acceptor(&identity, trusted.clone()).map_err(|e| (e.to_string(), None))?;
-    let connector =
-        tls::connector(&identity, trusted.clone()).map_err(|e| (e.to_string(), None))?;
+    let acceptor = tls::acceptor(&identity, trusted.clone()).map_err(|e| e.to_string())?;
+    let connector = tls::connector(&identity, trusted.clone()).map_err(|e| e.to_string())?;
     if let Some(tcp) = tcp {
         tasks.push(tokio::spawn(accept_peers(
             tcp,
