@@ -728,6 +728,8 @@ async fn drive<W: AsyncWrite + Unpin>(
     let mut check = tokio::time::interval(CHECK);
     let mut resummary = tokio::time::interval_at(Instant::now() + RESUMMARY, RESUMMARY);
     let mut heard = Instant::now();
+    // A frame taken off the queue while gathering batches, to be handled next.
+    let mut held: Option<Result<Frame, FrameError>> = None;
     loop {
         // Push whatever the peer lacks, a batch at a time, then show where the link stands.
         loop {
@@ -746,32 +748,18 @@ async fn drive<W: AsyncWrite + Unpin>(
             shared.bump();
         }
         changed.mark_unchanged();
+        if let Some(msg) = held.take() {
+            heard = Instant::now();
+            handle(msg, &mut session, rx, &mut held, wr, shared).await?;
+            continue;
+        }
         tokio::select! {
             msg = rx.recv() => {
-                let frame = match msg {
-                    Some(Ok(frame)) => frame,
-                    Some(Err(e)) => return Err(e.to_string()),
-                    None => return Err("the link closed".into()),
+                let Some(msg) = msg else {
+                    return Err("the link closed".into());
                 };
                 heard = Instant::now();
-                let step = {
-                    let mut hub = shared.lock();
-                    session.on_frame(&mut hub.desk, frame)
-                };
-                let step = step.map_err(|e| match e {
-                    LinkError::Refused(why) => format!("refused: {why}"),
-                    LinkError::Store(e) => e.to_string(),
-                })?;
-                if !step.forks.is_empty() {
-                    let mut hub = shared.lock();
-                    hub.board.forks.extend(step.forks);
-                }
-                for f in &step.reply {
-                    write_frame_async(wr, f).await.map_err(io)?;
-                }
-                if step.changed {
-                    shared.bump();
-                }
+                handle(msg, &mut session, rx, &mut held, wr, shared).await?;
             }
             r = changed.changed() => if r.is_err() { return Ok(()) },
             _ = check.tick() => {
@@ -792,6 +780,50 @@ async fn drive<W: AsyncWrite + Unpin>(
             }
         }
     }
+}
+
+/// Handles one frame from the peer. Batches of events already waiting behind it are taken in
+/// the same commit: after a partition each batch may sort before what is folded, and one fold
+/// of the log for several batches is cheaper than one for each.
+async fn handle<W: AsyncWrite + Unpin>(
+    msg: Result<Frame, FrameError>,
+    session: &mut Session,
+    rx: &mut mpsc::Receiver<Result<Frame, FrameError>>,
+    held: &mut Option<Result<Frame, FrameError>>,
+    wr: &mut W,
+    shared: &Arc<Shared>,
+) -> Result<(), String> {
+    let mut frame = msg.map_err(|e| e.to_string())?;
+    if let Frame::Events(batch) = &mut frame {
+        while let Ok(next) = rx.try_recv() {
+            match next {
+                Ok(Frame::Events(more)) => batch.extend(more),
+                other => {
+                    *held = Some(other);
+                    break;
+                }
+            }
+        }
+    }
+    let step = {
+        let mut hub = shared.lock();
+        session.on_frame(&mut hub.desk, frame)
+    };
+    let step = step.map_err(|e| match e {
+        LinkError::Refused(why) => format!("refused: {why}"),
+        LinkError::Store(e) => e.to_string(),
+    })?;
+    if !step.forks.is_empty() {
+        let mut hub = shared.lock();
+        hub.board.forks.extend(step.forks);
+    }
+    for f in &step.reply {
+        write_frame_async(wr, f).await.map_err(|e| e.to_string())?;
+    }
+    if step.changed {
+        shared.bump();
+    }
+    Ok(())
 }
 
 /// Updates this peer's line on the board; true if it changed.
