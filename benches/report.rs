@@ -124,4 +124,29 @@ fn main() {
         summary_took.as_secs_f64() * 1000.0
     );
     store.close().expect("close");
+    eido_packed();
+}
+
+/// An EIDO document of nearly 1 MiB packed with 12,000 location components that all give
+/// nothing usable: how long reading and refusing it takes (it must stay linear).
+fn eido_packed() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eido/missing-location.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).expect("fixture")).expect("json");
+    let n = 12_000;
+    doc["locationComponent"] = (0..n)
+        .map(|i| serde_json::json!({ "$id": format!("l{i}"), "locationTypeDescriptionRegistryText": "x" }))
+        .collect();
+    doc["incidentComponent"]["locationReference"] = (0..n)
+        .map(|i| serde_json::json!({ "$ref": format!("l{i}") }))
+        .collect();
+    let text = doc.to_string();
+    let started = Instant::now();
+    let refused = switchboard::report::eido::import(&text, "packed.json").is_err();
+    println!(
+        "eido: a {} KB document with {n} unusable locations refused ({refused}) in {:.1} ms",
+        text.len() / 1024,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
 }

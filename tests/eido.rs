@@ -1166,7 +1166,7 @@ fn hostile_or_malformed_documents_are_refused_with_one_line() {
 }
 
 #[test]
-fn a_document_packed_with_components_is_read_in_linear_time() {
+fn a_document_packed_with_unusable_components_is_refused_whole() {
     // Nearly 1 MiB of bare locations, every one referenced by the incident: none usable.
     let mut doc: Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("missing-location.json")).unwrap())
@@ -1179,12 +1179,12 @@ fn a_document_packed_with_components_is_read_in_linear_time() {
         (0..n).map(|i| json!({ "$ref": format!("l{i}") })).collect();
     let text = doc.to_string();
     assert!(text.len() > 800_000 && text.len() < eido::MAX_DOCUMENT_BYTES);
-    let start = std::time::Instant::now();
+    // Tests assert no wall-clock times; the reading cost of such a document is in the report
+    // bench's EIDO lines.
     assert_eq!(
         eido::import(&text, "packed.json").unwrap_err(),
         "packed.json was not imported: no locationComponent gives an address or coordinates"
     );
-    assert!(start.elapsed() < std::time::Duration::from_secs(3));
 }
 
 // ---------------------------------------------------------------------------------------------
