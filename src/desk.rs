@@ -126,13 +126,28 @@ pub struct Received {
     pub gaps: bool,
     /// Origins found forked by this batch, with why.
     pub forks: Vec<(ReplicaId, String)>,
+    /// Per origin, the highest seq the batch carried (held by its sender).
+    pub named: BTreeMap<ReplicaId, u64>,
 }
 
 impl Desk {
     /// Loads and verifies the log, and folds it.
     pub fn open(store: Store, clock: Box<dyn Clock>, operator: &str) -> Result<Desk, StoreError> {
+        Desk::over(Book::Local(store), clock, operator)
+    }
+
+    /// A desk attached to a serving desk, over the log mirrored so far.
+    fn attached(
+        mirror: attach::Mirror,
+        clock: Box<dyn Clock>,
+        operator: &str,
+    ) -> Result<Desk, StoreError> {
+        Desk::over(Book::Attached(mirror), clock, operator)
+    }
+
+    fn over(book: Book, clock: Box<dyn Clock>, operator: &str) -> Result<Desk, StoreError> {
         let mut desk = Desk {
-            book: Book::Local(store),
+            book,
             state: State::default(),
             clock,
             operator: operator.to_owned(),
@@ -144,24 +159,6 @@ impl Desk {
         };
         desk.refold()?;
         Ok(desk)
-    }
-
-    /// A desk attached to a serving desk, over the log mirrored so far.
-    fn attached(mirror: attach::Mirror, clock: Box<dyn Clock>, operator: &str) -> Desk {
-        let mut desk = Desk {
-            book: Book::Attached(mirror),
-            state: State::default(),
-            clock,
-            operator: operator.to_owned(),
-            last_hlc: 0,
-            policy: Policy::new(crate::protocol::shipped()),
-            gazetteer: None,
-            chronicle: HashMap::new(),
-            forks: BTreeMap::new(),
-        };
-        // A mirror's events are in memory and were verified by the serving desk.
-        let _ = desk.refold();
-        desk
     }
 
     /// Folds the whole log again: after an event from a peer sorts before ones already folded.
@@ -307,22 +304,13 @@ impl Desk {
     ) -> Result<Vec<Vec<u8>>, StoreError> {
         match &self.book {
             Book::Local(store) => store.events_from(origin, from, max_events, max_bytes),
-            Book::Attached(m) => {
-                let mut out = Vec::new();
-                let mut total = 0;
-                let mut seq = from;
-                while let Some((_, bytes)) = m.events.get(&(origin, seq)) {
-                    if out.len() == max_events
-                        || (!out.is_empty() && total + bytes.len() > max_bytes)
-                    {
-                        break;
-                    }
-                    total += bytes.len();
-                    out.push(bytes.clone());
-                    seq += 1;
-                }
-                Ok(out)
-            }
+            Book::Attached(m) => crate::store::bounded(
+                (from..)
+                    .map_while(|seq| m.events.get(&(origin, seq)))
+                    .map(|(_, bytes)| Ok(bytes.clone())),
+                max_events,
+                max_bytes,
+            ),
         }
     }
 
@@ -444,26 +432,28 @@ impl Desk {
         &self.forks
     }
 
-    fn mark_fork(&mut self, origin: ReplicaId, why: String, received: &mut Received) {
-        if let std::collections::btree_map::Entry::Vacant(slot) = self.forks.entry(origin) {
-            tracing::error!(%origin, %why, "fork: stopped syncing this origin");
-            received.forks.push((origin, why.clone()));
-            slot.insert(why);
-        }
+    /// Notes that a peer holds a different history of `origin` than this desk: a fork. True
+    /// when it is newly found.
+    pub fn fork_found(&mut self, origin: ReplicaId, why: String) -> bool {
+        let std::collections::btree_map::Entry::Vacant(slot) = self.forks.entry(origin) else {
+            return false;
+        };
+        tracing::error!(%origin, %why, "fork: stopped syncing this origin");
+        slot.insert(why);
+        true
     }
 
-    /// Notes that a peer holds a different event at `seq` of `origin` than this desk: a fork.
-    pub fn fork_found(&mut self, origin: ReplicaId, why: String) -> bool {
-        let mut received = Received::default();
-        self.mark_fork(origin, why, &mut received);
-        !received.forks.is_empty()
+    fn mark_fork(&mut self, origin: ReplicaId, why: String, received: &mut Received) {
+        if self.fork_found(origin, why.clone()) {
+            received.forks.push((origin, why));
+        }
     }
 
     /// Takes events another desk committed, forwarded byte for byte: each must extend its
     /// origin's chain here. Duplicates are skipped; a gap stops that origin until the rest
     /// comes; different bytes at a seq already held is a fork. What is new is committed in one
     /// batch, then folded. A malformed batch is refused whole and changes nothing.
-    pub fn receive(&mut self, batch: &[Vec<u8>]) -> Result<Received, DeskError> {
+    pub fn receive<B: AsRef<[u8]>>(&mut self, batch: &[B]) -> Result<Received, DeskError> {
         let (sealed, mut received) = self.admit(batch)?;
         if let Book::Local(store) = &mut self.book {
             store.commit(&sealed)?;
@@ -477,7 +467,7 @@ impl Desk {
     }
 
     /// Takes events the serving desk committed into an attached desk's mirror.
-    pub fn absorb(&mut self, batch: &[Vec<u8>]) -> Result<Received, DeskError> {
+    pub fn absorb<B: AsRef<[u8]>>(&mut self, batch: &[B]) -> Result<Received, DeskError> {
         let (sealed, mut received) = self.admit(batch)?;
         if let Book::Attached(m) = &mut self.book {
             for s in &sealed {
@@ -501,10 +491,12 @@ impl Desk {
         Ok(received)
     }
 
-    fn admit(&mut self, batch: &[Vec<u8>]) -> Result<(Vec<Sealed>, Received), DeskError> {
+    fn admit<B: AsRef<[u8]>>(&mut self, batch: &[B]) -> Result<(Vec<Sealed>, Received), DeskError> {
         let refuse = |why: String| DeskError::Refused(Refusal(why));
+        let mut received = Received::default();
         let mut decoded = Vec::with_capacity(batch.len());
         for bytes in batch {
+            let bytes = bytes.as_ref();
             if bytes.len() > MAX_EVENT_BYTES {
                 return Err(refuse(format!(
                     "an event of {} bytes is over the {MAX_EVENT_BYTES}-byte cap",
@@ -512,12 +504,13 @@ impl Desk {
                 )));
             }
             let e = Event::decode(bytes).map_err(|why| refuse(format!("a bad event: {why}")))?;
+            let named = received.named.entry(e.origin).or_default();
+            *named = (*named).max(e.seq);
             decoded.push(Sealed {
                 event: e,
-                bytes: bytes.clone(),
+                bytes: bytes.to_vec(),
             });
         }
-        let mut received = Received::default();
         let mut heads: BTreeMap<ReplicaId, Head> = BTreeMap::new();
         let mut stalled: Vec<ReplicaId> = Vec::new();
         let mut sealed = Vec::new();

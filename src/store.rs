@@ -372,20 +372,13 @@ impl Store {
         max_events: usize,
         max_bytes: usize,
     ) -> Result<Vec<Vec<u8>>, StoreError> {
-        let mut out = Vec::new();
-        let mut total = 0;
-        for item in self
-            .log
-            .range(event_key(origin, from)..=event_key(origin, u64::MAX))
-        {
-            let (_, bytes) = item?;
-            if out.len() == max_events || (!out.is_empty() && total + bytes.len() > max_bytes) {
-                break;
-            }
-            total += bytes.len();
-            out.push(bytes.to_vec());
-        }
-        Ok(out)
+        bounded(
+            self.log
+                .range(event_key(origin, from)..=event_key(origin, u64::MAX))
+                .map(|item| Ok(item?.1.to_vec())),
+            max_events,
+            max_bytes,
+        )
     }
 
     /// Files in sled's `blobs/` directory; should always be none, since events are capped.
@@ -398,6 +391,26 @@ impl Store {
         self.db.flush()?;
         Ok(())
     }
+}
+
+/// The first events of `items`: at most `max_events`, and no more than `max_bytes` in all (but
+/// always the first, if there is one), so a batch fits one frame.
+pub(crate) fn bounded<E>(
+    items: impl Iterator<Item = Result<Vec<u8>, E>>,
+    max_events: usize,
+    max_bytes: usize,
+) -> Result<Vec<Vec<u8>>, E> {
+    let mut out = Vec::new();
+    let mut total = 0;
+    for bytes in items {
+        let bytes = bytes?;
+        if out.len() == max_events || (!out.is_empty() && total + bytes.len() > max_bytes) {
+            break;
+        }
+        total += bytes.len();
+        out.push(bytes);
+    }
+    Ok(out)
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {

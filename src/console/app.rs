@@ -315,25 +315,19 @@ impl App {
     /// state of the peer links.
     pub fn desk_news(&mut self, news: Reply) {
         match news {
-            Reply::Events(batch) => {
-                let batch: Vec<Vec<u8>> = batch
-                    .into_iter()
-                    .map(serde_bytes::ByteBuf::into_vec)
-                    .collect();
-                match self.desk.absorb(&batch) {
-                    Ok(received) => {
-                        if !received.accepted.is_empty() {
-                            self.chronology = None;
-                        }
-                        if let Some(metrics) = &mut self.metrics {
-                            for e in &received.accepted {
-                                metrics.add(e);
-                            }
+            Reply::Events(batch) => match self.desk.absorb(&batch) {
+                Ok(received) => {
+                    if !received.accepted.is_empty() {
+                        self.chronology = None;
+                    }
+                    if let Some(metrics) = &mut self.metrics {
+                        for e in &received.accepted {
+                            metrics.add(e);
                         }
                     }
-                    Err(e) => self.refuse(format!("the serving desk sent {e}")),
                 }
-            }
+                Err(e) => self.refuse(format!("the serving desk sent {e}")),
+            },
             Reply::Board(board) => self.board = Some(board),
             _ => {}
         }

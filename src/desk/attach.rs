@@ -93,6 +93,20 @@ pub struct PeerRefusal {
     pub why: String,
 }
 
+impl PeerView {
+    /// A peer not linked (yet), as of `since_ms`.
+    pub fn down(name: &str, since_ms: i64) -> PeerView {
+        PeerView {
+            name: name.to_owned(),
+            state: LinkState::Down,
+            since_ms,
+            lag: 0,
+            saved: Vec::new(),
+            skew_s: 0,
+        }
+    }
+}
+
 /// The desk's peer links, refusals and forks, for every attached console.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Board {
@@ -122,7 +136,7 @@ pub(super) struct Mirror {
 }
 
 /// Events as their origin encoded them.
-type Batch = Vec<Vec<u8>>;
+type Batch = Vec<ByteBuf>;
 
 /// The connection command lines go over.
 pub(super) struct Line(UnixStream);
@@ -150,10 +164,7 @@ impl Line {
         )
         .map_err(lost)?;
         match read_frame(&mut self.0).map_err(lost)? {
-            Reply::Committed { missed, events } => Ok((
-                missed.into_iter().map(ByteBuf::into_vec).collect(),
-                events.into_iter().map(ByteBuf::into_vec).collect(),
-            )),
+            Reply::Committed { missed, events } => Ok((missed, events)),
             Reply::Answered(_) => Ok((Vec::new(), Vec::new())),
             Reply::Refused(why) => Err(DeskError::Refused(Refusal(why))),
             Reply::Failed(why) => Err(DeskError::Store(StoreError::Io(why))),
@@ -228,11 +239,10 @@ pub fn attach(
         events: HashMap::new(),
         link: Line(line),
     };
-    let mut desk = Desk::attached(mirror, clock, operator);
+    let mut desk = Desk::attached(mirror, clock, operator).map_err(|e| e.to_string())?;
     loop {
         match read_frame(&mut watch).map_err(fail)? {
             Reply::Events(batch) => {
-                let batch: Vec<Vec<u8>> = batch.into_iter().map(ByteBuf::into_vec).collect();
                 desk.absorb(&batch).map_err(|e| e.to_string())?;
             }
             Reply::CaughtUp => break,

@@ -43,6 +43,24 @@ struct Hub {
     /// Open links per peer name: a second link to the same peer (both dialled at once) is
     /// harmless, and the peer is down only when the last one closes.
     open: BTreeMap<String, usize>,
+    /// The trusted peers as last read from `peers.toml`.
+    peers: Peers,
+}
+
+impl Hub {
+    /// The trusted list was read (again): a board line for each peer, none for removed ones.
+    fn set_peers(&mut self, peers: Peers) {
+        let since = self.desk.now_ms();
+        self.board
+            .peers
+            .retain(|v| peers.list().iter().any(|x| x.name == v.name));
+        for x in peers.list() {
+            if !self.board.peers.iter().any(|v| v.name == x.name) {
+                self.board.peers.push(PeerView::down(&x.name, since));
+            }
+        }
+        self.peers = peers;
+    }
 }
 
 struct Shared {
@@ -256,28 +274,16 @@ async fn start(desk: Desk, options: &Options) -> Result<Started, String> {
         None => None,
     };
     let unix = bind_socket(&dir)?;
-    let board = Board {
-        peers: peers
-            .list()
-            .iter()
-            .map(|p| PeerView {
-                name: p.name.clone(),
-                state: LinkState::Down,
-                since_ms: desk.now_ms(),
-                lag: 0,
-                saved: Vec::new(),
-                skew_s: 0,
-            })
-            .collect(),
-        ..Board::default()
+    let mut hub = Hub {
+        desk,
+        board: Board::default(),
+        open: BTreeMap::new(),
+        peers: peers.clone(),
     };
+    hub.set_peers(peers);
     let (changed, _) = watch::channel(0u64);
     let shared = Arc::new(Shared {
-        hub: Mutex::new(Hub {
-            desk,
-            board,
-            open: BTreeMap::new(),
-        }),
+        hub: Mutex::new(hub),
         changed,
         dir: dir.clone(),
         trusted: trusted.clone(),
@@ -298,7 +304,6 @@ async fn start(desk: Desk, options: &Options) -> Result<Started, String> {
         connector,
         shared.clone(),
         trusted,
-        peers,
     )));
     Ok((shared, tasks))
 }
@@ -513,17 +518,14 @@ async fn accept_peers(
             if !trusted.contains(&fp) {
                 return shared.refused(&from.to_string(), &format!("unknown peer {fp}"));
             }
-            let name = peer_name(&shared.dir, &fp);
+            let name = shared
+                .lock()
+                .peers
+                .get(&fp)
+                .map_or_else(|| fp.short(), |p| p.name.clone());
             link(tls, &shared, &name, fp, from).await;
         });
     }
-}
-
-fn peer_name(dir: &Path, fp: &Fingerprint) -> String {
-    Peers::load(dir)
-        .ok()
-        .and_then(|p| p.get(fp).map(|p| p.name.clone()))
-        .unwrap_or_else(|| fp.short())
 }
 
 /// Dials every trusted peer that is not connected, with backoff; re-reads `peers.toml` when it
@@ -532,14 +534,12 @@ async fn keep_dialling(
     connector: tokio_rustls::TlsConnector,
     shared: Arc<Shared>,
     trusted: TrustedSet,
-    peers: Peers,
 ) {
     let path = Peers::path(&shared.dir);
     let mut seen = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
     let mut dialers: BTreeMap<Fingerprint, tokio::task::JoinHandle<()>> = BTreeMap::new();
-    let mut current = peers;
     loop {
-        let wanted: Vec<Peer> = current.list().to_vec();
+        let wanted: Vec<Peer> = shared.lock().peers.list().to_vec();
         dialers.retain(|fp, task| {
             let keep = wanted.iter().any(|p| &p.fingerprint == fp) && !task.is_finished();
             if !keep {
@@ -559,31 +559,13 @@ async fn keep_dialling(
             match Peers::load(&shared.dir) {
                 Ok(p) => {
                     trusted.replace(p.fingerprints());
-                    let mut hub = shared.lock();
-                    let since = hub.desk.now_ms();
-                    hub.board
-                        .peers
-                        .retain(|v| p.list().iter().any(|x| x.name == v.name));
-                    for x in p.list() {
-                        if !hub.board.peers.iter().any(|v| v.name == x.name) {
-                            hub.board.peers.push(PeerView {
-                                name: x.name.clone(),
-                                state: LinkState::Down,
-                                since_ms: since,
-                                lag: 0,
-                                saved: Vec::new(),
-                                skew_s: 0,
-                            });
-                        }
-                    }
-                    drop(hub);
+                    shared.lock().set_peers(p);
                     shared.bump();
                     // Dialers of changed addresses restart with the new one.
                     for task in dialers.values() {
                         task.abort();
                     }
                     dialers.clear();
-                    current = p;
                 }
                 Err(e) => tracing::warn!(error = %e, "peers.toml not reloaded"),
             }
@@ -835,22 +817,19 @@ fn update_board(shared: &Shared, session: &Session, name: &str) -> bool {
         LinkState::Connected
     };
     let lag = session.lag(&hub.desk);
-    let saved = session.saved();
     let now = hub.desk.now_ms();
-    let view = PeerView {
-        name: name.to_owned(),
-        state,
-        since_ms: now,
-        lag,
-        saved,
-        skew_s: session.skew_ms / 1000,
-    };
     // Only peers in the list have a line: one just removed is on its way out.
     let Some(v) = hub.board.peers.iter_mut().find(|v| v.name == name) else {
         return false;
     };
-    let since_ms = if v.state == state { v.since_ms } else { now };
-    let next = PeerView { since_ms, ..view };
+    let next = PeerView {
+        name: name.to_owned(),
+        state,
+        since_ms: if v.state == state { v.since_ms } else { now },
+        lag,
+        saved: session.saved(),
+        skew_s: session.skew_ms / 1000,
+    };
     if *v == next {
         return false;
     }

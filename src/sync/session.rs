@@ -146,7 +146,6 @@ impl Session {
                 if self.peer.is_none() {
                     return Err(LinkError::Refused("events before hello".into()));
                 }
-                let batch: Vec<Vec<u8>> = batch.into_iter().map(ByteBuf::into_vec).collect();
                 let received = desk
                     .receive(&batch)
                     .map_err(|e| LinkError::Refused(e.to_string()))?;
@@ -156,20 +155,11 @@ impl Session {
                     .iter()
                     .map(|(o, why)| format!("{o}: {why}"))
                     .collect();
-                let mut touched: Vec<ReplicaId> = Vec::new();
-                for bytes in &batch {
-                    // Decoded already by `receive`; only the envelope is needed here.
-                    if let Ok(e) = crate::domain::Event::decode(bytes) {
-                        if !touched.contains(&e.origin) {
-                            touched.push(e.origin);
-                        }
-                        // A peer sends only what it has committed: it holds these durably.
-                        let saved = self.saved.entry(e.origin).or_default();
-                        *saved = (*saved).max(e.seq);
-                    }
-                }
                 let mut ack = Vec::new();
-                for o in touched {
+                for (&o, &seq) in &received.named {
+                    // A peer sends only what it has committed: it holds these durably.
+                    let saved = self.saved.entry(o).or_default();
+                    *saved = (*saved).max(seq);
                     let held = desk.heads().get(&o).map_or(0, |h| h.seq);
                     let sent = self.sent.entry(o).or_default();
                     *sent = (*sent).max(held);

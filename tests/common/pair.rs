@@ -134,10 +134,6 @@ fn follow(
         };
         match news {
             Reply::Events(batch) => {
-                let batch: Vec<Vec<u8>> = batch
-                    .into_iter()
-                    .map(serde_bytes::ByteBuf::into_vec)
-                    .collect();
                 desk.absorb(&batch).unwrap();
             }
             Reply::Board(b) => board = b,
