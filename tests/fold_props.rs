@@ -2,6 +2,9 @@
 //! same state; folding twice changes nothing; a refused command changes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
 
+#[path = "common/shift.rs"]
+mod shift;
+
 use proptest::prelude::*;
 use switchboard::desk::{Desk, ManualClock};
 use switchboard::domain::event::{hash_bytes, hlc};
@@ -36,16 +39,7 @@ impl Replica {
     /// Runs a line in which `#N` stands for the N-th call this replica knows (wrapping).
     fn run(&mut self, line: &str, now_ms: i64) -> Vec<Event> {
         let ids: Vec<String> = self.state.calls.keys().map(ToString::to_string).collect();
-        let line: String = line
-            .split(' ')
-            .map(
-                |w| match w.strip_prefix('#').and_then(|n| n.parse::<usize>().ok()) {
-                    Some(n) if !ids.is_empty() => ids[n % ids.len()].clone(),
-                    _ => w.to_owned(),
-                },
-            )
-            .collect::<Vec<_>>()
-            .join(" ");
+        let line = shift::refer(line, &ids);
         let Ok(cmd) = switchboard::command::parse(&line) else {
             return vec![];
         };
@@ -91,47 +85,9 @@ impl Replica {
     }
 }
 
-const UNITS: &[&str] = &["STAR-1", "STAR-2", "STAR-3"];
-
-fn line() -> impl Strategy<Value = String> {
-    let unit = prop::sample::select(UNITS);
-    let call = (0u32..6).prop_map(|n| format!("#{n}"));
-    prop_oneof![
-        (
-            unit.clone(),
-            prop::sample::select(&["clinician,medic", "peer,emt"][..])
-        )
-            .prop_map(|(u, c)| format!("unit add {u} {c}")),
-        (
-            "[a-z]{3,8}",
-            prop::sample::select(&["welfare", "intox", "bh-crisis"][..]),
-            1u8..5
-        )
-            .prop_map(|(w, t, p)| format!("call {w} St / {w} reported --type {t} --pri {p}")),
-        (unit.clone(), call.clone(), any::<bool>())
-            .prop_map(|(u, c, f)| format!("dp {u} {c}{}", if f { " --force" } else { "" })),
-        (
-            prop::sample::select(&["enr", "ons", "avl", "oos", "trn", "atf"][..]),
-            unit.clone()
-        )
-            .prop_map(|(s, u)| format!("{s} {u}")),
-        (call.clone(), "[a-z ]{1,20}").prop_map(|(c, t)| format!("note {c} {t}")),
-        (
-            call.clone(),
-            prop::sample::select(&["resolved", "gone", "hospital"][..]),
-            any::<bool>()
-        )
-            .prop_map(|(c, d, f)| format!("close {c} {d}{}", if f { " --force" } else { "" })),
-        (call.clone(), 1u8..5).prop_map(|(c, p)| format!("set {c} pri {p}")),
-        (call.clone(), call.clone()).prop_map(|(a, b)| format!("link {a} {b}")),
-        call.clone().prop_map(|c| format!("backup {c} police")),
-        call.prop_map(|c| format!("reopen {c}")),
-    ]
-}
-
 /// Steps of a little shift on up to three consoles: (console, command line, sync after?).
 fn shift() -> impl Strategy<Value = Vec<(usize, String, bool)>> {
-    prop::collection::vec((0usize..3, line(), prop::bool::weighted(0.4)), 1..60)
+    prop::collection::vec((0usize..3, shift::line(), prop::bool::weighted(0.4)), 1..60)
 }
 
 fn play(steps: &[(usize, String, bool)]) -> Vec<Event> {
@@ -231,7 +187,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
 
     #[test]
-    fn a_refused_command_changes_nothing(lines in prop::collection::vec(line(), 1..25)) {
+    fn a_refused_command_changes_nothing(lines in prop::collection::vec(shift::line(), 1..25)) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreKind::Live).unwrap();
         let clock = ManualClock::at(1_790_000_000_000);
