@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pair::{connected, pair, trust, watch_until, Node};
+use pair::{connected, pair, take_call, trust, watch_until, Node};
 use switchboard::desk::attach::LinkState;
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -59,12 +59,7 @@ fn latency_and_catch_up(n: usize, backlog: usize) {
     watch_until(&mut b_watch, &mut b, LIMIT, |_, board| {
         connected(board, "alpha")
     });
-    let call = a
-        .execute_line("call 12 Main St / welfare check --type welfare")
-        .unwrap()[0]
-        .body
-        .calls()[0]
-        .clone();
+    let call = take_call(&mut a, "call 12 Main St / welfare check --type welfare");
     let mut times = Vec::with_capacity(n);
     for i in 0..n {
         let start = Instant::now();
@@ -114,12 +109,7 @@ fn both_sides_wrote(n: usize) {
     alpha.start();
     bravo.start();
     let (mut a, _a_watch) = alpha.attach("bench");
-    let call = a
-        .execute_line("call 12 Main St / welfare check --type welfare")
-        .unwrap()[0]
-        .body
-        .calls()[0]
-        .clone();
+    let call = take_call(&mut a, "call 12 Main St / welfare check --type welfare");
     let (mut b, mut b_watch) = bravo.attach("bench");
     watch_until(&mut b_watch, &mut b, LIMIT, |d, _| {
         d.state().calls.len() == 1

@@ -18,7 +18,7 @@ use switchboard::desk::frame::FrameError;
 use switchboard::desk::{Desk, SystemClock};
 use switchboard::store::{Store, StoreKind};
 
-use common::pair::{connected, pair, watch_for, watch_until};
+use common::pair::{connected, pair, take_call, watch_for, watch_until};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -103,11 +103,10 @@ fn a_console_sees_the_peer_take_a_call_save_ours_and_go_down() {
     assert!(screen_text(&app).contains("12 Main St"));
 
     // One taken here is marked once bravo has saved it.
-    let ours = app
-        .desk
-        .execute_line("call 9 Oak Ave / welfare check --type welfare")
-        .unwrap();
-    let id = ours[0].body.calls()[0].clone();
+    let id = take_call(
+        &mut app.desk,
+        "call 9 Oak Ave / welfare check --type welfare",
+    );
     follow(&mut app, &mut watch, |a| {
         a.saved_on_a_peer(&id) == Some(true)
     });
@@ -156,18 +155,8 @@ fn a_unit_dispatched_on_both_sides_of_a_dead_link_alerts_both_consoles_until_ack
     a_desk
         .execute_line("unit add STAR-1 clinician,medic")
         .unwrap();
-    let first = a_desk
-        .execute_line("call 12 Main St / man shouting --type welfare")
-        .unwrap()[0]
-        .body
-        .calls()[0]
-        .clone();
-    let second = a_desk
-        .execute_line("call 9 Oak Ave / welfare check --type welfare")
-        .unwrap()[0]
-        .body
-        .calls()[0]
-        .clone();
+    let first = take_call(&mut a_desk, "call 12 Main St / man shouting --type welfare");
+    let second = take_call(&mut a_desk, "call 9 Oak Ave / welfare check --type welfare");
     let (mut b_desk, mut b_watch) = bravo.attach("ct-okafor");
     watch_until(&mut b_watch, &mut b_desk, LIMIT, |d, _| {
         d.state().calls.len() == 2

@@ -11,7 +11,7 @@ mod shift;
 
 use proptest::prelude::*;
 use switchboard::desk::{Desk, ManualClock};
-use switchboard::domain::ReplicaId;
+use switchboard::domain::{CallId, ReplicaId};
 use switchboard::store::{Store, StoreKind};
 use switchboard::sync::session::{Frame, Session};
 
@@ -179,6 +179,18 @@ impl Net {
         let done = self.nodes[node].run(line);
         self.acknowledged.extend(done);
         self.pump(node);
+    }
+
+    /// The id of the `n`-th call `node` knows.
+    fn call(&mut self, node: usize, n: usize) -> CallId {
+        self.nodes[node]
+            .desk()
+            .state()
+            .calls
+            .keys()
+            .nth(n)
+            .unwrap()
+            .clone()
     }
 
     fn tick(&mut self, ms: i64) {
@@ -352,22 +364,8 @@ fn a_unit_dispatched_to_two_calls_concurrently_goes_to_the_same_call_on_both_and
     net.heal();
     // The link is cut; each console dispatches STAR-1 to a different call.
     net.cut(0);
-    let a_call = net.nodes[0]
-        .desk()
-        .state()
-        .calls
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
-    let b_call = net.nodes[0]
-        .desk()
-        .state()
-        .calls
-        .keys()
-        .nth(1)
-        .unwrap()
-        .clone();
+    let a_call = net.call(0, 0);
+    let b_call = net.call(0, 1);
     net.tick(1_000);
     net.local(0, &format!("dp STAR-1 {a_call}"));
     net.tick(500);
@@ -487,14 +485,7 @@ fn concurrent_edits_of_one_field_keep_the_later_and_mark_the_earlier_on_both_sid
     let mut net = Net::new(2, &[0, 0]);
     net.local(0, "call 1 Main St / welfare check --type welfare --pri 3");
     net.heal();
-    let call = net.nodes[0]
-        .desk()
-        .state()
-        .calls
-        .keys()
-        .next()
-        .unwrap()
-        .clone();
+    let call = net.call(0, 0);
     net.cut(0);
     net.tick(1_000);
     net.local(0, &format!("set {call} pri 2"));
