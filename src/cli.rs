@@ -538,7 +538,8 @@ fn sim_console(
     use crate::console::training::Training;
     use crate::desk::ManualClock;
 
-    let (keymap, theme, options, problems) = console_look(look)?;
+    let mut centre = Centre::load();
+    let (keymap, theme, options) = console_look(look, &mut centre)?;
     let store = crate::sim::open_training_store(dir)?;
     let clock = ManualClock::at(crate::sim::START_MS);
     // The shipped protocol and no gazetteer, as in a headless run: the scenario's truth and
@@ -553,7 +554,7 @@ fn sim_console(
         pace.unwrap_or(scenario.speed),
         report.map(Path::to_path_buf),
     );
-    let app = App::new(desk, keymap, theme, options, &problems).with_training(training);
+    let app = App::new(desk, keymap, theme, options, &centre.problems).with_training(training);
     let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;
     if let Some(training) = &app.training {
         let result = training
@@ -734,27 +735,65 @@ fn gazetteer(action: &GazetteerAction) -> Result<ExitCode, String> {
 
 /// The address list in the config dir, if one was imported; a broken one is a problem to show,
 /// not a reason to stop.
-fn load_gazetteer(
-    config_dir: Option<&Path>,
-    problems: &mut Vec<String>,
-) -> Option<crate::gazetteer::Gazetteer> {
-    crate::gazetteer::Gazetteer::load(config_dir).unwrap_or_else(|e| {
-        problems.push(e);
-        None
-    })
+/// The config dir as read once for a command: the settings, and every problem found reading
+/// it or the files it names (the console shows them; other commands stop at the first).
+struct Centre {
+    dir: Option<PathBuf>,
+    settings: config::Settings,
+    problems: Vec<String>,
 }
 
-/// Opens the full-screen console on the store in `dir`.
-/// The keymap, theme and drawing options the console uses, and what was wrong with the user's
-/// files. Fails only without a terminal or on a bad `--colors`.
+impl Centre {
+    fn load() -> Centre {
+        let dir = config::config_dir();
+        let (settings, problem) = config::Settings::load(dir.as_deref());
+        Centre {
+            dir,
+            settings,
+            problems: problem.into_iter().collect(),
+        }
+    }
+
+    /// The triage protocol and the time limits.
+    fn policy(&mut self) -> Policy {
+        let settings = &self.settings;
+        let name = settings.protocol.as_deref().unwrap_or("default");
+        let protocol = crate::protocol::load(name, self.dir.as_deref()).unwrap_or_else(|e| {
+            self.problems.push(e.to_string());
+            crate::protocol::shipped()
+        });
+        let mut policy = Policy::new(protocol);
+        policy.pending_alarm_minutes = settings.alarms.pending_minutes;
+        policy.default_checkin_minutes = settings.safety.checkin_minutes;
+        policy.checkin_minutes = settings.safety.by_response.clone();
+        policy
+    }
+
+    /// The address list that places new calls: only a desk that plans (not an attached one)
+    /// needs it.
+    fn gazetteer(&mut self) -> Option<crate::gazetteer::Gazetteer> {
+        crate::gazetteer::Gazetteer::load(self.dir.as_deref()).unwrap_or_else(|e| {
+            self.problems.push(e);
+            None
+        })
+    }
+
+    /// The first problem, for commands that must not run on a broken config.
+    fn check(&self) -> Result<(), String> {
+        self.problems.first().map_or(Ok(()), |p| Err(p.clone()))
+    }
+}
+
+/// The keymap, theme and drawing options the console uses; what is wrong with the user's files
+/// goes with the centre's problems. Fails only without a terminal or on a bad `--colors`.
 fn console_look(
     look: &Look,
+    centre: &mut Centre,
 ) -> Result<
     (
         crate::console::keymap::Keymap,
         crate::console::theme::Theme,
         crate::console::app::Options,
-        Vec<String>,
     ),
     String,
 > {
@@ -767,24 +806,24 @@ fn console_look(
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err("the console needs a terminal; in scripts use `switchboard exec`".into());
     }
-    let config_dir = config::config_dir();
-    let (settings, problem) = config::Settings::load(config_dir.as_deref());
-    let mut problems: Vec<String> = problem.into_iter().collect();
+    let config_dir = centre.dir.as_deref();
+    let settings = &centre.settings;
     let keymap_name = look
         .keymap
         .clone()
         .or(settings.keymap.clone())
         .unwrap_or_else(|| "default".into());
-    let (keymap, keymap_problems) = Keymap::load(&keymap_name, config_dir.as_deref());
-    problems.extend(keymap_problems);
+    let (keymap, keymap_problems) = Keymap::load(&keymap_name, config_dir);
     let depth = ColorDepth::detect(look.colors.as_deref())?;
     let theme_name = look
         .theme
         .clone()
         .or(settings.theme.clone())
         .unwrap_or_else(|| "ansi16".into());
-    let theme = Theme::load(&theme_name, config_dir.as_deref(), depth).unwrap_or_else(|e| {
-        problems.push(e.to_string());
+    let theme = Theme::load(&theme_name, config_dir, depth);
+    centre.problems.extend(keymap_problems);
+    let theme = theme.unwrap_or_else(|e| {
+        centre.problems.push(e.to_string());
         Theme::default_for(depth)
     });
     let options = Options {
@@ -792,9 +831,10 @@ fn console_look(
         keymap_name,
         utc: false,
     };
-    Ok((keymap, theme, options, problems))
+    Ok((keymap, theme, options))
 }
 
+/// Opens the full-screen console on the store in `dir`.
 fn console(
     dir: &Path,
     kind: StoreKind,
@@ -804,49 +844,44 @@ fn console(
 ) -> Result<ExitCode, String> {
     use crate::console::app::App;
 
-    let (keymap, theme, options, mut problems) = console_look(look)?;
-    let config_dir = config::config_dir();
-    let (settings, _) = config::Settings::load(config_dir.as_deref());
-    let policy = policy(&settings, config_dir.as_deref(), &mut problems);
-    let gazetteer = load_gazetteer(config_dir.as_deref(), &mut problems);
+    let mut centre = Centre::load();
+    let (keymap, theme, options) = console_look(look, &mut centre)?;
+    let policy = centre.policy();
     start_log(dir);
-    let (desk, watch, serving) = match attach(dir, operator)? {
-        Some(_) if listen.is_some() => {
-            return Err(format!(
-                "a desk already serves {}; it keeps its own peer links, so start the console \
-                 without --listen",
-                dir.display()
-            ))
-        }
-        Some((desk, watch)) => (desk, Some(watch), None),
-        None => {
-            let store = Store::open(dir, kind).map_err(|e| e.to_string())?;
-            let desk = Desk::open(store, Box::new(SystemClock), operator)
-                .map_err(|e| e.to_string())?
-                .with_policy(policy.clone())
-                .with_gazetteer(gazetteer.clone());
-            match listen {
-                None => (desk, None, None),
-                Some(addr) => {
-                    // The console serves its own desk, so peers and other consoles on this
-                    // host can reach it, and attaches to it like any other console.
-                    let serving = crate::sync::node::serve_in_background(
-                        desk,
-                        crate::sync::node::Options {
-                            dir: dir.to_owned(),
-                            listen: Some(addr.to_owned()),
-                        },
-                    )?;
-                    let (desk, watch) = attach(dir, operator)?.ok_or_else(|| {
-                        format!("cannot attach to the desk serving {}", dir.display())
-                    })?;
-                    (desk, Some(watch), Some(serving))
-                }
+    let attached = attach(dir, operator)?;
+    if attached.is_some() && listen.is_some() {
+        return Err(format!(
+            "a desk already serves {}; it keeps its own peer links, so start the console \
+             without --listen",
+            dir.display()
+        ));
+    }
+    let (desk, watch, serving) = if let Some((desk, watch)) = attached {
+        (desk, Some(watch), None)
+    } else {
+        let gazetteer = centre.gazetteer();
+        let desk = local_desk(dir, kind, operator, gazetteer)?.with_policy(policy.clone());
+        match listen {
+            None => (desk, None, None),
+            Some(addr) => {
+                // The console serves its own desk, so peers and other consoles on this host
+                // can reach it, and attaches to it like any other console.
+                let serving = crate::sync::node::serve_in_background(
+                    desk,
+                    crate::sync::node::Options {
+                        dir: dir.to_owned(),
+                        listen: Some(addr.to_owned()),
+                    },
+                )?;
+                let (desk, watch) = attach(dir, operator)?.ok_or_else(|| {
+                    format!("cannot attach to the desk serving {}", dir.display())
+                })?;
+                (desk, Some(watch), Some(serving))
             }
         }
     };
-    let desk = desk.with_policy(policy).with_gazetteer(gazetteer);
-    let mut app = App::new(desk, keymap, theme, options, &problems);
+    let desk = desk.with_policy(policy);
+    let mut app = App::new(desk, keymap, theme, options, &centre.problems);
     if let Some(watch) = watch {
         app = app.attached(watch);
     }
@@ -872,7 +907,11 @@ fn serve(data: Option<&Path>, operator: &str, listen: Option<String>) -> Result<
     if attach(&dir, operator)?.is_some() {
         return Err(format!("a desk already serves {}", dir.display()));
     }
-    let desk = open_local(&dir, operator)?;
+    let mut centre = Centre::load();
+    let policy = centre.policy();
+    let gazetteer = centre.gazetteer();
+    centre.check()?;
+    let desk = local_desk(&dir, StoreKind::Live, operator, gazetteer)?.with_policy(policy);
     start_log(&dir);
     let identity = crate::sync::Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
     let banner = format!(
@@ -933,53 +972,30 @@ fn start_log(dir: &Path) {
 /// The desk serving the data dir if there is one, else the store opened here.
 fn open_desk(data: Option<&Path>, operator: &str) -> Result<Desk, String> {
     let dir = config::data_dir(data)?;
-    match attach(&dir, operator)? {
-        Some((desk, _)) => {
-            let (policy, gazetteer) = centre_rules()?;
-            Ok(desk.with_policy(policy).with_gazetteer(gazetteer))
-        }
-        None => open_local(&dir, operator),
-    }
+    let attached = attach(&dir, operator)?;
+    let mut centre = Centre::load();
+    let policy = centre.policy();
+    // The serving desk places new calls with its own address list.
+    let gazetteer = attached.is_none().then(|| centre.gazetteer()).flatten();
+    centre.check()?;
+    let desk = match attached {
+        Some((desk, _)) => desk,
+        None => local_desk(&dir, StoreKind::Live, operator, gazetteer)?,
+    };
+    Ok(desk.with_policy(policy))
 }
 
-/// The triage protocol and limits, and the address list, from the config dir.
-fn centre_rules() -> Result<(Policy, Option<crate::gazetteer::Gazetteer>), String> {
-    let config_dir = config::config_dir();
-    let (settings, problem) = config::Settings::load(config_dir.as_deref());
-    let mut problems: Vec<String> = problem.into_iter().collect();
-    let policy = policy(&settings, config_dir.as_deref(), &mut problems);
-    let gazetteer = load_gazetteer(config_dir.as_deref(), &mut problems);
-    match problems.first() {
-        Some(p) => Err(p.clone()),
-        None => Ok((policy, gazetteer)),
-    }
-}
-
-fn open_local(dir: &Path, operator: &str) -> Result<Desk, String> {
-    let (policy, gazetteer) = centre_rules()?;
-    let store = Store::open(dir, StoreKind::Live).map_err(|e| e.to_string())?;
+/// The store in `dir` opened in this process, placing new calls with `gazetteer`.
+fn local_desk(
+    dir: &Path,
+    kind: StoreKind,
+    operator: &str,
+    gazetteer: Option<crate::gazetteer::Gazetteer>,
+) -> Result<Desk, String> {
+    let store = Store::open(dir, kind).map_err(|e| e.to_string())?;
     Ok(Desk::open(store, Box::new(SystemClock), operator)
         .map_err(|e| e.to_string())?
-        .with_policy(policy)
         .with_gazetteer(gazetteer))
-}
-
-/// The centre's rules from the config dir: the triage protocol and the time limits.
-fn policy(
-    settings: &config::Settings,
-    config_dir: Option<&Path>,
-    problems: &mut Vec<String>,
-) -> Policy {
-    let name = settings.protocol.as_deref().unwrap_or("default");
-    let protocol = crate::protocol::load(name, config_dir).unwrap_or_else(|e| {
-        problems.push(e.to_string());
-        crate::protocol::shipped()
-    });
-    let mut policy = Policy::new(protocol);
-    policy.pending_alarm_minutes = settings.alarms.pending_minutes;
-    policy.default_checkin_minutes = settings.safety.checkin_minutes;
-    policy.checkin_minutes = settings.safety.by_response.clone();
-    policy
 }
 
 fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, String> {

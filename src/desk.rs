@@ -202,10 +202,6 @@ impl Desk {
         self
     }
 
-    pub fn gazetteer(&self) -> Option<&Gazetteer> {
-        self.gazetteer.as_ref()
-    }
-
     /// Coordinates and zone for a new call, from the gazetteer, when the typed location names a
     /// known address: the best match must carry the same house number, so a street alone or a
     /// guess never places a call.
