@@ -22,8 +22,9 @@ use common::pair::{connected, pair, take_call, watch_for, watch_until};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
+/// An attached console whose desk feed the test reads itself (the run loop would).
 fn console(desk: Desk, watch: Watch) -> (App, Watch) {
-    let app = App::new(
+    let mut app = App::new(
         desk,
         Keymap::preset("default").unwrap(),
         Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
@@ -33,20 +34,10 @@ fn console(desk: Desk, watch: Watch) -> (App, Watch) {
             keymap_name: "default".into(),
         },
         &[],
-    );
-    (app.attached_board(), watch)
-}
-
-trait Attached {
-    fn attached_board(self) -> App;
-}
-
-impl Attached for App {
-    /// Like `App::attached`, but the test reads the watch itself.
-    fn attached_board(mut self) -> App {
-        self.board = Some(switchboard::desk::attach::Board::default());
-        self
-    }
+    )
+    .attached(watch);
+    let watch = app.watch.take().unwrap();
+    (app, watch)
 }
 
 /// Feeds the console what its desk sends until `done`.
