@@ -12,7 +12,7 @@
 // A benchmark has no one to report an error to: any failure aborts it, with the reason.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-#[path = "../tests/common/pair.rs"]
+#[path = "../tests/it/common/pair.rs"]
 mod pair;
 
 use std::io::{Read, Write};

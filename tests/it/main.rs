@@ -1,0 +1,28 @@
+//! The integration tests, in one binary so the crate is linked once rather than once per file
+//! (linking dominated a fresh `cargo test`). One module per area; `common` holds what several
+//! share. Run one area with `cargo test --test it console::`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+mod common;
+
+mod architecture;
+mod cli;
+mod command_props;
+mod console;
+mod eido;
+mod fold_props;
+mod gazetteer;
+mod keymaps;
+mod peer_tls;
+mod peers_cli;
+mod protocol;
+mod pty;
+mod report;
+mod sim;
+mod store_crash;
+mod sync_live;
+mod sync_processes;
+mod sync_props;
+mod themes;
+mod training;
+mod triage_desk;
