@@ -1,0 +1,266 @@
+//! What the command line takes: the clap definitions, from which `--help`, the man page and the
+//! shell completions are all generated.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Switchboard: a keyboard-driven dispatch console for community crisis response.
+///
+/// With no subcommand it opens the console on the live store. Every subcommand works on a data
+/// dir chosen by --data, else `$SWITCHBOARD_DATA`, else the platform's data dir.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub look: Look,
+    /// Sync with the trusted peers (see `peer add`), taking their connections on ADDR, e.g.
+    /// 0.0.0.0:7400. Other consoles on this host can attach to this one's desk meanwhile.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+}
+
+/// How the console looks and which keys it takes.
+#[derive(Debug, Args)]
+pub struct Look {
+    /// Theme: a shipped one (ansi16, dark, light, high-contrast) or one in the config dir.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Keymap: default (CAD style) or vim, or one in the config dir.
+    #[arg(long, value_name = "NAME")]
+    pub keymap: Option<String>,
+    /// Draw with ASCII only (automatic when the locale is not UTF-8).
+    #[arg(long)]
+    pub ascii: bool,
+    /// Colour depth: none, 16, 256 or truecolor (default: from `NO_COLOR`, `COLORTERM`, `TERM`).
+    #[arg(long, value_name = "DEPTH")]
+    pub colors: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Data dir holding the store (default: `$SWITCHBOARD_DATA`, else the platform data dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Name stamped on every change (default: `$SWITCHBOARD_OPERATOR`, else `$USER`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub operator: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Run command lines: each argument is one line; with none, read lines from stdin.
+    ///
+    /// Prints one line per command (for `call` and `backup`, starting with the new call's id).
+    /// Stops at the first refusal with the reason on stderr and exit status 1; what ran before
+    /// it stays committed. Blank lines and lines starting with # are skipped.
+    Exec {
+        /// Command lines, e.g. "call 12 Main St / man shouting" "dp STAR-1 1".
+        #[arg(value_name = "COMMAND")]
+        lines: Vec<String>,
+    },
+    /// Print the chronology: each event with time, operator, origin and what changed.
+    Log {
+        /// Only the events of this call.
+        #[arg(long, value_name = "ID")]
+        call: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the projected state (calls and units, in a stable order).
+    State {
+        /// As JSON.
+        #[arg(long, conflicts_with = "digest")]
+        json: bool,
+        /// A hex digest, equal on two stores exactly when their states are.
+        #[arg(long)]
+        digest: bool,
+    },
+    /// Open the console on a demo store filled with a realistic synthetic history.
+    ///
+    /// Uses --data if given, else a demo dir beside the live store (never the live store).
+    /// Without --days it opens the demo store, filling it with 7 days first if it is empty.
+    /// With --days it only fills, and refuses a store that already has events.
+    Demo {
+        /// Days of history to make (then exit without opening the console).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: Option<u32>,
+        #[command(flatten)]
+        look: Look,
+        /// Seed for the random history; the same seed gives the same calls.
+        #[arg(long, default_value_t = 2020)]
+        seed: u64,
+    },
+    /// Check or print keymaps.
+    Keymap {
+        #[command(subcommand)]
+        action: KeymapAction,
+    },
+    /// Check or list themes.
+    Theme {
+        #[command(subcommand)]
+        action: ThemeAction,
+    },
+    /// Check or list triage protocols.
+    Protocol {
+        #[command(subcommand)]
+        action: ProtocolAction,
+    },
+    /// Import or search the address list (gazetteer) that places calls on the map.
+    Gazetteer {
+        #[command(subcommand)]
+        action: GazetteerAction,
+    },
+    /// Print the program's figures for a period (default: the last 7 days).
+    ///
+    /// Volumes, diversion rate, backup requests, unserved eligible calls, times (median and
+    /// 90th percentile), dispositions, repeats, unit utilisation and safety check-ins; each
+    /// figure is defined in docs/figures.md.
+    Report(crate::report::ReportArgs),
+    /// Export calls: CSV (one row per call) or NENA EIDO.
+    Export(crate::report::ExportArgs),
+    /// Run a training scenario on a training store and score the trainee's work.
+    ///
+    /// Opens the console marked TRAINING on the simulated shift: calls ring, callers talk and
+    /// teams report by themselves on a simulated clock; trainer keys (C-x t, vim: Space t) pause,
+    /// speed up, slow down, inject the next scripted event or end the run; the score is shown
+    /// at the end. With --headless the scenario's scripted trainee actions are played instead,
+    /// without the console. Uses a fresh temporary training store unless --data names an empty
+    /// dir (or an earlier, empty training store); a live or demo store is refused.
+    Sim {
+        /// The scenario file, e.g. scenarios/tutorial.toml.
+        #[arg(value_name = "SCENARIO")]
+        scenario: PathBuf,
+        /// Seed for travel and on-scene times (default: the scenario's own).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Play the scenario's scripted trainee actions, without the console.
+        #[arg(long)]
+        headless: bool,
+        /// Simulated seconds per real second in the console (default: the scenario's `speed`).
+        #[arg(long, value_name = "X")]
+        speed: Option<f64>,
+        #[command(flatten)]
+        look: Look,
+        /// Write the score to FILE: JSON for `.json`, Markdown for `.md`.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
+    /// Check training scenario files.
+    Scenario {
+        #[command(subcommand)]
+        action: ScenarioAction,
+    },
+    /// Take an incident handed over by another centre as a pending call.
+    Import {
+        #[command(subcommand)]
+        format: ImportFormat,
+    },
+    /// Run the desk without a console, for consoles and commands on this host to share.
+    ///
+    /// It owns the store and its peer links, and listens on DIR/desk.sock (owner only):
+    /// every console, `exec`, `log`, `state`, `report` and `export` on this data dir then
+    /// attaches to it instead of opening the store, and sees the others' changes live.
+    /// Stops on SIGTERM or Ctrl-C.
+    Serve {
+        /// Take peers' connections on ADDR, e.g. 0.0.0.0:7400 (without it, only dial out).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Print this node's fingerprint, for other nodes' `peer add`.
+    ///
+    /// The node's key pair and self-signed certificate are made at first use and kept
+    /// owner-only in DIR/identity/. Works while a console runs (the store is not opened).
+    Id,
+    /// Trust other nodes: two stores become peers when each has added the other's fingerprint.
+    ///
+    /// The list is DIR/peers.toml. These work while a console runs (the store is not opened).
+    Peer {
+        #[command(subcommand)]
+        action: PeerAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeerAction {
+    /// Trust the node with this fingerprint (from `switchboard id` there), reached at HOST:PORT.
+    ///
+    /// Adding a fingerprint that is already trusted updates its address (and name, if given).
+    Add {
+        /// The other node's fingerprint; case, dashes and spaces do not matter.
+        #[arg(value_name = "FINGERPRINT")]
+        fingerprint: String,
+        /// Where it listens: HOST:PORT, IPV4:PORT or [IPV6]:PORT.
+        #[arg(value_name = "HOST:PORT")]
+        addr: String,
+        /// A name for it (default: the first group of its fingerprint).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// List the trusted peers: name, fingerprint, address.
+    List,
+    /// Stop trusting a peer, named by its name or its fingerprint.
+    Rm {
+        #[arg(value_name = "NAME|FINGERPRINT")]
+        which: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportFormat {
+    /// A NENA EIDO JSON document (from a 911 centre or a crisis line): it becomes a pending call
+    /// with its location, caller, callback, type and notes, and a first note naming where it came
+    /// from; prints the new call's id first. A malformed or hostile document is refused with the
+    /// reason, and nothing is written.
+    Eido { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProtocolAction {
+    /// Report every problem in a protocol file, with its line; proves that an unknown answer
+    /// never sends a community team alone.
+    Check { file: PathBuf },
+    /// List shipped and user protocols.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioAction {
+    /// Report the first problem in a scenario file, with its line.
+    Check { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GazetteerAction {
+    /// Import an `OpenAddresses` CSV (LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE,ID,HASH)
+    /// into the config dir; malformed rows are skipped and reported with their line numbers.
+    Import { file: PathBuf },
+    /// Import the fictional demo town (Millbrook) shipped with Switchboard.
+    Demo,
+    /// Show the best matches for a typed location.
+    Lookup {
+        #[arg(required = true)]
+        text: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeymapAction {
+    /// Report every problem in a keymap file, with its line.
+    Check { file: PathBuf },
+    /// Print a keymap's bindings (default: the one the console would use).
+    Print { name: Option<String> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThemeAction {
+    /// Report what is wrong with a theme file, with its line.
+    Check { file: PathBuf },
+    /// List shipped and user themes.
+    List,
+}

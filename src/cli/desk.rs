@@ -1,0 +1,212 @@
+//! The commands that run a desk: the console, `serve`, and the training console (`sim`).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::config;
+use crate::desk::Desk;
+use crate::store::StoreKind;
+
+use super::args::Look;
+use super::centre::{attach, console_look, local_desk, start_log, Centre};
+
+/// Opens the full-screen console on the store in `dir`.
+pub(super) fn console(
+    dir: &Path,
+    kind: StoreKind,
+    operator: &str,
+    look: &Look,
+    listen: Option<&str>,
+) -> Result<ExitCode, String> {
+    use crate::console::app::App;
+
+    let mut centre = Centre::load();
+    let (keymap, theme, options) = console_look(look, &mut centre)?;
+    let policy = centre.policy();
+    start_log(dir);
+    let attached = attach(dir, operator)?;
+    if attached.is_some() && listen.is_some() {
+        return Err(format!(
+            "a desk already serves {}; it keeps its own peer links, so start the console \
+             without --listen",
+            dir.display()
+        ));
+    }
+    let (desk, watch, serving) = if let Some((desk, watch)) = attached {
+        (desk, Some(watch), None)
+    } else {
+        let gazetteer = centre.gazetteer();
+        let desk = local_desk(dir, kind, operator, gazetteer)?.with_policy(policy.clone());
+        match listen {
+            None => (desk, None, None),
+            Some(addr) => {
+                // The console serves its own desk, so peers and other consoles on this host
+                // can reach it, and attaches to it like any other console.
+                let serving = crate::sync::node::serve_in_background(
+                    desk,
+                    crate::sync::node::Options {
+                        dir: dir.to_owned(),
+                        listen: Some(addr.to_owned()),
+                    },
+                )?;
+                let (desk, watch) = attach(dir, operator)?.ok_or_else(|| {
+                    format!("cannot attach to the desk serving {}", dir.display())
+                })?;
+                (desk, Some(watch), Some(serving))
+            }
+        }
+    };
+    let desk = desk.with_policy(policy);
+    let mut app = App::new(desk, keymap, theme, options, &centre.problems);
+    if let Some(watch) = watch {
+        app = app.attached(watch);
+    }
+    let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;
+    app.desk.close().map_err(|e| e.to_string())?;
+    if let Some(serving) = serving {
+        serving.stop()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `serve`: the desk without a console, until SIGTERM or Ctrl-C.
+pub(super) fn serve(
+    data: Option<&Path>,
+    operator: &str,
+    listen: Option<String>,
+) -> Result<ExitCode, String> {
+    let dir = config::data_dir(data)?;
+    if attach(&dir, operator)?.is_some() {
+        return Err(format!("a desk already serves {}", dir.display()));
+    }
+    let mut centre = Centre::load();
+    let policy = centre.policy();
+    let gazetteer = centre.gazetteer();
+    centre.check()?;
+    let desk = local_desk(&dir, StoreKind::Live, operator, gazetteer)?.with_policy(policy);
+    start_log(&dir);
+    let identity = crate::sync::Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
+    let banner = format!(
+        "switchboard: serving {} ({} store, node {}, {} events) on {}{}; fingerprint {}",
+        dir.display(),
+        desk.kind().word(),
+        desk.replica().tag(),
+        desk.event_count(),
+        crate::desk::attach::socket_path(&dir).display(),
+        listen
+            .as_deref()
+            .map_or_else(String::new, |a| format!(", peers on {a}")),
+        identity.fingerprint()
+    );
+    crate::sync::node::serve(
+        desk,
+        crate::sync::node::Options {
+            dir: dir.clone(),
+            listen,
+        },
+        || eprintln!("{banner}"),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// How `sim` was asked to run.
+pub(super) struct SimRun<'a> {
+    pub(super) seed: Option<u64>,
+    pub(super) headless: bool,
+    pub(super) speed: Option<f64>,
+    pub(super) report: Option<&'a Path>,
+}
+
+/// `sim SCENARIO`: the training console, or with `--headless` the scripted actions; both on a
+/// training store, scored.
+pub(super) fn sim(
+    file: &Path,
+    run: &SimRun<'_>,
+    data: Option<&Path>,
+    look: &Look,
+) -> Result<ExitCode, String> {
+    let SimRun {
+        seed,
+        headless,
+        speed: pace,
+        report,
+    } = *run;
+    let scenario =
+        crate::sim::load(file, &crate::protocol::shipped()).map_err(|e| e.to_string())?;
+    if let Some(pace) = pace {
+        if !(pace > 0.0 && pace.is_finite()) {
+            return Err(format!("--speed {pace}: give a positive number, e.g. 60"));
+        }
+    }
+    let dir = match data {
+        Some(dir) => dir.to_owned(),
+        None => std::env::temp_dir().join(format!(
+            "switchboard-sim-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_millis()
+        )),
+    };
+    if let Some(path) = report {
+        crate::sim::score::ReportFormat::of(path)?;
+    }
+    let seed = seed.unwrap_or(scenario.seed);
+    if !headless {
+        return sim_console(&scenario, seed, pace, report, &dir, look);
+    }
+    let store = crate::sim::open_training_store(&dir)?;
+    let result =
+        crate::sim::run(&scenario, seed, store, &scenario.actions).map_err(|e| e.to_string())?;
+    println!("{}", result.summary());
+    eprintln!("training store: {}", dir.display());
+    if let Some(path) = report {
+        result.write_report(path)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The training console: the normal console on a fresh training store, its clock the
+/// simulation's. Quitting early still scores (and reports) what was done.
+fn sim_console(
+    scenario: &crate::sim::Scenario,
+    seed: u64,
+    pace: Option<f64>,
+    report: Option<&Path>,
+    dir: &Path,
+    look: &Look,
+) -> Result<ExitCode, String> {
+    use crate::console::app::App;
+    use crate::console::training::Training;
+    use crate::desk::ManualClock;
+
+    let mut centre = Centre::load();
+    let (keymap, theme, options) = console_look(look, &mut centre)?;
+    let store = crate::sim::open_training_store(dir)?;
+    let clock = ManualClock::at(crate::sim::START_MS);
+    // The shipped protocol and no gazetteer, as in a headless run: the scenario's truth and
+    // its score are written against them.
+    let mut desk = Desk::open(store, Box::new(clock.clone()), crate::sim::OPERATOR)
+        .map_err(|e| e.to_string())?;
+    let sim = crate::sim::Simulation::new(scenario, seed, clock, &mut desk, None)
+        .map_err(|e| e.to_string())?;
+    start_log(dir);
+    let training = Training::new(
+        sim,
+        pace.unwrap_or(scenario.speed),
+        report.map(Path::to_path_buf),
+    );
+    let app = App::new(desk, keymap, theme, options, &centre.problems).with_training(training);
+    let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;
+    if let Some(training) = &app.training {
+        let result = training
+            .score
+            .clone()
+            .unwrap_or_else(|| training.sim.score(&app.desk));
+        println!("{}", result.summary());
+        if let (Some(path), false) = (report, training.reported) {
+            result.write_report(path)?;
+        }
+    }
+    eprintln!("training store: {}", dir.display());
+    app.desk.close().map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}

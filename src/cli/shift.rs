@@ -1,0 +1,219 @@
+//! A shift from the shell: `exec`, `log`, `state`, `demo --days`, `import eido`.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::{Local, TimeZone};
+use serde_json::json;
+
+use crate::desk::{Desk, DeskError};
+use crate::domain::{CallId, Event, State};
+use crate::store::{Store, StoreKind};
+
+use super::centre::open_desk;
+
+pub(super) fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, String> {
+    let from_stdin = lines.is_empty();
+    let source: Box<dyn Iterator<Item = Result<String, String>>> = if from_stdin {
+        let stdin = std::io::stdin().lock();
+        Box::new(stdin.split(b'\n').enumerate().map(|(i, line)| {
+            let line = line.map_err(|e| format!("cannot read stdin: {e}"))?;
+            String::from_utf8(line)
+                .map_err(|_| format!("line {} is not valid UTF-8; it was not run", i + 1))
+        }))
+    } else {
+        Box::new(lines.into_iter().map(Ok))
+    };
+    let mut out = std::io::stdout().lock();
+    let mut number = 0;
+    for line in source {
+        number += 1;
+        let line = line?;
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match desk.run_line(line) {
+            Ok(outcome) => {
+                // A closed pipe (e.g. `| head`) is not worth a panic; the commits are durable.
+                for said in outcome.lines() {
+                    let _ = writeln!(out, "{said}");
+                }
+            }
+            Err(e) => {
+                let where_ = if from_stdin {
+                    format!("line {number}: ")
+                } else {
+                    String::new()
+                };
+                let what = match e {
+                    DeskError::Store(_) => "storage failed",
+                    DeskError::Parse(_) | DeskError::Refused(_) => "refused",
+                };
+                eprintln!("switchboard: {where_}{what}: {e}");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCode, String> {
+    let call: Option<CallId> = call.map(str::parse).transpose()?;
+    let mut events = desk.events().map_err(|e| e.to_string())?;
+    events.sort_by_key(Event::fold_key);
+    if let Some(id) = &call {
+        if !desk.state().calls.contains_key(id) {
+            return Err(format!("no call {id}"));
+        }
+        events.retain(|e| e.body.calls().contains(&id));
+    }
+    let mut out = std::io::stdout().lock();
+    for e in &events {
+        let lost = desk.state().lost(e.origin, e.seq);
+        let line = if json {
+            json!({
+                "time": chrono::DateTime::from_timestamp_millis(e.wall_ms).map(|t| t.to_rfc3339()),
+                "wall_ms": e.wall_ms,
+                "hlc": e.hlc,
+                "origin": e.origin.to_string(),
+                "seq": e.seq,
+                "operator": e.operator,
+                "change": e.body.describe(),
+                "body": e.body,
+                "overruled": lost,
+            })
+            .to_string()
+        } else {
+            format!(
+                "{}  {:<12} {}:{:<5} {}{}",
+                local_time(e.wall_ms),
+                e.operator,
+                &e.origin.to_string()[..6],
+                e.seq,
+                e.body.describe(),
+                lost.map_or_else(String::new, |why| format!("  [did not stand: {why}]"))
+            )
+        };
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn local_time(ms: i64) -> String {
+    Local.timestamp_millis_opt(ms).single().map_or_else(
+        || ms.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
+}
+
+/// The state for a person: open calls in queue order, then the roster.
+pub(super) fn state_text(state: &State) -> String {
+    let mut out = String::new();
+    let queue = state.queue();
+    let _ = writeln!(
+        out,
+        "{} open call(s), {} closed",
+        queue.len(),
+        state.calls.len() - queue.len()
+    );
+    for c in queue {
+        let units: Vec<String> = c
+            .active_units()
+            .map(|a| format!("{} {}", a.unit, a.status))
+            .collect();
+        let kind = c.call_type.map_or("-", |t| t.word());
+        let _ = writeln!(
+            out,
+            "  {:<10} P{} {:<10} {:<12} {} / {}  [{}]",
+            c.id,
+            c.priority,
+            c.status.word(),
+            kind,
+            c.location,
+            c.nature,
+            units.join(", ")
+        );
+    }
+    let _ = writeln!(out, "{} unit(s)", state.units.len());
+    for u in state.units.values() {
+        let caps: Vec<&str> = u.capabilities.iter().map(|c| c.word()).collect();
+        let call = u
+            .call
+            .as_ref()
+            .map_or_else(String::new, ToString::to_string);
+        let _ = writeln!(
+            out,
+            "  {:<10} {} since {}  {:<10} {}  {}",
+            u.callsign,
+            u.status,
+            local_time(u.status_ms),
+            call,
+            caps.join(","),
+            u.zone.as_deref().unwrap_or("")
+        );
+    }
+    for a in &state.alerts {
+        let _ = writeln!(out, "ALERT {}: {}", local_time(a.wall_ms), a.text);
+    }
+    out.trim_end().to_owned()
+}
+
+pub(super) fn demo(dir: &Path, days: u32, seed: u64) -> Result<ExitCode, String> {
+    let store = Store::open(dir, StoreKind::Demo).map_err(|e| e.to_string())?;
+    if store.event_count() > 0 {
+        return Err(format!(
+            "{} already holds {} events; demo writes only into an empty store (choose another \
+             --data dir)",
+            dir.display(),
+            store.event_count()
+        ));
+    }
+    let summary = crate::demo::fill(store, days, seed, chrono::Utc::now().timestamp_millis())
+        .map_err(|e| e.to_string())?;
+    println!("{summary}\ndemo store: {}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `import eido FILE`: the whole document is checked before the store is even opened; then the
+/// call and its notes go through the desk like typed commands.
+pub(super) fn import_eido(
+    data: Option<&Path>,
+    operator: &str,
+    file: &Path,
+) -> Result<ExitCode, String> {
+    use crate::domain::{Body, Command};
+    let source = file.display().to_string();
+    let reader = std::fs::File::open(file).map_err(|e| format!("cannot read {source}: {e}"))?;
+    let imported = crate::report::eido::import_reader(reader, &source)?;
+    let mut desk = open_desk(data, operator)?;
+    let events = desk
+        .execute(&Command::TakeCall(imported.call.clone()))
+        .map_err(|e| format!("{source} was not imported: {e}"))?;
+    let Some((id, taken)) = events.iter().find_map(|e| match &e.body {
+        Body::CallCreated { call, .. } => Some((call.clone(), e.body.describe())),
+        _ => None,
+    }) else {
+        return Err(format!("{source} was not imported: the desk took no call"));
+    };
+    let notes = std::iter::once(imported.origin_note()).chain(imported.notes.iter().cloned());
+    for text in notes {
+        desk.execute(&Command::Note {
+            call: id.to_string(),
+            text,
+            caution: false,
+        })
+        .map_err(|e| format!("{id} was taken from {source}, but a note was not: {e}"))?;
+    }
+    desk.close().map_err(|e| e.to_string())?;
+    println!(
+        "{taken}; {} note(s) from {}",
+        imported.notes.len(),
+        imported.origin
+    );
+    Ok(ExitCode::SUCCESS)
+}
