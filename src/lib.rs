@@ -17,8 +17,7 @@
 //! - [`spelling`]: "did you mean" for error messages.
 //! - [`config`]: paths, environment overrides and `config.toml`.
 //! - [`sim`]: scripted, scored training simulations on a training store.
-//! - [`sync`]: peers — node identity, the trusted peer list, pinned mutual TLS 1.3.
-//! - [`cli`]: the scriptable command line interface.
+//! - [`cli`]: the command line: the console, `serve`, a shift from the shell, the files.
 
 pub mod cli;
 pub mod command;

@@ -100,7 +100,7 @@ pub enum ReportFormat {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
-    /// One row per call (columns in the README).
+    /// One row per call (columns in docs/figures.md).
     Csv,
     /// One NENA EIDO JSON document per incident.
     Eido,

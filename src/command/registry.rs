@@ -1,4 +1,4 @@
-//! The one list of commands. The CLI, the console, keymaps, scenarios, help and the README's
+//! The one list of commands. The CLI, the console, keymaps, scenarios, help and docs/commands.md
 //! reference all read it.
 
 use crate::domain::{CallType, Capability, Disposition, UnitStatus};
@@ -300,8 +300,8 @@ pub fn lookup(words: &[&str]) -> Option<(&'static Spec, usize)> {
     })
 }
 
-/// The command reference and the vocabulary as Markdown (kept in the README; a test checks it
-/// is fresh).
+/// The command reference and the vocabulary as Markdown (kept in docs/commands.md; a test
+/// checks it is fresh).
 pub fn markdown() -> String {
     use std::fmt::Write;
     let mut out = String::from("| command | aliases | what it does |\n|---|---|---|\n");

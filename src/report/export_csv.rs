@@ -8,7 +8,7 @@
 //! Left out on purpose, because they are health or personal information that a figures file
 //! does not need and that spreadsheets spread: the caller's name and callback number, the nature
 //! (free text that routinely describes a person's crisis), notes, triage answers and override
-//! reasons. See the README's "Program figures".
+//! reasons. See docs/figures.md.
 
 use std::borrow::Cow;
 

@@ -1,7 +1,7 @@
 //! Scenario files: a scripted shift for training, read from TOML and checked before it runs.
 //!
 //! Every problem is reported as one line, `file:line: message`, with the nearest valid word when a
-//! name is mistyped. The format is described in the README ("Training simulations").
+//! name is mistyped. The format is described in docs/training.md.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
