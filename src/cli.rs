@@ -7,11 +7,13 @@
 //! - `desk`: the console, `serve`, `sim`.
 //! - `shift`: `exec`, `log`, `state`, `demo --days`, `import eido`.
 //! - `files`: `peer`, `keymap`, `theme`, `protocol`, `gazetteer`.
+//! - `install`: the man pages and shell completions, generated from [`args`].
 
 pub mod args;
 mod centre;
 mod desk;
 mod files;
+mod install;
 mod shift;
 
 use std::process::ExitCode;
@@ -28,9 +30,16 @@ use desk::{console, serve, sim, SimRun};
 use files::{gazetteer, keymap, peer, protocol, theme};
 use shift::{demo, exec, import_eido, log, state_text};
 
-/// Runs the CLI and returns the process exit code; errors are printed as one line.
-pub fn run(cli: Cli) -> ExitCode {
-    match dispatch(cli) {
+/// The command line's definition, as `--help`, the man pages and the completions show it.
+pub fn command(version: &'static str) -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().version(version)
+}
+
+/// Runs the CLI and returns the process exit code; errors are printed as one line. `version`
+/// is the binary's, for the man pages.
+pub fn run(cli: Cli, version: &'static str) -> ExitCode {
+    match dispatch(cli, version) {
         Ok(code) => code,
         Err(message) => {
             eprintln!("switchboard: {message}");
@@ -39,7 +48,7 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<ExitCode, String> {
+fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
     let Common { data, operator } = cli.common;
     let operator = config::operator(operator.as_deref());
     match cli.command {
@@ -104,6 +113,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode, String> {
             }
             console(&dir, StoreKind::Demo, &operator, &look, None)
         }
+        Some(Sub::Man { out }) => install::man(&command(version), out.as_deref()),
+        Some(Sub::Completions { shell }) => Ok(install::completions(command(version), shell)),
         Some(Sub::Keymap { action }) => Ok(keymap(action)),
         Some(Sub::Theme { action }) => theme(action),
         Some(Sub::Protocol { action }) => Ok(protocol(action)),

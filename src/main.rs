@@ -1,12 +1,24 @@
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use clap::Parser;
+use clap::FromArgMatches;
 use switchboard::cli::{run, Cli};
 
+/// The version with the commit it was built from (see build.rs). Only this file names the
+/// commit, so a new commit recompiles the binary's entry point, not the library.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SWITCHBOARD_COMMIT"),
+    ")"
+);
+
 fn main() -> ExitCode {
-    match Cli::try_parse() {
-        Ok(cli) => run(cli),
+    let parsed = switchboard::cli::command(VERSION)
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    match parsed {
+        Ok(cli) => run(cli, VERSION),
         Err(e)
             if matches!(
                 e.kind(),

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 /// With no subcommand it opens the console on the live store. Every subcommand works on a data
 /// dir chosen by --data, else `$SWITCHBOARD_DATA`, else the platform's data dir.
 #[derive(Debug, Parser)]
-#[command(name = "switchboard", version, about, long_about)]
+#[command(name = "switchboard", about, long_about)]
 pub struct Cli {
     #[command(flatten)]
     pub common: Common,
@@ -95,6 +95,22 @@ pub enum Sub {
         /// Seed for the random history; the same seed gives the same calls.
         #[arg(long, default_value_t = 2020)]
         seed: u64,
+    },
+    /// Write the man pages: switchboard.1 and one per subcommand (switchboard-exec.1 …).
+    ///
+    /// With --out DIR they are written there (e.g. ~/.local/share/man/man1); without it,
+    /// switchboard.1 is printed to stdout (`switchboard man | man -l -`).
+    Man {
+        /// The directory to write the pages to (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    ///
+    /// e.g. `switchboard completions bash > ~/.local/share/bash-completion/completions/switchboard`.
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
     },
     /// Check or print keymaps.
     Keymap {

@@ -12,6 +12,7 @@ mod console;
 mod eido;
 mod fold_props;
 mod gazetteer;
+mod install;
 mod keymaps;
 mod peer_tls;
 mod peers_cli;
