@@ -142,6 +142,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             speed,
             look,
             report,
+            keep,
         }) => sim(
             &scenario,
             &SimRun {
@@ -149,6 +150,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
                 headless,
                 speed,
                 report: report.as_deref(),
+                keep,
             },
             data.as_deref(),
             &look,

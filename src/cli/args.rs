@@ -146,8 +146,9 @@ pub enum Sub {
     /// teams report by themselves on a simulated clock; trainer keys (C-x t, vim: Space t) pause,
     /// speed up, slow down, inject the next scripted event or end the run; the score is shown
     /// at the end. With --headless the scenario's scripted trainee actions are played instead,
-    /// without the console. Uses a fresh temporary training store unless --data names an empty
-    /// dir (or an earlier, empty training store); a live or demo store is refused.
+    /// without the console. Uses a fresh temporary training store, removed at the end unless
+    /// --keep, or the store in --data: an empty dir (or an earlier, empty training store), which
+    /// is kept; a live or demo store is refused.
     Sim {
         /// The scenario file, e.g. scenarios/tutorial.toml.
         #[arg(value_name = "SCENARIO")]
@@ -166,6 +167,10 @@ pub enum Sub {
         /// Write the score to FILE: JSON for `.json`, Markdown for `.md`.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Keep the run's temporary training store (and say where) instead of removing it at
+        /// the end; a store given with --data is always kept.
+        #[arg(long)]
+        keep: bool,
     },
     /// Check training scenario files.
     Scenario {

@@ -1,6 +1,6 @@
 //! The commands that run a desk: the console, `serve`, and the training console (`sim`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::config;
@@ -115,6 +115,29 @@ pub(super) struct SimRun<'a> {
     pub(super) headless: bool,
     pub(super) speed: Option<f64>,
     pub(super) report: Option<&'a Path>,
+    pub(super) keep: bool,
+}
+
+/// A run's training store in the temp dir, removed when the run is over (however it ends)
+/// unless it is to be kept.
+struct RunDir {
+    dir: PathBuf,
+    remove: bool,
+}
+
+impl RunDir {
+    /// Where the store was left, for stderr; `None` once it is gone.
+    fn kept(&self) -> Option<String> {
+        (!self.remove).then(|| format!("training store: {}", self.dir.display()))
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if self.remove {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 /// `sim SCENARIO`: the training console, or with `--headless` the scripted actions; both on a
@@ -130,6 +153,7 @@ pub(super) fn sim(
         headless,
         speed: pace,
         report,
+        keep,
     } = *run;
     let scenario =
         crate::sim::load(file, &crate::protocol::shipped()).map_err(|e| e.to_string())?;
@@ -138,26 +162,34 @@ pub(super) fn sim(
             return Err(format!("--speed {pace}: give a positive number, e.g. 60"));
         }
     }
-    let dir = match data {
-        Some(dir) => dir.to_owned(),
-        None => std::env::temp_dir().join(format!(
-            "switchboard-sim-{}-{}",
-            std::process::id(),
-            chrono::Utc::now().timestamp_millis()
-        )),
-    };
     if let Some(path) = report {
-        crate::sim::score::ReportFormat::of(path)?;
+        crate::sim::report::ReportFormat::of(path)?;
     }
+    let run_dir = match data {
+        Some(dir) => RunDir {
+            dir: dir.to_owned(),
+            remove: false,
+        },
+        None => RunDir {
+            dir: std::env::temp_dir().join(format!(
+                "switchboard-sim-{}-{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_millis()
+            )),
+            remove: !keep,
+        },
+    };
     let seed = seed.unwrap_or(scenario.seed);
     if !headless {
-        return sim_console(&scenario, seed, pace, report, &dir, look);
+        return sim_console(&scenario, seed, pace, report, &run_dir, look);
     }
-    let store = crate::sim::open_training_store(&dir)?;
+    let store = crate::sim::open_training_store(&run_dir.dir)?;
     let result =
         crate::sim::run(&scenario, seed, store, &scenario.actions).map_err(|e| e.to_string())?;
     println!("{}", result.summary());
-    eprintln!("training store: {}", dir.display());
+    if let Some(kept) = run_dir.kept() {
+        eprintln!("{kept}");
+    }
     if let Some(path) = report {
         result.write_report(path)?;
     }
@@ -171,7 +203,7 @@ fn sim_console(
     seed: u64,
     pace: Option<f64>,
     report: Option<&Path>,
-    dir: &Path,
+    run_dir: &RunDir,
     look: &Look,
 ) -> Result<ExitCode, String> {
     use crate::console::app::App;
@@ -180,8 +212,9 @@ fn sim_console(
 
     let mut centre = Centre::load();
     let (keymap, theme, options) = console_look(look, &mut centre)?;
+    let dir = &run_dir.dir;
     let store = crate::sim::open_training_store(dir)?;
-    let clock = ManualClock::at(crate::sim::START_MS);
+    let clock = ManualClock::at(scenario.start_ms());
     // The shipped protocol and no gazetteer, as in a headless run: the scenario's truth and
     // its score are written against them.
     let mut desk = Desk::open(store, Box::new(clock.clone()), crate::sim::OPERATOR)
@@ -206,7 +239,9 @@ fn sim_console(
             result.write_report(path)?;
         }
     }
-    eprintln!("training store: {}", dir.display());
     app.desk.close().map_err(|e| e.to_string())?;
+    if let Some(kept) = run_dir.kept() {
+        eprintln!("{kept}");
+    }
     Ok(ExitCode::SUCCESS)
 }

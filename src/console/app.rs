@@ -233,6 +233,9 @@ pub struct Ui {
     /// Set by `redraw` and Ctrl-Z: the run loop repaints everything / suspends.
     pub repaint: bool,
     pub suspend: bool,
+    /// Something that needs the dispatcher's ears happened (a phone rang in a training run or
+    /// the demo): the run loop rings the terminal's bell once and clears it.
+    pub bell: bool,
 }
 
 pub struct App {
@@ -294,6 +297,7 @@ impl App {
                 quit: false,
                 repaint: false,
                 suspend: false,
+                bell: false,
             },
             chronology: None,
             metrics: None,
@@ -382,10 +386,12 @@ impl App {
         );
     }
 
-    /// Makes this console a training run's: the scenario's world moves with its clock.
+    /// Makes this console a training run's: the scenario's world moves with its clock, and
+    /// the clock reads the shift's own time of day (a 07:00 start shows 07:00 in any zone).
     #[must_use]
     pub fn with_training(mut self, training: Training) -> App {
         self.training = Some(training);
+        self.options.utc = true;
         self
     }
 
@@ -401,17 +407,15 @@ impl App {
         }
         let before = self.desk.event_count();
         let to = training.sim.now_ms() + due;
+        training.sim.set_pace(training.speed);
         let result = training.sim.advance_to(&mut self.desk, to);
         let news = training.sim.take_news();
         let finished = training.sim.finished();
         if let Err(e) = result {
             training.paused = true;
             self.refuse(format!("the simulation stopped (clock paused): {e}"));
-        } else if let Some(last) = news.last() {
-            self.ui.message = Some(Message {
-                tone: Tone::Hint,
-                text: last.clone(),
-            });
+        } else {
+            self.hear(&news);
         }
         if self.desk.event_count() != before {
             self.world_moved();
@@ -419,6 +423,17 @@ impl App {
         if finished {
             self.end_training();
         }
+    }
+
+    /// A world's news: the newest line on the message line, and the bell if a phone rang.
+    fn hear(&mut self, news: &crate::sim::News) {
+        if let Some(last) = news.lines.last() {
+            self.ui.message = Some(Message {
+                tone: Tone::Hint,
+                text: last.clone(),
+            });
+        }
+        self.ui.bell |= news.rings > 0;
     }
 
     /// The world wrote to the log: what views cache from it is stale.
@@ -721,6 +736,9 @@ impl App {
         let plain = !event
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        if self.ui.score && self.scroll_score(event.code) {
+            return true;
+        }
         match mode {
             Mode::Command => self.edit_line(event, plain),
             Mode::Form => self.edit_form(event, plain),
@@ -737,6 +755,22 @@ impl App {
             }
             Mode::Normal | Mode::Trainer => false,
         }
+    }
+
+    /// Up/Down and PageUp/PageDown move the score's list of calls while it is shown.
+    fn scroll_score(&mut self, code: KeyCode) -> bool {
+        let Some(training) = &mut self.training else {
+            return false;
+        };
+        let step: i64 = match code {
+            KeyCode::Down => 1,
+            KeyCode::Up => -1,
+            KeyCode::PageDown => 10,
+            KeyCode::PageUp => -10,
+            _ => return false,
+        };
+        training.scroll_score(step);
+        true
     }
 
     fn edit_line(&mut self, event: &KeyEvent, plain: bool) -> bool {
@@ -1129,13 +1163,10 @@ impl App {
                     match injected {
                         Ok(Some(what)) => {
                             self.world_moved();
-                            let mut text = format!("Injected: {what}");
-                            if let Some(last) = news.last() {
-                                text = format!("{text} — {last}");
-                            }
+                            self.ui.bell |= news.rings > 0;
                             self.ui.message = Some(Message {
                                 tone: Tone::Done,
-                                text,
+                                text: format!("Injected: {what}"),
                             });
                         }
                         Ok(None) => {

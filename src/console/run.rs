@@ -108,12 +108,11 @@ async fn serve(mut app: App) -> io::Result<App> {
     // the style resets ratatui ends every frame with), so an idle console is silent.
     let mut shown: Option<Buffer> = None;
     let mut ticked = false;
-    // A training run's clock moves by the real time between turns of the loop (× its speed).
+    // A world's clock (a training run's, the demo's) moves by the real time between turns of
+    // the loop.
     let mut last = std::time::Instant::now();
     loop {
-        let now = std::time::Instant::now();
-        app.pass_time(now.duration_since(last).as_millis() as u64);
-        last = now;
+        pass_time(&mut app, &mut last);
         app.refresh_chronology();
         if !(ticked && unchanged(&app, &terminal, shown.as_ref())) {
             // A dropped SSH link makes writes fail; that ends the loop like a hangup.
@@ -122,14 +121,15 @@ async fn serve(mut app: App) -> io::Result<App> {
                 Err(_) => break,
             }
         }
+        if std::mem::take(&mut app.ui.bell) {
+            ring()?;
+        }
         ticked = false;
         tokio::select! {
             message = inbox.recv() => {
                 let Some(message) = message else { break };
-                // The key acts at the training clock's present, not at the last tick's.
-                let now = std::time::Instant::now();
-                app.pass_time(now.duration_since(last).as_millis() as u64);
-                last = now;
+                // The key acts at the world's present, not at the last tick's.
+                pass_time(&mut app, &mut last);
                 if !handle(&mut app, message) {
                     break;
                 }
@@ -159,6 +159,22 @@ async fn serve(mut app: App) -> io::Result<App> {
         }
     }
     Ok(app)
+}
+
+/// Gives the app the whole milliseconds since `last`; the fraction left over counts next time,
+/// so a world on the real clock does not fall behind it over a long shift.
+fn pass_time(app: &mut App, last: &mut std::time::Instant) {
+    let ms = last.elapsed().as_millis() as u64;
+    app.pass_time(ms);
+    *last += Duration::from_millis(ms);
+}
+
+/// The terminal's bell (BEL): one byte, heard over SSH too, and a terminal set to flash shows it.
+fn ring() -> io::Result<()> {
+    use std::io::Write as _;
+    let mut out = io::stdout();
+    out.write_all(b"\x07")?;
+    out.flush()
 }
 
 /// Whether drawing now would show exactly what is on screen.

@@ -22,6 +22,8 @@ pub struct Training {
     pub score: Option<Score>,
     /// The report was written (or failed to be), so quitting does not write it again.
     pub reported: bool,
+    /// The first call the score's list shows.
+    pub score_scroll: usize,
 }
 
 impl Training {
@@ -34,6 +36,7 @@ impl Training {
             report,
             score: None,
             reported: false,
+            score_scroll: 0,
         }
     }
 
@@ -50,6 +53,16 @@ impl Training {
         let whole = owed.floor();
         self.carry = owed - whole;
         whole as i64
+    }
+
+    /// Moves the score's list of calls by `step`, never past its first or its last call.
+    pub fn scroll_score(&mut self, step: i64) {
+        let last = self
+            .score
+            .as_ref()
+            .map_or(0, |s| s.calls.len().saturating_sub(1));
+        let to = (self.score_scroll as i64 + step).clamp(0, last as i64);
+        self.score_scroll = to as usize;
     }
 
     /// `×4`, `×0.5`; `x` in ASCII.

@@ -1,19 +1,21 @@
 //! Scoring a training run: per call, the times, the judgement calls and the paperwork; overall,
-//! the NENA answer standard, calls handled and mistakes by kind.
+//! the NENA answer standard, calls handled and mistakes by kind. Every point a call loses is a
+//! mistake that says why, so a call's points are 100 less its mistakes'.
 //!
 //! Points per call (100 in all): answered within 15 s 10 (within 20 s 5); triaged 10 (5 with a
 //! wrong answer recorded; a linked second call about the same person needs none); response type
 //! right 20; unit capability fit 15; safety check-ins on time 10; escalations handled and
-//! duplicates linked 10; disposition right 25. A figure that does not apply to a call (no unit
-//! needed, never on scene, nothing escalated) gets its points.
+//! duplicates linked 10; disposition right 25. A figure that does not apply to a call the
+//! trainee worked (no unit needed, never on scene, nothing escalated) gets its points; a call
+//! nobody answered gets none. Answer times are the trainee's real seconds at the console, so a
+//! trainer may run the clock fast without making the 15 s impossible.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use super::scenario::{show_time, Scenario};
-use super::{Actor, Escalation, Observed, START_MS};
+use super::{Actor, Escalation, Observed};
 use crate::domain::{Body, Call, CallId, Capability, Disposition, Policy, State, UnitStatus};
 
 /// NENA STA-020.1-2020: 90% of calls answered within 15 s, 95% within 20 s.
@@ -30,11 +32,16 @@ pub struct Score {
     /// Calls the trainee closed.
     pub calls_handled: usize,
     pub answer: AnswerStandard,
+    /// The fastest the simulated clock ran (× real time); answer times are real seconds.
+    pub fastest: f64,
     /// Mistakes counted by kind.
     pub mistakes: BTreeMap<String, usize>,
     pub calls: Vec<CallScore>,
-    /// Each mistake with its time and what went wrong.
+    /// Each mistake with its time, what went wrong and the points it cost, in time order.
     pub mistake_list: Vec<Mistake>,
+    /// Lines the desk refused: they changed nothing, so they cost nothing, but a trainer may
+    /// want to see them.
+    pub refused: Vec<Refused>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -50,7 +57,7 @@ pub struct CallScore {
     /// The scenario's name for the call.
     pub id: String,
     pub call_id: Option<String>,
-    /// Seconds from the call coming in to the trainee's first action on it.
+    /// Real seconds at the console from the call ringing to the trainee's first change to it.
     pub answer_s: Option<i64>,
     /// Seconds to the first triage answer.
     pub triage_s: Option<i64>,
@@ -80,9 +87,35 @@ pub struct Mistake {
     pub kind: String,
     /// The scenario's name for the call, when the mistake is about one.
     pub call: Option<String>,
+    /// The desk's id of that call.
+    pub call_id: Option<String>,
     /// `H:MM:SS` from the start of the shift.
     pub at: String,
+    #[serde(skip)]
+    pub at_ms: i64,
     pub detail: String,
+    /// What it cost the call.
+    pub points: u32,
+}
+
+impl Mistake {
+    /// The call as the trainer and the trainee both know it: `26-HA0003 (c3)`.
+    pub fn call_label(&self) -> Option<String> {
+        match (&self.call_id, &self.call) {
+            (Some(id), Some(name)) => Some(format!("{id} ({name})")),
+            (None, Some(name)) => Some(name.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// A line the desk refused.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Refused {
+    /// `H:MM:SS` from the start of the shift.
+    pub at: String,
+    pub line: String,
+    pub why: String,
 }
 
 pub fn score(
@@ -92,18 +125,8 @@ pub fn score(
     state: &State,
     policy: &Policy,
 ) -> Score {
+    let start = observed.start_ms;
     let mut mistakes: Vec<Mistake> = Vec::new();
-    let mut push = |kind: &str, call: Option<&str>, at: i64, detail: String| {
-        mistakes.push(Mistake {
-            kind: kind.to_owned(),
-            call: call.map(str::to_owned),
-            at: show_time(at - START_MS),
-            detail,
-        });
-    };
-    for (at, line, why) in &observed.refused {
-        push("refused-action", None, *at, format!("`{line}`: {why}"));
-    }
     let mut calls = Vec::new();
     for (i, sc) in scenario.calls.iter().enumerate() {
         let Some(id) = observed.call_ids[i].clone() else {
@@ -112,7 +135,18 @@ pub fn score(
         let Some(call) = state.calls.get(&id) else {
             continue;
         };
-        let name = Some(sc.id.as_str());
+        let mut lost = Vec::new();
+        let mut push = |kind: &str, at: i64, detail: String, points: u32| {
+            lost.push(Mistake {
+                kind: kind.to_owned(),
+                call: Some(sc.id.clone()),
+                call_id: Some(id.to_string()),
+                at: show_time(at - start),
+                at_ms: at,
+                detail,
+                points,
+            });
+        };
         let received = call.received_ms;
         let mine = |pred: &dyn Fn(&Body) -> bool| {
             observed
@@ -122,90 +156,35 @@ pub fn score(
                 .find(|r| pred(&r.event.body))
                 .map(|r| (r.event.wall_ms - received) / 1000)
         };
-        let answer_s = mine(&|_| true);
+        let answer_s = observed
+            .rang_real_ms
+            .get(i)
+            .copied()
+            .flatten()
+            .zip(observed.answered_real_ms.get(i).copied().flatten())
+            .map(|(rang, answered)| (answered - rang) / 1000);
         let triage_s = mine(&|b| matches!(b, Body::TriageAnswered { .. }));
         let dispatch_s = mine(&|b| matches!(b, Body::UnitDispatched { .. }));
-        match answer_s {
-            Some(s) if s <= 20 => {}
-            Some(s) => push(
-                "slow-answer",
-                name,
-                received,
-                format!("answered after {s} s"),
-            ),
-            None => push("not-answered", name, received, "never answered".to_owned()),
-        }
         let wrong: Vec<_> = observed.wrong_answers.iter().filter(|w| w.0 == i).collect();
-        for (_, at, q, typed, truth) in &wrong {
-            push(
-                "wrong-answer",
-                name,
-                *at,
-                format!("{q} recorded as {typed}; the caller said {truth}"),
-            );
-        }
         let response = call.response_type();
         let response_right = response == Some(sc.expect_response);
-        if !response_right {
-            push(
-                "wrong-response",
-                name,
-                call.closed_ms.unwrap_or(observed.end_ms),
-                format!(
-                    "worked as {}; the call needed {}",
-                    response.map_or("nothing", |r| r.word()),
-                    sc.expect_response
-                ),
-            );
-        }
-        let capability_fit = fit(state, call, response);
-        if capability_fit == Some(false) {
-            push(
-                "capability-misfit",
-                name,
-                call.first_dispatch_ms().unwrap_or(observed.end_ms),
-                {
-                    let needs: Vec<&str> = response
-                        .map(|r| r.needs().iter().map(|c| c.word()).collect())
-                        .unwrap_or_default();
-                    let what = response.map_or("the response", |r| r.word());
-                    if call.assignments.is_empty() {
-                        format!("no unit was sent; {what} needs {}", needs.join("+"))
-                    } else {
-                        format!(
-                            "the units sent lack what {what} needs ({})",
-                            needs.join("+")
-                        )
-                    }
-                },
-            );
-        }
-        let checkins_on_time = checkins(observed, call, policy);
-        if checkins_on_time == Some(false) {
-            push(
-                "late-check-in",
-                name,
-                received,
-                "a unit on scene went past its safety check-in".to_owned(),
-            );
-        }
-        let mut escalation_handled = None;
-        for (c, at, what) in observed.escalations.iter().filter(|e| e.0 == i) {
-            let _ = c;
-            let handled = escalation(observed, &id, *at, what);
-            if !handled {
-                let detail = match what {
-                    Escalation::Changed(text) => {
-                        format!("{text}: no re-triage, new response or backup after it")
-                    }
-                    Escalation::Backup(agency) => {
-                        format!("the team asked for {agency} backup; none was requested")
-                    }
-                };
-                push("escalation-missed", name, *at, detail);
-            }
-            escalation_handled = Some(escalation_handled.unwrap_or(true) && handled);
-        }
+        // What the units sent are held to: the response the call was worked as, or, when it was
+        // worked as nothing, the one it needed.
+        let capability_fit = fit(state, call, response.or(Some(sc.expect_response)));
+        let lapse = checkins(observed, call, policy);
+        let checkins_on_time = match &lapse {
+            Checkins::NoneDue => None,
+            Checkins::OnTime => Some(true),
+            Checkins::Late(_) => Some(false),
+        };
+        let escalations: Vec<(i64, &Escalation, bool)> = observed
+            .escalations
+            .iter()
+            .filter(|e| e.0 == i)
+            .map(|(_, at, what)| (*at, what, escalation(observed, &id, *at, what)))
+            .collect();
+        let escalation_handled =
+            (!escalations.is_empty()).then(|| escalations.iter().all(|(_, _, handled)| *handled));
         let linked = sc.duplicate_of.as_ref().map(|first| {
             let other = scenario
                 .calls
@@ -214,72 +193,136 @@ pub fn score(
                 .and_then(|k| observed.call_ids[k].as_ref());
             other.is_some_and(|o| call.links.contains(o))
         });
-        if linked == Some(false) {
-            push(
-                "duplicate-not-linked",
-                name,
-                received,
-                format!(
-                    "a second call about the person of {{{}}}",
-                    sc.duplicate_of.as_deref().unwrap_or("")
-                ),
-            );
-        }
         let expected_disposition = if observed.gone[i] {
             Disposition::Gone
         } else {
             sc.expect_disposition
         };
         let disposition_right = call.disposition == Some(expected_disposition);
-        match call.disposition {
+
+        match answer_s {
+            // Nothing done on the call earns nothing: its other figures are not "not applying",
+            // they were never worked.
             None => push(
-                "not-closed",
-                name,
-                observed.end_ms,
-                "still open at the end of the shift".to_owned(),
+                "not-answered",
+                received,
+                "never answered; nothing was done on the call".to_owned(),
+                100,
             ),
-            Some(d) if d != expected_disposition => push(
-                "wrong-disposition",
-                name,
-                call.closed_ms.unwrap_or(observed.end_ms),
-                format!("closed as {d}; it was {expected_disposition}"),
-            ),
-            Some(_) => {}
-        }
-        let mut points = 0;
-        points += match answer_s {
-            Some(s) if s <= 15 => 10,
-            Some(s) if s <= 20 => 5,
-            _ => 0,
-        };
-        // A second call about the same person, once linked, needs no triage of its own.
-        points += match (triage_s, wrong.is_empty()) {
-            (Some(_), true) => 10,
-            (Some(_), false) => 5,
-            (None, _) if linked == Some(true) => 10,
-            (None, _) => {
-                push(
-                    "not-triaged",
-                    name,
-                    received,
-                    "no triage question asked".to_owned(),
-                );
-                0
+            Some(s) => {
+                if s > 15 {
+                    let points = if s <= 20 { 5 } else { 10 };
+                    push(
+                        "slow-answer",
+                        received,
+                        format!("answered after {s} s (full points within 15 s)"),
+                        points,
+                    );
+                }
+                for (k, (_, at, q, typed, truth)) in wrong.iter().enumerate() {
+                    push(
+                        "wrong-answer",
+                        *at,
+                        format!("{q} recorded as {typed}; the caller said {truth}"),
+                        if k == 0 { 5 } else { 0 },
+                    );
+                }
+                // A second call about the same person, once linked, needs no triage of its own.
+                if triage_s.is_none() && linked != Some(true) {
+                    push(
+                        "not-triaged",
+                        received,
+                        "no triage question asked".to_owned(),
+                        10,
+                    );
+                }
+                if !response_right {
+                    push(
+                        "wrong-response",
+                        call.closed_ms.unwrap_or(observed.end_ms),
+                        format!(
+                            "worked as {}; the call needed {}",
+                            response.map_or("nothing", |r| r.word()),
+                            sc.expect_response
+                        ),
+                        20,
+                    );
+                }
+                if capability_fit == Some(false) {
+                    push(
+                        "capability-misfit",
+                        call.first_dispatch_ms().unwrap_or(observed.end_ms),
+                        misfit(call, response.unwrap_or(sc.expect_response)),
+                        15,
+                    );
+                }
+                if let Checkins::Late(l) = &lapse {
+                    push(
+                        "late-check-in",
+                        l.due_ms,
+                        format!(
+                            "{} on scene went past its {}-minute safety check-in at {}",
+                            l.unit,
+                            l.interval_ms / 60_000,
+                            show_time(l.due_ms - start)
+                        ),
+                        10,
+                    );
+                }
+                // Escalations and the link share their 10 points: the first miss costs them.
+                let mut escalation_points = 10;
+                for (at, what, handled) in &escalations {
+                    if !handled {
+                        let detail = match what {
+                            Escalation::Changed(text) => {
+                                format!("{text}: no re-triage, new response or backup after it")
+                            }
+                            Escalation::Backup(agency) => {
+                                format!("the team asked for {agency} backup; none was requested")
+                            }
+                        };
+                        push(
+                            "escalation-missed",
+                            *at,
+                            detail,
+                            std::mem::take(&mut escalation_points),
+                        );
+                    }
+                }
+                if linked == Some(false) {
+                    let first = sc.duplicate_of.as_deref().unwrap_or("");
+                    let first = scenario
+                        .calls
+                        .iter()
+                        .position(|c| c.id == first)
+                        .and_then(|k| observed.call_ids[k].as_ref())
+                        .map_or_else(|| first.to_owned(), |id| format!("{id} ({first})"));
+                    push(
+                        "duplicate-not-linked",
+                        received,
+                        format!("a second call about the person of {first}; not linked to it"),
+                        escalation_points,
+                    );
+                }
+                match call.disposition {
+                    None => push(
+                        "not-closed",
+                        observed.end_ms,
+                        format!("still open at the end; it was {expected_disposition}"),
+                        25,
+                    ),
+                    Some(d) if d != expected_disposition => push(
+                        "wrong-disposition",
+                        call.closed_ms.unwrap_or(observed.end_ms),
+                        format!("closed as {d}; it was {expected_disposition}"),
+                        25,
+                    ),
+                    Some(_) => {}
+                }
             }
-        };
-        points += if response_right { 20 } else { 0 };
-        points += if capability_fit == Some(false) { 0 } else { 15 };
-        points += if checkins_on_time == Some(false) {
-            0
-        } else {
-            10
-        };
-        points += if escalation_handled == Some(false) || linked == Some(false) {
-            0
-        } else {
-            10
-        };
-        points += if disposition_right { 25 } else { 0 };
+        }
+        let points = 100u32.saturating_sub(lost.iter().map(|m| m.points).sum());
+        mistakes.extend(lost);
         calls.push(CallScore {
             id: sc.id.clone(),
             call_id: Some(id.to_string()),
@@ -300,6 +343,8 @@ pub fn score(
             points,
         });
     }
+    // Stable: at the same second, a call's mistakes keep their order.
+    mistakes.sort_by_key(|m| m.at_ms);
     let total = calls.len();
     let pct = |limit: i64| {
         if total == 0 {
@@ -317,6 +362,15 @@ pub fn score(
     for m in &mistakes {
         *by_kind.entry(m.kind.clone()).or_default() += 1;
     }
+    let refused = observed
+        .refused
+        .iter()
+        .map(|(at, line, why)| Refused {
+            at: show_time(at - start),
+            line: line.clone(),
+            why: why.clone(),
+        })
+        .collect();
     Score {
         scenario: scenario.name.clone(),
         seed,
@@ -329,9 +383,24 @@ pub fn score(
             within_20s_pct,
             meets_nena: within_15s_pct >= NENA_15S_PCT && within_20s_pct >= NENA_20S_PCT,
         },
+        fastest: observed.fastest.max(1.0),
         mistakes: by_kind,
         calls,
         mistake_list: mistakes,
+        refused,
+    }
+}
+
+/// Why the units sent do not fit the response.
+fn misfit(call: &Call, response: crate::domain::ResponseType) -> String {
+    let needs: Vec<&str> = response.needs().iter().map(|c| c.word()).collect();
+    if call.assignments.is_empty() {
+        format!("no unit was sent; {response} needs {}", needs.join("+"))
+    } else {
+        format!(
+            "the units sent lack what {response} needs ({})",
+            needs.join("+")
+        )
     }
 }
 
@@ -358,12 +427,38 @@ fn fit(state: &State, call: &Call, response: Option<crate::domain::ResponseType>
     Some(needs.iter().all(|n| have.contains(n)))
 }
 
-/// Every stretch on scene at this call had a check-in (or the end of the stretch) within the
-/// policy's interval.
-fn checkins(observed: &Observed, call: &Call, policy: &Policy) -> Option<bool> {
+/// A unit that went past its safety check-in on scene at a call: which, and when it fell due.
+struct Lapse {
+    unit: String,
+    due_ms: i64,
+    interval_ms: i64,
+}
+
+/// How the check-ins at a call went.
+enum Checkins {
+    /// No unit was on scene.
+    NoneDue,
+    OnTime,
+    /// The first lapse.
+    Late(Lapse),
+}
+
+/// Whether every stretch on scene at this call had a check-in (or the end of the stretch)
+/// within the policy's interval.
+fn checkins(observed: &Observed, call: &Call, policy: &Policy) -> Checkins {
     let interval = policy.checkin_ms(call.response_type());
     let mut any = false;
-    let mut ok = true;
+    let mut first: Option<Lapse> = None;
+    let mut lapse = |unit: &crate::domain::Callsign, last: i64| {
+        let due_ms = last + interval;
+        if first.as_ref().is_none_or(|f| due_ms < f.due_ms) {
+            first = Some(Lapse {
+                unit: unit.to_string(),
+                due_ms,
+                interval_ms: interval,
+            });
+        }
+    };
     for a in &call.assignments {
         let Some(start) = a.on_scene_ms else {
             continue;
@@ -390,14 +485,22 @@ fn checkins(observed: &Observed, call: &Call, policy: &Policy) -> Option<bool> {
             } = &e.body
             {
                 if unit == &a.unit && c == &call.id {
-                    ok &= e.wall_ms - last <= interval;
+                    if e.wall_ms - last > interval {
+                        lapse(&a.unit, last);
+                    }
                     last = e.wall_ms;
                 }
             }
         }
-        ok &= end - last <= interval;
+        if end - last > interval {
+            lapse(&a.unit, last);
+        }
     }
-    any.then_some(ok)
+    match (any, first) {
+        (false, _) => Checkins::NoneDue,
+        (true, None) => Checkins::OnTime,
+        (true, Some(lapse)) => Checkins::Late(lapse),
+    }
 }
 
 /// After `at`, the trainee re-triaged, chose a response or asked for backup on the call (for a
@@ -419,135 +522,4 @@ fn escalation(observed: &Observed, id: &CallId, at: i64, what: &Escalation) -> b
             ) => call == id,
             _ => false,
         })
-}
-
-/// How a report file is written, from its extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReportFormat {
-    Json,
-    Markdown,
-}
-
-impl ReportFormat {
-    /// `.json` or `.md`; anything else is one line saying so.
-    pub fn of(path: &std::path::Path) -> Result<ReportFormat, String> {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("md") => Ok(ReportFormat::Markdown),
-            Some("json") => Ok(ReportFormat::Json),
-            _ => Err(format!(
-                "{}: the report file must end in .json or .md",
-                path.display()
-            )),
-        }
-    }
-}
-
-impl Score {
-    /// Writes the score to `path` as JSON or Markdown, by its extension.
-    pub fn write_report(&self, path: &std::path::Path) -> Result<(), String> {
-        let text = match ReportFormat::of(path)? {
-            ReportFormat::Markdown => self.to_markdown(),
-            ReportFormat::Json => self.to_json(),
-        };
-        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
-    }
-
-    /// A report for a person: the totals, one row per call, and the mistakes.
-    pub fn to_markdown(&self) -> String {
-        let mut out = String::new();
-        let yes = |b: Option<bool>| match b {
-            Some(true) => "yes",
-            Some(false) => "**no**",
-            None => "–",
-        };
-        let secs = |s: Option<i64>| s.map_or_else(|| "–".to_owned(), |s| format!("{s} s"));
-        let _ = writeln!(out, "# Training run: {}\n", self.scenario);
-        let _ = writeln!(
-            out,
-            "Seed {}. Score **{} / {}**. Calls handled {} of {}.\n",
-            self.seed, self.points, self.max_points, self.calls_handled, self.calls_total
-        );
-        let _ = writeln!(
-            out,
-            "Answered within 15 s: {:.1}% (NENA: 90%); within 20 s: {:.1}% (NENA: 95%) — {}.\n",
-            self.answer.within_15s_pct,
-            self.answer.within_20s_pct,
-            if self.answer.meets_nena {
-                "meets the standard"
-            } else {
-                "**below the standard**"
-            }
-        );
-        let _ = writeln!(
-            out,
-            "| call | id | answer | triage | dispatch | response (expected) | fit | check-ins | escalation | disposition (expected) | points |"
-        );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
-        for c in &self.calls {
-            let escalation = match (c.escalation_handled, c.linked) {
-                (Some(false), _) | (_, Some(false)) => "**no**",
-                (Some(true), _) | (_, Some(true)) => "yes",
-                (None, None) => "–",
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} ({}) | {} | {} | {} | {} ({}) | {} |",
-                c.id,
-                c.call_id.as_deref().unwrap_or("–"),
-                secs(c.answer_s),
-                secs(c.triage_s),
-                secs(c.dispatch_s),
-                c.response.as_deref().unwrap_or("–"),
-                c.expected_response,
-                yes(c.capability_fit),
-                yes(c.checkins_on_time),
-                escalation,
-                c.disposition.as_deref().unwrap_or("open"),
-                c.expected_disposition,
-                c.points
-            );
-        }
-        if self.mistake_list.is_empty() {
-            let _ = writeln!(out, "\nNo mistakes.");
-        } else {
-            let _ = writeln!(out, "\n## Mistakes\n");
-            for (kind, n) in &self.mistakes {
-                let _ = writeln!(out, "- {kind}: {n}");
-            }
-            let _ = writeln!(out);
-            for m in &self.mistake_list {
-                let call = m
-                    .call
-                    .as_ref()
-                    .map_or_else(String::new, |c| format!(" {{{c}}}"));
-                let _ = writeln!(out, "- {} {}{}: {}", m.at, m.kind, call, m.detail);
-            }
-        }
-        out
-    }
-
-    /// One line for the terminal.
-    pub fn summary(&self) -> String {
-        let mistakes: Vec<String> = self
-            .mistakes
-            .iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect();
-        format!(
-            "{}: {} / {} points; {} of {} calls handled; answered within 15 s {:.1}%, within 20 s {:.1}% ({}); mistakes: {}",
-            self.scenario,
-            self.points,
-            self.max_points,
-            self.calls_handled,
-            self.calls_total,
-            self.answer.within_15s_pct,
-            self.answer.within_20s_pct,
-            if self.answer.meets_nena { "meets NENA" } else { "below NENA" },
-            if mistakes.is_empty() { "none".to_owned() } else { mistakes.join(", ") }
-        )
-    }
 }

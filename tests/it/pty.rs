@@ -77,7 +77,26 @@ impl Sandbox {
     }
 
     fn console(&self, cols: u16, rows: u16) -> Console {
-        Console::start(self.tmp.path(), &self.data(), &self.config(), cols, rows)
+        Console::start(
+            self.tmp.path(),
+            &self.data(),
+            &self.config(),
+            cols,
+            rows,
+            &[],
+        )
+    }
+
+    /// The console of a subcommand (`sim SCENARIO`, `demo`) on the sandbox's store.
+    fn console_of(&self, args: &[&str], cols: u16, rows: u16) -> Console {
+        Console::start(
+            self.tmp.path(),
+            &self.data(),
+            &self.config(),
+            cols,
+            rows,
+            args,
+        )
     }
 }
 
@@ -101,11 +120,19 @@ struct Console {
 }
 
 impl Console {
-    fn start(home: &Path, data: &Path, config: &Path, cols: u16, rows: u16) -> Console {
+    fn start(
+        home: &Path,
+        data: &Path,
+        config: &Path,
+        cols: u16,
+        rows: u16,
+        args: &[&str],
+    ) -> Console {
         let pair = native_pty_system()
             .openpty(size(cols, rows))
             .expect("open a pty");
         let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(args);
         cmd.arg("--data");
         cmd.arg(data);
         cmd.env_clear();
@@ -438,4 +465,35 @@ fn redraw_repaints_and_the_console_goes_on() {
         status.success(),
         "Ctrl-Q should exit with 0, got {status:?}"
     );
+}
+
+/// A call ringing in a training run rings the terminal's bell (BEL), once per call.
+#[test]
+fn a_training_call_rings_the_terminal_bell() {
+    const BEL: &[u8] = b"\x07";
+    let sandbox = Sandbox::new();
+    let tutorial = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/tutorial.toml");
+    // At ×64 the tutorial's first call rings a second after the start.
+    let mut console = sandbox.console_of(
+        &["sim", tutorial.to_str().unwrap(), "--speed", "64"],
+        80,
+        24,
+    );
+    console.wait_for_text("TRAINING");
+    let before = console.raw_len();
+    console.wait_for_text("New call");
+    let deadline = Instant::now() + WAIT;
+    while !contains(BEL, &console.raw_since(before)) {
+        assert!(Instant::now() < deadline, "no bell when the call rang");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let rings = console
+        .raw_since(before)
+        .windows(BEL.len())
+        .filter(|w| *w == BEL)
+        .count();
+    assert_eq!(rings, 1);
+    console.send(CTRL_Q);
+    let status = console.wait_exit(WAIT);
+    assert!(status.success(), "{status:?}");
 }

@@ -185,17 +185,118 @@ fn wrong_actions_lose_the_points_they_should() {
             ("duplicate-not-linked", 1),
             ("escalation-missed", 1),
             ("not-triaged", 1),
-            ("refused-action", 1),
             ("slow-answer", 1),
             ("wrong-answer", 1),
             ("wrong-response", 2),
         ]
     );
-    let md = score.to_markdown();
+    // "respond ems" refused: it changed nothing, so it costs nothing, but it is listed.
+    assert_eq!(score.refused.len(), 1, "{:?}", score.refused);
     assert!(
-        md.contains("escalation-missed {weapon}: weapon mentioned"),
+        score.refused[0].line.starts_with("respond "),
+        "{:?}",
+        score.refused
+    );
+    // Every point a call lost is a mistake that says why.
+    for c in &score.calls {
+        let lost: u32 = score
+            .mistake_list
+            .iter()
+            .filter(|m| m.call.as_deref() == Some(c.id.as_str()))
+            .map(|m| m.points)
+            .sum();
+        assert_eq!(c.points + lost, 100, "{}: {:?}", c.id, score.mistake_list);
+    }
+    let md = score.to_markdown();
+    // Calls are named as the trainee saw them, with the scenario's name; no `{…}` is left.
+    assert!(
+        md.contains("escalation-missed 26-HA0001 (weapon): weapon mentioned"),
         "{md}"
     );
+    assert!(!md.contains('{'), "{md}");
+    assert!(
+        md.contains("a second call about the person of 26-HA0004 (busstop)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("1 line refused") || md.contains("Lines the desk refused"),
+        "{md}"
+    );
+    // The mistakes are listed in the order they happened.
+    let mistakes = md.split("## Lines the desk refused").next().unwrap();
+    let times: Vec<i64> = mistakes
+        .lines()
+        .filter_map(|l| l.strip_prefix("- "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter_map(switchboard::sim::scenario::parse_time)
+        .collect();
+    assert!(times.len() >= 8, "{md}");
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{md}");
+}
+
+#[test]
+fn a_call_nobody_answered_scores_nothing() {
+    let s = scenario("tutorial.toml");
+    let score = run(&s, &[]);
+    assert_eq!((score.points, score.max_points), (0, 500), "{score:#?}");
+    for c in &score.calls {
+        let mistakes: Vec<(&str, u32)> = score
+            .mistake_list
+            .iter()
+            .filter(|m| m.call.as_deref() == Some(c.id.as_str()))
+            .map(|m| (m.kind.as_str(), m.points))
+            .collect();
+        assert_eq!(mistakes, [("not-answered", 100)], "{}", c.id);
+    }
+}
+
+#[test]
+fn a_team_transports_and_radios_how_the_call_ended() {
+    // Tutorial call c1 ends in a ride to a shelter: the team reports it, so the trainee can
+    // know the disposition is community-transport.
+    let s = scenario("tutorial.toml");
+    let dir = tempfile::tempdir().unwrap();
+    run_in(dir.path(), &s, &s.actions);
+    let trips: Vec<String> = log(dir.path())
+        .into_iter()
+        .filter_map(|(body, _)| match body {
+            Body::UnitStatusChanged {
+                unit,
+                status,
+                detail,
+                ..
+            } => Some(format!("{unit} {status} {}", detail.unwrap_or_default())),
+            _ => None,
+        })
+        .collect();
+    let star_1: Vec<&str> = trips
+        .iter()
+        .map(String::as_str)
+        .filter(|t| t.starts_with("STAR-1 "))
+        .take(5)
+        .collect();
+    assert_eq!(
+        star_1,
+        [
+            "STAR-1 ENR ",
+            "STAR-1 ONS ",
+            "STAR-1 TRN shelter",
+            "STAR-1 ATF ",
+            "STAR-1 AVL "
+        ],
+        "{trips:#?}"
+    );
+}
+
+#[test]
+fn star_shift_starts_at_seven_as_its_description_says() {
+    let s = scenario("star-shift.toml");
+    assert!(s.description.contains("07:00"), "{}", s.description);
+    assert_eq!(s.start_ms(), sim::DAY_MS + 7 * 3_600_000);
+    let dir = tempfile::tempdir().unwrap();
+    run_in(dir.path(), &s, &s.actions);
+    let first = log(dir.path()).first().map(|(_, at)| *at).unwrap();
+    assert_eq!(first, sim::DAY_MS + 7 * 3_600_000);
 }
 
 #[test]
@@ -366,4 +467,37 @@ fn a_stepped_run_gives_the_same_log_and_score_as_headless() {
         desk.close().unwrap();
         assert_eq!(log(typed.path()), log(headless.path()), "{name}");
     }
+}
+
+/// What a headless run leaves in the temp dir (`TMPDIR`), and what it said on stderr.
+fn headless_leaves(extra: &[&str]) -> (Vec<String>, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let tutorial = root().join("scenarios/tutorial.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["sim", tutorial.to_str().unwrap(), "--headless"])
+        .args(extra)
+        .env_remove("SWITCHBOARD_DATA")
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let left = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    (left, stderr)
+}
+
+#[test]
+fn a_headless_run_removes_its_temporary_store_unless_kept() {
+    let (left, stderr) = headless_leaves(&[]);
+    assert!(left.is_empty(), "{left:?}");
+    assert!(!stderr.contains("training store"), "{stderr}");
+
+    let (left, stderr) = headless_leaves(&["--keep"]);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].starts_with("switchboard-sim-"), "{left:?}");
+    assert!(stderr.contains("training store: "), "{stderr}");
+    assert!(stderr.contains(&left[0]), "{stderr}");
 }

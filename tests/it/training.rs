@@ -46,21 +46,19 @@ fn theme() -> Theme {
 
 /// A training console on `name` at speed ×1, with `--report` to `report` in the temp dir.
 fn training(name: &str, keymap: &str, report: Option<&str>) -> Bench {
+    training_with(name, keymap, report, options(keymap))
+}
+
+fn training_with(name: &str, keymap: &str, report: Option<&str>, options: Options) -> Bench {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario(name);
     let store = sim::open_training_store(&dir.path().join("run")).unwrap();
-    let clock = ManualClock::at(START_MS);
+    let clock = ManualClock::at(s.start_ms());
     let mut desk = Desk::open(store, Box::new(clock.clone()), sim::OPERATOR).unwrap();
     let simulation = Simulation::new(&s, s.seed, clock, &mut desk, None).unwrap();
     let report = report.map(|r| dir.path().join(r));
-    let app = App::new(
-        desk,
-        Keymap::preset(keymap).unwrap(),
-        theme(),
-        options(keymap),
-        &[],
-    )
-    .with_training(Training::new(simulation, s.speed, report));
+    let app = App::new(desk, Keymap::preset(keymap).unwrap(), theme(), options, &[])
+        .with_training(Training::new(simulation, s.speed, report));
     Bench { app, dir }
 }
 
@@ -262,10 +260,12 @@ fn inject_brings_the_next_scripted_call_forward_to_now() {
     let mut b = training("tutorial.toml", "default", None);
     b.app.pass_time(5_000);
     b.keys("<C-x>ti");
+    // The trainer and the trainee both know the call: by the desk's id and the scenario's name.
     assert_eq!(
         b.message(),
-        "Injected: call {c1} rings now: man sitting in the cold for hours"
+        "Injected: call 26-HA0001 (c1) rings now: man sitting in the cold for hours"
     );
+    assert!(b.app.ui.bell, "an injected call rings like any other");
     assert_eq!(b.app.state().calls.len(), 1);
     assert_eq!(
         b.app.state().calls.values().next().unwrap().received_ms,
@@ -347,4 +347,152 @@ fn sim_end_scores_what_was_done_so_far_as_markdown() {
     assert!(md.starts_with("# Training run: tutorial"), "{md}");
     assert!(b.message().contains("report written to"), "{}", b.message());
     assert!(Path::new(&b.report("run.md")).exists());
+}
+
+#[test]
+fn a_call_ringing_rings_the_bell_and_says_so() {
+    let mut b = training("tutorial.toml", "default", None);
+    b.app.pass_time(59_000);
+    assert!(!b.app.ui.bell);
+    b.app.pass_time(1_000);
+    assert!(b.app.ui.bell, "c1 rang at 0:01:00");
+    assert_eq!(
+        b.message(),
+        "New call 26-HA0001: man sitting in the cold for hours at 1400 Colfax Ave"
+    );
+    // The run loop rings once and clears the flag; nothing rings until the next call.
+    b.app.ui.bell = false;
+    b.app.pass_time(60_000);
+    assert!(!b.app.ui.bell);
+}
+
+#[test]
+fn answer_times_are_real_seconds_whatever_the_clock_speed() {
+    let mut b = training("tutorial.toml", "default", None);
+    b.keys("<C-x>t+++++<Esc>");
+    assert!((b.training().speed - 32.0).abs() < f64::EPSILON);
+    // c1 rings at 0:01:00, under two real seconds in at ×32; the trainee answers three real
+    // seconds later, a minute and a half on the shift's clock.
+    b.app.pass_time(2_000);
+    b.app.pass_time(3_000);
+    b.keys("ask v<Enter>");
+    b.keys("<C-x>tE");
+    let score = b.training().score.clone().unwrap();
+    assert_eq!(score.calls[0].answer_s, Some(3), "{:?}", score.calls[0]);
+    assert!(
+        !score.mistakes.contains_key("slow-answer"),
+        "{:?}",
+        score.mistakes
+    );
+    let screen = b.text();
+    assert!(
+        screen.contains("Answer times are real seconds at the console; the shift's clock ran at"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_refused_line_is_not_a_mistake() {
+    let mut b = training("tutorial.toml", "default", None);
+    b.app.pass_time(61_000);
+    let id = b.app.selected_call().unwrap().id.clone();
+    // Unanswered, the protocol says co-response: EMS needs a reason, and the desk says so.
+    b.keys(&format!("respond {id} ems<Enter>"));
+    assert_eq!(b.app.ui.message.as_ref().unwrap().tone, Tone::Refusal);
+    b.keys("<C-u><C-x>tE");
+    let score = b.training().score.clone().unwrap();
+    assert_eq!(score.refused.len(), 1, "{:?}", score.refused);
+    assert!(
+        score
+            .mistake_list
+            .iter()
+            .all(|m| m.kind != "refused-action"),
+        "{:?}",
+        score.mistake_list
+    );
+    // Nothing was committed on the call, so it was never answered.
+    assert_eq!(score.calls[0].answer_s, None);
+}
+
+#[test]
+fn the_team_radios_the_ride_and_how_the_call_ended() {
+    let mut b = training("tutorial.toml", "default", None);
+    b.app.pass_time(61_000);
+    b.keys("ask v<Enter>ask w<Enter>ask c<Enter>ask m<Enter>ask f<Enter>ask h<Enter>");
+    b.keys("ask i<Enter>ask k<Enter>");
+    let id = b.app.selected_call().unwrap().id.clone();
+    b.keys(&format!("dp STAR-1 {id}<Enter>"));
+    let mut heard = String::new();
+    for _ in 0..180 {
+        b.app.pass_time(60_000);
+        heard = b.text();
+        if heard.contains("Radio: STAR-1 clear") {
+            break;
+        }
+        if b.app
+            .ui
+            .message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("transporting"))
+        {
+            assert!(
+                b.app
+                    .state()
+                    .units
+                    .values()
+                    .any(|u| u.callsign.as_str() == "STAR-1"
+                        && u.status == switchboard::domain::UnitStatus::Transporting),
+                "{heard}"
+            );
+        }
+    }
+    assert!(
+        heard.contains("Radio: STAR-1 transporting to shelter"),
+        "{heard}"
+    );
+    assert!(
+        heard.contains("Radio: STAR-1 clear: transported to a"),
+        "{heard}"
+    );
+}
+
+#[test]
+fn star_shift_shows_its_own_clock_from_seven() {
+    // The trainee's machine shows local time elsewhere; a shift's clock is the scenario's.
+    let local = Options {
+        utc: false,
+        ..options("default")
+    };
+    let mut b = training_with("star-shift.toml", "default", None, local);
+    let top = b.text().lines().next().unwrap().to_owned();
+    assert!(top.contains(" 0:00:00 ×1  07:00 "), "{top}");
+}
+
+#[test]
+fn the_score_says_why_each_call_lost_points_and_scrolls() {
+    let mut b = training("star-shift.toml", "default", None);
+    b.app.pass_time(16 * 3_600_000);
+    let screen = b.text();
+    assert!(
+        screen.contains("s01  26-HA0001      -    0  -100 never answered; nothing was done"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("more calls below (Down, PageDown"),
+        "{screen}"
+    );
+    // Clamped: past the end and back up one page shows the list 10 calls from its end.
+    for _ in 0..10 {
+        b.keys("<PageDown>");
+    }
+    assert_eq!(b.training().score_scroll, 29);
+    b.keys("<PageUp>");
+    assert_eq!(b.training().score_scroll, 19);
+    let screen = b.text();
+    assert!(screen.contains("^ 19 calls above (Up, PageUp)"), "{screen}");
+    assert!(screen.contains("s20  26-HA0020"), "{screen}");
+    for _ in 0..5 {
+        b.keys("<Up><Up><Up><Up><Up>");
+    }
+    assert_eq!(b.training().score_scroll, 0);
 }

@@ -1,5 +1,6 @@
 //! The training run's score, over the panes at the end of a run: the totals, the NENA answer
-//! figure, mistakes by kind and one line per call.
+//! figure, mistakes by kind, and per call its points and every point it lost with why, the
+//! list scrolled with Up/Down and PageUp/PageDown.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -21,6 +22,124 @@ impl<'a> ScoreView<'a> {
     pub fn new(app: &'a App, score: &'a Score) -> Self {
         ScoreView { app, score }
     }
+}
+
+impl ScoreView<'_> {
+    /// The calls from the scrolled-to one, each with its points lost, in `room` lines.
+    fn calls(&self, width: usize, room: usize) -> Vec<Line<'static>> {
+        let theme = &self.app.theme;
+        let s = self.score;
+        let first = self.app.training.as_ref().map_or(0, |t| t.score_scroll);
+        let first = first.min(s.calls.len().saturating_sub(1));
+        let name_w = s
+            .calls
+            .iter()
+            .map(|c| c.id.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(4, 14);
+        let id_w = s
+            .calls
+            .iter()
+            .filter_map(|c| c.call_id.as_ref().map(|i| i.chars().count()))
+            .max()
+            .unwrap_or(2)
+            .max(2);
+        let lead = name_w + 1 + id_w + 1 + 6 + 5 + 2;
+        let why_w = width.saturating_sub(lead).max(10);
+        let mut lines = vec![Line::styled(
+            trim(
+                &format!(
+                    "{:<name_w$} {:<id_w$} {:>6}{:>5}  points lost",
+                    "call", "id", "answer", "pts"
+                ),
+                width,
+                self.app.options.ascii,
+            ),
+            theme.help_key,
+        )];
+        if first > 0 {
+            lines.push(Line::styled(
+                format!("^ {first} calls above (Up, PageUp)"),
+                theme.cmdline_hint,
+            ));
+        }
+        let mut shown = first;
+        for c in &s.calls[first..] {
+            let answer = c
+                .answer_s
+                .map_or_else(|| "-".to_owned(), |s| format!("{s} s"));
+            let mut rows = Vec::new();
+            let lost: Vec<_> = s
+                .mistake_list
+                .iter()
+                .filter(|m| m.call.as_deref() == Some(c.id.as_str()) && m.points > 0)
+                .collect();
+            for m in &lost {
+                rows.extend(wrap(&format!("-{} {}", m.points, m.detail), why_w));
+            }
+            if rows.is_empty() {
+                rows.push(String::new());
+            }
+            // The last line is kept for "more below" while calls are left after this one.
+            let left = s.calls.len() - shown - 1;
+            let needs = rows.len() + usize::from(left > 0);
+            if lines.len() + needs > room && shown > first {
+                break;
+            }
+            let style = if c.points == 100 {
+                theme.help_desc
+            } else {
+                theme.details_alert
+            };
+            for (k, why) in rows.into_iter().enumerate() {
+                let text = if k == 0 {
+                    format!(
+                        "{:<name_w$} {:<id_w$} {answer:>6}{:>5}  {why}",
+                        trim(&c.id, name_w, self.app.options.ascii),
+                        c.call_id.as_deref().unwrap_or("-"),
+                        c.points
+                    )
+                } else {
+                    format!("{:lead$}{why}", "")
+                };
+                lines.push(Line::styled(text, style));
+            }
+            shown += 1;
+        }
+        if shown < s.calls.len() {
+            lines.push(Line::styled(
+                format!(
+                    "v {} more calls below (Down, PageDown; the --report file has them all)",
+                    s.calls.len() - shown
+                ),
+                theme.cmdline_hint,
+            ));
+        }
+        lines
+    }
+}
+
+/// Words into lines of at most `width` characters (a word longer than that is cut).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out.into_iter()
+        .map(|l| l.chars().take(width).collect())
+        .collect()
 }
 
 impl Widget for ScoreView<'_> {
@@ -99,61 +218,17 @@ impl Widget for ScoreView<'_> {
                 .into_iter()
                 .map(|m| Line::styled(fit(m), mistake_style)),
         );
-        lines.push(Line::styled(
-            fit(format!(
-                "{:<6}{:>7}  {:<26}{:<26}{:>4}",
-                "call", "answer", "response", "disposition", "pts"
-            )),
-            theme.help_key,
+        if let Some(note) = s.speed_note() {
+            lines.extend(
+                wrap(&note, width)
+                    .into_iter()
+                    .map(|l| Line::styled(l, theme.help_desc)),
+            );
+        }
+        lines.extend(self.calls(
+            width,
+            (inner.height as usize).saturating_sub(lines.len() + 1),
         ));
-        // Rows left for calls, keeping one for "and N more" and one for the footer.
-        let room = (inner.height as usize).saturating_sub(lines.len() + 2);
-        let shown = if s.calls.len() > room + 1 {
-            room
-        } else {
-            s.calls.len()
-        };
-        for c in s.calls.iter().take(shown) {
-            let answer = c
-                .answer_s
-                .map_or_else(|| "-".to_owned(), |s| format!("{s} s"));
-            let response = c.response.as_deref().unwrap_or("none");
-            let response = if c.response_right {
-                response.to_owned()
-            } else {
-                format!("{response} (want {})", c.expected_response)
-            };
-            let disposition = c.disposition.as_deref().unwrap_or("open");
-            let disposition = if c.disposition_right {
-                disposition.to_owned()
-            } else {
-                format!("{disposition} (want {})", c.expected_disposition)
-            };
-            let style = if c.points == 100 {
-                theme.help_desc
-            } else {
-                theme.details_alert
-            };
-            lines.push(Line::styled(
-                fit(format!(
-                    "{:<6}{answer:>7}  {:<26}{:<26}{:>4}",
-                    c.id,
-                    trim(&response, 25, ascii),
-                    trim(&disposition, 25, ascii),
-                    c.points
-                )),
-                style,
-            ));
-        }
-        if shown < s.calls.len() {
-            lines.push(Line::styled(
-                format!(
-                    "… and {} more calls (the --report file has them all)",
-                    s.calls.len() - shown
-                ),
-                theme.help_desc,
-            ));
-        }
         let footer = match app.training.as_ref().and_then(|t| t.report.as_ref()) {
             Some(path) => format!("Report: {}.   Esc closes.", path.display()),
             None => "No --report file was given.   Esc closes.".to_owned(),
