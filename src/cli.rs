@@ -19,14 +19,14 @@ mod shift;
 use std::process::ExitCode;
 
 use crate::config;
-use crate::store::{Store, StoreKind};
+use crate::store::StoreKind;
 use crate::sync::Identity;
 
 pub use args::{Cli, Common, ImportFormat, Look, ScenarioAction, Sub};
 pub use shift::local_time;
 
 use centre::open_desk;
-use desk::{console, serve, sim, SimRun};
+use desk::{console, demo_console, serve, sim, SimRun};
 use files::{gazetteer, keymap, peer, protocol, theme};
 use shift::{demo, exec, import_eido, log, state_text};
 
@@ -95,23 +95,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             look,
         }) => {
             let dir = config::demo_dir(data.as_deref())?;
-            let store = Store::open(&dir, StoreKind::Demo).map_err(|e| e.to_string())?;
-            if store.kind() != StoreKind::Demo {
-                return Err(format!(
-                    "{} is a {} store, not a demo store",
-                    dir.display(),
-                    store.kind().word()
-                ));
-            }
-            if store.event_count() == 0 {
-                let summary =
-                    crate::demo::fill(store, 7, seed, chrono::Utc::now().timestamp_millis())
-                        .map_err(|e| e.to_string())?;
-                eprintln!("{summary}");
-            } else {
-                store.close().map_err(|e| e.to_string())?;
-            }
-            console(&dir, StoreKind::Demo, &operator, &look, None)
+            demo_console(&dir, &operator, &look, seed)
         }
         Some(Sub::Man { out }) => install::man(&command(version), out.as_deref()),
         Some(Sub::Completions { shell }) => Ok(install::completions(command(version), shell)),

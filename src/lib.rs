@@ -13,7 +13,8 @@
 //! - [`protocol`]: loading and checking triage protocols.
 //! - [`gazetteer`]: the address list that places calls.
 //! - [`report`]: program figures from the log, and exports (CSV, NENA EIDO).
-//! - [`demo`]: a realistic synthetic history for trying the product and for benchmarks.
+//! - [`demo`]: the demo centre: a synthetic program's history, and the program at work while
+//!   the demo console is open.
 //! - [`spelling`]: "did you mean" for error messages.
 //! - [`config`]: paths, environment overrides and `config.toml`.
 //! - [`sim`]: scripted, scored training simulations on a training store.

@@ -69,6 +69,59 @@ pub(super) fn console(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `demo`: the console on the demo store, with the demo's centre working it on the real clock
+/// — calls keep coming, teams keep moving — after filling it with a week of history on first
+/// use, or playing through the time since it was last open.
+pub(super) fn demo_console(
+    dir: &Path,
+    operator: &str,
+    look: &Look,
+    seed: u64,
+) -> Result<ExitCode, String> {
+    use crate::console::app::App;
+    use crate::desk::ManualClock;
+
+    let mut centre = Centre::load();
+    let (keymap, theme, options) = console_look(look, &mut centre)?;
+    if attach(dir, operator)?.is_some() {
+        // A desk serves the demo store: its consoles share it, and no centre runs here.
+        return console(dir, StoreKind::Demo, operator, look, None);
+    }
+    let policy = centre.policy();
+    let store = crate::store::Store::open(dir, StoreKind::Demo).map_err(|e| e.to_string())?;
+    if store.kind() != StoreKind::Demo {
+        return Err(format!(
+            "{} is a {} store, not a demo store",
+            dir.display(),
+            store.kind().word()
+        ));
+    }
+    let now = || chrono::Utc::now().timestamp_millis();
+    let fresh = store.event_count() == 0;
+    let clock = ManualClock::at(now());
+    let mut desk = Desk::open(store, Box::new(clock.clone()), operator)
+        .map_err(|e| e.to_string())?
+        .with_gazetteer(centre.gazetteer())
+        .with_policy(policy);
+    start_log(dir);
+    let mut world = if fresh {
+        eprintln!("switchboard: making a week of demo history (once)...");
+        let (world, summary) = crate::demo::Centre::start(&mut desk, clock, 7, seed, now())
+            .map_err(|e| e.to_string())?;
+        eprintln!("{summary}");
+        world
+    } else {
+        crate::demo::Centre::resume(&mut desk, clock, seed, now()).map_err(|e| e.to_string())?
+    };
+    // Making the history took a while: the centre catches up to the real clock before the
+    // console opens, and from then on the console steps it.
+    crate::sim::World::advance_to(&mut world, &mut desk, now()).map_err(|e| e.to_string())?;
+    let app = App::new(desk, keymap, theme, options, &centre.problems).with_world(Box::new(world));
+    let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;
+    app.desk.close().map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `serve`: the desk without a console, until SIGTERM or Ctrl-C.
 pub(super) fn serve(
     data: Option<&Path>,

@@ -253,6 +253,9 @@ pub struct App {
     pub watch: Option<Watch>,
     /// A training run driving this console (`switchboard sim`).
     pub training: Option<Training>,
+    /// A world working this desk alongside the person at the console (the demo's centre),
+    /// stepped by real time like a training run's.
+    pub world: Option<Box<dyn crate::sim::World>>,
 }
 
 impl App {
@@ -304,6 +307,7 @@ impl App {
             board: None,
             watch: None,
             training: None,
+            world: None,
         }
     }
 
@@ -395,10 +399,18 @@ impl App {
         self
     }
 
+    /// Makes a world work this desk alongside the person at the console, on the real clock.
+    #[must_use]
+    pub fn with_world(mut self, world: Box<dyn crate::sim::World>) -> App {
+        self.world = Some(world);
+        self
+    }
+
     /// Real time went by: the training clock moves on by that × its speed (not while paused),
     /// the world does what fell due, and at the end of the shift the score is shown.
     pub fn pass_time(&mut self, real_ms: u64) {
         let Some(training) = &mut self.training else {
+            self.step_world(real_ms);
             return;
         };
         let due = training.due(real_ms);
@@ -422,6 +434,30 @@ impl App {
         }
         if finished {
             self.end_training();
+        }
+    }
+
+    /// A world that is not a training run moves on by the real time that went by.
+    fn step_world(&mut self, real_ms: u64) {
+        let Some(world) = &mut self.world else {
+            return;
+        };
+        if real_ms == 0 {
+            return;
+        }
+        let before = self.desk.event_count();
+        let to = world.now_ms() + real_ms as i64;
+        let result = world.advance_to(&mut self.desk, to);
+        let news = world.take_news();
+        match result {
+            Ok(()) => self.hear(&news),
+            Err(e) => {
+                self.world = None;
+                self.refuse(format!("the centre stopped working this desk: {e}"));
+            }
+        }
+        if self.desk.event_count() != before {
+            self.world_moved();
         }
     }
 
@@ -979,6 +1015,9 @@ impl App {
         }
         match self.desk.execute(command) {
             Ok(events) => {
+                if let Some(world) = &mut self.world {
+                    world.follow(&self.desk, &events);
+                }
                 self.committed(Some(command), &events, text);
                 true
             }

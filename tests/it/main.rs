@@ -9,6 +9,7 @@ mod architecture;
 mod cli;
 mod command_props;
 mod console;
+mod demo;
 mod eido;
 mod fold_props;
 mod gazetteer;

@@ -1,0 +1,151 @@
+//! The demo console is a live centre: opened on its history, its calls keep coming and its
+//! teams keep moving as real time goes by (here a `ManualClock` the test moves as the run loop
+//! would), and a team the person at the console sends moves by itself. At 80×24.
+
+use crossterm::event::KeyEvent;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use switchboard::console::app::{App, Options};
+use switchboard::console::keymap::{Key, Keymap};
+use switchboard::console::theme::{ColorDepth, Theme};
+use switchboard::console::view::screen;
+use switchboard::demo::Centre;
+use switchboard::desk::{Desk, ManualClock};
+use switchboard::domain::{ReplicaId, UnitStatus};
+use switchboard::store::{Store, StoreKind};
+
+/// 2026-09-21 14:13 UTC: inside service hours.
+const NOW: i64 = 1_790_000_000_000;
+const MINUTE: u64 = 60_000;
+
+struct Demo {
+    app: App,
+    _dir: tempfile::TempDir,
+}
+
+/// The demo console as `switchboard demo` opens it on an empty store: a day of history, then
+/// the centre working the desk.
+fn demo() -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_as(dir.path(), StoreKind::Demo, Some(ReplicaId(3))).unwrap();
+    let clock = ManualClock::at(NOW);
+    let mut desk = Desk::open(store, Box::new(clock.clone()), "ct-visitor").unwrap();
+    let (centre, _) = Centre::start(&mut desk, clock, 1, 2020, NOW).unwrap();
+    let app = App::new(
+        desk,
+        Keymap::preset("default").unwrap(),
+        Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
+        Options {
+            ascii: false,
+            utc: true,
+            keymap_name: "default".into(),
+        },
+        &[],
+    )
+    .with_world(Box::new(centre));
+    Demo { app, _dir: dir }
+}
+
+impl Demo {
+    fn text(&mut self) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        self.app.refresh_chronology();
+        terminal.draw(|f| screen::draw(f, &self.app)).unwrap();
+        terminal.backend().to_string()
+    }
+
+    fn keys(&mut self, keys: &str) {
+        let mut rest = keys;
+        while let Some(c) = rest.chars().next() {
+            let (key, len) = if c == '<' && rest.contains('>') {
+                let end = rest.find('>').unwrap() + 1;
+                (Key::parse(&rest[..end]).unwrap(), end)
+            } else {
+                (Key::char(c), c.len_utf8())
+            };
+            rest = &rest[len..];
+            self.app.key(KeyEvent::new(key.code, key.modifiers));
+        }
+    }
+
+    /// Real time goes by a minute at a time, as the run loop gives it.
+    fn minutes(&mut self, n: u64) {
+        for _ in 0..n {
+            self.app.pass_time(MINUTE);
+        }
+    }
+
+    fn status(&self, callsign: &str) -> UnitStatus {
+        self.app
+            .state()
+            .units
+            .values()
+            .find(|u| u.callsign.as_str() == callsign)
+            .unwrap()
+            .status
+    }
+}
+
+#[test]
+fn the_demo_keeps_working_while_it_is_open() {
+    let mut d = demo();
+    let opened = d.app.desk.event_count();
+    let calls = d.app.state().calls.len();
+    d.minutes(90);
+    assert_eq!(
+        d.app.now_ms(),
+        NOW + 90 * 60_000,
+        "the centre runs on the real clock"
+    );
+    assert!(
+        d.app.desk.event_count() > opened + 20,
+        "{} events in 90 minutes",
+        d.app.desk.event_count() - opened
+    );
+    assert!(
+        d.app.state().calls.len() > calls,
+        "no call came in while the console was open"
+    );
+    let screen = d.text();
+    assert!(screen.contains(" DEMO "), "{screen}");
+}
+
+#[test]
+fn a_team_the_dispatcher_sends_moves_by_itself() {
+    let mut d = demo();
+    d.keys("call 1200 Lincoln St apt 4 / man pacing, says he cannot sleep --type welfare<Enter>");
+    let call = d.app.selected_call().unwrap().id.clone();
+    let free = d
+        .app
+        .roster()
+        .iter()
+        .find(|u| u.status == UnitStatus::Available && u.callsign.as_str().starts_with("STAR"))
+        .map(|u| u.callsign.to_string())
+        .expect("a free team");
+    d.keys(&format!("dp {free} {call}<Enter>"));
+    assert_eq!(d.status(&free), UnitStatus::Dispatched);
+    d.minutes(3);
+    assert_ne!(
+        d.status(&free),
+        UnitStatus::Dispatched,
+        "the team did not report en route"
+    );
+    let mut arrived = false;
+    for _ in 0..80 {
+        d.minutes(1);
+        arrived |= d.status(&free) == UnitStatus::OnScene;
+        if arrived {
+            break;
+        }
+    }
+    assert!(arrived, "{free} never got on scene:\n{}", d.text());
+    let screen = d.text();
+    assert!(screen.contains(&format!("{free}   ONS")), "{screen}");
+}
+
+#[test]
+fn demo_console_80x24() {
+    let mut d = demo();
+    d.minutes(5);
+    insta::assert_snapshot!(d.text());
+}
