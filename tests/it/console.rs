@@ -1,11 +1,10 @@
 //! The console without a terminal: snapshots of every pane and the whole screen over ratatui's
 //! `TestBackend` with a fixed clock and fixed call ids, and key strings that drive a shift.
 
-use crossterm::event::KeyEvent;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use switchboard::console::app::{App, Options};
-use switchboard::console::keymap::{Key, Keymap, Mode};
+use switchboard::console::keymap::{Keymap, Mode};
 use switchboard::console::theme::{ColorDepth, Theme};
 use switchboard::console::view::screen;
 use switchboard::desk::{Desk, ManualClock};
@@ -96,17 +95,7 @@ impl Bench {
 
     /// Presses keys written as in keymaps: `<F2>` and friends, other characters as typed.
     fn keys(&mut self, keys: &str) {
-        let mut rest = keys;
-        while let Some(c) = rest.chars().next() {
-            let (key, len) = if c == '<' && rest.contains('>') {
-                let end = rest.find('>').unwrap() + 1;
-                (Key::parse(&rest[..end]).unwrap(), end)
-            } else {
-                (Key::char(c), c.len_utf8())
-            };
-            rest = &rest[len..];
-            self.app.key(KeyEvent::new(key.code, key.modifiers));
-        }
+        crate::common::keys::press(&mut self.app, keys);
     }
 }
 

@@ -2,13 +2,7 @@
 //! teams keep moving as real time goes by (here a `ManualClock` the test moves as the run loop
 //! would), and a team the person at the console sends moves by itself. At 80×24.
 
-use crossterm::event::KeyEvent;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-use switchboard::console::app::{App, Options};
-use switchboard::console::keymap::{Key, Keymap};
-use switchboard::console::theme::{ColorDepth, Theme};
-use switchboard::console::view::screen;
+use switchboard::console::app::App;
 use switchboard::demo::Centre;
 use switchboard::desk::{Desk, ManualClock};
 use switchboard::domain::{ReplicaId, UnitStatus};
@@ -31,41 +25,17 @@ fn demo() -> Demo {
     let clock = ManualClock::at(NOW);
     let mut desk = Desk::open(store, Box::new(clock.clone()), "ct-visitor").unwrap();
     let (centre, _) = Centre::start(&mut desk, clock, 1, 2020, NOW).unwrap();
-    let app = App::new(
-        desk,
-        Keymap::preset("default").unwrap(),
-        Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
-        Options {
-            ascii: false,
-            utc: true,
-            keymap_name: "default".into(),
-        },
-        &[],
-    )
-    .with_world(Box::new(centre));
+    let app = crate::common::keys::console(desk, "default").with_world(Box::new(centre));
     Demo { app, _dir: dir }
 }
 
 impl Demo {
     fn text(&mut self) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        self.app.refresh_chronology();
-        terminal.draw(|f| screen::draw(f, &self.app)).unwrap();
-        terminal.backend().to_string()
+        crate::common::keys::text(&mut self.app, 80, 24)
     }
 
     fn keys(&mut self, keys: &str) {
-        let mut rest = keys;
-        while let Some(c) = rest.chars().next() {
-            let (key, len) = if c == '<' && rest.contains('>') {
-                let end = rest.find('>').unwrap() + 1;
-                (Key::parse(&rest[..end]).unwrap(), end)
-            } else {
-                (Key::char(c), c.len_utf8())
-            };
-            rest = &rest[len..];
-            self.app.key(KeyEvent::new(key.code, key.modifiers));
-        }
+        crate::common::keys::press(&mut self.app, keys);
     }
 
     /// Real time goes by a minute at a time, as the run loop gives it.

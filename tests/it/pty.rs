@@ -77,14 +77,7 @@ impl Sandbox {
     }
 
     fn console(&self, cols: u16, rows: u16) -> Console {
-        Console::start(
-            self.tmp.path(),
-            &self.data(),
-            &self.config(),
-            cols,
-            rows,
-            &[],
-        )
+        self.console_of(&[], cols, rows)
     }
 
     /// The console of a subcommand (`sim SCENARIO`, `demo`) on the sandbox's store.

@@ -4,14 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crossterm::event::KeyEvent;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use switchboard::console::app::{App, Options, Tone};
-use switchboard::console::keymap::{Key, Keymap, Mode};
+use switchboard::console::keymap::{Keymap, Mode};
 use switchboard::console::theme::{ColorDepth, Theme};
 use switchboard::console::training::Training;
-use switchboard::console::view::screen;
 use switchboard::desk::{Desk, ManualClock};
 use switchboard::domain::ReplicaId;
 use switchboard::sim::{self, Scenario, Simulation, START_MS};
@@ -32,13 +28,7 @@ struct Bench {
     dir: TempDir,
 }
 
-fn options(keymap: &str) -> Options {
-    Options {
-        ascii: false,
-        utc: true,
-        keymap_name: keymap.into(),
-    }
-}
+use crate::common::keys::options;
 
 fn theme() -> Theme {
     Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap()
@@ -64,25 +54,12 @@ fn training_with(name: &str, keymap: &str, report: Option<&str>, options: Option
 
 impl Bench {
     fn text(&mut self) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        self.app.refresh_chronology();
-        terminal.draw(|f| screen::draw(f, &self.app)).unwrap();
-        terminal.backend().to_string()
+        crate::common::keys::text(&mut self.app, 80, 24)
     }
 
     /// Presses keys written as in keymaps: `<F2>` and friends, other characters as typed.
     fn keys(&mut self, keys: &str) {
-        let mut rest = keys;
-        while let Some(c) = rest.chars().next() {
-            let (key, len) = if c == '<' && rest.contains('>') {
-                let end = rest.find('>').unwrap() + 1;
-                (Key::parse(&rest[..end]).unwrap(), end)
-            } else {
-                (Key::char(c), c.len_utf8())
-            };
-            rest = &rest[len..];
-            self.app.key(KeyEvent::new(key.code, key.modifiers));
-        }
+        crate::common::keys::press(&mut self.app, keys);
     }
 
     /// Seconds into the shift on the training clock.

@@ -1,2 +1,3 @@
+pub mod keys;
 pub mod pair;
 pub mod shift;
