@@ -341,6 +341,7 @@ impl History {
                     callback: (r.is_multiple_of(2)).then(|| "503-555-0142".to_owned()),
                     zone: None,
                     coords: None,
+                    civic: None,
                 })
             }
             1 => {
@@ -450,6 +451,7 @@ fn desk_with_a_call(dir: &Path) -> (Desk, String) {
         callback: None,
         zone: None,
         coords: None,
+        civic: None,
     });
     let events = desk.execute(&take).unwrap();
     let Some(Body::CallCreated { call, .. }) = events.first().map(|e| &e.body) else {
@@ -511,6 +513,7 @@ fn bench_commit(c: &mut Criterion) {
                             call: call.clone(),
                             text: format!("{} ({k})", SCENE_NOTES[k % SCENE_NOTES.len()]),
                             caution: false,
+                            written: None,
                         },
                     }
                 })

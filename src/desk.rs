@@ -16,8 +16,8 @@ use std::sync::Arc;
 use crate::command::{parse, print, ParseError};
 use crate::domain::event::hlc;
 use crate::domain::{
-    plan, Body, CallId, Command, Context, Event, Hash, Policy, Refusal, ReplicaId, State,
-    MAX_EVENT_BYTES,
+    plan, Body, CallId, CivicAddress, Command, Context, Event, Handover, Hash, NewCall, Policy,
+    Refusal, ReplicaId, State, Taken, MAX_EVENT_BYTES,
 };
 use crate::gazetteer::Gazetteer;
 use crate::store::{Head, Sealed, Store, StoreError, StoreKind};
@@ -209,6 +209,11 @@ impl Desk {
         let Command::TakeCall(new) = command else {
             return None;
         };
+        self.place(new).map(Command::TakeCall)
+    }
+
+    /// A new call placed by the address list: coordinates, zone and the address in parts.
+    fn place(&self, new: &NewCall) -> Option<NewCall> {
         let gazetteer = self.gazetteer.as_ref()?;
         if new.coords.is_some() {
             return None;
@@ -227,7 +232,16 @@ impl Desk {
         if located.zone.is_none() && !address.district.is_empty() {
             located.zone = Some(address.district.clone());
         }
-        Some(Command::TakeCall(located))
+        if located.civic.is_none() {
+            located.civic = Some(Box::new(CivicAddress {
+                number: address.number.clone(),
+                street: address.street.clone(),
+                unit: address.unit.clone(),
+                city: address.city.clone(),
+                postcode: address.postcode.clone(),
+            }));
+        }
+        Some(located)
     }
 
     /// Answers a read-only command (such as `rec`) with lines; `None` if the command writes.
@@ -380,6 +394,81 @@ impl Desk {
             policy: &self.policy,
         };
         let bodies = plan(&self.state, command, &ctx)?;
+        self.commit_bodies(bodies, now_ms)
+    }
+
+    /// Takes an incident a partner handed over (or sent again): a new pending call with its
+    /// hand-off and notes, or what is new for a call it already became, in one commit — all of
+    /// it or nothing.
+    pub fn take_handover(&mut self, handover: &Handover) -> Result<(Taken, Vec<Event>), DeskError> {
+        if let Book::Attached(mirror) = &mut self.book {
+            let have = mirror.heads.iter().map(|(o, h)| (*o, h.seq)).collect();
+            let (missed, batch) = mirror.link.handover(handover, &self.operator, have)?;
+            self.absorb(&missed)?;
+            self.absorb(&batch)?;
+            let mut events = Vec::with_capacity(batch.len());
+            for bytes in &batch {
+                events.push(Event::decode(bytes).map_err(StoreError::Io)?);
+            }
+            return Ok((self.taken(handover, &events), events));
+        }
+        let now_ms = self.clock.now_ms();
+        let placed = self.place(&handover.call).map(|call| Handover {
+            call,
+            ..handover.clone()
+        });
+        let handover = placed.as_ref().unwrap_or(handover);
+        let ctx = Context {
+            origin: self.replica(),
+            now_ms,
+            policy: &self.policy,
+        };
+        let (taken, bodies) = crate::domain::handoff::plan_handover(&self.state, handover, &ctx)?;
+        Ok((taken, self.commit_bodies(bodies, now_ms)?))
+    }
+
+    /// Runs [`Desk::take_handover`] for an operator at an attached console.
+    pub fn take_handover_as(
+        &mut self,
+        handover: &Handover,
+        operator: &str,
+    ) -> Result<(Taken, Vec<Event>), DeskError> {
+        let own = std::mem::replace(&mut self.operator, operator.to_owned());
+        let outcome = self.take_handover(handover);
+        self.operator = own;
+        outcome
+    }
+
+    fn taken(&self, handover: &Handover, events: &[Event]) -> Taken {
+        let known = self.state.call_for_incident(&handover.incident).cloned();
+        match known {
+            Some(id)
+                if !events
+                    .iter()
+                    .any(|e| matches!(&e.body, Body::CallCreated { call, .. } if *call == id)) =>
+            {
+                Taken::Known(id)
+            }
+            _ => Taken::New,
+        }
+    }
+
+    /// Commits what was planned elsewhere (a partner's word on a hand-off), as this desk's
+    /// operator; nothing to commit commits nothing.
+    pub fn commit_planned(&mut self, bodies: Vec<Body>) -> Result<Vec<Event>, DeskError> {
+        if bodies.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.is_attached() {
+            return Err(DeskError::Refused(Refusal(
+                "an attached desk sends commands to the desk it is attached to".into(),
+            )));
+        }
+        let now_ms = self.clock.now_ms();
+        self.commit_bodies(bodies, now_ms)
+    }
+
+    fn commit_bodies(&mut self, bodies: Vec<Body>, now_ms: i64) -> Result<Vec<Event>, DeskError> {
         let sealed = self.stamp(bodies, now_ms)?;
         if let Book::Local(store) = &mut self.book {
             store.commit(&sealed)?;

@@ -4,6 +4,7 @@
 pub mod call;
 pub mod command;
 pub mod event;
+pub mod handoff;
 pub mod history;
 pub mod ids;
 pub mod plan;
@@ -17,7 +18,8 @@ pub mod vocab;
 
 pub use call::{Assignment, Call, CallStatus, Note};
 pub use command::{Command, NewCall};
-pub use event::{Body, CallField, Event, Hash, MAX_EVENT_BYTES};
+pub use event::{Body, CallField, CivicAddress, Event, Hash, Written, MAX_EVENT_BYTES};
+pub use handoff::{Direction, Handoff, Handover, IncomingNote, Stage, Taken};
 pub use ids::{CallId, Callsign, ReplicaId};
 pub use plan::{plan, query, Context, Refusal};
 pub use policy::Policy;

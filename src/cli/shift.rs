@@ -179,41 +179,70 @@ pub(super) fn demo(dir: &Path, days: u32, seed: u64) -> Result<ExitCode, String>
     Ok(ExitCode::SUCCESS)
 }
 
-/// `import eido FILE`: the whole document is checked before the store is even opened; then the
-/// call and its notes go through the desk like typed commands.
+/// `import eido FILE`: the whole document is checked before the store is even opened; then
+/// each incident it carries is taken in one commit — a new pending call with its hand-off and
+/// notes, or, for an incident this desk already has, only what is new.
 pub(super) fn import_eido(
     data: Option<&Path>,
     operator: &str,
     file: &Path,
 ) -> Result<ExitCode, String> {
-    use crate::domain::{Body, Command};
+    use crate::domain::{Body, Taken};
     let source = file.display().to_string();
     let reader = std::fs::File::open(file).map_err(|e| format!("cannot read {source}: {e}"))?;
-    let imported = crate::report::eido::import_reader(reader, &source)?;
+    let handovers = crate::report::eido::import_reader(reader, &source)?;
     let mut desk = open_desk(data, operator)?;
-    let events = desk
-        .execute(&Command::TakeCall(imported.call.clone()))
-        .map_err(|e| format!("{source} was not imported: {e}"))?;
-    let Some((id, taken)) = events.iter().find_map(|e| match &e.body {
-        Body::CallCreated { call, .. } => Some((call.clone(), e.body.describe())),
-        _ => None,
-    }) else {
-        return Err(format!("{source} was not imported: the desk took no call"));
-    };
-    let notes = std::iter::once(imported.origin_note()).chain(imported.notes.iter().cloned());
-    for text in notes {
-        desk.execute(&Command::Note {
-            call: id.to_string(),
-            text,
-            caution: false,
-        })
-        .map_err(|e| format!("{id} was taken from {source}, but a note was not: {e}"))?;
+    let mut out = std::io::stdout().lock();
+    for h in &handovers {
+        let (taken, events) = desk
+            .take_handover(h)
+            .map_err(|e| format!("{source} was not imported: {e}"))?;
+        let notes = events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    &e.body,
+                    Body::NoteAdded {
+                        written: Some(_),
+                        ..
+                    }
+                )
+            })
+            .count();
+        let said = match taken {
+            Taken::New => {
+                let taken = events
+                    .iter()
+                    .find(|e| matches!(e.body, Body::CallCreated { .. }))
+                    .map_or_else(String::new, |e| e.body.describe());
+                format!(
+                    "{taken}; {notes} note(s) from {} {}",
+                    h.partner,
+                    shown_incident(h)
+                )
+            }
+            Taken::Known(id) if events.is_empty() => format!(
+                "{id} already holds {} {}; nothing new",
+                h.partner,
+                shown_incident(h)
+            ),
+            Taken::Known(id) => format!(
+                "{id} already holds {} {}; {} change(s), {notes} new note(s)",
+                h.partner,
+                shown_incident(h),
+                events.len() - notes
+            ),
+        };
+        let _ = writeln!(out, "{said}");
     }
     desk.close().map_err(|e| e.to_string())?;
-    println!(
-        "{taken}; {} note(s) from {}",
-        imported.notes.len(),
-        imported.origin
-    );
     Ok(ExitCode::SUCCESS)
+}
+
+fn shown_incident(h: &crate::domain::Handover) -> String {
+    h.origin_note
+        .strip_prefix(&format!("handed over from {} ", h.partner))
+        .and_then(|s| s.strip_suffix(" (EIDO)"))
+        .unwrap_or("incident")
+        .to_owned()
 }

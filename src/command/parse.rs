@@ -311,6 +311,19 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 other: a[1].to_owned(),
             }
         }
+        "accept" => Command::Accept {
+            call: args.exactly(1)?[0].to_owned(),
+        },
+        "reject" => {
+            let (lead, reason) = args.leading_then_text(1)?;
+            if reason.is_empty() {
+                return Err(args.usage_error("say why the hand-off is rejected"));
+            }
+            Command::Reject {
+                call: lead[0].to_owned(),
+                reason,
+            }
+        }
         "backup" => {
             let a = args.exactly(2)?;
             Command::Backup {
@@ -409,6 +422,7 @@ fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
         callback: args.flag("cb").map(str::to_owned),
         zone: args.flag("zone").map(str::to_owned),
         coords: args.flag("at").map(parse_coords).transpose()?,
+        civic: None,
     }))
 }
 
@@ -569,6 +583,10 @@ pub fn print(cmd: &Command) -> String {
         Command::Reopen { call } => format!("reopen {}", quote(call)),
         Command::Link { call, other } => format!("link {} {}", quote(call), quote(other)),
         Command::Backup { call, agency } => format!("backup {} {agency}", quote(call)),
+        Command::Accept { call } => format!("accept {}", quote(call)),
+        Command::Reject { call, reason } => {
+            format!("reject {} {}", quote(call), quote_words(reason))
+        }
     }
 }
 
@@ -591,6 +609,7 @@ mod tests {
                 callback: Some("555-0101".into()),
                 zone: None,
                 coords: None,
+                civic: None,
             })
         );
         let slash = parse("call 5th & Pine/sleeping in doorway").unwrap();

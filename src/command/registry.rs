@@ -234,6 +234,22 @@ pub const COMMANDS: &[Spec] = &[
         flags: &[],
     },
     Spec {
+        name: "accept",
+        aliases: &[],
+        doc: "Accept a call a partner handed in; the partner is told",
+        signature: "<call>",
+        args: &[ArgKind::Call],
+        flags: &[],
+    },
+    Spec {
+        name: "reject",
+        aliases: &[],
+        doc: "Reject a call a partner handed in, with the reason; it leaves the queue",
+        signature: "<call> <reason>",
+        args: &[ArgKind::Call, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
         name: "ask",
         aliases: &["triage"],
         doc: "Record a triage answer; the recommendation follows",

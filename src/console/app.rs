@@ -205,6 +205,7 @@ impl IntakeForm {
             priority: text(pri).map(|p| p.parse()).transpose()?,
             zone: None,
             coords: None,
+            civic: None,
         }))
     }
 }

@@ -15,7 +15,7 @@ use serde_bytes::ByteBuf;
 
 use super::frame::{read_frame, write_frame, FrameError};
 use super::{Clock, Desk, DeskError};
-use crate::domain::{Event, Refusal, ReplicaId};
+use crate::domain::{Event, Handover, Refusal, ReplicaId};
 use crate::store::{Head, StoreError, StoreKind};
 
 /// The serving desk's socket in a data dir.
@@ -33,6 +33,12 @@ pub enum Request {
     /// the answer can bring it up to date first.
     Run {
         line: String,
+        operator: String,
+        have: Vec<(ReplicaId, u64)>,
+    },
+    /// Take a partner's hand-over as this operator, in one commit (`import eido`).
+    Handover {
+        handover: Box<Handover>,
         operator: String,
         have: Vec<(ReplicaId, u64)>,
     },
@@ -149,20 +155,34 @@ impl Line {
         operator: &str,
         have: Vec<(ReplicaId, u64)>,
     ) -> Result<(Batch, Batch), DeskError> {
+        self.ask(&Request::Run {
+            line: line.to_owned(),
+            operator: operator.to_owned(),
+            have,
+        })
+    }
+
+    /// Sends a hand-over to be taken in one commit; answers like [`Line::run`].
+    pub(super) fn handover(
+        &mut self,
+        handover: &Handover,
+        operator: &str,
+        have: Vec<(ReplicaId, u64)>,
+    ) -> Result<(Batch, Batch), DeskError> {
+        self.ask(&Request::Handover {
+            handover: Box::new(handover.clone()),
+            operator: operator.to_owned(),
+            have,
+        })
+    }
+
+    fn ask(&mut self, request: &Request) -> Result<(Batch, Batch), DeskError> {
         let lost = |e: FrameError| {
             DeskError::Store(StoreError::Io(format!(
                 "the serving desk has stopped ({e})"
             )))
         };
-        write_frame(
-            &mut self.0,
-            &Request::Run {
-                line: line.to_owned(),
-                operator: operator.to_owned(),
-                have,
-            },
-        )
-        .map_err(lost)?;
+        write_frame(&mut self.0, request).map_err(lost)?;
         match read_frame(&mut self.0).map_err(lost)? {
             Reply::Committed { missed, events } => Ok((missed, events)),
             Reply::Answered(_) => Ok((Vec::new(), Vec::new())),

@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::event::Coords;
+use super::event::{CivicAddress, Coords, Written};
+use super::handoff::Handoff;
 use super::ids::{CallId, Callsign};
 use super::triage::{Recommendation, ResponseType};
 use super::vocab::{Agency, CallType, Disposition, Priority, UnitStatus, UnservedReason};
@@ -35,6 +36,9 @@ pub struct Note {
     pub operator: String,
     pub text: String,
     pub caution: bool,
+    /// Its author and time at the centre that handed the call over.
+    #[serde(default)]
+    pub written: Option<Written>,
 }
 
 /// One unit's work on one call, with the time of each status it reached there.
@@ -84,6 +88,12 @@ pub struct Call {
     pub links: BTreeSet<CallId>,
     /// Set on a call created by `backup`: the call that asked, and for which agency.
     pub backup_for: Option<(CallId, Agency)>,
+    /// When the call began at the centre that handed it over, if before it was taken here.
+    pub started_ms: Option<i64>,
+    /// The address in parts, when known.
+    pub civic: Option<Box<CivicAddress>>,
+    /// Hand-offs in from and out to partners.
+    pub handoffs: Vec<Handoff>,
 }
 
 impl Call {

@@ -11,7 +11,7 @@ pub type CallRef = String;
 /// A unit as typed, in any case.
 pub type UnitRef = String;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewCall {
     pub location: String,
     pub nature: String,
@@ -22,6 +22,8 @@ pub struct NewCall {
     pub zone: Option<String>,
     /// From `--at LAT,LON`, or filled in from the gazetteer by the desk.
     pub coords: Option<super::event::Coords>,
+    /// The address in parts: filled in from the gazetteer by the desk, or given by a sender.
+    pub civic: Option<Box<super::event::CivicAddress>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -95,6 +97,15 @@ pub enum Command {
     /// Without an id, the only open alert.
     Ack {
         alert: Option<String>,
+    },
+    /// This centre takes a call a partner handed in.
+    Accept {
+        call: CallRef,
+    },
+    /// A call a partner handed in is not this centre's; the partner is told why.
+    Reject {
+        call: CallRef,
+        reason: String,
     },
 }
 

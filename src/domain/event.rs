@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::handoff::{Direction, Stage};
 use super::ids::{CallId, Callsign, ReplicaId};
 use super::triage::{Recommendation, ResponseType};
 use super::vocab::{
@@ -71,6 +72,40 @@ pub struct Coords {
     pub lon: f64,
 }
 
+/// An address in parts, as the address list (or a sending centre) gave it; empty parts are
+/// unknown. Kept beside the typed location so a receiving system need not parse the text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CivicAddress {
+    pub number: String,
+    pub street: String,
+    pub unit: String,
+    pub city: String,
+    pub postcode: String,
+}
+
+impl CivicAddress {
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.number,
+            &self.street,
+            &self.unit,
+            &self.city,
+            &self.postcode,
+        ]
+        .iter()
+        .all(|p| p.is_empty())
+    }
+}
+
+/// Who wrote a note at another centre, and when (their clock); the event itself records who
+/// brought it in here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Written {
+    pub by: String,
+    pub at_ms: i64,
+}
+
 /// One field of a call that `set` can change. Last writer wins per field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -124,6 +159,13 @@ pub enum Body {
         callback: Option<String>,
         #[serde(default)]
         zone: Option<String>,
+        /// When the call began where it was first answered (a 911 centre that handed it over),
+        /// if that was before this desk took it.
+        #[serde(default)]
+        started_ms: Option<i64>,
+        /// The address in parts, when the address list placed the call or a sender gave them.
+        #[serde(default)]
+        civic: Option<Box<CivicAddress>>,
     },
     CallEdited {
         call: CallId,
@@ -139,6 +181,9 @@ pub enum Body {
         /// A caution for whoever goes to this address next (shown in address history).
         #[serde(default)]
         caution: bool,
+        /// Set on a note handed over from another centre: its author and time there.
+        #[serde(default)]
+        written: Option<Written>,
     },
     CallClosed {
         call: CallId,
@@ -211,6 +256,17 @@ pub enum Body {
         /// Destination for TRN, reason for OOS.
         detail: Option<String>,
     },
+    /// A step in a hand-off between this centre and a partner (a 911 centre, another agency):
+    /// the call came in or went out as the partner's `incident`, and reached `stage`.
+    Handoff {
+        call: CallId,
+        partner: String,
+        incident: String,
+        direction: Direction,
+        stage: Stage,
+        /// Why (a rejection's reason, a cancellation's), or how it ended (a disposition).
+        detail: Option<String>,
+    },
 }
 
 impl Body {
@@ -225,6 +281,7 @@ impl Body {
             | Self::Recommended { call, .. }
             | Self::ResponseChosen { call, .. }
             | Self::CallReopened { call }
+            | Self::Handoff { call, .. }
             | Self::UnitDispatched { call, .. } => vec![call],
             Self::CallsLinked { call, other, .. } => vec![call, other],
             Self::BackupRequested { call, child, .. } => vec![call, child],
@@ -256,9 +313,13 @@ impl Body {
                 call,
                 text,
                 caution,
+                written,
             } => {
                 let kind = if *caution { "CAUTION" } else { "note" };
-                format!("{call} {kind}: {text}")
+                match written {
+                    Some(w) => format!("{call} {kind} by {}: {text}", w.by),
+                    None => format!("{call} {kind}: {text}"),
+                }
             }
             Self::CallClosed {
                 call,
@@ -344,6 +405,23 @@ impl Body {
                     "dispatched"
                 };
                 format!("{unit} {how} to {call}")
+            }
+            Self::Handoff {
+                call,
+                partner,
+                incident,
+                direction,
+                stage,
+                detail,
+            } => {
+                let way = match direction {
+                    Direction::In => "from",
+                    Direction::Out => "to",
+                };
+                let why = detail
+                    .as_ref()
+                    .map_or_else(String::new, |d| format!(": {d}"));
+                format!("{call} hand-off {way} {partner} (incident {incident}) {stage}{why}")
             }
             Self::UnitStatusChanged {
                 unit,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike};
 
 use super::call::{Call, CallStatus};
 use super::command::{Command, NewCall};
-use super::event::{Body, CallField};
+use super::event::{Body, CallField, CivicAddress};
 use super::ids::{shown, CallId, Callsign, ReplicaId};
 use super::policy::Policy;
 use super::recommend::rank;
@@ -60,6 +60,7 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                 call: call.id.clone(),
                 text,
                 caution: *caution,
+                written: None,
             }])
         }
         Command::Ask {
@@ -258,6 +259,8 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             }])
         }
         Command::Backup { call, agency } => backup(state, call, *agency, ctx),
+        Command::Accept { call } => super::handoff::accept(state, call),
+        Command::Reject { call, reason } => super::handoff::reject(state, call, reason),
     }
 }
 
@@ -293,7 +296,24 @@ fn take_call(state: &State, new: &NewCall, ctx: &Context) -> Result<Vec<Body>, R
             .as_deref()
             .map(|z| text_field("zone", z))
             .transpose()?,
+        started_ms: None,
+        civic: new
+            .civic
+            .as_ref()
+            .map(|c| civic_parts(c).map(Box::new))
+            .transpose()?
+            .filter(|c| !c.is_empty()),
     }])
+}
+
+fn civic_parts(c: &CivicAddress) -> Result<CivicAddress, Refusal> {
+    Ok(CivicAddress {
+        number: text_field("house number", &c.number)?,
+        street: text_field("street", &c.street)?,
+        unit: text_field("unit", &c.unit)?,
+        city: text_field("city", &c.city)?,
+        postcode: text_field("postcode", &c.postcode)?,
+    })
 }
 
 fn mint_call_id(state: &State, ctx: &Context) -> CallId {
@@ -424,6 +444,8 @@ fn backup(state: &State, call: &str, agency: Agency, ctx: &Context) -> Result<Ve
             caller: None,
             callback: None,
             zone: parent.zone.clone(),
+            started_ms: None,
+            civic: parent.civic.clone(),
         },
         Body::BackupRequested {
             call: parent.id.clone(),

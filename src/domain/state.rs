@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::call::{Assignment, Call, CallStatus, Note};
 use super::event::{Body, CallField, Event, FoldKey};
+use super::handoff::{Direction, Handoff, Stage};
 use super::ids::{CallId, Callsign, ReplicaId};
 use super::unit::Unit;
 use super::vocab::UnitStatus;
@@ -71,6 +72,10 @@ pub struct State {
     /// kept in the chronology and marked, never dropped.
     #[serde(skip)]
     pub overruled: BTreeMap<(ReplicaId, u64), String>,
+    /// Partners' incident ids, and the call each became here (the first one, if a sender ever
+    /// reused an id).
+    #[serde(skip)]
+    incidents: BTreeMap<String, CallId>,
 }
 
 impl State {
@@ -122,6 +127,19 @@ impl State {
             .get(&(call.clone(), field))
             .or_else(|| self.takers.get(call))
             .copied()
+    }
+
+    /// The event that took this call.
+    pub fn taker(&self, call: &CallId) -> Option<(ReplicaId, u64)> {
+        self.takers.get(call).copied()
+    }
+
+    /// The call a partner's incident became here, if it was handed in or out before.
+    pub fn call_for_incident(&self, incident: &str) -> Option<&CallId> {
+        if incident.is_empty() {
+            return None;
+        }
+        self.incidents.get(incident)
     }
 
     /// Why this event's change did not stand, if it did not: overruled by a concurrent edit,
@@ -178,6 +196,51 @@ impl State {
         });
     }
 
+    #[allow(clippy::too_many_arguments)]
+    fn handoff(
+        &mut self,
+        at: i64,
+        call: &CallId,
+        partner: &str,
+        incident: &str,
+        direction: Direction,
+        stage: Stage,
+        detail: Option<&String>,
+    ) {
+        let Some(c) = self.calls.get_mut(call) else {
+            return;
+        };
+        if !incident.is_empty() {
+            self.incidents
+                .entry(incident.to_owned())
+                .or_insert_with(|| call.clone());
+        }
+        let found = c
+            .handoffs
+            .iter()
+            .position(|h| h.partner == partner && h.direction == direction);
+        let i = found.unwrap_or_else(|| {
+            c.handoffs.push(Handoff {
+                partner: partner.to_owned(),
+                incident: incident.to_owned(),
+                direction,
+                stage,
+                detail: None,
+                received_ms: at,
+                accepted_ms: None,
+                history: Vec::new(),
+            });
+            c.handoffs.len() - 1
+        });
+        let h = &mut c.handoffs[i];
+        h.stage = stage;
+        h.detail = detail.cloned();
+        h.history.push((stage, at));
+        if stage == Stage::Accepted && h.accepted_ms.is_none() {
+            h.accepted_ms = Some(at);
+        }
+    }
+
     fn fold_body(&mut self, e: &Event) {
         let at = e.wall_ms;
         match &e.body {
@@ -191,6 +254,8 @@ impl State {
                 caller,
                 callback,
                 zone,
+                started_ms,
+                civic,
             } => {
                 if self.calls.contains_key(call) {
                     self.alert(
@@ -231,6 +296,9 @@ impl State {
                         override_reason: None,
                         links: BTreeSet::default(),
                         backup_for: None,
+                        started_ms: *started_ms,
+                        civic: civic.clone(),
+                        handoffs: Vec::new(),
                     },
                 );
             }
@@ -259,7 +327,11 @@ impl State {
                 self.setters.insert((call.clone(), name), (e.origin, e.seq));
                 if let Some(c) = self.calls.get_mut(call) {
                     match field.clone() {
-                        CallField::Location(v) => c.location = v,
+                        CallField::Location(v) => {
+                            // The parts described the old address, not this one.
+                            c.civic = None;
+                            c.location = v;
+                        }
                         CallField::Nature(v) => c.nature = v,
                         CallField::Type(v) => c.call_type = Some(v),
                         CallField::Priority(v) => c.priority = v,
@@ -273,6 +345,7 @@ impl State {
                 call,
                 text,
                 caution,
+                written,
             } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.notes.push(Note {
@@ -280,9 +353,26 @@ impl State {
                         operator: e.operator.clone(),
                         text: text.clone(),
                         caution: *caution,
+                        written: written.clone(),
                     });
                 }
             }
+            Body::Handoff {
+                call,
+                partner,
+                incident,
+                direction,
+                stage,
+                detail,
+            } => self.handoff(
+                at,
+                call,
+                partner,
+                incident,
+                *direction,
+                *stage,
+                detail.as_ref(),
+            ),
             Body::CallClosed {
                 call,
                 disposition,

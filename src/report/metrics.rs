@@ -466,7 +466,10 @@ impl Metrics {
                     set_call_status(&mut self.pending, c, status);
                 }
             }
-            Body::NoteAdded { .. } | Body::CallsLinked { .. } | Body::AlertAcknowledged { .. } => {}
+            Body::NoteAdded { .. }
+            | Body::CallsLinked { .. }
+            | Body::AlertAcknowledged { .. }
+            | Body::Handoff { .. } => {}
             Body::BackupRequested {
                 call,
                 agency,

@@ -362,7 +362,7 @@ async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameErro
     let first: Request = read_frame_async(&mut stream).await?;
     match first {
         Request::Watch { have } => watch_client(stream, shared, have).await,
-        run @ Request::Run { .. } => {
+        run @ (Request::Run { .. } | Request::Handover { .. }) => {
             let mut next = run;
             loop {
                 let reply = run_for_client(shared, next);
@@ -374,13 +374,9 @@ async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameErro
 }
 
 fn run_for_client(shared: &Shared, request: Request) -> Reply {
-    let Request::Run {
-        line,
-        operator,
-        have,
-    } = request
-    else {
-        return Reply::Refused("one watch per connection".into());
+    let have = match &request {
+        Request::Run { have, .. } | Request::Handover { have, .. } => have.clone(),
+        Request::Watch { .. } => return Reply::Refused("one watch per connection".into()),
     };
     let mut hub = shared.lock();
     let desk = &mut hub.desk;
@@ -396,7 +392,16 @@ fn run_for_client(shared: &Shared, request: Request) -> Reply {
             }
         }
     }
-    let reply = match desk.run_line_as(&line, &operator) {
+    let outcome = match request {
+        Request::Run { line, operator, .. } => desk.run_line_as(&line, &operator),
+        Request::Handover {
+            handover, operator, ..
+        } => desk
+            .take_handover_as(&handover, &operator)
+            .map(|(_, events)| Outcome::Committed(events)),
+        Request::Watch { .. } => return Reply::Refused("one watch per connection".into()),
+    };
+    let reply = match outcome {
         Ok(Outcome::Answered(lines)) => Reply::Answered(lines),
         Ok(Outcome::Committed(events)) => {
             let mut out = Vec::with_capacity(events.len());

@@ -59,6 +59,7 @@ fn command() -> impl Strategy<Value = Command> {
                         callback,
                         zone,
                         coords: at.map(|(lat, lon)| Coords { lat, lon }),
+                        civic: None,
                     })
                 }
             ),
