@@ -27,7 +27,7 @@ pub use shift::local_time;
 
 use centre::open_desk;
 use desk::{console, demo_console, serve, sim, SimRun};
-use files::{gazetteer, keymap, peer, protocol, theme};
+use files::{gazetteer, keymap, partner, peer, protocol, theme};
 use shift::{demo, exec, import_eido, log, state_text};
 
 /// The command line's definition, as `--help`, the man pages and the completions show it.
@@ -119,6 +119,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Peer { action }) => peer(&config::data_dir(data.as_deref())?, action),
+        Some(Sub::Partner { action }) => partner(&config::data_dir(data.as_deref())?, action),
         Some(Sub::Sim {
             scenario,
             seed,

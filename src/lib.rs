@@ -13,6 +13,7 @@
 //! - [`protocol`]: loading and checking triage protocols.
 //! - [`gazetteer`]: the address list that places calls.
 //! - [`report`]: program figures from the log, and exports (CSV, NENA EIDO).
+//! - [`partner`]: 911 centres and agencies linked live over NENA-STA-024 (EIDO conveyance).
 //! - [`demo`]: the demo centre: a synthetic program's history, and the program at work while
 //!   the demo console is open.
 //! - [`spelling`]: "did you mean" for error messages.
@@ -28,6 +29,7 @@ pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod gazetteer;
+pub mod partner;
 pub mod protocol;
 pub mod report;
 pub mod sim;

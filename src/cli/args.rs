@@ -205,6 +205,49 @@ pub enum Sub {
         #[command(subcommand)]
         action: PeerAction,
     },
+    /// Link with 911 centres and other agencies over NENA-STA-024 (EIDO conveyance).
+    ///
+    /// The list is DIR/partners.toml; `switchboard serve` runs the endpoint and the links, and
+    /// picks up changes without a restart. These work while a desk runs.
+    Partner {
+        #[command(subcommand)]
+        action: PartnerAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnerAction {
+    /// Add (or update) a partner reached at URL and known by its certificate.
+    Add {
+        /// A name for it, as the status bar, the ledger and `transfer` show it.
+        name: String,
+        /// Its EIDO conveyance endpoint: wss://HOST:PORT/IncidentData/ent.
+        url: String,
+        /// Its certificate's fingerprint; or `authority`: any certificate from the configured
+        /// authority that names the URL's host.
+        fingerprint: String,
+        /// `new`: take each new incident it has as a pending call.
+        #[arg(long, value_name = "new")]
+        subscribe: Option<String>,
+        /// What it may see here: `handoffs` (calls handed between you, the default) or `all`.
+        #[arg(long, value_name = "handoffs|all")]
+        share: Option<String>,
+    },
+    /// List the partners: name, URL, how each is known, what this desk asks of it.
+    List,
+    /// Remove a partner.
+    Rm { name: String },
+    /// Take partners' connections on ADDR (e.g. 0.0.0.0:7443), or `off`.
+    Listen {
+        #[arg(value_name = "ADDR|off")]
+        addr: String,
+    },
+    /// Accept certificates issued by this authority (a PEM file, e.g. a PSAP credentialing
+    /// agency's), or `off`.
+    Authority {
+        #[arg(value_name = "FILE.pem|off")]
+        file: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

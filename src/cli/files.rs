@@ -8,7 +8,9 @@ use crate::config;
 use crate::sync::peers::Added;
 use crate::sync::{Fingerprint, Identity, Peers, SyncError};
 
-use super::args::{GazetteerAction, KeymapAction, PeerAction, ProtocolAction, ThemeAction};
+use super::args::{
+    GazetteerAction, KeymapAction, PartnerAction, PeerAction, ProtocolAction, ThemeAction,
+};
 
 /// `peer add|list|rm`: only `identity/` and `peers.toml` are touched, never the store, so these
 /// work beside a running console (which picks the list up itself).
@@ -64,6 +66,120 @@ pub(super) fn peer(dir: &Path, action: PeerAction) -> Result<ExitCode, String> {
             let gone = peers.remove(&which).map_err(|e| e.to_string())?;
             peers.save().map_err(|e| e.to_string())?;
             println!("removed peer {} {}", gone.name, gone.fingerprint);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `partner add|list|rm|listen|authority`: only `partners.toml` (and `identity/`) are touched.
+pub(super) fn partner(dir: &Path, action: PartnerAction) -> Result<ExitCode, String> {
+    use crate::partner::list::{Share, Trust};
+    use crate::partner::Partners;
+    let mut partners = Partners::load(dir).map_err(|e| e.to_string())?;
+    match action {
+        PartnerAction::Add {
+            name,
+            url,
+            fingerprint,
+            subscribe,
+            share,
+        } => {
+            let new = partners
+                .add(
+                    &name,
+                    &url,
+                    &fingerprint,
+                    subscribe.as_deref(),
+                    share.as_deref(),
+                )
+                .map_err(|e| e.to_string())?;
+            partners.save().map_err(|e| e.to_string())?;
+            let own = Identity::load_or_create(dir).map_err(|e| e.to_string())?;
+            println!(
+                "{} partner {} at {}",
+                if new { "added" } else { "updated" },
+                name.trim(),
+                url.trim()
+            );
+            println!(
+                "give {} this node's fingerprint to pin: {}",
+                name.trim(),
+                own.fingerprint()
+            );
+            if partners.listen.is_none() {
+                println!("to let it connect here too: switchboard partner listen 0.0.0.0:7443");
+            }
+        }
+        PartnerAction::List => {
+            if let Some(l) = &partners.listen {
+                println!("listening on {l}{}", crate::partner::PATH);
+            }
+            if let Some(a) = &partners.authority {
+                println!("authority {}", a.display());
+            }
+            if partners.list().is_empty() {
+                println!("no partners");
+            }
+            for p in partners.list() {
+                let trust = match &p.trust {
+                    Trust::Pinned(fp) => fp.to_string(),
+                    Trust::Authority => "certificate from the authority".to_owned(),
+                };
+                let mut asks = Vec::new();
+                if p.subscribe_new {
+                    asks.push("subscribes to new incidents");
+                }
+                if p.share == Share::All {
+                    asks.push("sees every call");
+                }
+                println!(
+                    "{}  {}  {}{}",
+                    p.name,
+                    p.url,
+                    trust,
+                    if asks.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  ({})", asks.join(", "))
+                    }
+                );
+            }
+        }
+        PartnerAction::Rm { name } => {
+            let gone = partners.remove(&name).map_err(|e| e.to_string())?;
+            partners.save().map_err(|e| e.to_string())?;
+            println!("removed partner {}", gone.name);
+        }
+        PartnerAction::Listen { addr } => {
+            if addr.trim() == "off" {
+                partners.listen = None;
+                println!("partners are no longer taken on a port here");
+            } else {
+                let addr = crate::sync::peers::check_addr(&addr)?;
+                println!(
+                    "partners connect to wss://{addr}{} (takes effect when serve starts)",
+                    crate::partner::PATH
+                );
+                partners.listen = Some(addr);
+            }
+            partners.save().map_err(|e| e.to_string())?;
+        }
+        PartnerAction::Authority { file } => {
+            if file.trim() == "off" {
+                partners.authority = None;
+                println!("no authority: only pinned partners are accepted");
+            } else {
+                let path = std::fs::canonicalize(file.trim())
+                    .map_err(|e| format!("{}: {e}", file.trim()))?;
+                let roots = crate::partner::tls::read_authority(&path)?;
+                println!(
+                    "accepting certificates from {} ({} certificate(s))",
+                    path.display(),
+                    roots.len()
+                );
+                partners.authority = Some(path);
+            }
+            partners.save().map_err(|e| e.to_string())?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -324,6 +324,13 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 reason,
             }
         }
+        "transfer" => {
+            let a = args.exactly(2)?;
+            Command::Transfer {
+                call: a[0].to_owned(),
+                partner: a[1].to_owned(),
+            }
+        }
         "backup" => {
             let a = args.exactly(2)?;
             Command::Backup {
@@ -584,6 +591,9 @@ pub fn print(cmd: &Command) -> String {
         Command::Link { call, other } => format!("link {} {}", quote(call), quote(other)),
         Command::Backup { call, agency } => format!("backup {} {agency}", quote(call)),
         Command::Accept { call } => format!("accept {}", quote(call)),
+        Command::Transfer { call, partner } => {
+            format!("transfer {} {}", quote(call), quote(partner))
+        }
         Command::Reject { call, reason } => {
             format!("reject {} {}", quote(call), quote_words(reason))
         }

@@ -250,6 +250,14 @@ pub const COMMANDS: &[Spec] = &[
         flags: &[],
     },
     Spec {
+        name: "transfer",
+        aliases: &["xfer"],
+        doc: "Hand a call to a partner (NENA-STA-024); its answers and progress show here",
+        signature: "<call> <partner>",
+        args: &[ArgKind::Call, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
         name: "ask",
         aliases: &["triage"],
         doc: "Record a triage answer; the recommendation follows",

@@ -121,6 +121,9 @@ pub struct Board {
     pub refused: Vec<PeerRefusal>,
     /// Origins no longer synced because two peers hold different histories for them.
     pub forks: Vec<String>,
+    /// Partners (NENA-STA-024 links): up while any link to one is open.
+    #[serde(default)]
+    pub partners: Vec<PeerView>,
 }
 
 impl Board {

@@ -107,6 +107,11 @@ pub enum Command {
         call: CallRef,
         reason: String,
     },
+    /// Hand a call to a partner (by its name in the partner list).
+    Transfer {
+        call: CallRef,
+        partner: String,
+    },
 }
 
 impl Command {

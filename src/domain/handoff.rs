@@ -32,6 +32,7 @@ words!(
 words!(
     /// Where a hand-off stands, in the order it usually goes.
     Stage, "hand-off stage" {
+        Sent = "sent": "sent to the partner, not yet received",
         Received = "received": "received, not yet accepted",
         Accepted = "accepted": "accepted",
         Rejected = "rejected": "rejected",
@@ -265,6 +266,52 @@ pub fn plan_stage(
         stage: reached,
         detail,
     })
+}
+
+/// The incident id a call goes out as: the one it came in with, else ours (the call id and the
+/// replica that took it), as the export writes it.
+pub fn incident_id(state: &State, call: &Call) -> String {
+    if let Some(h) = call.handed_in().filter(|h| !h.incident.is_empty()) {
+        return h.incident.clone();
+    }
+    let replica = state.taker(&call.id).map_or(0, |(origin, _)| origin.0);
+    format!("urn:emergency:uid:incidentid:{}:{replica:016x}", call.id)
+}
+
+/// `transfer CALL PARTNER`: hand the call to a partner (a 911 centre, another agency); the
+/// partner links send it and follow what the partner does with it.
+pub fn transfer(state: &State, typed: &str, partner: &str) -> Result<Vec<Body>, Refusal> {
+    let c = find_call(state, typed)?;
+    if !c.is_open() {
+        return Err(Refusal(format!(
+            "{} is closed; reopen it to transfer it",
+            c.id
+        )));
+    }
+    let partner = partner.trim();
+    if partner.is_empty() || partner.len() > 40 || partner.chars().any(char::is_control) {
+        return Err(Refusal(
+            "name the partner as in `switchboard partner list`".into(),
+        ));
+    }
+    if let Some(h) = c
+        .handoffs
+        .iter()
+        .find(|h| h.partner == partner && h.direction == Direction::Out && !h.stage.is_final())
+    {
+        return Err(Refusal(format!(
+            "{} is already handed to {partner} ({})",
+            c.id, h.stage
+        )));
+    }
+    Ok(vec![Body::Handoff {
+        call: c.id.clone(),
+        partner: partner.to_owned(),
+        incident: incident_id(state, c),
+        direction: Direction::Out,
+        stage: Stage::Sent,
+        detail: None,
+    }])
 }
 
 /// `accept CALL`: this centre takes the call handed in.

@@ -261,6 +261,7 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
         Command::Backup { call, agency } => backup(state, call, *agency, ctx),
         Command::Accept { call } => super::handoff::accept(state, call),
         Command::Reject { call, reason } => super::handoff::reject(state, call, reason),
+        Command::Transfer { call, partner } => super::handoff::transfer(state, call, partner),
     }
 }
 

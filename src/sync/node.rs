@@ -305,7 +305,31 @@ async fn start(desk: Desk, options: &Options) -> Result<Started, String> {
         shared.clone(),
         trusted,
     )));
+    // Partners over NENA-STA-024, in their own module; nothing starts without partners.toml.
+    tasks.extend(crate::partner::start(shared.clone()).await?);
     Ok((shared, tasks))
+}
+
+impl crate::partner::Host for Shared {
+    fn with_desk<R>(&self, f: impl FnOnce(&mut Desk) -> R) -> R {
+        f(&mut self.lock().desk)
+    }
+
+    fn changed(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    fn bump(&self) {
+        Shared::bump(self);
+    }
+
+    fn with_board(&self, f: impl FnOnce(&mut Board)) {
+        f(&mut self.lock().board);
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.dir.clone()
+    }
 }
 
 /// Binds `<dir>/desk.sock`, owner-only. Whoever holds the store's lock owns the socket, so a

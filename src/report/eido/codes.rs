@@ -278,6 +278,15 @@ pub fn unit_status(a: &Assignment) -> (&'static str, Vec<&'static str>) {
     }
 }
 
+/// Primary and secondary status of a unit as the roster has it.
+pub fn roster_status(status: UnitStatus) -> (&'static str, Vec<&'static str>) {
+    let w = status.word();
+    (
+        code(Prim, w).unwrap_or("NotAvailable"),
+        code(Sec, w).into_iter().collect(),
+    )
+}
+
 /// The resource type of a unit with these capabilities.
 pub fn resource_type(capabilities: &[Capability]) -> &'static str {
     let word = if capabilities.contains(&Capability::Police) {
