@@ -40,6 +40,28 @@ fn refuse(status: StatusCode, why: &str) -> ErrorResponse {
     r
 }
 
+/// The WebSocket handshake: the path, and the subprotocol, which the answer repeats.
+#[allow(clippy::result_large_err)] // the type tungstenite's handshake callback returns
+fn check(req: &Request, mut resp: Response) -> Result<Response, ErrorResponse> {
+    if req.uri().path() != PATH {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            &format!("the EIDO conveyance is at {PATH}"),
+        ));
+    }
+    if !offers_subprotocol(req.headers().get("Sec-WebSocket-Protocol")) {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            &format!("ask for the subprotocol {SUBPROTOCOL}"),
+        ));
+    }
+    resp.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static(SUBPROTOCOL),
+    );
+    Ok(resp)
+}
+
 /// Takes partners' connections until the desk stops.
 pub(super) async fn accept<H: Host>(listener: TcpListener, shared: Arc<Shared<H>>) {
     let acceptor = match tls::acceptor(&shared.identity, shared.trusted.clone()) {
@@ -85,25 +107,6 @@ pub(super) async fn accept<H: Host>(listener: TcpListener, shared: Arc<Shared<H>
                     &from.to_string(),
                     &format!("a certificate no partner is known by ({fp})"),
                 );
-            };
-            let check = |req: &Request, mut resp: Response| {
-                if req.uri().path() != PATH {
-                    return Err(refuse(
-                        StatusCode::NOT_FOUND,
-                        &format!("the EIDO conveyance is at {PATH}"),
-                    ));
-                }
-                if !offers_subprotocol(req.headers().get("Sec-WebSocket-Protocol")) {
-                    return Err(refuse(
-                        StatusCode::BAD_REQUEST,
-                        &format!("ask for the subprotocol {SUBPROTOCOL}"),
-                    ));
-                }
-                resp.headers_mut().insert(
-                    "Sec-WebSocket-Protocol",
-                    HeaderValue::from_static(SUBPROTOCOL),
-                );
-                Ok(resp)
             };
             let ws = match timeout(
                 HANDSHAKE,

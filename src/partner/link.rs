@@ -657,7 +657,7 @@ impl<H: Host> Link<H> {
         for (i, doc) in notification.iter().enumerate() {
             match crate::report::eido::read_value(doc, &format!("notification[{i}]")) {
                 Ok(mut h) => {
-                    h.partner = self.partner.name.clone();
+                    h.partner.clone_from(&self.partner.name);
                     read.push((h, doc));
                 }
                 Err(why) => return (400, format!("Bad request: {why}")),

@@ -22,7 +22,7 @@ use crate::domain::{Call, CallId, Callsign, State};
 pub const MAX_EXPIRES: u64 = 24 * 3600;
 pub const DEFAULT_EXPIRES: u64 = 3600;
 /// Shortest subscription granted.
-pub const MIN_EXPIRES: u64 = 10;
+pub const MIN_EXPIRES: u64 = 2;
 /// A heartbeat more often than this is not granted (seconds).
 pub const MIN_MIN_RATE: u64 = 10;
 /// Longest wait between notifications granted (seconds).
@@ -231,9 +231,7 @@ impl Subscription {
     pub fn covers(&self, partner: &Partner, call: &CallId, partners_of_call: &[String]) -> bool {
         match &self.scope {
             Scope::Single { call: c, once } => c == call && !once,
-            Scope::New => {
-                partner.share == Share::All || partners_of_call.iter().any(|p| *p == partner.name)
-            }
+            Scope::New => partner.share == Share::All || partners_of_call.contains(&partner.name),
             Scope::Resource(_) => false,
         }
     }

@@ -324,13 +324,6 @@ pub fn unsubscribe_response(
     } })
 }
 
-pub fn event(subscription_id: &str, transaction_id: &str, notification: Vec<Value>) -> Value {
-    json!({ "event": {
-        "subscriptionId": subscription_id, "transactionId": transaction_id,
-        "notification": notification,
-    } })
-}
-
 pub fn event_response(transaction_id: &str, code: u16, text: &str) -> Value {
     json!({ "eventResponse": {
         "transactionId": transaction_id, "statusCode": code, "statusText": text,
@@ -390,10 +383,6 @@ pub fn subscribe(request: &Subscribe) -> Value {
 
 pub fn unsubscribe(request_id: &str, subscription_id: &str) -> Value {
     json!({ "unsubscribe": { "requestId": request_id, "subscriptionId": subscription_id } })
-}
-
-pub fn request_for_service(request_id: &str, eido: Value) -> Value {
-    json!({ "requestForService": { "requestId": request_id, "eido": eido } })
 }
 
 /// The answer to a message that could not be read: 400 in its own response, naming the field.

@@ -7,6 +7,7 @@
 //! are refused with one line and the store stays as it was.
 
 mod cli;
+mod conveyance;
 mod export;
 mod import;
 pub mod validator;

@@ -1,3 +1,4 @@
 pub mod keys;
 pub mod pair;
+pub mod partner;
 pub mod shift;

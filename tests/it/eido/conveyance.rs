@@ -1,0 +1,536 @@
+//! NENA-STA-024, driven as a 911 centre's CAD would: real TLS and real `WebSocket`s on
+//! loopback against a serving desk. Every message the desk sends is checked against
+//! `sta024-websocket.yaml`, every EIDO in it against the EIDO schema and the NIEM components.
+
+use serde_json::{json, Value};
+use switchboard::domain::{Direction, Stage};
+use switchboard::sync::node::Serving;
+use tokio::net::TcpListener;
+
+use super::validator::{Schemas, EIDO};
+use super::{fixture, read_json};
+use crate::common::partner::{attach, serve, setup, Cad, Got, Setup, SUBPROTOCOL};
+
+/// Any NENA-STA-024 message.
+const MESSAGE: &str =
+    "sta024-websocket.yaml#/paths/~1ent/get/responses/200/content/application~1json/schema";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Each message validates against the STA-024 schema, each EIDO it carries against the EIDO
+/// schema (the NIEM person type included).
+fn check_all(seen: &[Value]) {
+    let schemas = Schemas::get();
+    for v in seen {
+        let found = schemas.validate(MESSAGE, v, true);
+        assert!(found.errors.is_empty(), "{:?}\n{v}", found.errors);
+        let eidos: Vec<&Value> = match (v.get("event"), v.get("requestForService")) {
+            (Some(e), _) => e["notification"].as_array().into_iter().flatten().collect(),
+            (_, Some(r)) => vec![&r["eido"]],
+            _ => Vec::new(),
+        };
+        for doc in eidos {
+            let found = schemas.validate(EIDO, doc, true);
+            assert!(found.errors.is_empty(), "{:?}\n{doc}", found.errors);
+        }
+    }
+}
+
+fn rfs(request: &str, doc: &Value) -> Value {
+    json!({ "requestForService": { "requestId": request, "eido": doc } })
+}
+
+/// The handover fixture as another incident of the same centre.
+fn incident(n: u32) -> Value {
+    let mut doc = read_json(&fixture("handover-from-911.json"));
+    doc["$id"] = json!(format!(
+        "urn:emergency:uid:incidentid:2026-00{n}:psap.millbrook.example"
+    ));
+    doc["incidentComponent"]["internalIncidentId"] = json!(format!("2026-00{n}"));
+    doc
+}
+
+struct Running {
+    setup: Setup,
+    serving: Option<Serving>,
+    _root: tempfile::TempDir,
+}
+
+fn running(subscribe: Option<&str>) -> Running {
+    let root = tempfile::tempdir().unwrap();
+    let setup = setup(root.path(), "metro", subscribe);
+    let serving = Some(serve(&setup.dir));
+    Running {
+        setup,
+        serving,
+        _root: root,
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(s) = self.serving.take() {
+            let _ = s.stop();
+        }
+    }
+}
+
+fn handoff_stage(r: &Running, call: &str) -> (Stage, Option<String>) {
+    let desk = attach(&r.setup.dir, "look");
+    let c = &desk.state().calls[&call.parse().unwrap()];
+    let h = c
+        .handoffs
+        .iter()
+        .find(|h| h.direction == Direction::In)
+        .unwrap();
+    (c.handoff_stage(h), h.detail.clone())
+}
+
+fn call_of(text: &Value) -> String {
+    // "Ringing: taken as 26-XX0001, waiting for a dispatcher"
+    let t = text["responseText"].as_str().unwrap();
+    t.split_whitespace()
+        .find(|w| w.len() >= 9 && w.as_bytes()[2] == b'-')
+        .unwrap()
+        .trim_end_matches(',')
+        .to_owned()
+}
+
+#[test]
+fn a_request_for_service_becomes_a_pending_call_and_the_dispatchers_answer_goes_back() {
+    let r = running(None);
+    runtime().block_on(async {
+        let mut cad = Cad::connect(&r.setup).await;
+        cad.send(&rfs("r-1", &incident(11))).await;
+        let answer = cad.expect("response").await;
+        assert_eq!(answer["requestId"], "r-1");
+        assert_eq!(answer["responseCode"], 180, "{answer}");
+        let call = call_of(&answer);
+        // On the dispatcher's screen: a pending call, handed in, received.
+        let mut desk = attach(&r.setup.dir, "ana");
+        let c = &desk.state().calls[&call.parse().unwrap()];
+        assert_eq!(c.status.word(), "pending");
+        assert_eq!(c.nature, "Man shouting at traffic, not violent");
+        assert_eq!(handoff_stage(&r, &call).0, Stage::Received);
+        desk.run_line(&format!("accept {call}")).unwrap();
+        let answer = cad.expect("response").await;
+        assert_eq!(
+            (
+                answer["requestId"].as_str(),
+                answer["responseCode"].as_u64()
+            ),
+            (Some("r-1"), Some(200))
+        );
+
+        // The same incident again is the same call.
+        cad.send(&rfs("r-1b", &incident(11))).await;
+        let again = cad.expect("response").await;
+        assert_eq!(again["responseCode"], 200, "{again}");
+        assert!(again["responseText"].as_str().unwrap().contains(&call));
+
+        // Rejected by the dispatcher, with the reason.
+        cad.send(&rfs("r-2", &incident(12))).await;
+        let second = call_of(&cad.expect("response").await);
+        let mut desk = attach(&r.setup.dir, "ana");
+        desk.run_line(&format!("reject {second} not our area, east of the river"))
+            .unwrap();
+        let answer = cad.expect("response").await;
+        assert_eq!(answer["requestId"], "r-2");
+        assert_eq!(answer["responseCode"], 488);
+        assert_eq!(
+            answer["responseText"],
+            "Not acceptable here: not our area, east of the river"
+        );
+        assert_eq!(
+            handoff_stage(&r, &second),
+            (
+                Stage::Rejected,
+                Some("not our area, east of the river".into())
+            )
+        );
+
+        // Cancelled by the sender: shown to the dispatcher.
+        cad.send(&rfs("r-3", &incident(13))).await;
+        let third = call_of(&cad.expect("response").await);
+        cad.send(&json!({ "cancelRequest": { "requestId": "r-3" } }))
+            .await;
+        let answer = cad.expect("response").await;
+        assert_eq!(answer["responseCode"], 200, "{answer}");
+        assert_eq!(handoff_stage(&r, &third).0, Stage::Cancelled);
+        let desk = attach(&r.setup.dir, "look");
+        let notes = &desk.state().calls[&third.parse().unwrap()].notes;
+        assert_eq!(
+            notes.last().unwrap().text,
+            "metro cancelled the request for service"
+        );
+        cad.send(&json!({ "cancelREequest": { "requestId": "r-404" } }))
+            .await;
+        assert_eq!(cad.expect("response").await["responseCode"], 404);
+
+        // For awareness: shown, not queued for an answer.
+        cad.send(&json!({ "requestAwarenes": { "requestId": "a-1", "eido": incident(14) } }))
+            .await;
+        let answer = cad.expect("response").await;
+        assert_eq!(answer["responseCode"], 200, "{answer}");
+        let desk = attach(&r.setup.dir, "look");
+        assert!(desk.state().calls.values().any(|c| c
+            .notes
+            .first()
+            .is_some_and(|n| n.text.starts_with("for awareness only: metro"))));
+
+        // A request without a usable address is refused, naming why; nothing is written.
+        let before = attach(&r.setup.dir, "look").state().digest();
+        let mut bad = incident(15);
+        bad["locationComponent"] = json!([]);
+        cad.send(&rfs("r-5", &bad)).await;
+        let answer = cad.expect("response").await;
+        assert_eq!(answer["responseCode"], 400);
+        assert_eq!(
+            answer["responseText"],
+            "Bad request: it has no locationComponent; a call needs a location"
+        );
+        assert_eq!(attach(&r.setup.dir, "look").state().digest(), before);
+        check_all(&cad.seen);
+    });
+}
+
+#[test]
+fn a_subscribed_partner_hears_each_change_until_it_unsubscribes_or_it_expires() {
+    let r = running(None);
+    runtime().block_on(async {
+        let mut cad = Cad::connect(&r.setup).await;
+        // A call it handed in, and one of ours it may not see.
+        cad.send(&rfs("r-1", &incident(21))).await;
+        let call = call_of(&cad.expect("response").await);
+        let mut desk = attach(&r.setup.dir, "ana");
+        desk.run_line("call 9 Elm St / private welfare check").unwrap();
+
+        cad.send(&json!({ "subscribe": {
+            "requestId": "s-1", "requestType": "EIDO", "requestSubType": "new",
+            "requestAccepts": "application/emergency.eido+json",
+            "minRate": 1, "maxRate": 0, "expires": 999_999 } }))
+            .await;
+        let granted = cad.expect("subscribeResponse").await;
+        assert_eq!(granted["statusCode"], 200, "{granted}");
+        // Negotiated: a heartbeat no more often than 10 s, a day at most.
+        assert_eq!(granted["minRate"], 10);
+        assert_eq!(granted["expires"], 86_400);
+        let sub = granted["subscriptionId"].as_str().unwrap().to_owned();
+        // At once: the open calls it may see — its own, not ours.
+        let first = cad.expect("event").await;
+        assert_eq!(first["subscriptionId"], sub.as_str());
+        let docs = first["notification"].as_array().unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(
+            docs[0]["$id"],
+            "urn:emergency:uid:incidentid:2026-0021:psap.millbrook.example"
+        );
+        let tx = first["transactionId"].as_str().unwrap();
+        cad.send(&json!({ "eventResponse": { "transactionId": tx, "statusCode": 200, "statusText": "OK" } })).await;
+
+        // A change: an event with the EIDO as it is now.
+        desk.run_line(&format!("note {call} team on the way, 10 minutes"))
+            .unwrap();
+        let next = cad.expect("event").await;
+        let doc = &next["notification"][0];
+        assert!(doc.to_string().contains("team on the way, 10 minutes"), "{doc}");
+
+        // Single: an incident it may not see is forbidden; an unknown one not found.
+        let ours = desk
+            .state()
+            .calls
+            .values()
+            .find(|c| c.handoffs.is_empty())
+            .unwrap()
+            .id
+            .to_string();
+        for (incident, code) in [(ours.as_str(), 403), ("urn:emergency:uid:incidentid:nope:x", 404)] {
+            cad.send(&json!({ "subscribe": { "requestId": "s-x", "requestType": "EIDO",
+                "requestSubType": "single", "incidentId": incident } })).await;
+            assert_eq!(cad.expect("subscribeResponse").await["statusCode"], code, "{incident}");
+        }
+        cad.send(&json!({ "subscribe": { "requestId": "s-r", "subscriptionId": "nope" } })).await;
+        assert_eq!(cad.expect("subscribeResponse").await["statusCode"], 481);
+        cad.send(&json!({ "subscribe": { "requestId": "s-q", "requestType": "EIDO",
+            "requestSubType": "new", "qualFilter": "x" } })).await;
+        assert_eq!(cad.expect("subscribeResponse").await["statusCode"], 406);
+
+        // Unsubscribe, then again: 481.
+        for code in [200, 481] {
+            cad.send(&json!({ "unsubscribe": { "requestId": "u-1", "subscriptionId": sub } })).await;
+            assert_eq!(cad.expect("unsubscribeResponse").await["statusCode"], code);
+        }
+
+        // Its request answered, a subscription of two seconds is ended with terminate, and the
+        // socket with it.
+        desk.run_line(&format!("accept {call}")).unwrap();
+        assert_eq!(cad.expect("response").await["responseCode"], 200);
+        cad.send(&json!({ "subscribe": { "requestId": "s-2", "requestType": "EIDO",
+            "requestSubType": "single", "incidentId":
+            "urn:emergency:uid:incidentid:2026-0021:psap.millbrook.example", "expires": 2 } }))
+            .await;
+        let short = cad.expect("subscribeResponse").await;
+        assert_eq!((short["statusCode"].as_u64(), short["expires"].as_u64()), (Some(200), Some(2)));
+        let ended = cad.expect("terminate").await;
+        assert_eq!(ended["subscriptionId"], short["subscriptionId"]);
+        cad.send(&json!({ "terminateResponse": { "requestId": ended["requestId"],
+            "subscriptionId": ended["subscriptionId"], "statusCode": 200, "statusText": "OK" } }))
+            .await;
+        loop {
+            match cad.next().await {
+                Got::Closed(frame) => {
+                    assert_eq!(frame.map(|f| u16::from(f.code)), Some(1000));
+                    break;
+                }
+                Got::Json(_) => {}
+            }
+        }
+        check_all(&cad.seen);
+    });
+}
+
+#[test]
+fn malformed_oversized_or_unauthenticated_messages_are_refused_and_nothing_is_written() {
+    let r = running(None);
+    let digest = || attach(&r.setup.dir, "look").state().digest();
+    let before = digest();
+    runtime().block_on(async {
+        let mut cad = Cad::connect(&r.setup).await;
+        // A field of the wrong type: 400 in the message's own answer, naming the field.
+        cad.send(&json!({ "subscribe": { "requestId": "s", "expires": "soon" } })).await;
+        let v = cad.expect("subscribeResponse").await;
+        assert_eq!(v["statusCode"], 400);
+        assert_eq!(v["statusText"], "Bad request: subscribe.expires is not a number");
+        cad.send(&json!({ "requestForService": { "requestId": "r" } })).await;
+        let v = cad.expect("response").await;
+        assert_eq!((v["responseCode"].as_u64(), v["responseText"].as_str()),
+            (Some(400), Some("Bad request: requestForService.eido is missing")));
+        // Too large: 413 for a subscription over 64 KiB, 513 for a request over 1 MiB.
+        cad.send(&json!({ "subscribe": { "requestId": "big", "requestType": "EIDO",
+            "requestSubType": "new", "requestAccepts": "x".repeat(70_000) } })).await;
+        assert_eq!(cad.expect("subscribeResponse").await["statusCode"], 413);
+        let mut huge = incident(31);
+        huge["incidentComponent"]["incidentTypeInternalText"] = json!("x".repeat(1_200_000));
+        cad.send(&rfs("huge", &huge)).await;
+        assert_eq!(cad.expect("response").await["responseCode"], 513);
+        // A message this desk does not implement: the schema's 501.
+        cad.send(&json!({ "resourceDiscovery": { "requestId": "d", "requestAccepts": "x" } })).await;
+        let v = cad.expect("response").await;
+        assert_eq!((v["statusCode"].as_u64(), v["statusText"].as_str()), (Some(501), Some("Not implemented")));
+        // An event for a subscription it never made.
+        cad.send(&json!({ "event": { "subscriptionId": "x", "transactionId": "t", "notification": [] } })).await;
+        assert_eq!(cad.expect("eventResponse").await["statusCode"], 481);
+        // Not JSON: the socket is closed with 1007.
+        cad.send_text("{\"subscribe\":".into()).await;
+        match cad.next().await {
+            Got::Closed(Some(f)) => assert_eq!(u16::from(f.code), 1007),
+            other => panic!("{other:?}"),
+        }
+        check_all(&cad.seen);
+
+        // Binary: 1003.
+        let mut cad = Cad::connect(&r.setup).await;
+        cad.send_binary(vec![1, 2, 3]).await;
+        match cad.next().await {
+            Got::Closed(Some(f)) => assert_eq!(u16::from(f.code), 1003),
+            other => panic!("{other:?}"),
+        }
+        // Over the WebSocket limit (4 MiB): closed with 1009.
+        let mut cad = Cad::connect(&r.setup).await;
+        // The desk may close while the message is still on its way: 1009, or a dropped
+        // connection when the closing frame cannot be read back.
+        let _ = cad
+            .try_send_text(format!("{{\"requestForService\":\"{}\"}}", "x".repeat(5 * 1024 * 1024)))
+            .await;
+        match cad.next().await {
+            Got::Closed(Some(f)) => assert_eq!(u16::from(f.code), 1009),
+            Got::Closed(None) => {}
+            other => panic!("{other:?}"),
+        }
+
+        // The wrong path, or no subprotocol: the WebSocket handshake is refused.
+        let s = &r.setup;
+        let wrong = Cad::connect_as(&s.cad, s.ours, s.port, "/ent", Some(SUBPROTOCOL)).await;
+        assert!(wrong.err().unwrap().contains("404"));
+        let bare = Cad::connect_as(&s.cad, s.ours, s.port, "/IncidentData/ent", None).await;
+        assert!(bare.err().unwrap().contains("400"));
+        // A node no partner is known by: TLS refuses it before any message.
+        let stranger = tempfile::tempdir().unwrap();
+        let refused = Cad::connect_as(stranger.path(), s.ours, s.port, "/IncidentData/ent", Some(SUBPROTOCOL)).await;
+        assert!(refused.is_err());
+    });
+    assert_eq!(digest(), before, "a refused message wrote to the store");
+    let board_refusals = {
+        let (_, mut watch) = switchboard::desk::attach::attach(
+            &r.setup.dir,
+            Box::new(switchboard::desk::SystemClock),
+            "look",
+        )
+        .unwrap()
+        .unwrap();
+        watch
+            .set_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        loop {
+            if let switchboard::desk::attach::Reply::Board(b) = watch.recv().unwrap() {
+                break b.refused;
+            }
+        }
+    };
+    assert!(
+        board_refusals
+            .iter()
+            .any(|x| x.why.contains("unknown peer certificate")),
+        "{board_refusals:?}"
+    );
+}
+
+#[test]
+fn the_desk_subscribes_to_a_cads_new_incidents_and_takes_each_once_across_reconnects() {
+    let root = tempfile::tempdir().unwrap();
+    let s = setup(root.path(), "metro", Some("new"));
+    let rt = runtime();
+    let listener = rt
+        .block_on(TcpListener::bind(("127.0.0.1", s.cad_port)))
+        .unwrap();
+    let serving = serve(&s.dir);
+    rt.block_on(async {
+        for round in 0..2 {
+            let mut cad = Cad::accept(&listener, &s.cad, s.ours).await;
+            let ask = cad.expect("subscribe").await;
+            assert_eq!(ask["requestSubType"], "new", "{ask}");
+            cad.send(
+                &json!({ "subscribeResponse": { "requestId": ask["requestId"],
+                "subscriptionId": "cad-sub-1", "expires": 3600,
+                "statusCode": 200, "statusText": "OK" } }),
+            )
+            .await;
+            let mut doc = incident(41);
+            if round == 1 {
+                doc["notesComponent"].as_array_mut().unwrap().push(json!({
+                    "$id": "note-3", "lastUpdateTimeStamp": "2026-03-02T14:09:00.000-07:00",
+                    "updatedByAgencyReference": { "$ref": "psap.millbrook.example" },
+                    "notesActionComments": "He walked north." }));
+            }
+            cad.send(&json!({ "event": { "subscriptionId": "cad-sub-1",
+                "transactionId": format!("t-{round}"), "notification": [doc] } }))
+                .await;
+            let ack = cad.expect("eventResponse").await;
+            assert_eq!(
+                (ack["transactionId"].as_str(), ack["statusCode"].as_u64()),
+                (Some(format!("t-{round}").as_str()), Some(200)),
+                "{ack}"
+            );
+            // An EIDO that cannot be read is refused with the field named, nothing taken.
+            let mut bad = incident(42);
+            bad["eidoVersion"] = json!("3.0");
+            cad.send(&json!({ "event": { "subscriptionId": "cad-sub-1",
+                "transactionId": "t-bad", "notification": [bad] } }))
+                .await;
+            let ack = cad.expect("eventResponse").await;
+            assert_eq!(ack["statusCode"], 400);
+            assert_eq!(
+                ack["statusText"],
+                "Bad request: notification[0].eidoVersion is '3.0'; only 1.0 is understood"
+            );
+            check_all(&cad.seen);
+            // The CAD goes away; the desk dials again and subscribes again.
+        }
+    });
+    let desk = attach(&s.dir, "look");
+    let calls: Vec<_> = desk.state().calls.values().collect();
+    assert_eq!(calls.len(), 1, "the same incident became two calls");
+    let c = calls[0];
+    assert_eq!(c.status.word(), "pending");
+    assert_eq!(c.handed_in().unwrap().partner, "metro");
+    assert_eq!(c.notes.last().unwrap().text, "He walked north.");
+    assert_eq!(
+        c.notes
+            .iter()
+            .filter(|n| n.text == "He walked north.")
+            .count(),
+        1
+    );
+    drop(desk);
+    serving.stop().unwrap();
+}
+
+#[test]
+fn a_call_transferred_out_is_sent_answered_and_followed_to_its_close() {
+    let root = tempfile::tempdir().unwrap();
+    let s = setup(root.path(), "metro", None);
+    let rt = runtime();
+    let listener = rt
+        .block_on(TcpListener::bind(("127.0.0.1", s.cad_port)))
+        .unwrap();
+    let serving = serve(&s.dir);
+    let mut desk = attach(&s.dir, "ana");
+    let id = desk
+        .execute_line("call 1 Main St / man with a knife, needs police --type weapon")
+        .unwrap()[0]
+        .body
+        .calls()[0]
+        .clone();
+    desk.run_line(&format!("transfer {id} metro")).unwrap();
+    let stage = |s: &crate::common::partner::Setup| {
+        let d = attach(&s.dir, "look");
+        let c = &d.state().calls[&id];
+        let h = c
+            .handoffs
+            .iter()
+            .find(|h| h.direction == Direction::Out)
+            .unwrap();
+        (h.stage, h.detail.clone())
+    };
+    rt.block_on(async {
+        let mut cad = Cad::accept(&listener, &s.cad, s.ours).await;
+        let push = cad.expect("requestForService").await;
+        let request = push["requestId"].as_str().unwrap().to_owned();
+        let incident = push["eido"]["$id"].as_str().unwrap().to_owned();
+        assert!(incident.contains(id.as_str()), "{incident}");
+        cad.send(&json!({ "response": { "requestId": request, "responseCode": 180, "responseText": "Ringing" } })).await;
+        cad.send(&json!({ "response": { "requestId": request, "responseCode": 200, "responseText": "OK" } })).await;
+        // Accepted: the desk follows the incident.
+        let follow = cad.expect("subscribe").await;
+        assert_eq!((follow["requestSubType"].as_str(), follow["incidentId"].as_str()),
+            (Some("single"), Some(incident.as_str())));
+        cad.send(&json!({ "subscribeResponse": { "requestId": follow["requestId"],
+            "subscriptionId": "cad-follow", "expires": 3600, "statusCode": 200, "statusText": "OK" } })).await;
+        let mut theirs = push["eido"].clone();
+        theirs["incidentComponent"]["incidentStatusCommonRegistryText"] = json!(["ResourcesOnscene"]);
+        cad.send(&json!({ "event": { "subscriptionId": "cad-follow", "transactionId": "t1",
+            "notification": [theirs.clone()] } })).await;
+        assert_eq!(cad.expect("eventResponse").await["statusCode"], 200);
+        assert_eq!(stage(&s).0, Stage::OnScene);
+        theirs["incidentComponent"]["incidentStatusCommonRegistryText"] = json!(["Closed"]);
+        theirs["incidentComponent"]["dispositionComponent"] = json!([{
+            "$id": "d1", "lastUpdateTimeStamp": "2026-03-02T15:00:00Z",
+            "updatedByAgencyReference": { "$ref": "metro" },
+            "dispositionCommonRegistryCode": "03", "dispositionDescriptionText": "Arrest" }]);
+        cad.send(&json!({ "event": { "subscriptionId": "cad-follow", "transactionId": "t2",
+            "notification": [theirs] } })).await;
+        assert_eq!(cad.expect("eventResponse").await["statusCode"], 200);
+        check_all(&cad.seen);
+    });
+    assert_eq!(stage(&s), (Stage::Closed, Some("03 Arrest".into())));
+    let d = attach(&s.dir, "look");
+    let h = &d.state().calls[&id].handoffs[0];
+    let stages: Vec<Stage> = h.history.iter().map(|(st, _)| *st).collect();
+    assert_eq!(
+        stages,
+        vec![
+            Stage::Sent,
+            Stage::Received,
+            Stage::Accepted,
+            Stage::OnScene,
+            Stage::Closed
+        ]
+    );
+    drop((d, desk));
+    serving.stop().unwrap();
+}
