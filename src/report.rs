@@ -6,6 +6,7 @@
 
 pub mod eido;
 pub mod export_csv;
+pub mod handoffs;
 pub mod metrics;
 pub mod table;
 
@@ -185,9 +186,20 @@ pub fn report(desk: &Desk, args: &ReportArgs) -> Result<ExitCode, String> {
         metrics.add(e);
     }
     let summary = metrics.summary(now);
+    let handed = handoffs::figures(desk.state(), period.since_ms, period.until_ms);
     print(&match args.format {
-        ReportFormat::Text => table::text(&summary),
-        ReportFormat::Json => table::json(&summary),
+        ReportFormat::Text => table::text(&summary) + &handoffs::text(&handed),
+        ReportFormat::Json => {
+            let figures = table::json(&summary);
+            match serde_json::from_str::<serde_json::Value>(&figures) {
+                Ok(mut v) if v.is_object() => {
+                    v["handoffs"] = handoffs::json(&handed);
+                    serde_json::to_string_pretty(&v).unwrap_or(figures) + "\n"
+                }
+                _ => figures,
+            }
+        }
+        // CSV is one table of the figures; the hand-offs are in the text and JSON reports.
         ReportFormat::Csv => table::csv(&summary),
     });
     Ok(ExitCode::SUCCESS)

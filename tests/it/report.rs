@@ -583,6 +583,7 @@ fn report_json_has_stable_keys_and_the_figures() {
             "calls_by_hour",
             "events",
             "groups",
+            "handoffs",
             "pending_queue",
             "period",
             "safety",

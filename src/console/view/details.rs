@@ -119,6 +119,33 @@ impl Widget for DetailsView<'_> {
                 Span::styled(times, theme.details_chronology),
             ]));
         }
+        // The hand-off ledger: where each transfer in or out stands.
+        for h in &call.handoffs {
+            let way = match h.direction {
+                crate::domain::Direction::In => "from",
+                crate::domain::Direction::Out => "to",
+            };
+            let stage = call.handoff_stage(h);
+            let why = h
+                .detail
+                .as_ref()
+                .map_or_else(String::new, |d| format!(": {d}"));
+            let style = if stage == crate::domain::Stage::Received {
+                theme.details_alert
+            } else {
+                value
+            };
+            lines.push(field(
+                "Xfer",
+                format!(
+                    "{way} {} {stage}{why} (since {})",
+                    h.partner,
+                    hhmm(app, h.history.last().map_or(h.received_ms, |(_, t)| *t))
+                ),
+                theme,
+                style,
+            ));
+        }
         if !call.links.is_empty() {
             let linked: Vec<String> = call.links.iter().map(ToString::to_string).collect();
             lines.push(field("Link", linked.join(" "), theme, value));

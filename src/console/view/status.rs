@@ -2,13 +2,48 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::console::app::App;
-use crate::desk::attach::LinkState;
+use crate::console::theme::Theme;
+use crate::desk::attach::{LinkState, PeerView};
 use crate::domain::safety::Check;
 use crate::store::StoreKind;
+
+/// A link's line: `B ok`, `B sync 120` or `B down 00:42`.
+fn link_text(p: &PeerView, now_ms: i64, theme: &Theme) -> (String, Style) {
+    match p.state {
+        LinkState::Connected => (format!(" {} ok ", p.name), theme.status_peer),
+        LinkState::CatchingUp => (format!(" {} sync {} ", p.name, p.lag), theme.status_peer),
+        LinkState::Down => {
+            let secs = (now_ms - p.since_ms).max(0) / 1000;
+            // Minutes only past the first hour, like the clock: seconds cost bytes.
+            let since = if secs < 3600 {
+                format!("{:02}:{:02}", secs / 60, secs % 60)
+            } else {
+                format!("{}h", secs / 3600)
+            };
+            (format!(" {} down {since} ", p.name), theme.status_alarm)
+        }
+    }
+}
+
+/// Partners (NENA-STA-024 links) like peers: `metro-911 ok`, `metro-911 down 00:42`.
+fn partners(app: &App, now_ms: i64) -> Vec<Span<'_>> {
+    let Some(board) = &app.board else {
+        return Vec::new();
+    };
+    board
+        .partners
+        .iter()
+        .map(|p| {
+            let (text, style) = link_text(p, now_ms, &app.theme);
+            Span::styled(text, style)
+        })
+        .collect()
+}
 
 /// Each peer as `B ok`, `B sync 120` (catching up, events behind) or `B down 00:42`; while one
 /// is down, dispatches made here and there may collide.
@@ -23,21 +58,8 @@ fn peers(app: &App, now_ms: i64) -> Vec<Span<'_>> {
     let mut spans = Vec::new();
     let mut down = false;
     for p in &board.peers {
-        let (text, style) = match p.state {
-            LinkState::Connected => (format!(" {} ok ", p.name), theme.status_peer),
-            LinkState::CatchingUp => (format!(" {} sync {} ", p.name, p.lag), theme.status_peer),
-            LinkState::Down => {
-                down = true;
-                let secs = (now_ms - p.since_ms).max(0) / 1000;
-                // Minutes only past the first hour, like the clock: seconds cost bytes.
-                let since = if secs < 3600 {
-                    format!("{:02}:{:02}", secs / 60, secs % 60)
-                } else {
-                    format!("{}h", secs / 3600)
-                };
-                (format!(" {} down {since} ", p.name), theme.status_alarm)
-            }
-        };
+        let (text, style) = link_text(p, now_ms, theme);
+        down |= p.state == LinkState::Down;
         spans.push(Span::styled(text, style));
         // Clocks more than a few seconds apart: the order of events is still right (hybrid
         // clock), but times shown from the two consoles disagree.
@@ -114,6 +136,7 @@ impl Widget for StatusBar<'_> {
         }
         spans.push(Span::styled(format!(" {clock} "), theme.status));
         spans.extend(peers(app, self.now_ms));
+        spans.extend(partners(app, self.now_ms));
         if overdue > 0 {
             spans.push(Span::styled(
                 format!(" {overdue} waiting long "),

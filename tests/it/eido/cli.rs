@@ -246,3 +246,54 @@ fn an_import_killed_midway_leaves_all_of_the_call_or_none() {
         }
     }
 }
+
+#[test]
+fn the_report_counts_hand_offs_accepted_rejected_and_the_time_to_accept() {
+    let sandbox = Sandbox::new();
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        let mut doc = super::read_json(&fixture("handover-from-911.json"));
+        doc["$id"] = json!(format!(
+            "urn:emergency:uid:incidentid:r{n}:psap.millbrook.example"
+        ));
+        let file = sandbox.tmp.path().join(format!("h{n}.json"));
+        std::fs::write(&file, doc.to_string()).unwrap();
+        let out = sandbox.ok(&["import", "eido", file.to_str().unwrap()]);
+        ids.push(out.split_whitespace().next().unwrap().to_owned());
+    }
+    sandbox.ok(&["exec", &format!("accept {}", ids[0])]);
+    sandbox.ok(&["exec", &format!("accept {}", ids[1])]);
+    sandbox.ok(&[
+        "exec",
+        &format!("reject {} outside our service area", ids[2]),
+    ]);
+    // Accepting twice, or a call that was not handed in, is refused.
+    let again = sandbox.run(&["exec", &format!("accept {}", ids[0])]);
+    assert_eq!(
+        String::from_utf8(again.stderr).unwrap(),
+        format!(
+            "switchboard: refused: the hand-off of {} from psap.millbrook.example is already \
+             accepted\n",
+            ids[0]
+        )
+    );
+    let v: Value = serde_json::from_str(&sandbox.ok(&["report", "--format", "json"])).unwrap();
+    let handed_in = &v["handoffs"]["handed_in"];
+    assert_eq!(handed_in["count"], 3);
+    assert_eq!(handed_in["accepted"], 2);
+    assert_eq!(handed_in["rejected"], 1);
+    assert!(handed_in["median_to_accept_s"].as_f64().unwrap() >= 0.0);
+    assert_eq!(v["handoffs"]["handed_out"]["count"], 0);
+    let text = sandbox.ok(&["report"]);
+    assert!(
+        text.contains("handed in        3         2         1"),
+        "{text}"
+    );
+    // The chronology shows each step.
+    let log = sandbox.ok(&["log", "--call", &ids[2]]);
+    assert!(
+        log.contains("hand-off from psap.millbrook.example"),
+        "{log}"
+    );
+    assert!(log.contains("rejected: outside our service area"), "{log}");
+}
