@@ -277,10 +277,12 @@ pub enum PeerAction {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportFormat {
-    /// A NENA EIDO JSON document (from a 911 centre or a crisis line): it becomes a pending call
-    /// with its location, caller, callback, type and notes, and a first note naming where it came
-    /// from; prints the new call's id first. A malformed or hostile document is refused with the
-    /// reason, and nothing is written.
+    /// A NENA EIDO JSON document (from a 911 centre or a crisis line), or a NENA-STA-024 message
+    /// carrying EIDOs: each becomes a pending call, in one commit, with its location, caller,
+    /// callback, type, start time, zone and notes (their authors and times), and a first note
+    /// naming where it came from; prints the new call's id first. An incident taken before is
+    /// recognised and only what is new is added. A malformed or hostile document is refused
+    /// with the reason, and nothing is written.
     Eido { file: PathBuf },
 }
 

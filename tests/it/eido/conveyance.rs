@@ -534,3 +534,131 @@ fn a_call_transferred_out_is_sent_answered_and_followed_to_its_close() {
     drop((d, desk));
     serving.stop().unwrap();
 }
+
+/// A client that takes any server certificate: the test is about the desk checking the client.
+#[derive(Debug)]
+struct AnyServer(rustls::crypto::WebPkiSupportedAlgorithms);
+
+impl rustls::client::danger::ServerCertVerifier for AnyServer {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        _: &[u8],
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("TLS 1.3 only".into()))
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &rustls::pki_types::CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.0)
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
+
+fn pem(der: &[u8]) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut text = String::new();
+    for chunk in der.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                text.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    let lines: Vec<&str> = text
+        .as_bytes()
+        .chunks(64)
+        .map(|l| std::str::from_utf8(l).unwrap())
+        .collect();
+    format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
+}
+
+/// A certificate authority and a client certificate it issued for `host`.
+fn authority_and_client(host: &str) -> (String, tokio_rustls::TlsConnector) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, KeyUsagePurpose};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf_params = CertificateParams::new(vec![host.to_owned()]).unwrap();
+    leaf_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(std::sync::Arc::new(AnyServer(
+            provider.signature_verification_algorithms,
+        )))
+        .with_client_auth_cert(
+            vec![leaf.der().clone(), ca.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .unwrap();
+    (
+        pem(ca.der()),
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)),
+    )
+}
+
+#[test]
+fn a_certificate_chain_from_the_configured_authority_is_accepted_for_its_host() {
+    let root = tempfile::tempdir().unwrap();
+    let s = setup(root.path(), "metro", None);
+    let (ca_pem, client) = authority_and_client("cad.metro.example");
+    let ca_file = root.path().join("pca.pem");
+    std::fs::write(&ca_file, ca_pem).unwrap();
+    let mut partners = switchboard::partner::Partners::load(&s.dir).unwrap();
+    partners.authority = Some(ca_file);
+    partners
+        .add("county", "wss://cad.metro.example:9/IncidentData/ent", "authority", None, None)
+        .unwrap();
+    partners.save().unwrap();
+    let serving = serve(&s.dir);
+    // Another authority's certificate, for the same host: refused.
+    let (_, stranger) = authority_and_client("cad.metro.example");
+    let rt = runtime();
+    rt.block_on(async {
+        let mut cad = Cad::connect_with(client, s.port, "/IncidentData/ent", Some(SUBPROTOCOL))
+            .await
+            .unwrap();
+        cad.send(&rfs("r-ca", &incident(51))).await;
+        assert_eq!(cad.expect("response").await["responseCode"], 180);
+        check_all(&cad.seen);
+        let refused =
+            Cad::connect_with(stranger, s.port, "/IncidentData/ent", Some(SUBPROTOCOL)).await;
+        if let Ok(mut c) = refused {
+            // TLS 1.3: the client may finish first; the desk then drops it unread.
+            assert!(matches!(c.next().await, Got::Closed(_)));
+        }
+    });
+    // The call was handed in by the partner the certificate names.
+    let desk = attach(&s.dir, "look");
+    let c = desk.state().calls.values().next().unwrap();
+    assert_eq!(c.handed_in().unwrap().partner, "county");
+    assert_eq!(desk.state().calls.len(), 1);
+    drop(desk);
+    serving.stop().unwrap();
+}
