@@ -1,4 +1,4 @@
-//! The live EIDO link (NENA-STA-024) on loopback, with real TLS and WebSockets:
+//! The live EIDO link (NENA-STA-024) on loopback, with real TLS and real `WebSocket`s:
 //!
 //! - `request_for_service_to_screen`: a CAD's `requestForService` until the pending call is on
 //!   an attached console (the events it draws from have arrived). Goal: ≤ 50 ms.
@@ -10,6 +10,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 #[path = "../tests/it/common/partner.rs"]
+#[allow(dead_code)] // the kit serves the tests too; the bench uses part of it
 mod partner;
 
 use std::time::{Duration, Instant};
@@ -38,7 +39,9 @@ fn incident(n: u64) -> Value {
     ))
     .unwrap();
     let mut doc: Value = serde_json::from_str(&text).unwrap();
-    doc["$id"] = json!(format!("urn:emergency:uid:incidentid:bench-{n}:psap.example"));
+    doc["$id"] = json!(format!(
+        "urn:emergency:uid:incidentid:bench-{n}:psap.example"
+    ));
     doc
 }
 
@@ -48,10 +51,9 @@ fn request_for_service(c: &mut Criterion) {
     let serving = serve(&s.dir);
     let rt = runtime();
     let mut cad = rt.block_on(Cad::connect(&s));
-    let (_, mut watch) =
-        switchboard::desk::attach::attach(&s.dir, Box::new(SystemClock), "screen")
-            .unwrap()
-            .unwrap();
+    let (_, mut watch) = switchboard::desk::attach::attach(&s.dir, Box::new(SystemClock), "screen")
+        .unwrap()
+        .unwrap();
     watch.set_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut n = 0;
     c.bench_function("request_for_service_to_screen", |b| {
@@ -111,25 +113,32 @@ fn hundred_partners(c: &mut Criterion) {
         switchboard::partner::list::Trust::Pinned(fp) => fp.to_string(),
         switchboard::partner::list::Trust::Authority => unreachable!(),
     };
-    partners.add("p0", &first_url, &fp0, None, Some("all")).unwrap();
+    partners
+        .add("p0", &first_url, &fp0, None, Some("all"))
+        .unwrap();
     partners.save().unwrap();
     let serving = serve(&s.dir);
     let rt = runtime();
     let mut sockets: Vec<Cad> = rt.block_on(async {
         let mut out = Vec::new();
         for dir in &cads {
-            let mut cad = Cad::connect_as(dir, s.ours, s.port, "/IncidentData/ent", Some(SUBPROTOCOL))
-                .await
-                .unwrap();
-            cad.send(&json!({ "subscribe": { "requestId": "s", "requestType": "EIDO",
-                "requestSubType": "new", "expires": 86_400 } }))
-                .await;
+            let mut cad =
+                Cad::connect_as(dir, s.ours, s.port, "/IncidentData/ent", Some(SUBPROTOCOL))
+                    .await
+                    .unwrap();
+            cad.send(
+                &json!({ "subscribe": { "requestId": "s", "requestType": "EIDO",
+                "requestSubType": "new", "expires": 86_400 } }),
+            )
+            .await;
             assert_eq!(cad.expect("subscribeResponse").await["statusCode"], 200);
             let first = cad.expect("event").await;
             let tx = first["transactionId"].clone();
-            cad.send(&json!({ "eventResponse": { "transactionId": tx, "statusCode": 200,
-                "statusText": "OK" } }))
-                .await;
+            cad.send(
+                &json!({ "eventResponse": { "transactionId": tx, "statusCode": 200,
+                "statusText": "OK" } }),
+            )
+            .await;
             out.push(cad);
         }
         out

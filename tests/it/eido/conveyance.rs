@@ -575,7 +575,11 @@ fn pem(der: &[u8]) -> String {
     const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut text = String::new();
     for chunk in der.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -590,15 +594,23 @@ fn pem(der: &[u8]) -> String {
         .chunks(64)
         .map(|l| std::str::from_utf8(l).unwrap())
         .collect();
-    format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
 }
 
 /// A certificate authority and a client certificate it issued for `host`.
 fn authority_and_client(host: &str) -> (String, tokio_rustls::TlsConnector) {
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, KeyUsagePurpose};
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, KeyUsagePurpose,
+    };
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
     let mut leaf_params = CertificateParams::new(vec![host.to_owned()]).unwrap();
@@ -633,7 +645,13 @@ fn a_certificate_chain_from_the_configured_authority_is_accepted_for_its_host() 
     let mut partners = switchboard::partner::Partners::load(&s.dir).unwrap();
     partners.authority = Some(ca_file);
     partners
-        .add("county", "wss://cad.metro.example:9/IncidentData/ent", "authority", None, None)
+        .add(
+            "county",
+            "wss://cad.metro.example:9/IncidentData/ent",
+            "authority",
+            None,
+            None,
+        )
         .unwrap();
     partners.save().unwrap();
     let serving = serve(&s.dir);
