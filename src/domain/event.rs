@@ -414,10 +414,7 @@ impl Body {
                 stage,
                 detail,
             } => {
-                let way = match direction {
-                    Direction::In => "from",
-                    Direction::Out => "to",
-                };
+                let way = direction.preposition();
                 let why = detail
                     .as_ref()
                     .map_or_else(String::new, |d| format!(": {d}"));

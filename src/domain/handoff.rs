@@ -43,6 +43,16 @@ words!(
     }
 );
 
+impl Direction {
+    /// "from" a partner (in), "to" one (out).
+    pub fn preposition(self) -> &'static str {
+        match self {
+            Direction::In => "from",
+            Direction::Out => "to",
+        }
+    }
+}
+
 impl Stage {
     /// A stage after which nothing more happens to the hand-off.
     pub fn is_final(self) -> bool {

@@ -18,6 +18,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::sync::peers::quoted;
 use crate::sync::{Fingerprint, SyncError};
 
 /// How a partner proves who it is.
@@ -162,23 +163,6 @@ struct Entry {
     fingerprint: String,
     subscribe: Option<String>,
     share: Option<String>,
-}
-
-/// A TOML basic string.
-fn quoted(text: &str) -> String {
-    let mut out = String::from('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 fn subscribe_word(text: Option<&str>) -> Result<bool, String> {

@@ -137,7 +137,7 @@ pub fn check_name(text: &str) -> Result<String, String> {
 }
 
 /// A TOML basic string.
-fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     let mut out = String::from('"');
     for c in text.chars() {
         match c {

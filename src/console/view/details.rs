@@ -121,10 +121,7 @@ impl Widget for DetailsView<'_> {
         }
         // The hand-off ledger: where each transfer in or out stands.
         for h in &call.handoffs {
-            let way = match h.direction {
-                crate::domain::Direction::In => "from",
-                crate::domain::Direction::Out => "to",
-            };
+            let way = h.direction.preposition();
             let stage = call.handoff_stage(h);
             let why = h
                 .detail

@@ -10,7 +10,7 @@ use super::codes;
 use super::text::{html_escape, pct, tel_uri, time};
 use crate::domain::event::CallField;
 use crate::domain::{
-    Assignment, Body, Call, CallId, CallType, Capability, Direction, Event, Priority, State, Unit,
+    Assignment, Body, Call, CallId, CallType, Capability, Event, Priority, State, Unit,
 };
 
 /// The APCO code exported for a call with no call type ("unknown trouble"); it imports as none.
@@ -214,11 +214,12 @@ impl<'a> Doc<'a> {
             .any(|e| matches!(e.body, Body::CallReopened { .. }));
         let mut internal_status = vec![call.status.word().to_owned()];
         internal_status.extend(call.handoffs.iter().map(|h| {
-            let way = match h.direction {
-                Direction::In => "from",
-                Direction::Out => "to",
-            };
-            format!("hand-off {way} {}: {}", h.partner, call.handoff_stage(h))
+            format!(
+                "hand-off {} {}: {}",
+                h.direction.preposition(),
+                h.partner,
+                call.handoff_stage(h)
+            )
         }));
         incident.insert("incidentStatusInternalText".into(), json!(internal_status));
         incident.insert(
