@@ -79,12 +79,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// What to tell the person: one line for a change, several for an answer.
+    /// What to tell the person: one line for a change, several for an answer. What the log
+    /// records for itself (the limits in force) is left out; `log` shows it.
     pub fn lines(&self) -> Vec<String> {
         match self {
             Outcome::Committed(events) => {
                 vec![events
                     .iter()
+                    .filter(|e| !e.body.is_bookkeeping())
                     .map(|e| e.body.describe())
                     .collect::<Vec<_>>()
                     .join("; ")]
@@ -468,7 +470,22 @@ impl Desk {
         self.commit_bodies(bodies, now_ms)
     }
 
-    fn commit_bodies(&mut self, bodies: Vec<Body>, now_ms: i64) -> Result<Vec<Event>, DeskError> {
+    fn commit_bodies(
+        &mut self,
+        mut bodies: Vec<Body>,
+        now_ms: i64,
+    ) -> Result<Vec<Event>, DeskError> {
+        // The limits this desk plans with go into the log with its first change under them.
+        let ctx = Context {
+            origin: self.replica(),
+            now_ms,
+            policy: &self.policy,
+        };
+        if !bodies.is_empty() {
+            if let Some(limits) = crate::domain::plan::limits_to_record(&self.state, &ctx) {
+                bodies.insert(0, limits);
+            }
+        }
         let sealed = self.stamp(bodies, now_ms)?;
         if let Book::Local(store) = &mut self.book {
             store.commit(&sealed)?;

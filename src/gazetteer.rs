@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
 
-use crate::domain::event::Coords;
+use crate::domain::Coords;
 
 /// Millbrook, the fictional town of the demo: 572 addresses around 39.734, -104.992.
 pub const DEMO_TOWN: &str = include_str!("../gazetteer/demo-town.csv");

@@ -223,6 +223,18 @@ pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
         ));
     }
     let events = events(desk)?;
+    // Backup calls are incidents of their own in EIDO, and columns of their asker's row in
+    // the CSV: when there are any, the two exports' counts differ, so say why.
+    let backups = desk
+        .state()
+        .calls
+        .values()
+        .filter(|c| c.backup_for.is_some())
+        .filter(|c| match &call {
+            Some(id) => &c.id == id,
+            None => (since..until).contains(&c.received_ms),
+        })
+        .count();
     match args.format {
         ExportFormat::Csv => {
             let mut metrics = Metrics::new(Period::new(since, until), desk.policy());
@@ -234,6 +246,15 @@ pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
                 calls.retain(|c| &c.id == id);
             }
             print(&export_csv::csv(&calls, desk.state()));
+            if backups > 0 {
+                eprintln!(
+                    "switchboard: {} calls; {backups} backup call{} counted in the \
+                     backup_requested column of the call that asked (an EIDO export has a \
+                     document for each)",
+                    calls.len(),
+                    if backups == 1 { " is" } else { "s are" }
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         ExportFormat::Eido => {
@@ -247,6 +268,17 @@ pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
                 out.push('\n');
             }
             print(&out);
+            if backups > 0 {
+                eprintln!(
+                    "switchboard: {} EIDO documents: {} calls and {backups} backup call{} \
+                     (an incident of its own here; the CSV export and the report count {} in \
+                     the call that asked)",
+                    documents.len(),
+                    documents.len().saturating_sub(backups),
+                    if backups == 1 { "" } else { "s" },
+                    if backups == 1 { "it" } else { "them" }
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

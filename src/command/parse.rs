@@ -1,7 +1,7 @@
 //! Command lines to commands and back. `parse(&print(c)) == c` for every command.
 
-use crate::domain::event::Coords;
 use crate::domain::ids::shown;
+use crate::domain::Coords;
 use crate::domain::{CallField, CallType, Capability, Command, NewCall, Priority, UnitStatus};
 
 use super::registry::{lookup, ArgKind, Spec, COMMANDS};
@@ -354,10 +354,17 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 reason: args.flag("reason").map(str::to_owned),
             }
         }
-        "rec" => Command::Recommend {
-            call: args.exactly(1)?[0].to_owned(),
-            dispatch: args.switch("dispatch"),
-        },
+        "rec" => {
+            let (dispatch, partial) = (args.switch("dispatch"), args.switch("partial"));
+            if partial && !dispatch {
+                return Err(args.usage_error("--partial goes with --dispatch"));
+            }
+            Command::Recommend {
+                call: args.exactly(1)?[0].to_owned(),
+                dispatch,
+                partial,
+            }
+        }
         "ok" => Command::CheckIn {
             unit: args.exactly(1)?[0].to_owned(),
         },
@@ -521,10 +528,15 @@ pub fn print(cmd: &Command) -> String {
             quote(call),
             opt("reason", reason)
         ),
-        Command::Recommend { call, dispatch } => format!(
-            "rec {}{}",
+        Command::Recommend {
+            call,
+            dispatch,
+            partial,
+        } => format!(
+            "rec {}{}{}",
             quote(call),
-            if *dispatch { " --dispatch" } else { "" }
+            if *dispatch { " --dispatch" } else { "" },
+            if *partial { " --partial" } else { "" }
         ),
         Command::CheckIn { unit } => format!("ok {}", quote(unit)),
         Command::Ack { alert: None } => "ack".to_owned(),

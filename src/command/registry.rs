@@ -280,14 +280,22 @@ pub const COMMANDS: &[Spec] = &[
     Spec {
         name: "rec",
         aliases: &["recommend"],
-        doc: "Rank available units for a call, with reasons; --dispatch sends the top one",
-        signature: "<call> [--dispatch]",
+        doc: "The response plan for a call: which unit goes in each slot, and why; --dispatch \
+              sends the whole plan",
+        signature: "<call> [--dispatch [--partial]]",
         args: &[ArgKind::Call],
-        flags: &[Flag {
-            name: "dispatch",
-            value: None,
-            doc: "dispatch the top recommendation",
-        }],
+        flags: &[
+            Flag {
+                name: "dispatch",
+                value: None,
+                doc: "send every unit the plan names, in one step",
+            },
+            Flag {
+                name: "partial",
+                value: None,
+                doc: "with --dispatch: send the units there are when the plan is short of one",
+            },
+        ],
     },
     Spec {
         name: "ack",

@@ -1038,7 +1038,11 @@ impl App {
     fn committed(&mut self, command: Option<&Command>, events: &[Event], text: &str) {
         {
             {
-                let said: Vec<String> = events.iter().map(|e| e.body.describe()).collect();
+                let said: Vec<String> = events
+                    .iter()
+                    .filter(|e| !e.body.is_bookkeeping())
+                    .map(|e| e.body.describe())
+                    .collect();
                 // The selection follows what the dispatcher just worked on, so the next key
                 // (F7 after F5, say) acts on the same unit and call even if the lists re-sort.
                 for e in events {

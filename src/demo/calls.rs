@@ -463,7 +463,7 @@ impl World {
         }
         // An eligible call that waited past its limit needs a reason code; in this world that
         // is always that no team was free.
-        let late = unserved.is_none() && needs_unserved_reason(c, now, desk.policy());
+        let late = unserved.is_none() && needs_unserved_reason(desk.state(), c, now, desk.policy());
         let line = match (unserved, late) {
             (Some(reason), _) => format!("close {call} {disposition} --unserved {reason}"),
             (None, true) => format!("close {call} {disposition} --unserved no-unit"),

@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::event::{CivicAddress, Coords, Written};
-use super::handoff::Handoff;
 use super::ids::{CallId, Callsign};
+use super::ledger::{Handoff, Written};
+use super::place::{CivicAddress, Coords};
 use super::triage::{Recommendation, ResponseType};
 use super::vocab::{Agency, CallType, Disposition, Priority, UnitStatus, UnservedReason};
 
@@ -112,17 +112,25 @@ impl Call {
             .find(|a| a.is_active() && &a.unit == unit)
     }
 
-    /// The response the call is worked as: chosen, else recommended.
+    /// The response the call is worked as: chosen, else — for a backup call — the agency it
+    /// asked for, else recommended.
     pub fn response_type(&self) -> Option<ResponseType> {
         self.response
+            .or(self
+                .backup_for
+                .as_ref()
+                .map(|(_, agency)| ResponseType::of_agency(*agency)))
             .or(self.recommendation.as_ref().map(|r| r.response))
     }
 
-    /// The protocol found it a call for a community team alone.
+    /// The protocol found it a call for a community team alone (a backup call asks another
+    /// agency, whatever its triage says).
     pub fn eligible(&self) -> bool {
-        self.recommendation
-            .as_ref()
-            .is_some_and(|r| r.response == ResponseType::Community)
+        self.backup_for.is_none()
+            && self
+                .recommendation
+                .as_ref()
+                .is_some_and(|r| r.response == ResponseType::Community)
     }
 
     pub fn first_dispatch_ms(&self) -> Option<i64> {

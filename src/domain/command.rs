@@ -21,9 +21,9 @@ pub struct NewCall {
     pub callback: Option<String>,
     pub zone: Option<String>,
     /// From `--at LAT,LON`, or filled in from the gazetteer by the desk.
-    pub coords: Option<super::event::Coords>,
+    pub coords: Option<super::place::Coords>,
     /// The address in parts: filled in from the gazetteer by the desk, or given by a sender.
-    pub civic: Option<Box<super::event::CivicAddress>>,
+    pub civic: Option<Box<super::place::CivicAddress>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -84,10 +84,13 @@ pub enum Command {
         response: ResponseType,
         reason: Option<String>,
     },
-    /// Rank available units for a call; with `dispatch`, send the top one.
+    /// The response plan for a call: which unit fills each slot, and why. With `dispatch`,
+    /// send every unit it names in one step; a plan short of a unit sends nothing unless
+    /// `partial` says to send the units there are.
     Recommend {
         call: CallRef,
         dispatch: bool,
+        partial: bool,
     },
     /// A unit on scene checks in safe.
     CheckIn {

@@ -4,8 +4,10 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::handoff::{Direction, Stage};
-use super::ids::{CallId, Callsign, ReplicaId};
+use super::ids::{alert_id, CallId, Callsign, ReplicaId};
+use super::ledger::{Direction, Stage, Written};
+use super::place::{CivicAddress, Coords};
+use super::policy::Limits;
 use super::triage::{Recommendation, ResponseType};
 use super::vocab::{
     Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason,
@@ -64,46 +66,6 @@ pub mod hlc {
     pub fn physical_ms(hlc: u64) -> i64 {
         (hlc >> 16) as i64
     }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Coords {
-    pub lat: f64,
-    pub lon: f64,
-}
-
-/// An address in parts, as the address list (or a sending centre) gave it; empty parts are
-/// unknown. Kept beside the typed location so a receiving system need not parse the text.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CivicAddress {
-    pub number: String,
-    pub street: String,
-    pub unit: String,
-    pub city: String,
-    pub postcode: String,
-}
-
-impl CivicAddress {
-    pub fn is_empty(&self) -> bool {
-        [
-            &self.number,
-            &self.street,
-            &self.unit,
-            &self.city,
-            &self.postcode,
-        ]
-        .iter()
-        .all(|p| p.is_empty())
-    }
-}
-
-/// Who wrote a note at another centre, and when (their clock); the event itself records who
-/// brought it in here.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Written {
-    pub by: String,
-    pub at_ms: i64,
 }
 
 /// One field of a call that `set` can change. Last writer wins per field.
@@ -267,6 +229,12 @@ pub enum Body {
         /// Why (a rejection's reason, a cancellation's), or how it ended (a disposition).
         detail: Option<String>,
     },
+    /// The time limits this event's desk plans with from now on, recorded with its first
+    /// change under them, so figures judge check-ins by the limits in force rather than by the
+    /// reader's config.
+    LimitsRecorded {
+        limits: Limits,
+    },
 }
 
 impl Body {
@@ -288,8 +256,16 @@ impl Body {
             Self::UnitStatusChanged { call, .. } | Self::UnitCheckedIn { call, .. } => {
                 call.iter().collect()
             }
-            Self::UnitAdded { .. } | Self::AlertAcknowledged { .. } => vec![],
+            Self::UnitAdded { .. }
+            | Self::AlertAcknowledged { .. }
+            | Self::LimitsRecorded { .. } => vec![],
         }
+    }
+
+    /// Recorded for the log's own sake (the limits a desk plans with), not something a person
+    /// did: the chronology keeps it, the line that answers a command leaves it out.
+    pub fn is_bookkeeping(&self) -> bool {
+        matches!(self, Self::LimitsRecorded { .. })
     }
 
     /// What changed, in a dispatcher's words.
@@ -369,10 +345,7 @@ impl Body {
             }
             Self::CallReopened { call } => format!("{call} reopened"),
             Self::AlertAcknowledged { origin, seq } => {
-                format!(
-                    "alert {} acknowledged",
-                    super::state::alert_id(*origin, *seq)
-                )
+                format!("alert {} acknowledged", alert_id(*origin, *seq))
             }
             Self::CallsLinked { call, other } => format!("{call} linked to {other}"),
             Self::BackupRequested {
@@ -433,6 +406,9 @@ impl Body {
                     .as_ref()
                     .map_or_else(String::new, |d| format!(": {d}"));
                 format!("{unit} {status}{at}{detail}")
+            }
+            Self::LimitsRecorded { limits } => {
+                format!("limits in force at this desk: {}", limits.describe())
             }
         }
     }

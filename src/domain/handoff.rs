@@ -15,67 +15,12 @@ use serde::{Deserialize, Serialize};
 
 use super::call::{Call, CallStatus};
 use super::command::NewCall;
-use super::event::{Body, CallField, Written};
+use super::event::{Body, CallField};
 use super::ids::CallId;
+use super::ledger::{Direction, Handoff, Stage, Written};
 use super::plan::{find_call, Context, Refusal, MAX_TEXT_BYTES};
 use super::state::State;
-use super::vocab::{words, Disposition};
-
-words!(
-    /// Which way a call went.
-    Direction, "hand-off direction" {
-        In = "in": "handed in to this centre",
-        Out = "out": "handed out to a partner",
-    }
-);
-
-words!(
-    /// Where a hand-off stands, in the order it usually goes.
-    Stage, "hand-off stage" {
-        Sent = "sent": "sent to the partner, not yet received",
-        Received = "received": "received, not yet accepted",
-        Accepted = "accepted": "accepted",
-        Rejected = "rejected": "rejected",
-        Dispatched = "dispatched": "a unit is dispatched",
-        OnScene = "on-scene": "a unit is on scene",
-        Closed = "closed": "closed",
-        Cancelled = "cancelled": "cancelled by the sender",
-    }
-);
-
-impl Direction {
-    /// "from" a partner (in), "to" one (out).
-    pub fn preposition(self) -> &'static str {
-        match self {
-            Direction::In => "from",
-            Direction::Out => "to",
-        }
-    }
-}
-
-impl Stage {
-    /// A stage after which nothing more happens to the hand-off.
-    pub fn is_final(self) -> bool {
-        matches!(self, Stage::Rejected | Stage::Closed | Stage::Cancelled)
-    }
-}
-
-/// One hand-off of a call, as the fold sees it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Handoff {
-    pub partner: String,
-    pub incident: String,
-    pub direction: Direction,
-    /// The last recorded stage (for a call handed in, see [`Call::handoff_stage`]).
-    pub stage: Stage,
-    /// The reason or disposition given with the last stage.
-    pub detail: Option<String>,
-    /// When it was received (handed in) or sent (handed out).
-    pub received_ms: i64,
-    pub accepted_ms: Option<i64>,
-    /// Every recorded stage with its time, oldest first.
-    pub history: Vec<(Stage, i64)>,
-}
+use super::vocab::Disposition;
 
 impl Call {
     /// Where a hand-off stands now. A call handed in moves on with this desk's own work: once

@@ -2,7 +2,7 @@
 //! team arrives.
 
 use super::call::Call;
-use super::recommend::distance_km;
+use super::place::distance_km;
 use super::state::State;
 use super::vocab::Disposition;
 

@@ -42,6 +42,11 @@ impl fmt::Display for ReplicaId {
     }
 }
 
+/// `KQ-41`: an alert is named by the event that raised it, the same on every console.
+pub fn alert_id(origin: ReplicaId, seq: u64) -> String {
+    format!("{}-{seq}", origin.tag())
+}
+
 /// A call (incident) id such as `26-KQ0007`: two-digit year, the minting replica's tag, and that
 /// replica's running number for the year (at least four digits). At most 10 characters.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

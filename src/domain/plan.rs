@@ -6,11 +6,12 @@ use chrono::{DateTime, Datelike};
 
 use super::call::{Call, CallStatus};
 use super::command::{Command, NewCall};
-use super::event::{Body, CallField, CivicAddress};
+use super::event::{Body, CallField};
 use super::ids::{shown, CallId, Callsign, ReplicaId};
+use super::place::CivicAddress;
 use super::policy::Policy;
-use super::recommend::rank;
-use super::safety::needs_unserved_reason;
+use super::recommend::{response_plan, Fill, ResponsePlan};
+use super::safety::{community_sent, needs_unserved_reason};
 use super::state::State;
 use super::triage::ResponseType;
 use super::unit::Unit;
@@ -73,24 +74,15 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             response,
             reason,
         } => respond(state, call, *response, reason.as_deref(), ctx),
-        Command::Recommend { call, dispatch } => {
-            let c = open_call(state, call, "recommend a unit for")?;
+        Command::Recommend {
+            call,
+            dispatch,
+            partial,
+        } => {
             if !dispatch {
                 refuse!("rec only reads; the desk answers it with query()");
             }
-            let response = response_for(c, ctx);
-            let ranked = rank(state, c, response, ctx.now_ms);
-            match ranked.first() {
-                Some(top) if top.missing.is_empty() => {
-                    dispatch_unit(state, top.unit.as_str(), call, false, false)
-                }
-                Some(top) => refuse!(
-                    "no free unit has what {response} needs; the nearest is {} — dispatch it by name \
-                     if that will do",
-                    top.explain()
-                ),
-                None => refuse!("no unit is available for {}", c.id),
-            }
+            dispatch_plan(state, call, *partial, ctx)
         }
         Command::Ack { alert } => {
             let open: Vec<_> = state.open_alerts().collect();
@@ -193,10 +185,17 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             unserved,
         } => {
             let call = open_call(state, call, "close")?;
-            if unserved.is_none() && needs_unserved_reason(call, ctx.now_ms, ctx.policy) {
-                let why = match call.response {
-                    Some(r) if !r.is_community() => format!("got {r} instead"),
-                    _ => "waited past its limit".to_owned(),
+            if unserved.is_none() && needs_unserved_reason(state, call, ctx.now_ms, ctx.policy) {
+                let why = if community_sent(state, call) {
+                    "its community team went only after it waited past its limit".to_owned()
+                } else {
+                    let sent: Vec<&str> =
+                        call.assignments.iter().map(|a| a.unit.as_str()).collect();
+                    if sent.is_empty() {
+                        "no community team went".to_owned()
+                    } else {
+                        format!("no community team went ({} did)", sent.join(", "))
+                    }
                 };
                 let codes: Vec<&str> = UnservedReason::ALL.iter().map(|r| r.word()).collect();
                 refuse!(
@@ -456,6 +455,13 @@ fn backup(state: &State, call: &str, agency: Agency, ctx: &Context) -> Result<Ve
     ])
 }
 
+/// The limits to record before the first change a desk plans under them: none when its origin
+/// already recorded these.
+pub fn limits_to_record(state: &State, ctx: &Context) -> Option<Body> {
+    let limits = ctx.policy.limits();
+    (state.limits.get(&ctx.origin) != Some(&limits)).then_some(Body::LimitsRecorded { limits })
+}
+
 /// Read-only commands: lines to show, or why not. `None` for commands that write.
 pub fn query(
     state: &State,
@@ -465,48 +471,141 @@ pub fn query(
     let Command::Recommend {
         call,
         dispatch: false,
+        ..
     } = command
     else {
         return None;
     };
     Some(find_call(state, call).map(|c| {
-        let response = response_for(c, ctx);
-        let ranked = rank(state, c, response, ctx.now_ms);
+        let (response, source) = response_for(c, ctx);
+        let plan = response_plan(state, c, response, ctx.now_ms);
         let mut lines = vec![format!(
-            "{} needs {response}: {}",
+            "{} {response} ({source}): {}",
             c.id,
-            needs_words(response)
+            response.plan_words()
         )];
-        if ranked.is_empty() {
-            lines.push("no unit is available".to_owned());
+        if plan.sends_nobody() {
+            lines.push(format!("no unit goes: {}", response.doc()));
+            return lines;
         }
-        lines.extend(
-            ranked
-                .iter()
-                .enumerate()
-                .map(|(i, r)| format!("{}. {}", i + 1, r.explain())),
-        );
+        lines.extend(plan.slots.iter().map(|s| format!("  {}", s.explain())));
+        if !c.is_open() {
+            return lines;
+        }
+        let send = names(&plan.to_send());
+        let missing = plan.missing();
+        lines.push(match (send.is_empty(), missing.is_empty()) {
+            (true, true) => "the plan is filled: every unit it names is on the call".to_owned(),
+            (false, true) => format!("rec {} --dispatch sends {send}", c.id),
+            (true, false) => format!(
+                "short of {}: nothing to send",
+                crate::domain::triage::slot_list(&missing)
+            ),
+            (false, false) => format!(
+                "short of {}: rec {} --dispatch sends nothing; add --partial to send {send}",
+                crate::domain::triage::slot_list(&missing),
+                c.id
+            ),
+        });
         lines
     }))
 }
 
-fn needs_words(response: ResponseType) -> String {
-    let needs: Vec<&str> = response.needs().iter().map(|c| c.word()).collect();
-    if needs.is_empty() {
-        "no team".to_owned()
-    } else {
-        needs.join("+")
+/// "STAR-1", "STAR-1 and PD-2".
+fn names(units: &[&Callsign]) -> String {
+    let words: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
-/// The response a call is worked as: chosen, recommended, or what the protocol says now.
-fn response_for(call: &Call, ctx: &Context) -> ResponseType {
-    call.response_type().unwrap_or_else(|| {
-        ctx.policy
-            .protocol
-            .evaluate(&call.answers, call.call_type)
-            .response
-    })
+/// Sends every unit the call's plan names, in one batch; refuses a plan that sends nobody,
+/// one already filled, and — unless `partial` — one short of a unit.
+fn dispatch_plan(
+    state: &State,
+    call: &str,
+    partial: bool,
+    ctx: &Context,
+) -> Result<Vec<Body>, Refusal> {
+    let c = open_call(state, call, "dispatch a response plan to")?;
+    let (response, source) = response_for(c, ctx);
+    let plan: ResponsePlan = response_plan(state, c, response, ctx.now_ms);
+    if plan.sends_nobody() {
+        refuse!(
+            "{} sends no unit: it is worked as {response} ({source}); to send one, choose \
+             another response (respond {} <type> --reason <why>) or dispatch by name",
+            c.id,
+            c.id
+        );
+    }
+    if plan.is_filled() {
+        let on: Vec<String> = plan
+            .slots
+            .iter()
+            .filter_map(|s| match &s.fill {
+                Fill::OnCall(u) => Some(format!("{u} ({})", s.slot.word())),
+                _ => None,
+            })
+            .collect();
+        refuse!(
+            "{}'s {response} plan is filled: {} on it",
+            c.id,
+            on.join(", ")
+        );
+    }
+    let send = plan.to_send();
+    let missing = plan.missing();
+    let untriaged = if c.response_type().is_none() {
+        " (the call is not triaged yet)"
+    } else {
+        ""
+    };
+    if send.is_empty() {
+        refuse!(
+            "{} {response} needs {} and none is free; nothing sent{untriaged}",
+            c.id,
+            crate::domain::triage::slot_list(&missing)
+        );
+    }
+    if !missing.is_empty() && !partial {
+        refuse!(
+            "{} {response} needs {} and none is free; nothing sent{untriaged} — to send {} \
+             anyway: rec {} --dispatch --partial",
+            c.id,
+            crate::domain::triage::slot_list(&missing),
+            names(&send),
+            c.id
+        );
+    }
+    send.into_iter()
+        .map(|unit| dispatch_unit(state, unit.as_str(), c.id.as_str(), false, false))
+        .collect::<Result<Vec<_>, _>>()
+        .map(|batches| batches.into_iter().flatten().collect())
+}
+
+/// The response a call is worked as — chosen, asked for by a backup, recommended, or what the
+/// protocol says now — and where it came from, in words.
+fn response_for(call: &Call, ctx: &Context) -> (ResponseType, String) {
+    if let Some(r) = call.response {
+        let how = match &call.recommendation {
+            Some(rec) if rec.response != r => format!("chosen over {}", rec.response),
+            _ => "accepted".to_owned(),
+        };
+        return (r, how);
+    }
+    if let Some((parent, agency)) = &call.backup_for {
+        return (
+            ResponseType::of_agency(*agency),
+            format!("backup for {parent}"),
+        );
+    }
+    if let Some(rec) = &call.recommendation {
+        return (rec.response, format!("rule {}", rec.rule));
+    }
+    let rec = ctx.policy.protocol.evaluate(&call.answers, call.call_type);
+    (rec.response, format!("not triaged yet; rule {}", rec.rule))
 }
 
 fn ask(

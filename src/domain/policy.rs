@@ -1,7 +1,15 @@
 //! The centre's rules the desk plans with: the triage protocol and its time limits. Data, not
 //! code: loaded from files by the shell and handed to `plan` in its context.
+//!
+//! The time limits also judge the figures (was a check-in late? did an eligible call wait too
+//! long?), so they belong in the log, not only in whichever `config.toml` a reader has: a desk
+//! records the [`Limits`] it plans with (`Body::LimitsRecorded`) with its first change under
+//! them, and reports judge each stretch by the limits its desk had recorded then.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
 
 use super::triage::{Protocol, ResponseType};
 use super::vocab::Priority;
@@ -18,6 +26,42 @@ pub struct Policy {
     pub default_checkin_minutes: u32,
 }
 
+/// The policy's time limits as the log records them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub pending_alarm_minutes: [u32; 4],
+    pub checkin_minutes: BTreeMap<ResponseType, u32>,
+    pub default_checkin_minutes: u32,
+}
+
+impl Limits {
+    pub fn checkin_ms(&self, response: Option<ResponseType>) -> i64 {
+        checkin_ms(
+            &self.checkin_minutes,
+            self.default_checkin_minutes,
+            response,
+        )
+    }
+
+    /// "pending alarms P1 2, P2 5, P3 15, P4 30 min; check-in every 20 min (co-response 15)"
+    pub fn describe(&self) -> String {
+        let [p1, p2, p3, p4] = self.pending_alarm_minutes;
+        let mut text = format!(
+            "pending alarms P1 {p1}, P2 {p2}, P3 {p3}, P4 {p4} min; check-in every {} min",
+            self.default_checkin_minutes
+        );
+        if !self.checkin_minutes.is_empty() {
+            let by: Vec<String> = self
+                .checkin_minutes
+                .iter()
+                .map(|(r, m)| format!("{r} {m}"))
+                .collect();
+            let _ = write!(text, " ({})", by.join(", "));
+        }
+        text
+    }
+}
+
 impl Policy {
     pub fn new(protocol: Protocol) -> Self {
         Policy {
@@ -28,14 +72,35 @@ impl Policy {
         }
     }
 
+    pub fn limits(&self) -> Limits {
+        Limits {
+            pending_alarm_minutes: self.pending_alarm_minutes,
+            checkin_minutes: self.checkin_minutes.clone(),
+            default_checkin_minutes: self.default_checkin_minutes,
+        }
+    }
+
     pub fn pending_limit_ms(&self, priority: Priority) -> i64 {
         i64::from(self.pending_alarm_minutes[usize::from(priority.get().clamp(1, 4) - 1)]) * 60_000
     }
 
     pub fn checkin_ms(&self, response: Option<ResponseType>) -> i64 {
-        let minutes = response
-            .and_then(|r| self.checkin_minutes.get(&r).copied())
-            .unwrap_or(self.default_checkin_minutes);
-        i64::from(minutes.max(1)) * 60_000
+        checkin_ms(
+            &self.checkin_minutes,
+            self.default_checkin_minutes,
+            response,
+        )
     }
+}
+
+/// The check-in interval for a call worked as `response`, in ms (at least a minute).
+fn checkin_ms(
+    by_response: &BTreeMap<ResponseType, u32>,
+    default_minutes: u32,
+    response: Option<ResponseType>,
+) -> i64 {
+    let minutes = response
+        .and_then(|r| by_response.get(&r).copied())
+        .unwrap_or(default_minutes);
+    i64::from(minutes.max(1)) * 60_000
 }

@@ -3,9 +3,10 @@
 
 use super::call::{Call, CallStatus};
 use super::policy::Policy;
+use super::state::State;
+use super::triage::is_community_team;
 use super::unit::Unit;
 use super::vocab::UnitStatus;
-use super::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Check {
@@ -49,12 +50,35 @@ pub fn waiting_too_long(call: &Call, now_ms: i64, policy: &Policy) -> bool {
 }
 
 /// Closing this call needs a reason code: the protocol found it eligible for a community team,
-/// and it got another response or waited pending past its limit.
-pub fn needs_unserved_reason(call: &Call, now_ms: i64, policy: &Policy) -> bool {
+/// and no community team was sent to it, or the first one went only after the call had waited
+/// pending past its limit. What counts is who went, not what was recommended: a police unit
+/// sent to a community call leaves it unserved.
+pub fn needs_unserved_reason(state: &State, call: &Call, now_ms: i64, policy: &Policy) -> bool {
     if !call.eligible() {
         return false;
     }
-    let other_response = call.response.is_some_and(|r| !r.is_community());
-    let waited = call.first_dispatch_ms().unwrap_or(now_ms) - call.received_ms;
-    other_response || waited > policy.pending_limit_ms(call.priority)
+    let Some(first) = first_community_dispatch_ms(state, call) else {
+        return true;
+    };
+    let waited = first.min(now_ms) - call.received_ms;
+    waited > policy.pending_limit_ms(call.priority)
+}
+
+/// When the first community team was dispatched to the call, if one ever was.
+pub fn first_community_dispatch_ms(state: &State, call: &Call) -> Option<i64> {
+    call.assignments
+        .iter()
+        .filter(|a| {
+            state
+                .units
+                .get(&a.unit)
+                .is_some_and(|u| is_community_team(&u.capabilities))
+        })
+        .map(|a| a.dispatched_ms)
+        .min()
+}
+
+/// A community team was sent to the call.
+pub fn community_sent(state: &State, call: &Call) -> bool {
+    first_community_dispatch_ms(state, call).is_some()
 }

@@ -7,8 +7,9 @@ use sha2::{Digest, Sha256};
 
 use super::call::{Assignment, Call, CallStatus, Note};
 use super::event::{Body, CallField, Event, FoldKey};
-use super::handoff::{Direction, Handoff, Stage};
-use super::ids::{CallId, Callsign, ReplicaId};
+use super::ids::{alert_id, CallId, Callsign, ReplicaId};
+use super::ledger::{Direction, Handoff, Stage};
+use super::policy::Limits;
 use super::unit::Unit;
 use super::vocab::UnitStatus;
 
@@ -34,11 +35,6 @@ impl Alert {
     }
 }
 
-/// `KQ-41`: an alert is named by the event that raised it, the same on every console.
-pub fn alert_id(origin: ReplicaId, seq: u64) -> String {
-    format!("{}-{seq}", origin.tag())
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Applied {
     Applied,
@@ -53,6 +49,8 @@ pub struct State {
     pub calls: BTreeMap<CallId, Call>,
     pub units: BTreeMap<Callsign, Unit>,
     pub alerts: Vec<Alert>,
+    /// The time limits each desk last recorded (see `policy::Limits`).
+    pub limits: BTreeMap<ReplicaId, Limits>,
     /// Highest seq folded per origin.
     #[serde(skip)]
     seen: BTreeMap<ReplicaId, u64>,
@@ -454,6 +452,9 @@ impl State {
                 });
                 entry.capabilities = capabilities.iter().copied().collect();
                 entry.zone.clone_from(zone);
+            }
+            Body::LimitsRecorded { limits } => {
+                self.limits.insert(e.origin, limits.clone());
             }
             Body::AlertAcknowledged { origin, seq } => {
                 if let Some(a) = self

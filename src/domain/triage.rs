@@ -8,12 +8,12 @@
 //! never to the community team alone. Reading and checking protocol files is
 //! `crate::protocol`'s job; this module only decides.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::ids::shown;
-use super::vocab::{CallType, Capability, Priority};
+use super::vocab::{Agency, CallType, Capability, Priority};
 
 /// The answer an unanswered question counts as.
 pub const UNKNOWN: &str = "unknown";
@@ -38,16 +38,31 @@ words!(
 );
 
 impl ResponseType {
-    /// The capabilities the responding units must bring between them.
-    pub fn needs(self) -> &'static [Capability] {
+    /// The response plan: the units that go, one per slot. A response that sends nobody
+    /// (crisis line, information only) has none.
+    pub fn slots(self) -> &'static [Slot] {
         match self {
-            Self::Community => &[Capability::Clinician],
-            Self::CoResponse => &[Capability::Clinician, Capability::Police],
-            Self::Ems => &[Capability::Ems],
-            Self::Fire => &[Capability::Fire],
-            Self::Police => &[Capability::Police],
+            Self::Community => &[Slot::Community],
+            Self::CoResponse => &[Slot::Community, Slot::Police],
+            Self::Ems => &[Slot::Ambulance],
+            Self::Fire => &[Slot::Fire],
+            Self::Police => &[Slot::Police],
             Self::CrisisLine | Self::Info => &[],
         }
+    }
+
+    /// What a backup call asked of another agency is worked as.
+    pub fn of_agency(agency: Agency) -> Self {
+        match agency {
+            Agency::Police => Self::Police,
+            Agency::Ems => Self::Ems,
+            Agency::Fire => Self::Fire,
+        }
+    }
+
+    /// "a community team and a police unit", or "no unit".
+    pub fn plan_words(self) -> String {
+        slot_list(self.slots())
     }
 
     /// A community team goes, alone or with police.
@@ -62,6 +77,75 @@ impl ResponseType {
             self,
             Self::CoResponse | Self::Ems | Self::Fire | Self::Police
         )
+    }
+}
+
+/// One place in a response plan: a kind of unit that goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Slot {
+    /// A community team: a clinician, medic, EMT or peer worker on a unit that is not fire or
+    /// an ambulance. The protocol wants one with a clinician or a medic; the ranking puts those
+    /// first.
+    Community,
+    Police,
+    /// Transporting EMS.
+    Ambulance,
+    Fire,
+}
+
+impl Slot {
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Community => "community team",
+            Self::Police => "police unit",
+            Self::Ambulance => "ambulance",
+            Self::Fire => "fire unit",
+        }
+    }
+
+    /// The word with its article: "an ambulance".
+    pub fn a(self) -> &'static str {
+        match self {
+            Self::Community => "a community team",
+            Self::Police => "a police unit",
+            Self::Ambulance => "an ambulance",
+            Self::Fire => "a fire unit",
+        }
+    }
+
+    /// Whether a unit with these capabilities fills this slot of `response`'s plan. A
+    /// co-responder car (a clinician riding with an officer) fills both slots of a co-response
+    /// alone, but never a community response, which sends no police.
+    pub fn fits(self, capabilities: &BTreeSet<Capability>, response: ResponseType) -> bool {
+        match self {
+            Self::Community => {
+                is_community_team(capabilities)
+                    && !(response == ResponseType::Community
+                        && capabilities.contains(&Capability::Police))
+            }
+            Self::Police => capabilities.contains(&Capability::Police),
+            Self::Ambulance => capabilities.contains(&Capability::Ems),
+            Self::Fire => capabilities.contains(&Capability::Fire),
+        }
+    }
+}
+
+/// A unit that counts as a community team wherever figures and plans ask: someone of the
+/// program (clinician, medic, EMT or peer worker) on a unit that is not fire or an ambulance.
+/// A police unit with a clinician aboard is a co-responder car: a community team and police.
+pub fn is_community_team(capabilities: &BTreeSet<Capability>) -> bool {
+    capabilities.iter().any(|c| c.is_community_role())
+        && !capabilities.contains(&Capability::Fire)
+        && !capabilities.contains(&Capability::Ems)
+}
+
+/// "a community team and a police unit"; "no unit" for none.
+pub fn slot_list(slots: &[Slot]) -> String {
+    let words: Vec<&str> = slots.iter().map(|s| s.a()).collect();
+    match words.as_slice() {
+        [] => "no unit".to_owned(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -499,10 +583,10 @@ mod tests {
     }
 
     #[test]
-    fn response_words_round_trip_and_needs() {
+    fn response_words_round_trip_and_plans() {
         for r in ResponseType::ALL {
             assert_eq!(r.word().to_uppercase().parse::<ResponseType>(), Ok(*r));
-            assert_eq!(r.is_community(), r.needs().contains(&Capability::Clinician));
+            assert_eq!(r.is_community(), r.slots().contains(&Slot::Community));
         }
         assert_eq!(
             "cops".parse::<ResponseType>(),

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::event::Coords;
 use super::ids::{CallId, Callsign};
+use super::place::Coords;
 use super::vocab::{Capability, UnitStatus};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -99,6 +99,12 @@ impl Capability {
             Self::Ems => "EMS",
         }
     }
+
+    /// Someone of the community program: what makes a unit a community team (see
+    /// `triage::is_community_team`).
+    pub fn is_community_role(self) -> bool {
+        matches!(self, Self::Clinician | Self::Medic | Self::Emt | Self::Peer)
+    }
 }
 
 impl UnitStatus {

@@ -45,6 +45,8 @@ pub const COLUMNS: &[&str] = &[
     "disposition",
     "unserved_reason",
     "backup_requested",
+    "plan_sent",
+    "short_of",
 ];
 
 /// One field, quoted when RFC 4180 needs it.
@@ -94,7 +96,7 @@ pub fn csv(calls: &[CallFacts], state: &State) -> String {
         let call = state.calls.get(&c.id);
         let coords = call.and_then(|k| k.coords.as_ref());
         let join = |items: Vec<&str>| items.join(";");
-        let row: [String; 27] = [
+        let row: [String; 29] = [
             c.id.to_string(),
             rfc3339(c.received_ms),
             text_cell(call.map_or("", |k| k.location.as_str())),
@@ -124,6 +126,8 @@ pub fn csv(calls: &[CallFacts], state: &State) -> String {
                 .unwrap_or_default(),
             c.unserved.map(|r| r.word().to_owned()).unwrap_or_default(),
             join(c.backups.iter().map(|a| a.word()).collect()),
+            c.plan_sent.map(|p| p.word().to_owned()).unwrap_or_default(),
+            join(c.short_of.clone()),
         ];
         write_row(&mut out, &row);
     }

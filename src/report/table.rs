@@ -9,8 +9,9 @@ use chrono::{DateTime, Local, TimeZone};
 use serde_json::Value;
 
 use super::export_csv::write_row;
-use super::metrics::{Figures, Hours, Safety, Stat, Summary, QUEUE_SAMPLE_MINUTES};
+use super::metrics::{Figures, Hours, Safety, Stat, Summary, QUEUE_INTERVAL_MINUTES};
 use super::rfc3339;
+use crate::domain::ResponseType;
 use crate::domain::UnitStatus;
 
 /// Text lines wrap before this column.
@@ -50,8 +51,9 @@ fn leaves(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
 
 /// Long-form CSV: `by,group,figure,value`. Totals have `by` = `group` = `all`; `--by` groups
 /// have `by` = the grouping; per-unit utilisation and check-ins have `by` = `unit`. Hours of the
-/// day are `calls_by_hour.00` … `.23`; queue samples are `pending_queue.<RFC 3339 time>`. An
-/// empty value is a figure with nothing to measure (a median of no calls).
+/// day are `calls_by_hour.00` … `.23`; the queue's interval peaks are
+/// `pending_queue.peaks.<RFC 3339 time>`. An empty value is a figure with nothing to measure (a
+/// median of no calls).
 pub fn csv(summary: &Summary) -> String {
     let mut out = String::new();
     write_row(&mut out, &["by", "group", "figure", "value"]);
@@ -82,14 +84,15 @@ pub fn csv(summary: &Summary) -> String {
         &Value::from(q.every_minutes),
     );
     row("all", "all", "pending_queue.max", &Value::from(q.max));
+    row("all", "all", "pending_queue.max_at", &to_value(&q.max_at));
     row("all", "all", "pending_queue.mean", &to_value(&q.mean));
     if let Some(start) = q.start_ms {
-        for (i, n) in q.samples.iter().enumerate() {
-            let at = start + i as i64 * QUEUE_SAMPLE_MINUTES * 60_000;
+        for (i, n) in q.peaks.iter().enumerate() {
+            let at = start + i as i64 * QUEUE_INTERVAL_MINUTES * 60_000;
             row(
                 "all",
                 "all",
-                &format!("pending_queue.{}", rfc3339(at)),
+                &format!("pending_queue.peaks.{}", rfc3339(at)),
                 &Value::from(*n),
             );
         }
@@ -185,13 +188,13 @@ fn figures_text(out: &mut String, fig: &Figures) {
     let _ = writeln!(out, "  a unit dispatched       {:>7}", resp.handled);
     let _ = writeln!(
         out,
-        "  community team          {:>7}  diversion rate {}",
+        "  community team sent     {:>7}  diversion rate {}",
         resp.community_team,
         percent(resp.diversion_rate)
     );
     let _ = writeln!(
         out,
-        "    alone / co-response   {:>7} / {}",
+        "    alone / with police   {:>7} / {}",
         resp.community_alone, resp.co_response
     );
     let by_response: Vec<String> = resp
@@ -200,6 +203,7 @@ fn figures_text(out: &mut String, fig: &Figures) {
         .map(|(k, n)| format!("{k} {n}"))
         .collect();
     list(out, "  by response: ", &by_response);
+    plans_text(out, fig);
     let backup = &fig.backup;
     let _ = writeln!(
         out,
@@ -259,6 +263,41 @@ fn figures_text(out: &mut String, fig: &Figures) {
         "Repeats: {} addresses with 2+ calls ({} calls), {} callers ({} calls)",
         repeats.addresses, repeats.address_calls, repeats.callers, repeats.caller_calls
     );
+}
+
+/// Units sent per response plan: one row per response the calls were worked as.
+fn plans_text(out: &mut String, fig: &Figures) {
+    let _ = writeln!(
+        out,
+        "  Units sent per plan                calls  in full    short  none sent  units"
+    );
+    for (response, p) in &fig.plans {
+        // A response that sends nobody, and untriaged calls, have no plan to fill.
+        let has_plan = response
+            .parse::<ResponseType>()
+            .is_ok_and(|r| !r.slots().is_empty());
+        let counts = |n: u64| {
+            if has_plan {
+                n.to_string()
+            } else {
+                "-".to_owned()
+            }
+        };
+        let _ = writeln!(
+            out,
+            "    {:<31}{:>6}{:>9}{:>9}{:>11}{:>7}",
+            short_name(response, 30),
+            p.calls,
+            counts(p.in_full),
+            counts(p.short),
+            counts(p.none_sent),
+            p.units_sent
+        );
+        if !p.short_of.is_empty() {
+            let short: Vec<String> = p.short_of.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            list(out, "      short of: ", &short);
+        }
+    }
 }
 
 fn short_name(name: &str, width: usize) -> String {
@@ -348,6 +387,13 @@ pub fn text(summary: &Summary) -> String {
 
     let _ = writeln!(out);
     let _ = writeln!(out, "Safety check-ins: {}", safety_text(&summary.safety));
+    if summary.safety.judged_by_config > 0 {
+        let _ = writeln!(
+            out,
+            "  {} judged by this machine's config.toml: the log records no limits for them",
+            summary.safety.judged_by_config
+        );
+    }
     if !summary.units.is_empty() {
         let _ = writeln!(out);
         let mut head = format!("{:<12}{:>7}", "Unit time", "hours");
@@ -391,27 +437,30 @@ pub fn text(summary: &Summary) -> String {
 
     let _ = writeln!(out);
     let _ = writeln!(out, "Calls by hour of day ({zone})");
-    for (row, hours) in summary.calls_by_hour.chunks(6).enumerate() {
-        let mut line = format!("  {:02}-{:02}", row * 6, row * 6 + 5);
-        for n in hours {
-            let _ = write!(line, "{n:>7}");
+    for (row, counts) in summary.calls_by_hour.chunks(12).enumerate() {
+        let mut hours = "  hour ".to_owned();
+        let mut calls = "  calls".to_owned();
+        for (i, n) in counts.iter().enumerate() {
+            let _ = write!(hours, "{:>5}", format!("{:02}", row * 12 + i));
+            let _ = write!(calls, "{n:>5}");
         }
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{hours}\n{calls}");
     }
     let q = &summary.pending_queue;
     match (q.start_ms, q.mean) {
         (Some(start), Some(mean)) => {
+            let peak = q.max_at_ms.map_or_else(String::new, |t| {
+                format!(" (first at {})", clock(t, p.hours))
+            });
             let _ = writeln!(
                 out,
-                "Pending queue, every {} min from {} ({} samples):\n  max {}, mean {mean:.2}",
-                q.every_minutes,
+                "Pending queue from {}\n  at most {} at once{peak}, {mean:.2} on average",
                 clock(start, p.hours),
-                q.samples.len(),
-                q.max
+                q.max,
             );
         }
         _ => {
-            let _ = writeln!(out, "Pending queue: no samples");
+            let _ = writeln!(out, "Pending queue: nothing in the period yet");
         }
     }
     out

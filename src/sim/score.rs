@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::scenario::{show_time, Scenario};
 use super::{Actor, Escalation, Observed};
-use crate::domain::{Body, Call, CallId, Capability, Disposition, Policy, State, UnitStatus};
+use crate::domain::{Body, Call, CallId, Disposition, Policy, State, UnitStatus};
 
 /// NENA STA-020.1-2020: 90% of calls answered within 15 s, 95% within 20 s.
 const NENA_15S_PCT: f64 = 90.0;
@@ -393,38 +393,22 @@ pub fn score(
 
 /// Why the units sent do not fit the response.
 fn misfit(call: &Call, response: crate::domain::ResponseType) -> String {
-    let needs: Vec<&str> = response.needs().iter().map(|c| c.word()).collect();
+    let plan = response.plan_words();
     if call.assignments.is_empty() {
-        format!("no unit was sent; {response} needs {}", needs.join("+"))
+        format!("no unit was sent; {response} sends {plan}")
     } else {
-        format!(
-            "the units sent lack what {response} needs ({})",
-            needs.join("+")
-        )
+        format!("the units sent do not make up {response}'s plan ({plan})")
     }
 }
 
-/// The capabilities of every unit sent to the call or to its backup calls cover what the
-/// response needs.
+/// The units sent to the call or to its backup calls fill every slot of the response's plan:
+/// for a co-response, a community team and a police unit (a pair, or a co-responder car).
 fn fit(state: &State, call: &Call, response: Option<crate::domain::ResponseType>) -> Option<bool> {
-    let needs = response?.needs();
-    if needs.is_empty() {
-        return None;
-    }
     let children = state
         .calls
         .values()
         .filter(|c| c.backup_for.as_ref().is_some_and(|(p, _)| p == &call.id));
-    let mut have: Vec<Capability> = Vec::new();
-    for a in std::iter::once(call)
-        .chain(children)
-        .flat_map(|c| c.assignments.iter())
-    {
-        if let Some(u) = state.units.get(&a.unit) {
-            have.extend(u.capabilities.iter().copied());
-        }
-    }
-    Some(needs.iter().all(|n| have.contains(n)))
+    crate::domain::recommend::plan_sent(state, std::iter::once(call).chain(children), response?)
 }
 
 /// A unit that went past its safety check-in on scene at a call: which, and when it fell due.

@@ -74,3 +74,112 @@ fn docs_command_reference_is_the_registry() {
         "docs/commands.md's command reference is stale; run SWITCHBOARD_BLESS=1 cargo test --test it architecture"
     );
 }
+
+/// The domain modules another domain file names (`super::call::…`, `crate::domain::ids::…`,
+/// `super::{place, ids}`), outside its tests.
+fn domain_imports(text: &str, modules: &[String]) -> std::collections::BTreeSet<String> {
+    let code: String = text
+        .split("#[cfg(test)]")
+        .next()
+        .unwrap_or(text)
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let code = code.as_str();
+    let mut named = std::collections::BTreeSet::new();
+    for prefix in ["super::", "crate::domain::", "$crate::domain::"] {
+        for (at, _) in code.match_indices(prefix) {
+            let rest = &code[at + prefix.len()..];
+            let words: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
+                let inner = &group[..group.find('}').unwrap_or(group.len())];
+                inner
+                    .split(',')
+                    .map(|w| w.trim().split("::").next().unwrap_or(""))
+                    .collect()
+            } else {
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                vec![&rest[..end]]
+            };
+            named.extend(
+                words
+                    .into_iter()
+                    .filter(|w| modules.iter().any(|m| m == w))
+                    .map(str::to_owned),
+            );
+        }
+    }
+    named
+}
+
+/// Depth-first search from `at` for a path back to `start`, extending `path`.
+fn back_to(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    start: &str,
+    at: &str,
+    path: &mut Vec<String>,
+) -> bool {
+    for next in &graph[at] {
+        if next == start {
+            return true;
+        }
+        if !path.contains(next) {
+            path.push(next.clone());
+            if back_to(graph, start, next, path) {
+                return true;
+            }
+            path.pop();
+        }
+    }
+    false
+}
+
+#[test]
+fn domain_files_import_one_way() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src/domain"), &mut files);
+    let modules: Vec<String> = files
+        .iter()
+        .map(|f| f.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let mut graph: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = files
+        .iter()
+        .zip(&modules)
+        .map(|(f, m)| {
+            let mut uses = domain_imports(&fs::read_to_string(f).unwrap(), &modules);
+            uses.remove(m);
+            (m.clone(), uses)
+        })
+        .collect();
+    // Known and left for now: the hand-off planner uses plan's helpers and plan sends it the
+    // hand-off commands (plan -> handoff -> plan). Moving what both use (Context, Refusal,
+    // find_call, taking a call) below them breaks it; until then this is the only circle
+    // allowed, so a new one still fails here.
+    if let Some(uses) = graph.get_mut("handoff") {
+        uses.remove("plan");
+    }
+    for m in &modules {
+        let mut path = vec![m.clone()];
+        assert!(
+            !back_to(&graph, m, m, &mut path),
+            "domain files import each other in a circle: {} -> {m}; move what both need below \
+             them (as ids.rs and place.rs are)",
+            path.join(" -> ")
+        );
+    }
+    // The circles that used to be: events named the fold's alert ids, calls and units the
+    // event's coordinates, and calls, events and the fold the hand-off planner's records.
+    for (file, not) in [
+        ("event", "state"),
+        ("call", "event"),
+        ("unit", "event"),
+        ("call", "handoff"),
+        ("event", "handoff"),
+        ("state", "handoff"),
+    ] {
+        assert!(!graph[file].contains(not), "{file}.rs imports {not}.rs");
+    }
+}

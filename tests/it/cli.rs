@@ -250,8 +250,8 @@ fn a_shift_from_the_shell() {
     let log = sb.log_json(&[]);
     assert_eq!(
         log.len(),
-        10,
-        "2 units + 2 calls + 2 dp + ons + note + avl + close"
+        11,
+        "the limits in force + 2 units + 2 calls + 2 dp + ons + note + avl + close"
     );
     let origin = log[0]["origin"]
         .as_str()
@@ -278,17 +278,27 @@ fn a_shift_from_the_shell() {
         );
         assert!(e["change"].is_string(), "{e}");
     }
+    // The desk records the limits it plans with before its first change (in one batch).
     assert!(
         log[0]["change"]
             .as_str()
-            .is_some_and(|c| c.starts_with("STAR-1 ")),
+            .is_some_and(|c| c.starts_with("limits in force at this desk: pending alarms P1 2")),
         "{}",
         log[0]
     );
     assert!(
-        log[9]["change"].as_str().is_some_and(|c| c.starts_with(&a)),
+        log[1]["change"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("STAR-1 ")),
         "{}",
-        log[9]
+        log[1]
+    );
+    assert!(
+        log[10]["change"]
+            .as_str()
+            .is_some_and(|c| c.starts_with(&a)),
+        "{}",
+        log[10]
     );
 
     // One call's chronology: exactly the events that concern it, in order.
@@ -341,7 +351,12 @@ fn exec_prints_what_log_records() {
         .iter()
         .map(|e| e["change"].as_str().expect("change").to_owned())
         .collect();
-    assert_eq!(said, changes);
+    // The log also holds what the desk recorded for itself first: the limits in force.
+    assert!(
+        changes[0].starts_with("limits in force at this desk"),
+        "{changes:?}"
+    );
+    assert_eq!(said, changes[1..]);
     assert!(
         said[3].ends_with("note: quoted  text with \\ backslash"),
         "{said:?}"
@@ -383,13 +398,13 @@ fn exec_from_stdin_skips_comments_and_stops_at_the_first_refusal() {
     let notes = state["calls"][&id]["notes"].as_array().expect("notes");
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(notes[0]["text"], "first note");
-    assert_eq!(sb.log_json(&[]).len(), 3);
+    assert_eq!(sb.log_json(&[]).len(), 4, "the limits in force, then three");
 
     // Comments and blanks only: nothing to do, success.
     let out = sb.run_stdin(&["exec"], b"# nothing\n\n   \n#still nothing\n");
     assert_success(&out, "exec of comments");
     assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
-    assert_eq!(sb.log_json(&[]).len(), 3);
+    assert_eq!(sb.log_json(&[]).len(), 4);
 
     // A last line without a newline runs too, and CRLF line ends are accepted.
     let out = sb.run_stdin(&["exec"], b"unit add STAR-2 peer\r\nunit add STAR-3 emt");

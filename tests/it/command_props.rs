@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use switchboard::command::{parse, print};
-use switchboard::domain::event::Coords;
+use switchboard::domain::Coords;
 use switchboard::domain::{
     Agency, CallField, CallType, Capability, Command, Disposition, NewCall, Priority, ResponseType,
     UnitStatus, UnservedReason,
@@ -156,8 +156,13 @@ fn command() -> impl Strategy<Value = Command> {
                 response,
                 reason
             }),
-        (reference(), any::<bool>())
-            .prop_map(|(call, dispatch)| Command::Recommend { call, dispatch }),
+        (reference(), any::<bool>(), any::<bool>()).prop_map(|(call, dispatch, partial)| {
+            Command::Recommend {
+                call,
+                dispatch,
+                partial: dispatch && partial,
+            }
+        }),
         reference().prop_map(|unit| Command::CheckIn { unit }),
         reference().prop_map(|call| Command::Reopen { call }),
         (reference(), reference()).prop_map(|(call, other)| Command::Link { call, other }),

@@ -449,3 +449,85 @@ fn dashboard_opens_over_the_panes_and_follows_new_calls() {
         b.text(80, 24)
     });
 }
+
+/// A weapon call and a noise complaint, with a community team and a police unit free.
+fn plan_bench(keymap: &str) -> Bench {
+    let mut b = bench_with(keymap, "ansi16", ColorDepth::Ansi16, false);
+    b.run(&[
+        "unit add STAR-1 clinician,medic --zone d3",
+        "unit add PD-7 police --zone d3",
+        "call 300 Broadway / man with a knife in his bag, calm --type weapon --zone d3",
+        "call 12 Elm St / loud music next door --type noise --zone d3",
+    ]);
+    b
+}
+
+fn unit_call(b: &Bench, unit: &str) -> Option<String> {
+    b.app.state().units[&unit.parse().unwrap()]
+        .call
+        .as_ref()
+        .map(ToString::to_string)
+}
+
+#[test]
+fn ctrl_r_sends_the_whole_plan_and_says_why_a_plan_sends_nobody() {
+    let mut b = plan_bench("default");
+    // The weapon call (P1) is selected: its plan is a community team and a police unit.
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0001");
+    let screen = b.text(80, 24);
+    assert!(screen.contains("Rec  community team STAR-1"), "{screen}");
+    assert!(screen.contains("Rec  police unit PD-7"), "{screen}");
+    b.keys("<C-r>");
+    assert_eq!(unit_call(&b, "STAR-1").as_deref(), Some("26-BA0001"));
+    assert_eq!(unit_call(&b, "PD-7").as_deref(), Some("26-BA0001"));
+    let said = b.app.ui.message.clone().unwrap().text;
+    assert_eq!(
+        said,
+        "STAR-1 dispatched to 26-BA0001; PD-7 dispatched to 26-BA0001"
+    );
+    // The noise complaint, triaged clear, is information only: Ctrl-R says so and sends no one.
+    b.keys("<C-n>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0002");
+    b.keys("<C-t>nnnnnny<Esc>");
+    let before = b.app.state().digest();
+    b.keys("<C-r>");
+    assert_eq!(b.app.state().digest(), before);
+    let said = b.app.ui.message.clone().unwrap().text;
+    assert!(
+        said.starts_with("26-BA0002 sends no unit: it is worked as info (rule noise)"),
+        "{said}"
+    );
+    insta::assert_snapshot!("plan_sends_nobody_80x24", b.text(80, 24));
+}
+
+#[test]
+fn vim_r_sends_the_whole_plan_too() {
+    let mut b = plan_bench("vim");
+    b.keys("gg");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0001");
+    b.keys("r");
+    assert_eq!(unit_call(&b, "STAR-1").as_deref(), Some("26-BA0001"));
+    assert_eq!(unit_call(&b, "PD-7").as_deref(), Some("26-BA0001"));
+}
+
+#[test]
+fn a_plan_short_of_a_unit_says_which_on_the_screen() {
+    let mut b = bench();
+    b.run(&[
+        "unit add STAR-1 clinician,medic",
+        "call 300 Broadway / man with a knife in his bag, calm --type weapon",
+    ]);
+    let screen = b.text(80, 24);
+    assert!(screen.contains("Rec  police unit: none free"), "{screen}");
+    b.keys("<C-r>");
+    assert_eq!(unit_call(&b, "STAR-1"), None, "nothing sent");
+    let said = b.app.ui.message.clone().unwrap().text;
+    assert!(
+        said.starts_with("26-BA0001 co-response needs a police unit and none is free"),
+        "{said}"
+    );
+    assert!(
+        said.ends_with("rec 26-BA0001 --dispatch --partial"),
+        "{said}"
+    );
+}

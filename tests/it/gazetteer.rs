@@ -2,7 +2,7 @@
 //! addresses, persistence and the shipped demo town.
 
 use proptest::prelude::*;
-use switchboard::domain::event::Coords;
+use switchboard::domain::Coords;
 use switchboard::gazetteer::{distance_m, Address, Gazetteer, RowProblem, DEMO_TOWN, FILE_NAME};
 
 const HEADER: &str = "LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE,ID,HASH";

@@ -96,16 +96,7 @@ impl Shift {
 /// - C7 at +182: after the period.
 /// - STAR-3 goes out of service at +100.
 fn shift() -> Shift {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-    let clock = ManualClock::at(T0 - 60 * MIN);
-    let desk = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
-    let mut s = Shift {
-        desk,
-        clock,
-        _dir: dir,
-        ids: BTreeMap::new(),
-    };
+    let mut s = shift_desk();
     s.at(-60, "unit add STAR-1 clinician,medic --zone d1");
     s.at(-60, "unit add STAR-2 clinician,emt --zone d2");
     s.at(-60, "unit add STAR-3 peer,emt --zone d1");
@@ -182,6 +173,20 @@ fn shift() -> Shift {
     s
 }
 
+/// An empty live store with its clock an hour before T0.
+fn shift_desk() -> Shift {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
+    let clock = ManualClock::at(T0 - 60 * MIN);
+    let desk = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
+    Shift {
+        desk,
+        clock,
+        _dir: dir,
+        ids: BTreeMap::new(),
+    }
+}
+
 const NOW: i64 = T0 + 200 * MIN;
 
 fn period() -> Period {
@@ -218,8 +223,10 @@ fn volumes_responses_backup_and_unserved_are_counted_by_hand() {
     assert_eq!(r.handled, 4); // C1, C2, C4, C6
     assert_eq!(r.with_response, 5); // and C3 (recommended community, never dispatched)
     assert_eq!(r.community_team, 4);
-    assert_eq!((r.community_alone, r.co_response), (3, 1));
+    // Counted by the units sent: C4's police backup was asked for, but no police unit went.
+    assert_eq!((r.community_alone, r.co_response), (4, 0));
     assert_eq!(r.diversion_rate, Some(0.8));
+    // By the response each call was worked as; C2, C6 and C8 nobody triaged.
     let by_response: Vec<(&str, u64)> = r
         .by_response
         .iter()
@@ -227,8 +234,34 @@ fn volumes_responses_backup_and_unserved_are_counted_by_hand() {
         .collect();
     assert_eq!(
         by_response,
-        [("co-response", 1), ("community", 4), ("none", 1)]
+        [("co-response", 1), ("community", 2), ("untriaged", 3)]
     );
+    assert_eq!(
+        by_response.iter().map(|(_, n)| n).sum::<u64>(),
+        f.calls.received
+    );
+    // Units sent per plan: C1 got its community team, C3 none; C4 its team but no police.
+    let plan = |k: &str| {
+        let p = &f.plans[k];
+        let short: Vec<(&str, u64)> = p.short_of.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+        (
+            p.calls,
+            p.in_full,
+            p.short,
+            p.none_sent,
+            p.units_sent,
+            short,
+        )
+    };
+    assert_eq!(
+        plan("community"),
+        (2, 1, 0, 1, 1, vec![("community team", 1)])
+    );
+    assert_eq!(
+        plan("co-response"),
+        (1, 0, 1, 0, 1, vec![("police unit", 1)])
+    );
+    assert_eq!(plan("untriaged"), (3, 0, 0, 0, 2, vec![]));
     assert_eq!(
         (
             f.backup.requests,
@@ -345,14 +378,42 @@ fn safety_check_ins_on_time_late_and_escalated() {
 }
 
 #[test]
-fn the_pending_queue_is_sampled_every_fifteen_minutes() {
+fn the_pending_queue_peaks_and_mean_come_from_the_events() {
     let s = shift();
     let q = summary(&s, None).pending_queue;
     assert_eq!(q.start_ms, Some(T0));
-    // 0 … 165: C3 waits 40–70, C4 60–63, the backup call 80–100, C8 from 150.
-    assert_eq!(q.samples, [0, 0, 0, 1, 2, 0, 1, 0, 0, 0, 1, 1]);
-    assert_eq!(q.max, 2);
-    assert_eq!(q.mean, Some(0.5));
+    // Pending: C1 5–8, C2 10–12, C3 40–70, C4 60–63, the backup call 80–100, C8 from 150,
+    // C6 170–174. Two at once first at 60 (C3 and C4), again at 170 (C8 and C6).
+    assert_eq!((q.max, q.max_at_ms), (2, Some(T0 + 60 * MIN)));
+    assert_eq!(q.peaks, [1, 0, 1, 1, 2, 1, 1, 0, 0, 0, 1, 2]);
+    // 3 + 2 + 30 + 3 + 20 + 30 + 4 = 92 pending-minutes over the 180 of the period.
+    assert_eq!(q.mean, Some(0.5111));
+}
+
+#[test]
+fn a_burst_between_fifteen_minute_marks_is_its_true_peak() {
+    // The burst the old 15-minute grid missed: eight calls pending for eight minutes between
+    // two grid points, all dispatched before the next.
+    let mut s = shift_desk();
+    for i in 1..=8 {
+        s.at(-60, &format!("unit add STAR-{i} clinician,medic"));
+        s.at(
+            2,
+            &format!("call {i} Burst St / person needs help --type welfare"),
+        );
+    }
+    for i in 1..=8 {
+        s.at(10, &format!("dp STAR-{i} {i}"));
+    }
+    let mut m = Metrics::new(Period::new(T0, T0 + 60 * MIN), s.desk.policy());
+    for e in &s.events() {
+        m.add(e);
+    }
+    let q = m.summary(T0 + 60 * MIN).pending_queue;
+    assert_eq!((q.max, q.max_at_ms), (8, Some(T0 + 2 * MIN)));
+    assert_eq!(q.peaks, [8, 0, 0, 0]);
+    let text = switchboard::report::table::text(&m.summary(T0 + 60 * MIN));
+    assert!(text.contains("at most 8 at once"), "{text}");
 }
 
 #[test]
@@ -385,9 +446,10 @@ fn groups_split_the_calls() {
         received(GroupBy::Unit),
         owned(&[("STAR-1", 2), ("STAR-2", 2), ("none", 2)])
     );
+    // Nobody triaged C2, C6 and C8: their own group, so the groups add up to the six calls.
     assert_eq!(
         received(GroupBy::Response),
-        owned(&[("co-response", 1), ("community", 4), ("none", 1)])
+        owned(&[("co-response", 1), ("community", 2), ("untriaged", 3)])
     );
     let by_type = summary(&s, Some(GroupBy::Type)).groups;
     let bh = &by_type["bh-crisis"];
@@ -716,4 +778,221 @@ fn export_eido_writes_one_document_per_line() {
     assert!(docs.iter().all(Value::is_object));
     let bad = s.run(&["export", "--format", "eido", "--call", "26-ZZ9999"]);
     assert!(!bad.status.success());
+}
+
+#[test]
+fn a_police_unit_on_a_community_call_is_not_a_diversion() {
+    // The shift of the report: triaged to community, PD-1 went, nobody else.
+    let mut s = shift_desk();
+    s.at(-60, "unit add PD-1 police");
+    s.call(
+        0,
+        "C1",
+        "call 9 Elm St / elderly man confused --type welfare",
+    );
+    s.triage(1, "C1");
+    s.at(2, "dp PD-1 {C1}");
+    s.at(20, "avl PD-1");
+    let line = format!("close {} resolved", s.ids["C1"]);
+    let err = s.desk.run_line(&line).unwrap_err().to_string();
+    assert!(
+        err.contains("was eligible for a community team and no community team went (PD-1 did)"),
+        "{err}"
+    );
+    s.at(21, "close {C1} resolved --unserved no-unit");
+    let sum = summary(&s, None);
+    let f = &sum.total;
+    assert_eq!((f.response.handled, f.response.community_team), (1, 0));
+    assert_eq!(f.response.diversion_rate, Some(0.0));
+    assert_eq!((f.unserved.eligible, f.unserved.not_served), (1, 1));
+    assert_eq!(f.unserved.by_reason["no-unit"], 1);
+    let plan = &f.plans["community"];
+    assert_eq!(
+        (plan.calls, plan.in_full, plan.short, plan.units_sent),
+        (1, 0, 1, 1)
+    );
+    assert_eq!(plan.short_of["community team"], 1);
+    let text = switchboard::report::table::text(&sum);
+    assert!(
+        text.contains("community team sent           0  diversion rate 0.0%"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Eligible for a community team 1: 1 not served"),
+        "{text}"
+    );
+}
+
+/// The safety figures of a desk's events, read with a reader whose config sets the check-in
+/// interval to `minutes`.
+fn safety_read_with(events: &[Event], minutes: u32) -> switchboard::report::metrics::Safety {
+    let mut reader = switchboard::domain::Policy::new(switchboard::protocol::shipped());
+    reader.default_checkin_minutes = minutes;
+    let mut m = Metrics::new(Period::new(T0, T0 + 120 * MIN), &reader);
+    for e in events {
+        m.add(e);
+    }
+    m.summary(T0 + 120 * MIN).safety
+}
+
+#[test]
+fn check_ins_are_judged_by_the_limits_in_the_log_not_by_the_readers_config() {
+    let mut s = shift_desk();
+    s.at(-60, "unit add STAR-1 clinician,medic");
+    s.call(
+        0,
+        "C1",
+        "call 9 Elm St / elderly man confused --type welfare",
+    );
+    s.at(1, "dp STAR-1 {C1}");
+    s.at(5, "ons STAR-1");
+    s.at(30, "ok STAR-1"); // due at 25 under the desk's 20 minutes: late by 5
+    s.at(40, "avl STAR-1");
+    let events = s.events();
+    assert!(
+        matches!(&events[0].body, Body::LimitsRecorded { limits } if limits.default_checkin_minutes == 20),
+        "{:?}",
+        events[0].body
+    );
+    for reader in [20, 60, 5] {
+        let safety = safety_read_with(&events, reader);
+        assert_eq!(
+            (
+                safety.on_time,
+                safety.late,
+                safety.overdue_minutes,
+                safety.judged_by_config
+            ),
+            (0, 1, 5.0, 0),
+            "a reader with {reader} minutes"
+        );
+    }
+    // A store from before the limits were recorded: the reader's config is all there is, and
+    // the report says it stood in.
+    let unrecorded: Vec<Event> = events
+        .iter()
+        .filter(|e| !matches!(e.body, Body::LimitsRecorded { .. }))
+        .cloned()
+        .collect();
+    let sixty = safety_read_with(&unrecorded, 60);
+    assert_eq!(
+        (sixty.on_time, sixty.late, sixty.judged_by_config),
+        (1, 0, 1)
+    );
+}
+
+#[test]
+fn a_desk_with_new_limits_records_them_and_later_stretches_use_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(T0);
+    let open = |minutes: u32| {
+        let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
+        let mut policy = switchboard::domain::Policy::new(switchboard::protocol::shipped());
+        policy.default_checkin_minutes = minutes;
+        Desk::open(store, Box::new(clock.clone()), "ct")
+            .unwrap()
+            .with_policy(policy)
+    };
+    let run = |d: &mut Desk, minute: i64, line: &str| {
+        clock.set(T0 + minute * MIN);
+        match d.run_line(line).unwrap() {
+            Outcome::Committed(events) => events.into_iter().map(|e| e.body).collect::<Vec<_>>(),
+            Outcome::Answered(lines) => panic!("{lines:?}"),
+        }
+    };
+    let limits = |bodies: &[Body]| {
+        bodies
+            .iter()
+            .filter_map(|b| match b {
+                Body::LimitsRecorded { limits } => Some(limits.default_checkin_minutes),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut d = open(20);
+    assert_eq!(
+        limits(&run(&mut d, 0, "unit add STAR-1 clinician,medic")),
+        [20]
+    );
+    assert!(
+        d.run_line("dp STAR-9 1").is_err(),
+        "a refusal records nothing"
+    );
+    assert_eq!(
+        limits(&run(&mut d, 0, "call 1 Main St / asleep --type welfare")),
+        [0u32; 0]
+    );
+    run(&mut d, 1, "dp STAR-1 1");
+    run(&mut d, 5, "ons STAR-1");
+    run(&mut d, 30, "avl STAR-1"); // due at 25: late
+    d.close().unwrap();
+    // The same desk, restarted with the same config, records nothing new.
+    let mut d = open(20);
+    assert_eq!(
+        limits(&run(&mut d, 31, "call 2 Main St / asleep --type welfare")),
+        [0u32; 0]
+    );
+    d.close().unwrap();
+    // Restarted with a 40-minute check-in: recorded with the first change, and the stretch that
+    // follows is judged by it whatever the reader's config says.
+    let mut d = open(40);
+    assert_eq!(limits(&run(&mut d, 32, "dp STAR-1 2")), [40]);
+    run(&mut d, 35, "ons STAR-1");
+    run(&mut d, 60, "avl STAR-1"); // due at 75: on time, not late
+    let mut events = d.events().unwrap();
+    events.sort_by_key(Event::fold_key);
+    let safety = safety_read_with(&events, 20);
+    assert_eq!((safety.late, safety.judged_by_config), (1, 0));
+}
+
+#[test]
+fn calls_by_hour_have_hour_headings() {
+    let s = shift();
+    let text = switchboard::report::table::text(&summary(&s, None));
+    let at = text.find("Calls by hour of day").unwrap();
+    let lines: Vec<&str> = text[at..].lines().skip(1).take(4).collect();
+    assert_eq!(
+        lines[0],
+        "  hour    00   01   02   03   04   05   06   07   08   09   10   11"
+    );
+    assert_eq!(
+        lines[1],
+        "  calls    0    0    0    0    0    0    0    0    0    0    3    1"
+    );
+    assert!(lines[2].starts_with("  hour    12   13"), "{lines:?}");
+    assert!(lines[3].starts_with("  calls    2    0"), "{lines:?}");
+}
+
+#[test]
+fn exports_say_why_eido_has_more_documents_than_the_csv_has_rows() {
+    let s = Sandbox::with_calls();
+    s.ok(&["exec", "backup 2 ems"]);
+    let out = s.run(&["export", "--format", "eido"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        said,
+        "switchboard: 3 EIDO documents: 2 calls and 1 backup call (an incident of its own here; \
+         the CSV export and the report count it in the call that asked)\n"
+    );
+    let out = s.run(&["export", "--format", "csv"]);
+    assert_eq!(
+        read_csv(&String::from_utf8_lossy(&out.stdout)).len(),
+        3,
+        "a header and 2 calls"
+    );
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        said.starts_with("switchboard: 2 calls; 1 backup call is counted"),
+        "{said}"
+    );
+    // Without backups the exports agree and say nothing more.
+    let quiet = Sandbox::with_calls();
+    let out = quiet.run(&["export", "--format", "eido"]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -22,6 +22,9 @@ impl<'a> DashboardView<'a> {
     }
 }
 
+/// Hours of the day under the calls-by-hour bars, each label starting at its hour's column.
+const HOUR_AXIS: &str = "0     6     12    18";
+
 /// `12:30/40m`: a median and a 90th percentile, or a dash when nothing was measured.
 fn times(stat: &Stat) -> String {
     let show =
@@ -141,31 +144,37 @@ impl Widget for DashboardView<'_> {
             .iter()
             .map(|n| Bar::default().value(*n).text_value(String::new()))
             .collect();
+        let block = super::pane(" Calls by hour ".into(), false, theme, ascii);
+        let inside = block.inner(by_hour);
+        block.render(by_hour, buf);
+        let [bars_area, hours_area] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inside);
         BarChart::default()
-            .block(super::pane(" Calls by hour ".into(), false, theme, ascii))
             .data(BarGroup::default().bars(&bars))
             .bar_width(1)
             .bar_gap(0)
             .bar_style(theme.roster_status[3])
-            .render(by_hour, buf);
-        let samples: Vec<u64> = s
+            .render(bars_area, buf);
+        // One bar per hour, one column each: the hour under its bar.
+        Paragraph::new(Line::styled(HOUR_AXIS, label)).render(hours_area, buf);
+        let peaks: Vec<u64> = s
             .pending_queue
-            .samples
+            .peaks
             .iter()
             .map(|n| u64::from(*n))
             .collect();
-        let shown = samples.len().saturating_sub(queue.width as usize);
+        let shown = peaks.len().saturating_sub(queue.width as usize);
         Sparkline::default()
             .block(super::pane(
                 format!(
-                    " Pending queue, every 15 min (max {}) ",
+                    " Pending, most at once per 15 min (max {}) ",
                     s.pending_queue.max
                 ),
                 false,
                 theme,
                 ascii,
             ))
-            .data(&samples[shown..])
+            .data(&peaks[shown..])
             .style(theme.queue_age_alarm)
             .render(queue, buf);
         let mut rows = vec![Line::styled("Unit   busy  on scene  out of service", label)];

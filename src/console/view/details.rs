@@ -91,7 +91,7 @@ impl Widget for DetailsView<'_> {
         lines.extend(heard_lines(app, call));
         lines.extend(triage_lines(app, call, width));
         lines.extend(history_lines(app, call, width));
-        if call.status == crate::domain::CallStatus::Pending {
+        if call.is_open() {
             lines.extend(recommendation_lines(app, call, self.now_ms, width));
         }
         for a in &call.assignments {
@@ -314,7 +314,8 @@ fn history_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>
     lines
 }
 
-/// The best two units for a pending call, with why.
+/// The response plan, one line per slot (the unit that goes, or that none is free), while
+/// the call waits or its plan is short; a response that sends nobody says so.
 fn recommendation_lines<'a>(
     app: &'a App,
     call: &'a Call,
@@ -326,14 +327,30 @@ fn recommendation_lines<'a>(
     let response = call
         .response_type()
         .unwrap_or_else(|| protocol.evaluate(&call.answers, call.call_type).response);
-    crate::domain::recommend::rank(app.state(), call, response, now_ms)
-        .iter()
-        .take(2)
-        .map(|r| {
+    let plan = crate::domain::recommend::response_plan(app.state(), call, response, now_ms);
+    let pending = call.status == crate::domain::CallStatus::Pending;
+    let texts: Vec<String> = if plan.sends_nobody() {
+        if pending {
+            vec![format!("no unit goes ({response})")]
+        } else {
+            Vec::new()
+        }
+    } else if pending || !plan.is_filled() {
+        plan.slots
+            .iter()
+            .filter(|s| !matches!(s.fill, crate::domain::recommend::Fill::OnCall(_)))
+            .map(crate::domain::recommend::SlotPlan::explain)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    texts
+        .into_iter()
+        .map(|text| {
             Line::from(vec![
                 Span::styled(format!("{:<5}", "Rec"), theme.details_label),
                 Span::styled(
-                    trim(&r.explain(), width.saturating_sub(5), app.options.ascii),
+                    trim(&text, width.saturating_sub(5), app.options.ascii),
                     theme.details_value,
                 ),
             ])

@@ -15,9 +15,9 @@ use super::json::{
 };
 use super::pidf::{self, Place};
 use super::text::{clean, html_to_text, quoted, read_time};
-use crate::domain::event::{CivicAddress, Coords};
 use crate::domain::plan::MAX_TEXT_BYTES;
 use crate::domain::{CallType, Handover, IncomingNote, NewCall};
+use crate::domain::{CivicAddress, Coords};
 
 /// Largest document [`import`] reads; a real handover is a few kilobytes.
 pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 
 use super::text::{clean, decode_entities, html_escape};
-use crate::domain::event::{CivicAddress, Coords};
 use crate::domain::plan::MAX_TEXT_BYTES;
 use crate::domain::CallId;
+use crate::domain::{CivicAddress, Coords};
 
 /// A PIDF-LO: the address as civic elements — in parts when known (`HNO`, `RD`, `UNIT`, `A3`,
 /// `PC`), else the text as typed in `LOC` — and, when known, the point (WGS 84, latitude first).
