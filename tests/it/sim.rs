@@ -501,3 +501,31 @@ fn a_headless_run_removes_its_temporary_store_unless_kept() {
     assert!(stderr.contains("training store: "), "{stderr}");
     assert!(stderr.contains(&left[0]), "{stderr}");
 }
+
+#[test]
+fn a_co_response_scores_its_fit_only_when_the_pair_went() {
+    let s = scenario("tutorial.toml");
+    let score = run(&s, &s.actions);
+    assert_eq!(call(&score, "c2").capability_fit, Some(true));
+    // The community team alone, no police unit: the plan is not filled, and the mistake says
+    // which plan it was.
+    let alone: Vec<Action> = s
+        .actions
+        .iter()
+        .filter(|a| a.run != "dp PD-12 {c2}")
+        .cloned()
+        .collect();
+    let score = run(&s, &alone);
+    let c2 = call(&score, "c2");
+    assert_eq!(c2.capability_fit, Some(false));
+    assert_eq!(c2.points, 100 - 15);
+    let misfit = score
+        .mistake_list
+        .iter()
+        .find(|m| m.kind == "capability-misfit")
+        .unwrap();
+    assert_eq!(
+        misfit.detail,
+        "the units sent do not make up co-response's plan (a community team and a police unit)"
+    );
+}
