@@ -488,10 +488,11 @@ pub fn query(
             lines.push(format!("no unit goes: {}", response.doc()));
             return lines;
         }
-        lines.extend(plan.slots.iter().map(|s| format!("  {}", s.explain())));
         if !c.is_open() {
+            lines.push(format!("{} is closed; reopen it to send anyone", c.id));
             return lines;
         }
+        lines.extend(plan.slots.iter().map(|s| format!("  {}", s.explain())));
         let send = names(&plan.to_send());
         let missing = plan.missing();
         lines.push(match (send.is_empty(), missing.is_empty()) {

@@ -71,7 +71,7 @@ impl Ranked {
             self.idle_ms / 60_000
         );
         if self.second_choice {
-            line.push_str(" (no clinician or medic free)");
+            line.push_str(" (no clinician or medic aboard)");
         }
         line
     }

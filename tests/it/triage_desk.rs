@@ -246,7 +246,7 @@ fn recommendation_ranks_capability_then_distance_then_idle_time() {
             "STAR-2: clinician+medic, same zone, available 14 min",
             "STAR-4: clinician+medic, same zone, available 12 min",
             "STAR-1: clinician+medic, other zone, available 15 min",
-            "STAR-3: emt+peer, same zone, available 13 min (no clinician or medic free)",
+            "STAR-3: emt+peer, same zone, available 13 min (no clinician or medic aboard)",
         ]
     );
     // `rec` shows the plan: the unit for each slot, the next two, and what --dispatch does.

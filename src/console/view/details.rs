@@ -314,8 +314,9 @@ fn history_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>
     lines
 }
 
-/// The response plan, one line per slot (the unit that goes, or that none is free), while
-/// the call waits or its plan is short; a response that sends nobody says so.
+/// The response plan, one line per slot still to fill (the unit that goes, or that none is
+/// free), while the call waits or is worked short of its plan; a response that sends nobody
+/// says so while the call waits.
 fn recommendation_lines<'a>(
     app: &'a App,
     call: &'a Call,
@@ -335,7 +336,7 @@ fn recommendation_lines<'a>(
         } else {
             Vec::new()
         }
-    } else if pending || !plan.is_filled() {
+    } else if pending || (call.active_units().next().is_some() && !plan.is_filled()) {
         plan.slots
             .iter()
             .filter(|s| !matches!(s.fill, crate::domain::recommend::Fill::OnCall(_)))
