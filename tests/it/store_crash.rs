@@ -244,23 +244,28 @@ fn verify(dir: &Path, rounds: &[Round], round: u64) {
         events.len() as u64,
         "round {round}: head"
     );
+    // The desk records the limits it plans with along with its first change.
     assert!(
         matches!(
             events.first().map(|e| &e.body),
-            Some(Body::UnitAdded { .. })
+            Some(Body::LimitsRecorded { .. })
         ),
-        "round {round}: the first event is not the unit"
+        "round {round}: the first event is not the limits in force"
+    );
+    assert!(
+        matches!(events.get(1).map(|e| &e.body), Some(Body::UnitAdded { .. })),
+        "round {round}: the second event is not the unit"
     );
     assert!(
         matches!(
-            events.get(1).map(|e| &e.body),
+            events.get(2).map(|e| &e.body),
             Some(Body::CallCreated { .. })
         ),
-        "round {round}: the second event is not the call"
+        "round {round}: the third event is not the call"
     );
 
     let mut present = Vec::new();
-    for e in &events[2..] {
+    for e in &events[3..] {
         let Body::NoteAdded { text, .. } = &e.body else {
             panic!("round {round}: unexpected event {:?}", e.body);
         };

@@ -7,14 +7,21 @@ use std::time::{Duration, Instant};
 
 use switchboard::desk::attach::{attach, Board, LinkState, Reply, Watch};
 use switchboard::desk::{Desk, SystemClock};
-use switchboard::domain::CallId;
+use switchboard::domain::{Body, CallId};
 use switchboard::store::{Store, StoreKind};
 use switchboard::sync::node::{serve_in_background, Options, Serving};
 use switchboard::sync::{Identity, Peers};
 
 /// Takes a call with a `call …` line; its id.
 pub fn take_call(desk: &mut Desk, line: &str) -> CallId {
-    desk.execute_line(line).unwrap()[0].body.calls()[0].clone()
+    desk.execute_line(line)
+        .unwrap()
+        .into_iter()
+        .find_map(|e| match e.body {
+            Body::CallCreated { call, .. } => Some(call),
+            _ => None,
+        })
+        .unwrap()
 }
 
 /// A port nothing listens on right now.
