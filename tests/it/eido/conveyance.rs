@@ -470,12 +470,10 @@ fn a_call_transferred_out_is_sent_answered_and_followed_to_its_close() {
         .unwrap();
     let serving = serve(&s.dir);
     let mut desk = attach(&s.dir, "ana");
-    let id = desk
-        .execute_line("call 1 Main St / man with a knife, needs police --type weapon")
-        .unwrap()[0]
-        .body
-        .calls()[0]
-        .clone();
+    let id = crate::common::pair::take_call(
+        &mut desk,
+        "call 1 Main St / man with a knife, needs police --type weapon",
+    );
     desk.run_line(&format!("transfer {id} metro")).unwrap();
     let stage = |s: &crate::common::partner::Setup| {
         let d = attach(&s.dir, "look");
