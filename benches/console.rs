@@ -2,7 +2,9 @@
 //! - a full frame with 500 open calls and 100 units renders in ≤ 2 ms;
 //! - the 1 s tick costs ≤ 16 B per timer text that changed;
 //! - a keystroke in the command line costs ≤ 200 B;
-//! - the console on a 30-day demo store stays ≤ 30 MB resident.
+//! - the console on a 30-day demo store stays ≤ 30 MB resident;
+//! - the map pane's full draw with 20k address points takes ≤ 2 ms at 80×24; its bytes per
+//!   pan and zoom key and its idle cost are printed.
 //!
 //! `cargo bench --bench console` first measures resident memory (while the heap is fresh, before
 //! criterion allocates), then runs the criterion group `render/*`, then prints what criterion
@@ -86,6 +88,135 @@ fn main() {
     for (width, height) in SIZES {
         bytes_report(&mut busy, width, height, sizes.ticks);
     }
+
+    let mut town = MapTown::build(if full { 20_000 } else { 2_000 });
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    bench_map(&mut c, &mut town);
+    c.final_summary();
+    for (width, height) in SIZES {
+        map_bytes_report(&mut town, width, height, sizes.ticks);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The map pane over a town of `points` addresses.
+
+struct MapTown {
+    app: App,
+    clock: ManualClock,
+    points: usize,
+    _dir: tempfile::TempDir,
+}
+
+impl MapTown {
+    /// A 3 km square grid: 40 streets each way, houses on both sides every ~24 m.
+    fn build(points: usize) -> MapTown {
+        use std::fmt::Write as _;
+        let per_street = points / 80;
+        let mut csv = String::from("LON,LAT,NUMBER,STREET\n");
+        for k in 0..40 {
+            let offset = f64::from(k) * 0.000_68; // ~75 m between streets
+            for h in 0..per_street {
+                let along = h as f64 * 3_000.0 / per_street as f64;
+                let side = if h % 2 == 0 { 0.000_1 } else { -0.000_1 };
+                let lat = 39.72 + offset + side;
+                let lon = -105.00 + along / 85_000.0;
+                writeln!(csv, "{lon:.6},{lat:.6},{},Row {k} St", 100 + h).unwrap();
+                let lat = 39.72 + along / 111_000.0;
+                let lon = -105.00 + offset * 1.3 + side;
+                writeln!(csv, "{lon:.6},{lat:.6},{},Col {k} Ave", 100 + h).unwrap();
+            }
+        }
+        let (gazetteer, problems) = switchboard::places::Gazetteer::parse(&csv, "grid.csv");
+        assert!(problems.is_empty() && gazetteer.len() == per_street * 80);
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
+        let clock = ManualClock::at(T0_MS);
+        let mut desk = Desk::open(store, Box::new(clock.clone()), "bench")
+            .unwrap()
+            .with_gazetteer(Some(gazetteer));
+        for line in [
+            "unit add STAR-1 clinician,medic",
+            "unit add STAR-2 clinician,medic",
+            "call 120 Row 20 St / bench",
+            "dp STAR-1 1",
+            "ons STAR-1",
+            "avl STAR-1",
+            "call 140 Col 18 Ave / bench",
+            "dp STAR-2 2",
+            "ons STAR-2",
+            "call 130 Row 21 St / bench",
+            "call Row 20 St & Col 20 Ave / bench",
+        ] {
+            desk.execute_line(line).unwrap();
+        }
+        let mut app = app_for(desk);
+        app.ui.call = app.state().queue().first().map(|c| c.id.clone());
+        app.ui.map.apply(switchboard::console::map::MapMove::Toggle);
+        MapTown {
+            app,
+            clock,
+            points: per_street * 80,
+            _dir: dir,
+        }
+    }
+}
+
+fn bench_map(c: &mut Criterion, town: &mut MapTown) {
+    let mut group = c.benchmark_group("render");
+    for (width, height) in SIZES {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+        let app = &mut town.app;
+        group.bench_function(
+            BenchmarkId::new(
+                format!("map_{}_points", town.points),
+                format!("{width}x{height}"),
+            ),
+            |b| {
+                b.iter(|| {
+                    terminal
+                        .draw(|frame| screen::draw(frame, black_box(&*app)))
+                        .expect("draw");
+                });
+            },
+        );
+    }
+    group.finish();
+}
+
+fn map_bytes_report(town: &mut MapTown, width: u16, height: u16, ticks: usize) {
+    let (mut terminal, counter) = wire(width, height);
+    let size = format!("{width}x{height}");
+    let app = &mut town.app;
+    let (full, _) = draw(&mut terminal, &counter, app);
+    println!("[{size}] map: full frame {full} B ({} points)", town.points);
+    let mut idle = 0;
+    for _ in 0..ticks {
+        town.clock.advance(1_000);
+        idle += draw(&mut terminal, &counter, app).0;
+    }
+    println!(
+        "[{size}] map: idle {:.1} B per 1 s tick over {ticks} ticks",
+        idle as f64 / ticks as f64
+    );
+    let keys = [
+        ("A-l pan", 'l'),
+        ("A-h pan", 'h'),
+        ("A-j pan", 'j'),
+        ("A-k pan", 'k'),
+        ("A-- zoom out", '-'),
+        ("A-= zoom in", '='),
+    ];
+    let mut costs = Vec::new();
+    for (name, key) in keys {
+        app.key(press(KeyCode::Char(key), KeyModifiers::ALT));
+        let (bytes, _) = draw(&mut terminal, &counter, app);
+        costs.push(format!("{name} {bytes} B"));
+    }
+    println!("[{size}] map: per key: {}", costs.join(", "));
 }
 
 /// `cargo bench` passes `--bench`; `cargo test --benches` does not (criterion's own rule).
@@ -265,6 +396,19 @@ impl Write for Counter {
 
 type Wire = Terminal<LeanBackend<Counter>>;
 
+/// A terminal of `width` × `height` whose bytes are counted.
+fn wire(width: u16, height: u16) -> (Wire, Counter) {
+    let counter = Counter::default();
+    let terminal = Terminal::with_options(
+        LeanBackend::new(counter.clone()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, width, height)),
+        },
+    )
+    .expect("terminal");
+    (terminal, counter)
+}
+
 /// Draws a frame; returns the bytes it wrote and the cells it drew.
 fn draw(terminal: &mut Wire, counter: &Counter, app: &mut App) -> (usize, Buffer) {
     app.refresh_chronology();
@@ -345,14 +489,7 @@ fn is_timer(text: &str) -> bool {
 
 fn bytes_report(busy: &mut Busy, width: u16, height: u16, ticks: usize) {
     let app = &mut busy.app;
-    let counter = Counter::default();
-    let mut terminal = Terminal::with_options(
-        LeanBackend::new(counter.clone()),
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, width, height)),
-        },
-    )
-    .expect("terminal");
+    let (mut terminal, counter) = wire(width, height);
     let size = format!("{width}x{height}");
     let (full, mut last) = draw(&mut terminal, &counter, app);
     println!("[{size}] full frame: {full} B");

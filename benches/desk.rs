@@ -220,7 +220,7 @@ impl History {
             rng: seed,
             teams_added: 0,
             slots: (0..IN_FLIGHT).map(|_| Slot::default()).collect(),
-            policy: switchboard::domain::Policy::new(switchboard::protocol::shipped()),
+            policy: switchboard::domain::Policy::new(switchboard::config::protocol::shipped()),
         }
     }
 
@@ -342,6 +342,7 @@ impl History {
                     zone: None,
                     coords: None,
                     civic: None,
+                    placed: None,
                 })
             }
             1 => {
@@ -393,6 +394,7 @@ impl History {
                     Command::Set {
                         call,
                         field: CallField::Nature(format!("{nature} (updated on scene)")),
+                        located: None,
                     }
                 } else {
                     note("team cleared; caller informed")
@@ -452,6 +454,7 @@ fn desk_with_a_call(dir: &Path) -> (Desk, String) {
         zone: None,
         coords: None,
         civic: None,
+        placed: None,
     });
     let events = desk.execute(&take).unwrap();
     let Some(Body::CallCreated { call, .. }) = events.first().map(|e| &e.body) else {

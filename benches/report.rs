@@ -75,7 +75,7 @@ fn main() {
         tmp.path().join("demo")
     };
     build(&dir, days);
-    let policy = Policy::new(switchboard::protocol::shipped());
+    let policy = Policy::new(switchboard::config::protocol::shipped());
     let year = Period::new(NOW_MS - i64::from(days) * DAY_MS, NOW_MS);
 
     let runs = if full { RUNS } else { 1 };

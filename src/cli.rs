@@ -84,18 +84,28 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         Some(Sub::Demo {
             days: Some(days),
             seed,
+            town,
             ..
         }) => {
             let dir = config::demo_dir(data.as_deref())?;
-            demo(&dir, days, seed)
+            let town = town
+                .as_deref()
+                .map(crate::places::towns::town)
+                .transpose()?;
+            demo(&dir, days, seed, town.as_ref())
         }
         Some(Sub::Demo {
             days: None,
             seed,
             look,
+            town,
         }) => {
+            let town = town
+                .as_deref()
+                .map(crate::places::towns::town)
+                .transpose()?;
             let dir = config::demo_dir(data.as_deref())?;
-            demo_console(&dir, &operator, &look, seed)
+            demo_console(&dir, &operator, &look, seed, town)
         }
         Some(Sub::Man { out }) => install::man(&command(version), out.as_deref()),
         Some(Sub::Completions { shell }) => Ok(install::completions(command(version), shell)),
@@ -141,8 +151,24 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             &look,
         ),
         Some(Sub::Scenario {
+            action:
+                ScenarioAction::FromCalls {
+                    file,
+                    mapping,
+                    from,
+                    until,
+                    out,
+                },
+        }) => files::from_calls(
+            &file,
+            &mapping,
+            from.as_deref(),
+            until.as_deref(),
+            out.as_deref(),
+        ),
+        Some(Sub::Scenario {
             action: ScenarioAction::Check { file },
-        }) => match crate::sim::load(&file, &crate::protocol::shipped()) {
+        }) => match crate::sim::load(&file, &crate::config::protocol::shipped()) {
             Ok(s) => {
                 println!(
                     "{}: ok ({} units, {} calls, {} world events, {} actions)",

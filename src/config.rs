@@ -1,5 +1,9 @@
 //! Where things live: data dirs and the operator's name, from flags, then the environment, then
-//! the platform's conventions.
+//! the platform's conventions; and the files read from the configuration directory: `config.toml`
+//! here, triage protocols (`protocol`) and the address list (`gazetteer`).
+
+pub mod gazetteer;
+pub mod protocol;
 
 use std::path::{Path, PathBuf};
 

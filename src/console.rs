@@ -5,6 +5,7 @@ pub mod app;
 pub mod command;
 pub mod keymap;
 pub mod lean;
+pub mod map;
 pub mod run;
 pub mod theme;
 pub mod training;

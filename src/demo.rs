@@ -60,6 +60,18 @@ impl Centre {
         seed: u64,
         now_ms: i64,
     ) -> Result<(Centre, String), DeskError> {
+        Centre::start_in(desk, clock, days, seed, now_ms, Vec::new())
+    }
+
+    /// As [`Centre::start`], with the calls at `town`'s places (`places::towns::call_places`).
+    pub fn start_in(
+        desk: &mut Desk,
+        clock: ManualClock,
+        days: u32,
+        seed: u64,
+        now_ms: i64,
+        town: Vec<String>,
+    ) -> Result<(Centre, String), DeskError> {
         if desk.event_count() > 0 {
             return Err(Refusal(format!(
                 "the demo store already holds {} events; the demo fills only an empty store",
@@ -70,6 +82,7 @@ impl Centre {
         let start = now_ms - i64::from(days) * DAY;
         clock.set(start);
         let mut world = World::new(seed, clock, now_ms, true);
+        world.town = town;
         for line in World::missing_roster(desk.state()) {
             world.run(desk, &line)?;
         }
@@ -99,12 +112,24 @@ impl Centre {
         seed: u64,
         now_ms: i64,
     ) -> Result<Centre, DeskError> {
+        Centre::resume_in(desk, clock, seed, now_ms, Vec::new())
+    }
+
+    /// As [`Centre::resume`], with the new calls at `town`'s places.
+    pub fn resume_in(
+        desk: &mut Desk,
+        clock: ManualClock,
+        seed: u64,
+        now_ms: i64,
+        town: Vec<String>,
+    ) -> Result<Centre, DeskError> {
         let state = desk.state();
         let last = last_change(state).unwrap_or(now_ms);
         let from = last.max(now_ms - CATCH_UP).min(now_ms);
         clock.set(from);
         // Each opening goes its own way, the same for the same moment.
         let mut world = World::new(seed ^ from as u64, clock, now_ms, false);
+        world.town = town;
         for line in World::missing_roster(desk.state()) {
             world.run(desk, &line)?;
         }
@@ -198,6 +223,17 @@ impl crate::sim::World for Centre {
 /// Fills `store` (which must be empty) with `days` of history ending at `now_ms`, driving a
 /// desk with command lines. Returns a one-paragraph summary.
 pub fn fill(store: Store, days: u32, seed: u64, now_ms: i64) -> Result<String, DeskError> {
+    fill_in(store, days, seed, now_ms, None)
+}
+
+/// As [`fill`], with the calls at the real places of `town`, placed on it as they are taken.
+pub fn fill_in(
+    store: Store,
+    days: u32,
+    seed: u64,
+    now_ms: i64,
+    town: Option<&crate::places::Gazetteer>,
+) -> Result<String, DeskError> {
     if store.event_count() > 0 {
         return Err(Refusal(format!(
             "{} already holds {} events; the demo fills only an empty store",
@@ -208,8 +244,12 @@ pub fn fill(store: Store, days: u32, seed: u64, now_ms: i64) -> Result<String, D
     }
     let start = now_ms - i64::from(days) * DAY;
     let clock = ManualClock::at(start);
-    let mut desk = Desk::open(store, Box::new(clock.clone()), people::operator_at(start))?;
-    let (_, summary) = Centre::start(&mut desk, clock, days, seed, now_ms)?;
+    let mut desk = Desk::open(store, Box::new(clock.clone()), people::operator_at(start))?
+        .with_gazetteer(town.cloned());
+    let places = town
+        .map(crate::places::towns::call_places)
+        .unwrap_or_default();
+    let (_, summary) = Centre::start_in(&mut desk, clock, days, seed, now_ms, places)?;
     desk.close()?;
     Ok(summary)
 }

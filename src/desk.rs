@@ -16,10 +16,10 @@ use std::sync::Arc;
 use crate::command::{parse, print, ParseError};
 use crate::domain::event::hlc;
 use crate::domain::{
-    plan, Body, CallId, CivicAddress, Command, Context, Event, Handover, Hash, NewCall, Policy,
-    Refusal, ReplicaId, State, Taken, MAX_EVENT_BYTES,
+    plan, Body, CallField, CallId, CivicAddress, Command, Context, Event, Handover, Hash, NewCall,
+    Policy, Refusal, ReplicaId, State, Taken, MAX_EVENT_BYTES,
 };
-use crate::gazetteer::Gazetteer;
+use crate::places::Gazetteer;
 use crate::store::{Head, Sealed, Store, StoreError, StoreKind};
 
 /// "Now" for the desk: the system clock in production, a hand-driven one in demos and tests.
@@ -154,7 +154,7 @@ impl Desk {
             clock,
             operator: operator.to_owned(),
             last_hlc: 0,
-            policy: Policy::new(crate::protocol::shipped()),
+            policy: Policy::new(crate::config::protocol::shipped()),
             gazetteer: None,
             chronicle: HashMap::new(),
             forks: BTreeMap::new(),
@@ -204,45 +204,49 @@ impl Desk {
         self
     }
 
-    /// Coordinates and zone for a new call, from the gazetteer, when the typed location names a
-    /// known address: the best match must carry the same house number, so a street alone or a
-    /// guess never places a call.
-    fn locate(&self, command: &Command) -> Option<Command> {
-        let Command::TakeCall(new) = command else {
-            return None;
-        };
-        self.place(new).map(Command::TakeCall)
+    /// The address list new calls are placed with, when there is one.
+    pub fn gazetteer(&self) -> Option<&Gazetteer> {
+        self.gazetteer.as_ref()
     }
 
-    /// A new call placed by the address list: coordinates, zone and the address in parts.
+    /// Where the address list places a new call's location or a changed one, with how sure it
+    /// is: the command as planned, or `None` when there is nothing to place (no list, other
+    /// commands, coordinates already given). An ambiguous or unknown location is recorded as
+    /// such, never placed at a guess.
+    fn locate(&self, command: &Command) -> Option<Command> {
+        let gazetteer = self.gazetteer.as_ref()?;
+        match command {
+            Command::TakeCall(new) => self.place(new).map(Command::TakeCall),
+            Command::Set {
+                call,
+                field: field @ CallField::Location(location),
+                located: None,
+            } => Some(Command::Set {
+                call: call.clone(),
+                field: field.clone(),
+                located: Some(gazetteer.place(location)),
+            }),
+            _ => None,
+        }
+    }
+
+    /// A new call placed by the address list: coordinates, zone, the address in parts and how
+    /// sure the list is; `None` without a list or when coordinates came with it.
     fn place(&self, new: &NewCall) -> Option<NewCall> {
         let gazetteer = self.gazetteer.as_ref()?;
         if new.coords.is_some() {
             return None;
         }
-        let number = new
-            .location
-            .split_whitespace()
-            .next()
-            .filter(|w| w.chars().all(|c| c.is_ascii_digit()))?;
-        let (address, _) = gazetteer.lookup(&new.location, 1).into_iter().next()?;
-        if address.number != number {
-            return None;
-        }
+        let found = gazetteer.place(&new.location);
         let mut located = new.clone();
-        located.coords = Some(address.coords.clone());
-        if located.zone.is_none() && !address.district.is_empty() {
-            located.zone = Some(address.district.clone());
+        located.coords = found.coords;
+        if located.zone.is_none() {
+            located.zone = found.zone;
         }
         if located.civic.is_none() {
-            located.civic = Some(Box::new(CivicAddress {
-                number: address.number.clone(),
-                street: address.street.clone(),
-                unit: address.unit.clone(),
-                city: address.city.clone(),
-                postcode: address.postcode.clone(),
-            }));
+            located.civic = civic_of(gazetteer, &found.placement).map(Box::new);
         }
+        located.placed = Some(Box::new(found.placement));
         Some(located)
     }
 
@@ -728,4 +732,21 @@ fn index(chronicle: &mut HashMap<CallId, Vec<(ReplicaId, u64)>>, e: &Event) {
             .or_default()
             .push((e.origin, e.seq));
     }
+}
+
+/// The address in parts, for a call placed at one address of the list (not at a corner, not at
+/// a guess).
+fn civic_of(gazetteer: &Gazetteer, placement: &crate::domain::Placement) -> Option<CivicAddress> {
+    use crate::domain::Placement;
+    let (Placement::Exact { matched } | Placement::Fuzzy { matched, .. }) = placement else {
+        return None;
+    };
+    let (address, _) = gazetteer.lookup(matched, 1).into_iter().next()?;
+    (address.label() == *matched).then(|| CivicAddress {
+        number: address.number.clone(),
+        street: address.street.clone(),
+        unit: address.unit.clone(),
+        city: address.city.clone(),
+        postcode: address.postcode.clone(),
+    })
 }

@@ -10,14 +10,16 @@
 //!   protocol, and the serving desk (`switchboard serve`, `--listen`).
 //! - [`console`]: the full-screen ratatui console: app state and update, terminal loop,
 //!   keymaps, themes, one view per pane.
-//! - [`protocol`]: loading and checking triage protocols.
-//! - [`gazetteer`]: the address list that places calls.
+//! - [`places`]: the address list that places calls (normal form, both `OpenAddresses` forms,
+//!   lookup, placement with a confidence) and the map's raster; pure, no disk.
 //! - [`report`]: program figures from the log, and exports (CSV, NENA EIDO).
 //! - [`partner`]: 911 centres and agencies linked live over NENA-STA-024 (EIDO conveyance).
 //! - [`demo`]: the demo centre: a synthetic program's history, and the program at work while
 //!   the demo console is open.
 //! - [`spelling`]: "did you mean" for error messages.
-//! - [`config`]: paths, environment overrides and `config.toml`.
+//! - [`config`]: paths, environment overrides, `config.toml`, and loading what the config dir
+//!   holds: triage protocols (`config::protocol`) and the saved address list
+//!   (`config::gazetteer`).
 //! - [`sim`]: scripted, scored training simulations on a training store.
 //! - [`cli`]: the command line: the console, `serve`, a shift from the shell, the files.
 
@@ -28,9 +30,8 @@ pub mod console;
 pub mod demo;
 pub mod desk;
 pub mod domain;
-pub mod gazetteer;
 pub mod partner;
-pub mod protocol;
+pub mod places;
 pub mod report;
 pub mod sim;
 pub mod spelling;

@@ -13,6 +13,7 @@
 //! [`score`] scores a run and [`report`] writes it.
 
 pub mod agenda;
+pub mod from_calls;
 pub mod report;
 pub mod scenario;
 pub mod score;
@@ -179,7 +180,7 @@ pub fn run(
     actions: &[Action],
 ) -> Result<Score, SimError> {
     let (observed, state) = play(scenario, seed, store, actions)?;
-    let policy = Policy::new(crate::protocol::shipped());
+    let policy = Policy::new(crate::config::protocol::shipped());
     Ok(score::score(scenario, seed, &observed, &state, &policy))
 }
 

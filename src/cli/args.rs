@@ -95,6 +95,10 @@ pub enum Sub {
         /// Seed for the random history; the same seed gives the same calls.
         #[arg(long, default_value_t = 2020)]
         seed: u64,
+        /// Take the history's calls at the real places of a shipped town, `kodiak` (Kodiak,
+        /// Alaska) or `millbrook`, and place them and the calls you take on it.
+        #[arg(long, value_name = "TOWN")]
+        town: Option<String>,
     },
     /// Write the man pages: switchboard.1 and one per subcommand (switchboard-exec.1 …).
     ///
@@ -299,16 +303,40 @@ pub enum ProtocolAction {
 pub enum ScenarioAction {
     /// Report the first problem in a scenario file, with its line.
     Check { file: PathBuf },
+    /// Turn a published calls-for-service CSV (time, location, nature, district, status) into a
+    /// training scenario: calls ring at their real times, natures become call types through
+    /// the mapping file, and the caller's answers follow the nature. Prints the scenario.
+    FromCalls {
+        file: PathBuf,
+        /// The mapping of natures to call types, answers and teams (see
+        /// scenarios/milwaukee-natures.toml).
+        #[arg(long = "map", value_name = "MAPPING")]
+        mapping: PathBuf,
+        /// Keep calls received from this time (`2018-05-01 08:00`).
+        #[arg(long)]
+        from: Option<String>,
+        /// Keep calls received before this time.
+        #[arg(long)]
+        until: Option<String>,
+        /// Write the scenario here instead of printing it.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum GazetteerAction {
-    /// Import an `OpenAddresses` CSV (LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE,ID,HASH)
-    /// into the config dir; malformed rows are skipped and reported with their line numbers.
+    /// Import an `OpenAddresses` file into the config dir: CSV with a header naming at least
+    /// LON,LAT,NUMBER,STREET (UNIT, CITY, DISTRICT, REGION, POSTCODE, ID, HASH optional), or
+    /// `GeoJSON` lines (one Feature per line). Malformed rows are skipped and listed by line.
     Import { file: PathBuf },
-    /// Import the fictional demo town (Millbrook) shipped with Switchboard.
-    Demo,
-    /// Show the best matches for a typed location.
+    /// Import a town shipped with Switchboard: `millbrook` (fictional, the default) or
+    /// `kodiak` (Kodiak, Alaska: 4,473 real addresses).
+    Demo {
+        #[arg(default_value = "millbrook")]
+        town: String,
+    },
+    /// Show how a typed location is placed, and the best matches.
     Lookup {
         #[arg(required = true)]
         text: Vec<String>,

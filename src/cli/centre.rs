@@ -34,10 +34,11 @@ impl Centre {
     pub(super) fn policy(&mut self) -> Policy {
         let settings = &self.settings;
         let name = settings.protocol.as_deref().unwrap_or("default");
-        let protocol = crate::protocol::load(name, self.dir.as_deref()).unwrap_or_else(|e| {
-            self.problems.push(e.to_string());
-            crate::protocol::shipped()
-        });
+        let protocol =
+            crate::config::protocol::load(name, self.dir.as_deref()).unwrap_or_else(|e| {
+                self.problems.push(e.to_string());
+                crate::config::protocol::shipped()
+            });
         let mut policy = Policy::new(protocol);
         policy.pending_alarm_minutes = settings.alarms.pending_minutes;
         policy.default_checkin_minutes = settings.safety.checkin_minutes;
@@ -45,10 +46,10 @@ impl Centre {
         policy
     }
 
-    /// The address list that places new calls: only a desk that plans (not an attached one)
-    /// needs it.
-    pub(super) fn gazetteer(&mut self) -> Option<crate::gazetteer::Gazetteer> {
-        crate::gazetteer::Gazetteer::load(self.dir.as_deref()).unwrap_or_else(|e| {
+    /// The address list that places new calls (on a desk that plans) and that the map pane is
+    /// drawn from (in any console).
+    pub(super) fn gazetteer(&mut self) -> Option<crate::places::Gazetteer> {
+        crate::config::gazetteer::load(self.dir.as_deref()).unwrap_or_else(|e| {
             self.problems.push(e);
             None
         })
@@ -171,7 +172,7 @@ pub(super) fn local_desk(
     dir: &Path,
     kind: StoreKind,
     operator: &str,
-    gazetteer: Option<crate::gazetteer::Gazetteer>,
+    gazetteer: Option<crate::places::Gazetteer>,
 ) -> Result<Desk, String> {
     let store = Store::open(dir, kind).map_err(|e| e.to_string())?;
     Ok(Desk::open(store, Box::new(SystemClock), operator)

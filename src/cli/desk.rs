@@ -56,6 +56,13 @@ pub(super) fn console(
             }
         }
     };
+    // The serving desk places the calls; an attached console keeps the list only to draw the
+    // map from.
+    let desk = if desk.is_attached() {
+        desk.with_gazetteer(centre.gazetteer())
+    } else {
+        desk
+    };
     let desk = desk.with_policy(policy);
     let mut app = App::new(desk, keymap, theme, options, &centre.problems);
     if let Some(watch) = watch {
@@ -77,6 +84,7 @@ pub(super) fn demo_console(
     operator: &str,
     look: &Look,
     seed: u64,
+    town: Option<crate::places::Gazetteer>,
 ) -> Result<ExitCode, String> {
     use crate::console::app::App;
     use crate::desk::ManualClock;
@@ -99,19 +107,26 @@ pub(super) fn demo_console(
     let now = || chrono::Utc::now().timestamp_millis();
     let fresh = store.event_count() == 0;
     let clock = ManualClock::at(now());
+    // On a shipped town the centre's calls come from its real places too.
+    let places = town
+        .as_ref()
+        .map(crate::places::towns::call_places)
+        .unwrap_or_default();
     let mut desk = Desk::open(store, Box::new(clock.clone()), operator)
         .map_err(|e| e.to_string())?
-        .with_gazetteer(centre.gazetteer())
+        .with_gazetteer(town.or_else(|| centre.gazetteer()))
         .with_policy(policy);
     start_log(dir);
     let mut world = if fresh {
         eprintln!("switchboard: making a week of demo history (once)...");
-        let (world, summary) = crate::demo::Centre::start(&mut desk, clock, 7, seed, now())
-            .map_err(|e| e.to_string())?;
+        let (world, summary) =
+            crate::demo::Centre::start_in(&mut desk, clock, 7, seed, now(), places)
+                .map_err(|e| e.to_string())?;
         eprintln!("{summary}");
         world
     } else {
-        crate::demo::Centre::resume(&mut desk, clock, seed, now()).map_err(|e| e.to_string())?
+        crate::demo::Centre::resume_in(&mut desk, clock, seed, now(), places)
+            .map_err(|e| e.to_string())?
     };
     // Making the history took a while: the centre catches up to the real clock before the
     // console opens, and from then on the console steps it.
@@ -209,7 +224,7 @@ pub(super) fn sim(
         keep,
     } = *run;
     let scenario =
-        crate::sim::load(file, &crate::protocol::shipped()).map_err(|e| e.to_string())?;
+        crate::sim::load(file, &crate::config::protocol::shipped()).map_err(|e| e.to_string())?;
     if let Some(pace) = pace {
         if !(pace > 0.0 && pace.is_finite()) {
             return Err(format!("--speed {pace}: give a positive number, e.g. 60"));

@@ -237,7 +237,7 @@ pub(super) fn theme(action: ThemeAction) -> Result<ExitCode, String> {
 
 pub(super) fn protocol(action: ProtocolAction) -> ExitCode {
     match action {
-        ProtocolAction::Check { file } => match crate::protocol::check_file(&file) {
+        ProtocolAction::Check { file } => match crate::config::protocol::check_file(&file) {
             Ok(p) => {
                 println!(
                     "{}: ok ({} questions, {} rules)",
@@ -255,7 +255,7 @@ pub(super) fn protocol(action: ProtocolAction) -> ExitCode {
             }
         },
         ProtocolAction::List => {
-            for (name, origin) in crate::protocol::list(config::config_dir().as_deref()) {
+            for (name, origin) in crate::config::protocol::list(config::config_dir().as_deref()) {
                 println!("{name:<16} {origin}");
             }
             ExitCode::SUCCESS
@@ -264,7 +264,7 @@ pub(super) fn protocol(action: ProtocolAction) -> ExitCode {
 }
 
 pub(super) fn gazetteer(action: &GazetteerAction) -> Result<ExitCode, String> {
-    use crate::gazetteer::{Gazetteer, DEMO_TOWN};
+    use crate::places::{Gazetteer, DEMO_TOWN, KODIAK};
     /// Skipped rows shown one per line; the rest are counted.
     const SHOWN: usize = 20;
     let dir = config::config_dir().ok_or("no config dir; set SWITCHBOARD_CONFIG")?;
@@ -274,16 +274,21 @@ pub(super) fn gazetteer(action: &GazetteerAction) -> Result<ExitCode, String> {
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?,
             file.display().to_string(),
         ),
-        GazetteerAction::Demo => (DEMO_TOWN.to_owned(), "demo-town.csv".to_owned()),
+        GazetteerAction::Demo { town } => match town.to_ascii_lowercase().as_str() {
+            "millbrook" => (DEMO_TOWN.to_owned(), "demo-town.csv".to_owned()),
+            "kodiak" => (KODIAK.to_owned(), "kodiak.csv".to_owned()),
+            _ => return Err(crate::places::towns::town(town).err().unwrap_or_default()),
+        },
         GazetteerAction::Lookup { text } => {
-            let gazetteer = Gazetteer::load(Some(&dir))?.ok_or_else(|| {
+            let gazetteer = config::gazetteer::load(Some(&dir))?.ok_or_else(|| {
                 "no gazetteer yet; import one with: switchboard gazetteer import FILE".to_owned()
             })?;
             let typed = text.join(" ");
+            println!("{}", gazetteer.place(&typed).placement.describe());
             for (address, score) in gazetteer.lookup(&typed, 5) {
                 let c = &address.coords;
                 println!(
-                    "{:<48} {:>9.5},{:>10.5} {:<4} score {score}",
+                    "  {:<46} {:>9.5},{:>10.5} {:<4} score {score}",
                     address.label(),
                     c.lat,
                     c.lon,
@@ -293,21 +298,82 @@ pub(super) fn gazetteer(action: &GazetteerAction) -> Result<ExitCode, String> {
             return Ok(ExitCode::SUCCESS);
         }
     };
-    let (gazetteer, problems) = Gazetteer::import(&text, &source)?;
+    let imported = Gazetteer::import(&text, &source)?;
+    let problems = &imported.problems;
     for p in problems.iter().take(SHOWN) {
         eprintln!("{p}");
     }
     if problems.len() > SHOWN {
         eprintln!("… and {} more skipped rows", problems.len() - SHOWN);
     }
-    let path = gazetteer
-        .save(&dir)
+    if !imported.ignored.is_empty() {
+        eprintln!(
+            "{source}:1: ignored column(s) {}: not OpenAddresses columns",
+            imported.ignored.join(", ")
+        );
+    }
+    let path = config::gazetteer::save(&imported.gazetteer, &dir)
         .map_err(|e| format!("cannot save the gazetteer in {}: {e}", dir.display()))?;
     println!(
-        "imported {} addresses ({} rows skipped) into {}",
-        gazetteer.len(),
+        "imported {} addresses from {} ({} rows skipped) into {}",
+        imported.gazetteer.len(),
+        imported.form.word(),
         problems.len(),
         path.display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `scenario from-calls`: the scenario on stdout (or in `out`), what was kept on stderr.
+pub(super) fn from_calls(
+    file: &std::path::Path,
+    mapping: &std::path::Path,
+    from: Option<&str>,
+    until: Option<&str>,
+    out: Option<&std::path::Path>,
+) -> Result<ExitCode, String> {
+    use crate::sim::from_calls::{from_calls, parse_time, Window};
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let time = |flag: &str, text: Option<&str>| {
+        text.map(|t| {
+            parse_time(t).ok_or_else(|| format!("--{flag} {t:?} is not YYYY-MM-DD HH:MM[:SS]"))
+        })
+        .transpose()
+    };
+    let window = Window {
+        from: time("from", from)?,
+        until: time("until", until)?,
+    };
+    let made = from_calls(
+        &read(file)?,
+        &file.display().to_string(),
+        &read(mapping)?,
+        &mapping.display().to_string(),
+        window,
+        &crate::config::protocol::shipped(),
+    )?;
+    for p in made.problems.iter().take(20) {
+        eprintln!("{p}");
+    }
+    let left: Vec<String> = made
+        .left_out
+        .iter()
+        .take(8)
+        .map(|(n, k)| format!("{n} {k}"))
+        .collect();
+    eprintln!(
+        "{} of {} calls kept (natures the mapping names); left out: {}{}",
+        made.kept,
+        made.read,
+        left.join(", "),
+        if made.left_out.len() > 8 { ", …" } else { "" }
+    );
+    match out {
+        Some(path) => std::fs::write(path, &made.toml)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => print!("{}", made.toml),
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -163,7 +163,12 @@ pub(super) fn state_text(state: &State) -> String {
     out.trim_end().to_owned()
 }
 
-pub(super) fn demo(dir: &Path, days: u32, seed: u64) -> Result<ExitCode, String> {
+pub(super) fn demo(
+    dir: &Path,
+    days: u32,
+    seed: u64,
+    town: Option<&crate::places::Gazetteer>,
+) -> Result<ExitCode, String> {
     let store = Store::open(dir, StoreKind::Demo).map_err(|e| e.to_string())?;
     if store.event_count() > 0 {
         return Err(format!(
@@ -173,8 +178,14 @@ pub(super) fn demo(dir: &Path, days: u32, seed: u64) -> Result<ExitCode, String>
             store.event_count()
         ));
     }
-    let summary = crate::demo::fill(store, days, seed, chrono::Utc::now().timestamp_millis())
-        .map_err(|e| e.to_string())?;
+    let summary = crate::demo::fill_in(
+        store,
+        days,
+        seed,
+        chrono::Utc::now().timestamp_millis(),
+        town,
+    )
+    .map_err(|e| e.to_string())?;
     println!("{summary}\ndemo store: {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }

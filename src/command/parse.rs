@@ -241,6 +241,14 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             Command::Set {
                 call: lead[0].to_owned(),
                 field,
+                located: None,
+            }
+        }
+        "place" => {
+            let a = args.exactly(2)?;
+            Command::Place {
+                call: a[0].to_owned(),
+                choice: a[1].to_owned(),
             }
         }
         "unit add" => {
@@ -379,15 +387,37 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
 
 fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
     let toks = &args.positional;
-    let slash = toks.iter().position(|t| !t.quoted && t.text == "/");
-    let (location, nature) = if let Some(at) = slash {
+    let slashes: Vec<usize> = toks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.quoted && t.text == "/")
+        .map(|(i, _)| i)
+        .collect();
+    let (location, nature) = if let Some(&at) = slashes.first() {
         let words = |ts: &[&Token]| {
             ts.iter()
                 .map(|t| t.text.as_str())
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        (words(&toks[..at]), words(&toks[at + 1..]))
+        // The CAD form `N 60TH ST / W CAPITOL DR / RECK USE OF WEAP`: an intersection, then the
+        // nature. The second part is a cross street when it reads as a street and the first
+        // has no house number (a house number means an address, and `/` then begins the
+        // nature).
+        let first = words(&toks[..at]);
+        let cross = slashes.get(1).and_then(|&next| {
+            let second = words(&toks[at + 1..next]);
+            let numbered = first.starts_with(|c: char| c.is_ascii_digit())
+                && !crate::places::normalize::is_ordinal(
+                    &crate::places::normalize::normal_words(&first)
+                        .first()
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+            (!numbered && crate::places::normalize::looks_like_street(&second))
+                .then(|| (format!("{first} / {second}"), words(&toks[next + 1..])))
+        });
+        cross.unwrap_or_else(|| (first, words(&toks[at + 1..])))
     } else {
         // Also accept `12 Main St/man shouting`, split at the first unquoted '/'.
         let mut location = Vec::new();
@@ -437,6 +467,7 @@ fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
         zone: args.flag("zone").map(str::to_owned),
         coords: args.flag("at").map(parse_coords).transpose()?,
         civic: None,
+        placed: None,
     }))
 }
 
@@ -541,7 +572,8 @@ pub fn print(cmd: &Command) -> String {
         Command::CheckIn { unit } => format!("ok {}", quote(unit)),
         Command::Ack { alert: None } => "ack".to_owned(),
         Command::Ack { alert: Some(a) } => format!("ack {}", quote(a)),
-        Command::Set { call, field } => {
+        Command::Place { call, choice } => format!("place {} {}", quote(call), quote(choice)),
+        Command::Set { call, field, .. } => {
             format!(
                 "set {} {} {}",
                 quote(call),
@@ -632,6 +664,7 @@ mod tests {
                 zone: None,
                 coords: None,
                 civic: None,
+                placed: None,
             })
         );
         let slash = parse("call 5th & Pine/sleeping in doorway").unwrap();

@@ -139,6 +139,14 @@ pub const COMMANDS: &[Spec] = &[
         flags: &[],
     },
     Spec {
+        name: "place",
+        aliases: &[],
+        doc: "Place an ambiguous call at one of its choices (a, b …, as its details list them)",
+        signature: "<call> <choice>",
+        args: &[ArgKind::Call, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
         name: "unit add",
         aliases: &["ua"],
         doc: "Put a unit on the roster",

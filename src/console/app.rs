@@ -206,6 +206,7 @@ impl IntakeForm {
             zone: None,
             coords: None,
             civic: None,
+            placed: None,
         }))
     }
 }
@@ -228,6 +229,8 @@ pub struct Ui {
     pub triage: Option<usize>,
     /// The dashboard covers the panes.
     pub dashboard: bool,
+    /// The map pane (over the panes when open).
+    pub map: super::map::MapState,
     /// The training score covers the panes.
     pub score: bool,
     pub quit: bool,
@@ -297,6 +300,7 @@ impl App {
                 help_scroll: 0,
                 triage: None,
                 dashboard: false,
+                map: super::map::MapState::default(),
                 score: false,
                 quit: false,
                 repaint: false,
@@ -1103,6 +1107,7 @@ impl App {
                     text,
                 });
             }
+            Action::Map(step) => self.ui.map.apply(step),
             Action::Dashboard => {
                 if self.ui.dashboard {
                     self.ui.dashboard = false;
@@ -1157,6 +1162,8 @@ impl App {
                     self.ui.score = false;
                 } else if self.ui.dashboard {
                     self.ui.dashboard = false;
+                } else if self.ui.map.open {
+                    self.ui.map.open = false;
                 } else if matches!(self.ui.mode, Mode::Help | Mode::Form | Mode::Trainer) {
                     self.ui.mode = self.ui.base_mode;
                 } else if !self.ui.line.text.is_empty() || self.ui.message.is_some() {

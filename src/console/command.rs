@@ -48,6 +48,8 @@ pub enum Action {
     SimInject,
     /// End the training run now and show the score (again: show it).
     SimEnd,
+    /// Open, close, zoom or pan the map pane.
+    Map(super::map::MapMove),
 }
 
 pub struct ConsoleSpec {
@@ -99,6 +101,12 @@ pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
         aliases: &["sel"],
         signature: "<call|unit> <next|prev|first|last>",
         doc: "Move the selection in the queue or the roster",
+    },
+    ConsoleSpec {
+        name: "map",
+        aliases: &[],
+        signature: "[toggle|in|out|left|right|up|down|centre]",
+        doc: "The map of the selected call's surroundings: open or close it, zoom, pan",
     },
     ConsoleSpec {
         name: "cmdline",
@@ -218,6 +226,10 @@ fn console_action(spec: &ConsoleSpec, rest: &[&str], raw_rest: &str) -> Result<A
         "sim-inject" => none(Action::SimInject),
         "sim-end" => none(Action::SimEnd),
         "cmdline" => Ok(Action::CommandLine(raw_rest.to_owned())),
+        "map" if rest.len() <= 1 => {
+            super::map::MapMove::parse(rest.first().copied()).map(Action::Map)
+        }
+        "map" => Err("map takes one word: map [toggle|in|out|left|right|up|down|centre]".into()),
         "select" => {
             if rest.len() > 2 {
                 return Err(

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod details;
 pub mod form;
 pub mod help;
+pub mod map;
 pub mod queue;
 pub mod roster;
 pub mod score;

@@ -184,7 +184,12 @@ impl World {
                         town::nature(&mut self.rng, k)
                     };
                 let zone = town::zone(&mut self.rng, settings);
-                let (location, setting) = town::location(&mut self.rng, &ZONES[zone], settings);
+                let (location, setting) = if self.town.is_empty() {
+                    town::location(&mut self.rng, &ZONES[zone], settings)
+                } else {
+                    let at = self.rng.random_range(0..self.town.len());
+                    (self.town[at].clone(), settings[0])
+                };
                 let caller = self.callers.new_caller(&mut self.rng, setting, roles);
                 let story = Story {
                     at: now,

@@ -260,7 +260,7 @@ fn a_week_follows_the_field_data() {
     );
 
     // The program's own figures, as `switchboard report` gives them.
-    let policy = crate::domain::Policy::new(crate::protocol::shipped());
+    let policy = crate::domain::Policy::new(crate::config::protocol::shipped());
     let mut metrics = crate::report::metrics::Metrics::new(
         crate::report::metrics::Period::new(NOW - 7 * DAY, NOW),
         &policy,

@@ -170,6 +170,9 @@ pub(super) struct World {
     pub(super) strict: bool,
     pub operators: BTreeSet<&'static str>,
     pub commands: u64,
+    /// On a real town: where its calls come from (`places::towns::call_places`), instead of
+    /// the fictional zones' places.
+    pub town: Vec<String>,
 }
 
 impl World {
@@ -189,6 +192,7 @@ impl World {
             strict,
             operators: BTreeSet::new(),
             commands: 0,
+            town: Vec::new(),
         }
     }
 

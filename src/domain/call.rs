@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::ids::{CallId, Callsign};
 use super::ledger::{Handoff, Written};
 use super::place::{CivicAddress, Coords};
+use super::placement::Placement;
 use super::triage::{Recommendation, ResponseType};
 use super::vocab::{Agency, CallType, Disposition, Priority, UnitStatus, UnservedReason};
 
@@ -66,6 +67,9 @@ pub struct Call {
     pub received_ms: i64,
     pub location: String,
     pub coords: Option<Coords>,
+    /// What the address list made of the location; `None` when none was consulted.
+    #[serde(default)]
+    pub placement: Option<Placement>,
     pub nature: String,
     pub call_type: Option<CallType>,
     pub priority: Priority,

@@ -24,6 +24,9 @@ pub struct NewCall {
     pub coords: Option<super::place::Coords>,
     /// The address in parts: filled in from the gazetteer by the desk, or given by a sender.
     pub civic: Option<Box<super::place::CivicAddress>>,
+    /// Filled in by the desk from its address list: how `location` was placed.
+    /// (Boxed: most commands carry no placement.)
+    pub placed: Option<Box<super::placement::Placement>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +40,13 @@ pub enum Command {
     Set {
         call: CallRef,
         field: CallField,
+        /// Filled in by the desk for a new location: where its address list placed it.
+        located: Option<super::placement::Located>,
+    },
+    /// Place an ambiguous call at one of its choices, named by letter (`a`, `b` …).
+    Place {
+        call: CallRef,
+        choice: String,
     },
     AddUnit {
         callsign: UnitRef,

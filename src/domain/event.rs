@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use super::ids::{alert_id, CallId, Callsign, ReplicaId};
 use super::ledger::{Direction, Stage, Written};
 use super::place::{CivicAddress, Coords};
+use super::placement::Placement;
 use super::policy::Limits;
 use super::triage::{Recommendation, ResponseType};
 use super::vocab::{
@@ -128,6 +129,10 @@ pub enum Body {
         /// The address in parts, when the address list placed the call or a sender gave them.
         #[serde(default)]
         civic: Option<Box<CivicAddress>>,
+        /// What the address list made of the location; `None` when no list was loaded (and in
+        /// events from before placements were recorded). Left out of the bytes when `None`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        placed: Option<Placement>,
     },
     CallEdited {
         call: CallId,
@@ -136,6 +141,13 @@ pub enum Body {
         /// came in between, that edit is overruled (last writer wins) and marked so.
         #[serde(default)]
         replaces: Option<(ReplicaId, u64)>,
+        /// A new location's coordinates, from the address list (with `placed`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        coords: Option<Coords>,
+        /// What the address list made of a new location; `None` for other fields, or when no
+        /// list was loaded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        placed: Option<Placement>,
     },
     NoteAdded {
         call: CallId,
@@ -277,13 +289,34 @@ impl Body {
                 nature,
                 call_type,
                 priority,
+                placed,
                 ..
             } => {
                 let kind = call_type.map_or_else(String::new, |t| format!(" {t}"));
-                format!("{call} taken: {location} / {nature} (P{priority}{kind})")
+                let placed = placed
+                    .as_ref()
+                    .map_or_else(String::new, |p| format!("; {}", p.describe()));
+                // When either holds a `/` (`N 60TH ST / W CAPITOL DR`, `TRBL W/SUBJ`), brackets
+                // show where the line was split, so a mis-split shows.
+                if location.contains('/') || nature.contains('/') {
+                    format!(
+                        "{call} taken: loc [{location}] nature [{nature}] \
+                         (P{priority}{kind}){placed}"
+                    )
+                } else {
+                    format!("{call} taken: {location} / {nature} (P{priority}{kind}){placed}")
+                }
             }
-            Self::CallEdited { call, field, .. } => {
-                format!("{call} {} set to {}", field.name(), field.value())
+            Self::CallEdited {
+                call,
+                field,
+                placed,
+                ..
+            } => {
+                let placed = placed
+                    .as_ref()
+                    .map_or_else(String::new, |p| format!("; {}", p.describe()));
+                format!("{call} {} set to {}{placed}", field.name(), field.value())
             }
             Self::NoteAdded {
                 call,

@@ -149,6 +149,8 @@ fn update(state: &State, call: &Call, h: &Handover) -> Vec<Body> {
         call: call.id.clone(),
         field,
         replaces: None,
+        coords: None,
+        placed: None,
     };
     if call.is_open() {
         let new = &h.call;

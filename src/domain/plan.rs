@@ -9,6 +9,7 @@ use super::command::{Command, NewCall};
 use super::event::{Body, CallField};
 use super::ids::{shown, CallId, Callsign, ReplicaId};
 use super::place::CivicAddress;
+use super::placement::Placement;
 use super::policy::Policy;
 use super::recommend::{response_plan, Fill, ResponsePlan};
 use super::safety::{community_sent, needs_unserved_reason};
@@ -126,7 +127,12 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                 call: u.call.clone(),
             }])
         }
-        Command::Set { call, field } => {
+        Command::Place { call, choice } => place(state, call, choice),
+        Command::Set {
+            call,
+            field,
+            located,
+        } => {
             let call = open_call(state, call, "set")?;
             let field = match field {
                 CallField::Location(v) => CallField::Location(text_field("location", v)?),
@@ -137,10 +143,15 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                 other => other.clone(),
             };
             let replaces = state.field_setter(&call.id, field.name());
+            let located = located
+                .as_ref()
+                .filter(|_| matches!(field, CallField::Location(_)));
             Ok(vec![Body::CallEdited {
                 call: call.id.clone(),
                 field,
                 replaces,
+                coords: located.and_then(|l| l.coords.clone()),
+                placed: located.map(|l| l.placement.clone()),
             }])
         }
         Command::AddUnit {
@@ -303,6 +314,49 @@ fn take_call(state: &State, new: &NewCall, ctx: &Context) -> Result<Vec<Body>, R
             .map(|c| civic_parts(c).map(Box::new))
             .transpose()?
             .filter(|c| !c.is_empty()),
+        placed: new
+            .placed
+            .as_deref()
+            .cloned()
+            .or_else(|| new.coords.as_ref().map(|_| Placement::Given)),
+    }])
+}
+
+/// An ambiguous call placed at the choice the dispatcher picked: the location becomes the
+/// choice's address, so what is shown is where the team goes.
+fn place(state: &State, call: &str, choice: &str) -> Result<Vec<Body>, Refusal> {
+    let c = open_call(state, call, "place")?;
+    let Some(placement @ Placement::Ambiguous { choices }) = &c.placement else {
+        let now = c.placement.as_ref().map_or_else(
+            || "no address list placed it".to_owned(),
+            Placement::describe,
+        );
+        refuse!(
+            "{} has no choices to pick from ({now}); to move it: set {} loc <address>",
+            c.id,
+            c.id
+        );
+    };
+    let Some(picked) = placement.choice(choice) else {
+        let letters: Vec<String> = (0..choices.len())
+            .map(|n| super::placement::choice_letter(n).to_string())
+            .collect();
+        refuse!(
+            "{} is not one of {}'s choices; pick {}: {}",
+            shown(choice),
+            c.id,
+            letters.join(", "),
+            placement.describe()
+        );
+    };
+    Ok(vec![Body::CallEdited {
+        call: c.id.clone(),
+        field: CallField::Location(picked.label.clone()),
+        replaces: state.field_setter(&c.id, "loc"),
+        coords: Some(picked.coords.clone()),
+        placed: Some(Placement::Picked {
+            matched: picked.label.clone(),
+        }),
     }])
 }
 
@@ -446,6 +500,7 @@ fn backup(state: &State, call: &str, agency: Agency, ctx: &Context) -> Result<Ve
             zone: parent.zone.clone(),
             started_ms: None,
             civic: parent.civic.clone(),
+            placed: parent.placement.clone(),
         },
         Body::BackupRequested {
             call: parent.id.clone(),
@@ -492,6 +547,19 @@ pub fn query(
             lines.push(format!("{} is closed; reopen it to send anyone", c.id));
             return lines;
         }
+        let ranked: Vec<super::recommend::Ranked> = plan
+            .slots
+            .iter()
+            .filter(|s| !matches!(s.fill, Fill::OnCall(_)))
+            .flat_map(|s| {
+                let sent = match &s.fill {
+                    Fill::Send(r) => Some(r.clone()),
+                    _ => None,
+                };
+                sent.into_iter().chain(s.others.iter().cloned())
+            })
+            .collect();
+        lines.extend(unknown_distances(c, &ranked));
         lines.extend(plan.slots.iter().map(|s| format!("  {}", s.explain())));
         let send = names(&plan.to_send());
         let missing = plan.missing();
@@ -520,6 +588,38 @@ fn names(units: &[&Callsign]) -> String {
         [one] => (*one).to_owned(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
+}
+
+/// Why some distances below are not in kilometres: the call is not placed, or a unit has no
+/// known position; the ranking then falls back on zones.
+fn unknown_distances(call: &Call, ranked: &[super::recommend::Ranked]) -> Vec<String> {
+    use super::recommend::Distance;
+    if ranked.is_empty() {
+        return Vec::new();
+    }
+    if call.coords.is_none() {
+        let why = call.placement.as_ref().map_or_else(
+            || "no address list placed it".to_owned(),
+            Placement::describe,
+        );
+        return vec![format!(
+            "distances unknown: {} is not placed ({why}); units ranked by zone",
+            call.id
+        )];
+    }
+    let unplaced: Vec<&str> = ranked
+        .iter()
+        .filter(|r| !matches!(r.distance, Distance::Km(_)))
+        .map(|r| r.unit.as_str())
+        .collect();
+    if unplaced.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "distance unknown for {}: no known position (a unit's position is its last call on \
+         scene); ranked by zone",
+        unplaced.join(", ")
+    )]
 }
 
 /// Sends every unit the call's plan names, in one batch; refuses a plan that sends nobody,

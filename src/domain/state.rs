@@ -254,6 +254,7 @@ impl State {
                 zone,
                 started_ms,
                 civic,
+                placed,
             } => {
                 if self.calls.contains_key(call) {
                     self.alert(
@@ -276,6 +277,7 @@ impl State {
                         received_ms: at,
                         location: location.clone(),
                         coords: coords.clone(),
+                        placement: placed.clone(),
                         nature: nature.clone(),
                         call_type: *call_type,
                         priority: *priority,
@@ -304,6 +306,8 @@ impl State {
                 call,
                 field,
                 replaces,
+                coords,
+                placed,
             } => {
                 if !self.calls.contains_key(call) {
                     return;
@@ -329,6 +333,12 @@ impl State {
                             // The parts described the old address, not this one.
                             c.civic = None;
                             c.location = v;
+                            // An edit from a desk that placed it moves the call; one from a
+                            // desk without an address list leaves where it was.
+                            if placed.is_some() {
+                                c.coords.clone_from(coords);
+                                c.placement.clone_from(placed);
+                            }
                         }
                         CallField::Nature(v) => c.nature = v,
                         CallField::Type(v) => c.call_type = Some(v),

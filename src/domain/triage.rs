@@ -6,7 +6,7 @@
 //! not only how fast. A question nobody answered counts as `unknown`, and an unknown answer to a
 //! disqualifying question (see [`Protocol::disqualifying`]) must lead to a cautious response,
 //! never to the community team alone. Reading and checking protocol files is
-//! `crate::protocol`'s job; this module only decides.
+//! `crate::config::protocol`'s job; this module only decides.
 
 use std::collections::{BTreeMap, BTreeSet};
 

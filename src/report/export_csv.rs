@@ -1,7 +1,7 @@
 //! `switchboard export --format csv`: one row per call, for spreadsheets and pandas.
 //!
-//! RFC 4180: a header row, fields separated by commas, a field quoted (with `"` doubled) when it
-//! holds a comma, a quote or a line break; UTF-8 and `\n` line ends. Free-text cells that a
+//! RFC 4180, written by the `csv` crate: a header row, fields separated by commas, a field quoted
+//! (with `"` doubled) when it holds a comma, a quote or a line break; UTF-8 and `\n` line ends. Free-text cells that a
 //! spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
 //! return) get a leading `'`, so a location typed as `=HYPERLINK(…)` stays text.
 //!
@@ -9,8 +9,6 @@
 //! does not need and that spreadsheets spread: the caller's name and callback number, the nature
 //! (free text that routinely describes a person's crisis), notes, triage answers and override
 //! reasons. See docs/figures.md.
-
-use std::borrow::Cow;
 
 use super::metrics::CallFacts;
 use super::rfc3339;
@@ -49,24 +47,15 @@ pub const COLUMNS: &[&str] = &[
     "short_of",
 ];
 
-/// One field, quoted when RFC 4180 needs it.
-pub fn field(text: &str) -> Cow<'_, str> {
-    if text.contains([',', '"', '\n', '\r']) {
-        Cow::Owned(format!("\"{}\"", text.replace('"', "\"\"")))
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
 /// Appends one record and its `\n`.
 pub fn write_row<S: AsRef<str>>(out: &mut String, fields: &[S]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&field(f.as_ref()));
-    }
-    out.push('\n');
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing UTF-8 text into a Vec cannot fail.
+    let _ = writer.write_record(fields.iter().map(AsRef::as_ref));
+    let bytes = writer.into_inner().unwrap_or_default();
+    out.push_str(&String::from_utf8_lossy(&bytes));
 }
 
 /// Free text that a spreadsheet would take for a formula gets a leading `'`.
@@ -140,13 +129,16 @@ mod tests {
 
     #[test]
     fn fields_are_quoted_only_when_needed() {
-        assert_eq!(field("plain"), "plain");
-        assert_eq!(field("a, b"), "\"a, b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("two\nlines"), "\"two\nlines\"");
-        let mut out = String::new();
-        write_row(&mut out, &["a", "", "b,c"]);
-        assert_eq!(out, "a,,\"b,c\"\n");
+        let row = |fields: &[&str]| {
+            let mut out = String::new();
+            write_row(&mut out, fields);
+            out
+        };
+        assert_eq!(row(&["plain"]), "plain\n");
+        assert_eq!(row(&["a, b"]), "\"a, b\"\n");
+        assert_eq!(row(&["say \"hi\""]), "\"say \"\"hi\"\"\"\n");
+        assert_eq!(row(&["two\nlines"]), "\"two\nlines\"\n");
+        assert_eq!(row(&["a", "", "b,c"]), "a,,\"b,c\"\n");
     }
 
     #[test]

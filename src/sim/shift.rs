@@ -304,7 +304,7 @@ impl Simulation {
     pub fn score(&self, desk: &Desk) -> Score {
         let observed = self.observed_until(self.now_ms().min(self.end_ms()));
         // The shipped protocol, as in a headless run: the scenario's truth is written against it.
-        let policy = Policy::new(crate::protocol::shipped());
+        let policy = Policy::new(crate::config::protocol::shipped());
         super::score::score(&self.scenario, self.seed, &observed, desk.state(), &policy)
     }
 

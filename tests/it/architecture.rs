@@ -15,39 +15,60 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-#[test]
-fn the_domain_does_no_io_and_reads_no_clock() {
+/// What no pure module names: a store, a terminal, a runtime, the disk, the network, the
+/// environment, the clock, or the layers above it.
+const IMPURE: &[&str] = &[
+    "sled::",
+    "ratatui::",
+    "crossterm::",
+    "tokio::",
+    "std::fs",
+    "std::net",
+    "std::env",
+    "SystemTime",
+    "Instant",
+    "Utc::now",
+    "Local::now",
+    "crate::store",
+    "crate::desk",
+    "crate::cli",
+    "crate::console",
+];
+
+fn module_files(module: &str) -> Vec<std::path::PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("src/domain.rs")];
-    rust_files(&root.join("src/domain"), &mut files);
-    let forbidden = [
-        "sled::",
-        "ratatui::",
-        "crossterm::",
-        "tokio::",
-        "std::fs",
-        "std::net",
-        "std::io",
-        "std::env",
-        "SystemTime",
-        "Instant",
-        "Utc::now",
-        "Local::now",
-        "crate::store",
-        "crate::desk",
-        "crate::command",
-        "crate::cli",
-    ];
+    let mut files = vec![root.join(format!("src/{module}.rs"))];
+    rust_files(&root.join(format!("src/{module}")), &mut files);
+    files
+}
+
+fn assert_none_named(files: &[std::path::PathBuf], forbidden: &[&str], what: &str) {
     for file in files {
-        let text = fs::read_to_string(&file).unwrap();
-        for word in forbidden {
+        let text = fs::read_to_string(file).unwrap();
+        for word in IMPURE.iter().chain(forbidden) {
             assert!(
                 !text.contains(word),
-                "{} names {word}; the domain must stay pure",
+                "{} names {word}; {what} must stay pure",
                 file.display()
             );
         }
     }
+}
+
+#[test]
+fn the_domain_does_no_io_and_reads_no_clock() {
+    assert_none_named(
+        &module_files("domain"),
+        &["std::io", "crate::command", "crate::places"],
+        "the domain",
+    );
+}
+
+/// The address list is data: it reads the text it is given, and the shell (`config::gazetteer`)
+/// does the disk.
+#[test]
+fn places_touch_no_disk_terminal_or_clock() {
+    assert_none_named(&module_files("places"), &[], "places");
 }
 
 #[test]

@@ -60,6 +60,7 @@ fn command() -> impl Strategy<Value = Command> {
                         zone,
                         coords: at.map(|(lat, lon)| Coords { lat, lon }),
                         civic: None,
+                        placed: None,
                     })
                 }
             ),
@@ -79,7 +80,11 @@ fn command() -> impl Strategy<Value = Command> {
                 "[0-9-]{3,12}".prop_map(CallField::Callback),
             ]
         )
-            .prop_map(|(call, field)| Command::Set { call, field }),
+            .prop_map(|(call, field)| Command::Set {
+                call,
+                field,
+                located: None,
+            }),
         (
             reference(),
             prop::collection::vec(prop::sample::select(Capability::ALL), 1..4),

@@ -30,7 +30,7 @@ impl Replica {
             prev: [0; 32],
             hlc: 0,
             known: Vec::new(),
-            policy: Policy::new(switchboard::protocol::shipped()),
+            policy: Policy::new(switchboard::config::protocol::shipped()),
         }
     }
 

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
+use switchboard::config::protocol::{check_file, list, load, shipped, ProtocolError};
 use switchboard::domain::triage::{AnswerKind, Protocol, ResponseType, UNKNOWN};
 use switchboard::domain::{CallType, Priority};
-use switchboard::protocol::{check_file, list, load, shipped, ProtocolError};
 
 use ResponseType::{CoResponse, Community, CrisisLine, Ems, Fire, Info, Police};
 

@@ -826,7 +826,7 @@ fn a_police_unit_on_a_community_call_is_not_a_diversion() {
 /// The safety figures of a desk's events, read with a reader whose config sets the check-in
 /// interval to `minutes`.
 fn safety_read_with(events: &[Event], minutes: u32) -> switchboard::report::metrics::Safety {
-    let mut reader = switchboard::domain::Policy::new(switchboard::protocol::shipped());
+    let mut reader = switchboard::domain::Policy::new(switchboard::config::protocol::shipped());
     reader.default_checkin_minutes = minutes;
     let mut m = Metrics::new(Period::new(T0, T0 + 120 * MIN), &reader);
     for e in events {
@@ -887,7 +887,7 @@ fn a_desk_with_new_limits_records_them_and_later_stretches_use_them() {
     let clock = ManualClock::at(T0);
     let open = |minutes: u32| {
         let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-        let mut policy = switchboard::domain::Policy::new(switchboard::protocol::shipped());
+        let mut policy = switchboard::domain::Policy::new(switchboard::config::protocol::shipped());
         policy.default_checkin_minutes = minutes;
         Desk::open(store, Box::new(clock.clone()), "ct")
             .unwrap()

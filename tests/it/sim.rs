@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 fn scenario(name: &str) -> Scenario {
     sim::load(
         &root().join("scenarios").join(name),
-        &switchboard::protocol::shipped(),
+        &switchboard::config::protocol::shipped(),
     )
     .unwrap_or_else(|e| panic!("{e}"))
 }
@@ -51,7 +51,12 @@ fn every_shipped_scenario_passes_its_check() {
     names.sort();
     assert_eq!(
         names,
-        ["hard-calls.toml", "star-shift.toml", "tutorial.toml"]
+        [
+            "hard-calls.toml",
+            "milwaukee-2018-05-01.toml",
+            "star-shift.toml",
+            "tutorial.toml"
+        ]
     );
     for name in &names {
         let s = scenario(name);
@@ -334,7 +339,7 @@ fn broken_scenarios_give_their_one_line_error() {
     let dir = root().join("tests/fixtures/scenarios");
     for (file, want) in cases {
         let path = dir.join(file);
-        let err = sim::load(&path, &switchboard::protocol::shipped()).unwrap_err();
+        let err = sim::load(&path, &switchboard::config::protocol::shipped()).unwrap_err();
         assert_eq!(err.to_string(), format!("{}/{want}", dir.display()));
     }
 }

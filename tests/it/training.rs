@@ -20,7 +20,7 @@ fn scenario(name: &str) -> Scenario {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(name);
-    sim::load(&path, &switchboard::protocol::shipped()).unwrap_or_else(|e| panic!("{e}"))
+    sim::load(&path, &switchboard::config::protocol::shipped()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 struct Bench {

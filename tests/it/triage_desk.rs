@@ -255,6 +255,9 @@ fn recommendation_ranks_capability_then_distance_then_idle_time() {
         lines,
         [
             "26-BA0002 community (rule community-welfare): a community team",
+            // `rec` says why it ranks by zone (issue 16, item 7).
+            "distances unknown: 26-BA0002 is not placed (no address list placed it); units \
+             ranked by zone",
             "  community team STAR-2: clinician+medic, same zone, available 14 min; next STAR-4 \
              same zone, STAR-1 other zone",
             "rec 26-BA0002 --dispatch sends STAR-2",
@@ -389,6 +392,8 @@ fn a_co_response_plan_sends_the_pair_in_one_batch() {
         lines,
         [
             "26-BA0001 co-response (rule weapon): a community team and a police unit",
+            "distances unknown: 26-BA0001 is not placed (no address list placed it); units ranked \
+             by zone",
             "  community team STAR-1: clinician+medic, same zone, available 1 min; next STAR-2 \
              other zone",
             "  police unit PD-7: police, same zone, available 1 min",
@@ -428,7 +433,7 @@ fn a_plan_short_of_a_unit_names_the_slot_and_sends_nothing_unless_told() {
     );
     run(&mut d, "ask 1 weapon yes");
     assert_eq!(
-        ranking(&mut d, "1")[2..],
+        ranking(&mut d, "1")[3..],
         [
             "  police unit: none free",
             "short of a police unit: rec 26-BA0001 --dispatch sends nothing; add --partial to \

@@ -61,10 +61,8 @@ impl Widget for DetailsView<'_> {
             Paragraph::new(triage_lines(app, call, width)).render(inner, buf);
             return;
         }
-        let mut lines = vec![
-            field("Loc", call.location.clone(), theme, value),
-            field("Nat", call.nature.clone(), theme, value),
-        ];
+        let mut lines = location_lines(call, theme);
+        lines.push(field("Nat", call.nature.clone(), theme, value));
         let caller = match (&call.caller, &call.callback) {
             (None, None) => "-".to_owned(),
             (name, cb) => format!(
@@ -208,6 +206,64 @@ impl Widget for DetailsView<'_> {
             .wrap(Wrap { trim: false })
             .render(inner, buf);
     }
+}
+
+/// The location with how sure the address list is of it; what it was read as, the choices or
+/// why not on a line of its own when it is not an exact match.
+fn location_lines<'a>(call: &Call, theme: &Theme) -> Vec<Line<'a>> {
+    use crate::domain::Placement;
+    let Some(placement) = &call.placement else {
+        return vec![field(
+            "Loc",
+            call.location.clone(),
+            theme,
+            theme.details_value,
+        )];
+    };
+    let mut lines = vec![field(
+        "Loc",
+        format!("{} [{}]", call.location, placement.word()),
+        theme,
+        theme.details_value,
+    )];
+    let more = match placement {
+        Placement::Fuzzy { matched, how } => Some((format!("~ read {how}: {matched}"), false)),
+        Placement::Ambiguous { choices } => {
+            let letters: Vec<String> = (0..choices.len())
+                .map(|n| crate::domain::placement::choice_letter(n).to_string())
+                .collect();
+            lines.push(field(
+                "",
+                format!(
+                    "? {} places match; pick: place {}",
+                    choices.len(),
+                    letters.join("|")
+                ),
+                theme,
+                theme.details_alert,
+            ));
+            for (letter, c) in letters.iter().zip(choices) {
+                lines.push(field(
+                    "",
+                    format!("{letter}) {}", c.label),
+                    theme,
+                    theme.details_value,
+                ));
+            }
+            None
+        }
+        Placement::Unplaced { why } => Some((format!("! {why}"), true)),
+        _ => None,
+    };
+    if let Some((text, alert)) = more {
+        let style = if alert {
+            theme.details_alert
+        } else {
+            theme.details_note
+        };
+        lines.push(field("", text, theme, style));
+    }
+    lines
 }
 
 /// The recommendation with the rule that decided, and the answers so far: one line per

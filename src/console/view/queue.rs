@@ -109,7 +109,15 @@ impl Widget for QueueView<'_> {
             let units: Vec<&str> = call.active_units().map(|a| a.unit.as_str()).collect();
             let kind = call.call_type.map_or("-", |t| t.word());
             let fixed = 1 + 10 + 2 + 12 + 5 + 6 + 13;
-            let location = trim(&call.location, width.saturating_sub(fixed), ascii);
+            // A location not placed with confidence says so before it: `!` not placed, `?`
+            // ambiguous, `~` fuzzy (docs/places.md).
+            let mark = call.placement.as_ref().map_or("", |p| p.mark());
+            let shown = if mark.is_empty() {
+                call.location.clone()
+            } else {
+                format!("{mark} {}", call.location)
+            };
+            let location = trim(&shown, width.saturating_sub(fixed), ascii);
             let line = Line::from(vec![
                 Span::styled(
                     if is_selected { ">" } else { " " },

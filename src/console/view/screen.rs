@@ -117,6 +117,9 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     if let Some(summary) = app.dashboard() {
         DashboardView::new(app, &summary).render(main, buf);
     }
+    if app.ui.map.open {
+        super::map::MapView::new(app, now).render(main, buf);
+    }
     if let Some(score) = app.score_shown() {
         ScoreView::new(app, score).render(main, buf);
     }

@@ -337,6 +337,7 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
         zone,
         coords,
         civic: civic.map(Box::new),
+        placed: None,
     };
     let size = call.location.len()
         + call.nature.len()

@@ -183,6 +183,7 @@ fn sample_handover() -> Handover {
                 city: "Wilmington".into(),
                 ..CivicAddress::default()
             })),
+            placed: None,
         },
         // 2021-04-30T14:40:00-04:00
         started_ms: Some(1_619_808_000_000),
@@ -353,7 +354,7 @@ fn an_eido_inside_a_sta024_message_is_unwrapped() {
 #[test]
 fn a_gazetteer_placed_call_exports_its_address_in_parts_and_imports_them() {
     let (mut h, _, _) = shift();
-    let gazetteer = switchboard::gazetteer::Gazetteer::demo_town();
+    let gazetteer = switchboard::places::Gazetteer::demo_town();
     let desk = h.desk.take().unwrap().with_gazetteer(Some(gazetteer));
     h.desk = Some(desk);
     let id = super::new_call(&h.at(80, "call 102 Juniper St / man shouting at traffic"));
