@@ -182,6 +182,17 @@ impl Desk {
         Ok(())
     }
 
+    /// After a failed write (a full disk), opens the store again before the next change, and
+    /// folds again if the failed change reached the disk after all.
+    fn revive(&mut self) -> Result<(), StoreError> {
+        if let Book::Local(store) = &mut self.book {
+            if store.revive()? {
+                self.refold()?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn state(&self) -> &State {
         &self.state
     }
@@ -390,6 +401,7 @@ impl Desk {
             }
             return Ok(events);
         }
+        self.revive()?;
         let now_ms = self.clock.now_ms();
         let origin = self.replica();
         let located = self.locate(command);
@@ -418,6 +430,7 @@ impl Desk {
             }
             return Ok((self.taken(handover, &events), events));
         }
+        self.revive()?;
         let now_ms = self.clock.now_ms();
         let placed = self.place(&handover.call).map(|call| Handover {
             call,
@@ -470,6 +483,7 @@ impl Desk {
                 "an attached desk sends commands to the desk it is attached to".into(),
             )));
         }
+        self.revive()?;
         let now_ms = self.clock.now_ms();
         self.commit_bodies(bodies, now_ms)
     }
@@ -560,6 +574,7 @@ impl Desk {
     /// comes; different bytes at a seq already held is a fork. What is new is committed in one
     /// batch, then folded. A malformed batch is refused whole and changes nothing.
     pub fn receive<B: AsRef<[u8]>>(&mut self, batch: &[B]) -> Result<Received, DeskError> {
+        self.revive()?;
         let (sealed, mut received) = self.admit(batch)?;
         if let Book::Local(store) = &mut self.book {
             store.commit(&sealed)?;

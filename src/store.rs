@@ -8,13 +8,33 @@
 //! A commit is one `apply_batch`, then `flush`, then `sync_all` on a second handle to the `db`
 //! file, because sled's flush waits on `sync_file_range` only.
 
+//!
+//! What sled does not promise, the store checks ([`ack`], [`aside`]): after each durable commit
+//! the heads are recorded again outside sled's files, and an open that finds sled holding less
+//! than that record refuses, one line naming what is missing, rather than write on a store that
+//! went back. After an unclean shutdown sled's files are copied aside before sled opens them (its
+//! recovery rewrites `db`), and that copy is kept for a person when the store does not verify.
+//! A panic inside sled is caught and refused the same way. A write that fails (a full disk)
+//! drops sled's handle, since sled 0.34 fails every later call once one I/O error happened; the
+//! next change opens it again, so the desk carries on once space returns.
+
+mod ack;
+mod aside;
+
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use crate::domain::event::hash_bytes;
 use crate::domain::{Event, Hash, ReplicaId, MAX_EVENT_BYTES};
+
+/// How a refusal tells a person to get going again; docs/durability.md says more.
+const RECOVER: &str = "to recover, move its `store` directory aside and start again: the fresh \
+                       store takes a new node id and gets this history back from a peer (without \
+                       a peer, put a peer's copy or a backup in its place; see docs/durability.md)";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -22,25 +42,103 @@ pub enum StoreError {
     Locked { dir: PathBuf, pid: String },
     #[error("cannot open the store in {dir}: {reason}")]
     Open { dir: PathBuf, reason: String },
-    #[error(
-        "the store in {dir} does not verify: {reason}. It is not repaired automatically; start a \
-         fresh store and re-sync it from a peer"
-    )]
-    Corrupt { dir: PathBuf, reason: String },
+    #[error("the store in {} is damaged: {reason}; it will not write on it. {}{RECOVER}", dir.display(), kept_words(kept.as_deref()))]
+    Corrupt {
+        dir: PathBuf,
+        reason: String,
+        /// Where its files were kept as found, before anything rewrote them.
+        kept: Option<PathBuf>,
+    },
+    #[error("the store in {} went back: it lacks {missing}, which it had acknowledged; it will not write on it. {}{RECOVER}", dir.display(), kept_words(kept.as_deref()))]
+    WentBack {
+        dir: PathBuf,
+        /// Per origin, the seqs acknowledged and gone, in words.
+        missing: String,
+        kept: Option<PathBuf>,
+    },
+    #[error("the disk is full at {}: the change was not acknowledged; free some space there, then check `switchboard log` before trying it again", dir.display())]
+    Full { dir: PathBuf },
     #[error("storage failed: {0}")]
     Io(String),
+    /// A serving desk's own words for a failure there, passed on as they are.
+    #[error("{0}")]
+    Served(String),
+}
+
+fn kept_words(kept: Option<&Path>) -> String {
+    kept.map_or_else(String::new, |k| {
+        format!("Its files as found are kept in {}; ", k.display())
+    })
 }
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
-        StoreError::Io(e.to_string())
+        StoreError::Io(sled_words(&e))
     }
 }
 
 impl From<std::io::Error> for StoreError {
     fn from(e: std::io::Error) -> Self {
-        StoreError::Io(e.to_string())
+        StoreError::Io(io_words(&e))
     }
+}
+
+/// What went wrong in sled, in words a dispatcher reads (never sled's own text).
+fn sled_words(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Io(io) => io_words(io),
+        sled::Error::Corruption { .. } => "part of its file is damaged".into(),
+        sled::Error::Unsupported(_) => {
+            "its files are not in a form this version reads (damaged, or from another version)"
+                .into()
+        }
+        sled::Error::ReportableBug(_) => "the storage engine failed inside".into(),
+        sled::Error::CollectionNotFound(_) => "part of the store is missing".into(),
+    }
+}
+
+fn io_words(e: &std::io::Error) -> String {
+    format!("cannot read or write its files ({})", e.kind())
+}
+
+fn is_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}
+
+fn sled_is_full(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if is_full(io))
+}
+
+/// Runs `f`, turning a panic into an error without printing it: sled 0.34 panics on some
+/// damaged pages (`tried to serialize Uninitialized`), and a damaged store must be refused in
+/// one line, not with a backtrace. The panic's text goes to the log.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+        static CAUGHT: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.get() {
+                CAUGHT.set(Some(info.to_string()));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.replace(true);
+    let result = catch_unwind(AssertUnwindSafe(f));
+    QUIET.set(was);
+    result.map_err(|_| {
+        let text = CAUGHT.take().unwrap_or_default();
+        tracing::error!(%text, "the storage engine panicked");
+        text
+    })
 }
 
 /// What a store is for; stores of different kinds never sync with each other.
@@ -92,16 +190,51 @@ impl Sealed {
     }
 }
 
-pub struct Store {
-    dir: PathBuf,
+/// sled, open.
+struct Sled {
     db: sled::Db,
     log: sled::Tree,
     /// Second handle on sled's `db` file, for the fsync sled's flush does not do.
     db_file: File,
+}
+
+impl Sled {
+    fn open(sled_dir: &Path) -> Result<Sled, sled::Error> {
+        let db = sled::Config::new()
+            .path(sled_dir)
+            .cache_capacity(8 * 1024 * 1024)
+            // We flush and fsync on every commit; the background flusher would only add wakeups.
+            .flush_every_ms(None)
+            .open()?;
+        let log = db.open_tree("log")?;
+        let db_file = File::open(sled_dir.join("db"))?;
+        Ok(Sled { db, log, db_file })
+    }
+
+    fn heads(&self) -> Result<BTreeMap<ReplicaId, Head>, Option<sled::Error>> {
+        let mut heads = BTreeMap::new();
+        for item in self.log.scan_prefix(b"h") {
+            let (k, v) = item.map_err(Some)?;
+            let origin = k.get(1..).and_then(be_u64).ok_or(None)?;
+            let seq = be_u64(&v).ok_or(None)?;
+            let hash: Hash = v.get(8..40).and_then(|h| h.try_into().ok()).ok_or(None)?;
+            heads.insert(ReplicaId(origin), Head { seq, hash });
+        }
+        Ok(heads)
+    }
+}
+
+pub struct Store {
+    dir: PathBuf,
+    /// `None` after a write failed, until the next change opens it again.
+    sled: Option<Sled>,
+    record: ack::Record,
     replica: ReplicaId,
     kind: StoreKind,
     heads: BTreeMap<ReplicaId, Head>,
     hlc: u64,
+    /// sled's files as an unclean shutdown left them, until the log verifies.
+    unchecked: std::sync::Mutex<Option<PathBuf>>,
     /// Held for the store's lifetime; the OS releases it when the process dies.
     _lock: File,
 }
@@ -129,6 +262,16 @@ fn be_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?))
 }
 
+/// `seq`s `from..=to` of `origin`, in words.
+fn span_words(origin: ReplicaId, from: u64, to: u64) -> String {
+    let seqs = if from == to {
+        format!("event {from}")
+    } else {
+        format!("events {from}-{to}")
+    };
+    format!("{seqs} of node {} ({origin})", origin.tag())
+}
+
 impl Store {
     /// Opens (or creates, as `kind`) the store in `dir`, taking its lock.
     pub fn open(dir: &Path, kind: StoreKind) -> Result<Store, StoreError> {
@@ -150,35 +293,113 @@ impl Store {
         create_private_dir(dir).map_err(|e| open_err(e.to_string()))?;
         let lock = take_lock(dir)?;
         let sled_dir = dir.join("store");
-        let db = sled::Config::new()
-            .path(&sled_dir)
-            .cache_capacity(8 * 1024 * 1024)
-            // We flush and fsync on every commit; the background flusher would only add wakeups.
-            .flush_every_ms(None)
-            .open()
-            .map_err(|e| open_err(e.to_string()))?;
-        let log = db.open_tree("log").map_err(|e| open_err(e.to_string()))?;
-        let db_file = File::open(sled_dir.join("db")).map_err(|e| open_err(e.to_string()))?;
+        let unchecked = aside::before_open(dir).map_err(|e| {
+            open_err(format!(
+                "cannot keep a copy of its files before opening them ({})",
+                e.kind()
+            ))
+        })?;
+        // From here on, a store that does not open keeps its files as found.
+        let refuse = |reason: String| StoreError::Corrupt {
+            dir: dir.to_owned(),
+            reason,
+            kept: aside::keep(dir, unchecked.as_deref()),
+        };
+        let sled = match guarded(|| Sled::open(&sled_dir)) {
+            Ok(Ok(sled)) => sled,
+            Ok(Err(sled::Error::Io(e))) if !matches!(e.kind(), std::io::ErrorKind::InvalidData) => {
+                aside::settle(unchecked.as_deref());
+                return Err(open_err(io_words(&e)));
+            }
+            Ok(Err(e)) => return Err(refuse(sled_words(&e))),
+            Err(_) => return Err(refuse("the storage engine stopped on damaged data".into())),
+        };
+        let (record, found) = ack::Record::open(&sled_dir).map_err(|e| open_err(io_words(&e)))?;
         let mut store = Store {
             dir: dir.to_owned(),
-            db,
-            log,
-            db_file,
+            sled: Some(sled),
+            record,
             replica: ReplicaId(0),
             kind,
             heads: BTreeMap::new(),
             hlc: 0,
+            unchecked: std::sync::Mutex::new(unchecked),
             _lock: lock,
         };
-        store.load_identity(kind, replica)?;
-        store.load_heads()?;
+        let loaded = guarded(|| store.load_identity(kind, replica))
+            .unwrap_or_else(|_| Err(store.corrupt("the storage engine stopped on damaged data")));
+        match loaded {
+            Ok(()) => {}
+            Err(e @ (StoreError::Corrupt { .. } | StoreError::WentBack { .. })) => {
+                return Err(store.keep_as_found(e))
+            }
+            Err(e) => return Err(e),
+        }
+        match found {
+            ack::Found::Heads(acked) => store.compare(&acked)?,
+            ack::Found::Damaged => {
+                let e = store.corrupt(
+                    "its record of what it acknowledged (store/acked.0 and acked.1) is damaged, \
+                     so it cannot tell whether anything was lost",
+                );
+                return Err(store.keep_as_found(e));
+            }
+            ack::Found::Nothing => {}
+        }
+        store.birth(kind, replica)?;
         Ok(store)
+    }
+
+    fn sled(&self) -> Result<&Sled, StoreError> {
+        self.sled.as_ref().ok_or_else(|| {
+            StoreError::Io(format!(
+                "the store in {} could not be opened again after a failed write",
+                self.dir.display()
+            ))
+        })
+    }
+
+    fn log(&self) -> Result<&sled::Tree, StoreError> {
+        Ok(&self.sled()?.log)
     }
 
     fn corrupt(&self, reason: impl Into<String>) -> StoreError {
         StoreError::Corrupt {
             dir: self.dir.clone(),
             reason: reason.into(),
+            kept: None,
+        }
+    }
+
+    /// A refusal, with the files an unclean shutdown left kept aside for a person.
+    fn keep_as_found(&self, e: StoreError) -> StoreError {
+        let unchecked = self.take_unchecked();
+        let kept_now = aside::keep(&self.dir, unchecked.as_deref());
+        match e {
+            StoreError::Corrupt { dir, reason, kept } => StoreError::Corrupt {
+                dir,
+                reason,
+                kept: kept.or(kept_now),
+            },
+            StoreError::WentBack { dir, missing, kept } => StoreError::WentBack {
+                dir,
+                missing,
+                kept: kept.or(kept_now),
+            },
+            other => other,
+        }
+    }
+
+    /// sled's error in words, with where: a full disk is said as such.
+    fn sled_err(&self, e: &sled::Error) -> StoreError {
+        if sled_is_full(e) {
+            StoreError::Full {
+                dir: self.dir.clone(),
+            }
+        } else if matches!(e, sled::Error::Io(_)) {
+            StoreError::Io(format!("{} in {}", sled_words(e), self.dir.display()))
+        } else {
+            self.corrupt(sled_words(e))
         }
     }
 
@@ -187,48 +408,109 @@ impl Store {
         kind: StoreKind,
         wanted: Option<ReplicaId>,
     ) -> Result<(), StoreError> {
-        if let (Some(replica), Some(stored)) = (self.log.get(KEY_REPLICA)?, self.log.get(KEY_KIND)?)
-        {
-            self.replica =
+        let log = self.log()?;
+        let get = |key: &[u8]| log.get(key).map_err(|e| self.sled_err(&e));
+        let (replica, stored, hlc) = (get(KEY_REPLICA)?, get(KEY_KIND)?, get(KEY_HLC)?);
+        let heads = self.sled()?.heads().map_err(|e| match e {
+            Some(e) => self.sled_err(&e),
+            None => self.corrupt("bad head"),
+        })?;
+        if let (Some(replica), Some(stored)) = (replica, stored) {
+            let replica =
                 ReplicaId(be_u64(&replica).ok_or_else(|| self.corrupt("bad replica id"))?);
-            self.kind =
+            let stored =
                 StoreKind::from_word(&stored).ok_or_else(|| self.corrupt("bad store kind"))?;
-            if let Some(wanted) = wanted.filter(|w| *w != self.replica) {
+            if let Some(wanted) = wanted.filter(|w| *w != replica) {
                 return Err(StoreError::Open {
                     dir: self.dir.clone(),
-                    reason: format!("it belongs to replica {}, not {wanted}", self.replica),
+                    reason: format!("it belongs to replica {replica}, not {wanted}"),
                 });
             }
+            self.replica = replica;
+            self.kind = stored;
         } else {
-            self.replica = if let Some(id) = wanted {
-                id
-            } else {
-                let mut raw = [0u8; 8];
-                getrandom::fill(&mut raw).map_err(|e| StoreError::Io(e.to_string()))?;
-                ReplicaId(u64::from_be_bytes(raw))
-            };
             self.kind = kind;
-            let mut batch = sled::Batch::default();
-            batch.insert(KEY_REPLICA, &self.replica.0.to_be_bytes());
-            batch.insert(KEY_KIND, kind.word().as_bytes());
-            self.durable(batch)?;
         }
-        self.hlc = self.log.get(KEY_HLC)?.and_then(|v| be_u64(&v)).unwrap_or(0);
+        self.hlc = hlc.and_then(|v| be_u64(&v)).unwrap_or(0);
+        self.heads = heads;
         Ok(())
     }
 
-    fn load_heads(&mut self) -> Result<(), StoreError> {
-        for item in self.log.scan_prefix(b"h") {
-            let (k, v) = item?;
-            let origin = be_u64(&k[1..]).ok_or_else(|| self.corrupt("bad head key"))?;
-            let seq = be_u64(&v).ok_or_else(|| self.corrupt("bad head"))?;
-            let hash: Hash = v
-                .get(8..40)
-                .and_then(|h| h.try_into().ok())
-                .ok_or_else(|| self.corrupt("bad head"))?;
-            self.heads.insert(ReplicaId(origin), Head { seq, hash });
+    /// Gives a new store its identity, once what it acknowledged has been checked: a store
+    /// whose sled came back empty must not quietly become a new one.
+    fn birth(&mut self, kind: StoreKind, wanted: Option<ReplicaId>) -> Result<(), StoreError> {
+        if self.replica != ReplicaId(0) {
+            return Ok(());
+        }
+        self.replica = if let Some(id) = wanted {
+            id
+        } else {
+            let mut raw = [0u8; 8];
+            getrandom::fill(&mut raw).map_err(|e| StoreError::Io(e.to_string()))?;
+            ReplicaId(u64::from_be_bytes(raw))
+        };
+        self.kind = kind;
+        let mut batch = sled::Batch::default();
+        batch.insert(KEY_REPLICA, &self.replica.0.to_be_bytes());
+        batch.insert(KEY_KIND, kind.word().as_bytes());
+        let heads = self.heads.clone();
+        self.durable(batch, &heads)
+    }
+
+    /// Checks sled against the record of what was acknowledged: every origin's acknowledged
+    /// head must still be there, with the same hash.
+    fn compare(&mut self, acked: &BTreeMap<ReplicaId, Head>) -> Result<(), StoreError> {
+        let mut missing = String::new();
+        for (&origin, want) in acked {
+            let have = self.head(origin);
+            if have.seq < want.seq {
+                if !missing.is_empty() {
+                    missing.push_str(", ");
+                }
+                missing.push_str(&span_words(origin, have.seq + 1, want.seq));
+                continue;
+            }
+            let found = guarded(|| self.event_bytes(origin, want.seq))
+                .unwrap_or_else(|_| Err(self.corrupt("the storage engine stopped on damaged data")))
+                .map_err(|e| self.keep_as_found_ref(e))?;
+            if found.map(|b| hash_bytes(&b)) != Some(want.hash) {
+                let e = self.corrupt(format!(
+                    "{} is not the event it acknowledged",
+                    span_words(origin, want.seq, want.seq)
+                ));
+                return Err(self.keep_as_found(e));
+            }
+        }
+        if !missing.is_empty() {
+            let e = StoreError::WentBack {
+                dir: self.dir.clone(),
+                missing,
+                kept: None,
+            };
+            tracing::error!(%e, "refused a store that went back");
+            return Err(self.keep_as_found(e));
+        }
+        if self.heads != *acked {
+            // sled made more durable than the record got to say before a crash: never
+            // acknowledged, but kept; from now on it is.
+            let heads = self.heads.clone();
+            self.record.write(&heads).map_err(|e| self.io_failed(&e))?;
         }
         Ok(())
+    }
+
+    /// A refusal keeps the files as found; other failures (a full disk) do not.
+    fn keep_as_found_ref(&self, e: StoreError) -> StoreError {
+        match e {
+            e @ (StoreError::Corrupt { .. } | StoreError::WentBack { .. }) => self.keep_as_found(e),
+            e => e,
+        }
+    }
+
+    fn take_unchecked(&self) -> Option<PathBuf> {
+        self.unchecked
+            .lock()
+            .map_or(None, |mut unchecked| unchecked.take())
     }
 
     pub fn dir(&self) -> &Path {
@@ -260,9 +542,51 @@ impl Store {
         self.heads.values().map(|h| h.seq).sum()
     }
 
+    /// True while a failed write has left sled closed; [`Store::revive`] opens it again.
+    pub fn is_down(&self) -> bool {
+        self.sled.is_none()
+    }
+
+    /// After a failed write (a full disk), opens sled again. The change that failed may have
+    /// reached the disk after all: true when the heads moved, so whoever folded the log folds it
+    /// again. What was acknowledged before must all still be there.
+    pub fn revive(&mut self) -> Result<bool, StoreError> {
+        if self.sled.is_some() {
+            return Ok(false);
+        }
+        let sled = match guarded(|| Sled::open(&self.dir.join("store"))) {
+            Ok(Ok(sled)) => sled,
+            Ok(Err(e)) => return Err(self.sled_err(&e)),
+            Err(_) => return Err(self.corrupt("the storage engine stopped on damaged data")),
+        };
+        let heads = sled.heads().map_err(|e| match e {
+            Some(e) => self.sled_err(&e),
+            None => self.corrupt("bad head"),
+        })?;
+        let hlc = sled
+            .log
+            .get(KEY_HLC)
+            .map_err(|e| self.sled_err(&e))?
+            .and_then(|v| be_u64(&v))
+            .unwrap_or(0);
+        let before = std::mem::replace(&mut self.heads, heads);
+        self.sled = Some(sled);
+        self.hlc = self.hlc.max(hlc);
+        if let Err(e) = self.compare(&before) {
+            self.sled = None;
+            return Err(e);
+        }
+        Ok(self.heads != before)
+    }
+
     /// Makes a batch of events durable. Each must extend its origin's chain: the next seq and
     /// the previous event's hash. Only after this returns may the events be applied or shown.
     pub fn commit(&mut self, events: &[Sealed]) -> Result<(), StoreError> {
+        if self.revive()? {
+            return Err(StoreError::Io(
+                "the store took a change that had failed; plan again against it".into(),
+            ));
+        }
         let mut heads = self.heads.clone();
         let mut hlc = self.hlc;
         let mut batch = sled::Batch::default();
@@ -293,26 +617,64 @@ impl Store {
             batch.insert(&head_key(e.origin), h);
         }
         batch.insert(KEY_HLC, &hlc.to_be_bytes());
-        self.durable(batch)?;
+        self.durable(batch, &heads)?;
         self.heads = heads;
         self.hlc = hlc;
         Ok(())
     }
 
-    fn durable(&self, batch: sled::Batch) -> Result<(), StoreError> {
-        self.log.apply_batch(batch)?;
-        self.log.flush()?;
-        self.db_file.sync_all()?;
-        Ok(())
+    /// sled, then the record of what is acknowledged. Any failure closes sled, whose later
+    /// calls would all fail, so that the next change opens it again.
+    fn durable(
+        &mut self,
+        batch: sled::Batch,
+        heads: &BTreeMap<ReplicaId, Head>,
+    ) -> Result<(), StoreError> {
+        let sled = self.sled()?;
+        let result = match sled.log.apply_batch(batch).and_then(|()| sled.log.flush()) {
+            Err(e) => Err(self.sled_err(&e)),
+            Ok(_) => sled.db_file.sync_all().map_err(|e| self.io_failed(&e)),
+        };
+        let result = result.and_then(|()| {
+            let written = self.record.write(heads);
+            written.map_err(|e| self.io_failed(&e))
+        });
+        if result.is_err() {
+            self.sled = None;
+        }
+        result
+    }
+
+    fn io_failed(&self, e: &std::io::Error) -> StoreError {
+        if is_full(e) {
+            StoreError::Full {
+                dir: self.dir.clone(),
+            }
+        } else {
+            StoreError::Io(format!("{} in {}", io_words(e), self.dir.display()))
+        }
     }
 
     /// Every event, decoded and verified: seqs dense from 1 per origin, each `prev` the hash of
-    /// the event before it, each head matching its chain's last event.
+    /// the event before it, each head matching its chain's last event. The first time it
+    /// verifies after an unclean shutdown, the copy of sled's files kept until then goes.
     pub fn load(&self) -> Result<Vec<Event>, StoreError> {
+        let loaded = guarded(|| self.verified())
+            .unwrap_or_else(|_| Err(self.corrupt("the storage engine stopped on damaged data")));
+        match loaded {
+            Ok(events) => {
+                aside::settle(self.take_unchecked().as_deref());
+                Ok(events)
+            }
+            Err(e) => Err(self.keep_as_found_ref(e)),
+        }
+    }
+
+    fn verified(&self) -> Result<Vec<Event>, StoreError> {
         let mut events = Vec::new();
         let mut chain: Option<(ReplicaId, Head)> = None;
-        for item in self.log.scan_prefix(b"e") {
-            let (k, bytes) = item?;
+        for item in self.log()?.scan_prefix(b"e") {
+            let (k, bytes) = item.map_err(|e| self.sled_err(&e))?;
             let origin = ReplicaId(be_u64(&k[1..]).ok_or_else(|| self.corrupt("bad event key"))?);
             let seq = be_u64(&k[9..]).ok_or_else(|| self.corrupt("bad event key"))?;
             let e =
@@ -360,7 +722,11 @@ impl Store {
 
     /// The raw bytes of one event, as first encoded.
     pub fn event_bytes(&self, origin: ReplicaId, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.log.get(event_key(origin, seq))?.map(|v| v.to_vec()))
+        Ok(self
+            .log()?
+            .get(event_key(origin, seq))
+            .map_err(|e| self.sled_err(&e))?
+            .map(|v| v.to_vec()))
     }
 
     /// The raw bytes of `origin`'s events from seq `from` on, in order: at most `max_events`, and
@@ -373,9 +739,9 @@ impl Store {
         max_bytes: usize,
     ) -> Result<Vec<Vec<u8>>, StoreError> {
         bounded(
-            self.log
+            self.log()?
                 .range(event_key(origin, from)..=event_key(origin, u64::MAX))
-                .map(|item| Ok(item?.1.to_vec())),
+                .map(|item| Ok(item.map_err(|e| self.sled_err(&e))?.1.to_vec())),
             max_events,
             max_bytes,
         )
@@ -386,10 +752,32 @@ impl Store {
         fs::read_dir(self.dir.join("store").join("blobs")).map_or(0, Iterator::count)
     }
 
-    /// Flushes and closes, so the next opener does not replay sled's log.
-    pub fn close(self) -> Result<(), StoreError> {
-        self.db.flush()?;
-        Ok(())
+    /// Flushes and closes, and marks the close as clean so the next open need not keep a copy
+    /// of sled's files first. Dropping a store does the same, without saying what failed.
+    pub fn close(mut self) -> Result<(), StoreError> {
+        self.shut()
+    }
+
+    fn shut(&mut self) -> Result<(), StoreError> {
+        let Some(sled) = self.sled.take() else {
+            // Closed after a failed write: not known to be clean.
+            return Ok(());
+        };
+        sled.db.flush().map_err(|e| self.sled_err(&e))?;
+        sled.db_file.sync_all().map_err(|e| self.io_failed(&e))?;
+        drop(sled);
+        aside::closed_cleanly(&self.dir).map_err(|e| self.io_failed(&e))
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        if let Err(e) = self.shut() {
+            tracing::warn!(%e, "the store did not close cleanly");
+        }
     }
 }
 
@@ -411,6 +799,11 @@ pub(crate) fn bounded<E>(
         out.push(bytes);
     }
     Ok(out)
+}
+
+/// Makes a rename or a new file in `dir` durable.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {

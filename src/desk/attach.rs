@@ -190,7 +190,7 @@ impl Line {
             Reply::Committed { missed, events } => Ok((missed, events)),
             Reply::Answered(_) => Ok((Vec::new(), Vec::new())),
             Reply::Refused(why) => Err(DeskError::Refused(Refusal(why))),
-            Reply::Failed(why) => Err(DeskError::Store(StoreError::Io(why))),
+            Reply::Failed(why) => Err(DeskError::Store(StoreError::Served(why))),
             other => Err(DeskError::Store(StoreError::Io(format!(
                 "the serving desk answered out of turn: {other:?}"
             )))),
