@@ -78,7 +78,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             } else {
                 state_text(state)
             };
-            println!("{out}");
+            println!("{}", crate::domain::text::escape(&out));
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Demo {

@@ -518,6 +518,8 @@ impl Desk {
     }
 
     fn stamp(&self, bodies: Vec<Body>, now_ms: i64) -> Result<Vec<Sealed>, Refusal> {
+        // The name stamped on the change follows the free-text rule, whoever gave it.
+        crate::domain::text::check_operator(&self.operator).map_err(Refusal)?;
         let origin = self.replica();
         let mut head = self.heads().get(&origin).copied().unwrap_or_default();
         let mut clock = self.last_hlc;
@@ -575,7 +577,7 @@ impl Desk {
     /// batch, then folded. A malformed batch is refused whole and changes nothing.
     pub fn receive<B: AsRef<[u8]>>(&mut self, batch: &[B]) -> Result<Received, DeskError> {
         self.revive()?;
-        let (sealed, mut received) = self.admit(batch)?;
+        let (sealed, mut received) = self.admit(batch, true)?;
         if let Book::Local(store) = &mut self.book {
             store.commit(&sealed)?;
         } else {
@@ -589,7 +591,7 @@ impl Desk {
 
     /// Takes events the serving desk committed into an attached desk's mirror.
     pub fn absorb<B: AsRef<[u8]>>(&mut self, batch: &[B]) -> Result<Received, DeskError> {
-        let (sealed, mut received) = self.admit(batch)?;
+        let (sealed, mut received) = self.admit(batch, false)?;
         if let Book::Attached(m) = &mut self.book {
             for s in &sealed {
                 let e = &s.event;
@@ -612,7 +614,13 @@ impl Desk {
         Ok(received)
     }
 
-    fn admit<B: AsRef<[u8]>>(&mut self, batch: &[B]) -> Result<(Vec<Sealed>, Received), DeskError> {
+    /// Decodes and orders a batch; `strict` (a peer's events) also holds every event to the
+    /// rules a local command meets (free text, operator name), refusing the batch otherwise.
+    fn admit<B: AsRef<[u8]>>(
+        &mut self,
+        batch: &[B],
+        strict: bool,
+    ) -> Result<(Vec<Sealed>, Received), DeskError> {
         let refuse = |why: String| DeskError::Refused(Refusal(why));
         let mut received = Received::default();
         let mut decoded = Vec::with_capacity(batch.len());
@@ -625,6 +633,10 @@ impl Desk {
                 )));
             }
             let e = Event::decode(bytes).map_err(|why| refuse(format!("a bad event: {why}")))?;
+            if strict {
+                crate::domain::text::check_event(&e)
+                    .map_err(|why| refuse(format!("a bad event: {why}")))?;
+            }
             let named = received.named.entry(e.origin).or_default();
             *named = (*named).max(e.seq);
             decoded.push(Sealed {

@@ -15,6 +15,7 @@ pub mod policy;
 pub mod recommend;
 pub mod safety;
 pub mod state;
+pub mod text;
 pub mod triage;
 pub mod unit;
 pub mod vocab;

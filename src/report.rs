@@ -188,7 +188,12 @@ pub fn report(desk: &Desk, args: &ReportArgs) -> Result<ExitCode, String> {
     let summary = metrics.summary(now);
     let handed = handoffs::figures(desk.state(), period.since_ms, period.until_ms);
     print(&match args.format {
-        ReportFormat::Text => table::text(&summary) + &handoffs::text(&handed),
+        // Text from the log never drives the terminal: control characters are shown escaped
+        // (JSON escapes them itself).
+        ReportFormat::Text => {
+            crate::domain::text::escape(&(table::text(&summary) + &handoffs::text(&handed)))
+                .into_owned()
+        }
         ReportFormat::Json => {
             let figures = table::json(&summary);
             match serde_json::from_str::<serde_json::Value>(&figures) {
@@ -200,7 +205,7 @@ pub fn report(desk: &Desk, args: &ReportArgs) -> Result<ExitCode, String> {
             }
         }
         // CSV is one table of the figures; the hand-offs are in the text and JSON reports.
-        ReportFormat::Csv => table::csv(&summary),
+        ReportFormat::Csv => crate::domain::text::escape(&table::csv(&summary)).into_owned(),
     });
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ use chrono::{Local, TimeZone};
 use serde_json::json;
 
 use crate::desk::{Desk, DeskError};
+use crate::domain::text::{escape, escape_line};
 use crate::domain::{CallId, Event, State};
 use crate::store::{Store, StoreKind};
 
@@ -39,7 +40,7 @@ pub(super) fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, Strin
             Ok(outcome) => {
                 // A closed pipe (e.g. `| head`) is not worth a panic; the commits are durable.
                 for said in outcome.lines() {
-                    let _ = writeln!(out, "{said}");
+                    let _ = writeln!(out, "{}", escape(&said));
                 }
             }
             Err(e) => {
@@ -88,7 +89,8 @@ pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCod
             })
             .to_string()
         } else {
-            format!(
+            // One event, one line: nothing in it reaches the terminal raw (JSON escapes its own).
+            let line = format!(
                 "{}  {:<12} {}:{:<5} {}{}",
                 local_time(e.wall_ms),
                 e.operator,
@@ -96,7 +98,8 @@ pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCod
                 e.seq,
                 e.body.describe(),
                 lost.map_or_else(String::new, |why| format!("  [did not stand: {why}]"))
-            )
+            );
+            escape_line(&line).into_owned()
         };
         if writeln!(out, "{line}").is_err() {
             break;

@@ -839,8 +839,8 @@ pub fn find_unit<'s>(state: &'s State, typed: &str) -> Result<&'s Unit, Refusal>
     })
 }
 
-/// Trims free text and holds it to [`MAX_TEXT_BYTES`], refusing control characters that would
-/// corrupt a terminal or a CSV export.
+/// Trims free text and holds it to [`MAX_TEXT_BYTES`], refusing what the free-text rule
+/// refuses ([`super::text`]): control characters, direction overrides, invisible characters.
 fn text_field(what: &str, text: &str) -> Result<String, Refusal> {
     let text = text.trim();
     if text.len() > MAX_TEXT_BYTES {
@@ -849,8 +849,6 @@ fn text_field(what: &str, text: &str) -> Result<String, Refusal> {
             text.len()
         );
     }
-    if text.chars().any(char::is_control) {
-        refuse!("{what} contains control characters; type plain text");
-    }
+    super::text::check(what, text, MAX_TEXT_BYTES).map_err(Refusal)?;
     Ok(text.to_owned())
 }

@@ -23,6 +23,7 @@ mod placing;
 mod protocol;
 mod pty;
 mod report;
+mod security;
 mod sim;
 mod store_crash;
 mod sync_live;

@@ -72,7 +72,7 @@ pub(super) fn clean(what: &str, raw: &str, limit: usize) -> Result<String, Strin
             space = !out.is_empty();
             continue;
         }
-        if c.is_control() || is_bidi_control(c) {
+        if crate::domain::text::forbidden(c) {
             return Err(format!("{what} contains control characters"));
         }
         if space {
@@ -88,10 +88,6 @@ pub(super) fn clean(what: &str, raw: &str, limit: usize) -> Result<String, Strin
         ));
     }
     Ok(out)
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 /// What a sender typed, quoted and cut short for a message.

@@ -1,0 +1,370 @@
+//! What an attack on the desk found (issue 11, items 5–10 and 13): a data dir or socket that is
+//! not the user's own, terminal injection through names and peers' events, a forged clock, a
+//! flood of connections, a black-holed link, two links to one peer, a skewed peer's clock.
+//!
+//! Real processes where the item is about processes, sockets or files; a hand-played peer over
+//! real pinned TLS on 127.0.0.1 where it is about what a peer sends.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_bytes::ByteBuf;
+use switchboard::desk::attach::Board;
+use switchboard::desk::frame::{encode, read_frame_async};
+use switchboard::domain::{Body, CallId, Event, ReplicaId};
+use switchboard::store::{Sealed, Store, StoreKind};
+use switchboard::sync::session::{Frame, VERSION};
+use switchboard::sync::{Identity, TrustedSet};
+use tokio::io::AsyncWriteExt;
+
+use crate::common::pair::{pair, trust, watch_until, Node};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// The binary on `data`, isolated from the user's data and config.
+fn command(tmp: &Path, data: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .arg("--data")
+        .arg(data)
+        .env("SWITCHBOARD_DATA", tmp.join("decoy"))
+        .env("SWITCHBOARD_CONFIG", tmp.join("no-config"))
+        .env("SWITCHBOARD_OPERATOR", "tester")
+        .env("NO_COLOR", "1")
+        .env_remove("SWITCHBOARD_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("run switchboard")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn ok(tmp: &Path, data: &Path, args: &[&str]) -> String {
+    let out = run(&mut command(tmp, data, args));
+    assert!(out.status.success(), "{args:?} failed: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// A one-line refusal, and nothing on stdout.
+fn refused(out: &Output, what: &str) -> String {
+    let err = stderr(out);
+    assert!(
+        !out.status.success(),
+        "{what}: not refused: {}",
+        stdout(out)
+    );
+    assert_eq!(err.lines().count(), 1, "{what}: not one line: {err}");
+    assert!(!err.contains('\u{1b}'), "{what}: raw ESC in the refusal");
+    err
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 6: terminal injection.
+
+const INJECTION: &str = "ct-x\u{1b}]2;PWNED\u{7}\u{1b}[1A\u{1b}[2Kfake";
+
+#[test]
+fn an_operator_name_with_control_characters_is_refused_from_every_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("A");
+    let call = "call 12 Main St / man shouting --type welfare";
+    // The flag.
+    let out = run(command(tmp.path(), &a, &["exec", call]).args(["--operator", INJECTION]));
+    let err = refused(&out, "--operator");
+    assert!(err.contains("operator name"), "{err}");
+    // The environment.
+    let out = run(command(tmp.path(), &a, &["exec", call]).env("SWITCHBOARD_OPERATOR", INJECTION));
+    refused(&out, "SWITCHBOARD_OPERATOR");
+    let out = run(command(tmp.path(), &a, &["exec", call])
+        .env_remove("SWITCHBOARD_OPERATOR")
+        .env("USER", "bidi\u{202E}eman"));
+    refused(&out, "$USER");
+    // Free text with direction overrides, zero-width characters or a soft hyphen.
+    for text in [
+        "pills\u{202E}lanoitcnuf",
+        "zero\u{200B}width",
+        "soft\u{AD}hyphen",
+        "iso\u{2067}late",
+    ] {
+        let line = format!("call 12 Main St / {text}");
+        let out = run(&mut command(tmp.path(), &a, &["exec", &line]));
+        refused(&out, text);
+    }
+    // Nothing was written; a plain name still works.
+    assert!(!ok(tmp.path(), &a, &["log"]).contains("taken"));
+    ok(tmp.path(), &a, &["exec", call]);
+    // An attached console's request carries its own name: the serving desk checks it too.
+    let mut serve = command(tmp.path(), &a, &["serve"]);
+    let mut served = serve
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::os::unix::net::UnixStream::connect(a.join("desk.sock")).is_err() {
+        assert!(started.elapsed() < LIMIT, "serve did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let attached =
+        switchboard::desk::attach::attach(&a, Box::new(switchboard::desk::SystemClock), INJECTION)
+            .unwrap()
+            .expect("serving");
+    let (mut desk, _watch) = attached;
+    let e = desk.execute_line("unit add STAR-9 clinician").unwrap_err();
+    assert!(e.to_string().contains("operator name"), "{e}");
+    let _ = served.kill();
+    let _ = served.wait();
+    assert!(!ok(tmp.path(), &a, &["log"]).contains("STAR-9"));
+}
+
+/// Writes an event straight into a store, as an older desk or a peer before this check did.
+fn plant(dir: &Path, operator: &str, body: Body) {
+    let mut store = Store::open(dir, StoreKind::Live).unwrap();
+    let origin = store.replica();
+    let head = store.heads().get(&origin).copied().unwrap_or_default();
+    let e = Event {
+        origin,
+        seq: head.seq + 1,
+        hlc: store.hlc_mark() + (1 << 20),
+        wall_ms: 1_700_000_000_000,
+        prev: head.hash,
+        operator: operator.to_owned(),
+        body,
+    };
+    store.commit(&[Sealed::new(e)]).unwrap();
+    store.close().unwrap();
+}
+
+#[test]
+fn log_state_report_and_csv_print_control_characters_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("A");
+    let said = ok(
+        tmp.path(),
+        &a,
+        &["exec", "call 12 Main St / man shouting --type welfare"],
+    );
+    let call: CallId = said.split_whitespace().next().unwrap().parse().unwrap();
+    plant(
+        &a,
+        INJECTION,
+        Body::NoteAdded {
+            call: call.clone(),
+            text: "has pills\u{1b}[2J\u{202E}".into(),
+            caution: false,
+            written: None,
+        },
+    );
+    plant(
+        &a,
+        "ct-rivera",
+        Body::CallEdited {
+            call,
+            field: switchboard::domain::CallField::Location("x\u{1b}]2;PWNED\u{7}".into()),
+            replaces: None,
+            coords: None,
+            placed: None,
+        },
+    );
+    for args in [
+        &["log"][..],
+        &["state"],
+        &["report", "--since", "2000-01-01T00:00:00Z"],
+        &["export", "--format", "csv"],
+    ] {
+        let out = ok(tmp.path(), &a, args);
+        assert!(
+            !out.chars()
+                .any(|c| c != '\n' && switchboard::domain::text::forbidden(c)),
+            "{args:?} printed a raw control character: {out:?}"
+        );
+    }
+    let log = ok(tmp.path(), &a, &["log"]);
+    assert!(log.contains("ct-x\\u{1b}]2;PWNED"), "{log}");
+    assert_eq!(log.lines().count(), 4, "{log}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A peer played by hand over real pinned TLS.
+
+/// Node `alpha` serving, which trusts `mallory`, whose side of the link a test plays.
+struct Rig {
+    _root: tempfile::TempDir,
+    alpha: Node,
+    connector: tokio_rustls::TlsConnector,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let root = tempfile::tempdir().unwrap();
+        let (mut alpha, _bravo) = pair(root.path());
+        let mallory = root.path().join("mallory");
+        trust(&alpha.dir, &mallory, "127.0.0.1:9", "mallory");
+        trust(
+            &mallory,
+            &alpha.dir,
+            &format!("127.0.0.1:{}", alpha.port),
+            "alpha",
+        );
+        alpha.start();
+        let identity = Identity::load_or_create(&mallory).unwrap();
+        let trusted =
+            TrustedSet::new([Identity::load_or_create(&alpha.dir).unwrap().fingerprint()]);
+        let connector = switchboard::sync::tls::connector(&identity, trusted).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        Rig {
+            _root: root,
+            alpha,
+            connector,
+            runtime,
+        }
+    }
+
+    /// A TLS link to alpha on which mallory has said hello and sent an empty summary.
+    fn link(&self, wall_ms: i64) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+        self.runtime.block_on(async {
+            let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.alpha.port))
+                .await
+                .unwrap();
+            let mut tls = self
+                .connector
+                .connect(switchboard::sync::tls::server_name(), tcp)
+                .await
+                .unwrap();
+            let hello = Frame::Hello {
+                version: VERSION,
+                kind: "live".into(),
+                replica: ReplicaId(MALLORY),
+                wall_ms,
+            };
+            for f in [hello, Frame::Summary(Vec::new())] {
+                tls.write_all(&encode(&f).unwrap()).await.unwrap();
+            }
+            tls.flush().await.unwrap();
+            tls
+        })
+    }
+
+    fn send(
+        &self,
+        tls: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+        frame: &Frame,
+    ) {
+        self.runtime.block_on(async {
+            let _ = tls.write_all(&encode(frame).unwrap()).await;
+            let _ = tls.flush().await;
+        });
+    }
+
+    /// Reads frames until alpha refuses the link or closes it; the refusal's text, if any.
+    fn until_closed(
+        &self,
+        tls: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    ) -> Option<String> {
+        self.runtime.block_on(async {
+            let deadline = tokio::time::Instant::now() + LIMIT;
+            loop {
+                match tokio::time::timeout_at(deadline, read_frame_async::<Frame>(tls)).await {
+                    Ok(Ok(Frame::Refuse(why))) => return Some(why),
+                    Ok(Ok(_)) => {}
+                    Ok(Err(_)) => return None,
+                    Err(elapsed) => panic!("alpha kept the link open ({elapsed})"),
+                }
+            }
+        })
+    }
+
+    fn board(&self, done: impl FnMut(&switchboard::desk::Desk, &Board) -> bool) -> Board {
+        let (mut desk, mut watch) = self.alpha.attach("ct-rivera");
+        watch_until(&mut watch, &mut desk, LIMIT, done)
+    }
+}
+
+const MALLORY: u64 = 0x6d61_6c6c_6f72_7901;
+
+/// Mallory's event `seq` (after `prev`), stamped `hlc`.
+fn mallory_event(seq: u64, prev: [u8; 32], hlc: u64, operator: &str, location: &str) -> Sealed {
+    let call = CallId::mint(26, &ReplicaId(MALLORY).tag(), seq as u32);
+    Sealed::new(Event {
+        origin: ReplicaId(MALLORY),
+        seq,
+        hlc,
+        wall_ms: switchboard::domain::event::hlc::physical_ms(hlc),
+        prev,
+        operator: operator.to_owned(),
+        body: Body::CallCreated {
+            call,
+            location: location.to_owned(),
+            coords: None,
+            nature: "man shouting".into(),
+            call_type: None,
+            priority: switchboard::domain::Priority::MOST_URGENT,
+            caller: None,
+            callback: None,
+            zone: None,
+            started_ms: None,
+            civic: None,
+            placed: None,
+        },
+    })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+fn events(batch: &[Sealed]) -> Frame {
+    Frame::Events(
+        batch
+            .iter()
+            .map(|s| ByteBuf::from(s.bytes.clone()))
+            .collect(),
+    )
+}
+
+#[test]
+fn a_peers_event_with_control_characters_is_refused_before_it_is_written() {
+    let rig = Rig::new();
+    let hlc = (now_ms() as u64) << 16;
+    for (operator, location) in [
+        (INJECTION, "12 Main St"),
+        ("ct-rivera", "12 Main St\u{1b}[2J"),
+        ("ct-rivera", "12 Main\u{202E}tS"),
+    ] {
+        let mut tls = rig.link(now_ms());
+        let e = mallory_event(1, [0; 32], hlc, operator, location);
+        rig.send(&mut tls, &events(&[e]));
+        let why = rig.until_closed(&mut tls).unwrap_or_default();
+        assert!(why.contains("bad event"), "alpha's refusal: {why:?}");
+    }
+    let board = rig.board(|_, b| b.refused.iter().any(|r| r.why.contains("bad event")));
+    assert!(
+        board.refused.iter().any(|r| r.who == "mallory"),
+        "{board:?}"
+    );
+    let (desk, _w) = rig.alpha.attach("ct-rivera");
+    assert!(
+        !desk.heads().contains_key(&ReplicaId(MALLORY)),
+        "a bad event was written"
+    );
+}
