@@ -136,7 +136,7 @@ pub(super) fn state_text(state: &State) -> String {
             "  {:<10} P{} {:<10} {:<12} {} / {}  [{}]",
             c.id,
             c.priority,
-            c.status.word(),
+            c.state_word(),
             kind,
             c.location,
             c.nature,

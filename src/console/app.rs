@@ -60,6 +60,10 @@ pub struct LineEditor {
     pub history: Vec<String>,
     history_at: Option<usize>,
     pub candidates: Vec<Candidate>,
+    /// The text is a refused line kept for editing: an editing key (Left, Right, Home, End,
+    /// Backspace, Delete, Ctrl-A/E/W) edits it, but a typed character starts a new line, so
+    /// the next command is never appended to the refused one.
+    pub refused: bool,
     /// The candidate Tab last put in, and the text before Tab was pressed.
     pub picked: Option<usize>,
     before_tab: Option<(String, usize)>,
@@ -71,6 +75,13 @@ impl LineEditor {
         self.cursor = self.text.len();
         self.before_tab = None;
         self.picked = None;
+        self.refused = false;
+    }
+
+    /// Keeps a refused line for editing (see [`LineEditor::refused`]).
+    fn keep_refused(&mut self, text: &str) {
+        self.set(text.trim_end());
+        self.refused = !self.text.is_empty();
     }
 
     fn insert(&mut self, c: char) {
@@ -225,6 +236,9 @@ pub struct Ui {
     pub pending: Vec<Key>,
     pub form: IntakeForm,
     pub help_scroll: u16,
+    /// Columns and rows inside the help overlay when last drawn: descriptions wrap to it and
+    /// scrolling stops at its last line.
+    pub help_size: std::cell::Cell<(u16, u16)>,
     /// While triaging the selected call: the question in focus.
     pub triage: Option<usize>,
     /// The dashboard covers the panes.
@@ -298,6 +312,7 @@ impl App {
                 pending: Vec::new(),
                 form: IntakeForm::default(),
                 help_scroll: 0,
+                help_size: std::cell::Cell::new((0, 0)),
                 triage: None,
                 dashboard: false,
                 map: super::map::MapState::default(),
@@ -791,7 +806,11 @@ impl App {
                     KeyCode::PageUp => -10,
                     _ => return false,
                 };
-                self.ui.help_scroll = self.ui.help_scroll.saturating_add_signed(step);
+                self.ui.help_scroll = self
+                    .ui
+                    .help_scroll
+                    .saturating_add_signed(step)
+                    .min(super::view::help::max_scroll(self));
                 true
             }
             Mode::Normal | Mode::Trainer => false,
@@ -814,15 +833,29 @@ impl App {
         true
     }
 
+    /// The line's own keys. Only plain keys edit: Ctrl-Home, Alt-Up and the like go to the
+    /// keymap. A typed character after a refusal starts a new line.
     fn edit_line(&mut self, event: &KeyEvent, plain: bool) -> bool {
-        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        // A Ctrl key the keymap binds is the keymap's (vim's Ctrl-C leaves the line).
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL)
+            && !event.modifiers.contains(KeyModifiers::ALT)
+            && self
+                .keymap
+                .lookup(Mode::Command, &[Key::from_event(event)], &|_| true)
+                == Lookup::Unbound;
         let line = &mut self.ui.line;
         match event.code {
-            KeyCode::Char(c) if plain => line.insert(c),
+            KeyCode::Char(c) if plain => {
+                if line.refused {
+                    line.set("");
+                }
+                line.insert(c);
+            }
             KeyCode::Char('a') if ctrl => line.cursor = 0,
             KeyCode::Char('e') if ctrl => line.cursor = line.text.len(),
             KeyCode::Char('u' | 'c') if ctrl => line.set(""),
             KeyCode::Char('w') if ctrl => line.delete_word(),
+            _ if !plain => return false,
             KeyCode::Backspace => line.backspace(),
             KeyCode::Delete => line.delete(),
             KeyCode::Left => line.cursor = line.prev_boundary(),
@@ -832,10 +865,12 @@ impl App {
             KeyCode::Up => line.recall(true),
             KeyCode::Down => line.recall(false),
             KeyCode::Tab => {
+                line.refused = false;
                 line.cycle(false);
                 return true;
             }
             KeyCode::BackTab => {
+                line.refused = false;
                 line.cycle(true);
                 return true;
             }
@@ -850,6 +885,7 @@ impl App {
             }
             _ => return false,
         }
+        self.ui.line.refused = false;
         self.ui.message = None;
         self.refresh_candidates();
         true
@@ -922,7 +958,7 @@ impl App {
             }
             let ok = self.trainee(&filled);
             if !ok && typed {
-                self.ui.line.set(text);
+                self.ui.line.keep_refused(text);
             }
             return;
         }
@@ -935,25 +971,52 @@ impl App {
             }
             Ok(Line::Desk {
                 command,
-                text: filled,
+                text: full,
+                filled,
             }) => {
                 if typed {
                     self.ui.line.remember(text.trim());
                 }
-                let ok = self.execute(&command, &filled);
+                let ok = self.execute(&command, &full);
+                if ok {
+                    self.say_selection_used(&filled);
+                }
                 if !ok && typed {
                     // Keep the refused line for editing.
-                    self.ui.line.set(text);
+                    self.ui.line.keep_refused(text);
                 } else if ok && typed && self.keymap.start() == Mode::Normal {
                     self.ui.mode = Mode::Normal;
                 }
             }
             Err(reason) => {
                 if typed {
-                    self.ui.line.set(text);
+                    self.ui.line.keep_refused(text);
                 }
                 self.refuse(reason);
             }
+        }
+    }
+
+    /// When the selection supplied the call, the confirmation says which call that was, so a
+    /// bare `dp STAR-5` never goes somewhere unseen.
+    fn say_selection_used(&mut self, filled: &[String]) {
+        let Some(id) = filled.iter().find_map(|f| f.strip_prefix("call ")) else {
+            return;
+        };
+        let Some(call) = id
+            .parse::<CallId>()
+            .ok()
+            .and_then(|id| self.state().calls.get(&id))
+        else {
+            return;
+        };
+        let kind = call.call_type.map_or("call", |t| t.word());
+        let text = format!(
+            " (selected call {}: P{} {kind}, {})",
+            call.id, call.priority, call.location
+        );
+        if let Some(m) = self.ui.message.as_mut().filter(|m| m.tone == Tone::Done) {
+            m.text.push_str(&text);
         }
     }
 

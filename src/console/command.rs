@@ -2,7 +2,7 @@
 //! desk command's missing call or unit from the selection, so `dp` alone dispatches the selected
 //! unit to the selected call.
 
-use crate::command::parse::tokenize;
+use crate::command::parse::{tokenize, Token};
 use crate::command::registry::{lookup, ArgKind};
 use crate::command::{parse, ParseError};
 use crate::domain::{Command, State};
@@ -174,7 +174,13 @@ pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
 #[derive(Clone, Debug, PartialEq)]
 pub enum Line {
     Console(Action),
-    Desk { command: Command, text: String },
+    Desk {
+        command: Command,
+        text: String,
+        /// What the selection supplied, as `call 26-BA0004` or `unit STAR-1`, so the
+        /// confirmation can say which call or unit it used.
+        filled: Vec<String>,
+    },
 }
 
 /// What is selected on screen, used to fill a desk command's missing call or unit.
@@ -259,66 +265,157 @@ pub fn read_line(line: &str, selection: &Selection, state: &State) -> Result<Lin
             .map_or("", |(_, r)| r.trim());
         return console_action(spec, &words[1..], raw_rest).map(Line::Console);
     }
-    let text = fill_selection(line, selection, state)?;
+    let (text, filled) = fill(line, selection, state)?;
     let command = parse(&text).map_err(|ParseError(e)| e)?;
-    Ok(Line::Desk { command, text })
+    Ok(Line::Desk {
+        command,
+        text,
+        filled,
+    })
 }
 
-/// Inserts the selected call or unit where a desk command expects one and the typed word is not
-/// one: `dp` → `dp STAR-1 26-KQ0007`, `close resolved` → `close 26-KQ0007 resolved`.
+/// Inserts the selected call or unit where a desk command lacks one: `dp` → `dp STAR-1
+/// 26-KQ0007`, `close resolved` → `close 26-KQ0007 resolved`.
 pub fn fill_selection(line: &str, selection: &Selection, state: &State) -> Result<String, String> {
+    fill(line, selection, state).map(|(text, _)| text)
+}
+
+/// A word plainly meant as a call: digits, or a call id.
+fn call_shaped(t: &Token) -> bool {
+    !t.quoted
+        && (t.text.chars().all(|c| c.is_ascii_digit())
+            || t.text.parse::<crate::domain::CallId>().is_ok())
+}
+
+/// A word plainly meant as a callsign: letters, a hyphen or not, then digits (`STAR-9`, `PD7`).
+fn unit_shaped(t: &Token) -> bool {
+    let text = t.text.as_str();
+    let letters = text.chars().take_while(char::is_ascii_alphabetic).count();
+    let rest = text[letters..]
+        .strip_prefix('-')
+        .unwrap_or(&text[letters..]);
+    !t.quoted && letters > 0 && !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit())
+}
+
+/// How well `t` fits a call or unit slot: 2 it names one, 1 it is shaped like one, 0 not.
+fn fits(kind: ArgKind, t: &Token, state: &State) -> u8 {
+    match kind {
+        ArgKind::Call if crate::domain::plan::find_call(state, &t.text).is_ok() => 2,
+        ArgKind::Call if call_shaped(t) => 1,
+        ArgKind::Unit if crate::domain::plan::find_unit(state, &t.text).is_ok() => 2,
+        ArgKind::Unit if unit_shaped(t) && !call_shaped(t) => 1,
+        _ => 0,
+    }
+}
+
+/// The one reading of the typed words: which of the command's leading call and unit slots they
+/// fill, by how many words the command takes and what each word is; only the slots left over
+/// take the selection, and a typed word is never moved to make room for it.
+fn fill(line: &str, selection: &Selection, state: &State) -> Result<(String, Vec<String>), String> {
     let tokens = tokenize(line).map_err(|e| e.0)?;
     let words: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
     let Some((spec, used)) = lookup(&words) else {
-        return Ok(line.to_owned());
+        return Ok((line.to_owned(), Vec::new()));
     };
-    let mut out: Vec<String> = words[..used].iter().map(|w| (*w).to_owned()).collect();
-    let mut given = tokens[used..].iter().peekable();
-    for kind in spec.args {
-        let next = given
-            .peek()
-            .filter(|t| t.quoted || !t.text.starts_with("--"));
-        let (fits, pick, what) = match kind {
-            ArgKind::Call => (
-                next.is_some_and(|t| crate::domain::plan::find_call(state, &t.text).is_ok()),
-                &selection.call,
-                "call",
-            ),
-            ArgKind::Unit => (
-                next.is_some_and(|t| crate::domain::plan::find_unit(state, &t.text).is_ok()),
-                &selection.unit,
-                "unit",
-            ),
-            _ => break,
-        };
-        // A word that is plainly meant as a call (digits, or an id) stays even when it names no
-        // single call, so the desk can say why (`1` may end two calls' ids).
-        let meant = *kind == ArgKind::Call
-            && next.is_some_and(|t| {
-                !t.quoted
-                    && (t.text.chars().all(|c| c.is_ascii_digit())
-                        || t.text.parse::<crate::domain::CallId>().is_ok())
-            });
-        if fits || meant {
-            if let Some(t) = given.next() {
-                out.push(requote(t));
-            }
-        } else if let Some(picked) = pick {
-            out.push(picked.clone());
-        } else if next.is_some() {
-            // Leave the word: the desk will say what is wrong with it.
-            if let Some(t) = given.next() {
-                out.push(requote(t));
-            }
-        } else {
-            return Err(format!("no {what} selected; usage: {}", spec.usage()));
+    let rest = &tokens[used..];
+    let positional: Vec<usize> = (0..rest.len())
+        .filter(|&i| {
+            let t = &rest[i];
+            // An option's value is not a positional word.
+            let after_option = i > 0
+                && !rest[i - 1].quoted
+                && rest[i - 1].text.starts_with("--")
+                && !rest[i - 1].text.contains('=')
+                && spec
+                    .flag(rest[i - 1].text.trim_start_matches("--"))
+                    .is_some_and(|f| f.value.is_some());
+            (t.quoted || !t.text.starts_with("--")) && !after_option
+        })
+        .collect();
+    let leading: Vec<ArgKind> = spec
+        .args
+        .iter()
+        .copied()
+        .take_while(|k| matches!(k, ArgKind::Call | ArgKind::Unit))
+        .collect();
+    if leading.is_empty() {
+        return Ok((line.to_owned(), Vec::new()));
+    }
+    let tail = &spec.args[leading.len()..];
+    let open_tail = tail.contains(&ArgKind::Text);
+    // How many of the typed words go to the leading slots: a fixed command's count says it;
+    // a command ending in free text reads its first words for what they are.
+    let typed_lead = if open_tail {
+        let fixed_tail = tail.iter().filter(|k| **k != ArgKind::Text).count();
+        let mut n = 0;
+        while n < leading.len()
+            && n < positional.len().saturating_sub(fixed_tail)
+            && leading[n..]
+                .iter()
+                .any(|k| fits(*k, &rest[positional[n]], state) > 0)
+        {
+            n += 1;
+        }
+        n
+    } else {
+        positional
+            .len()
+            .saturating_sub(tail.len())
+            .min(leading.len())
+    };
+    // Which slots those words take: the placement that fits the words best; on a tie, the
+    // selection fills the last slots (`dp STAR-5`: the unit typed, the call selected).
+    let slots = leading.len();
+    let mut best: Option<(u32, Vec<usize>)> = None;
+    for mask in 0u32..(1 << slots) {
+        if mask.count_ones() as usize != typed_lead {
+            continue;
+        }
+        let chosen: Vec<usize> = (0..slots).filter(|s| mask & (1 << s) != 0).collect();
+        let score: u32 = chosen
+            .iter()
+            .enumerate()
+            .map(|(w, &slot)| u32::from(fits(leading[slot], &rest[positional[w]], state)))
+            .sum();
+        // Earlier slots typed first breaks ties.
+        let better = best
+            .as_ref()
+            .is_none_or(|(b, c)| score > *b || (score == *b && chosen < *c));
+        if better {
+            best = Some((score, chosen));
         }
     }
-    out.extend(given.map(requote));
-    Ok(out.join(" "))
+    let chosen = best.map(|(_, c)| c).unwrap_or_default();
+    let mut out: Vec<String> = words[..used].iter().map(|w| (*w).to_owned()).collect();
+    let mut filled = Vec::new();
+    let mut next_word = 0;
+    for (slot, kind) in leading.iter().enumerate() {
+        if chosen.contains(&slot) {
+            out.push(requote(&rest[positional[next_word]]));
+            next_word += 1;
+            continue;
+        }
+        let (pick, what) = match kind {
+            ArgKind::Call => (&selection.call, "call"),
+            _ => (&selection.unit, "unit"),
+        };
+        let Some(picked) = pick else {
+            return Err(format!("no {what} selected; usage: {}", spec.usage()));
+        };
+        out.push(picked.clone());
+        filled.push(format!("{what} {picked}"));
+    }
+    let skip: Vec<usize> = positional[..typed_lead].to_vec();
+    out.extend(
+        rest.iter()
+            .enumerate()
+            .filter(|(i, _)| !skip.contains(i))
+            .map(|(_, t)| requote(t)),
+    );
+    Ok((out.join(" "), filled))
 }
 
-fn requote(t: &crate::command::parse::Token) -> String {
+fn requote(t: &Token) -> String {
     if t.quoted {
         format!("\"{}\"", t.text.replace('\\', "\\\\").replace('"', "\\\""))
     } else {

@@ -60,6 +60,83 @@ pub fn trim(text: &str, width: usize, ascii: bool) -> String {
     format!("{keep}{}", if ascii { "~" } else { "…" })
 }
 
+/// Breaks `text` into rows of at most `width` columns at spaces (a word longer than a row is
+/// split): for text a decision depends on, shown whole rather than cut.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = row.chars().count();
+            let gap = usize::from(used > 0);
+            if used + gap + word.len() <= width {
+                if gap == 1 {
+                    row.push(' ');
+                }
+                row.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                rows.push(std::mem::take(&mut row));
+                continue;
+            }
+            let rest = word.split_off(width);
+            rows.push(word.iter().collect());
+            word = rest;
+        }
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
+/// Breaks a styled line into rows of at most `width` columns, at spaces where it can, keeping
+/// each piece's style: a pane that wraps its own lines knows how many rows they take.
+pub fn wrap_line(
+    line: &ratatui::text::Line<'_>,
+    width: usize,
+) -> Vec<ratatui::text::Line<'static>> {
+    use ratatui::text::{Line, Span};
+    let width = width.max(1);
+    let mut rows: Vec<Line<'static>> = Vec::new();
+    let mut row: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in &line.spans {
+        let style = line.style.patch(span.style);
+        for piece in span.content.split_inclusive(' ') {
+            let mut piece: Vec<char> = piece.chars().collect();
+            loop {
+                let visible = piece.iter().rev().skip_while(|c| **c == ' ').count();
+                if used + visible <= width {
+                    let take = piece.len().min(width - used);
+                    used += take;
+                    row.push(Span::styled(
+                        piece[..take].iter().collect::<String>(),
+                        style,
+                    ));
+                    break;
+                }
+                if used > 0 {
+                    rows.push(Line::from(std::mem::take(&mut row)));
+                    used = 0;
+                    continue;
+                }
+                let rest = piece.split_off(width);
+                row.push(Span::styled(piece.iter().collect::<String>(), style));
+                rows.push(Line::from(std::mem::take(&mut row)));
+                piece = rest;
+            }
+        }
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(Line::from(row));
+    }
+    rows
+}
+
 const ASCII_BORDER: border::Set = border::Set {
     top_left: "+",
     top_right: "+",
@@ -111,6 +188,27 @@ mod tests {
         assert_eq!(age(12 * 60_000 + 5_000), "12m");
         assert_eq!(age(3 * 3_600_000 + 5 * 60_000), "3h05");
         assert_eq!(age(-5), "0:00");
+    }
+
+    #[test]
+    fn wraps_at_spaces_and_splits_long_words() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+    }
+
+    #[test]
+    fn styled_lines_wrap_at_spaces() {
+        use ratatui::text::{Line, Span};
+        let line = Line::from(vec![
+            Span::raw("Nat  "),
+            Span::raw("overdose, breathing, friend"),
+        ]);
+        let rows: Vec<String> = wrap_line(&line, 16)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(rows, ["Nat  overdose, ", "breathing, ", "friend"]);
     }
 
     #[test]

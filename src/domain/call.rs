@@ -145,4 +145,14 @@ impl Call {
     pub fn awaits_disposition(&self) -> bool {
         self.is_open() && !self.assignments.is_empty() && self.active_units().next().is_none()
     }
+
+    /// Where the call stands in a word: its status, or `cleared` once every unit has left an
+    /// open call (it waits for a disposition), so a call nobody is on never reads "on scene".
+    pub fn state_word(&self) -> &'static str {
+        if self.awaits_disposition() {
+            "cleared"
+        } else {
+            self.status.word()
+        }
+    }
 }

@@ -481,9 +481,11 @@ fn ctrl_r_sends_the_whole_plan_and_says_why_a_plan_sends_nobody() {
     assert_eq!(unit_call(&b, "STAR-1").as_deref(), Some("26-BA0001"));
     assert_eq!(unit_call(&b, "PD-7").as_deref(), Some("26-BA0001"));
     let said = b.app.ui.message.clone().unwrap().text;
+    // The selection supplied the call: the confirmation names it.
     assert_eq!(
         said,
-        "STAR-1 dispatched to 26-BA0001; PD-7 dispatched to 26-BA0001"
+        "STAR-1 dispatched to 26-BA0001; PD-7 dispatched to 26-BA0001 \
+         (selected call 26-BA0001: P1 weapon, 300 Broadway)"
     );
     // The noise complaint, triaged clear, is information only: Ctrl-R says so and sends no one.
     b.keys("<C-n>");
@@ -530,4 +532,259 @@ fn a_plan_short_of_a_unit_says_which_on_the_screen() {
         said.ends_with("rec 26-BA0001 --dispatch --partial"),
         "{said}"
     );
+}
+
+// ---- issue 12: a real shift on the console --------------------------------------------------
+
+/// Everything a key can change: the store, and what the console shows and was asked to do.
+fn observe(app: &App) -> String {
+    format!("{} {:?}", app.state().digest(), app.ui)
+}
+
+/// The shift with the second call and the second unit selected and a hint on the message
+/// line, so that every binding (first/last, next/prev, Esc) has something to change.
+fn binding_bench(keymap: &str, mode: Mode) -> Bench {
+    let mut b = bench_with(keymap, "ansi16", ColorDepth::Ansi16, false).shift();
+    b.app.run("select call next", false);
+    b.app.run("select unit next", false);
+    b.app.run("peers", false);
+    b.app.ui.mode = mode;
+    b
+}
+
+#[test]
+fn every_binding_in_every_shipped_keymap_does_what_it_runs() {
+    use crossterm::event::KeyEvent;
+    let mut checked = 0;
+    for keymap in ["default", "vim"] {
+        let map = Keymap::preset(keymap).unwrap();
+        for mode in Mode::ALL {
+            for binding in map.bindings(mode) {
+                let what = format!("{keymap} {mode} {} ({})", binding.keys(), binding.run);
+                let before = observe(&binding_bench(keymap, mode).app);
+                let mut pressed = binding_bench(keymap, mode);
+                for key in &binding.on {
+                    pressed.app.key(KeyEvent::new(key.code, key.modifiers));
+                }
+                let mut ran = binding_bench(keymap, mode);
+                ran.app.run(&binding.run, false);
+                let (pressed, ran) = (observe(&pressed.app), observe(&ran.app));
+                assert_ne!(pressed, before, "{what}: pressing it changed nothing");
+                assert_eq!(pressed, ran, "{what}: pressing it is not running it");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} bindings");
+}
+
+#[test]
+fn modified_home_end_and_arrows_reach_the_keymap_not_the_line() {
+    let mut b = bench().shift();
+    b.keys("backup 7 ems<Enter>");
+    b.keys("<C-u>");
+    // Ctrl-End / Ctrl-Home: last / first call.
+    b.keys("<C-End>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0003");
+    b.keys("<C-Home>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0004");
+    // Alt-Down / Alt-Up: next / previous unit, and history stays off the line.
+    let first = b.app.selected_unit().unwrap().callsign.to_string();
+    b.keys("<A-Down>");
+    let second = b.app.selected_unit().unwrap().callsign.to_string();
+    assert_ne!(first, second);
+    b.keys("<A-Up>");
+    assert_eq!(b.app.selected_unit().unwrap().callsign.as_str(), first);
+    assert_eq!(b.app.ui.line.text, "", "nothing recalled onto the line");
+    // Plain Up still recalls.
+    b.keys("<Up>");
+    assert_eq!(b.app.ui.line.text, "backup 7 ems");
+}
+
+#[test]
+fn a_refused_line_is_replaced_by_the_next_command_not_added_to() {
+    let mut b = bench().shift();
+    b.keys("ons STAR-9<Enter>");
+    assert_eq!(b.app.ui.line.text, "ons STAR-9", "kept for editing");
+    assert!(b.text(80, 24).contains("> ons STAR-9"));
+    // The next command typed starts a new line and runs.
+    b.keys("ons STAR-2<Enter>");
+    assert_eq!(
+        b.app.state().units[&"STAR-2".parse().unwrap()].status,
+        UnitStatus::OnScene
+    );
+    assert_eq!(b.app.ui.line.text, "");
+    // Eight refusals in a row never pile onto one another.
+    for _ in 0..8 {
+        b.keys("avl STAR-9<Enter>");
+        assert_eq!(b.app.ui.line.text, "avl STAR-9");
+    }
+    // An editing key first edits the refused line instead.
+    b.keys("<BS>3<Enter>");
+    assert_eq!(
+        b.app.state().units[&"STAR-3".parse().unwrap()].status,
+        UnitStatus::Available
+    );
+    let said = b.app.ui.message.clone().unwrap().text;
+    assert!(!said.contains("STAR-9"), "{said}");
+}
+
+#[test]
+fn help_scroll_stops_at_its_ends() {
+    let mut b = bench().shift();
+    b.keys("<F1>");
+    let top = b.text(80, 24);
+    b.keys(&"<PageDown>".repeat(30));
+    let bottom = b.text(80, 24);
+    let max = b.app.ui.help_scroll;
+    assert!(max > 0 && max < 300, "{max}");
+    // One PageUp moves at once, and ten are back at the top.
+    b.keys("<PageUp>");
+    assert_ne!(b.text(80, 24), bottom);
+    b.keys(&"<PageUp>".repeat(9));
+    assert_eq!(b.app.ui.help_scroll, max.saturating_sub(100));
+    b.keys(&"<Up>".repeat(max as usize));
+    assert_eq!(b.text(80, 24), top);
+}
+
+#[test]
+fn the_peer_slot_is_blank_without_peers() {
+    let mut b = bench().shift();
+    let terminal = b.screen(80, 24);
+    let buf = terminal.backend().buffer();
+    // Queue rows are y 3..7; the slot is right after the id, at x 10.
+    for y in 3..7 {
+        let cell = &buf[(10, y)];
+        assert_eq!(cell.symbol(), " ");
+        assert!(
+            !cell.modifier.contains(ratatui::style::Modifier::REVERSED),
+            "row {y}: {cell:?}"
+        );
+        // In the row's own style, as the cell before it.
+        let before = &buf[(9, y)];
+        assert_eq!(
+            (cell.fg, cell.modifier),
+            (before.fg, before.modifier),
+            "row {y}"
+        );
+    }
+}
+
+#[test]
+fn a_cleared_call_reads_cleared() {
+    let mut b = bench().shift();
+    b.keys("avl STAR-1<Enter>");
+    b.keys("<C-n>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0001");
+    let screen = b.text(80, 24);
+    assert!(screen.contains("ago) cleared"), "{screen}");
+    assert!(!screen.contains("on scene\n"), "{screen}");
+    assert!(screen.contains("CLRD"), "{screen}");
+}
+
+#[test]
+fn a_wrong_unit_is_refused_for_what_it_is() {
+    let mut b = bench().shift();
+    let before = b.app.state().digest();
+    for line in ["dp STAR-9 3", "ons STAR-9", "dp STAR-9"] {
+        b.keys(&format!("{line}<Enter>"));
+        let said = b.app.ui.message.clone().unwrap().text;
+        assert!(said.contains("no unit STAR-9"), "{line}: {said}");
+        assert!(!said.contains("argument"), "{line}: {said}");
+        b.keys("<C-u>");
+    }
+    assert_eq!(b.app.state().digest(), before);
+    // A unit typed alone goes to the selected call, and the confirmation says which.
+    b.keys("dp STAR-3<Enter>");
+    let said = b.app.ui.message.clone().unwrap().text;
+    assert_eq!(
+        said,
+        "STAR-3 dispatched to 26-BA0004 (selected call 26-BA0004: P1 overdose, 2200 Larimer St)"
+    );
+    // Typed words are never moved to make room for the selection.
+    b.keys("close resolved<Enter>");
+    let said = b.app.ui.message.clone().unwrap().text;
+    assert!(said.starts_with("STAR-3 still on 26-BA0004"), "{said}");
+    b.keys("<C-u>note 1 \"STAR-9\" was mentioned<Enter>");
+    let notes = &b.app.state().calls[&"26-BA0001".parse().unwrap()].notes;
+    assert_eq!(notes.last().unwrap().text, "STAR-9 was mentioned");
+}
+
+/// Eleven open calls: four P1s (one a pending knife call), the rest lower and mixed.
+fn busy_bench() -> Bench {
+    let mut b = bench();
+    b.run(&[
+        "unit add STAR-1 clinician,medic --zone d1",
+        "unit add STAR-2 clinician,emt --zone d2",
+        "unit add STAR-3 peer,emt --zone d3",
+        "unit add STAR-4 clinician,medic --zone d4",
+        "unit add PD-1 police --zone d1",
+        "call 1 Main St / overdose, not breathing --type overdose --pri 1",
+        "call 2 Main St / man on a bridge railing --type suicide --pri 1",
+        "call 3 Main St / fall from ladder --pri 1",
+        "call 4 Main St / man waving a knife in the lobby --type weapon --pri 1",
+        "call 5 Main St / woman crying, will not say why --type welfare --pri 2",
+        "call 6 Main St / neighbour shouting --type bh-crisis --pri 2",
+        "call 7 Main St / tent blocking a doorway --type unsheltered --pri 3",
+        "call 8 Main St / man asleep at bus stop --type welfare --pri 3",
+        "call 9 Main St / request for shelter info --type welfare --pri 4",
+        "call 10 Main St / lost wallet --pri 4",
+        "dp STAR-1 1",
+        "dp STAR-2 2",
+        "dp PD-1 3",
+        "dp STAR-4 5",
+        "ons STAR-4",
+    ]);
+    b
+}
+
+#[test]
+fn the_queue_keeps_urgent_pending_calls_in_view() {
+    let mut b = busy_bench();
+    // Taking a P4 selects it, at the bottom of the queue.
+    b.keys("call 11 Main St / noise complaint --pri 4<Enter>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0011");
+    let screen = b.text(80, 24);
+    assert!(screen.contains(">26-BA0011"), "{screen}");
+    // The pending knife call (P1) and the next pending calls stay pinned at the top.
+    assert!(screen.contains(" 26-BA0004 1 weapon      PEND"), "{screen}");
+    assert!(screen.contains(" 26-BA0006 2"), "{screen}");
+    assert!(
+        screen.contains("Queue 11 open, 7 pending, 6 above, 0 below"),
+        "{screen}"
+    );
+    assert!(screen.contains("6 more above"), "{screen}");
+    insta::assert_snapshot!("queue_pinned_80x24", screen);
+    // At the top of the queue, the count is of what is below.
+    b.keys("<C-Home>");
+    let screen = b.text(80, 24);
+    assert!(screen.contains(", 0 above, "), "{screen}");
+    insta::assert_snapshot!("queue_pinned_120x40", b.text(120, 40));
+}
+
+#[test]
+fn the_chronology_shows_its_newest_lines() {
+    let mut b = bench().shift();
+    b.run(&[
+        "note 26-BA0001 brother on the way",
+        "note 26-BA0001 calmer now, sitting on the kerb",
+        "ok STAR-1",
+        "note 26-BA0001 agrees to talk to the clinician",
+        "ok STAR-1",
+    ]);
+    b.keys("<C-n>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0001");
+    b.app.refresh_chronology();
+    let newest = b.app.chronology().last().unwrap().body.describe();
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = b.text(w, h);
+        let tail: String = newest.chars().take(20).collect();
+        assert!(
+            screen.contains(&tail),
+            "{w}x{h} lacks {newest:?}:\n{screen}"
+        );
+        assert!(screen.contains("older not shown"), "{w}x{h}:\n{screen}");
+    }
+    insta::assert_snapshot!("chronology_newest_80x24", b.text(80, 24));
+    insta::assert_snapshot!("chronology_newest_120x40", b.text(120, 40));
 }

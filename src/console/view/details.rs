@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 use crate::console::app::App;
 use crate::console::theme::Theme;
@@ -57,8 +57,20 @@ impl Widget for DetailsView<'_> {
         let width = inner.width as usize;
         let value = theme.details_value;
         if app.ui.triage.is_some() {
-            // While triaging, the questions take the whole pane; the queue row keeps the place.
-            Paragraph::new(triage_lines(app, call, width)).render(inner, buf);
+            // While triaging, the questions take the whole pane, each in full; the question in
+            // focus stays in view.
+            let focus = app.ui.triage.unwrap_or(0);
+            let mut rows: Vec<Line> = Vec::new();
+            let mut focus_end = 0;
+            for (i, l) in triage_lines(app, call).into_iter().enumerate() {
+                rows.extend(super::wrap_line(&l, width));
+                // Line 0 is the response; questions follow.
+                if i == focus + 1 {
+                    focus_end = rows.len();
+                }
+            }
+            let skip = focus_end.saturating_sub(inner.height as usize);
+            Paragraph::new(rows.into_iter().skip(skip).collect::<Vec<_>>()).render(inner, buf);
             return;
         }
         let mut lines = location_lines(call, theme);
@@ -81,16 +93,16 @@ impl Widget for DetailsView<'_> {
                 "{} ({} ago) {}",
                 hhmm(app, call.received_ms),
                 age(self.now_ms - call.received_ms),
-                call.status.word()
+                call.state_word()
             ),
             theme,
             value,
         ));
         lines.extend(heard_lines(app, call));
-        lines.extend(triage_lines(app, call, width));
-        lines.extend(history_lines(app, call, width));
+        lines.extend(triage_lines(app, call));
+        lines.extend(history_lines(app, call));
         if call.is_open() {
-            lines.extend(recommendation_lines(app, call, self.now_ms, width));
+            lines.extend(recommendation_lines(app, call, self.now_ms));
         }
         for a in &call.assignments {
             let mut times = format!("D{}", hhmm(app, a.dispatched_ms));
@@ -163,26 +175,54 @@ impl Widget for DetailsView<'_> {
                 theme.details_alert,
             ));
         }
+        // Cautions always show; plain notes show while they leave the chronology room (they
+        // are in it too, each as `note: …`).
+        let mut notes: Vec<Line> = Vec::new();
         for note in &call.notes {
             let (text, style) = if note.caution {
                 (format!("CAUTION {}", note.text), theme.details_alert)
             } else {
                 (note.text.clone(), theme.details_note)
             };
-            lines.push(Line::from(vec![
+            let line = Line::from(vec![
                 Span::styled(format!("{} ", hhmm(app, note.wall_ms)), theme.details_label),
                 Span::styled(text, style),
-            ]));
+            ]);
+            if note.caution {
+                lines.push(line);
+            } else {
+                notes.push(line);
+            }
         }
-        // The chronology fills whatever room is left, newest last.
-        let room = (inner.height as usize).saturating_sub(lines.len() + 1);
+        // The lines above take the rows they wrap to; the chronology fills what is left with
+        // its newest entries, newest last, and says how many older ones are out of view.
+        let mut rows: Vec<Line> = lines
+            .into_iter()
+            .flat_map(|l| super::wrap_line(&l, width))
+            .collect();
+        let height = inner.height as usize;
         let chronology = app.chronology();
+        // The chronology keeps at least a heading and its newest entry's first rows.
+        let reserve = if chronology.is_empty() { 0 } else { 3 };
+        let note_rows: Vec<Vec<Line>> = notes
+            .into_iter()
+            .map(|l| super::wrap_line(&l, width))
+            .collect();
+        let mut note_room = height.saturating_sub(rows.len() + reserve);
+        let mut kept: Vec<Vec<Line>> = Vec::new();
+        for note in note_rows.into_iter().rev() {
+            if note.len() > note_room {
+                break;
+            }
+            note_room -= note.len();
+            kept.push(note);
+        }
+        rows.extend(kept.into_iter().rev().flatten());
+        let room = height.saturating_sub(rows.len());
         if room > 0 && !chronology.is_empty() {
-            lines.push(Line::styled("Chronology", theme.details_label));
-            for e in chronology
-                .iter()
-                .skip(chronology.len().saturating_sub(room))
-            {
+            let mut newest: Vec<Vec<Line>> = Vec::new();
+            let mut used = 0;
+            for e in chronology.iter().rev() {
                 // What did not stand (a concurrent edit or dispatch lost) stays, marked.
                 let lost = app.state().lost(e.origin, e.seq).is_some();
                 let text = format!(
@@ -192,19 +232,49 @@ impl Widget for DetailsView<'_> {
                     e.operator,
                     e.body.describe()
                 );
-                lines.push(Line::styled(
-                    trim(&text, width, ascii),
-                    if lost {
-                        theme.details_alert
-                    } else {
-                        theme.details_chronology
-                    },
-                ));
+                let style = if lost {
+                    theme.details_alert
+                } else {
+                    theme.details_chronology
+                };
+                let entry = super::wrap_line(&Line::styled(text, style), width);
+                // One row goes to the heading while older entries stay hidden.
+                let heading = usize::from(newest.len() + 1 < chronology.len());
+                if used + entry.len() + heading > room {
+                    if newest.is_empty() {
+                        // Not even the newest fits whole: its first rows, cut visibly.
+                        let keep = room.saturating_sub(heading).max(1);
+                        let cut = entry.len() > keep;
+                        let mut entry = entry;
+                        entry.truncate(keep);
+                        if let Some(last) = entry.last_mut().filter(|_| cut) {
+                            let shown = trim(&format!("{last}…"), width, ascii);
+                            *last = Line::styled(shown, style);
+                        }
+                        used += entry.len();
+                        newest.push(entry);
+                    }
+                    break;
+                }
+                used += entry.len();
+                newest.push(entry);
             }
+            let hidden = chronology.len() - newest.len();
+            if hidden > 0 && used < room {
+                rows.push(Line::styled(
+                    trim(
+                        &format!("Chronology: {hidden} older not shown"),
+                        width,
+                        ascii,
+                    ),
+                    theme.details_label,
+                ));
+            } else if hidden == 0 && used < room {
+                rows.push(Line::styled("Chronology", theme.details_label));
+            }
+            rows.extend(newest.into_iter().rev().flatten());
         }
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .render(inner, buf);
+        Paragraph::new(rows).render(inner, buf);
     }
 }
 
@@ -268,9 +338,8 @@ fn location_lines<'a>(call: &Call, theme: &Theme) -> Vec<Line<'a>> {
 
 /// The recommendation with the rule that decided, and the answers so far: one line per
 /// question only while triaging, a compact line otherwise (rows are scarce at 80×24).
-fn triage_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>> {
+fn triage_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
     let theme = &app.theme;
-    let ascii = app.options.ascii;
     let protocol = &app.desk.policy().protocol;
     let mut lines = Vec::new();
     let recommended = call
@@ -290,10 +359,7 @@ fn triage_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>>
     };
     lines.push(Line::from(vec![
         Span::styled(format!("{:<5}", "Resp"), theme.details_label),
-        Span::styled(
-            trim(&response, width.saturating_sub(5), ascii),
-            theme.details_alert,
-        ),
+        Span::styled(response, theme.details_alert),
     ]));
     let focus = app
         .ui
@@ -303,16 +369,25 @@ fn triage_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>>
         for (i, q) in protocol.questions.iter().enumerate() {
             let answer = call.answers.get(&q.id).map_or("-", String::as_str);
             let marker = if i == at { ">" } else { " " };
-            let text = format!("{marker}[{}] {:<8} {}", q.key, answer, q.text);
+            let mut text = format!("{marker}[{}] {:<8} {}", q.key, answer, q.text);
+            // A choice question lists its answers by the digit that picks each.
+            if let crate::domain::triage::AnswerKind::Choice(choices) = &q.kind {
+                let keys: Vec<String> = choices
+                    .iter()
+                    .enumerate()
+                    .map(|(n, c)| format!("{} {c}", n + 1))
+                    .collect();
+                text = format!("{text} ({})", keys.join(", "));
+            }
             let style = if i == at {
                 theme.form_field_focused
             } else {
                 theme.form_field
             };
-            lines.push(Line::styled(trim(&text, width, ascii), style));
+            lines.push(Line::styled(text, style));
         }
         lines.push(Line::styled(
-            trim(&format!("  why: {}", recommended.reason), width, ascii),
+            format!("  why: {}", recommended.reason),
             theme.details_chronology,
         ));
     } else if !protocol.questions.is_empty() {
@@ -324,7 +399,8 @@ fn triage_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>>
                     Some("yes") => "+",
                     Some("no") => "-",
                     Some("unknown") => "?",
-                    Some(_) => "*",
+                    // A choice shows what was chosen: `l=vehicle`.
+                    Some(choice) => return format!("{}={choice}", q.key),
                     None => ".",
                 };
                 format!("{}{mark}", q.key)
@@ -332,53 +408,101 @@ fn triage_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>>
             .collect();
         lines.push(Line::from(vec![
             Span::styled(format!("{:<5}", "Tri"), theme.details_label),
-            Span::styled(
-                trim(&answers.join(" "), width.saturating_sub(5), ascii),
-                theme.details_value,
-            ),
+            Span::styled(answers.join(" "), theme.details_value),
         ]));
     }
     lines
 }
 
-/// Earlier calls at this address, and any cautions left there.
-fn history_lines<'a>(app: &'a App, call: &'a Call, width: usize) -> Vec<Line<'a>> {
+/// Earlier calls at this address, newest first: each with its id, when, and how it ended (or
+/// that it is still open); and every caution left there, with its call and date.
+fn history_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
+    /// The calls named; the count says how many more.
+    const NAMED: usize = 3;
     let theme = &app.theme;
-    let history = crate::domain::history::address_history(app.state(), call);
+    let state = app.state();
+    let history = crate::domain::history::address_history(state, call);
+    let earlier: Vec<&Call> = history
+        .calls
+        .iter()
+        .filter_map(|id| id.parse().ok().and_then(|id| state.calls.get(&id)))
+        .collect();
     let mut lines = Vec::new();
-    if !history.calls.is_empty() {
-        let dispositions: Vec<&str> = history.dispositions.iter().map(|d| d.word()).collect();
-        let text = format!(
-            "{} earlier call(s) here; last: {}",
-            history.calls.len(),
-            dispositions.join(", ")
-        );
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<5}", "Hist"), theme.details_label),
-            Span::styled(
-                trim(&text, width.saturating_sub(5), app.options.ascii),
-                theme.details_value,
-            ),
-        ]));
+    if earlier.is_empty() {
+        return lines;
     }
-    for caution in history.cautions.iter().take(2) {
-        lines.push(Line::styled(
-            trim(&format!("CAUTION {caution}"), width, app.options.ascii),
-            theme.details_alert,
-        ));
+    let mut parts: Vec<String> = earlier
+        .iter()
+        .take(NAMED)
+        .map(|c| {
+            let ended = c.disposition.map_or_else(
+                || format!("open, {}", c.state_word()),
+                |d| d.word().to_owned(),
+            );
+            format!(
+                "{} {} {ended}",
+                c.id,
+                when(app, c.received_ms, call.received_ms)
+            )
+        })
+        .collect();
+    if earlier.len() > NAMED {
+        parts.push(format!("+{} older", earlier.len() - NAMED));
+    }
+    let count = if earlier.len() == 1 {
+        "1 earlier call here".to_owned()
+    } else {
+        format!("{} earlier calls here", earlier.len())
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<5}", "Hist"), theme.details_label),
+        Span::styled(
+            format!("{count}: {}", parts.join("; ")),
+            theme.details_value,
+        ),
+    ]));
+    for c in &earlier {
+        for note in c.notes.iter().filter(|n| n.caution) {
+            lines.push(Line::styled(
+                format!(
+                    "CAUTION {} ({} {})",
+                    note.text,
+                    c.id,
+                    when(app, note.wall_ms, call.received_ms)
+                ),
+                theme.details_alert,
+            ));
+        }
     }
     lines
+}
+
+/// A time on the same day as `today_ms` as `14:02`, else its date as `Nov 25 14:02`.
+fn when(app: &App, ms: i64, today_ms: i64) -> String {
+    use chrono::{TimeZone, Utc};
+    let day = |ms: i64| -> Option<chrono::NaiveDate> {
+        if app.options.utc {
+            Utc.timestamp_millis_opt(ms)
+                .single()
+                .map(|t| t.date_naive())
+        } else {
+            chrono::Local
+                .timestamp_millis_opt(ms)
+                .single()
+                .map(|t| t.date_naive())
+        }
+    };
+    match (day(ms), day(today_ms)) {
+        (Some(d), Some(t)) if d == t => hhmm(app, ms),
+        (Some(d), _) => format!("{} {}", d.format("%b %-d"), hhmm(app, ms)),
+        _ => hhmm(app, ms),
+    }
 }
 
 /// The response plan, one line per slot still to fill (the unit that goes, or that none is
 /// free), while the call waits or is worked short of its plan; a response that sends nobody
 /// says so while the call waits.
-fn recommendation_lines<'a>(
-    app: &'a App,
-    call: &'a Call,
-    now_ms: i64,
-    width: usize,
-) -> Vec<Line<'a>> {
+fn recommendation_lines<'a>(app: &'a App, call: &'a Call, now_ms: i64) -> Vec<Line<'a>> {
     let theme = &app.theme;
     let protocol = &app.desk.policy().protocol;
     let response = call
@@ -406,10 +530,7 @@ fn recommendation_lines<'a>(
         .map(|text| {
             Line::from(vec![
                 Span::styled(format!("{:<5}", "Rec"), theme.details_label),
-                Span::styled(
-                    trim(&text, width.saturating_sub(5), app.options.ascii),
-                    theme.details_value,
-                ),
+                Span::styled(text, theme.details_value),
             ])
         })
         .collect()

@@ -41,17 +41,15 @@ impl Widget for QueueView<'_> {
             .iter()
             .filter(|c| c.status == CallStatus::Pending)
             .count();
-        let block = pane(
-            format!(" Queue {} open, {pending} pending ", queue.len()),
-            true,
-            theme,
-            ascii,
-        );
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if inner.height == 0 {
-            return;
-        }
+        // The block's title is drawn once the rows are chosen: it says what is out of view.
+        let inner = pane(String::new(), true, theme, ascii).inner(area);
+        // Ids grow past 9,999 calls a node (`26-RZ10676`): the column grows with them.
+        let id_width = queue
+            .iter()
+            .map(|c| c.id.as_str().chars().count())
+            .max()
+            .unwrap_or(9)
+            .max(9);
         let width = inner.width as usize;
         let mut lines = Vec::new();
         if let (true, Some(training)) = (app.state().calls.is_empty(), &app.training) {
@@ -83,7 +81,11 @@ impl Widget for QueueView<'_> {
         } else {
             lines.push(Line::styled(
                 trim(
-                    " ID        P TYPE        STAT   AGE UNITS        LOCATION",
+                    &format!(
+                        " {:<w$}P TYPE        STAT   AGE UNITS        LOCATION",
+                        "ID",
+                        w = id_width + 1
+                    ),
                     width,
                     ascii,
                 ),
@@ -92,13 +94,28 @@ impl Widget for QueueView<'_> {
         }
         let rows = (inner.height as usize).saturating_sub(lines.len());
         let selected = app.selected_call().map(|c| c.id.clone());
-        let at = selected
-            .as_ref()
-            .and_then(|s| queue.iter().position(|c| &c.id == s))
-            .unwrap_or(0);
-        // Keep the selection in view.
-        let first = at.saturating_sub(rows.saturating_sub(1));
-        for call in queue.iter().skip(first).take(rows) {
+        let (shown, above, below) = choose_rows(&queue, selected.as_ref(), rows);
+        let mut title = format!(" Queue {} open, {pending} pending ", queue.len());
+        if above + below > 0 {
+            title = format!("{}, {above} above, {below} below ", title.trim_end());
+        }
+        let block = pane(title, true, theme, ascii);
+        block.render(area, buf);
+        if inner.height == 0 {
+            return;
+        }
+        for call in shown {
+            let Some(call) = call else {
+                lines.push(Line::styled(
+                    format!(
+                        "  {} {above} more above {}",
+                        if ascii { "^" } else { "↑" },
+                        if ascii { "^" } else { "↑" }
+                    ),
+                    theme.queue_header,
+                ));
+                continue;
+            };
             let is_selected = selected.as_ref() == Some(&call.id);
             let row_style = if is_selected {
                 theme.queue_row_selected
@@ -108,7 +125,7 @@ impl Widget for QueueView<'_> {
             let overdue = app.overdue(call, self.now_ms);
             let units: Vec<&str> = call.active_units().map(|a| a.unit.as_str()).collect();
             let kind = call.call_type.map_or("-", |t| t.word());
-            let fixed = 1 + 10 + 2 + 12 + 5 + 6 + 13;
+            let fixed = 1 + id_width + 1 + 2 + 12 + 5 + 6 + 13;
             // A location not placed with confidence says so before it: `!` not placed, `?`
             // ambiguous, `~` fuzzy (docs/places.md).
             let mark = call.placement.as_ref().map_or("", |p| p.mark());
@@ -123,15 +140,13 @@ impl Widget for QueueView<'_> {
                     if is_selected { ">" } else { " " },
                     theme.queue_row_selected,
                 ),
-                Span::styled(format!("{:<9}", call.id.as_str()), row_style),
+                Span::styled(format!("{:<id_width$}", call.id.as_str()), row_style),
                 // Saved on a peer: losing this machine now would lose nothing of this call.
-                Span::styled(
-                    match app.saved_on_a_peer(&call.id) {
-                        Some(true) => "✓",
-                        _ => " ",
-                    },
-                    theme.status_peer,
-                ),
+                // Without the mark the slot is blank in the row's style, not a coloured cell.
+                match app.saved_on_a_peer(&call.id) {
+                    Some(true) => Span::styled("✓", theme.status_peer),
+                    _ => Span::styled(" ", row_style),
+                },
                 Span::styled(format!("{} ", call.priority), theme.priority(call.priority)),
                 Span::styled(format!("{:<12}", trim(kind, 11, ascii)), row_style),
                 Span::styled(format!("{:<5}", status_word(call)), theme.queue_status),
@@ -153,4 +168,51 @@ impl Widget for QueueView<'_> {
         }
         Paragraph::new(lines).render(inner, buf);
     }
+}
+
+/// Which calls fill `rows`, in queue order, and how many are out of view above and below.
+/// When they do not all fit, the most urgent pending calls (up to half the rows) are pinned at
+/// the top whatever is selected; the other rows scroll to keep the selection in view, and a
+/// row (`None`) stands where calls between the two are hidden.
+fn choose_rows<'c>(
+    queue: &[&'c Call],
+    selected: Option<&crate::domain::CallId>,
+    rows: usize,
+) -> (Vec<Option<&'c Call>>, usize, usize) {
+    if queue.len() <= rows {
+        return (queue.iter().copied().map(Some).collect(), 0, 0);
+    }
+    if rows == 0 {
+        return (Vec::new(), 0, queue.len());
+    }
+    let pinned: Vec<&Call> = queue
+        .iter()
+        .filter(|c| c.status == CallStatus::Pending && !c.awaits_disposition())
+        .take(rows.div_ceil(2))
+        .copied()
+        .collect();
+    let rest: Vec<&Call> = queue
+        .iter()
+        .filter(|c| !pinned.iter().any(|p| p.id == c.id))
+        .copied()
+        .collect();
+    let mut room = rows - pinned.len();
+    let at = selected
+        .and_then(|s| rest.iter().position(|c| &c.id == s))
+        .unwrap_or(0);
+    let mut first = at.saturating_sub(room.saturating_sub(1));
+    if first > 0 && room > 1 {
+        // A row says that calls are hidden between the pinned band and the rest.
+        room -= 1;
+        first = at.saturating_sub(room - 1);
+    }
+    let window: Vec<&Call> = rest.iter().skip(first).take(room).copied().collect();
+    let below = rest.len() - first - window.len();
+    // Calls hidden between the pinned band and the window are "above" what scrolls.
+    let mut shown: Vec<Option<&Call>> = pinned.into_iter().map(Some).collect();
+    if first > 0 {
+        shown.push(None);
+    }
+    shown.extend(window.into_iter().map(Some));
+    (shown, first, below)
 }
