@@ -17,12 +17,11 @@ use super::centre::open_desk;
 pub(super) fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, String> {
     let from_stdin = lines.is_empty();
     let source: Box<dyn Iterator<Item = Result<String, String>>> = if from_stdin {
-        let stdin = std::io::stdin().lock();
-        Box::new(stdin.split(b'\n').enumerate().map(|(i, line)| {
-            let line = line.map_err(|e| format!("cannot read stdin: {e}"))?;
-            String::from_utf8(line)
-                .map_err(|_| format!("line {} is not valid UTF-8; it was not run", i + 1))
-        }))
+        Box::new(Lines {
+            input: std::io::stdin().lock(),
+            number: 0,
+            done: false,
+        })
     } else {
         Box::new(lines.into_iter().map(Ok))
     };
@@ -58,6 +57,68 @@ pub(super) fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, Strin
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Command lines from a reader, each refused as soon as it is over
+/// [`crate::command::MAX_LINE_BYTES`] — while it is read, so an endless line (`< /dev/zero`)
+/// costs no more memory than the limit.
+struct Lines<R> {
+    input: R,
+    number: usize,
+    done: bool,
+}
+
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = Result<String, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use crate::command::MAX_LINE_BYTES;
+        if self.done {
+            return None;
+        }
+        self.number += 1;
+        let mut line = Vec::new();
+        loop {
+            let buf = match self.input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(format!("cannot read stdin: {e}")));
+                }
+            };
+            if buf.is_empty() {
+                self.done = true;
+                if line.is_empty() {
+                    return None;
+                }
+                break;
+            }
+            let (part, end) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..i], Some(i + 1)),
+                None => (buf, None),
+            };
+            if line.len() + part.len() > MAX_LINE_BYTES {
+                self.done = true;
+                return Some(Err(format!(
+                    "line {} is over the {MAX_LINE_BYTES}-byte limit of a command line; it \
+                     was not run",
+                    self.number
+                )));
+            }
+            line.extend_from_slice(part);
+            let used = end.unwrap_or(buf.len());
+            self.input.consume(used);
+            if end.is_some() {
+                break;
+            }
+        }
+        let number = self.number;
+        Some(String::from_utf8(line).map_err(|_| {
+            self.done = true;
+            format!("line {number} is not valid UTF-8; it was not run")
+        }))
+    }
 }
 
 pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCode, String> {

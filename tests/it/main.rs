@@ -23,6 +23,7 @@ mod placing;
 mod protocol;
 mod pty;
 mod report;
+mod shell;
 mod sim;
 mod store_crash;
 mod sync_live;
