@@ -150,7 +150,7 @@ pub(super) fn serve(
     let mut centre = Centre::load();
     let policy = centre.policy();
     let gazetteer = centre.gazetteer();
-    centre.check()?;
+    centre.warn();
     let desk = local_desk(&dir, StoreKind::Live, operator, gazetteer)?.with_policy(policy);
     start_log(&dir);
     let identity = crate::sync::Identity::load_or_create(&dir).map_err(|e| e.to_string())?;

@@ -218,3 +218,35 @@ fn read_reply(stream: &mut UnixStream) -> String {
         rmp_serde::from_slice(&body).expect("a reply frame");
     format!("{reply:?}")
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 14: a broken config.toml does not take the desk down.
+
+#[test]
+fn a_broken_config_is_reported_once_and_the_desk_runs_on_defaults() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.config().join("config.toml"),
+        "theme = \"dark\"\nkeymap = \"vim\"\n[alarms]\npending_minutes = [1, 2, 3, 4]\n\ntheme = \"light\"\n",
+    )
+    .unwrap();
+    let named = |err: &str| {
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "the problem once: {err:?}");
+        assert!(lines[0].contains("config.toml:6"), "{err}");
+    };
+    let out = sb.run(&["exec", "unit add STAR-1 medic"]);
+    assert!(out.status.success(), "exec: {}", stderr(&out));
+    named(&stderr(&out));
+    let out = sb.run(&["state"]);
+    assert!(out.status.success(), "state: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("STAR-1"));
+    named(&stderr(&out));
+    // serve starts too, says so once, and takes commands.
+    let mut served = sb.serve();
+    let out = sb.run(&["exec", "unit add STAR-2 peer"]);
+    assert!(out.status.success(), "attached exec: {}", stderr(&out));
+    served.kill();
+    let said = served.stderr_text();
+    assert_eq!(said.matches("config.toml:6").count(), 1, "{said}");
+}
