@@ -218,8 +218,15 @@ pub(super) fn state_text(state: &State) -> String {
             u.zone.as_deref().unwrap_or("")
         );
     }
-    for a in &state.alerts {
-        let _ = writeln!(out, "ALERT {}: {}", local_time(a.wall_ms), a.text);
+    // Only what still waits for someone: an acknowledged alert is history (`log` keeps it).
+    for a in state.open_alerts() {
+        let _ = writeln!(
+            out,
+            "ALERT {}: {} (ack {})",
+            local_time(a.wall_ms),
+            a.text,
+            a.id()
+        );
     }
     out.trim_end().to_owned()
 }
@@ -247,7 +254,7 @@ pub(super) fn demo(
         town,
     )
     .map_err(|e| e.to_string())?;
-    println!("{summary}\ndemo store: {}", dir.display());
+    say!("{summary}\ndemo store: {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -317,4 +324,26 @@ fn shown_incident(h: &crate::domain::Handover) -> String {
         .and_then(|s| s.strip_suffix(" (EIDO)"))
         .unwrap_or("incident")
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_prints_an_alert_until_it_is_acknowledged() {
+        let mut state = State::default();
+        state.alerts.push(crate::domain::state::Alert {
+            wall_ms: 0,
+            origin: crate::domain::ReplicaId(7),
+            seq: 3,
+            text: "two consoles sent STAR-1 to different calls".into(),
+            acknowledged_by: None,
+        });
+        let open = state_text(&state);
+        assert!(open.contains("ALERT") && open.contains("STAR-1"), "{open}");
+        state.alerts[0].acknowledged_by = Some("jo".into());
+        let acked = state_text(&state);
+        assert!(!acked.contains("ALERT"), "{acked}");
+    }
 }

@@ -250,3 +250,42 @@ fn a_broken_config_is_reported_once_and_the_desk_runs_on_defaults() {
     let said = served.stderr_text();
     assert_eq!(said.matches("config.toml:6").count(), 1, "{said}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 11 item 15: a closed pipe on stdout is not a panic.
+
+/// Runs `args` with stdout a pipe whose reading end is already closed.
+fn run_into_closed_pipe(sb: &Sandbox, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    sb.command(args)
+        .stdout(writer)
+        .output()
+        .expect("run switchboard")
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_ends_output_quietly() {
+    let sb = Sandbox::new();
+    sb.ok(&["exec", "unit add STAR-1 medic", "call 1 Main St / a test"]);
+    sb.ok(&["gazetteer", "demo", "millbrook"]);
+    for args in [
+        &["state"][..],
+        &["state", "--json"],
+        &["log"],
+        &["exec", "unit add STAR-2 peer"],
+        &["peer", "list"],
+        &["id"],
+        &["gazetteer", "lookup", "1 Main St"],
+    ] {
+        let out = run_into_closed_pipe(&sb, args);
+        let err = stderr(&out);
+        assert!(
+            !err.contains("panicked") && out.status.code() != Some(101),
+            "{args:?}: {:?} {err}",
+            out.status
+        );
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+    assert!(sb.ok(&["state"]).contains("STAR-2"), "the exec still ran");
+}
