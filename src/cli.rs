@@ -9,6 +9,21 @@
 //! - `files`: `peer`, `keymap`, `theme`, `protocol`, `gazetteer`.
 //! - `install`: the man pages and shell completions, generated from [`args`].
 
+/// Prints a line on stdout; a reader that has gone (`| head -c0`, a closed pipe) ends nothing:
+/// the rest of the output is dropped quietly rather than panicking as `println!` does.
+macro_rules! say {
+    ($($t:tt)*) => {
+        $crate::cli::write_out(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// [`say!`] without the newline.
+macro_rules! say_part {
+    ($($t:tt)*) => {
+        $crate::cli::write_out(&format!($($t)*))
+    };
+}
+
 pub mod args;
 mod centre;
 mod desk;
@@ -29,6 +44,12 @@ use centre::open_desk;
 use desk::{console, demo_console, serve, sim, SimRun};
 use files::{gazetteer, keymap, partner, peer, protocol, theme};
 use shift::{demo, exec, import_eido, log, state_text};
+
+/// Writes to stdout, dropping what a closed pipe will not take (see [`say!`]).
+pub(crate) fn write_out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
 
 /// The command line's definition, as `--help`, the man pages and the completions show it.
 pub fn command(version: &'static str) -> clap::Command {
@@ -78,7 +99,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             } else {
                 state_text(state)
             };
-            println!("{}", crate::domain::text::escape(&out));
+            say!("{}", crate::domain::text::escape(&out));
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Demo {
@@ -125,7 +146,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         Some(Sub::Id) => {
             let dir = config::data_dir(data.as_deref())?;
             let identity = Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
-            println!("{}", identity.fingerprint());
+            say!("{}", identity.fingerprint());
             Ok(ExitCode::SUCCESS)
         }
         Some(Sub::Peer { action }) => peer(&config::data_dir(data.as_deref())?, action),
@@ -170,7 +191,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             action: ScenarioAction::Check { file },
         }) => match crate::sim::load(&file, &crate::config::protocol::shipped()) {
             Ok(s) => {
-                println!(
+                say!(
                     "{}: ok ({} units, {} calls, {} world events, {} actions)",
                     file.display(),
                     s.units.len(),

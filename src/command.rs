@@ -6,5 +6,5 @@ pub mod parse;
 pub mod registry;
 
 pub use complete::{complete, complete_with, Candidate};
-pub use parse::{parse, print, ParseError};
+pub use parse::{parse, print, ParseError, MAX_LINE_BYTES};
 pub use registry::{Spec, COMMANDS};

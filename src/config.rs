@@ -101,30 +101,132 @@ impl Default for Alarms {
 }
 
 impl Settings {
-    /// Reads `<dir>/config.toml`. A missing file is the defaults; a broken one is the defaults
-    /// plus a one-line problem naming the file and line, so the console still starts.
-    pub fn load(dir: Option<&Path>) -> (Settings, Option<String>) {
+    /// Reads `<dir>/config.toml`. A missing file is the defaults. A broken one still counts for
+    /// what is right in it: each top-level key that reads well is kept (a good `theme` survives
+    /// a bad `[alarms]`), the rest stay at their defaults, and every problem found comes back as
+    /// one line naming the file and line, so every command runs and says what it left out.
+    pub fn load(dir: Option<&Path>) -> (Settings, Vec<String>) {
         let Some(path) = dir.map(|d| d.join("config.toml")) else {
-            return (Settings::default(), None);
+            return (Settings::default(), Vec::new());
         };
         let Ok(text) = std::fs::read_to_string(&path) else {
-            return (Settings::default(), None);
+            return (Settings::default(), Vec::new());
         };
-        match Self::parse(&text) {
-            Ok(s) => (s, None),
-            Err(e) => (Settings::default(), Some(format!("{}:{e}", path.display()))),
-        }
+        let (settings, problems) = Self::parse_all(&text);
+        let problems = problems
+            .into_iter()
+            .map(|p| format!("{}:{p}", path.display()))
+            .collect();
+        (settings, problems)
     }
 
     /// Parses the text of a config file; the error starts with the line number.
     pub fn parse(text: &str) -> Result<Settings, String> {
         toml::from_str::<Settings>(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() + 1
-            });
+            let line = e.span().map_or(1, |s| line_at(text, s.start));
             format!("{line}: {}", e.message().trim())
         })
     }
+
+    /// Parses what can be parsed: the settings from every top-level key that reads well, and
+    /// every problem (each starting with its line number). A line TOML cannot read at all (a
+    /// duplicate key, a missing quote) is left out and the rest read again, a bounded number
+    /// of times.
+    pub fn parse_all(text: &str) -> (Settings, Vec<String>) {
+        const MAX_PROBLEMS: usize = 20;
+        let mut problems = Vec::new();
+        let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let table = loop {
+            let joined: String = lines.concat();
+            match joined.parse::<toml::Table>() {
+                Ok(table) => break table,
+                Err(e) => {
+                    let at = e.span().map_or(0, |s| line_at(&joined, s.start));
+                    problems.push(format!("{at}: {}", e.message().trim()));
+                    let Some(line) = at.checked_sub(1).filter(|&i| i < lines.len()) else {
+                        return (Settings::default(), problems);
+                    };
+                    if problems.len() >= MAX_PROBLEMS || lines[line].trim().is_empty() {
+                        return (Settings::default(), problems);
+                    }
+                    lines[line] = "\n";
+                }
+            }
+        };
+        let mut settings = Settings::default();
+        let mut found: Vec<(usize, String)> = Vec::new();
+        for (key, value) in table {
+            let one = toml::Value::Table(toml::Table::from_iter([(key.clone(), value)]));
+            match one.try_into::<Settings>() {
+                Ok(read) => match key.as_str() {
+                    "theme" => settings.theme = read.theme,
+                    "keymap" => settings.keymap = read.keymap,
+                    "protocol" => settings.protocol = read.protocol,
+                    "alarms" => settings.alarms = read.alarms,
+                    "safety" => settings.safety = read.safety,
+                    _ => {}
+                },
+                Err(e) => {
+                    // Read the key's own lines again, the others blanked, for the line the
+                    // problem is on.
+                    let only: String = lines
+                        .iter()
+                        .zip(owners(&lines))
+                        .map(|(l, owner)| if owner == key { *l } else { "\n" })
+                        .collect();
+                    found.push(match Self::parse(&only) {
+                        Err(precise) => {
+                            let line = precise
+                                .split_once(':')
+                                .and_then(|(n, _)| n.parse().ok())
+                                .unwrap_or(1);
+                            (line, precise)
+                        }
+                        Ok(_) => (1, format!("1: {}", e.message().trim())),
+                    });
+                }
+            }
+        }
+        found.sort_by_key(|(line, _)| *line);
+        problems.extend(found.into_iter().map(|(_, p)| p));
+        (settings, problems)
+    }
+}
+
+/// For each line, the top-level key it belongs to: its own key at the top, else the table it
+/// sits in (`[alarms]`, `[safety.by_response]` → `alarms`, `safety`).
+fn owners(lines: &[&str]) -> Vec<String> {
+    let mut table = String::new();
+    lines
+        .iter()
+        .map(|line| {
+            let l = line.trim();
+            if let Some(header) = l.strip_prefix('[') {
+                let name = header.trim_start_matches('[');
+                name.split(['.', ']'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches('"')
+                    .clone_into(&mut table);
+                table.clone()
+            } else if table.is_empty() {
+                l.split(['=', '.'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_matches('"')
+                    .to_owned()
+            } else {
+                table.clone()
+            }
+        })
+        .collect()
+}
+
+/// The 1-based line of byte `at` in `text`.
+fn line_at(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())].matches('\n').count() + 1
 }
 
 /// The names of the user's `<config_dir>/<folder>/*.toml` files (themes, protocols …), sorted.
@@ -174,6 +276,31 @@ mod tests {
             Settings::parse("[safety]\ncheckin_minutes = 20\nby_response = { copresponse = 15 }\n")
                 .unwrap_err();
         assert!(err.starts_with("3:"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_config_keeps_its_good_keys_and_names_every_problem() {
+        let (s, problems) = Settings::parse_all(
+            "theme = \"dark\"\ncolour = 3\n[alarms]\npending_minutes = [1, 2]\n",
+        );
+        assert_eq!(s.theme.as_deref(), Some("dark"));
+        assert_eq!(s.alarms, Alarms::default());
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].starts_with("2: unknown field `colour`"),
+            "{problems:?}"
+        );
+        assert!(problems[1].starts_with("4: "), "{problems:?}");
+        // A duplicate key is a line TOML cannot read: it is left out, the rest is kept.
+        let (s, problems) =
+            Settings::parse_all("theme = \"dark\"\nkeymap = \"vim\"\ntheme = \"light\"\n");
+        assert_eq!(s.theme.as_deref(), Some("dark"));
+        assert_eq!(s.keymap.as_deref(), Some("vim"));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("3: "), "{problems:?}");
+        let (s, problems) = Settings::parse_all("theme = \"dark\nkeymap = \"vim\"\n");
+        assert_eq!(s.keymap.as_deref(), Some("vim"));
+        assert!(problems[0].starts_with("1: "), "{problems:?}");
     }
 
     #[test]

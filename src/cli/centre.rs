@@ -12,7 +12,8 @@ use crate::store::{Store, StoreKind};
 use super::args::Look;
 
 /// The config dir as read once for a command: the settings, and every problem found reading
-/// it or the files it names (the console shows them; other commands stop at the first).
+/// it or the files it names (the console shows them; other commands print them once and run on
+/// the defaults for what was wrong).
 pub(super) struct Centre {
     pub(super) dir: Option<PathBuf>,
     pub(super) settings: config::Settings,
@@ -22,11 +23,11 @@ pub(super) struct Centre {
 impl Centre {
     pub(super) fn load() -> Centre {
         let dir = config::config_dir();
-        let (settings, problem) = config::Settings::load(dir.as_deref());
+        let (settings, problems) = config::Settings::load(dir.as_deref());
         Centre {
             dir,
             settings,
-            problems: problem.into_iter().collect(),
+            problems,
         }
     }
 
@@ -55,9 +56,12 @@ impl Centre {
         })
     }
 
-    /// The first problem, for commands that must not run on a broken config.
-    pub(super) fn check(&self) -> Result<(), String> {
-        self.problems.first().map_or(Ok(()), |p| Err(p.clone()))
+    /// For commands without a screen to show them on: every problem, once, on stderr. They
+    /// run on what was read well and the defaults for the rest, as the console does.
+    pub(super) fn warn(&self) {
+        for p in &self.problems {
+            eprintln!("switchboard: {p}; using the default for it");
+        }
     }
 }
 
@@ -159,7 +163,7 @@ pub(super) fn open_desk(data: Option<&Path>, operator: &str) -> Result<Desk, Str
     let policy = centre.policy();
     // The serving desk places new calls with its own address list.
     let gazetteer = attached.is_none().then(|| centre.gazetteer()).flatten();
-    centre.check()?;
+    centre.warn();
     let desk = match attached {
         Some((desk, _)) => desk,
         None => local_desk(&dir, StoreKind::Live, operator, gazetteer)?,

@@ -150,7 +150,7 @@ pub(super) fn serve(
     let mut centre = Centre::load();
     let policy = centre.policy();
     let gazetteer = centre.gazetteer();
-    centre.check()?;
+    centre.warn();
     let desk = local_desk(&dir, StoreKind::Live, operator, gazetteer)?.with_policy(policy);
     start_log(&dir);
     let identity = crate::sync::Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
@@ -254,7 +254,7 @@ pub(super) fn sim(
     let store = crate::sim::open_training_store(&run_dir.dir)?;
     let result =
         crate::sim::run(&scenario, seed, store, &scenario.actions).map_err(|e| e.to_string())?;
-    println!("{}", result.summary());
+    say!("{}", result.summary());
     if let Some(kept) = run_dir.kept() {
         eprintln!("{kept}");
     }
@@ -302,7 +302,7 @@ fn sim_console(
             .score
             .clone()
             .unwrap_or_else(|| training.sim.score(&app.desk));
-        println!("{}", result.summary());
+        say!("{}", result.summary());
         if let (Some(path), false) = (report, training.reported) {
             result.write_report(path)?;
         }

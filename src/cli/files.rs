@@ -34,12 +34,14 @@ pub(super) fn peer(dir: &Path, action: PeerAction) -> Result<ExitCode, String> {
                 Added::New => "added",
                 Added::Updated => "updated",
             };
-            println!(
+            say!(
                 "{verb} peer {} {} at {}",
-                peer.name, peer.fingerprint, peer.addr
+                peer.name,
+                peer.fingerprint,
+                peer.addr
             );
             if added == Added::New {
-                println!(
+                say!(
                     "on that node, run: switchboard peer add {} <this node's HOST:PORT>",
                     own.fingerprint()
                 );
@@ -47,7 +49,7 @@ pub(super) fn peer(dir: &Path, action: PeerAction) -> Result<ExitCode, String> {
         }
         PeerAction::List => {
             if peers.list().is_empty() {
-                println!("no peers");
+                say!("no peers");
             } else {
                 let width = peers
                     .list()
@@ -56,16 +58,16 @@ pub(super) fn peer(dir: &Path, action: PeerAction) -> Result<ExitCode, String> {
                     .max()
                     .unwrap_or(0)
                     .max("NAME".len());
-                println!("{:<width$}  {:<64}  ADDRESS", "NAME", "FINGERPRINT");
+                say!("{:<width$}  {:<64}  ADDRESS", "NAME", "FINGERPRINT");
                 for p in peers.list() {
-                    println!("{:<width$}  {}  {}", p.name, p.fingerprint, p.addr);
+                    say!("{:<width$}  {}  {}", p.name, p.fingerprint, p.addr);
                 }
             }
         }
         PeerAction::Rm { which } => {
             let gone = peers.remove(&which).map_err(|e| e.to_string())?;
             peers.save().map_err(|e| e.to_string())?;
-            println!("removed peer {} {}", gone.name, gone.fingerprint);
+            say!("removed peer {} {}", gone.name, gone.fingerprint);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -95,30 +97,30 @@ pub(super) fn partner(dir: &Path, action: PartnerAction) -> Result<ExitCode, Str
                 .map_err(|e| e.to_string())?;
             partners.save().map_err(|e| e.to_string())?;
             let own = Identity::load_or_create(dir).map_err(|e| e.to_string())?;
-            println!(
+            say!(
                 "{} partner {} at {}",
                 if new { "added" } else { "updated" },
                 name.trim(),
                 url.trim()
             );
-            println!(
+            say!(
                 "give {} this node's fingerprint to pin: {}",
                 name.trim(),
                 own.fingerprint()
             );
             if partners.listen.is_none() {
-                println!("to let it connect here too: switchboard partner listen 0.0.0.0:7443");
+                say!("to let it connect here too: switchboard partner listen 0.0.0.0:7443");
             }
         }
         PartnerAction::List => {
             if let Some(l) = &partners.listen {
-                println!("listening on {l}{}", crate::partner::PATH);
+                say!("listening on {l}{}", crate::partner::PATH);
             }
             if let Some(a) = &partners.authority {
-                println!("authority {}", a.display());
+                say!("authority {}", a.display());
             }
             if partners.list().is_empty() {
-                println!("no partners");
+                say!("no partners");
             }
             for p in partners.list() {
                 let trust = match &p.trust {
@@ -132,7 +134,7 @@ pub(super) fn partner(dir: &Path, action: PartnerAction) -> Result<ExitCode, Str
                 if p.share == Share::All {
                     asks.push("sees every call");
                 }
-                println!(
+                say!(
                     "{}  {}  {}{}",
                     p.name,
                     p.url,
@@ -148,15 +150,15 @@ pub(super) fn partner(dir: &Path, action: PartnerAction) -> Result<ExitCode, Str
         PartnerAction::Rm { name } => {
             let gone = partners.remove(&name).map_err(|e| e.to_string())?;
             partners.save().map_err(|e| e.to_string())?;
-            println!("removed partner {}", gone.name);
+            say!("removed partner {}", gone.name);
         }
         PartnerAction::Listen { addr } => {
             if addr.trim() == "off" {
                 partners.listen = None;
-                println!("partners are no longer taken on a port here");
+                say!("partners are no longer taken on a port here");
             } else {
                 let addr = crate::sync::peers::check_addr(&addr)?;
-                println!(
+                say!(
                     "partners connect to wss://{addr}{} (takes effect when serve starts)",
                     crate::partner::PATH
                 );
@@ -167,12 +169,12 @@ pub(super) fn partner(dir: &Path, action: PartnerAction) -> Result<ExitCode, Str
         PartnerAction::Authority { file } => {
             if file.trim() == "off" {
                 partners.authority = None;
-                println!("no authority: only pinned partners are accepted");
+                say!("no authority: only pinned partners are accepted");
             } else {
                 let path = std::fs::canonicalize(file.trim())
                     .map_err(|e| format!("{}: {e}", file.trim()))?;
                 let roots = crate::partner::tls::read_authority(&path)?;
-                println!(
+                say!(
                     "accepting certificates from {} ({} certificate(s))",
                     path.display(),
                     roots.len()
@@ -190,7 +192,7 @@ pub(super) fn keymap(action: KeymapAction) -> ExitCode {
     match action {
         KeymapAction::Check { file } => match Keymap::check_file(&file) {
             Ok(_) => {
-                println!("{}: ok", file.display());
+                say!("{}: ok", file.display());
                 ExitCode::SUCCESS
             }
             Err(problems) => {
@@ -208,7 +210,7 @@ pub(super) fn keymap(action: KeymapAction) -> ExitCode {
             for p in &problems {
                 eprintln!("switchboard: {p}");
             }
-            print!("{}", keymap.print());
+            say_part!("{}", keymap.print());
             if problems.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -223,12 +225,12 @@ pub(super) fn theme(action: ThemeAction) -> Result<ExitCode, String> {
     match action {
         ThemeAction::Check { file } => {
             Theme::check_file(&file).map_err(|e| e.to_string())?;
-            println!("{}: ok", file.display());
+            say!("{}: ok", file.display());
             Ok(ExitCode::SUCCESS)
         }
         ThemeAction::List => {
             for (name, origin) in crate::console::theme::list(config::config_dir().as_deref()) {
-                println!("{name:<16} {origin}");
+                say!("{name:<16} {origin}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -239,7 +241,7 @@ pub(super) fn protocol(action: ProtocolAction) -> ExitCode {
     match action {
         ProtocolAction::Check { file } => match crate::config::protocol::check_file(&file) {
             Ok(p) => {
-                println!(
+                say!(
                     "{}: ok ({} questions, {} rules)",
                     file.display(),
                     p.questions.len(),
@@ -256,7 +258,7 @@ pub(super) fn protocol(action: ProtocolAction) -> ExitCode {
         },
         ProtocolAction::List => {
             for (name, origin) in crate::config::protocol::list(config::config_dir().as_deref()) {
-                println!("{name:<16} {origin}");
+                say!("{name:<16} {origin}");
             }
             ExitCode::SUCCESS
         }
@@ -284,10 +286,10 @@ pub(super) fn gazetteer(action: &GazetteerAction) -> Result<ExitCode, String> {
                 "no gazetteer yet; import one with: switchboard gazetteer import FILE".to_owned()
             })?;
             let typed = text.join(" ");
-            println!("{}", gazetteer.place(&typed).placement.describe());
+            say!("{}", gazetteer.place(&typed).placement.describe());
             for (address, score) in gazetteer.lookup(&typed, 5) {
                 let c = &address.coords;
-                println!(
+                say!(
                     "  {:<46} {:>9.5},{:>10.5} {:<4} score {score}",
                     address.label(),
                     c.lat,
@@ -314,7 +316,7 @@ pub(super) fn gazetteer(action: &GazetteerAction) -> Result<ExitCode, String> {
     }
     let path = config::gazetteer::save(&imported.gazetteer, &dir)
         .map_err(|e| format!("cannot save the gazetteer in {}: {e}", dir.display()))?;
-    println!(
+    say!(
         "imported {} addresses from {} ({} rows skipped) into {}",
         imported.gazetteer.len(),
         imported.form.word(),
@@ -373,7 +375,7 @@ pub(super) fn from_calls(
     match out {
         Some(path) => std::fs::write(path, &made.toml)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-        None => print!("{}", made.toml),
+        None => say_part!("{}", made.toml),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -25,7 +25,7 @@ pub(super) fn man(command: &clap::Command, out: Option<&Path>) -> Result<ExitCod
             .filter(|e| e.file_name().to_string_lossy().ends_with(".1"))
             .count()
     });
-    println!("wrote {written} man pages to {}", dir.display());
+    say!("wrote {written} man pages to {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }
 

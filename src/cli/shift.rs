@@ -18,12 +18,11 @@ use super::centre::open_desk;
 pub(super) fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, String> {
     let from_stdin = lines.is_empty();
     let source: Box<dyn Iterator<Item = Result<String, String>>> = if from_stdin {
-        let stdin = std::io::stdin().lock();
-        Box::new(stdin.split(b'\n').enumerate().map(|(i, line)| {
-            let line = line.map_err(|e| format!("cannot read stdin: {e}"))?;
-            String::from_utf8(line)
-                .map_err(|_| format!("line {} is not valid UTF-8; it was not run", i + 1))
-        }))
+        Box::new(Lines {
+            input: std::io::stdin().lock(),
+            number: 0,
+            done: false,
+        })
     } else {
         Box::new(lines.into_iter().map(Ok))
     };
@@ -60,6 +59,68 @@ pub(super) fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, Strin
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Command lines from a reader, each refused as soon as it is over
+/// [`crate::command::MAX_LINE_BYTES`] — while it is read, so an endless line (`< /dev/zero`)
+/// costs no more memory than the limit.
+struct Lines<R> {
+    input: R,
+    number: usize,
+    done: bool,
+}
+
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = Result<String, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use crate::command::MAX_LINE_BYTES;
+        if self.done {
+            return None;
+        }
+        self.number += 1;
+        let mut line = Vec::new();
+        loop {
+            let buf = match self.input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(format!("cannot read stdin: {e}")));
+                }
+            };
+            if buf.is_empty() {
+                self.done = true;
+                if line.is_empty() {
+                    return None;
+                }
+                break;
+            }
+            let (part, end) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..i], Some(i + 1)),
+                None => (buf, None),
+            };
+            if line.len() + part.len() > MAX_LINE_BYTES {
+                self.done = true;
+                return Some(Err(format!(
+                    "line {} is over the {MAX_LINE_BYTES}-byte limit of a command line; it \
+                     was not run",
+                    self.number
+                )));
+            }
+            line.extend_from_slice(part);
+            let used = end.unwrap_or(buf.len());
+            self.input.consume(used);
+            if end.is_some() {
+                break;
+            }
+        }
+        let number = self.number;
+        Some(String::from_utf8(line).map_err(|_| {
+            self.done = true;
+            format!("line {number} is not valid UTF-8; it was not run")
+        }))
+    }
 }
 
 pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCode, String> {
@@ -161,8 +222,15 @@ pub(super) fn state_text(state: &State) -> String {
             u.zone.as_deref().unwrap_or("")
         );
     }
-    for a in &state.alerts {
-        let _ = writeln!(out, "ALERT {}: {}", local_time(a.wall_ms), a.text);
+    // Only what still waits for someone: an acknowledged alert is history (`log` keeps it).
+    for a in state.open_alerts() {
+        let _ = writeln!(
+            out,
+            "ALERT {}: {} (ack {})",
+            local_time(a.wall_ms),
+            a.text,
+            a.id()
+        );
     }
     out.trim_end().to_owned()
 }
@@ -190,7 +258,7 @@ pub(super) fn demo(
         town,
     )
     .map_err(|e| e.to_string())?;
-    println!("{summary}\ndemo store: {}", dir.display());
+    say!("{summary}\ndemo store: {}", dir.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -260,4 +328,26 @@ fn shown_incident(h: &crate::domain::Handover) -> String {
         .and_then(|s| s.strip_suffix(" (EIDO)"))
         .unwrap_or("incident")
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_prints_an_alert_until_it_is_acknowledged() {
+        let mut state = State::default();
+        state.alerts.push(crate::domain::state::Alert {
+            wall_ms: 0,
+            origin: crate::domain::ReplicaId(7),
+            seq: 3,
+            text: "two consoles sent STAR-1 to different calls".into(),
+            acknowledged_by: None,
+        });
+        let open = state_text(&state);
+        assert!(open.contains("ALERT") && open.contains("STAR-1"), "{open}");
+        state.alerts[0].acknowledged_by = Some("jo".into());
+        let acked = state_text(&state);
+        assert!(!acked.contains("ALERT"), "{acked}");
+    }
 }

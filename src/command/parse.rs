@@ -198,7 +198,18 @@ fn split_args<'a>(spec: &'static Spec, tokens: &'a [Token]) -> Result<Args<'a>, 
 }
 
 /// Parses one command line.
+/// The longest command line taken, in bytes: far more than any one change can hold (an event is
+/// at most [`crate::domain::MAX_EVENT_BYTES`]), so a line over it is a mistake, refused before it
+/// is read whole.
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
+
 pub fn parse(line: &str) -> Result<Command, ParseError> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(ParseError(format!(
+            "that line is {} bytes, over the {MAX_LINE_BYTES}-byte limit of a command line",
+            line.len()
+        )));
+    }
     let tokens = tokenize(line)?;
     let words: Vec<&str> = tokens.iter().take(2).map(|t| t.text.as_str()).collect();
     let Some((spec, used)) = lookup(&words) else {

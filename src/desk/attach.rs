@@ -185,7 +185,17 @@ impl Line {
                 "the serving desk has stopped ({e})"
             )))
         };
-        write_frame(&mut self.0, request).map_err(lost)?;
+        match write_frame(&mut self.0, request) {
+            // Nothing was sent: what is wrong is the request, not the desk.
+            Err(FrameError::TooBig(n)) => {
+                return Err(DeskError::Refused(Refusal(format!(
+                    "that request is {n} bytes, over the {}-byte limit of one request; \
+                     nothing was sent",
+                    super::frame::MAX_FRAME
+                ))))
+            }
+            other => other.map_err(lost)?,
+        }
         match read_frame(&mut self.0).map_err(lost)? {
             Reply::Committed { missed, events } => Ok((missed, events)),
             Reply::Answered(_) => Ok((Vec::new(), Vec::new())),

@@ -383,7 +383,7 @@ async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameErro
         let why = "only the owner of this data dir may use its desk".to_owned();
         return write_frame_async(&mut stream, &Reply::Refused(why)).await;
     }
-    let first: Request = read_frame_async(&mut stream).await?;
+    let first: Request = read_request(&mut stream).await?;
     match first {
         Request::Watch { have } => watch_client(stream, shared, have).await,
         run @ (Request::Run { .. } | Request::Handover { .. }) => {
@@ -391,9 +391,26 @@ async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameErro
             loop {
                 let reply = run_for_client(shared, next);
                 write_frame_async(&mut stream, &reply).await?;
-                next = read_frame_async(&mut stream).await?;
+                next = read_request(&mut stream).await?;
             }
         }
+    }
+}
+
+/// A client's next request. One over the frame limit is refused by its length, before a byte
+/// of it is read, and the connection closed: the client is told why rather than left with a
+/// broken pipe.
+async fn read_request(stream: &mut UnixStream) -> Result<Request, FrameError> {
+    match read_frame_async::<Request>(stream).await {
+        Err(FrameError::TooBig(n)) => {
+            let why = format!(
+                "a request of {n} bytes is over the {}-byte limit; nothing was run",
+                crate::desk::frame::MAX_FRAME
+            );
+            let _ = write_frame_async(stream, &Reply::Refused(why)).await;
+            Err(FrameError::TooBig(n))
+        }
+        other => other,
     }
 }
 

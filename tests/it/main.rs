@@ -24,6 +24,7 @@ mod protocol;
 mod pty;
 mod report;
 mod security;
+mod shell;
 mod sim;
 mod store_crash;
 mod sync_live;

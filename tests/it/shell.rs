@@ -1,0 +1,291 @@
+//! The shell's edges through the real binary: line limits, a serving desk killed mid-command,
+//! start-up races, a broken config, closed pipes, `--data` mistakes.
+//!
+//! Every run passes `--data` inside a temp dir, and `SWITCHBOARD_DATA` and `SWITCHBOARD_CONFIG`
+//! point into it too, so no test touches a real store or the user's config.
+
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+
+/// How long a test waits for a process to reach a state before it fails.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+struct Sandbox {
+    tmp: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(tmp.path().join("config")).expect("config dir");
+        Sandbox { tmp }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.tmp.path().join("store")
+    }
+
+    fn config(&self) -> PathBuf {
+        self.tmp.path().join("config")
+    }
+
+    fn command_on(&self, data: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--data")
+            .arg(data)
+            .args(args)
+            .env("SWITCHBOARD_DATA", self.tmp.path().join("decoy"))
+            .env("SWITCHBOARD_CONFIG", self.config())
+            .env("SWITCHBOARD_OPERATOR", "tester")
+            .env_remove("SWITCHBOARD_LOG")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        self.command_on(&self.data(), args)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run switchboard")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed ({:?}): {}",
+            out.status,
+            stderr(&out)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8 stdout")
+    }
+
+    /// Starts `serve` and waits until its socket takes connections.
+    fn serve(&self) -> Served {
+        let stderr_path = self.tmp.path().join("serve.stderr");
+        let file = std::fs::File::create(&stderr_path).expect("serve stderr");
+        let child = self
+            .command(&["serve"])
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("spawn serve");
+        let mut served = Served {
+            child,
+            stderr: stderr_path,
+        };
+        let socket = self.data().join("desk.sock");
+        wait_for("serve to take connections", || {
+            if let Some(status) = served.child.try_wait().expect("try_wait") {
+                panic!("serve exited ({status}): {}", served.stderr_text());
+            }
+            UnixStream::connect(&socket).is_ok()
+        });
+        served
+    }
+}
+
+struct Served {
+    child: Child,
+    stderr: PathBuf,
+}
+
+impl Served {
+    fn stderr_text(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < DEADLINE,
+            "waited {DEADLINE:?} for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Exactly one line on stderr and a plain failure (exit 1, not a signal or a panic's 101).
+fn one_line_failure(out: &Output, what: &str) -> String {
+    let err = stderr(out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{what}: exit {:?}, stderr {err:?}",
+        out.status
+    );
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{what}: one line on stderr: {err:?}");
+    lines[0].to_owned()
+}
+
+/// Runs `args` with `input` on stdin; a child that stops reading early is no failure here.
+fn run_stdin(mut cmd: Command, input: &[u8]) -> Output {
+    let mut child = cmd.stdin(Stdio::piped()).spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = feeder.join();
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 2: a line over the limit is refused while it is read.
+
+#[test]
+fn an_endless_line_on_stdin_is_refused_in_one_line() {
+    let sb = Sandbox::new();
+    let zero = std::fs::File::open("/dev/zero").expect("/dev/zero");
+    let out = sb
+        .command(&["exec"])
+        .stdin(zero)
+        .output()
+        .expect("run exec < /dev/zero");
+    let err = one_line_failure(&out, "exec < /dev/zero");
+    assert!(err.contains("line 1") && err.contains("limit"), "{err}");
+    assert!(!sb.data().join("store").exists() || sb.ok(&["state", "--json"]).contains("calls"));
+}
+
+#[test]
+fn an_overlong_line_sent_to_a_serving_desk_says_what_is_wrong_with_the_line() {
+    let sb = Sandbox::new();
+    let served = sb.serve();
+    // As an argument (the kernel takes at most 128 KiB in one), and 2 MB on stdin after a
+    // good line.
+    let arg = format!("note 1 {}", "x".repeat(120 * 1024));
+    let out = sb.run(&["exec", &arg]);
+    let err = one_line_failure(&out, "exec with a 120 KiB argument");
+    assert!(err.contains("limit"), "{err}");
+    assert!(!err.contains("stopped"), "{err}");
+    let long = format!("note 1 {}", "x".repeat(2 * 1024 * 1024));
+    let input = format!("unit add STAR-1 medic\n{long}\n");
+    let out = run_stdin(sb.command(&["exec"]), input.as_bytes());
+    let err = one_line_failure(&out, "exec with a 2 MB line on stdin");
+    assert!(err.contains("line 2") && err.contains("limit"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("STAR-1 added"));
+
+    // The desk is fine, and a client that sends an oversized frame is told so before a byte of
+    // it is read.
+    let mut raw = UnixStream::connect(sb.data().join("desk.sock")).expect("connect");
+    raw.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    raw.write_all(&(3u32 * 1024 * 1024).to_be_bytes()).unwrap();
+    let reply = read_reply(&mut raw);
+    assert!(
+        reply.contains("Refused") && reply.contains("limit"),
+        "{reply}"
+    );
+    assert!(sb.ok(&["state"]).contains("STAR-1"));
+    drop(served);
+}
+
+/// One reply frame off the socket, as its debug text (enough to read a refusal).
+fn read_reply(stream: &mut UnixStream) -> String {
+    use std::io::Read;
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).expect("a reply");
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    stream.read_exact(&mut body).expect("the reply's body");
+    let reply: switchboard::desk::attach::Reply =
+        rmp_serde::from_slice(&body).expect("a reply frame");
+    format!("{reply:?}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 14: a broken config.toml does not take the desk down.
+
+#[test]
+fn a_broken_config_is_reported_once_and_the_desk_runs_on_defaults() {
+    let sb = Sandbox::new();
+    std::fs::write(
+        sb.config().join("config.toml"),
+        "theme = \"dark\"\nkeymap = \"vim\"\n[alarms]\npending_minutes = [1, 2, 3, 4]\n\ntheme = \"light\"\n",
+    )
+    .unwrap();
+    let named = |err: &str| {
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "the problem once: {err:?}");
+        assert!(lines[0].contains("config.toml:6"), "{err}");
+    };
+    let out = sb.run(&["exec", "unit add STAR-1 medic"]);
+    assert!(out.status.success(), "exec: {}", stderr(&out));
+    named(&stderr(&out));
+    let out = sb.run(&["state"]);
+    assert!(out.status.success(), "state: {}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("STAR-1"));
+    named(&stderr(&out));
+    // serve starts too, says so once, and takes commands.
+    let mut served = sb.serve();
+    let out = sb.run(&["exec", "unit add STAR-2 peer"]);
+    assert!(out.status.success(), "attached exec: {}", stderr(&out));
+    served.kill();
+    let said = served.stderr_text();
+    assert_eq!(said.matches("config.toml:6").count(), 1, "{said}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 11 item 15: a closed pipe on stdout is not a panic.
+
+/// Runs `args` with stdout a pipe whose reading end is already closed.
+fn run_into_closed_pipe(sb: &Sandbox, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    sb.command(args)
+        .stdout(writer)
+        .output()
+        .expect("run switchboard")
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_ends_output_quietly() {
+    let sb = Sandbox::new();
+    sb.ok(&["exec", "unit add STAR-1 medic", "call 1 Main St / a test"]);
+    sb.ok(&["gazetteer", "demo", "millbrook"]);
+    for args in [
+        &["state"][..],
+        &["state", "--json"],
+        &["log"],
+        &["exec", "unit add STAR-2 peer"],
+        &["peer", "list"],
+        &["id"],
+        &["gazetteer", "lookup", "1 Main St"],
+    ] {
+        let out = run_into_closed_pipe(&sb, args);
+        let err = stderr(&out);
+        assert!(
+            !err.contains("panicked") && out.status.code() != Some(101),
+            "{args:?}: {:?} {err}",
+            out.status
+        );
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+    assert!(sb.ok(&["state"]).contains("STAR-2"), "the exec still ran");
+}
