@@ -25,6 +25,8 @@ mod pty;
 mod report;
 mod sim;
 mod store_crash;
+mod store_damage;
+mod store_full;
 mod sync_live;
 mod sync_processes;
 mod sync_props;
