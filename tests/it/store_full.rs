@@ -152,3 +152,92 @@ fn a_full_disk_is_said_once_and_the_desk_carries_on_when_space_returns() {
     }
     drop(desk);
 }
+
+/// The same through a serving desk and attached `exec` processes: the line that fails says
+/// where the disk is full, once; after space returns the desk serves on, and SIGTERM ends it
+/// cleanly.
+#[test]
+fn a_serving_desk_recovers_when_space_returns() {
+    use std::os::unix::net::UnixStream;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+    let Some(small) = SmallDisk::mount(4) else {
+        return;
+    };
+    let config = tempfile::tempdir().expect("config dir");
+    let dir = small.at.join("data");
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("--data")
+            .arg(&dir)
+            .args(args)
+            .env("SWITCHBOARD_CONFIG", config.path())
+            .env("SWITCHBOARD_OPERATOR", "full-test")
+            .output()
+            .expect("run switchboard")
+    };
+    let mut serve = Command::new(BIN)
+        .arg("--data")
+        .arg(&dir)
+        .arg("serve")
+        .env("SWITCHBOARD_CONFIG", config.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let started = Instant::now();
+    while UnixStream::connect(dir.join("desk.sock")).is_err() {
+        assert!(serve.try_wait().expect("poll").is_none(), "serve exited");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "serve never listened"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = run(&[
+        "exec",
+        "unit add STAR-1 clinician",
+        "call 1 Main St / full disk",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let filler = fill(&small.at);
+    let mut said = None;
+    for n in 0..200 {
+        let out = run(&["exec", &format!("note 1 during-{n}")]);
+        if !out.status.success() {
+            said = Some(String::from_utf8_lossy(&out.stderr).into_owned());
+            break;
+        }
+    }
+    let said = said.expect("the disk never filled");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert_eq!(said.matches("the disk is full at ").count(), 1, "{said}");
+    assert!(said.contains(&dir.display().to_string()), "{said}");
+    for os in ["storage failed", "os error", "Os {", "code: 28"] {
+        assert!(!said.contains(os), "{said}");
+    }
+
+    std::fs::remove_file(filler).expect("free space");
+    let out = run(&["exec", "note 1 after the disk was freed"]);
+    assert!(
+        out.status.success(),
+        "after space returned: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(serve.try_wait().expect("poll").is_none(), "serve died");
+    Command::new("kill")
+        .arg(serve.id().to_string())
+        .status()
+        .expect("SIGTERM");
+    let status = serve.wait().expect("reap serve");
+    assert!(status.success(), "serve after SIGTERM: {status}");
+    let out = run(&["log"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("after the disk was freed"));
+}
