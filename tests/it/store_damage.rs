@@ -287,3 +287,115 @@ fn the_binary_refuses_a_damaged_store_in_one_line() {
     }
     assert!(refused > 0, "no damage was refused");
 }
+
+/// sled's files (not the record of what was acknowledged) from `from` to `to`, replacing
+/// what `to` had.
+fn copy_sled_files(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(to).expect("read dir") {
+        let entry = entry.expect("entry");
+        if !entry.file_name().to_string_lossy().starts_with("acked.") {
+            if entry.file_type().expect("type").is_dir() {
+                std::fs::remove_dir_all(entry.path()).expect("rm");
+            } else {
+                std::fs::remove_file(entry.path()).expect("rm");
+            }
+        }
+    }
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with("acked.") {
+            continue;
+        }
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &to.join(&name));
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).expect("copy");
+        }
+    }
+}
+
+/// Two real nodes on 127.0.0.1: alpha's sled goes back (its files as they were ten notes
+/// earlier, its record of what it acknowledged as it is). alpha refuses to open, naming the
+/// notes it lacks; done as the refusal says (the store moved aside, started again), alpha
+/// takes its lost tail back from bravo, which holds the same bytes.
+#[test]
+fn a_node_whose_store_went_back_refuses_then_heals_from_its_peer() {
+    use std::time::Duration;
+
+    use crate::common::pair::{pair, take_call, watch_until};
+
+    let root = tempfile::tempdir().expect("temp dir");
+    let (mut alpha, mut bravo) = pair(root.path());
+    alpha.start();
+    bravo.start();
+    let (mut desk, _watch) = alpha.attach("ct-alpha");
+    take_call(&mut desk, "call 1 Main St / went back");
+    for n in 0..5 {
+        desk.run_line(&format!("note 1 early-{n}")).expect("note");
+    }
+    let origin = desk.replica();
+    drop(desk);
+    alpha.stop();
+    let early = root.path().join("alpha-early");
+    copy_sled_files(&alpha.dir.join("store"), &early);
+    let early_head = Store::open(&alpha.dir, StoreKind::Live)
+        .expect("open")
+        .head(origin)
+        .seq;
+
+    alpha.start();
+    let (mut desk, _watch) = alpha.attach("ct-alpha");
+    for n in 0..10 {
+        desk.run_line(&format!("note 1 late-{n}")).expect("note");
+    }
+    let head = desk.heads()[&origin].seq;
+    drop(desk);
+    let (mut seen, mut watch) = bravo.attach("ct-bravo");
+    watch_until(&mut watch, &mut seen, Duration::from_secs(20), |d, _| {
+        d.heads().get(&origin).is_some_and(|h| h.seq >= head)
+    });
+    drop((seen, watch));
+    alpha.stop();
+
+    copy_sled_files(&early, &alpha.dir.join("store"));
+    let Err(refused) = Store::open(&alpha.dir, StoreKind::Live) else {
+        panic!("a store that went back opened")
+    };
+    let text = refused.to_string();
+    assert!(matches!(refused, StoreError::WentBack { .. }), "{text}");
+    let missing = format!("events {}-{head} of node {}", early_head + 1, origin.tag());
+    assert!(text.contains(&missing), "{text}");
+
+    // As the refusal says: the store aside, and start again.
+    std::fs::rename(alpha.dir.join("store"), alpha.dir.join("store.went-back")).expect("aside");
+    alpha.start();
+    let (mut desk, mut watch) = alpha.attach("ct-alpha");
+    assert_ne!(
+        desk.replica(),
+        origin,
+        "the fresh store takes a new node id"
+    );
+    watch_until(&mut watch, &mut desk, Duration::from_secs(20), |d, _| {
+        d.heads().get(&origin).is_some_and(|h| h.seq >= head)
+    });
+    let notes: Vec<String> = desk
+        .events()
+        .expect("events")
+        .into_iter()
+        .filter_map(|e| match e.body {
+            Body::NoteAdded { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    for n in 0..10 {
+        assert!(
+            notes.contains(&format!("late-{n}")),
+            "late-{n} did not come back"
+        );
+    }
+    drop((desk, watch));
+    alpha.stop();
+    bravo.stop();
+}
