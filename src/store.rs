@@ -326,28 +326,44 @@ impl Store {
             unchecked: std::sync::Mutex::new(unchecked),
             _lock: lock,
         };
-        let loaded = guarded(|| store.load_identity(kind, replica))
-            .unwrap_or_else(|_| Err(store.corrupt("the storage engine stopped on damaged data")));
-        match loaded {
-            Ok(()) => {}
-            Err(e @ (StoreError::Corrupt { .. } | StoreError::WentBack { .. })) => {
-                return Err(store.keep_as_found(e))
+        match store.check(found, kind, replica) {
+            Ok(()) => Ok(store),
+            Err(e) => {
+                // Refused: nothing more goes to sled, not even a clean close.
+                store.sled = None;
+                Err(e)
             }
-            Err(e) => return Err(e),
         }
+    }
+
+    /// Reads the store's identity and heads, checks them against what was acknowledged, and
+    /// gives a new store its identity.
+    fn check(
+        &mut self,
+        found: ack::Found,
+        kind: StoreKind,
+        replica: Option<ReplicaId>,
+    ) -> Result<(), StoreError> {
+        let loaded = guarded(|| self.load_identity(kind, replica))
+            .unwrap_or_else(|_| Err(self.corrupt("the storage engine stopped on damaged data")));
+        loaded.map_err(|e| self.keep_as_found_ref(e))?;
         match found {
-            ack::Found::Heads(acked) => store.compare(&acked)?,
+            ack::Found::Heads(acked) => self.compare(&acked)?,
             ack::Found::Damaged => {
-                let e = store.corrupt(
+                let e = self.corrupt(
                     "its record of what it acknowledged (store/acked.0 and acked.1) is damaged, \
                      so it cannot tell whether anything was lost",
                 );
-                return Err(store.keep_as_found(e));
+                return Err(self.keep_as_found(e));
+            }
+            // A store from before the record: what it holds now is what it acknowledged.
+            ack::Found::Nothing if !self.heads.is_empty() => {
+                let heads = self.heads.clone();
+                self.record.write(&heads).map_err(|e| self.io_failed(&e))?;
             }
             ack::Found::Nothing => {}
         }
-        store.birth(kind, replica)?;
-        Ok(store)
+        self.birth(kind, replica)
     }
 
     fn sled(&self) -> Result<&Sled, StoreError> {

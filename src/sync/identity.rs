@@ -159,6 +159,10 @@ impl fmt::Debug for Identity {
 
 const CERT_FILE: &str = "cert.der";
 const KEY_FILE: &str = "key.der";
+/// The fingerprint the certificate had when it was made: a damaged `cert.der` can still hold
+/// the key's public half (so the key check passes) and yet hash to another fingerprint, which
+/// would quietly cut this node off from every peer that pinned it.
+const FINGERPRINT_FILE: &str = "fingerprint";
 /// The name inside the certificate. Peers never check it (they pin the fingerprint), but a
 /// certificate must hold some name.
 const CERT_NAME: &str = "switchboard.peer";
@@ -217,9 +221,11 @@ impl Identity {
             .mode(0o700)
             .create(staging)
             .map_err(|e| SyncError::io(staging, &e))?;
+        let fingerprint = format!("{}\n", self.fingerprint);
         for (name, bytes) in [
             (CERT_FILE, self.cert_der.as_ref()),
             (KEY_FILE, self.key_der.secret_pkcs8_der()),
+            (FINGERPRINT_FILE, fingerprint.as_bytes()),
         ] {
             let path = staging.join(name);
             let write = || {
@@ -259,10 +265,42 @@ impl Identity {
         rustls::sign::CertifiedKey::new(vec![cert_der.clone()], key)
             .keys_match()
             .map_err(|e| broken(format!("{CERT_FILE} does not belong to {KEY_FILE}: {e}")))?;
+        let fingerprint = Fingerprint::of_cert(&cert_der);
+        let recorded = dir.join(FINGERPRINT_FILE);
+        match std::fs::read_to_string(&recorded) {
+            Ok(text) => match text.trim().parse::<Fingerprint>() {
+                Ok(made) if made == fingerprint => {}
+                Ok(made) => {
+                    return Err(broken(format!(
+                        "{CERT_FILE} is damaged: it hashes to {fingerprint}, not to {made}, the \
+                         fingerprint it was made with and peers pinned; restore the dir from a \
+                         backup"
+                    )))
+                }
+                Err(_) => {
+                    return Err(broken(format!(
+                        "{FINGERPRINT_FILE} is damaged, so {CERT_FILE} cannot be checked; \
+                         restore the dir from a backup"
+                    )))
+                }
+            },
+            // Made before the fingerprint was kept beside it: from now on it is.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let temp = dir.join(format!(".{FINGERPRINT_FILE}-{}", std::process::id()));
+                let kept = std::fs::write(&temp, format!("{fingerprint}\n"))
+                    .and_then(|()| std::fs::File::open(&temp)?.sync_all())
+                    .and_then(|()| std::fs::rename(&temp, &recorded));
+                if let Err(e) = kept {
+                    let _ = std::fs::remove_file(&temp);
+                    tracing::warn!(%e, "could not keep the node's fingerprint beside its certificate");
+                }
+            }
+            Err(e) => return Err(broken(format!("{FINGERPRINT_FILE}: {e}"))),
+        }
         Ok(Identity {
-            fingerprint: Fingerprint::of_cert(&cert_der),
             cert_der,
             key_der,
+            fingerprint,
         })
     }
 
@@ -391,5 +429,36 @@ mod tests {
         let err = Identity::load_or_create(data).unwrap_err().to_string();
         assert!(err.contains("cert.der: "), "{err}");
         assert!(!data.join("identity/cert.der").exists());
+    }
+
+    #[test]
+    fn a_flipped_byte_in_the_certificate_is_reported_never_a_new_fingerprint() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path();
+        let made = Identity::load_or_create(data).unwrap().fingerprint();
+        let cert = data.join("identity/cert.der");
+        let good = std::fs::read(&cert).unwrap();
+        for at in 0..good.len() {
+            let mut bytes = good.clone();
+            bytes[at] ^= 0x01;
+            std::fs::write(&cert, &bytes).unwrap();
+            match Identity::load_or_create(data) {
+                Ok(id) => panic!("byte {at} flipped: loaded as {}", id.fingerprint()),
+                Err(e) => {
+                    let text = e.to_string();
+                    assert!(text.starts_with("the node identity in "), "{text}");
+                    assert!(!text.contains('\n'), "{text}");
+                }
+            }
+            assert_eq!(std::fs::read(&cert).unwrap(), bytes, "left alone");
+        }
+        std::fs::write(&cert, &good).unwrap();
+        assert_eq!(Identity::load_or_create(data).unwrap().fingerprint(), made);
+
+        // One made before the fingerprint was kept gets it on its next load.
+        std::fs::remove_file(data.join("identity/fingerprint")).unwrap();
+        assert_eq!(Identity::load_or_create(data).unwrap().fingerprint(), made);
+        let kept = std::fs::read_to_string(data.join("identity/fingerprint")).unwrap();
+        assert_eq!(kept.trim(), made.to_string());
     }
 }

@@ -27,6 +27,8 @@ mod security;
 mod shell;
 mod sim;
 mod store_crash;
+mod store_damage;
+mod store_full;
 mod sync_live;
 mod sync_processes;
 mod sync_props;

@@ -19,10 +19,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 const ROUNDS: u64 = 40;
 
 /// xorshift64*: small, deterministic, no dependency.
-struct Rng(u64);
+pub(super) struct Rng(u64);
 
 impl Rng {
-    fn seeded(round: u64) -> Self {
+    pub(super) fn seeded(round: u64) -> Self {
         // splitmix64 of the round, so neighbouring seeds give unrelated streams (never zero).
         let mut z = round.wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -30,14 +30,14 @@ impl Rng {
         Rng((z ^ (z >> 31)) | 1)
     }
 
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn between(&mut self, lo: u64, hi: u64) -> u64 {
+    pub(super) fn between(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.next() % (hi - lo + 1)
     }
 }
@@ -130,6 +130,7 @@ fn acknowledged_notes_survive_sigkill() {
             }
             n
         });
+        let (first_ack, committing) = std::sync::mpsc::channel();
         let reader = thread::spawn(move || {
             let mut acked = Vec::new();
             let mut line = String::new();
@@ -137,12 +138,19 @@ fn acknowledged_notes_survive_sigkill() {
                 // A torn last line cannot happen (lines are written whole), but never count one.
                 if line.ends_with('\n') {
                     acked.push(ack_number(&line));
+                    let _ = first_ack.send(());
                 }
                 line.clear();
             }
             acked
         });
 
+        // Even rounds count the delay from the start, so some kills land while the child opens
+        // the store; odd ones from its first commit, so that a loaded machine, slow to start a
+        // process, still kills most children in the middle of writing.
+        if round % 2 == 1 {
+            let _ = committing.recv_timeout(Duration::from_secs(10));
+        }
         thread::sleep(delay);
         let early = child.try_wait().expect("poll child");
         assert!(

@@ -1,0 +1,409 @@
+//! Crash-and-damage test on real sled (issue 11, item 1): a child `switchboard exec` appends
+//! notes and is killed with SIGKILL while it writes; then, in copies of what it left, sled's `db`
+//! is damaged at random offsets (512 bytes of zeros or of noise) and the store is opened.
+//!
+//! Whatever the damage, the store must never open with fewer events than it acknowledged
+//! without saying so: it either opens whole, or refuses in one line (no panic, no sled text)
+//! and keeps its files as found. Before the acknowledgement record, about half of such copies
+//! opened with events missing and no word, and some panicked inside sled.
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+
+use switchboard::domain::Body;
+use switchboard::store::{Store, StoreError, StoreKind};
+
+use super::store_crash::Rng;
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+/// Acknowledged notes before the kill, in CI.
+const NOTES: u64 = 300;
+
+/// A data dir left by a `switchboard exec` killed with SIGKILL in the middle of writing, and
+/// the numbers of the notes it acknowledged (1..=acked).
+fn killed_while_writing(dir: &Path, notes: u64) -> u64 {
+    let mut child = Command::new(BIN)
+        .arg("--data")
+        .arg(dir)
+        .arg("exec")
+        .env("SWITCHBOARD_OPERATOR", "damage-test")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn switchboard exec");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdin
+        .write_all(b"unit add STAR-1 clinician,medic\ncall 1 Main St / damage test\n")
+        .expect("write");
+    stdin.flush().expect("flush");
+    stdout.read_line(&mut line).expect("read");
+    line.clear();
+    stdout.read_line(&mut line).expect("read");
+    let call = line.split(' ').next().expect("call id").to_owned();
+    let writer = thread::spawn(move || {
+        let mut n = 1u64;
+        while stdin
+            .write_all(format!("note {call} ack-{n}\n").as_bytes())
+            .is_ok()
+        {
+            n += 1;
+        }
+    });
+    let mut acked = 0;
+    while acked < notes {
+        line.clear();
+        stdout.read_line(&mut line).expect("read an ack");
+        assert!(
+            line.trim_end().ends_with(&format!("ack-{}", acked + 1)),
+            "{line:?}"
+        );
+        acked += 1;
+    }
+    // Killed while it is still committing what the writer sends.
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    writer.join().expect("writer");
+    assert!(
+        !dir.join("store").join("closed").exists(),
+        "the kill left a clean close"
+    );
+    acked
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Writes 512 bytes of zeros (or of noise) at a random offset of `store/db`; returns the
+/// damaged bytes.
+fn damage(dir: &Path, rng: &mut Rng) -> Vec<u8> {
+    let path = dir.join("store").join("db");
+    let mut bytes = std::fs::read(&path).expect("read db");
+    let len = bytes.len() as u64;
+    let at = rng.between(0, len.saturating_sub(512)) as usize;
+    let noise = rng.next().is_multiple_of(2);
+    for b in bytes.iter_mut().skip(at).take(512) {
+        *b = if noise { rng.next() as u8 } else { 0 };
+    }
+    std::fs::write(&path, &bytes).expect("write db");
+    bytes
+}
+
+/// What opening a damaged copy did.
+#[derive(Debug, Default)]
+struct Tally {
+    whole: usize,
+    went_back: usize,
+    damaged: usize,
+    /// Of the damaged: where sled panicked (caught, and refused like the rest).
+    sled_panicked: usize,
+}
+
+/// Opens one damaged copy: whole (every acknowledged note there), or refused in one line,
+/// again on a second try, with the files as found kept.
+fn open_damaged(dir: &Path, acked: u64, damaged_db: &[u8], trial: usize, tally: &mut Tally) {
+    let refusal = match Store::open(dir, StoreKind::Live) {
+        Ok(store) => match store.load() {
+            Ok(events) => {
+                let notes: Vec<u64> = events
+                    .iter()
+                    .filter_map(|e| match &e.body {
+                        Body::NoteAdded { text, .. } => text.strip_prefix("ack-")?.parse().ok(),
+                        _ => None,
+                    })
+                    .collect();
+                for n in 1..=acked {
+                    assert!(
+                        notes.contains(&n),
+                        "trial {trial}: opened without a word, but acknowledged ack-{n} is lost \
+                         ({} of {acked} notes there)",
+                        notes.len()
+                    );
+                }
+                tally.whole += 1;
+                return;
+            }
+            Err(e) => e,
+        },
+        Err(e) => e,
+    };
+    match refusal {
+        StoreError::WentBack { .. } => tally.went_back += 1,
+        StoreError::Corrupt { ref reason, .. } => {
+            tally.damaged += 1;
+            if reason.contains("stopped on damaged data") {
+                tally.sled_panicked += 1;
+            }
+        }
+        other => panic!("trial {trial}: not a refusal of a damaged store: {other}"),
+    }
+    let text = refusal.to_string();
+    assert!(
+        !text.contains('\n'),
+        "trial {trial}: more than one line: {text}"
+    );
+    for internal in [
+        "sled",
+        "pagecache",
+        "Corrupted",
+        "backtrace",
+        "Inline(",
+        "Some(",
+    ] {
+        assert!(
+            !text.contains(internal),
+            "trial {trial}: sled's internals in the message: {text}"
+        );
+    }
+    assert!(
+        text.contains("to recover"),
+        "trial {trial}: no way back: {text}"
+    );
+    // The damaged files, as they were before sled's recovery rewrote them, are kept.
+    let kept = dir.join("store.damaged");
+    assert!(
+        text.contains(&kept.display().to_string()),
+        "trial {trial}: does not say where its files are kept: {text}"
+    );
+    assert!(
+        std::fs::read(kept.join("db")).expect("kept db") == damaged_db,
+        "trial {trial}: the kept copy is not the store as found"
+    );
+    // Refused again, the same way, with nothing written meanwhile.
+    let again = match Store::open(dir, StoreKind::Live) {
+        Ok(store) => store.load().map(drop),
+        Err(e) => Err(e),
+    };
+    let again = again.expect_err("a refused store opened on the second try");
+    assert_eq!(
+        std::mem::discriminant(&again),
+        std::mem::discriminant(&refusal),
+        "trial {trial}: refused otherwise the second time: {again}"
+    );
+    assert!(
+        !dir.join("store.damaged-2").exists(),
+        "trial {trial}: copied again"
+    );
+}
+
+fn trials(count: usize, seed: u64, notes: u64) -> Tally {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let original = scratch.path().join("killed");
+    let acked = killed_while_writing(&original, notes);
+    let mut rng = Rng::seeded(seed);
+    let mut tally = Tally::default();
+    for trial in 0..count {
+        let dir = scratch.path().join(format!("trial-{trial}"));
+        copy_dir(&original, &dir);
+        let damaged_db = damage(&dir, &mut rng);
+        open_damaged(&dir, acked, &damaged_db, trial, &mut tally);
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+    eprintln!("{count} damaged copies of a store killed after {acked} acks: {tally:?}");
+    tally
+}
+
+#[test]
+fn a_damaged_store_never_opens_short_of_what_it_acknowledged() {
+    let tally = trials(60, 11, NOTES);
+    // Damage at random offsets must sometimes cost acknowledged events, or the test proves
+    // little.
+    assert!(
+        tally.went_back + tally.damaged > 0,
+        "no trial hit anything that mattered: {tally:?}"
+    );
+}
+
+/// More of the same, for a person with time: `cargo test --test it store_damage -- --ignored`.
+/// Stores of 1,500 notes, as in the issue's report.
+#[test]
+#[ignore = "slow: 600 damaged copies"]
+fn many_damaged_stores() {
+    for seed in 0..4 {
+        trials(150, 1000 + seed, 1500);
+    }
+}
+
+/// The binary says the same in one line, exits 1 (not a panic's 101), and never prints sled's
+/// text; a flipped byte in sled's `conf` is said in words too.
+#[test]
+fn the_binary_refuses_a_damaged_store_in_one_line() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let original = scratch.path().join("killed");
+    let acked = killed_while_writing(&original, NOTES);
+    let mut rng = Rng::seeded(7);
+    let mut refused = 0;
+    for trial in 0..12 {
+        let dir = scratch.path().join(format!("trial-{trial}"));
+        copy_dir(&original, &dir);
+        if trial == 0 {
+            let conf = dir.join("store").join("conf");
+            let mut bytes = std::fs::read(&conf).expect("conf");
+            bytes[3] ^= 0x20;
+            std::fs::write(&conf, bytes).expect("conf");
+        } else {
+            damage(&dir, &mut rng);
+        }
+        let out = Command::new(BIN)
+            .arg("--data")
+            .arg(&dir)
+            .args(["log", "--json"])
+            .output()
+            .expect("run log");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            let lines = String::from_utf8_lossy(&out.stdout).lines().count() as u64;
+            assert!(
+                lines >= acked + 3,
+                "trial {trial}: {lines} lines, {acked} acked"
+            );
+            continue;
+        }
+        refused += 1;
+        assert_eq!(out.status.code(), Some(1), "trial {trial}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "trial {trial}: {stderr}");
+        assert!(stderr.starts_with("switchboard: the store in "), "{stderr}");
+        for internal in [
+            "sled",
+            "pagecache",
+            "panicked",
+            "export",
+            "Corrupted",
+            "backtrace",
+        ] {
+            assert!(!stderr.contains(internal), "trial {trial}: {stderr}");
+        }
+        if trial == 0 {
+            assert!(stderr.contains("is damaged"), "{stderr}");
+        }
+    }
+    assert!(refused > 0, "no damage was refused");
+}
+
+/// sled's files (not the record of what was acknowledged) from `from` to `to`, replacing
+/// what `to` had.
+fn copy_sled_files(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(to).expect("read dir") {
+        let entry = entry.expect("entry");
+        if !entry.file_name().to_string_lossy().starts_with("acked.") {
+            if entry.file_type().expect("type").is_dir() {
+                std::fs::remove_dir_all(entry.path()).expect("rm");
+            } else {
+                std::fs::remove_file(entry.path()).expect("rm");
+            }
+        }
+    }
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with("acked.") {
+            continue;
+        }
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &to.join(&name));
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).expect("copy");
+        }
+    }
+}
+
+/// Two real nodes on 127.0.0.1: alpha's sled goes back (its files as they were ten notes
+/// earlier, its record of what it acknowledged as it is). alpha refuses to open, naming the
+/// notes it lacks; done as the refusal says (the store moved aside, started again), alpha
+/// takes its lost tail back from bravo, which holds the same bytes.
+#[test]
+fn a_node_whose_store_went_back_refuses_then_heals_from_its_peer() {
+    use std::time::Duration;
+
+    use crate::common::pair::{pair, take_call, watch_until};
+
+    let root = tempfile::tempdir().expect("temp dir");
+    let (mut alpha, mut bravo) = pair(root.path());
+    alpha.start();
+    bravo.start();
+    let (mut desk, _watch) = alpha.attach("ct-alpha");
+    take_call(&mut desk, "call 1 Main St / went back");
+    for n in 0..5 {
+        desk.run_line(&format!("note 1 early-{n}")).expect("note");
+    }
+    let origin = desk.replica();
+    drop(desk);
+    alpha.stop();
+    let early = root.path().join("alpha-early");
+    copy_sled_files(&alpha.dir.join("store"), &early);
+    let early_head = Store::open(&alpha.dir, StoreKind::Live)
+        .expect("open")
+        .head(origin)
+        .seq;
+
+    alpha.start();
+    let (mut desk, _watch) = alpha.attach("ct-alpha");
+    for n in 0..10 {
+        desk.run_line(&format!("note 1 late-{n}")).expect("note");
+    }
+    let head = desk.heads()[&origin].seq;
+    drop(desk);
+    let (mut seen, mut watch) = bravo.attach("ct-bravo");
+    watch_until(&mut watch, &mut seen, Duration::from_secs(20), |d, _| {
+        d.heads().get(&origin).is_some_and(|h| h.seq >= head)
+    });
+    drop((seen, watch));
+    alpha.stop();
+
+    copy_sled_files(&early, &alpha.dir.join("store"));
+    let Err(refused) = Store::open(&alpha.dir, StoreKind::Live) else {
+        panic!("a store that went back opened")
+    };
+    let text = refused.to_string();
+    assert!(matches!(refused, StoreError::WentBack { .. }), "{text}");
+    let missing = format!("events {}-{head} of node {}", early_head + 1, origin.tag());
+    assert!(text.contains(&missing), "{text}");
+
+    // As the refusal says: the store aside, and start again.
+    std::fs::rename(alpha.dir.join("store"), alpha.dir.join("store.went-back")).expect("aside");
+    alpha.start();
+    let (mut desk, mut watch) = alpha.attach("ct-alpha");
+    assert_ne!(
+        desk.replica(),
+        origin,
+        "the fresh store takes a new node id"
+    );
+    watch_until(&mut watch, &mut desk, Duration::from_secs(20), |d, _| {
+        d.heads().get(&origin).is_some_and(|h| h.seq >= head)
+    });
+    let notes: Vec<String> = desk
+        .events()
+        .expect("events")
+        .into_iter()
+        .filter_map(|e| match e.body {
+            Body::NoteAdded { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    for n in 0..10 {
+        assert!(
+            notes.contains(&format!("late-{n}")),
+            "late-{n} did not come back"
+        );
+    }
+    drop((desk, watch));
+    alpha.stop();
+    bravo.stop();
+}
