@@ -8,6 +8,8 @@
 //! A commit is one `apply_batch`, then `flush`, then `sync_all` on a second handle to the `db`
 //! file, because sled's flush waits on `sync_file_range` only.
 
+pub mod private;
+
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -147,9 +149,10 @@ impl Store {
             dir: dir.to_owned(),
             reason,
         };
-        create_private_dir(dir).map_err(|e| open_err(e.to_string()))?;
+        private::data_dir(dir).map_err(open_err)?;
         let lock = take_lock(dir)?;
         let sled_dir = dir.join("store");
+        private::store_dir(&sled_dir).map_err(open_err)?;
         let db = sled::Config::new()
             .path(&sled_dir)
             .cache_capacity(8 * 1024 * 1024)
@@ -159,6 +162,7 @@ impl Store {
             .map_err(|e| open_err(e.to_string()))?;
         let log = db.open_tree("log").map_err(|e| open_err(e.to_string()))?;
         let db_file = File::open(sled_dir.join("db")).map_err(|e| open_err(e.to_string()))?;
+        private::tighten(&sled_dir).map_err(open_err)?;
         let mut store = Store {
             dir: dir.to_owned(),
             db,
@@ -411,19 +415,6 @@ pub(crate) fn bounded<E>(
         out.push(bytes);
     }
     Ok(out)
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    }
-    #[cfg(not(unix))]
-    fs::create_dir_all(dir)
 }
 
 /// An advisory lock on `<dir>/lock`, holding the owner's pid for the error message.

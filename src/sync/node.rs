@@ -362,17 +362,16 @@ async fn accept_clients(listener: UnixListener, shared: Arc<Shared>) {
     }
 }
 
-/// Only the data dir's owner may use its desk (the socket is 0600 as well).
-fn same_owner(stream: &UnixStream, dir: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(cred) = stream.peer_cred() else {
-        return false;
-    };
-    std::fs::metadata(dir).is_ok_and(|m| m.uid() == cred.uid())
+/// Only the desk's own user may use it (the socket is 0600 as well): the caller's uid is
+/// compared with this process's, not with whoever owns the dir.
+fn same_user(stream: &UnixStream) -> bool {
+    stream
+        .peer_cred()
+        .is_ok_and(|cred| cred.uid() == crate::store::private::my_uid())
 }
 
 async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameError> {
-    if !same_owner(&stream, &shared.dir) {
+    if !same_user(&stream) {
         // Take the client's first request before answering, so the refusal is what it reads
         // rather than a broken pipe on its write.
         let _ = timeout(
@@ -380,7 +379,7 @@ async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameErro
             read_frame_async::<Request>(&mut stream),
         )
         .await;
-        let why = "only the owner of this data dir may use its desk".to_owned();
+        let why = "only the desk's own user may use it".to_owned();
         return write_frame_async(&mut stream, &Reply::Refused(why)).await;
     }
     let first: Request = read_frame_async(&mut stream).await?;

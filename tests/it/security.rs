@@ -368,3 +368,193 @@ fn a_peers_event_with_control_characters_is_refused_before_it_is_written() {
         "a bad event was written"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 5: a data dir, store or socket that is not the user's own.
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+fn chmod(p: &Path, m: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+}
+
+fn am_root() -> bool {
+    switchboard::store::private::my_uid() == 0
+}
+
+#[test]
+fn a_data_dir_or_store_others_may_write_or_own_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("alpha");
+    let note = "call 12 Main St / suicidal thoughts, has pills --type welfare";
+    // A world-writable dir, like a /tmp/alpha another user made for us.
+    std::fs::create_dir(&a).unwrap();
+    chmod(&a, 0o777);
+    let err = refused(
+        &run(&mut command(tmp.path(), &a, &["exec", note])),
+        "0777 dir",
+    );
+    assert!(
+        err.contains("written by other users") && err.contains("chmod go-w"),
+        "{err}"
+    );
+    assert!(
+        !a.join("store").exists(),
+        "a store was made in a world-writable dir"
+    );
+    refused(
+        &run(&mut command(tmp.path(), &a, &["state"])),
+        "state in a 0777 dir",
+    );
+    refused(
+        &run(&mut command(tmp.path(), &a, &["id"])),
+        "id in a 0777 dir",
+    );
+    // One that others may only read is ours: it is made owner-only and used.
+    chmod(&a, 0o755);
+    ok(tmp.path(), &a, &["exec", note]);
+    assert_eq!(mode(&a), 0o700, "the data dir was left readable by others");
+    // A store dir others may write.
+    chmod(&a.join("store"), 0o777);
+    let err = refused(&run(&mut command(tmp.path(), &a, &["state"])), "0777 store");
+    assert!(err.contains("store"), "{err}");
+    chmod(&a.join("store"), 0o700);
+    if am_root() {
+        // A dir another user owns (and could swap the store in).
+        std::os::unix::fs::chown(&a, Some(65534), None).unwrap();
+        let err = refused(
+            &run(&mut command(tmp.path(), &a, &["state"])),
+            "nobody's dir",
+        );
+        assert!(err.contains("belongs to uid 65534"), "{err}");
+        std::os::unix::fs::chown(&a, Some(0), None).unwrap();
+    } else {
+        eprintln!("skipped a dir of another user: not root");
+    }
+    assert!(ok(tmp.path(), &a, &["state"]).contains("1 open call"));
+}
+
+#[test]
+fn everything_is_created_owner_only_whatever_the_umask() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("alpha");
+    let sh = |args: &str, log: bool| {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("umask 000; exec \"$0\" {args} --data \"$1\""))
+            .arg(BIN)
+            .arg(&a)
+            .env("SWITCHBOARD_DATA", tmp.path().join("decoy"))
+            .env("SWITCHBOARD_CONFIG", tmp.path().join("no-config"))
+            .env("SWITCHBOARD_OPERATOR", "tester");
+        if log {
+            cmd.env("SWITCHBOARD_LOG", "info");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{args}: {}", stderr(&out));
+    };
+    sh("exec 'call 12 Main St / has pills --type welfare'", true);
+    sh("id", false);
+    let theirs = ok(tmp.path(), &tmp.path().join("bravo"), &["id"]);
+    sh(
+        &format!("peer add {} 127.0.0.1:9 --name bravo", theirs.trim()),
+        false,
+    );
+    let mut open = Vec::new();
+    let mut stack = vec![a.clone()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            if mode(&p) & 0o077 != 0 {
+                open.push(format!("{} {:04o}", p.display(), mode(&p)));
+            }
+        }
+    }
+    assert_eq!(mode(&a), 0o700);
+    assert!(open.is_empty(), "not owner-only under umask 000: {open:#?}");
+}
+
+/// `setpriv` arguments that run a program as `nobody`, when this test runs as root and nobody
+/// can reach the binary; else none (said why).
+fn as_nobody() -> Option<Vec<&'static str>> {
+    use std::os::unix::fs::PermissionsExt;
+    if !am_root() {
+        eprintln!("skipped: not root, cannot run as another user");
+        return None;
+    }
+    let reachable = Path::new(BIN).ancestors().all(|p| {
+        p.as_os_str().is_empty()
+            || std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
+    });
+    let setpriv = Command::new("setpriv").arg("--help").output().is_ok();
+    if !reachable || !setpriv {
+        eprintln!("skipped: nobody cannot reach {BIN}, or no setpriv");
+        return None;
+    }
+    Some(vec![
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ])
+}
+
+#[test]
+fn a_socket_another_user_serves_is_refused_before_a_byte_is_sent() {
+    use switchboard::desk::attach::{Reply, Request};
+    let Some(nobody) = as_nobody() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    chmod(tmp.path(), 0o755);
+    let a = tmp.path().join("alpha");
+    ok(tmp.path(), &a, &["exec", "unit add STAR-1 clinician"]);
+    // Nobody serves a desk of their own...
+    let theirs = tmp.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+    let mut serve = Command::new(nobody[0]);
+    serve
+        .args(&nobody[1..])
+        .arg(BIN)
+        .args(["serve", "--data"])
+        .arg(&theirs)
+        .env("SWITCHBOARD_CONFIG", tmp.path().join("no-config"))
+        .env("SWITCHBOARD_OPERATOR", "mallory")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut served = serve.spawn().unwrap();
+    let sock = theirs.join("desk.sock");
+    let started = Instant::now();
+    while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+        assert!(started.elapsed() < LIMIT, "nobody's desk did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ...and its socket is put where ours would be, made to look like ours.
+    std::fs::rename(&sock, a.join("desk.sock")).unwrap();
+    std::os::unix::fs::chown(a.join("desk.sock"), Some(0), Some(0)).unwrap();
+    let out = run(&mut command(
+        tmp.path(),
+        &a,
+        &["exec", "call 12 Main St / suicidal thoughts, has pills"],
+    ));
+    let err = refused(&out, "a socket nobody serves");
+    assert!(
+        err.contains("served by uid 65534") && err.contains("nothing was sent"),
+        "{err}"
+    );
+    // The desk, for its part, lets in only its own user: root is not nobody.
+    let mut raw = std::os::unix::net::UnixStream::connect(a.join("desk.sock")).unwrap();
+    switchboard::desk::frame::write_frame(&mut raw, &Request::Watch { have: Vec::new() }).unwrap();
+    match switchboard::desk::frame::read_frame::<Reply>(&mut raw).unwrap() {
+        Reply::Refused(why) => assert!(why.contains("own user"), "{why}"),
+        other => panic!("nobody's desk let root in: {other:?}"),
+    }
+    let _ = served.kill();
+    let _ = served.wait();
+}
