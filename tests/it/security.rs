@@ -558,3 +558,60 @@ fn a_socket_another_user_serves_is_refused_before_a_byte_is_sent() {
     let _ = served.kill();
     let _ = served.wait();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 7: a forged clock.
+
+#[test]
+fn a_peer_event_stamped_far_ahead_of_our_clock_is_refused_on_the_peers_line() {
+    let rig = Rig::new();
+    // 2^64 - 1: it would sort last and win every later edit, forever.
+    let mut tls = rig.link(now_ms());
+    rig.send(
+        &mut tls,
+        &events(&[mallory_event(1, [0; 32], u64::MAX, "m", "1 Main St")]),
+    );
+    let why = rig.until_closed(&mut tls).unwrap_or_default();
+    assert!(
+        why.contains("ahead of this desk's clock"),
+        "alpha's refusal: {why:?}"
+    );
+    // An hour ahead from a peer whose clock reads the same as ours is refused as well.
+    let hour = ((now_ms() + 3_600_000) as u64) << 16;
+    let mut tls = rig.link(now_ms());
+    rig.send(
+        &mut tls,
+        &events(&[mallory_event(1, [0; 32], hour, "m", "1 Main St")]),
+    );
+    let why = rig.until_closed(&mut tls).unwrap_or_default();
+    assert!(
+        why.contains("ahead of this desk's clock"),
+        "alpha's refusal: {why:?}"
+    );
+    let board = rig.board(|_, b| {
+        b.refused
+            .iter()
+            .any(|r| r.who == "mallory" && r.why.contains("ahead of this desk's clock"))
+    });
+    assert!(!board.refused.is_empty());
+    let (desk, _w) = rig.alpha.attach("ct-rivera");
+    assert!(
+        !desk.heads().contains_key(&ReplicaId(MALLORY)),
+        "a forged clock was written"
+    );
+    // A peer whose clock really is ten minutes ahead (its hello and pings say so) is taken.
+    let ahead = now_ms() + 600_000;
+    let mut tls = rig.link(ahead);
+    rig.send(
+        &mut tls,
+        &events(&[mallory_event(
+            1,
+            [0; 32],
+            (ahead as u64) << 16,
+            "m",
+            "1 Main St",
+        )]),
+    );
+    rig.board(|d, _| d.heads().contains_key(&ReplicaId(MALLORY)));
+    drop(tls);
+}
