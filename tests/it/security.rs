@@ -615,3 +615,156 @@ fn a_peer_event_stamped_far_ahead_of_our_clock_is_refused_on_the_peers_line() {
     rig.board(|d, _| d.heads().contains_key(&ReplicaId(MALLORY)));
     drop(tls);
 }
+
+/// Mallory's side of a link, on a thread of its own: hello and an empty summary, then a ping
+/// every half second until `stop`, and, if `read`, alpha's frames read (and dropped) until
+/// alpha closes the link (`closed`); if not, nothing is ever read (a black hole).
+struct Pinger {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    closed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Pinger {
+    fn start(rig: &Rig, read: bool, rcvbuf: Option<u32>) -> Pinger {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        let stop = Arc::new(AtomicBool::new(false));
+        let closed = Arc::new(AtomicBool::new(false));
+        let (connector, port) = (rig.connector.clone(), rig.alpha.port);
+        let (stopping, closing) = (stop.clone(), closed.clone());
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let socket = tokio::net::TcpSocket::new_v4().unwrap();
+                if let Some(size) = rcvbuf {
+                    socket.set_recv_buffer_size(size).unwrap();
+                }
+                let tcp = socket
+                    .connect(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+                    .await
+                    .unwrap();
+                let tls = connector
+                    .connect(switchboard::sync::tls::server_name(), tcp)
+                    .await
+                    .unwrap();
+                let (mut rd, mut wr) = tokio::io::split(tls);
+                let hello = Frame::Hello {
+                    version: VERSION,
+                    kind: "live".into(),
+                    replica: ReplicaId(MALLORY),
+                    wall_ms: now_ms(),
+                };
+                for f in [hello, Frame::Summary(Vec::new())] {
+                    wr.write_all(&encode(&f).unwrap()).await.unwrap();
+                }
+                wr.flush().await.unwrap();
+                let _ = ready_tx.send(());
+                let reading = async {
+                    if read {
+                        while read_frame_async::<Frame>(&mut rd).await.is_ok() {}
+                        closing.store(true, Ordering::SeqCst);
+                    }
+                    std::future::pending::<()>().await;
+                };
+                let pinging = async {
+                    while !stopping.load(Ordering::SeqCst) {
+                        let ping = encode(&Frame::Ping { wall_ms: now_ms() }).unwrap();
+                        if wr.write_all(&ping).await.is_err() || wr.flush().await.is_err() {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    // Silent from now on, the socket kept open until the test ends.
+                    tokio::time::sleep(LIMIT * 2).await;
+                };
+                tokio::select! {
+                    () = reading => {}
+                    () = pinging => {}
+                }
+            });
+        });
+        ready_rx.recv_timeout(LIMIT).expect("mallory's link opened");
+        Pinger { stop, closed }
+    }
+
+    fn closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn stop(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn state_of(board: &Board, peer: &str) -> Option<switchboard::desk::attach::LinkState> {
+    board.peers.iter().find(|p| p.name == peer).map(|p| p.state)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 10: two links to one peer.
+
+#[test]
+fn a_second_link_to_one_peer_replaces_the_first_without_a_storm_of_board_frames() {
+    use switchboard::desk::attach::{LinkState, Reply};
+    let rig = Rig::new();
+    let first = Pinger::start(&rig, true, None);
+    rig.board(|_, b| state_of(b, "mallory") == Some(LinkState::Connected));
+    let second = Pinger::start(&rig, true, None);
+    let started = Instant::now();
+    while !first.closed() {
+        assert!(
+            started.elapsed() < LIMIT,
+            "alpha kept both links to mallory open"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The newer link stays, and the peer's line is quiet: a handful of board frames in two
+    // seconds, not one for every turn of two links redrawing it.
+    let (_desk, mut watch) = rig.alpha.attach("ct-rivera");
+    watch.set_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut boards = 0;
+    let mut last = None;
+    let window = Instant::now();
+    while window.elapsed() < Duration::from_secs(2) {
+        if let Ok(Reply::Board(b)) = watch.recv() {
+            boards += 1;
+            last = Some(b);
+        }
+    }
+    assert!(!second.closed(), "alpha closed the newer link");
+    assert!(boards < 50, "{boards} board frames in two seconds");
+    assert_eq!(
+        state_of(&last.unwrap(), "mallory"),
+        Some(LinkState::Connected)
+    );
+    first.stop();
+    second.stop();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 9: a black-holed link.
+
+#[test]
+fn a_peer_that_stops_reading_is_shown_down_while_alpha_is_stuck_writing_to_it() {
+    use switchboard::desk::attach::LinkState;
+    let rig = Rig::new();
+    let mallory = Pinger::start(&rig, false, Some(4096));
+    rig.board(|_, b| state_of(b, "mallory") == Some(LinkState::Connected));
+    // Alpha pushes notes that mallory never reads, until its writes to mallory cannot finish
+    // (a 4 KiB window and the kernel's send buffer full): the link is stuck in a write.
+    let (mut desk, mut watch) = rig.alpha.attach("ct-rivera");
+    let call = crate::common::pair::take_call(&mut desk, "call 12 Main St / man shouting");
+    let text = "x".repeat(1_900);
+    for _ in 0..400 {
+        desk.execute_line(&format!("note {call} {text}")).unwrap();
+    }
+    // Mallory falls silent too, as a pulled cable would. Alpha says so within the limit.
+    mallory.stop();
+    watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
+        state_of(b, "mallory") == Some(LinkState::Down)
+    });
+}
