@@ -210,8 +210,14 @@ struct Rig {
 
 impl Rig {
     fn new() -> Rig {
+        Rig::with(|_| {})
+    }
+
+    /// A rig whose alpha store `prepare` fills before alpha starts serving.
+    fn with(prepare: impl FnOnce(&Path)) -> Rig {
         let root = tempfile::tempdir().unwrap();
         let (mut alpha, _bravo) = pair(root.path());
+        prepare(&alpha.dir);
         let mallory = root.path().join("mallory");
         trust(&alpha.dir, &mallory, "127.0.0.1:9", "mallory");
         trust(
@@ -751,18 +757,53 @@ fn a_second_link_to_one_peer_replaces_the_first_without_a_storm_of_board_frames(
 #[test]
 fn a_peer_that_stops_reading_is_shown_down_while_alpha_is_stuck_writing_to_it() {
     use switchboard::desk::attach::LinkState;
-    let rig = Rig::new();
+    // Alpha holds 12 MB of notes, more than the kernel buffers of a link can take while the
+    // other end reads nothing: its catch-up write to mallory cannot finish.
+    let rig = Rig::with(|dir| {
+        let store = Store::open(dir, StoreKind::Live).unwrap();
+        let mut desk =
+            switchboard::desk::Desk::open(store, Box::new(switchboard::desk::SystemClock), "t")
+                .unwrap();
+        let call = crate::common::pair::take_call(&mut desk, "call 12 Main St / man shouting");
+        desk.close().unwrap();
+        let mut store = Store::open(dir, StoreKind::Live).unwrap();
+        let origin = store.replica();
+        let text = "x".repeat(1_900);
+        for _ in 0..12 {
+            let mut head = store.heads().get(&origin).copied().unwrap_or_default();
+            let mut hlc = store.hlc_mark();
+            let mut batch = Vec::new();
+            for _ in 0..500 {
+                hlc += 1;
+                let sealed = Sealed::new(Event {
+                    origin,
+                    seq: head.seq + 1,
+                    hlc,
+                    wall_ms: now_ms(),
+                    prev: head.hash,
+                    operator: "t".into(),
+                    body: Body::NoteAdded {
+                        call: call.clone(),
+                        text: text.clone(),
+                        caution: false,
+                        written: None,
+                    },
+                });
+                head.seq += 1;
+                head.hash = sealed.hash();
+                batch.push(sealed);
+            }
+            store.commit(&batch).unwrap();
+        }
+        store.close().unwrap();
+    });
     let mallory = Pinger::start(&rig, false, Some(4096));
-    rig.board(|_, b| state_of(b, "mallory") == Some(LinkState::Connected));
-    // Alpha pushes notes that mallory never reads, until its writes to mallory cannot finish
-    // (a 4 KiB window and the kernel's send buffer full): the link is stuck in a write.
     let (mut desk, mut watch) = rig.alpha.attach("ct-rivera");
-    let call = crate::common::pair::take_call(&mut desk, "call 12 Main St / man shouting");
-    let text = "x".repeat(1_900);
-    for _ in 0..400 {
-        desk.execute_line(&format!("note {call} {text}")).unwrap();
-    }
+    watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
+        state_of(b, "mallory") == Some(LinkState::CatchingUp)
+    });
     // Mallory falls silent too, as a pulled cable would. Alpha says so within the limit.
+    std::thread::sleep(Duration::from_millis(500));
     mallory.stop();
     watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
         state_of(b, "mallory") == Some(LinkState::Down)
