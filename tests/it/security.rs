@@ -771,10 +771,8 @@ fn a_peer_that_stops_reading_is_shown_down_while_alpha_is_stuck_writing_to_it() 
         let text = "x".repeat(1_900);
         for _ in 0..12 {
             let mut head = store.heads().get(&origin).copied().unwrap_or_default();
-            let mut hlc = store.hlc_mark();
             let mut batch = Vec::new();
-            for _ in 0..500 {
-                hlc += 1;
+            for hlc in store.hlc_mark() + 1..=store.hlc_mark() + 500 {
                 let sealed = Sealed::new(Event {
                     origin,
                     seq: head.seq + 1,
