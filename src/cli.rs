@@ -60,6 +60,8 @@ pub fn command(version: &'static str) -> clap::Command {
 /// Runs the CLI and returns the process exit code; errors are printed as one line. `version`
 /// is the binary's, for the man pages.
 pub fn run(cli: Cli, version: &'static str) -> ExitCode {
+    // Whatever the umask: the store, the log, exports of calls are for this user only.
+    crate::store::private::owner_only_umask();
     match dispatch(cli, version) {
         Ok(code) => code,
         Err(message) => {

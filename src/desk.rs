@@ -576,8 +576,18 @@ impl Desk {
     /// comes; different bytes at a seq already held is a fork. What is new is committed in one
     /// batch, then folded. A malformed batch is refused whole and changes nothing.
     pub fn receive<B: AsRef<[u8]>>(&mut self, batch: &[B]) -> Result<Received, DeskError> {
+        self.receive_within(batch, u64::MAX)
+    }
+
+    /// Like [`Desk::receive`], refusing the batch if an event's hybrid clock is past
+    /// `hlc_limit`: a forged clock far ahead would sort last and win every later edit.
+    pub fn receive_within<B: AsRef<[u8]>>(
+        &mut self,
+        batch: &[B],
+        hlc_limit: u64,
+    ) -> Result<Received, DeskError> {
         self.revive()?;
-        let (sealed, mut received) = self.admit(batch, true)?;
+        let (sealed, mut received) = self.admit(batch, Some(hlc_limit))?;
         if let Book::Local(store) = &mut self.book {
             store.commit(&sealed)?;
         } else {
@@ -591,7 +601,7 @@ impl Desk {
 
     /// Takes events the serving desk committed into an attached desk's mirror.
     pub fn absorb<B: AsRef<[u8]>>(&mut self, batch: &[B]) -> Result<Received, DeskError> {
-        let (sealed, mut received) = self.admit(batch, false)?;
+        let (sealed, mut received) = self.admit(batch, None)?;
         if let Book::Attached(m) = &mut self.book {
             for s in &sealed {
                 let e = &s.event;
@@ -614,12 +624,13 @@ impl Desk {
         Ok(received)
     }
 
-    /// Decodes and orders a batch; `strict` (a peer's events) also holds every event to the
-    /// rules a local command meets (free text, operator name), refusing the batch otherwise.
+    /// Decodes and orders a batch. With a clock limit (a peer's events) it also holds every
+    /// event to the rules a local command meets (free text, operator name) and to that limit,
+    /// refusing the batch otherwise.
     fn admit<B: AsRef<[u8]>>(
         &mut self,
         batch: &[B],
-        strict: bool,
+        strict: Option<u64>,
     ) -> Result<(Vec<Sealed>, Received), DeskError> {
         let refuse = |why: String| DeskError::Refused(Refusal(why));
         let mut received = Received::default();
@@ -633,9 +644,19 @@ impl Desk {
                 )));
             }
             let e = Event::decode(bytes).map_err(|why| refuse(format!("a bad event: {why}")))?;
-            if strict {
+            if let Some(limit) = strict {
                 crate::domain::text::check_event(&e)
                     .map_err(|why| refuse(format!("a bad event: {why}")))?;
+                if e.hlc > limit {
+                    let ahead_ms = hlc::physical_ms(e.hlc).saturating_sub(self.clock.now_ms());
+                    return Err(refuse(format!(
+                        "event {}:{} is stamped {} ahead of this desk's clock, more than the \
+                         peer's measured clock skew allows; check the clocks",
+                        e.origin,
+                        e.seq,
+                        crate::domain::text::span(ahead_ms)
+                    )));
+                }
             }
             let named = received.named.entry(e.origin).or_default();
             *named = (*named).max(e.seq);

@@ -20,6 +20,7 @@
 
 mod ack;
 mod aside;
+pub mod private;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -290,9 +291,10 @@ impl Store {
             dir: dir.to_owned(),
             reason,
         };
-        create_private_dir(dir).map_err(|e| open_err(e.to_string()))?;
+        private::data_dir(dir).map_err(open_err)?;
         let lock = take_lock(dir)?;
         let sled_dir = dir.join("store");
+        private::store_dir(&sled_dir).map_err(open_err)?;
         let unchecked = aside::before_open(dir).map_err(|e| {
             open_err(format!(
                 "cannot keep a copy of its files before opening them ({})",
@@ -315,6 +317,7 @@ impl Store {
             Err(_) => return Err(refuse("the storage engine stopped on damaged data".into())),
         };
         let (record, found) = ack::Record::open(&sled_dir).map_err(|e| open_err(io_words(&e)))?;
+        private::tighten(&sled_dir).map_err(open_err)?;
         let mut store = Store {
             dir: dir.to_owned(),
             sled: Some(sled),
@@ -820,19 +823,6 @@ pub(crate) fn bounded<E>(
 /// Makes a rename or a new file in `dir` durable.
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    }
-    #[cfg(not(unix))]
-    fs::create_dir_all(dir)
 }
 
 /// An advisory lock on `<dir>/lock`, holding the owner's pid for the error message.

@@ -232,6 +232,10 @@ pub fn attach(
     operator: &str,
 ) -> Result<Option<(Desk, Watch)>, String> {
     let path = socket_path(dir);
+    // A data dir someone else owns or may write is not this user's desk, whatever serves it.
+    if dir.exists() {
+        crate::store::private::data_dir(dir)?;
+    }
     let mut watch = match UnixStream::connect(&path) {
         Ok(s) => s,
         Err(e)
@@ -249,6 +253,9 @@ pub fn attach(
             ))
         }
     };
+    // Who serves the socket is checked before a byte is sent: a socket another user bound in
+    // its place must not receive the operator's next note.
+    crate::store::private::check_socket(&path, &watch)?;
     let fail = |e: FrameError| format!("the desk serving {} failed: {e}", dir.display());
     write_frame(&mut watch, &Request::Watch { have: Vec::new() }).map_err(fail)?;
     let (replica, kind) = match read_frame(&mut watch).map_err(fail)? {
@@ -262,6 +269,7 @@ pub fn attach(
         .ok_or_else(|| format!("the serving desk has an unknown kind of store: {kind}"))?;
     let line = UnixStream::connect(&path)
         .map_err(|e| format!("cannot reach the desk serving {}: {e}", dir.display()))?;
+    crate::store::private::check_socket(&path, &line)?;
     // A desk that stopped answering must not freeze a console mid-command.
     line.set_read_timeout(Some(std::time::Duration::from_secs(10)))
         .map_err(|e| e.to_string())?;

@@ -127,6 +127,18 @@ fn escaped(text: &str, shown: impl Fn(char) -> bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A span of time in words for a message: `3 s`, `12 min`, `5 h`, `40 days`, `584942417 years`.
+pub fn span(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7_199 => format!("{} min", s / 60),
+        7_200..=172_799 => format!("{} h", s / 3600),
+        172_800..=63_071_999 => format!("{} days", s / 86_400),
+        _ => format!("{} years", s / 31_536_000),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -190,12 +190,12 @@ impl Identity {
     /// unreadable, incomplete or inconsistent is an error and is left untouched.
     pub fn load_or_create(data_dir: &Path) -> Result<Identity, SyncError> {
         let dir = Self::dir(data_dir);
+        super::create_private_dir(data_dir)?;
         match std::fs::symlink_metadata(&dir) {
             Ok(_) => return Self::load(&dir),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(SyncError::io(&dir, &e)),
         }
-        super::create_private_dir(data_dir)?;
         let identity = Self::generate()?;
         let staging = data_dir.join(format!(".identity-new-{}", std::process::id()));
         let stored = identity.store(&staging, &dir);

@@ -71,14 +71,10 @@ impl SyncError {
     }
 }
 
-/// Creates `dir` (and its parents) owner-only, like the store's data dir.
+/// Creates the data dir `dir` (and its parents) owner-only, or refuses one that is there but not
+/// this user's own ([`crate::store::private::data_dir`]).
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), SyncError> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| SyncError::io(dir, &e))
+    crate::store::private::data_dir(dir).map_err(SyncError::Peer)
 }
 
 /// Writes `bytes` to `path` owner-only (0600) so that a crash leaves either the old file or the

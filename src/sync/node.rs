@@ -40,9 +40,12 @@ const REFUSALS_KEPT: usize = 5;
 struct Hub {
     desk: Desk,
     board: Board,
-    /// Open links per peer name: a second link to the same peer (both dialled at once) is
-    /// harmless, and the peer is down only when the last one closes.
-    open: BTreeMap<String, usize>,
+    /// The one link kept per peer name: its number, and how to tell it a newer link replaced
+    /// it. Two links to one peer would each redraw the peer's line in turn, waking each other
+    /// without end; the newer is kept, so a peer that restarted is not held off by its old,
+    /// half-open link.
+    links: BTreeMap<String, (u64, Arc<tokio::sync::Notify>)>,
+    next_link: u64,
     /// The trusted peers as last read from `peers.toml`.
     peers: Peers,
 }
@@ -277,7 +280,8 @@ async fn start(desk: Desk, options: &Options) -> Result<Started, String> {
     let mut hub = Hub {
         desk,
         board: Board::default(),
-        open: BTreeMap::new(),
+        links: BTreeMap::new(),
+        next_link: 0,
         peers: peers.clone(),
     };
     hub.set_peers(peers);
@@ -362,17 +366,16 @@ async fn accept_clients(listener: UnixListener, shared: Arc<Shared>) {
     }
 }
 
-/// Only the data dir's owner may use its desk (the socket is 0600 as well).
-fn same_owner(stream: &UnixStream, dir: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(cred) = stream.peer_cred() else {
-        return false;
-    };
-    std::fs::metadata(dir).is_ok_and(|m| m.uid() == cred.uid())
+/// Only the desk's own user may use it (the socket is 0600 as well): the caller's uid is
+/// compared with this process's, not with whoever owns the dir.
+fn same_user(stream: &UnixStream) -> bool {
+    stream
+        .peer_cred()
+        .is_ok_and(|cred| cred.uid() == crate::store::private::my_uid())
 }
 
 async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameError> {
-    if !same_owner(&stream, &shared.dir) {
+    if !same_user(&stream) {
         // Take the client's first request before answering, so the refusal is what it reads
         // rather than a broken pipe on its write.
         let _ = timeout(
@@ -380,7 +383,7 @@ async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameErro
             read_frame_async::<Request>(&mut stream),
         )
         .await;
-        let why = "only the owner of this data dir may use its desk".to_owned();
+        let why = "only the desk's own user may use it".to_owned();
         return write_frame_async(&mut stream, &Reply::Refused(why)).await;
     }
     let first: Request = read_request(&mut stream).await?;
@@ -622,7 +625,7 @@ async fn keep_dialling(
 async fn dial(connector: tokio_rustls::TlsConnector, shared: Arc<Shared>, peer: Peer) {
     let mut backoff = Duration::from_millis(250);
     loop {
-        let connected = shared.lock().open.get(&peer.name).copied().unwrap_or(0) > 0;
+        let connected = shared.lock().links.contains_key(&peer.name);
         if connected {
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
@@ -666,12 +669,18 @@ async fn link<S>(stream: S, shared: &Arc<Shared>, name: &str, fp: Fingerprint, f
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
-    {
+    let replaced = Arc::new(tokio::sync::Notify::new());
+    let id = {
         let mut hub = shared.lock();
-        *hub.open.entry(name.to_owned()).or_default() += 1;
-    }
+        hub.next_link += 1;
+        let id = hub.next_link;
+        if let Some((_, older)) = hub.links.insert(name.to_owned(), (id, replaced.clone())) {
+            older.notify_one();
+        }
+        id
+    };
     tracing::info!(peer = %name, %from, "peer link open");
-    let result = session(stream, shared, name, fp).await;
+    let result = session(stream, shared, name, fp, &replaced).await;
     let why = match &result {
         Ok(()) => "closed".to_owned(),
         Err(e) => e.clone(),
@@ -679,9 +688,13 @@ where
     tracing::info!(peer = %name, %why, "peer link ended");
     {
         let mut hub = shared.lock();
-        let open = hub.open.entry(name.to_owned()).or_default();
-        *open = open.saturating_sub(1);
-        if *open == 0 {
+        // A link a newer one replaced leaves the peer's line to the newer.
+        if hub
+            .links
+            .get(name)
+            .is_some_and(|(current, _)| *current == id)
+        {
+            hub.links.remove(name);
             let now = hub.desk.now_ms();
             // Down since the link was last up, not since the last failed attempt.
             if let Some(v) = hub
@@ -705,33 +718,97 @@ where
     shared.bump();
 }
 
+/// Why a link replaced by a newer one to the same peer ended; it closes without a word.
+const REPLACED: &str = "replaced by a newer link to the same peer";
+
+/// When the peer was last heard from, set by the task that reads its frames: so a write that
+/// cannot finish (a link black-holed both ways) is given up once the peer has been silent too
+/// long, rather than holding the link "ok" for as long as it hangs.
+#[derive(Clone)]
+struct Heard(Arc<std::sync::Mutex<Instant>>);
+
+impl Heard {
+    fn now() -> Heard {
+        Heard(Arc::new(std::sync::Mutex::new(Instant::now())))
+    }
+
+    fn touch(&self) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    fn silent(&self) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .elapsed()
+            > SILENT
+    }
+}
+
+fn silent_text() -> String {
+    format!(
+        "silent for {:.1} s (nothing heard or acknowledged)",
+        SILENT.as_secs_f32()
+    )
+}
+
+/// Writes one frame, giving up if the peer falls silent meanwhile.
+async fn send<W: AsyncWrite + Unpin>(
+    wr: &mut W,
+    frame: &Frame,
+    heard: &Heard,
+) -> Result<(), String> {
+    let write = write_frame_async(wr, frame);
+    tokio::pin!(write);
+    loop {
+        tokio::select! {
+            r = &mut write => return r.map_err(|e| e.to_string()),
+            () = tokio::time::sleep(CHECK) => if heard.silent() {
+                return Err(silent_text());
+            },
+        }
+    }
+}
+
 async fn session<S>(
     stream: S,
     shared: &Arc<Shared>,
     name: &str,
     fp: Fingerprint,
+    replaced: &tokio::sync::Notify,
 ) -> Result<(), String>
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let (mut rd, mut wr) = tokio::io::split(stream);
     let (tx, mut rx) = mpsc::channel::<Result<Frame, FrameError>>(4);
+    let heard = Heard::now();
     // Reading a frame is not cancel-safe, so it has a task of its own.
-    let reader = tokio::spawn(async move {
-        loop {
-            let frame = read_frame_async::<Frame>(&mut rd).await;
-            let end = frame.is_err();
-            if tx.send(frame).await.is_err() || end {
-                break;
+    let reader = tokio::spawn({
+        let heard = heard.clone();
+        async move {
+            loop {
+                let frame = read_frame_async::<Frame>(&mut rd).await;
+                heard.touch();
+                let end = frame.is_err();
+                if tx.send(frame).await.is_err() || end {
+                    break;
+                }
             }
         }
     });
-    let result = drive(&mut wr, &mut rx, shared, name, fp).await;
+    let result = tokio::select! {
+        r = drive(&mut wr, &mut rx, shared, name, fp, &heard) => r,
+        () = replaced.notified() => Err(REPLACED.to_owned()),
+    };
     reader.abort();
-    if let Err(why) = &result {
+    if let Err(why) = result.as_ref().map_err(String::as_str) {
+        if why == REPLACED {
+            return result;
+        }
         let _ = timeout(
             Duration::from_millis(200),
-            write_frame_async(&mut wr, &Frame::Refuse(why.clone())),
+            write_frame_async(&mut wr, &Frame::Refuse(why.to_owned())),
         )
         .await;
     }
@@ -744,18 +821,17 @@ async fn drive<W: AsyncWrite + Unpin>(
     shared: &Arc<Shared>,
     name: &str,
     fp: Fingerprint,
+    heard: &Heard,
 ) -> Result<(), String> {
-    let io = |e: FrameError| e.to_string();
     let mut session = Session::default();
     let opening = Session::open(&shared.lock().desk).map_err(|e| e.to_string())?;
     for f in &opening {
-        write_frame_async(wr, f).await.map_err(io)?;
+        send(wr, f, heard).await?;
     }
     let mut changed = shared.changed.subscribe();
     let mut ping = tokio::time::interval(PING);
     let mut check = tokio::time::interval(CHECK);
     let mut resummary = tokio::time::interval_at(Instant::now() + RESUMMARY, RESUMMARY);
-    let mut heard = Instant::now();
     // A frame taken off the queue while gathering batches, to be handled next.
     let mut held: Option<Result<Frame, FrameError>> = None;
     loop {
@@ -766,7 +842,7 @@ async fn drive<W: AsyncWrite + Unpin>(
                 session.next_batch(&hub.desk).map_err(|e| e.to_string())?
             };
             match batch {
-                Some(f) => write_frame_async(wr, &f).await.map_err(io)?,
+                Some(f) => send(wr, &f, heard).await?,
                 None => break,
             }
         }
@@ -777,8 +853,7 @@ async fn drive<W: AsyncWrite + Unpin>(
         }
         changed.mark_unchanged();
         if let Some(msg) = held.take() {
-            heard = Instant::now();
-            handle(msg, &mut session, rx, &mut held, wr, shared).await?;
+            handle(msg, &mut session, rx, &mut held, wr, shared, heard).await?;
             continue;
         }
         tokio::select! {
@@ -786,25 +861,24 @@ async fn drive<W: AsyncWrite + Unpin>(
                 let Some(msg) = msg else {
                     return Err("the link closed".into());
                 };
-                heard = Instant::now();
-                handle(msg, &mut session, rx, &mut held, wr, shared).await?;
+                handle(msg, &mut session, rx, &mut held, wr, shared, heard).await?;
             }
             r = changed.changed() => if r.is_err() { return Ok(()) },
             _ = check.tick() => {
                 if !shared.trusted.contains(&fp) {
                     return Err("refused: no longer a trusted peer (peer rm)".into());
                 }
-                if heard.elapsed() > SILENT {
-                    return Err(format!("silent for {:.1} s", SILENT.as_secs_f32()));
+                if heard.silent() {
+                    return Err(silent_text());
                 }
             }
             _ = ping.tick() => {
                 let wall_ms = shared.lock().desk.now_ms();
-                write_frame_async(wr, &Frame::Ping { wall_ms }).await.map_err(io)?;
+                send(wr, &Frame::Ping { wall_ms }, heard).await?;
             }
             _ = resummary.tick() => {
                 let summary = Session::summary(&shared.lock().desk);
-                write_frame_async(wr, &summary).await.map_err(io)?;
+                send(wr, &summary, heard).await?;
             }
         }
     }
@@ -820,6 +894,7 @@ async fn handle<W: AsyncWrite + Unpin>(
     held: &mut Option<Result<Frame, FrameError>>,
     wr: &mut W,
     shared: &Arc<Shared>,
+    heard: &Heard,
 ) -> Result<(), String> {
     let mut frame = msg.map_err(|e| e.to_string())?;
     if let Frame::Events(batch) = &mut frame {
@@ -846,7 +921,7 @@ async fn handle<W: AsyncWrite + Unpin>(
         hub.board.forks.extend(step.forks);
     }
     for f in &step.reply {
-        write_frame_async(wr, f).await.map_err(|e| e.to_string())?;
+        send(wr, f, heard).await?;
     }
     if step.changed {
         shared.bump();

@@ -20,6 +20,13 @@ use crate::store::StoreError;
 pub const VERSION: u32 = 1;
 /// At most this many events in one frame (design §5).
 pub const MAX_BATCH: usize = 256;
+/// A peer clock off from ours by more than this is *off*: its events' times are not taken at
+/// their word for ages and alarms here, and an event stamped further ahead of our clock than
+/// the peer's measured skew plus this is refused.
+pub const SKEW_LIMIT_MS: i64 = 60_000;
+/// The most measured skew that may excuse an event stamped ahead of our clock: a peer whose
+/// pings claim more is still held to this.
+pub const MAX_SKEW_MS: i64 = 24 * 3_600_000;
 /// Room for the frame's own encoding around the events' bytes.
 const BATCH_BYTES: usize = MAX_FRAME - 16 * 1024;
 
@@ -104,6 +111,14 @@ impl Session {
         )
     }
 
+    /// The highest hybrid clock this peer's events may carry now: our clock, plus the skew
+    /// measured on this link (at most [`MAX_SKEW_MS`]), plus [`SKEW_LIMIT_MS`].
+    pub fn hlc_limit(&self, desk: &Desk) -> u64 {
+        let lead = self.skew_ms.clamp(0, MAX_SKEW_MS) + SKEW_LIMIT_MS;
+        let until = desk.now_ms().saturating_add(lead).max(0) as u64;
+        (until << 16) | 0xffff
+    }
+
     /// Per origin, what the peer has saved.
     pub fn saved(&self) -> Vec<(ReplicaId, u64)> {
         self.saved.iter().map(|(o, s)| (*o, *s)).collect()
@@ -147,7 +162,7 @@ impl Session {
                     return Err(LinkError::Refused("events before hello".into()));
                 }
                 let received = desk
-                    .receive(&batch)
+                    .receive_within(&batch, self.hlc_limit(desk))
                     .map_err(|e| LinkError::Refused(e.to_string()))?;
                 step.changed = !received.accepted.is_empty();
                 step.forks = received

@@ -210,8 +210,14 @@ struct Rig {
 
 impl Rig {
     fn new() -> Rig {
+        Rig::with(|_| {})
+    }
+
+    /// A rig whose alpha store `prepare` fills before alpha starts serving.
+    fn with(prepare: impl FnOnce(&Path)) -> Rig {
         let root = tempfile::tempdir().unwrap();
         let (mut alpha, _bravo) = pair(root.path());
+        prepare(&alpha.dir);
         let mallory = root.path().join("mallory");
         trust(&alpha.dir, &mallory, "127.0.0.1:9", "mallory");
         trust(
@@ -367,4 +373,437 @@ fn a_peers_event_with_control_characters_is_refused_before_it_is_written() {
         !desk.heads().contains_key(&ReplicaId(MALLORY)),
         "a bad event was written"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 5: a data dir, store or socket that is not the user's own.
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+fn chmod(p: &Path, m: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+}
+
+fn am_root() -> bool {
+    switchboard::store::private::my_uid() == 0
+}
+
+#[test]
+fn a_data_dir_or_store_others_may_write_or_own_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("alpha");
+    let note = "call 12 Main St / suicidal thoughts, has pills --type welfare";
+    // A world-writable dir, like a /tmp/alpha another user made for us.
+    std::fs::create_dir(&a).unwrap();
+    chmod(&a, 0o777);
+    let err = refused(
+        &run(&mut command(tmp.path(), &a, &["exec", note])),
+        "0777 dir",
+    );
+    assert!(
+        err.contains("written by other users") && err.contains("chmod go-w"),
+        "{err}"
+    );
+    assert!(
+        !a.join("store").exists(),
+        "a store was made in a world-writable dir"
+    );
+    refused(
+        &run(&mut command(tmp.path(), &a, &["state"])),
+        "state in a 0777 dir",
+    );
+    refused(
+        &run(&mut command(tmp.path(), &a, &["id"])),
+        "id in a 0777 dir",
+    );
+    // One that others may only read is ours: it is made owner-only and used.
+    chmod(&a, 0o755);
+    ok(tmp.path(), &a, &["exec", note]);
+    assert_eq!(mode(&a), 0o700, "the data dir was left readable by others");
+    // A store dir others may write.
+    chmod(&a.join("store"), 0o777);
+    let err = refused(&run(&mut command(tmp.path(), &a, &["state"])), "0777 store");
+    assert!(err.contains("store"), "{err}");
+    chmod(&a.join("store"), 0o700);
+    if am_root() {
+        // A dir another user owns (and could swap the store in).
+        std::os::unix::fs::chown(&a, Some(65534), None).unwrap();
+        let err = refused(
+            &run(&mut command(tmp.path(), &a, &["state"])),
+            "nobody's dir",
+        );
+        assert!(err.contains("belongs to uid 65534"), "{err}");
+        std::os::unix::fs::chown(&a, Some(0), None).unwrap();
+    } else {
+        eprintln!("skipped a dir of another user: not root");
+    }
+    assert!(ok(tmp.path(), &a, &["state"]).contains("1 open call"));
+}
+
+#[test]
+fn everything_is_created_owner_only_whatever_the_umask() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("alpha");
+    let sh = |args: &str, log: bool| {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!("umask 000; exec \"$0\" {args} --data \"$1\""))
+            .arg(BIN)
+            .arg(&a)
+            .env("SWITCHBOARD_DATA", tmp.path().join("decoy"))
+            .env("SWITCHBOARD_CONFIG", tmp.path().join("no-config"))
+            .env("SWITCHBOARD_OPERATOR", "tester");
+        if log {
+            cmd.env("SWITCHBOARD_LOG", "info");
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{args}: {}", stderr(&out));
+    };
+    sh("exec 'call 12 Main St / has pills --type welfare'", true);
+    sh("id", false);
+    let theirs = ok(tmp.path(), &tmp.path().join("bravo"), &["id"]);
+    sh(
+        &format!("peer add {} 127.0.0.1:9 --name bravo", theirs.trim()),
+        false,
+    );
+    let mut open = Vec::new();
+    let mut stack = vec![a.clone()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            if mode(&p) & 0o077 != 0 {
+                open.push(format!("{} {:04o}", p.display(), mode(&p)));
+            }
+        }
+    }
+    assert_eq!(mode(&a), 0o700);
+    assert!(open.is_empty(), "not owner-only under umask 000: {open:#?}");
+}
+
+/// `setpriv` arguments that run a program as `nobody`, when this test runs as root and nobody
+/// can reach the binary; else none (said why).
+fn as_nobody() -> Option<Vec<&'static str>> {
+    use std::os::unix::fs::PermissionsExt;
+    if !am_root() {
+        eprintln!("skipped: not root, cannot run as another user");
+        return None;
+    }
+    let reachable = Path::new(BIN).ancestors().all(|p| {
+        p.as_os_str().is_empty()
+            || std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
+    });
+    let setpriv = Command::new("setpriv").arg("--help").output().is_ok();
+    if !reachable || !setpriv {
+        eprintln!("skipped: nobody cannot reach {BIN}, or no setpriv");
+        return None;
+    }
+    Some(vec![
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ])
+}
+
+#[test]
+fn a_socket_another_user_serves_is_refused_before_a_byte_is_sent() {
+    use switchboard::desk::attach::{Reply, Request};
+    let Some(nobody) = as_nobody() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    chmod(tmp.path(), 0o755);
+    let a = tmp.path().join("alpha");
+    ok(tmp.path(), &a, &["exec", "unit add STAR-1 clinician"]);
+    // Nobody serves a desk of their own...
+    let theirs = tmp.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+    let mut serve = Command::new(nobody[0]);
+    serve
+        .args(&nobody[1..])
+        .arg(BIN)
+        .args(["serve", "--data"])
+        .arg(&theirs)
+        .env("SWITCHBOARD_CONFIG", tmp.path().join("no-config"))
+        .env("SWITCHBOARD_OPERATOR", "mallory")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut served = serve.spawn().unwrap();
+    let sock = theirs.join("desk.sock");
+    let started = Instant::now();
+    while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+        assert!(started.elapsed() < LIMIT, "nobody's desk did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ...and its socket is put where ours would be, made to look like ours.
+    std::fs::rename(&sock, a.join("desk.sock")).unwrap();
+    std::os::unix::fs::chown(a.join("desk.sock"), Some(0), Some(0)).unwrap();
+    let out = run(&mut command(
+        tmp.path(),
+        &a,
+        &["exec", "call 12 Main St / suicidal thoughts, has pills"],
+    ));
+    let err = refused(&out, "a socket nobody serves");
+    assert!(
+        err.contains("served by uid 65534") && err.contains("nothing was sent"),
+        "{err}"
+    );
+    // The desk, for its part, lets in only its own user: root is not nobody.
+    let mut raw = std::os::unix::net::UnixStream::connect(a.join("desk.sock")).unwrap();
+    switchboard::desk::frame::write_frame(&mut raw, &Request::Watch { have: Vec::new() }).unwrap();
+    match switchboard::desk::frame::read_frame::<Reply>(&mut raw).unwrap() {
+        Reply::Refused(why) => assert!(why.contains("own user"), "{why}"),
+        other => panic!("nobody's desk let root in: {other:?}"),
+    }
+    let _ = served.kill();
+    let _ = served.wait();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 7: a forged clock.
+
+#[test]
+fn a_peer_event_stamped_far_ahead_of_our_clock_is_refused_on_the_peers_line() {
+    let rig = Rig::new();
+    // 2^64 - 1: it would sort last and win every later edit, forever.
+    let mut tls = rig.link(now_ms());
+    rig.send(
+        &mut tls,
+        &events(&[mallory_event(1, [0; 32], u64::MAX, "m", "1 Main St")]),
+    );
+    let why = rig.until_closed(&mut tls).unwrap_or_default();
+    assert!(
+        why.contains("ahead of this desk's clock"),
+        "alpha's refusal: {why:?}"
+    );
+    // An hour ahead from a peer whose clock reads the same as ours is refused as well.
+    let hour = ((now_ms() + 3_600_000) as u64) << 16;
+    let mut tls = rig.link(now_ms());
+    rig.send(
+        &mut tls,
+        &events(&[mallory_event(1, [0; 32], hour, "m", "1 Main St")]),
+    );
+    let why = rig.until_closed(&mut tls).unwrap_or_default();
+    assert!(
+        why.contains("ahead of this desk's clock"),
+        "alpha's refusal: {why:?}"
+    );
+    let board = rig.board(|_, b| {
+        b.refused
+            .iter()
+            .any(|r| r.who == "mallory" && r.why.contains("ahead of this desk's clock"))
+    });
+    assert!(!board.refused.is_empty());
+    let (desk, _w) = rig.alpha.attach("ct-rivera");
+    assert!(
+        !desk.heads().contains_key(&ReplicaId(MALLORY)),
+        "a forged clock was written"
+    );
+    // A peer whose clock really is ten minutes ahead (its hello and pings say so) is taken.
+    let ahead = now_ms() + 600_000;
+    let mut tls = rig.link(ahead);
+    rig.send(
+        &mut tls,
+        &events(&[mallory_event(
+            1,
+            [0; 32],
+            (ahead as u64) << 16,
+            "m",
+            "1 Main St",
+        )]),
+    );
+    rig.board(|d, _| d.heads().contains_key(&ReplicaId(MALLORY)));
+    drop(tls);
+}
+
+/// Mallory's side of a link, on a thread of its own: hello and an empty summary, then a ping
+/// every half second until `stop`, and, if `read`, alpha's frames read (and dropped) until
+/// alpha closes the link (`closed`); if not, nothing is ever read (a black hole).
+struct Pinger {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    closed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Pinger {
+    fn start(rig: &Rig, read: bool, rcvbuf: Option<u32>) -> Pinger {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        let stop = Arc::new(AtomicBool::new(false));
+        let closed = Arc::new(AtomicBool::new(false));
+        let (connector, port) = (rig.connector.clone(), rig.alpha.port);
+        let (stopping, closing) = (stop.clone(), closed.clone());
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let socket = tokio::net::TcpSocket::new_v4().unwrap();
+                if let Some(size) = rcvbuf {
+                    socket.set_recv_buffer_size(size).unwrap();
+                }
+                let tcp = socket
+                    .connect(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+                    .await
+                    .unwrap();
+                let tls = connector
+                    .connect(switchboard::sync::tls::server_name(), tcp)
+                    .await
+                    .unwrap();
+                let (mut rd, mut wr) = tokio::io::split(tls);
+                let hello = Frame::Hello {
+                    version: VERSION,
+                    kind: "live".into(),
+                    replica: ReplicaId(MALLORY),
+                    wall_ms: now_ms(),
+                };
+                for f in [hello, Frame::Summary(Vec::new())] {
+                    wr.write_all(&encode(&f).unwrap()).await.unwrap();
+                }
+                wr.flush().await.unwrap();
+                let _ = ready_tx.send(());
+                let reading = async {
+                    if read {
+                        while read_frame_async::<Frame>(&mut rd).await.is_ok() {}
+                        closing.store(true, Ordering::SeqCst);
+                    }
+                    std::future::pending::<()>().await;
+                };
+                let pinging = async {
+                    while !stopping.load(Ordering::SeqCst) {
+                        let ping = encode(&Frame::Ping { wall_ms: now_ms() }).unwrap();
+                        if wr.write_all(&ping).await.is_err() || wr.flush().await.is_err() {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    // Silent from now on, the socket kept open until the test ends.
+                    tokio::time::sleep(LIMIT * 2).await;
+                };
+                tokio::select! {
+                    () = reading => {}
+                    () = pinging => {}
+                }
+            });
+        });
+        ready_rx.recv_timeout(LIMIT).expect("mallory's link opened");
+        Pinger { stop, closed }
+    }
+
+    fn closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn stop(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+fn state_of(board: &Board, peer: &str) -> Option<switchboard::desk::attach::LinkState> {
+    board.peers.iter().find(|p| p.name == peer).map(|p| p.state)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 10: two links to one peer.
+
+#[test]
+fn a_second_link_to_one_peer_replaces_the_first_without_a_storm_of_board_frames() {
+    use switchboard::desk::attach::{LinkState, Reply};
+    let rig = Rig::new();
+    let first = Pinger::start(&rig, true, None);
+    rig.board(|_, b| state_of(b, "mallory") == Some(LinkState::Connected));
+    let second = Pinger::start(&rig, true, None);
+    let started = Instant::now();
+    while !first.closed() {
+        assert!(
+            started.elapsed() < LIMIT,
+            "alpha kept both links to mallory open"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The newer link stays, and the peer's line is quiet: a handful of board frames in two
+    // seconds, not one for every turn of two links redrawing it.
+    let (_desk, mut watch) = rig.alpha.attach("ct-rivera");
+    watch.set_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut boards = 0;
+    let mut last = None;
+    let window = Instant::now();
+    while window.elapsed() < Duration::from_secs(2) {
+        if let Ok(Reply::Board(b)) = watch.recv() {
+            boards += 1;
+            last = Some(b);
+        }
+    }
+    assert!(!second.closed(), "alpha closed the newer link");
+    assert!(boards < 50, "{boards} board frames in two seconds");
+    assert_eq!(
+        state_of(&last.unwrap(), "mallory"),
+        Some(LinkState::Connected)
+    );
+    first.stop();
+    second.stop();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 9: a black-holed link.
+
+#[test]
+fn a_peer_that_stops_reading_is_shown_down_while_alpha_is_stuck_writing_to_it() {
+    use switchboard::desk::attach::LinkState;
+    // Alpha holds 12 MB of notes, more than the kernel buffers of a link can take while the
+    // other end reads nothing: its catch-up write to mallory cannot finish.
+    let rig = Rig::with(|dir| {
+        let store = Store::open(dir, StoreKind::Live).unwrap();
+        let mut desk =
+            switchboard::desk::Desk::open(store, Box::new(switchboard::desk::SystemClock), "t")
+                .unwrap();
+        let call = crate::common::pair::take_call(&mut desk, "call 12 Main St / man shouting");
+        desk.close().unwrap();
+        let mut store = Store::open(dir, StoreKind::Live).unwrap();
+        let origin = store.replica();
+        let text = "x".repeat(1_900);
+        for _ in 0..12 {
+            let mut head = store.heads().get(&origin).copied().unwrap_or_default();
+            let mut batch = Vec::new();
+            for hlc in store.hlc_mark() + 1..=store.hlc_mark() + 500 {
+                let sealed = Sealed::new(Event {
+                    origin,
+                    seq: head.seq + 1,
+                    hlc,
+                    wall_ms: now_ms(),
+                    prev: head.hash,
+                    operator: "t".into(),
+                    body: Body::NoteAdded {
+                        call: call.clone(),
+                        text: text.clone(),
+                        caution: false,
+                        written: None,
+                    },
+                });
+                head.seq += 1;
+                head.hash = sealed.hash();
+                batch.push(sealed);
+            }
+            store.commit(&batch).unwrap();
+        }
+        store.close().unwrap();
+    });
+    let mallory = Pinger::start(&rig, false, Some(4096));
+    let (mut desk, mut watch) = rig.alpha.attach("ct-rivera");
+    watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
+        state_of(b, "mallory") == Some(LinkState::CatchingUp)
+    });
+    // Mallory falls silent too, as a pulled cable would. Alpha says so within the limit.
+    std::thread::sleep(Duration::from_millis(500));
+    mallory.stop();
+    watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
+        state_of(b, "mallory") == Some(LinkState::Down)
+    });
 }
