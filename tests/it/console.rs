@@ -972,6 +972,14 @@ fn the_last_messages_can_be_read_again() {
     insta::assert_snapshot!("messages_80x24", screen);
     b.keys("<Esc>");
     assert!(!b.text(80, 24).contains("Messages: the last"));
+    // A refusal longer than the line says which key shows it whole.
+    b.keys("ons STAR-9<Enter>");
+    assert!(b.app.ui.message.clone().unwrap().text.chars().count() > 64);
+    let screen = b.text(64, 16);
+    assert!(
+        screen.contains("~ (<A-e> shows all)") || screen.contains("… (<A-e> shows all)"),
+        "{screen}"
+    );
 }
 
 #[test]
