@@ -243,6 +243,12 @@ pub struct Ui {
     pub triage: Option<usize>,
     /// The dashboard covers the panes.
     pub dashboard: bool,
+    /// The last messages, oldest first, with when they were said; `messages` shows them.
+    pub messages: Vec<(i64, Message)>,
+    /// The messages overlay covers the panes.
+    pub messages_open: bool,
+    /// The alarm the alarm key selected last: the next press goes on from it.
+    pub last_alarm: Option<(Option<CallId>, Option<Callsign>)>,
     /// The map pane (over the panes when open).
     pub map: super::map::MapState,
     /// The training score covers the panes.
@@ -254,6 +260,15 @@ pub struct Ui {
     /// Something that needs the dispatcher's ears happened (a phone rang in a training run or
     /// the demo): the run loop rings the terminal's bell once and clears it.
     pub bell: bool,
+}
+
+/// What the status bar names and the alarm key visits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Alarms {
+    /// Calls waiting longer than their priority allows, most urgent first.
+    pub waiting: Vec<CallId>,
+    /// Units late to check in, and whether it has escalated, escalated first.
+    pub late: Vec<(Callsign, bool)>,
 }
 
 pub struct App {
@@ -315,6 +330,9 @@ impl App {
                 help_size: std::cell::Cell::new((0, 0)),
                 triage: None,
                 dashboard: false,
+                messages: Vec::new(),
+                messages_open: false,
+                last_alarm: None,
                 map: super::map::MapState::default(),
                 score: false,
                 quit: false,
@@ -342,6 +360,11 @@ impl App {
     /// Something the serving desk sent: events another console or a peer committed, or the
     /// state of the peer links.
     pub fn desk_news(&mut self, news: Reply) {
+        self.hear_desk(news);
+        self.keep_message();
+    }
+
+    fn hear_desk(&mut self, news: Reply) {
         match news {
             Reply::Events(batch) => match self.desk.absorb(&batch) {
                 Ok(received) => {
@@ -408,6 +431,7 @@ impl App {
         self.refuse(
             "the serving desk has stopped; nothing can be saved — quit and start again".into(),
         );
+        self.keep_message();
     }
 
     /// Makes this console a training run's: the scenario's world moves with its clock, and
@@ -429,6 +453,11 @@ impl App {
     /// Real time went by: the training clock moves on by that × its speed (not while paused),
     /// the world does what fell due, and at the end of the shift the score is shown.
     pub fn pass_time(&mut self, real_ms: u64) {
+        self.time_passed(real_ms);
+        self.keep_message();
+    }
+
+    fn time_passed(&mut self, real_ms: u64) {
         let Some(training) = &mut self.training else {
             self.step_world(real_ms);
             return;
@@ -483,6 +512,17 @@ impl App {
 
     /// A world's news: the newest line on the message line, and the bell if a phone rang.
     fn hear(&mut self, news: &crate::sim::News) {
+        // Every line is kept for `messages`; the newest is on the message line.
+        let now = self.now_ms();
+        for line in news.lines.iter().rev().skip(1).rev() {
+            self.ui.messages.push((
+                now,
+                Message {
+                    tone: Tone::Hint,
+                    text: line.clone(),
+                },
+            ));
+        }
         if let Some(last) = news.lines.last() {
             self.ui.message = Some(Message {
                 tone: Tone::Hint,
@@ -695,8 +735,102 @@ impl App {
         }
     }
 
+    /// Keeps the message on the line in the list `messages` shows, once.
+    fn keep_message(&mut self) {
+        /// Enough to scroll back over a busy few minutes.
+        const KEPT: usize = 200;
+        let Some(m) = &self.ui.message else {
+            return;
+        };
+        if self.ui.messages.last().is_some_and(|(_, last)| last == m) {
+            return;
+        }
+        let entry = (self.now_ms(), m.clone());
+        self.ui.messages.push(entry);
+        if self.ui.messages.len() > KEPT {
+            self.ui.messages.remove(0);
+        }
+    }
+
+    /// The alarms in force, in the order the alarm key visits them: calls waiting longer than
+    /// their priority allows (most urgent first), then units late to check in (escalated first).
+    pub fn alarms(&self, now_ms: i64) -> Alarms {
+        let state = self.state();
+        let waiting = state
+            .queue()
+            .iter()
+            .filter(|c| self.overdue(c, now_ms))
+            .map(|c| c.id.clone())
+            .collect();
+        let mut late: Vec<(Callsign, bool)> = state
+            .units
+            .values()
+            .filter_map(|u| match self.check_in(u, now_ms) {
+                Some(crate::domain::safety::Check::Overdue(_)) => Some((u.callsign.clone(), false)),
+                Some(crate::domain::safety::Check::Escalated(_)) => {
+                    Some((u.callsign.clone(), true))
+                }
+                _ => None,
+            })
+            .collect();
+        late.sort_by_key(|(u, escalated)| (!escalated, u.clone()));
+        Alarms { waiting, late }
+    }
+
+    /// Selects the alarm after the selection's, round the list.
+    fn next_alarm(&mut self) {
+        let alarms = self.alarms(self.now_ms());
+        let mut targets: Vec<(Option<CallId>, Option<Callsign>)> = alarms
+            .waiting
+            .iter()
+            .map(|c| (Some(c.clone()), None))
+            .collect();
+        for (unit, _) in &alarms.late {
+            let call = self.state().units.get(unit).and_then(|u| u.call.clone());
+            targets.push((call, Some(unit.clone())));
+        }
+        if targets.is_empty() {
+            self.ui.message = Some(Message {
+                tone: Tone::Hint,
+                text: "no alarms: no call waits too long and every check-in is on time".into(),
+            });
+            return;
+        }
+        // From the alarm visited last, while the selection is still on it; else the first.
+        let call = self.selected_call().map(|c| c.id.clone());
+        let unit = self.selected_unit().map(|u| u.callsign.clone());
+        let at = self.ui.last_alarm.as_ref().and_then(|last| {
+            let (c, u) = last;
+            let still = (c.is_none() || *c == call) && (u.is_none() || *u == unit);
+            targets.iter().position(|t| t == last).filter(|_| still)
+        });
+        let (to_call, to_unit) = targets[at.map_or(0, |i| (i + 1) % targets.len())].clone();
+        self.ui.last_alarm = Some((to_call.clone(), to_unit.clone()));
+        let what = match (&to_unit, &to_call) {
+            (Some(u), _) => format!("{u} check-in late"),
+            (None, Some(c)) => format!("{c} waiting long"),
+            (None, None) => String::new(),
+        };
+        if to_call.is_some() {
+            self.ui.call = to_call;
+            self.chronology = None;
+        }
+        if to_unit.is_some() {
+            self.ui.unit = to_unit;
+        }
+        self.ui.message = Some(Message {
+            tone: Tone::Hint,
+            text: format!("Alarm: {what}"),
+        });
+    }
+
     /// Handles one key press.
     pub fn key(&mut self, event: KeyEvent) {
+        self.handle_key(event);
+        self.keep_message();
+    }
+
+    fn handle_key(&mut self, event: KeyEvent) {
         if event.modifiers.contains(KeyModifiers::CONTROL) && event.code == KeyCode::Char('z') {
             self.ui.suspend = true;
             return;
@@ -1171,6 +1305,8 @@ impl App {
                 });
             }
             Action::Map(step) => self.ui.map.apply(step),
+            Action::Alarm => self.next_alarm(),
+            Action::Messages => self.ui.messages_open = !self.ui.messages_open,
             Action::Dashboard => {
                 if self.ui.dashboard {
                     self.ui.dashboard = false;
@@ -1223,6 +1359,8 @@ impl App {
             Action::Cancel => {
                 if self.ui.score {
                     self.ui.score = false;
+                } else if self.ui.messages_open {
+                    self.ui.messages_open = false;
                 } else if self.ui.dashboard {
                     self.ui.dashboard = false;
                 } else if self.ui.map.open {

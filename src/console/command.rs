@@ -50,6 +50,10 @@ pub enum Action {
     SimEnd,
     /// Open, close, zoom or pan the map pane.
     Map(super::map::MapMove),
+    /// Select the next alarm's call or unit (a call waiting too long, a late check-in).
+    Alarm,
+    /// Show the last messages again (toggle).
+    Messages,
 }
 
 pub struct ConsoleSpec {
@@ -95,6 +99,18 @@ pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
         aliases: &[],
         signature: "",
         doc: "Triage the selected call: a question's key, then y/n/u",
+    },
+    ConsoleSpec {
+        name: "alarm",
+        aliases: &[],
+        signature: "",
+        doc: "Select the next alarm's call or unit: a call waiting too long, a late check-in",
+    },
+    ConsoleSpec {
+        name: "messages",
+        aliases: &["msgs"],
+        signature: "",
+        doc: "Show the last messages again, newest last (toggle)",
     },
     ConsoleSpec {
         name: "select",
@@ -222,6 +238,8 @@ fn console_action(spec: &ConsoleSpec, rest: &[&str], raw_rest: &str) -> Result<A
         "triage" => none(Action::Triage),
         "dashboard" => none(Action::Dashboard),
         "peers" => none(Action::Peers),
+        "alarm" => none(Action::Alarm),
+        "messages" => none(Action::Messages),
         "cancel" => none(Action::Cancel),
         "normal" => none(Action::Normal),
         "redraw" => none(Action::Redraw),

@@ -6,6 +6,7 @@ pub mod details;
 pub mod form;
 pub mod help;
 pub mod map;
+pub mod messages;
 pub mod queue;
 pub mod roster;
 pub mod score;

@@ -688,3 +688,20 @@ fn assert_private(dir: &Path) {
 
 #[cfg(not(unix))]
 fn assert_private(_: &Path) {}
+
+#[test]
+fn state_says_a_cleared_call_is_cleared_not_on_scene() {
+    // Issue 12 item 8: every unit gone and no disposition yet reads `cleared`.
+    let sb = Sandbox::new();
+    sb.exec_ok(&["unit add STAR-1 clinician,medic"]);
+    let a = sb.take_call("call 1 Main St / man shouting at traffic --pri 3");
+    sb.exec_ok(&[&format!("dp STAR-1 {a}"), "ons STAR-1", "avl STAR-1"]);
+    let out = sb.run(&["state"]);
+    assert_success(&out, "state");
+    let line = stdout_lines(&out)
+        .into_iter()
+        .find(|l| l.contains(&a))
+        .expect("the call is listed");
+    assert!(line.contains(" P3 cleared "), "{line}");
+    assert!(!line.contains("on scene"), "{line}");
+}

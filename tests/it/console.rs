@@ -374,7 +374,7 @@ fn age_alarm_follows_priority_thresholds() {
     assert!(b.app.overdue(&call, b.app.now_ms()));
     let p4 = b.app.state().calls[&"26-BA0003".parse().unwrap()].clone();
     assert!(!b.app.overdue(&p4, b.app.now_ms()));
-    assert!(b.text(80, 24).contains("1 waiting long"));
+    assert!(b.text(80, 24).contains("waiting long: 26-BA0004"));
 }
 
 #[test]
@@ -419,7 +419,7 @@ fn triage_by_keys_then_dispatch_the_recommended_unit_and_watch_its_timer() {
     // 21 minutes on scene without a check-in: the roster and the status bar say so.
     b.clock.advance(21 * 60_000);
     let screen = b.text(80, 24);
-    assert!(screen.contains("STAR-2 check-in late"), "{screen}");
+    assert!(screen.contains("check-in late: STAR-2"), "{screen}");
     assert!(screen.contains("LATE 1:00"), "{screen}");
     // Ctrl-O checks the selected unit in.
     b.keys("<C-o>");
@@ -536,9 +536,34 @@ fn a_plan_short_of_a_unit_says_which_on_the_screen() {
 
 // ---- issue 12: a real shift on the console --------------------------------------------------
 
+/// The details pane alone as drawn at 80×24 (40×12), its rows joined by spaces.
+fn details_flat(b: &mut Bench, width: u16, height: u16) -> String {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::widgets::Widget;
+    use switchboard::console::view::details::DetailsView;
+    b.app.refresh_chronology();
+    let area = Rect::new(0, 0, width, height);
+    let mut buf = Buffer::empty(area);
+    DetailsView::new(&b.app, b.app.now_ms()).render(area, &mut buf);
+    let rows: Vec<String> = (0..height)
+        .map(|y| {
+            (0..width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_owned()
+        })
+        .collect();
+    rows.join(" ")
+}
+
 /// Everything a key can change: the store, and what the console shows and was asked to do.
 fn observe(app: &App) -> String {
-    format!("{} {:?}", app.state().digest(), app.ui)
+    // Messages kept for `messages` are recorded per key, not per command run.
+    let mut ui = app.ui.clone();
+    ui.messages.clear();
+    format!("{} {:?}", app.state().digest(), ui)
 }
 
 /// The shift with the second call and the second unit selected and a hint on the message
@@ -787,4 +812,238 @@ fn the_chronology_shows_its_newest_lines() {
     }
     insta::assert_snapshot!("chronology_newest_80x24", b.text(80, 24));
     insta::assert_snapshot!("chronology_newest_120x40", b.text(120, 40));
+}
+
+#[test]
+fn ascii_mode_has_an_ascii_form_for_every_glyph() {
+    // Every pane and overlay, drawn once in UTF-8 and once in ASCII: wherever UTF-8 drew a
+    // glyph, ASCII draws a form of it, never `?`.
+    let mut b = bench_with("default", "ansi16", ColorDepth::Mono, false).shift();
+    b.run(&["note 26-BA0001 knife in the kitchen --caution"]);
+    let screens: &[(&str, &str)] = &[
+        ("panes", ""),
+        ("help", "<F1>"),
+        ("intake", "<Esc><F2>300 Broadway"),
+        ("dashboard", "<Esc><A-d>"),
+        ("map", "<Esc><A-m>"),
+        ("messages", "<Esc>nope<Enter><A-e>"),
+        ("triage", "<Esc><C-u><C-t>"),
+    ];
+    for (name, keys) in screens {
+        b.keys(keys);
+        b.app.options.ascii = false;
+        let wide = b.screen(80, 24).backend().buffer().clone();
+        b.app.options.ascii = true;
+        let narrow = b.screen(80, 24).backend().buffer().clone();
+        for (w, n) in wide.content().iter().zip(narrow.content()) {
+            assert!(n.symbol().is_ascii(), "{name}: {:?}", n.symbol());
+            if !w.symbol().is_ascii() {
+                assert_ne!(
+                    n.symbol(),
+                    "?",
+                    "{name}: no ASCII form for {:?}",
+                    w.symbol()
+                );
+            }
+        }
+        insta::assert_snapshot!(format!("ascii_{name}_80x24"), b.text(80, 24));
+    }
+}
+
+#[test]
+fn triage_shows_each_question_whole_and_the_choices_of_l() {
+    let mut b = bench().shift();
+    b.keys("<C-t>");
+    let pane = details_flat(&mut b, 40, 12);
+    assert!(
+        pane.contains("Violence or threats to others now?"),
+        "{pane}"
+    );
+    b.keys("l");
+    let pane = details_flat(&mut b, 40, 12);
+    assert!(pane.contains("(1 inside, 2 outside, 3 vehicle)"), "{pane}");
+    let screen = b.text(80, 24);
+    insta::assert_snapshot!("triage_whole_80x24", screen);
+    // A choice answered shows what was chosen on the compact line.
+    b.keys("3<Esc>");
+    assert!(b.text(80, 24).contains("l=vehicle"));
+}
+
+#[test]
+fn decision_lines_wrap_instead_of_being_cut() {
+    let mut b = bench();
+    b.run(&[
+        "unit add STAR-3 peer,emt --zone d3",
+        "unit add STAR-4 clinician,medic --zone d2",
+        "oos STAR-4 vehicle check at the garage on 5th",
+        "call 300 Broadway / woman crying in a bus shelter --type welfare --zone d3",
+    ]);
+    let screen = b.text(80, 24);
+    // The Rec line's reason whole, over as many rows as it takes.
+    let call = b.app.selected_call().unwrap().clone();
+    let _ = call;
+    assert!(
+        !screen.contains("Rec  community team STAR-3: emt+peer, d…"),
+        "{screen}"
+    );
+    assert!(screen.contains("(no"), "{screen}");
+    // An out-of-service reason is whole under its unit while the unit is selected.
+    b.keys("<A-n>");
+    assert_eq!(b.app.selected_unit().unwrap().callsign.as_str(), "STAR-4");
+    let screen = b.text(80, 24);
+    assert!(screen.contains("garage on 5th"), "{screen}");
+    insta::assert_snapshot!("oos_reason_whole_80x24", screen);
+}
+
+#[test]
+fn the_address_history_names_calls_dates_and_cautions() {
+    let mut b = bench();
+    b.run(&[
+        "unit add STAR-1 clinician,medic",
+        "call 9 Oak St / man yelling in the yard --type bh-crisis",
+        "note 1 dog in the yard, bites --caution",
+        "dp STAR-1 1",
+        "avl STAR-1",
+        "close 1 resolved",
+    ]);
+    b.clock.advance(2 * 86_400_000);
+    b.run(&["call 9 Oak St / same man, shouting again --type bh-crisis"]);
+    b.run(&["call 9 Oak St / neighbour calls about him too --type bh-crisis"]);
+    b.keys("<C-End>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0003");
+    let screen = b.text(80, 24);
+    let flat = details_flat(&mut b, 40, 20);
+    assert!(flat.contains("2 earlier calls here: 26-BA0002"), "{screen}");
+    assert!(flat.contains("open, pending"), "{screen}");
+    assert!(flat.contains("26-BA0001 Nov 27 10:00 resolved"), "{screen}");
+    assert!(
+        flat.contains("CAUTION dog in the yard, bites (26-BA0001"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("address_history_80x24", screen);
+}
+
+#[test]
+fn alarms_name_their_calls_and_units_and_a_key_visits_them() {
+    let mut b = bench().shift();
+    b.run(&["dp STAR-3 3", "ons STAR-3"]);
+    b.clock.advance(25 * 60_000);
+    let screen = b.text(80, 24);
+    assert!(screen.contains("waiting long: 26-BA0004"), "{screen}");
+    assert!(screen.contains("check-in late: STAR-"), "{screen}");
+    // Alt-G goes to the next alarm's call, then its units, round the list.
+    b.keys("<C-n><C-n>");
+    b.keys("<A-g>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0004");
+    b.keys("<A-g>");
+    let late = b.app.alarms(b.app.now_ms()).late;
+    assert_eq!(b.app.selected_unit().unwrap().callsign, late[0].0);
+    assert_eq!(
+        b.app.selected_call().unwrap().id.to_string(),
+        b.app
+            .selected_unit()
+            .unwrap()
+            .call
+            .as_ref()
+            .unwrap()
+            .to_string()
+    );
+    // vim's `!` is the same key.
+    let mut v = bench_with("vim", "ansi16", ColorDepth::Ansi16, false).shift();
+    v.clock.advance(25 * 60_000);
+    v.keys("G!");
+    assert_eq!(v.app.selected_call().unwrap().id.as_str(), "26-BA0004");
+    insta::assert_snapshot!("alarms_named_80x24", b.text(80, 24));
+}
+
+#[test]
+fn the_last_messages_can_be_read_again() {
+    let mut b = bench().shift();
+    b.keys("ok STAR-3<Enter>");
+    let refusal = b.app.ui.message.clone().unwrap().text;
+    // The next event overwrites the message line; the refusal is still there to read.
+    b.keys("<C-u>enr STAR-2<Enter>");
+    b.keys("note 1 he is asleep now<Enter>");
+    assert_ne!(b.app.ui.message.clone().unwrap().text, refusal);
+    b.keys("<A-e>");
+    let screen = b.text(80, 24);
+    assert!(screen.contains("Messages: the last 3"), "{screen}");
+    assert!(screen.contains(&refusal[..30]), "{screen}");
+    insta::assert_snapshot!("messages_80x24", screen);
+    b.keys("<Esc>");
+    assert!(!b.text(80, 24).contains("Messages: the last"));
+    // A refusal longer than the line says which key shows it whole.
+    b.keys("ons STAR-9<Enter>");
+    assert!(b.app.ui.message.clone().unwrap().text.chars().count() > 64);
+    let screen = b.text(64, 16);
+    assert!(
+        screen.contains("~ (<A-e> shows all)") || screen.contains("… (<A-e> shows all)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn queue_columns_hold_past_9999_calls() {
+    use switchboard::domain::{Body, CallId, Priority};
+    let mut b = bench().shift();
+    b.app
+        .desk
+        .commit_planned(vec![Body::CallCreated {
+            call: CallId::mint(2026, "RZ", 10676),
+            location: "9 Elm St".into(),
+            coords: None,
+            nature: "caller worried about a neighbour".into(),
+            call_type: None,
+            priority: Priority::try_from(2).unwrap(),
+            caller: None,
+            callback: None,
+            zone: None,
+            started_ms: None,
+            civic: None,
+            placed: None,
+        }])
+        .unwrap();
+    let screen = b.text(80, 24);
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines.iter().find(|l| l.contains(" ID ")).unwrap();
+    let p = header.find(" P ").unwrap() + 1;
+    let rows: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.get(2..5) == Some("26-"))
+        .collect();
+    assert!(rows.iter().any(|r| r.contains("26-RZ10676")), "{screen}");
+    for row in rows {
+        let c = row.as_bytes()[p] as char;
+        assert!(
+            ('1'..='4').contains(&c),
+            "priority out of its column in {row:?}:\n{screen}"
+        );
+    }
+    insta::assert_snapshot!("queue_wide_ids_80x24", screen);
+}
+
+#[test]
+fn the_roster_fits_its_room_and_says_what_is_below() {
+    let mut b = bench().shift();
+    b.run(&[
+        "unit add STAR-5 clinician --zone d4",
+        "unit add STAR-6 peer --zone d5",
+        "unit add STAR-7 medic --zone d6",
+        "dp STAR-5 26-BA0003",
+    ]);
+    let small = b.text(64, 16);
+    assert!(small.contains("more below"), "{small}");
+    // Call ids whole, never `26-Z`-style stubs.
+    for id in ["26-BA0001", "26-BA0002", "26-BA0003"] {
+        let shown = small.matches(id).count();
+        assert!(shown > 0, "{id} missing:\n{small}");
+    }
+    assert!(!small.contains("26-B\""), "{small}");
+    insta::assert_snapshot!("roster_64x16", small);
+    let wide = b.text(120, 40);
+    // With room, the timer and the capabilities both show, and every unit is listed.
+    assert!(wide.contains("chk "), "{wide}");
+    assert!(wide.contains("CL+MD d6"), "{wide}");
+    assert!(!wide.contains("more below"), "{wide}");
+    insta::assert_snapshot!("roster_120x40", wide);
 }

@@ -187,6 +187,14 @@ fn a_unit_dispatched_on_both_sides_of_a_dead_link_alerts_both_consoles_until_ack
     let alert = app.state().open_alerts().next().unwrap().id();
     assert!(banner.contains(&format!("CONFLICT {alert}")), "{banner}");
     assert!(banner.contains(&format!("ack {alert}")), "{banner}");
+    // What happened is there whole, wrapped under the banner's first row, not cut (issue 12).
+    let said = &app.state().open_alerts().next().unwrap().text;
+    let rows: Vec<&str> = text.lines().skip(1).take(3).map(str::trim).collect();
+    let whole = rows.join(" ");
+    assert!(
+        whole.contains(said.as_str()),
+        "{said:?} not whole in:\n{text}"
+    );
 
     // Acknowledged at bravo, the banner goes on both.
     b_desk.execute_line(&format!("ack {alert}")).unwrap();

@@ -149,7 +149,13 @@ impl Widget for DashboardView<'_> {
         block.render(by_hour, buf);
         let [bars_area, hours_area] =
             Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inside);
+        let levels = if ascii {
+            ASCII_BARS
+        } else {
+            ratatui::symbols::bar::NINE_LEVELS
+        };
         BarChart::default()
+            .bar_set(levels.clone())
             .data(BarGroup::default().bars(&bars))
             .bar_width(1)
             .bar_gap(0)
@@ -165,6 +171,7 @@ impl Widget for DashboardView<'_> {
             .collect();
         let shown = peaks.len().saturating_sub(queue.width as usize);
         Sparkline::default()
+            .bar_set(levels)
             .block(super::pane(
                 format!(
                     " Pending, most at once per 15 min (max {}) ",
@@ -197,3 +204,16 @@ impl Widget for DashboardView<'_> {
         Paragraph::new(rows).render(units, buf);
     }
 }
+
+/// Bars in ASCII: a terminal without UTF-8 draws the chart and the sparkline with these.
+const ASCII_BARS: ratatui::symbols::bar::Set<'static> = ratatui::symbols::bar::Set {
+    full: "#",
+    seven_eighths: "#",
+    three_quarters: "#",
+    five_eighths: "=",
+    half: "=",
+    three_eighths: "-",
+    one_quarter: "-",
+    one_eighth: ".",
+    empty: " ",
+};

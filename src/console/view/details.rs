@@ -100,10 +100,11 @@ impl Widget for DetailsView<'_> {
         ));
         lines.extend(heard_lines(app, call));
         lines.extend(triage_lines(app, call));
-        lines.extend(history_lines(app, call));
+        // Who would go comes before what happened here before: it decides the next key.
         if call.is_open() {
             lines.extend(recommendation_lines(app, call, self.now_ms));
         }
+        lines.extend(history_lines(app, call));
         for a in &call.assignments {
             let mut times = format!("D{}", hhmm(app, a.dispatched_ms));
             for (mark, t) in [
@@ -273,6 +274,15 @@ impl Widget for DetailsView<'_> {
                 rows.push(Line::styled("Chronology", theme.details_label));
             }
             rows.extend(newest.into_iter().rev().flatten());
+        }
+        if rows.len() > height && height > 1 {
+            // Never cut silently: the last row says how much more there is.
+            let more = rows.len() - height + 1;
+            rows.truncate(height - 1);
+            rows.push(Line::styled(
+                format!("{} {more} more rows below", if ascii { "v" } else { "↓" }),
+                theme.details_label,
+            ));
         }
         Paragraph::new(rows).render(inner, buf);
     }

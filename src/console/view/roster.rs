@@ -53,6 +53,42 @@ impl Widget for RosterView<'_> {
             ));
         }
         let mut group = None;
+        // Columns fit the room: callsigns and call ids are never cut; the time in status goes
+        // first when the pane is narrow (64×16), then the capabilities; a long out-of-service
+        // reason is cut, and shown whole on the next row while its unit is selected.
+        let cs_width = roster
+            .iter()
+            .map(|u| u.callsign.as_str().chars().count())
+            .max()
+            .unwrap_or(6)
+            .max(6)
+            + 1;
+        let detail_of = |unit: &crate::domain::Unit| -> (String, bool) {
+            match &unit.call {
+                Some(call) => (call.to_string(), true),
+                None => (unit.detail.clone().unwrap_or_default(), false),
+            }
+        };
+        let id_width = roster
+            .iter()
+            .filter(|u| u.call.is_some())
+            .map(|u| detail_of(u).0.chars().count())
+            .max()
+            .unwrap_or(9)
+            .max(9);
+        let longest_detail = roster
+            .iter()
+            .map(|u| detail_of(u).0.chars().count())
+            .max()
+            .unwrap_or(0);
+        let show_time = width >= 1 + cs_width + 5 + 6 + id_width;
+        let base = 1 + cs_width + 5 + if show_time { 6 } else { 0 };
+        // The detail column: every call id whole, a reason as long as the capabilities allow.
+        let tail_room = 12;
+        let detail_width = longest_detail
+            .min(width.saturating_sub(base + tail_room))
+            .max(id_width.min(width.saturating_sub(base)));
+        let mut selected_row = None;
         for unit in &roster {
             if group != Some(unit.status) {
                 group = Some(unit.status);
@@ -68,63 +104,113 @@ impl Widget for RosterView<'_> {
                 theme.roster_row
             };
             let caps: Vec<&str> = unit.capabilities.iter().map(|c| c.short()).collect();
-            let call = unit
-                .call
-                .as_ref()
-                .map_or(String::new(), ToString::to_string);
-            let detail = if call.is_empty() {
-                unit.detail.clone().unwrap_or_default()
-            } else {
-                call
-            };
-            // On scene, the safety timer matters more than what the unit can do.
-            let (tail, tail_style) = match app.check_in(unit, self.now_ms) {
-                Some(Check::Due(due)) => (
+            let (detail, _) = detail_of(unit);
+            let what = format!("{} {}", caps.join("+"), unit.zone.as_deref().unwrap_or(""));
+            // On scene, the safety timer matters more than what the unit can do; with room,
+            // both show.
+            let timer = match app.check_in(unit, self.now_ms) {
+                Some(Check::Due(due)) => Some((
                     format!("chk {}", age(due - self.now_ms)),
                     theme.roster_timer,
-                ),
-                Some(Check::Overdue(due)) => (
+                )),
+                Some(Check::Overdue(due)) => Some((
                     format!("LATE {}", age(self.now_ms - due)),
                     theme.roster_timer_overdue,
-                ),
-                Some(Check::Escalated(due)) => (
+                )),
+                Some(Check::Escalated(due)) => Some((
                     format!("ESCALATE {}", age(self.now_ms - due)),
                     theme.roster_timer_overdue,
-                ),
-                None => (
-                    format!("{} {}", caps.join("+"), unit.zone.as_deref().unwrap_or("")),
-                    row,
-                ),
+                )),
+                None => None,
             };
-            let fixed = 1 + 9 + 4 + 6 + 11;
-            lines.push(Line::from(vec![
+            let used = base + detail_width + 1;
+            let room = width.saturating_sub(used);
+            let mut tail: Vec<Span> = Vec::new();
+            // Under four columns a tail would be only its ellipsis: leave it out.
+            match timer.filter(|_| room >= 4) {
+                Some((t, style)) => {
+                    let both = t.chars().count() + 2 + what.chars().count() <= room;
+                    tail.push(Span::styled(trim(&t, room, ascii), style));
+                    if both {
+                        tail.push(Span::styled(format!("  {what}"), row));
+                    }
+                }
+                None if room >= 4 => tail.push(Span::styled(trim(&what, room, ascii), row)),
+                None => {}
+            }
+            let mut spans = vec![
                 Span::styled(
                     if is_selected { ">" } else { " " },
                     theme.roster_row_selected,
                 ),
+                Span::styled(format!("{:<cs_width$}", unit.callsign.as_str()), row),
                 Span::styled(
-                    format!("{:<9}", trim(unit.callsign.as_str(), 8, ascii)),
-                    row,
-                ),
-                Span::styled(
-                    format!("{:<4}", unit.status.word()),
+                    format!("{:<5}", unit.status.word()),
                     theme.unit_status(unit.status),
                 ),
-                Span::styled(
+            ];
+            if show_time {
+                spans.push(Span::styled(
                     format!("{:>5} ", age(self.now_ms - unit.status_ms)),
                     theme.roster_timer,
-                ),
-                Span::styled(format!("{:<11}", trim(&detail, 10, ascii)), row),
-                Span::styled(trim(&tail, width.saturating_sub(fixed), ascii), tail_style),
-            ]));
+                ));
+            }
+            let cut = detail.chars().count() > detail_width;
+            spans.push(Span::styled(
+                format!("{:<detail_width$} ", trim(&detail, detail_width, ascii)),
+                row,
+            ));
+            spans.extend(tail);
+            if is_selected {
+                selected_row = Some(lines.len());
+            }
+            lines.push(Line::from(spans));
+            if cut && is_selected {
+                // The reason in full, under its unit, while it is selected.
+                for part in super::wrap(&detail, width.saturating_sub(3)) {
+                    lines.push(Line::styled(format!("   {part}"), row));
+                }
+            }
         }
-        // Keep the selected unit in view.
+        // Keep the selected unit in view, and say what is out of view above and below.
         let rows = inner.height as usize;
-        let at = lines
-            .iter()
-            .position(|l| l.spans.first().is_some_and(|s| s.content == ">"))
-            .unwrap_or(0);
-        let skip = (at + 1).saturating_sub(rows);
-        Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()).render(inner, buf);
+        let total = lines.len();
+        let at = selected_row.unwrap_or(0);
+        let fit = |top: usize| -> (bool, bool, usize) {
+            if rows < 3 {
+                return (false, false, rows);
+            }
+            let up = top > 0;
+            let mut avail = rows - usize::from(up);
+            let down = top + avail < total;
+            if down {
+                avail -= 1;
+            }
+            (up, down, avail)
+        };
+        let mut top = 0;
+        while fit(top).2 > 0 && at >= top + fit(top).2 && top < total {
+            top += 1;
+        }
+        let (up, down, avail) = fit(top);
+        let mut shown: Vec<Line> = Vec::new();
+        if up {
+            shown.push(Line::styled(
+                format!(" {} {top} more above", if ascii { "^" } else { "↑" }),
+                theme.roster_group,
+            ));
+        }
+        shown.extend(lines.into_iter().skip(top).take(avail));
+        if down {
+            shown.push(Line::styled(
+                format!(
+                    " {} {} more below",
+                    if ascii { "v" } else { "↓" },
+                    total - top - avail
+                ),
+                theme.roster_group,
+            ));
+        }
+        Paragraph::new(shown).render(inner, buf);
     }
 }

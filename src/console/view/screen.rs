@@ -41,10 +41,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
             if !cell.symbol().is_ascii() {
                 let plain = match cell.symbol() {
                     "…" => "~",
-                    "—" | "─" | "–" => "-",
+                    "—" | "─" | "–" | "▃" | "▂" => "-",
                     "│" => "|",
                     "✓" => "+",
-                    "✗" => "x",
+                    "✗" | "×" => "x",
+                    "·" | "▁" => ".",
+                    "→" => ">",
+                    "↑" => "^",
+                    "↓" => "v",
+                    "█" | "▇" | "▆" => "#",
+                    "▅" | "▄" => "=",
+                    // Text people typed (a name, a note) may hold anything.
                     _ => "?",
                 };
                 cell.set_symbol(plain);
@@ -67,36 +74,48 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         return None;
     }
     let now = app.now_ms();
-    // An open conflict takes a row of its own until someone acknowledges it.
-    let alert = app.state().open_alerts().next();
-    let [status, banner, main, message, command] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(u16::from(alert.is_some())),
-        Constraint::Min(8),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    if let Some(alert) = alert {
+    // An open conflict takes rows of its own until someone acknowledges it: what to type
+    // first, then what happened, wrapped (up to three rows) rather than cut.
+    let banner_text = app.state().open_alerts().next().map(|alert| {
         let more = app.state().open_alerts().count() - 1;
         let more = if more > 0 {
             format!(" (+{more} more)")
         } else {
             String::new()
         };
-        // What to type comes first: the explanation may not fit on the row.
-        let text = format!(
-            " CONFLICT {}{more} — ack {} when sorted out: {} ",
+        format!(
+            "CONFLICT {}{more} — ack {} when sorted out: {}",
             alert.id(),
             alert.id(),
             alert.text
-        );
-        Paragraph::new(Line::styled(
-            super::trim(&text, banner.width as usize, app.options.ascii),
-            app.theme.status_alarm,
-        ))
-        .style(app.theme.status_alarm)
-        .render(banner, buf);
+        )
+    });
+    let width = area.width.saturating_sub(2) as usize;
+    let mut banner_rows = banner_text
+        .as_deref()
+        .map(|t| super::wrap(t, width))
+        .unwrap_or_default();
+    if banner_rows.len() > 3 {
+        let rest = banner_rows[2..].join(" ");
+        banner_rows.truncate(2);
+        banner_rows.push(super::trim(&rest, width, app.options.ascii));
+    }
+    let [status, banner, main, message, command] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(banner_rows.len() as u16),
+        Constraint::Min(8),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if !banner_rows.is_empty() {
+        let lines: Vec<Line> = banner_rows
+            .into_iter()
+            .map(|r| Line::styled(format!(" {r} "), app.theme.status_alarm))
+            .collect();
+        Paragraph::new(lines)
+            .style(app.theme.status_alarm)
+            .render(banner, buf);
     }
     // The queue gets about 40% of the rows, the details and roster the rest.
     let queue_rows = (main.height * 2 / 5).max(5);
@@ -119,6 +138,9 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     }
     if app.ui.map.open {
         super::map::MapView::new(app, now).render(main, buf);
+    }
+    if app.ui.messages_open {
+        super::messages::MessagesView::new(app).render(main, buf);
     }
     if let Some(score) = app.score_shown() {
         ScoreView::new(app, score).render(main, buf);

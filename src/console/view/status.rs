@@ -9,7 +9,6 @@ use ratatui::widgets::{Paragraph, Widget};
 use crate::console::app::App;
 use crate::console::theme::Theme;
 use crate::desk::attach::{LinkState, PeerView};
-use crate::domain::safety::Check;
 use crate::store::StoreKind;
 
 /// A link's line: `B ok`, `B sync 120` or `B down 00:42`.
@@ -79,6 +78,20 @@ fn peers(app: &App, now_ms: i64) -> Vec<Span<'_>> {
     spans
 }
 
+/// The first two names, then how many more: `26-HE0010, 26-HE0006 +3`.
+fn named(names: &[String], shown: usize) -> String {
+    let mut text = names
+        .iter()
+        .take(shown)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > shown {
+        text = format!("{text} +{}", names.len() - shown);
+    }
+    text
+}
+
 pub struct StatusBar<'a> {
     app: &'a App,
     now_ms: i64,
@@ -95,21 +108,8 @@ impl Widget for StatusBar<'_> {
         let app = self.app;
         let theme = &app.theme;
         let state = app.state();
-        let overdue = state
-            .queue()
-            .iter()
-            .filter(|c| app.overdue(c, self.now_ms))
-            .count();
-        let alerts = state.open_alerts().count();
-        let late: Vec<(bool, &str)> = state
-            .units
-            .values()
-            .filter_map(|u| match app.check_in(u, self.now_ms) {
-                Some(Check::Overdue(_)) => Some((false, u.callsign.as_str())),
-                Some(Check::Escalated(_)) => Some((true, u.callsign.as_str())),
-                _ => None,
-            })
-            .collect();
+        let alarms = app.alarms(self.now_ms);
+        let alerts: Vec<String> = state.open_alerts().map(crate::domain::Alert::id).collect();
         // Minutes only: a ticking seconds display would cost bytes every second over SSH.
         let clock = super::hhmm(app, self.now_ms);
         let mut spans = vec![
@@ -137,32 +137,57 @@ impl Widget for StatusBar<'_> {
         spans.push(Span::styled(format!(" {clock} "), theme.status));
         spans.extend(peers(app, self.now_ms));
         spans.extend(partners(app, self.now_ms));
-        if overdue > 0 {
-            spans.push(Span::styled(
-                format!(" {overdue} waiting long "),
-                theme.status_alarm,
-            ));
-        }
-        if let Some(&(escalated, unit)) = late.iter().find(|(e, _)| *e).or(late.first()) {
-            let text = if escalated {
-                format!(" ESCALATE: {unit} missed check-in ")
-            } else if late.len() == 1 {
-                format!(" {unit} check-in late ")
-            } else {
-                format!(" {} late check-ins ", late.len())
-            };
-            spans.push(Span::styled(text, theme.status_alarm));
-        }
-        if alerts > 0 {
-            spans.push(Span::styled(
-                if alerts == 1 {
-                    " 1 conflict ".to_owned()
+        // Each alarm names its calls or units: two each while they fit on the bar, then one,
+        // then only how many (the alarm key visits them all; `messages` keeps what was said).
+        let escalated: Vec<String> = alarms
+            .late
+            .iter()
+            .filter(|(_, e)| *e)
+            .map(|(u, _)| u.to_string())
+            .collect();
+        let late: Vec<String> = alarms
+            .late
+            .iter()
+            .filter(|(_, e)| !*e)
+            .map(|(u, _)| u.to_string())
+            .collect();
+        let waiting: Vec<String> = alarms.waiting.iter().map(ToString::to_string).collect();
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let alarm_spans = |shown: usize| -> Vec<String> {
+            // With no room for names, counts read as such: ` 5 waiting long `.
+            let say = |names: &[String], what: &str, after: &str| {
+                if shown == 0 {
+                    format!(" {} {what}{after} ", names.len())
                 } else {
-                    format!(" {alerts} conflicts ")
-                },
-                theme.status_alarm,
-            ));
-        }
+                    format!(" {what}: {}{after} ", named(names, shown))
+                }
+            };
+            let mut out = Vec::new();
+            if !waiting.is_empty() {
+                out.push(say(&waiting, "waiting long", ""));
+            }
+            if !escalated.is_empty() {
+                out.push(say(&escalated, "ESCALATE", " missed check-in"));
+            }
+            if !late.is_empty() {
+                out.push(say(&late, "check-in late", ""));
+            }
+            if !alerts.is_empty() {
+                out.push(format!(" conflict {} ", named(&alerts, shown.max(1))));
+            }
+            out
+        };
+        let width = area.width as usize;
+        let texts = [2, 1, 0]
+            .into_iter()
+            .map(alarm_spans)
+            .find(|t| used + t.iter().map(|s| s.chars().count()).sum::<usize>() <= width)
+            .unwrap_or_else(|| alarm_spans(0));
+        spans.extend(
+            texts
+                .into_iter()
+                .map(|t| Span::styled(t, theme.status_alarm)),
+        );
         if let Some(board) = &app.board {
             if !board.forks.is_empty() {
                 spans.push(Span::styled(" FORK: see log ", theme.status_alarm));

@@ -1,0 +1,65 @@
+//! The messages overlay: what the message line said lately, newest last, each in full, so a
+//! refusal overwritten by the next event can still be read.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Widget};
+
+use crate::console::app::{App, Tone};
+
+use super::{hhmm, overlay, wrap_line};
+
+pub struct MessagesView<'a> {
+    app: &'a App,
+}
+
+impl<'a> MessagesView<'a> {
+    pub fn new(app: &'a App) -> Self {
+        MessagesView { app }
+    }
+}
+
+impl Widget for MessagesView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let theme = &app.theme;
+        Clear.render(area, buf);
+        let kept = &app.ui.messages;
+        let block = overlay(
+            format!(
+                " Messages: the last {}, newest last — Esc closes ",
+                kept.len()
+            ),
+            theme,
+            app.options.ascii,
+        );
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let width = inner.width as usize;
+        let mut rows: Vec<Line> = Vec::new();
+        if kept.is_empty() {
+            rows.push(Line::styled("Nothing said yet.", theme.notice));
+        }
+        for (at, m) in kept {
+            let style = match m.tone {
+                Tone::Done => theme.cmdline_done,
+                Tone::Refusal => theme.cmdline_refusal,
+                Tone::Hint => theme.cmdline_hint,
+            };
+            let mark = if m.tone == Tone::Refusal {
+                "refused "
+            } else {
+                ""
+            };
+            let line = Line::from(vec![
+                Span::styled(format!("{} ", hhmm(app, *at)), theme.details_label),
+                Span::styled(format!("{mark}{}", m.text), style),
+            ]);
+            rows.extend(wrap_line(&line, width));
+        }
+        // The newest at the bottom; older ones scroll off the top.
+        let skip = rows.len().saturating_sub(inner.height as usize);
+        Paragraph::new(rows.into_iter().skip(skip).collect::<Vec<_>>()).render(inner, buf);
+    }
+}
