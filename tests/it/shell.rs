@@ -289,3 +289,78 @@ fn a_closed_pipe_on_stdout_ends_output_quietly() {
     }
     assert!(sb.ok(&["state"]).contains("STAR-2"), "the exec still ran");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 11 item 12: the start-up race between `serve` and the commands around it.
+
+/// A store with a few thousand events, so that opening it takes a moment.
+fn a_store_that_takes_a_moment_to_open(sb: &Sandbox) {
+    let mut input = String::from("unit add STAR-1 medic\ncall 1 Main St / a long night\n");
+    for i in 0..3000 {
+        input.push_str(&format!("note 1 note number {i}\n"));
+    }
+    let out = run_stdin(sb.command(&["exec"]), input.as_bytes());
+    assert!(out.status.success(), "filling the store: {}", stderr(&out));
+}
+
+#[test]
+fn commands_started_while_serve_starts_wait_for_it_and_attach() {
+    let sb = Sandbox::new();
+    a_store_that_takes_a_moment_to_open(&sb);
+    let expected = sb.ok(&["state", "--digest"]);
+    for round in 0..3 {
+        let served = sb.command(&["serve"]).stdout(Stdio::null()).spawn();
+        let mut served = Served {
+            child: served.expect("spawn serve"),
+            stderr: sb.tmp.path().join("unused"),
+        };
+        // Commands once the desk has said it is starting, while it opens the store.
+        let mark = sb.data().join("desk.starting");
+        wait_for("serve to start", || mark.exists());
+        let clients: Vec<_> = (0..4)
+            .map(|i| {
+                std::thread::sleep(Duration::from_millis(25 * i));
+                sb.command(&["state", "--digest"])
+                    .spawn()
+                    .expect("spawn state")
+            })
+            .collect();
+        for client in clients {
+            let out = client.wait_with_output().expect("state");
+            assert!(
+                out.status.success(),
+                "round {round}: state during serve's start: {}",
+                stderr(&out)
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+        }
+        let socket = sb.data().join("desk.sock");
+        wait_for("serve to listen", || {
+            assert!(
+                served.child.try_wait().unwrap().is_none(),
+                "round {round}: serve gave up"
+            );
+            UnixStream::connect(&socket).is_ok()
+        });
+        served.kill();
+    }
+}
+
+#[test]
+fn serve_started_while_a_command_holds_the_store_waits_for_it() {
+    let sb = Sandbox::new();
+    a_store_that_takes_a_moment_to_open(&sb);
+    for round in 0..3 {
+        let holder = sb
+            .command(&["log"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn log");
+        std::thread::sleep(Duration::from_millis(30));
+        let mut served = sb.serve();
+        let out = holder.wait_with_output().expect("log");
+        assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        assert!(sb.ok(&["state"]).contains("STAR-1"));
+        served.kill();
+    }
+}
