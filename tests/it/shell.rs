@@ -297,7 +297,8 @@ fn a_closed_pipe_on_stdout_ends_output_quietly() {
 fn a_store_that_takes_a_moment_to_open(sb: &Sandbox) {
     let mut input = String::from("unit add STAR-1 medic\ncall 1 Main St / a long night\n");
     for i in 0..3000 {
-        input.push_str(&format!("note 1 note number {i}\n"));
+        use std::fmt::Write as _;
+        let _ = writeln!(input, "note 1 note number {i}");
     }
     let out = run_stdin(sb.command(&["exec"]), input.as_bytes());
     assert!(out.status.success(), "filling the store: {}", stderr(&out));
