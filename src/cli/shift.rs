@@ -47,11 +47,12 @@ pub(super) fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, Strin
                 } else {
                     String::new()
                 };
+                // A store error says "storage failed" itself.
                 let what = match e {
-                    DeskError::Store(_) => "storage failed",
-                    DeskError::Parse(_) | DeskError::Refused(_) => "refused",
+                    DeskError::Store(_) => "",
+                    DeskError::Parse(_) | DeskError::Refused(_) => "refused: ",
                 };
-                eprintln!("switchboard: {where_}{what}: {e}");
+                eprintln!("switchboard: {where_}{what}{e}");
                 return Ok(ExitCode::FAILURE);
             }
         }
