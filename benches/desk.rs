@@ -283,6 +283,7 @@ impl History {
             prev: [0; 32],
             operator: OPERATORS[shift].to_owned(),
             body,
+            request: None,
         }
     }
 
@@ -518,6 +519,7 @@ fn bench_commit(c: &mut Criterion) {
                             caution: false,
                             written: None,
                         },
+                        request: None,
                     }
                 })
                 .collect();

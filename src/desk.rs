@@ -117,6 +117,10 @@ pub struct Desk {
     /// Origins whose history two peers disagree about: nothing more is taken from or sent for
     /// them until people sort it out.
     forks: BTreeMap<ReplicaId, String>,
+    /// The events each client request made, by the request's id (see [`Event::request`]).
+    requests: HashMap<String, Vec<(ReplicaId, u64)>>,
+    /// The request being run, stamped on what it commits.
+    request: Option<String>,
 }
 
 /// What a batch of events from elsewhere did to this desk.
@@ -158,6 +162,8 @@ impl Desk {
             gazetteer: None,
             chronicle: HashMap::new(),
             forks: BTreeMap::new(),
+            requests: HashMap::new(),
+            request: None,
         };
         desk.refold()?;
         Ok(desk)
@@ -167,13 +173,16 @@ impl Desk {
     fn refold(&mut self) -> Result<(), StoreError> {
         let events = self.events()?;
         let mut chronicle = HashMap::new();
+        let mut requests = HashMap::new();
         let mut state = State::default();
         for e in &events {
             state.apply(e);
             index(&mut chronicle, e);
+            remember(&mut requests, e);
         }
         self.state = state;
         self.chronicle = chronicle;
+        self.requests = requests;
         let mark = match &self.book {
             Book::Local(store) => store.hlc_mark(),
             Book::Attached(_) => 0,
@@ -382,6 +391,32 @@ impl Desk {
         outcome
     }
 
+    /// Runs a client's request `id` for `operator`, once: a request this desk has already
+    /// committed is answered with the events it made then (a client that lost its answer asks
+    /// again with the same id), and nothing is run again.
+    pub fn run_request(
+        &mut self,
+        id: Option<&str>,
+        operator: &str,
+        run: impl FnOnce(&mut Desk) -> Result<Outcome, DeskError>,
+    ) -> Result<Outcome, DeskError> {
+        if let Some(done) = id.and_then(|id| self.requests.get(id)) {
+            let mut events = Vec::with_capacity(done.len());
+            for &(origin, seq) in done {
+                if let Some(bytes) = self.raw_event(origin, seq)? {
+                    events.push(Event::decode(&bytes).map_err(StoreError::Io)?);
+                }
+            }
+            return Ok(Outcome::Committed(events));
+        }
+        let own = std::mem::replace(&mut self.operator, operator.to_owned());
+        self.request = id.map(str::to_owned);
+        let outcome = run(self);
+        self.request = None;
+        self.operator = own;
+        outcome
+    }
+
     /// Parses and runs one command line.
     pub fn execute_line(&mut self, line: &str) -> Result<Vec<Event>, DeskError> {
         let command = parse(line)?;
@@ -513,6 +548,7 @@ impl Desk {
             self.last_hlc = e.hlc;
             self.state.apply(e);
             index(&mut self.chronicle, e);
+            remember(&mut self.requests, e);
         }
         Ok(events)
     }
@@ -534,6 +570,7 @@ impl Desk {
                 prev: head.hash,
                 operator: self.operator.clone(),
                 body,
+                request: self.request.clone(),
             });
             if s.bytes.len() > MAX_EVENT_BYTES {
                 return Err(Refusal(format!(
@@ -732,7 +769,10 @@ impl Desk {
             self.last_hlc = self.last_hlc.max(e.hlc);
             match self.state.apply(e) {
                 crate::domain::Applied::OutOfOrder => late = true,
-                crate::domain::Applied::Applied => index(&mut self.chronicle, e),
+                crate::domain::Applied::Applied => {
+                    index(&mut self.chronicle, e);
+                    remember(&mut self.requests, e);
+                }
                 crate::domain::Applied::Duplicate => {}
             }
         }
@@ -770,6 +810,15 @@ impl Desk {
             Book::Local(store) => store.close(),
             Book::Attached(_) => Ok(()),
         }
+    }
+}
+
+fn remember(requests: &mut HashMap<String, Vec<(ReplicaId, u64)>>, e: &Event) {
+    if let Some(id) = &e.request {
+        requests
+            .entry(id.clone())
+            .or_default()
+            .push((e.origin, e.seq));
     }
 }
 

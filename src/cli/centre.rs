@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::config;
 use crate::desk::{Desk, SystemClock};
 use crate::domain::Policy;
-use crate::store::{Store, StoreKind};
+use crate::store::{Store, StoreError, StoreKind};
 
 use super::args::Look;
 
@@ -158,28 +158,130 @@ pub(super) fn start_log(dir: &Path) {
 /// The desk serving the data dir if there is one, else the store opened here.
 pub(super) fn open_desk(data: Option<&Path>, operator: &str) -> Result<Desk, String> {
     let dir = config::data_dir(data)?;
-    let attached = attach(&dir, operator)?;
     let mut centre = Centre::load();
     let policy = centre.policy();
-    // The serving desk places new calls with its own address list.
-    let gazetteer = attached.is_none().then(|| centre.gazetteer()).flatten();
+    let (desk, _) = reach_desk(&dir, StoreKind::Live, operator, || centre.gazetteer())?;
     centre.warn();
-    let desk = match attached {
-        Some((desk, _)) => desk,
-        None => local_desk(&dir, StoreKind::Live, operator, gazetteer)?,
-    };
     Ok(desk.with_policy(policy))
 }
 
-/// The store in `dir` opened in this process, placing new calls with `gazetteer`.
-pub(super) fn local_desk(
+/// How long a command waits for a desk that is starting on its data dir (it holds the store,
+/// its socket is not up yet) before it gives up.
+const START_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The desk on `dir`: the serving desk's when one serves it, else the store opened here (new
+/// calls placed with `gazetteer`, asked for only then: the serving desk places its own). A desk
+/// that is starting on `dir` is waited for, up to [`START_WAIT`], and then attached to.
+pub(super) fn reach_desk(
+    dir: &Path,
+    kind: StoreKind,
+    operator: &str,
+    gazetteer: impl FnOnce() -> Option<crate::places::Gazetteer>,
+) -> Result<(Desk, Option<crate::desk::attach::Watch>), String> {
+    let started = std::time::Instant::now();
+    let mut gazetteer = Some(gazetteer);
+    loop {
+        if let Some((desk, watch)) = attach(dir, operator)? {
+            return Ok((desk, Some(watch)));
+        }
+        match Store::open(dir, kind) {
+            Ok(store) => {
+                let places = gazetteer.take().and_then(|g| g());
+                let desk = Desk::open(store, Box::new(SystemClock), operator)
+                    .map_err(|e| e.to_string())?
+                    .with_gazetteer(places);
+                return Ok((desk, None));
+            }
+            Err(e @ StoreError::Locked { .. }) => {
+                if started.elapsed() < START_WAIT && starting_holder(dir).is_some() {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    continue;
+                }
+                // The desk may have come up while the lock was tried.
+                if let Some((desk, watch)) = attach(dir, operator)? {
+                    return Ok((desk, Some(watch)));
+                }
+                return Err(e.to_string());
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
+/// The store in `dir` opened to serve it. A command holding it for a moment (a `state`, an
+/// `exec`) is waited for, briefly; a desk already serving it, or starting to, is refused.
+pub(super) fn serving_desk(
     dir: &Path,
     kind: StoreKind,
     operator: &str,
     gazetteer: Option<crate::places::Gazetteer>,
 ) -> Result<Desk, String> {
-    let store = Store::open(dir, kind).map_err(|e| e.to_string())?;
-    Ok(Desk::open(store, Box::new(SystemClock), operator)
-        .map_err(|e| e.to_string())?
-        .with_gazetteer(gazetteer))
+    /// Long enough for a command that reads or writes a few lines; a console holds the store
+    /// far longer, and is named in the refusal.
+    const HOLDER_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+    let started = std::time::Instant::now();
+    loop {
+        match Store::open(dir, kind) {
+            Ok(store) => {
+                return Ok(Desk::open(store, Box::new(SystemClock), operator)
+                    .map_err(|e| e.to_string())?
+                    .with_gazetteer(gazetteer))
+            }
+            Err(e @ StoreError::Locked { .. }) => {
+                if starting_holder(dir).is_some() || attach(dir, operator)?.is_some() {
+                    return Err(format!("a desk already serves {}", dir.display()));
+                }
+                if started.elapsed() >= HOLDER_WAIT {
+                    return Err(e.to_string());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
+/// The file a desk that is starting to serve `dir` keeps there (its pid) from before it takes
+/// the store until its socket listens.
+fn starting_path(dir: &Path) -> PathBuf {
+    dir.join("desk.starting")
+}
+
+/// The pid of a desk starting on `dir`: the one in `desk.starting`, when the store's lock is
+/// held by that same process.
+fn starting_holder(dir: &Path) -> Option<u32> {
+    let read = |name: &str| -> Option<u32> {
+        std::fs::read_to_string(dir.join(name))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    let pid = read("desk.starting")?;
+    (read("lock") == Some(pid)).then_some(pid)
+}
+
+/// Says, for as long as it lives, that this process is starting a desk on `dir`: commands that
+/// find the store held meanwhile wait for the socket rather than give up. Dropped once the
+/// socket listens (or the start fails).
+pub(super) struct Starting(PathBuf);
+
+impl Starting {
+    pub(super) fn mark(dir: &Path) -> Starting {
+        use std::os::unix::fs::DirBuilderExt;
+        // Made owner-only, as the store makes it, so the mark can be there first.
+        let _ = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir);
+        let path = starting_path(dir);
+        let _ = std::fs::write(&path, std::process::id().to_string());
+        Starting(path)
+    }
+}
+
+impl Drop for Starting {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }

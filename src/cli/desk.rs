@@ -8,7 +8,7 @@ use crate::desk::Desk;
 use crate::store::StoreKind;
 
 use super::args::Look;
-use super::centre::{attach, console_look, local_desk, start_log, Centre};
+use super::centre::{attach, console_look, reach_desk, serving_desk, start_log, Centre, Starting};
 
 /// Opens the full-screen console on the store in `dir`.
 pub(super) fn console(
@@ -35,11 +35,16 @@ pub(super) fn console(
     let (desk, watch, serving) = if let Some((desk, watch)) = attached {
         (desk, Some(watch), None)
     } else {
-        let gazetteer = centre.gazetteer();
-        let desk = local_desk(dir, kind, operator, gazetteer)?.with_policy(policy.clone());
         match listen {
-            None => (desk, None, None),
+            None => {
+                let (desk, watch) = reach_desk(dir, kind, operator, || centre.gazetteer())?;
+                (desk.with_policy(policy.clone()), watch, None)
+            }
             Some(addr) => {
+                let starting = Starting::mark(dir);
+                let gazetteer = centre.gazetteer();
+                let desk =
+                    serving_desk(dir, kind, operator, gazetteer)?.with_policy(policy.clone());
                 // The console serves its own desk, so peers and other consoles on this host
                 // can reach it, and attaches to it like any other console.
                 let serving = crate::sync::node::serve_in_background(
@@ -49,6 +54,7 @@ pub(super) fn console(
                         listen: Some(addr.to_owned()),
                     },
                 )?;
+                drop(starting);
                 let (desk, watch) = attach(dir, operator)?.ok_or_else(|| {
                     format!("cannot attach to the desk serving {}", dir.display())
                 })?;
@@ -151,7 +157,9 @@ pub(super) fn serve(
     let policy = centre.policy();
     let gazetteer = centre.gazetteer();
     centre.warn();
-    let desk = local_desk(&dir, StoreKind::Live, operator, gazetteer)?.with_policy(policy);
+    // Commands started meanwhile wait for the socket rather than find the store "in use".
+    let starting = Starting::mark(&dir);
+    let desk = serving_desk(&dir, StoreKind::Live, operator, gazetteer)?.with_policy(policy);
     start_log(&dir);
     let identity = crate::sync::Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
     let banner = format!(
@@ -172,7 +180,10 @@ pub(super) fn serve(
             dir: dir.clone(),
             listen,
         },
-        || eprintln!("{banner}"),
+        || {
+            drop(starting);
+            eprintln!("{banner}");
+        },
     )?;
     Ok(ExitCode::SUCCESS)
 }

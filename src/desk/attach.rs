@@ -35,13 +35,41 @@ pub enum Request {
         line: String,
         operator: String,
         have: Vec<(ReplicaId, u64)>,
+        /// The request's id ([`request_id`]): sent again with it, a request the desk already
+        /// committed is answered with what it committed then, and not run twice.
+        #[serde(default)]
+        id: Option<String>,
     },
     /// Take a partner's hand-over as this operator, in one commit (`import eido`).
     Handover {
         handover: Box<Handover>,
         operator: String,
         have: Vec<(ReplicaId, u64)>,
+        #[serde(default)]
+        id: Option<String>,
     },
+}
+
+impl Request {
+    fn id(&self) -> Option<&str> {
+        match self {
+            Request::Run { id, .. } | Request::Handover { id, .. } => id.as_deref(),
+            Request::Watch { .. } => None,
+        }
+    }
+}
+
+/// A fresh request id: 128 random bits as 32 hex digits.
+pub fn request_id() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No randomness: the time and pid still tell this request from this client's others.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes = (now ^ (u128::from(std::process::id()) << 96)).to_be_bytes();
+    }
+    format!("{:032x}", u128::from_be_bytes(bytes))
 }
 
 /// What the serving desk answers.
@@ -147,8 +175,12 @@ pub(super) struct Mirror {
 /// Events as their origin encoded them.
 type Batch = Vec<ByteBuf>;
 
-/// The connection command lines go over.
-pub(super) struct Line(UnixStream);
+/// The connection command lines go over, and where to turn when it breaks.
+pub(super) struct Line {
+    stream: UnixStream,
+    dir: PathBuf,
+    kind: StoreKind,
+}
 
 impl Line {
     /// Sends a line; returns the events missed before it and the events it committed.
@@ -162,6 +194,7 @@ impl Line {
             line: line.to_owned(),
             operator: operator.to_owned(),
             have,
+            id: Some(request_id()),
         })
     }
 
@@ -176,16 +209,12 @@ impl Line {
             handover: Box::new(handover.clone()),
             operator: operator.to_owned(),
             have,
+            id: Some(request_id()),
         })
     }
 
     fn ask(&mut self, request: &Request) -> Result<(Batch, Batch), DeskError> {
-        let lost = |e: FrameError| {
-            DeskError::Store(StoreError::Io(format!(
-                "the serving desk has stopped ({e})"
-            )))
-        };
-        match write_frame(&mut self.0, request) {
+        match write_frame(&mut self.stream, request) {
             // Nothing was sent: what is wrong is the request, not the desk.
             Err(FrameError::TooBig(n)) => {
                 return Err(DeskError::Refused(Refusal(format!(
@@ -194,18 +223,99 @@ impl Line {
                     super::frame::MAX_FRAME
                 ))))
             }
-            other => other.map_err(lost)?,
+            Err(e) => return self.recover(request, &e),
+            Ok(()) => {}
         }
-        match read_frame(&mut self.0).map_err(lost)? {
-            Reply::Committed { missed, events } => Ok((missed, events)),
-            Reply::Answered(_) => Ok((Vec::new(), Vec::new())),
-            Reply::Refused(why) => Err(DeskError::Refused(Refusal(why))),
-            Reply::Failed(why) => Err(DeskError::Store(StoreError::Served(why))),
-            other => Err(DeskError::Store(StoreError::Io(format!(
-                "the serving desk answered out of turn: {other:?}"
-            )))),
+        match read_frame(&mut self.stream) {
+            Ok(reply) => answer(reply),
+            Err(e) => self.recover(request, &e),
         }
     }
+
+    /// The answer to a request whose connection broke before its answer came: it may or may
+    /// not have been committed. Asked again with the same id, a desk still serving says what
+    /// became of it; a desk that has stopped left its store, which says it for certain. Only
+    /// when neither can be asked is the answer "unknown".
+    fn recover(
+        &mut self,
+        request: &Request,
+        broke: &FrameError,
+    ) -> Result<(Batch, Batch), DeskError> {
+        let Some(id) = request.id().map(str::to_owned) else {
+            return Err(unknown(broke));
+        };
+        let path = socket_path(&self.dir);
+        if let Ok(mut stream) = UnixStream::connect(&path) {
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+            if write_frame(&mut stream, request).is_ok() {
+                if let Ok(reply) = read_frame(&mut stream) {
+                    self.stream = stream;
+                    return answer(reply);
+                }
+            }
+        }
+        // The desk is gone, and with it its hold on the store: read what it saved.
+        let Ok(store) = crate::store::Store::open(&self.dir, self.kind) else {
+            return Err(unknown(broke));
+        };
+        let have: BTreeMap<ReplicaId, u64> = match request {
+            Request::Run { have, .. } | Request::Handover { have, .. } => {
+                have.iter().copied().collect()
+            }
+            Request::Watch { .. } => BTreeMap::new(),
+        };
+        let mut missed = Vec::new();
+        let mut made = Vec::new();
+        let read = (|| -> Result<(), StoreError> {
+            for (origin, head) in store.heads().clone() {
+                let from = have.get(&origin).copied().unwrap_or(0) + 1;
+                if head.seq < from {
+                    continue;
+                }
+                for bytes in store.events_from(origin, from, usize::MAX, usize::MAX)? {
+                    let event = crate::domain::Event::decode(&bytes).map_err(StoreError::Io)?;
+                    if event.request.as_deref() == Some(id.as_str()) {
+                        made.push(ByteBuf::from(bytes.clone()));
+                    }
+                    missed.push(ByteBuf::from(bytes));
+                }
+            }
+            Ok(())
+        })();
+        let _ = store.close();
+        if read.is_err() {
+            return Err(unknown(broke));
+        }
+        if made.is_empty() {
+            return Err(DeskError::Refused(Refusal(
+                "the serving desk stopped before it saved this; it was not saved, so run it \
+                 again (with `serve` started again, or on its own)"
+                    .into(),
+            )));
+        }
+        Ok((missed, made))
+    }
+}
+
+/// What a reply to a request means.
+fn answer(reply: Reply) -> Result<(Batch, Batch), DeskError> {
+    match reply {
+        Reply::Committed { missed, events } => Ok((missed, events)),
+        Reply::Answered(_) => Ok((Vec::new(), Vec::new())),
+        Reply::Refused(why) => Err(DeskError::Refused(Refusal(why))),
+        Reply::Failed(why) => Err(DeskError::Store(StoreError::Served(why))),
+        other => Err(DeskError::Store(StoreError::Io(format!(
+            "the serving desk answered out of turn: {other:?}"
+        )))),
+    }
+}
+
+/// The one case where it cannot be told whether a request was saved.
+fn unknown(broke: &FrameError) -> DeskError {
+    DeskError::Store(StoreError::Io(format!(
+        "the serving desk stopped while running this ({broke}) and cannot be asked; unknown \
+         whether it was saved — check with `switchboard log` before running it again"
+    )))
 }
 
 /// The watch connection: what the serving desk sends as it happens.
@@ -278,7 +388,11 @@ pub fn attach(
         kind,
         heads: BTreeMap::new(),
         events: HashMap::new(),
-        link: Line(line),
+        link: Line {
+            stream: line,
+            dir: dir.to_owned(),
+            kind,
+        },
     };
     let mut desk = Desk::attached(mirror, clock, operator).map_err(|e| e.to_string())?;
     loop {

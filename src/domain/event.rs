@@ -32,6 +32,11 @@ pub struct Event {
     pub prev: Hash,
     pub operator: String,
     pub body: Body,
+    /// The id of the request that made it, when a client sent the command to a serving desk:
+    /// a client that lost its answer asks again with the same id, and is told from the log.
+    /// Absent (and not encoded) otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 /// The fold order: `(hlc, origin, seq)`.

@@ -417,6 +417,16 @@ async fn read_request(stream: &mut UnixStream) -> Result<Request, FrameError> {
     }
 }
 
+/// A request id as clients make them ([`crate::desk::attach::request_id`]): 32 hex digits.
+fn checked_request_id(id: Option<&str>) -> Result<Option<&str>, String> {
+    match id {
+        Some(id) if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Err("a request id is 32 hex digits; nothing was run".into())
+        }
+        id => Ok(id),
+    }
+}
+
 fn run_for_client(shared: &Shared, request: Request) -> Reply {
     let have = match &request {
         Request::Run { have, .. } | Request::Handover { have, .. } => have.clone(),
@@ -437,12 +447,24 @@ fn run_for_client(shared: &Shared, request: Request) -> Reply {
         }
     }
     let outcome = match request {
-        Request::Run { line, operator, .. } => desk.run_line_as(&line, &operator),
+        Request::Run {
+            line, operator, id, ..
+        } => match checked_request_id(id.as_deref()) {
+            Err(why) => return Reply::Refused(why),
+            Ok(id) => desk.run_request(id, &operator, |desk| desk.run_line(&line)),
+        },
         Request::Handover {
-            handover, operator, ..
-        } => desk
-            .take_handover_as(&handover, &operator)
-            .map(|(_, events)| Outcome::Committed(events)),
+            handover,
+            operator,
+            id,
+            ..
+        } => match checked_request_id(id.as_deref()) {
+            Err(why) => return Reply::Refused(why),
+            Ok(id) => desk.run_request(id, &operator, |desk| {
+                desk.take_handover(&handover)
+                    .map(|(_, events)| Outcome::Committed(events))
+            }),
+        },
         Request::Watch { .. } => return Reply::Refused("one watch per connection".into()),
     };
     let reply = match outcome {

@@ -501,6 +501,7 @@ fn bad_input_is_refused_in_one_line_and_changes_nothing() {
     sb.exec_ok(&[&format!("dp STAR-1 {a}"), "ons STAR-1"]);
     let before = sb.fingerprint();
 
+    let long_note = format!("note {a} {}", "x".repeat(3_000));
     let big_note = format!("note {a} {}", "x".repeat(100_000));
     let cases = [
         Bad::line("fly STAR-1", &["fly"]),
@@ -513,8 +514,13 @@ fn bad_input_is_refused_in_one_line_and_changes_nothing() {
         Bad::line(&format!("close {b}"), &["close", "usage"]),
         Bad::line("ons STAR-1 now", &["ons", "usage"]),
         Bad::line(&format!("link {a} {b} {a}"), &["link", "usage"]),
-        Bad::line(&big_note, &["note", "2000"]),
-        Bad::stdin(format!("{big_note}\n").into_bytes(), &["line 1", "2000"]),
+        Bad::line(&long_note, &["note", "2000"]),
+        Bad::stdin(format!("{long_note}\n").into_bytes(), &["line 1", "2000"]),
+        Bad::line(&big_note, &["16384-byte limit"]),
+        Bad::stdin(
+            format!("{big_note}\n").into_bytes(),
+            &["line 1", "16384-byte limit"],
+        ),
         Bad::stdin(b"\xff\xfe\n".to_vec(), &["line 1", "UTF-8"]),
         Bad::stdin(
             [format!("note {a} caf\u{e9} ").as_bytes(), b"\xff\xfe\n"].concat(),

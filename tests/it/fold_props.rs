@@ -64,6 +64,7 @@ impl Replica {
                 prev: self.prev,
                 operator: "op".into(),
                 body,
+                request: None,
             };
             self.prev = hash_bytes(&e.encode());
             self.state.apply(&e);

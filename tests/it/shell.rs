@@ -289,3 +289,293 @@ fn a_closed_pipe_on_stdout_ends_output_quietly() {
     }
     assert!(sb.ok(&["state"]).contains("STAR-2"), "the exec still ran");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 11 item 12: the start-up race between `serve` and the commands around it.
+
+/// A store with a few thousand events, so that opening it takes a moment.
+fn a_store_that_takes_a_moment_to_open(sb: &Sandbox) {
+    let mut input = String::from("unit add STAR-1 medic\ncall 1 Main St / a long night\n");
+    for i in 0..3000 {
+        use std::fmt::Write as _;
+        let _ = writeln!(input, "note 1 note number {i}");
+    }
+    let out = run_stdin(sb.command(&["exec"]), input.as_bytes());
+    assert!(out.status.success(), "filling the store: {}", stderr(&out));
+}
+
+#[test]
+fn commands_started_while_serve_starts_wait_for_it_and_attach() {
+    let sb = Sandbox::new();
+    a_store_that_takes_a_moment_to_open(&sb);
+    let expected = sb.ok(&["state", "--digest"]);
+    for round in 0..3 {
+        let served = sb.command(&["serve"]).stdout(Stdio::null()).spawn();
+        let mut served = Served {
+            child: served.expect("spawn serve"),
+            stderr: sb.tmp.path().join("unused"),
+        };
+        // Commands once the desk has said it is starting, while it opens the store.
+        let mark = sb.data().join("desk.starting");
+        wait_for("serve to start", || mark.exists());
+        let clients: Vec<_> = (0..4)
+            .map(|i| {
+                std::thread::sleep(Duration::from_millis(25 * i));
+                sb.command(&["state", "--digest"])
+                    .spawn()
+                    .expect("spawn state")
+            })
+            .collect();
+        for client in clients {
+            let out = client.wait_with_output().expect("state");
+            assert!(
+                out.status.success(),
+                "round {round}: state during serve's start: {}",
+                stderr(&out)
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+        }
+        let socket = sb.data().join("desk.sock");
+        wait_for("serve to listen", || {
+            assert!(
+                served.child.try_wait().unwrap().is_none(),
+                "round {round}: serve gave up"
+            );
+            UnixStream::connect(&socket).is_ok()
+        });
+        served.kill();
+    }
+}
+
+#[test]
+fn serve_started_while_a_command_holds_the_store_waits_for_it() {
+    let sb = Sandbox::new();
+    a_store_that_takes_a_moment_to_open(&sb);
+    for round in 0..3 {
+        let holder = sb
+            .command(&["log"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn log");
+        std::thread::sleep(Duration::from_millis(30));
+        let mut served = sb.serve();
+        let out = holder.wait_with_output().expect("log");
+        assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        assert!(sb.ok(&["state"]).contains("STAR-1"));
+        served.kill();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 11 item 3: a serving desk killed mid-command; what the client says is the truth.
+
+#[test]
+fn a_client_whose_desk_is_killed_mid_command_says_what_became_of_the_line() {
+    use std::io::{BufRead, BufReader};
+    let sb = Sandbox::new();
+    let said = sb.ok(&[
+        "exec",
+        "unit add STAR-1 medic",
+        "call 1 Main St / a long night",
+    ]);
+    let call = said
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .expect("the call's id")
+        .to_owned();
+    let mut told_saved = 0;
+    let mut told_not_saved = 0;
+    for round in 0..6 {
+        let mut served = sb.serve();
+        let mut client = sb.command(&["exec"]).stdin(Stdio::piped()).spawn().unwrap();
+        let mut stdin = client.stdin.take().unwrap();
+        let tag = format!("r{round}n");
+        let feed = {
+            let tag = tag.clone();
+            let call = call.clone();
+            std::thread::spawn(move || {
+                for i in 0..2000 {
+                    if writeln!(stdin, "note {call} {tag}{i}").is_err() {
+                        break;
+                    }
+                }
+            })
+        };
+        let mut stdout = BufReader::new(client.stdout.take().unwrap());
+        let mut acked = Vec::new();
+        let mut line = String::new();
+        let mut killer = None;
+        while stdout.read_line(&mut line).unwrap() > 0 {
+            if let Some(n) = line.trim_end().rsplit(tag.as_str()).next() {
+                acked.push(n.parse::<u32>().expect("a note number"));
+            }
+            line.clear();
+            if acked.len() == 5 {
+                // SIGKILL at a moment that has nothing to do with the answers read.
+                let mut child =
+                    std::mem::replace(&mut served.child, Command::new("true").spawn().unwrap());
+                let pause = Duration::from_millis(7 * round + 3);
+                killer = Some(std::thread::spawn(move || {
+                    std::thread::sleep(pause);
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }));
+            }
+        }
+        killer.expect("the desk was killed").join().unwrap();
+        let status = client.wait().unwrap();
+        let _ = feed.join();
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut client.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(
+            !status.success(),
+            "round {round}: exec went on after the desk died"
+        );
+        assert!(!err.contains("unknown whether"), "round {round}: {err}");
+        // What the store holds is exactly what the client said was saved.
+        let log = sb.ok(&["log", "--call", &call]);
+        let saved: Vec<u32> = log
+            .lines()
+            .filter_map(|l| l.rsplit(tag.as_str()).next().filter(|_| l.contains(&tag)))
+            .map(|n| n.trim().parse().expect("a note number"))
+            .collect();
+        assert_eq!(saved, acked, "round {round}: stderr {err}");
+        eprintln!("round {round}: {} saved; {}", acked.len(), err.trim());
+        if err.contains("not saved") {
+            told_not_saved += 1;
+        } else {
+            told_saved += 1;
+        }
+        assert_eq!(err.lines().count(), 1, "round {round}: {err}");
+    }
+    eprintln!("told saved {told_saved}, told not saved {told_not_saved}");
+}
+
+/// Sends one request on a fresh connection to the desk serving `dir`; returns its reply.
+fn ask_desk(
+    dir: &Path,
+    request: &switchboard::desk::attach::Request,
+) -> switchboard::desk::attach::Reply {
+    use std::io::Read;
+    let mut stream = UnixStream::connect(dir.join("desk.sock")).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let body = rmp_serde::to_vec_named(request).unwrap();
+    stream
+        .write_all(&u32::try_from(body.len()).unwrap().to_be_bytes())
+        .unwrap();
+    stream.write_all(&body).unwrap();
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).expect("a reply");
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    stream.read_exact(&mut body).expect("the reply's body");
+    rmp_serde::from_slice(&body).expect("a reply frame")
+}
+
+#[test]
+fn a_request_sent_again_is_answered_with_what_it_did_and_not_run_twice() {
+    use switchboard::desk::attach::{Reply, Request};
+    let sb = Sandbox::new();
+    let said = sb.ok(&["exec", "call 1 Main St / a long night"]);
+    let call = said.split_whitespace().next().unwrap().to_owned();
+    let request = || Request::Run {
+        line: format!("note {call} asked once"),
+        operator: "tester".into(),
+        have: Vec::new(),
+        id: Some("0123456789abcdef0123456789abcdef".into()),
+    };
+    let committed = |reply: Reply| match reply {
+        Reply::Committed { events, .. } => events,
+        other => panic!("expected Committed, got {other:?}"),
+    };
+    let mut served = sb.serve();
+    let first = committed(ask_desk(&sb.data(), &request()));
+    assert_eq!(first.len(), 1);
+    // Again on another connection: the same event, not a second note.
+    assert_eq!(committed(ask_desk(&sb.data(), &request())), first);
+    // And after the desk was killed and started again: it reads the answer from the log.
+    served.kill();
+    let mut served = sb.serve();
+    assert_eq!(committed(ask_desk(&sb.data(), &request())), first);
+    served.kill();
+    let log = sb.ok(&["log", "--call", &call]);
+    assert_eq!(log.matches("asked once").count(), 1, "{log}");
+    // A malformed id is refused and runs nothing.
+    let _served = sb.serve();
+    let bad = Request::Run {
+        line: format!("note {call} asked badly"),
+        operator: "tester".into(),
+        have: Vec::new(),
+        id: Some("not an id".into()),
+    };
+    assert!(matches!(ask_desk(&sb.data(), &bad), Reply::Refused(_)));
+}
+
+/// Reads one request frame a client sent.
+fn read_request(stream: &mut UnixStream) -> switchboard::desk::attach::Request {
+    use std::io::Read;
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).expect("a request");
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    stream.read_exact(&mut body).expect("the request's body");
+    rmp_serde::from_slice(&body).expect("a request frame")
+}
+
+fn send_reply(stream: &mut UnixStream, reply: &switchboard::desk::attach::Reply) {
+    let body = rmp_serde::to_vec_named(reply).unwrap();
+    stream
+        .write_all(&u32::try_from(body.len()).unwrap().to_be_bytes())
+        .unwrap();
+    stream.write_all(&body).unwrap();
+}
+
+#[test]
+fn a_client_told_nothing_after_its_line_was_saved_says_it_was_saved() {
+    use std::os::unix::net::UnixListener;
+    use switchboard::desk::attach::{Reply, Request};
+    use switchboard::desk::{Desk, SystemClock};
+    use switchboard::store::{Store, StoreKind};
+    let sb = Sandbox::new();
+    let said = sb.ok(&["exec", "call 1 Main St / a long night"]);
+    let call = said.split_whitespace().next().unwrap().to_owned();
+    // This test is the serving desk: it commits the client's line and dies before answering.
+    let store = Store::open(&sb.data(), StoreKind::Live).unwrap();
+    let mut desk = Desk::open(store, Box::new(SystemClock), "desk").unwrap();
+    let listener = UnixListener::bind(sb.data().join("desk.sock")).unwrap();
+    let client = sb
+        .command(&["exec", &format!("note {call} saved, answer lost")])
+        .spawn()
+        .unwrap();
+    let (mut watch, _) = listener.accept().unwrap();
+    assert!(matches!(read_request(&mut watch), Request::Watch { .. }));
+    let welcome = Reply::Welcome {
+        replica: desk.replica(),
+        kind: "live".into(),
+    };
+    send_reply(&mut watch, &welcome);
+    send_reply(&mut watch, &Reply::CaughtUp);
+    let (mut line, _) = listener.accept().unwrap();
+    let Request::Run {
+        line: text,
+        operator,
+        id,
+        ..
+    } = read_request(&mut line)
+    else {
+        panic!("expected a command line");
+    };
+    desk.run_request(id.as_deref(), &operator, |d| d.run_line(&text))
+        .unwrap();
+    desk.close().unwrap();
+    drop((listener, line, watch));
+    let out = client.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("saved, answer lost"),
+        "{out:?}"
+    );
+    let log = sb.ok(&["log", "--call", &call]);
+    assert_eq!(log.matches("answer lost").count(), 1, "{log}");
+}
