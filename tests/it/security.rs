@@ -142,6 +142,7 @@ fn plant(dir: &Path, operator: &str, body: Body) {
         wall_ms: 1_700_000_000_000,
         prev: head.hash,
         operator: operator.to_owned(),
+        request: None,
         body,
     };
     store.commit(&[Sealed::new(e)]).unwrap();
@@ -315,6 +316,7 @@ fn mallory_event(seq: u64, prev: [u8; 32], hlc: u64, operator: &str, location: &
         wall_ms: switchboard::domain::event::hlc::physical_ms(hlc),
         prev,
         operator: operator.to_owned(),
+        request: None,
         body: Body::CallCreated {
             call,
             location: location.to_owned(),
@@ -780,6 +782,7 @@ fn a_peer_that_stops_reading_is_shown_down_while_alpha_is_stuck_writing_to_it() 
                     wall_ms: now_ms(),
                     prev: head.hash,
                     operator: "t".into(),
+                    request: None,
                     body: Body::NoteAdded {
                         call: call.clone(),
                         text: text.clone(),
