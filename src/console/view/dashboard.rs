@@ -67,7 +67,7 @@ impl Widget for DashboardView<'_> {
             .filter(|(_, n)| **n > 0)
             .map(|(r, n)| format!("{r} {n}"))
             .collect();
-        let figures = vec![
+        let figures = [
             line(vec![
                 ("Calls ".into(), true),
                 (
