@@ -448,6 +448,9 @@ fn dashboard_opens_over_the_panes_and_follows_new_calls() {
         b.keys("<A-d>");
         b.text(80, 24)
     });
+    // At 64 columns the figures wrap: the last one is still whole.
+    let small = b.text(64, 16);
+    assert!(small.contains("call -/-"), "{small}");
 }
 
 /// A weapon call and a noise complaint, with a community team and a police unit free.

@@ -67,7 +67,7 @@ impl Widget for DashboardView<'_> {
             .filter(|(_, n)| **n > 0)
             .map(|(r, n)| format!("{r} {n}"))
             .collect();
-        let figures = vec![
+        let figures = [
             line(vec![
                 ("Calls ".into(), true),
                 (
@@ -130,8 +130,13 @@ impl Widget for DashboardView<'_> {
                 ),
             ]),
         ];
+        // The figures wrap rather than cut (a narrow window keeps the last one whole).
+        let figures: Vec<Line> = figures
+            .iter()
+            .flat_map(|l| super::wrap_line(l, inner.width as usize))
+            .collect();
         let [text, charts, units] = Layout::vertical([
-            Constraint::Length(3),
+            Constraint::Length(u16::try_from(figures.len()).unwrap_or(3).clamp(3, 5)),
             Constraint::Length(7),
             Constraint::Min(1),
         ])
