@@ -10,7 +10,10 @@
 use std::borrow::Cow;
 
 use super::event::Event;
-use super::plan::MAX_TEXT_BYTES;
+
+/// Longest free text (a note, a nature, a location) a dispatcher can enter at once; keeps every
+/// event well under the store's 6 KiB cap.
+pub const MAX_TEXT_BYTES: usize = 2000;
 
 /// The longest operator name, in bytes.
 pub const MAX_OPERATOR_BYTES: usize = 64;

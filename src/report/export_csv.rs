@@ -142,7 +142,8 @@ mod tests {
         assert_eq!(row(&["plain"]), "plain\n");
         assert_eq!(row(&["a, b"]), "\"a, b\"\n");
         assert_eq!(row(&["say \"hi\""]), "\"say \"\"hi\"\"\"\n");
-        assert_eq!(row(&["two\nlines"]), "\"two\nlines\"\n");
+        // A control character is shown, not sent to whoever opens the file: one row, one line.
+        assert_eq!(row(&["two\nlines"]), "two\\u{a}lines\n");
         assert_eq!(row(&["a", "", "b,c"]), "a,,\"b,c\"\n");
     }
 
