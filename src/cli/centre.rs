@@ -179,3 +179,23 @@ pub(super) fn local_desk(
         .map_err(|e| e.to_string())?
         .with_gazetteer(gazetteer))
 }
+
+/// The store in `dir` opened for `serve`. With peers to give back what it lost, a store that
+/// went back opens owing it, and takes no change of its own until it is back; without peers it
+/// is refused like anywhere else.
+pub(super) fn serving_desk(
+    dir: &Path,
+    operator: &str,
+    gazetteer: Option<crate::places::Gazetteer>,
+) -> Result<Desk, String> {
+    let has_peers = crate::sync::Peers::load(dir).is_ok_and(|p| !p.list().is_empty());
+    let store = if has_peers {
+        Store::open_to_heal(dir, StoreKind::Live)
+    } else {
+        Store::open(dir, StoreKind::Live)
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(Desk::open(store, Box::new(SystemClock), operator)
+        .map_err(|e| e.to_string())?
+        .with_gazetteer(gazetteer))
+}

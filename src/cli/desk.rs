@@ -8,7 +8,7 @@ use crate::desk::Desk;
 use crate::store::StoreKind;
 
 use super::args::Look;
-use super::centre::{attach, console_look, local_desk, start_log, Centre};
+use super::centre::{attach, console_look, local_desk, serving_desk, start_log, Centre};
 
 /// Opens the full-screen console on the store in `dir`.
 pub(super) fn console(
@@ -151,7 +151,7 @@ pub(super) fn serve(
     let policy = centre.policy();
     let gazetteer = centre.gazetteer();
     centre.check()?;
-    let desk = local_desk(&dir, StoreKind::Live, operator, gazetteer)?.with_policy(policy);
+    let desk = serving_desk(&dir, operator, gazetteer)?.with_policy(policy);
     start_log(&dir);
     let identity = crate::sync::Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
     let banner = format!(
@@ -166,6 +166,20 @@ pub(super) fn serve(
             .map_or_else(String::new, |a| format!(", peers on {a}")),
         identity.fingerprint()
     );
+    let owed = desk.store().map(|s| s.owed().clone()).unwrap_or_default();
+    let banner = if owed.is_empty() {
+        banner
+    } else {
+        let lost: Vec<String> = owed
+            .iter()
+            .map(|(o, h)| format!("node {} up to {}", o.tag(), h.seq))
+            .collect();
+        format!(
+            "{banner}; its store went back (lost {}, its files as found kept beside it): taking \
+             that back from peers, and no changes of its own until then",
+            lost.join(", ")
+        )
+    };
     crate::sync::node::serve(
         desk,
         crate::sync::node::Options {
