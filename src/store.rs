@@ -36,6 +36,11 @@ const RECOVER: &str = "to recover, move its `store` directory aside and start ag
                        store takes a new node id and gets this history back from a peer (without \
                        a peer, put a peer's copy or a backup in its place; see docs/durability.md)";
 
+/// How a store that went back gets it back: its peers hold the same bytes.
+const HEAL: &str = "to recover, run `switchboard serve` on it with its peers reachable: it takes \
+                    back what it lacks from them before it writes again (without a peer, see \
+                    docs/durability.md)";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("data dir {dir} is in use by another switchboard process{pid}; close it, or use another --data dir")]
@@ -49,7 +54,7 @@ pub enum StoreError {
         /// Where its files were kept as found, before anything rewrote them.
         kept: Option<PathBuf>,
     },
-    #[error("the store in {} went back: it lacks {missing}, which it had acknowledged; it will not write on it. {}{RECOVER}", dir.display(), kept_words(kept.as_deref()))]
+    #[error("the store in {} went back: it lacks {missing}, which it had acknowledged; it will not write on it. {}{HEAL}", dir.display(), kept_words(kept.as_deref()))]
     WentBack {
         dir: PathBuf,
         /// Per origin, the seqs acknowledged and gone, in words.
