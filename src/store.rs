@@ -548,7 +548,7 @@ impl Store {
         if self.heads != *acked {
             // sled made more durable than the record got to say before a crash: never
             // acknowledged, but kept; from now on it is.
-            let heads = self.heads.clone();
+            let heads = self.recorded(&self.heads);
             self.record.write(&heads).map_err(|e| self.io_failed(&e))?;
         }
         Ok(())
@@ -634,6 +634,7 @@ impl Store {
         self.hlc = self.hlc.max(hlc);
         if let Err(e) = self.compare(&before, false) {
             self.sled = None;
+            self.heads = before;
             return Err(e);
         }
         Ok(self.heads != before)
@@ -712,13 +713,7 @@ impl Store {
             Err(e) => Err(self.sled_err(&e)),
             Ok(_) => sled.db_file.sync_all().map_err(|e| self.io_failed(&e)),
         };
-        // What is owed stays recorded until it is back.
-        let mut recorded = heads.clone();
-        for (o, owed) in &self.owed {
-            if recorded.get(o).map_or(0, |h| h.seq) < owed.seq {
-                recorded.insert(*o, *owed);
-            }
-        }
+        let recorded = self.recorded(heads);
         let result = result.and_then(|()| {
             let written = self.record.write(&recorded);
             written.map_err(|e| self.io_failed(&e))
@@ -727,6 +722,17 @@ impl Store {
             self.sled = None;
         }
         result
+    }
+
+    /// What the record says for `heads`: what is owed stays recorded until it is back.
+    fn recorded(&self, heads: &BTreeMap<ReplicaId, Head>) -> BTreeMap<ReplicaId, Head> {
+        let mut recorded = heads.clone();
+        for (o, owed) in &self.owed {
+            if recorded.get(o).map_or(0, |h| h.seq) < owed.seq {
+                recorded.insert(*o, *owed);
+            }
+        }
+        recorded
     }
 
     fn io_failed(&self, e: &std::io::Error) -> StoreError {
