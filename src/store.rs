@@ -34,7 +34,7 @@ use crate::domain::{Event, Hash, ReplicaId, MAX_EVENT_BYTES};
 /// How a refusal tells a person to get going again; docs/durability.md says more.
 const RECOVER: &str = "to recover, move its `store` directory aside and start again: the fresh \
                        store takes a new node id and gets this history back from a peer (without \
-                       a peer, put a peer's copy or a backup in its place; see docs/durability.md)";
+                       a peer, restore `store` from a backup; see docs/durability.md)";
 
 /// How a store that went back gets it back: its peers hold the same bytes.
 const HEAL: &str = "to recover, run `switchboard serve` on it with its peers reachable: it takes \
