@@ -539,6 +539,14 @@ impl Desk {
                 bodies.insert(0, limits);
             }
         }
+        if let Some(owed) = self.store().and_then(|s| s.owed().get(&s.replica())) {
+            // Its own seqs from here were acknowledged before: minting them again would fork.
+            return Err(DeskError::Refused(Refusal(format!(
+                "this node lost its own events up to {} and is taking them back from its peers; \
+                 it takes changes again once they are back",
+                owed.seq
+            ))));
+        }
         let sealed = self.stamp(bodies, now_ms)?;
         if let Book::Local(store) = &mut self.book {
             store.commit(&sealed)?;
@@ -737,7 +745,11 @@ impl Desk {
                 self.mark_fork(e.origin, why, &mut received);
                 continue;
             }
-            if e.origin == self.replica() && !self.is_attached() {
+            let owed = self
+                .store()
+                .and_then(|s| s.owed().get(&e.origin))
+                .is_some_and(|h| e.seq <= h.seq);
+            if e.origin == self.replica() && !self.is_attached() && !owed {
                 // This desk never made that event: its store was copied, or rebuilt with an old
                 // replica id.
                 let why = format!(

@@ -35,7 +35,12 @@ use crate::domain::{Event, Hash, ReplicaId, MAX_EVENT_BYTES};
 /// How a refusal tells a person to get going again; docs/durability.md says more.
 const RECOVER: &str = "to recover, move its `store` directory aside and start again: the fresh \
                        store takes a new node id and gets this history back from a peer (without \
-                       a peer, put a peer's copy or a backup in its place; see docs/durability.md)";
+                       a peer, restore `store` from a backup; see docs/durability.md)";
+
+/// How a store that went back gets it back: its peers hold the same bytes.
+const HEAL: &str = "to recover, run `switchboard serve` on it with its peers reachable: it takes \
+                    back what it lacks from them before it writes again (without a peer, see \
+                    docs/durability.md)";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -50,7 +55,7 @@ pub enum StoreError {
         /// Where its files were kept as found, before anything rewrote them.
         kept: Option<PathBuf>,
     },
-    #[error("the store in {} went back: it lacks {missing}, which it had acknowledged; it will not write on it. {}{RECOVER}", dir.display(), kept_words(kept.as_deref()))]
+    #[error("the store in {} went back: it lacks {missing}, which it had acknowledged; it will not write on it. {}{HEAL}", dir.display(), kept_words(kept.as_deref()))]
     WentBack {
         dir: PathBuf,
         /// Per origin, the seqs acknowledged and gone, in words.
@@ -236,6 +241,8 @@ pub struct Store {
     hlc: u64,
     /// sled's files as an unclean shutdown left them, until the log verifies.
     unchecked: std::sync::Mutex<Option<PathBuf>>,
+    /// Acknowledged heads sled lost, to come back from peers ([`Store::open_to_heal`]).
+    owed: BTreeMap<ReplicaId, Head>,
     /// Held for the store's lifetime; the OS releases it when the process dies.
     _lock: File,
 }
@@ -279,6 +286,14 @@ impl Store {
         Self::open_as(dir, kind, None)
     }
 
+    /// Like [`Store::open`], for a desk whose peers can give back what it lost: a store that
+    /// went back opens, owing the events it lacks ([`Store::owed`]). It takes them from peers
+    /// (each one's acknowledged event must come back with the same hash) and no change of its
+    /// own until its own origin is whole again. Its files as found are still kept aside.
+    pub fn open_to_heal(dir: &Path, kind: StoreKind) -> Result<Store, StoreError> {
+        Self::open_with(dir, kind, None, true)
+    }
+
     /// Like [`Store::open`], but a new store takes the given replica id instead of a random one:
     /// training runs and tests need the same call ids every time. An existing store with another
     /// id is refused.
@@ -286,6 +301,15 @@ impl Store {
         dir: &Path,
         kind: StoreKind,
         replica: Option<ReplicaId>,
+    ) -> Result<Store, StoreError> {
+        Self::open_with(dir, kind, replica, false)
+    }
+
+    fn open_with(
+        dir: &Path,
+        kind: StoreKind,
+        replica: Option<ReplicaId>,
+        heal: bool,
     ) -> Result<Store, StoreError> {
         let open_err = |reason: String| StoreError::Open {
             dir: dir.to_owned(),
@@ -327,9 +351,10 @@ impl Store {
             heads: BTreeMap::new(),
             hlc: 0,
             unchecked: std::sync::Mutex::new(unchecked),
+            owed: BTreeMap::new(),
             _lock: lock,
         };
-        match store.check(found, kind, replica) {
+        match store.check(found, kind, replica, heal) {
             Ok(()) => Ok(store),
             Err(e) => {
                 // Refused: nothing more goes to sled, not even a clean close.
@@ -346,12 +371,13 @@ impl Store {
         found: ack::Found,
         kind: StoreKind,
         replica: Option<ReplicaId>,
+        heal: bool,
     ) -> Result<(), StoreError> {
         let loaded = guarded(|| self.load_identity(kind, replica))
             .unwrap_or_else(|_| Err(self.corrupt("the storage engine stopped on damaged data")));
         loaded.map_err(|e| self.keep_as_found_ref(e))?;
         match found {
-            ack::Found::Heads(acked) => self.compare(&acked)?,
+            ack::Found::Heads(acked) => self.compare(&acked, heal)?,
             ack::Found::Damaged => {
                 let e = self.corrupt(
                     "its record of what it acknowledged (store/acked.0 and acked.1) is damaged, \
@@ -478,8 +504,10 @@ impl Store {
 
     /// Checks sled against the record of what was acknowledged: every origin's acknowledged
     /// head must still be there, with the same hash.
-    fn compare(&mut self, acked: &BTreeMap<ReplicaId, Head>) -> Result<(), StoreError> {
+    /// With `heal`, what is missing is owed rather than refused.
+    fn compare(&mut self, acked: &BTreeMap<ReplicaId, Head>, heal: bool) -> Result<(), StoreError> {
         let mut missing = String::new();
+        let mut owed = BTreeMap::new();
         for (&origin, want) in acked {
             let have = self.head(origin);
             if have.seq < want.seq {
@@ -487,6 +515,7 @@ impl Store {
                     missing.push_str(", ");
                 }
                 missing.push_str(&span_words(origin, have.seq + 1, want.seq));
+                owed.insert(origin, *want);
                 continue;
             }
             let found = guarded(|| self.event_bytes(origin, want.seq))
@@ -500,6 +529,16 @@ impl Store {
                 return Err(self.keep_as_found(e));
             }
         }
+        if !missing.is_empty() && heal {
+            let kept = aside::keep(&self.dir, self.take_unchecked().as_deref());
+            tracing::error!(
+                %missing,
+                kept = %kept.map(|k| k.display().to_string()).unwrap_or_default(),
+                "the store went back; taking what it lacks from peers"
+            );
+            self.owed = owed;
+            return Ok(());
+        }
         if !missing.is_empty() {
             let e = StoreError::WentBack {
                 dir: self.dir.clone(),
@@ -512,7 +551,7 @@ impl Store {
         if self.heads != *acked {
             // sled made more durable than the record got to say before a crash: never
             // acknowledged, but kept; from now on it is.
-            let heads = self.heads.clone();
+            let heads = self.recorded(&self.heads);
             self.record.write(&heads).map_err(|e| self.io_failed(&e))?;
         }
         Ok(())
@@ -561,6 +600,11 @@ impl Store {
         self.heads.values().map(|h| h.seq).sum()
     }
 
+    /// Per origin, the acknowledged head this store lost and is taking back from peers.
+    pub fn owed(&self) -> &BTreeMap<ReplicaId, Head> {
+        &self.owed
+    }
+
     /// True while a failed write has left sled closed; [`Store::revive`] opens it again.
     pub fn is_down(&self) -> bool {
         self.sled.is_none()
@@ -591,8 +635,9 @@ impl Store {
         let before = std::mem::replace(&mut self.heads, heads);
         self.sled = Some(sled);
         self.hlc = self.hlc.max(hlc);
-        if let Err(e) = self.compare(&before) {
+        if let Err(e) = self.compare(&before, false) {
             self.sled = None;
+            self.heads = before;
             return Err(e);
         }
         Ok(self.heads != before)
@@ -628,6 +673,14 @@ impl Store {
                 seq: e.seq,
                 hash: sealed.hash(),
             };
+            if let Some(owed) = self.owed.get(&e.origin).filter(|o| o.seq == e.seq) {
+                if owed.hash != head.hash {
+                    return Err(self.corrupt(format!(
+                        "a peer gave back {} different from the one it acknowledged",
+                        span_words(e.origin, e.seq, e.seq)
+                    )));
+                }
+            }
             hlc = hlc.max(e.hlc);
             batch.insert(&event_key(e.origin, e.seq), sealed.bytes.as_slice());
             let mut h = Vec::with_capacity(40);
@@ -639,6 +692,15 @@ impl Store {
         self.durable(batch, &heads)?;
         self.heads = heads;
         self.hlc = hlc;
+        if !self.owed.is_empty() {
+            let heads = &self.heads;
+            self.owed
+                .retain(|o, owed| heads.get(o).map_or(0, |h| h.seq) < owed.seq);
+            if self.owed.is_empty() {
+                tracing::info!("the store has back all it had acknowledged");
+                aside::healed(&self.dir);
+            }
+        }
         Ok(())
     }
 
@@ -654,14 +716,26 @@ impl Store {
             Err(e) => Err(self.sled_err(&e)),
             Ok(_) => sled.db_file.sync_all().map_err(|e| self.io_failed(&e)),
         };
+        let recorded = self.recorded(heads);
         let result = result.and_then(|()| {
-            let written = self.record.write(heads);
+            let written = self.record.write(&recorded);
             written.map_err(|e| self.io_failed(&e))
         });
         if result.is_err() {
             self.sled = None;
         }
         result
+    }
+
+    /// What the record says for `heads`: what is owed stays recorded until it is back.
+    fn recorded(&self, heads: &BTreeMap<ReplicaId, Head>) -> BTreeMap<ReplicaId, Head> {
+        let mut recorded = heads.clone();
+        for (o, owed) in &self.owed {
+            if recorded.get(o).map_or(0, |h| h.seq) < owed.seq {
+                recorded.insert(*o, *owed);
+            }
+        }
+        recorded
     }
 
     fn io_failed(&self, e: &std::io::Error) -> StoreError {

@@ -209,7 +209,9 @@ pub(super) fn reach_desk(
 }
 
 /// The store in `dir` opened to serve it. A command holding it for a moment (a `state`, an
-/// `exec`) is waited for, briefly; a desk already serving it, or starting to, is refused.
+/// `exec`) is waited for, briefly; a desk already serving it, or starting to, is refused. With
+/// peers to give back what it lost, a live store that went back opens owing it, and takes no
+/// change of its own until it is back; without peers it is refused like anywhere else.
 pub(super) fn serving_desk(
     dir: &Path,
     kind: StoreKind,
@@ -219,9 +221,16 @@ pub(super) fn serving_desk(
     /// Long enough for a command that reads or writes a few lines; a console holds the store
     /// far longer, and is named in the refusal.
     const HOLDER_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+    let heal = kind == StoreKind::Live
+        && crate::sync::Peers::load(dir).is_ok_and(|p| !p.list().is_empty());
     let started = std::time::Instant::now();
     loop {
-        match Store::open(dir, kind) {
+        let opened = if heal {
+            Store::open_to_heal(dir, kind)
+        } else {
+            Store::open(dir, kind)
+        };
+        match opened {
             Ok(store) => {
                 return Ok(Desk::open(store, Box::new(SystemClock), operator)
                     .map_err(|e| e.to_string())?

@@ -174,6 +174,20 @@ pub(super) fn serve(
             .map_or_else(String::new, |a| format!(", peers on {a}")),
         identity.fingerprint()
     );
+    let owed = desk.store().map(|s| s.owed().clone()).unwrap_or_default();
+    let banner = if owed.is_empty() {
+        banner
+    } else {
+        let lost: Vec<String> = owed
+            .iter()
+            .map(|(o, h)| format!("node {} up to {}", o.tag(), h.seq))
+            .collect();
+        format!(
+            "{banner}; its store went back (lost {}, its files as found kept beside it): taking \
+             that back from peers, and no changes of its own until then",
+            lost.join(", ")
+        )
+    };
     crate::sync::node::serve(
         desk,
         crate::sync::node::Options {

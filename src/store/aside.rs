@@ -88,6 +88,16 @@ pub(super) fn keep(dir: &Path, unchecked: Option<&Path>) -> Option<PathBuf> {
     Some(kept)
 }
 
+/// A store that went back is whole again: later unclean shutdowns keep copies as before.
+pub(super) fn healed(dir: &Path) {
+    let refused = dir.join("store").join(REFUSED);
+    if let Err(e) = fs::remove_file(&refused) {
+        if e.kind() != io::ErrorKind::NotFound {
+            tracing::warn!(%e, "could not remove {}", refused.display());
+        }
+    }
+}
+
 /// Marks the store in `dir` as closed cleanly; sled must be closed (dropped) already.
 pub(super) fn closed_cleanly(dir: &Path) -> io::Result<()> {
     let sled_dir = dir.join("store");
