@@ -889,7 +889,12 @@ impl App {
     fn refresh_candidates(&mut self) {
         let line = &self.ui.line;
         let typed = line.text[..line.cursor].trim_start_matches(':');
-        let mut candidates = complete(typed, self.desk.state());
+        // The desk's protocol, so `ask 5 ` offers its questions and their answers.
+        let mut candidates = crate::command::complete_with(
+            typed,
+            self.desk.state(),
+            Some(&self.desk.policy().protocol),
+        );
         if !typed.contains(char::is_whitespace) {
             let word = typed.to_ascii_lowercase();
             candidates.extend(

@@ -531,3 +531,23 @@ fn a_plan_short_of_a_unit_says_which_on_the_screen() {
         "{said}"
     );
 }
+
+/// Issue 12 item 17: `ask 5 ` Tab offers the protocol's question ids, and then their answers.
+#[test]
+fn ask_completes_question_ids_and_answers() {
+    let mut b = bench().shift();
+    b.keys("ask 1 <Tab>");
+    let line = b.app.ui.line.text.clone();
+    let question = line.strip_prefix("ask 1 ").unwrap_or_default().trim();
+    let protocol = switchboard::config::protocol::shipped();
+    assert!(
+        protocol.questions.iter().any(|q| q.id == question),
+        "ask 1 Tab gave {line:?}"
+    );
+    b.keys(" <Tab>");
+    let line = b.app.ui.line.text.clone();
+    assert!(
+        line.split_whitespace().count() == 4,
+        "an answer follows the question: {line:?}"
+    );
+}
