@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::report::metrics::{Metrics, Period, Summary};
 
-use crate::command::{complete, print, Candidate};
+use crate::command::{complete_with, print, Candidate};
 use crate::desk::attach::{Board, Reply, Watch};
 use crate::desk::{Desk, DeskError};
 use crate::domain::{
@@ -890,11 +890,8 @@ impl App {
         let line = &self.ui.line;
         let typed = line.text[..line.cursor].trim_start_matches(':');
         // The desk's protocol, so `ask 5 ` offers its questions and their answers.
-        let mut candidates = crate::command::complete_with(
-            typed,
-            self.desk.state(),
-            Some(&self.desk.policy().protocol),
-        );
+        let mut candidates =
+            complete_with(typed, self.desk.state(), Some(&self.desk.policy().protocol));
         if !typed.contains(char::is_whitespace) {
             let word = typed.to_ascii_lowercase();
             candidates.extend(
