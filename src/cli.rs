@@ -40,7 +40,7 @@ use crate::sync::Identity;
 pub use args::{Cli, Common, ImportFormat, Look, ScenarioAction, Sub};
 pub use shift::local_time;
 
-use centre::open_desk;
+use centre::{open_desk, Use};
 use desk::{console, demo_console, serve, sim, SimRun};
 use files::{gazetteer, keymap, partner, peer, protocol, theme};
 use shift::{demo, exec, import_eido, log, state_text};
@@ -73,10 +73,22 @@ pub fn run(cli: Cli, version: &'static str) -> ExitCode {
 
 fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
     let Common { data, operator } = cli.common;
-    let operator = config::operator(operator.as_deref());
+    let (operator, named) = config::operator_named(operator.as_deref());
+    let writes = matches!(
+        cli.command,
+        Some(Sub::Exec { .. } | Sub::Import { .. } | Sub::Serve { .. })
+    );
+    if !named && writes {
+        eprintln!(
+            "switchboard: no operator name (--operator, $SWITCHBOARD_OPERATOR and $USER are all \
+             unset); changes are recorded as '{}'",
+            config::NO_OPERATOR
+        );
+    }
     match cli.command {
         None => {
             let dir = config::data_dir(data.as_deref())?;
+            centre::check_data_dir(&dir, Use::Write)?;
             console(
                 &dir,
                 StoreKind::Live,
@@ -86,13 +98,15 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             )
         }
         Some(Sub::Serve { listen }) => serve(data.as_deref(), &operator, listen),
-        Some(Sub::Exec { lines }) => exec(open_desk(data.as_deref(), &operator)?, lines),
+        Some(Sub::Exec { lines }) => {
+            exec(open_desk(data.as_deref(), &operator, Use::Write)?, lines)
+        }
         Some(Sub::Log { call, json }) => {
-            let desk = open_desk(data.as_deref(), &operator)?;
+            let desk = open_desk(data.as_deref(), &operator, Use::Read)?;
             log(&desk, call.as_deref(), json)
         }
         Some(Sub::State { json, digest }) => {
-            let desk = open_desk(data.as_deref(), &operator)?;
+            let desk = open_desk(data.as_deref(), &operator, Use::Read)?;
             let state = desk.state();
             let out = if digest {
                 state.digest()
@@ -137,16 +151,17 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         Some(Sub::Protocol { action }) => Ok(protocol(action)),
         Some(Sub::Gazetteer { action }) => gazetteer(&action),
         Some(Sub::Report(args)) => {
-            crate::report::report(&open_desk(data.as_deref(), &operator)?, &args)
+            crate::report::report(&open_desk(data.as_deref(), &operator, Use::Read)?, &args)
         }
         Some(Sub::Export(args)) => {
-            crate::report::export(&open_desk(data.as_deref(), &operator)?, &args)
+            crate::report::export(&open_desk(data.as_deref(), &operator, Use::Read)?, &args)
         }
         Some(Sub::Import {
             format: ImportFormat::Eido { file },
         }) => import_eido(data.as_deref(), &operator, &file),
         Some(Sub::Id) => {
             let dir = config::data_dir(data.as_deref())?;
+            centre::check_data_dir(&dir, Use::Write)?;
             let identity = Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
             say!("{}", identity.fingerprint());
             Ok(ExitCode::SUCCESS)

@@ -32,13 +32,26 @@ fn platform_data() -> Result<PathBuf, String> {
         .ok_or_else(|| "no home directory to keep data in; pass --data DIR".to_owned())
 }
 
-/// `--operator`, else `$SWITCHBOARD_OPERATOR`, else `$USER`.
-pub fn operator(flag: Option<&str>) -> String {
-    flag.map(str::to_owned)
+/// The name recorded when nobody says who is at the desk.
+pub const NO_OPERATOR: &str = "dispatcher";
+
+/// `--operator`, else `$SWITCHBOARD_OPERATOR`, else `$USER`; else [`NO_OPERATOR`], and `false`
+/// for "nobody was named" so that the caller can say so.
+pub fn operator_named(flag: Option<&str>) -> (String, bool) {
+    let named = flag
+        .map(str::to_owned)
         .or_else(|| std::env::var("SWITCHBOARD_OPERATOR").ok())
         .or_else(|| std::env::var("USER").ok())
-        .filter(|o| !o.trim().is_empty())
-        .unwrap_or_else(|| "dispatcher".to_owned())
+        .filter(|o| !o.trim().is_empty());
+    match named {
+        Some(name) => (name, true),
+        None => (NO_OPERATOR.to_owned(), false),
+    }
+}
+
+/// `--operator`, else `$SWITCHBOARD_OPERATOR`, else `$USER`, else [`NO_OPERATOR`].
+pub fn operator(flag: Option<&str>) -> String {
+    operator_named(flag).0
 }
 
 /// User configuration: `$SWITCHBOARD_CONFIG`, else the platform config dir. Holds

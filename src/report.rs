@@ -212,12 +212,16 @@ pub fn report(desk: &Desk, args: &ReportArgs) -> Result<ExitCode, String> {
 
 /// `switchboard export`: the period's calls (all calls without `--since`/`--until`).
 pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
-    let call: Option<CallId> = args.call.as_deref().map(str::parse).transpose()?;
-    if let Some(id) = &call {
-        if !desk.state().calls.contains_key(id) {
-            return Err(format!("no call {id}"));
-        }
-    }
+    // A full id, or the digits it ends with, as every command that names a call takes.
+    let call: Option<CallId> = args
+        .call
+        .as_deref()
+        .map(|typed| {
+            crate::domain::plan::find_call(desk.state(), typed)
+                .map(|c| c.id.clone())
+                .map_err(|e| e.to_string())
+        })
+        .transpose()?;
     let since = args.since.unwrap_or(i64::MIN / 4);
     let until = args.until.unwrap_or(i64::MAX / 4);
     if since >= until {

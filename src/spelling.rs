@@ -27,6 +27,25 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, _, c)| c)
 }
 
+/// The word meant by a typo: the one candidate the typed word begins (`hosp` → `hospital`), else
+/// the [`nearest`] one.
+pub fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    if lower.chars().count() >= 2 {
+        let mut starting = candidates
+            .clone()
+            .into_iter()
+            .filter(|c| c.to_lowercase().starts_with(&lower));
+        if let (Some(one), None) = (starting.next(), starting.next()) {
+            return Some(one);
+        }
+    }
+    nearest(word, candidates)
+}
+
 /// "did you mean 'x'?" for a suggestion, if there is one.
 pub fn did_you_mean(candidate: Option<&str>) -> Option<String> {
     candidate.map(|c| format!("did you mean '{c}'?"))

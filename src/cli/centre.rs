@@ -155,9 +155,42 @@ pub(super) fn start_log(dir: &Path) {
     }
 }
 
+/// What a command does with the data dir it is given.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Use {
+    /// Only reads (`state`, `log`, `report`, `export`): a dir without a store is a mistake,
+    /// never made into an empty store.
+    Read,
+    /// Writes, and makes the store on first use.
+    Write,
+}
+
+/// Refuses a `--data` that cannot be a data dir (a file), and, for a command that only reads,
+/// one that holds no store: a typo'd path must not quietly report an empty store.
+pub(super) fn check_data_dir(dir: &Path, usage: Use) -> Result<(), String> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!(
+            "{} is a file, not a data dir; give a directory with --data",
+            dir.display()
+        ));
+    }
+    if usage == Use::Read
+        && !dir.join("store").is_dir()
+        && !crate::desk::attach::socket_path(dir).exists()
+    {
+        return Err(format!(
+            "there is no store in {}; check the --data path (commands that only read never make \
+             one: `exec` or the console does)",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
 /// The desk serving the data dir if there is one, else the store opened here.
-pub(super) fn open_desk(data: Option<&Path>, operator: &str) -> Result<Desk, String> {
+pub(super) fn open_desk(data: Option<&Path>, operator: &str, usage: Use) -> Result<Desk, String> {
     let dir = config::data_dir(data)?;
+    check_data_dir(&dir, usage)?;
     let mut centre = Centre::load();
     let policy = centre.policy();
     let (desk, _) = reach_desk(&dir, StoreKind::Live, operator, || centre.gazetteer())?;
@@ -201,7 +234,11 @@ pub(super) fn reach_desk(
                 if let Some((desk, watch)) = attach(dir, operator)? {
                     return Ok((desk, Some(watch)));
                 }
-                return Err(e.to_string());
+                return Err(format!(
+                    "{e}; to share one store, run `switchboard serve --data {}` (or start the \
+                     first console with --listen) and every console and command attaches to it",
+                    dir.display()
+                ));
             }
             Err(e) => return Err(e.to_string()),
         }

@@ -150,6 +150,7 @@ pub(super) fn serve(
     listen: Option<String>,
 ) -> Result<ExitCode, String> {
     let dir = config::data_dir(data)?;
+    super::centre::check_data_dir(&dir, super::centre::Use::Write)?;
     if attach(&dir, operator)?.is_some() {
         return Err(format!("a desk already serves {}", dir.display()));
     }

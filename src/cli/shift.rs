@@ -124,13 +124,17 @@ impl<R: BufRead> Iterator for Lines<R> {
 }
 
 pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCode, String> {
-    let call: Option<CallId> = call.map(str::parse).transpose()?;
+    // The same rule as every command that names a call: a full id, or the digits it ends with.
+    let call: Option<CallId> = call
+        .map(|typed| {
+            crate::domain::plan::find_call(desk.state(), typed)
+                .map(|c| c.id.clone())
+                .map_err(|e| e.to_string())
+        })
+        .transpose()?;
     let mut events = desk.events().map_err(|e| e.to_string())?;
     events.sort_by_key(Event::fold_key);
     if let Some(id) = &call {
-        if !desk.state().calls.contains_key(id) {
-            return Err(format!("no call {id}"));
-        }
         events.retain(|e| e.body.calls().contains(&id));
     }
     let mut out = std::io::stdout().lock();
@@ -274,7 +278,7 @@ pub(super) fn import_eido(
     let source = file.display().to_string();
     let reader = std::fs::File::open(file).map_err(|e| format!("cannot read {source}: {e}"))?;
     let handovers = crate::report::eido::import_reader(reader, &source)?;
-    let mut desk = open_desk(data, operator)?;
+    let mut desk = open_desk(data, operator, super::centre::Use::Write)?;
     let mut out = std::io::stdout().lock();
     for h in &handovers {
         let (taken, events) = desk

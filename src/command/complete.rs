@@ -72,7 +72,18 @@ pub fn complete_with(line: &str, state: &State, protocol: Option<&Protocol>) -> 
                     .or(spec.args.last())
                     .copied();
                 let before = positional.last().map(|w| **w);
-                kind.map(|k| values(k, &ctx, before)).unwrap_or_default()
+                let here = kind.map(|k| values(k, &ctx, before)).unwrap_or_default();
+                // The call may be left out for the selection to fill (`close ` then `hosp`
+                // after F4): a word no call matches is the argument after it.
+                let next = spec.args.get(positional.len() + 1).copied();
+                match (kind, next) {
+                    (Some(ArgKind::Call), Some(next))
+                        if !typing.is_empty() && rank(typing, here.clone()).is_empty() =>
+                    {
+                        values(next, &ctx, None)
+                    }
+                    _ => here,
+                }
             }
         }
     };
@@ -241,6 +252,17 @@ mod tests {
             .into_iter()
             .map(|c| c.word)
             .collect()
+    }
+
+    #[test]
+    fn a_word_no_call_matches_completes_the_argument_after_the_call() {
+        // `close ` then `hosp`, the call left for the selection to fill.
+        let got = words("close hosp");
+        assert!(
+            got.first().is_some_and(|w| w.starts_with("hosp")),
+            "{got:?}"
+        );
+        assert_eq!(words("close 2 hosp").first(), got.first());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::report::metrics::{Metrics, Period, Summary};
 
-use crate::command::{complete, print, Candidate};
+use crate::command::{complete_with, print, Candidate};
 use crate::desk::attach::{Board, Reply, Watch};
 use crate::desk::{Desk, DeskError};
 use crate::domain::{
@@ -1059,7 +1059,9 @@ impl App {
     fn refresh_candidates(&mut self) {
         let line = &self.ui.line;
         let typed = line.text[..line.cursor].trim_start_matches(':');
-        let mut candidates = complete(typed, self.desk.state());
+        // The desk's protocol, so `ask 5 ` offers its questions and their answers.
+        let mut candidates =
+            complete_with(typed, self.desk.state(), Some(&self.desk.policy().protocol));
         if !typed.contains(char::is_whitespace) {
             let word = typed.to_ascii_lowercase();
             candidates.extend(

@@ -786,7 +786,9 @@ fn respond(
     Ok(bodies)
 }
 
-/// Finds a call by id, or by the digits it ends with when exactly one open call does.
+/// Finds a call by id, or by the digits it ends with — the one rule for every command that
+/// names a call: the one open call with that number, else (none open has it) the one call of
+/// any status that has it, so `reopen 12` and `log --call 12` take the short number too.
 pub fn find_call<'s>(state: &'s State, typed: &str) -> Result<&'s Call, Refusal> {
     if let Ok(id) = typed.parse::<CallId>() {
         return state
@@ -796,14 +798,20 @@ pub fn find_call<'s>(state: &'s State, typed: &str) -> Result<&'s Call, Refusal>
     }
     if !typed.is_empty() && typed.len() <= 5 && typed.bytes().all(|b| b.is_ascii_digit()) {
         let wanted: u32 = typed.parse().unwrap_or(0);
-        let found: Vec<&Call> = state
-            .calls
-            .values()
-            .filter(|c| c.is_open() && c.id.series().1 == wanted)
-            .collect();
+        let numbered = |open_only: bool| -> Vec<&Call> {
+            state
+                .calls
+                .values()
+                .filter(|c| (c.is_open() || !open_only) && c.id.series().1 == wanted)
+                .collect()
+        };
+        let mut found = numbered(true);
+        if found.is_empty() {
+            found = numbered(false);
+        }
         match found.as_slice() {
             [one] => return Ok(one),
-            [] => refuse!("no open call numbered {typed}; give the full call id"),
+            [] => refuse!("no call numbered {typed}; give the full call id"),
             many => {
                 let ids: Vec<&str> = many.iter().map(|c| c.id.as_str()).collect();
                 refuse!("{typed} matches {}; give the full id", ids.join(", "));

@@ -45,12 +45,19 @@ macro_rules! words {
                     .find(|v| v.word().eq_ignore_ascii_case(s))
                     .ok_or_else(|| {
                         let all: Vec<&str> = $name::ALL.iter().map(|v| v.word()).collect();
-                        format!(
-                            "unknown {} {}; one of: {}",
-                            $what,
-                            $crate::domain::ids::shown(s),
-                            all.join(", ")
-                        )
+                        match $crate::spelling::suggest(s, all.iter().copied()) {
+                            Some(near) => format!(
+                                "unknown {} {}; did you mean '{near}'?",
+                                $what,
+                                $crate::domain::ids::shown(s),
+                            ),
+                            None => format!(
+                                "unknown {} {}; one of: {}",
+                                $what,
+                                $crate::domain::ids::shown(s),
+                                all.join(", ")
+                            ),
+                        }
                     })
             }
         }
@@ -321,6 +328,11 @@ mod tests {
             err.starts_with("unknown disposition 'happy'; one of: resolved,"),
             "{err}"
         );
+        for (typed, meant) in [("hosp", "hospital"), ("clinican", "clinician")] {
+            let err = typed.parse::<Disposition>().err().unwrap_or_default()
+                + &typed.parse::<Capability>().err().unwrap_or_default();
+            assert!(err.contains(&format!("did you mean '{meant}'?")), "{err}");
+        }
     }
 
     #[test]

@@ -1050,3 +1050,23 @@ fn the_roster_fits_its_room_and_says_what_is_below() {
     assert!(!wide.contains("more below"), "{wide}");
     insta::assert_snapshot!("roster_120x40", wide);
 }
+
+/// Issue 12 item 17: `ask 5 ` Tab offers the protocol's question ids, and then their answers.
+#[test]
+fn ask_completes_question_ids_and_answers() {
+    let mut b = bench().shift();
+    b.keys("ask 1 <Tab>");
+    let line = b.app.ui.line.text.clone();
+    let question = line.strip_prefix("ask 1 ").unwrap_or_default().trim();
+    let protocol = switchboard::config::protocol::shipped();
+    assert!(
+        protocol.questions.iter().any(|q| q.id == question),
+        "ask 1 Tab gave {line:?}"
+    );
+    b.keys(" <Tab>");
+    let line = b.app.ui.line.text.clone();
+    assert!(
+        line.split_whitespace().count() == 4,
+        "an answer follows the question: {line:?}"
+    );
+}

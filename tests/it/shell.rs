@@ -579,3 +579,114 @@ fn a_client_told_nothing_after_its_line_was_saved_says_it_was_saved() {
     let log = sb.ok(&["log", "--call", &call]);
     assert_eq!(log.matches("answer lost").count(), 1, "{log}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12 item 18: one rule for the short number of a call, in every command that names one.
+
+#[test]
+fn every_command_that_names_a_call_takes_its_short_number() {
+    let sb = Sandbox::new();
+    let said = sb.ok(&["exec", "call 1 Main St / a long night"]);
+    let id = said.split_whitespace().next().unwrap().to_owned();
+    let n = id
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .trim_start_matches('0')
+        .to_owned();
+    // Open: log and export take the short number as exec's commands do.
+    assert!(sb.ok(&["log", "--call", &n]).contains("a long night"));
+    assert!(sb
+        .ok(&["export", "--format", "csv", "--call", &n])
+        .contains(&id));
+    sb.ok(&["exec", &format!("close {n} resolved")]);
+    // Closed: no open call has the number, so the one call that has it is meant.
+    assert!(sb.ok(&["log", "--call", &n]).contains("closed"));
+    let said = sb.ok(&["exec", &format!("reopen {n}")]);
+    assert!(said.contains(&id), "{said}");
+    // A number no call has is refused in one line.
+    let out = sb.run(&["log", "--call", "999"]);
+    let err = one_line_failure(&out, "log --call 999");
+    assert!(err.contains("no call numbered 999"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12 item 19: `--data` mistakes, a second console, serve's first line, no operator name.
+
+#[test]
+fn data_mistakes_are_named_and_reading_never_makes_a_store() {
+    let sb = Sandbox::new();
+    let typo = sb.tmp.path().join("stroe");
+    for args in [
+        &["report"][..],
+        &["log"],
+        &["state"],
+        &["export", "--format", "csv"],
+    ] {
+        let out = sb.command_on(&typo, args).output().unwrap();
+        let err = one_line_failure(&out, &format!("{args:?} on a missing dir"));
+        assert!(
+            err.contains("no store in") && err.contains("stroe"),
+            "{err}"
+        );
+        assert!(!typo.exists(), "{args:?} made {}", typo.display());
+    }
+    let file = sb.tmp.path().join("a-file");
+    std::fs::write(&file, "not a dir").unwrap();
+    for args in [
+        &["state"][..],
+        &["exec", "unit add STAR-1 medic"],
+        &["serve"],
+    ] {
+        let out = sb.command_on(&file, args).output().unwrap();
+        let err = one_line_failure(&out, &format!("{args:?} on a file"));
+        assert!(err.contains("is a file"), "{err}");
+    }
+    // A store held by another process: the refusal says how to share it.
+    let mut holder = sb.command(&["exec"]).stdin(Stdio::piped()).spawn().unwrap();
+    let mut stdin = holder.stdin.take().unwrap();
+    writeln!(stdin, "unit add STAR-1 medic").unwrap();
+    wait_for("the holder to write", || sb.data().join("store").exists());
+    std::thread::sleep(Duration::from_millis(300));
+    let out = sb.run(&["exec", "unit add STAR-2 medic"]);
+    let err = one_line_failure(&out, "exec while another holds the store");
+    assert!(
+        err.contains("in use") && err.contains("switchboard serve"),
+        "{err}"
+    );
+    drop(stdin);
+    holder.wait().unwrap();
+}
+
+#[test]
+fn serve_says_where_it_serves_in_one_line() {
+    let sb = Sandbox::new();
+    let mut served = sb.serve();
+    served.kill();
+    let said = served.stderr_text();
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(
+        said.contains("serving") && said.contains("desk.sock"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_change_without_an_operator_name_says_so() {
+    let sb = Sandbox::new();
+    let out = sb
+        .command(&["exec", "unit add STAR-1 medic"])
+        .env_remove("SWITCHBOARD_OPERATOR")
+        .env_remove("USER")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no operator name") && err.contains("dispatcher"),
+        "{err}"
+    );
+    // Named, nothing is said.
+    let out = sb.run(&["exec", "unit add STAR-2 medic"]);
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
