@@ -147,8 +147,13 @@ pub(super) struct Mirror {
 /// Events as their origin encoded them.
 type Batch = Vec<ByteBuf>;
 
-/// The connection command lines go over.
-pub(super) struct Line(UnixStream);
+/// The connection command lines go over, opened with the first command: the desk closes a
+/// connection that sends nothing for a few seconds (a flood of idle ones must not take its
+/// descriptors), and a console may wait far longer than that before its first command.
+pub(super) struct Line {
+    path: PathBuf,
+    stream: Option<UnixStream>,
+}
 
 impl Line {
     /// Sends a line; returns the events missed before it and the events it committed.
@@ -185,8 +190,18 @@ impl Line {
                 "the serving desk has stopped ({e})"
             )))
         };
-        write_frame(&mut self.0, request).map_err(lost)?;
-        match read_frame(&mut self.0).map_err(lost)? {
+        if self.stream.is_none() {
+            self.stream = Some(connect_line(&self.path).map_err(|why| {
+                DeskError::Store(StoreError::Io(format!(
+                    "the serving desk has stopped ({why})"
+                )))
+            })?);
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(lost(FrameError::Closed));
+        };
+        write_frame(stream, request).map_err(lost)?;
+        match read_frame(stream).map_err(lost)? {
             Reply::Committed { missed, events } => Ok((missed, events)),
             Reply::Answered(_) => Ok((Vec::new(), Vec::new())),
             Reply::Refused(why) => Err(DeskError::Refused(Refusal(why))),
@@ -257,18 +272,15 @@ pub fn attach(
         .into_iter()
         .find(|k| k.word() == kind)
         .ok_or_else(|| format!("the serving desk has an unknown kind of store: {kind}"))?;
-    let line = UnixStream::connect(&path)
-        .map_err(|e| format!("cannot reach the desk serving {}: {e}", dir.display()))?;
-    crate::store::private::check_socket(&path, &line)?;
-    // A desk that stopped answering must not freeze a console mid-command.
-    line.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
     let mirror = Mirror {
         replica,
         kind,
         heads: BTreeMap::new(),
         events: HashMap::new(),
-        link: Line(line),
+        link: Line {
+            path: path.clone(),
+            stream: None,
+        },
     };
     let mut desk = Desk::attached(mirror, clock, operator).map_err(|e| e.to_string())?;
     loop {
@@ -282,4 +294,15 @@ pub fn attach(
         }
     }
     Ok(Some((desk, Watch(watch))))
+}
+
+/// Opens the line connection, checking who serves it before a byte is sent.
+fn connect_line(path: &Path) -> Result<UnixStream, String> {
+    let line = UnixStream::connect(path)
+        .map_err(|e| format!("cannot reach the desk serving {}: {e}", path.display()))?;
+    crate::store::private::check_socket(path, &line)?;
+    // A desk that stopped answering must not freeze a console mid-command.
+    line.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    Ok(line)
 }
