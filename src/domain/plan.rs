@@ -20,7 +20,7 @@ use super::vocab::{Agency, CallType, Priority, UnitStatus, UnservedReason};
 
 /// Longest free text (a note, a nature, a location) a dispatcher can enter at once; keeps every
 /// event well under the store's 6 KiB cap.
-pub const MAX_TEXT_BYTES: usize = 2000;
+pub use super::text::MAX_TEXT_BYTES;
 
 /// Why a command was not carried out, in one line that says what to do instead.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,7 +10,9 @@
 use std::borrow::Cow;
 
 use super::event::Event;
-use super::plan::MAX_TEXT_BYTES;
+
+/// The longest free text, in bytes.
+pub const MAX_TEXT_BYTES: usize = 2000;
 
 /// The longest operator name, in bytes.
 pub const MAX_OPERATOR_BYTES: usize = 64;
