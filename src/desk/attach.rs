@@ -175,9 +175,13 @@ pub(super) struct Mirror {
 /// Events as their origin encoded them.
 type Batch = Vec<ByteBuf>;
 
-/// The connection command lines go over, and where to turn when it breaks.
+/// The connection command lines go over, opened with the first command: the desk closes a
+/// connection that sends nothing for a few seconds (a flood of idle ones must not take its
+/// descriptors), and a console may wait far longer than that before its first command. When it
+/// breaks, the store in `dir` says what became of the request.
 pub(super) struct Line {
-    stream: UnixStream,
+    path: PathBuf,
+    stream: Option<UnixStream>,
     dir: PathBuf,
     kind: StoreKind,
 }
@@ -214,7 +218,17 @@ impl Line {
     }
 
     fn ask(&mut self, request: &Request) -> Result<(Batch, Batch), DeskError> {
-        match write_frame(&mut self.stream, request) {
+        if self.stream.is_none() {
+            self.stream = Some(connect_line(&self.path).map_err(|why| {
+                DeskError::Store(StoreError::Io(format!(
+                    "the serving desk has stopped ({why})"
+                )))
+            })?);
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(unknown(&FrameError::Closed));
+        };
+        match write_frame(stream, request) {
             // Nothing was sent: what is wrong is the request, not the desk.
             Err(FrameError::TooBig(n)) => {
                 return Err(DeskError::Refused(Refusal(format!(
@@ -226,7 +240,7 @@ impl Line {
             Err(e) => return self.recover(request, &e),
             Ok(()) => {}
         }
-        match read_frame(&mut self.stream) {
+        match read_frame(stream) {
             Ok(reply) => answer(reply),
             Err(e) => self.recover(request, &e),
         }
@@ -244,12 +258,11 @@ impl Line {
         let Some(id) = request.id().map(str::to_owned) else {
             return Err(unknown(broke));
         };
-        let path = socket_path(&self.dir);
-        if let Ok(mut stream) = UnixStream::connect(&path) {
-            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+        // Asked again only of a desk that is still ours (the same checks as the first time).
+        if let Ok(mut stream) = connect_line(&self.path) {
             if write_frame(&mut stream, request).is_ok() {
                 if let Ok(reply) = read_frame(&mut stream) {
-                    self.stream = stream;
+                    self.stream = Some(stream);
                     return answer(reply);
                 }
             }
@@ -377,19 +390,14 @@ pub fn attach(
         .into_iter()
         .find(|k| k.word() == kind)
         .ok_or_else(|| format!("the serving desk has an unknown kind of store: {kind}"))?;
-    let line = UnixStream::connect(&path)
-        .map_err(|e| format!("cannot reach the desk serving {}: {e}", dir.display()))?;
-    crate::store::private::check_socket(&path, &line)?;
-    // A desk that stopped answering must not freeze a console mid-command.
-    line.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
     let mirror = Mirror {
         replica,
         kind,
         heads: BTreeMap::new(),
         events: HashMap::new(),
         link: Line {
-            stream: line,
+            path: path.clone(),
+            stream: None,
             dir: dir.to_owned(),
             kind,
         },
@@ -406,4 +414,15 @@ pub fn attach(
         }
     }
     Ok(Some((desk, Watch(watch))))
+}
+
+/// Opens the line connection, checking who serves it before a byte is sent.
+fn connect_line(path: &Path) -> Result<UnixStream, String> {
+    let line = UnixStream::connect(path)
+        .map_err(|e| format!("cannot reach the desk serving {}: {e}", path.display()))?;
+    crate::store::private::check_socket(path, &line)?;
+    // A desk that stopped answering must not freeze a console mid-command.
+    line.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    Ok(line)
 }

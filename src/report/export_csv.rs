@@ -53,11 +53,12 @@ pub fn write_row<S: AsRef<str>>(out: &mut String, fields: &[S]) {
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     // Writing UTF-8 text into a Vec cannot fail.
-    // A control character in a cell is shown escaped, never written raw into the file.
+    // A control character in a cell (but a line break, which the quoting keeps) is shown
+    // escaped, never written raw into the file.
     let _ = writer.write_record(
         fields
             .iter()
-            .map(|f| crate::domain::text::escape_line(f.as_ref()).into_owned()),
+            .map(|f| crate::domain::text::escape(f.as_ref()).into_owned()),
     );
     let bytes = writer.into_inner().unwrap_or_default();
     out.push_str(&String::from_utf8_lossy(&bytes));

@@ -36,6 +36,34 @@ const RESUMMARY: Duration = Duration::from_secs(60);
 const HANDSHAKE: Duration = Duration::from_secs(5);
 /// How many recent refusals the board keeps.
 const REFUSALS_KEPT: usize = 5;
+/// At most this many peer connections may be in their TLS handshake at once; more are closed
+/// at once, so a flood of connections that never finish cannot take every descriptor.
+const HANDSHAKES: usize = 64;
+/// At most this many local connections may be waiting for their first request; a newer one
+/// closes the one that has waited longest. A client sends its first request right away.
+const LOCAL_PENDING: usize = 64;
+/// A local connection that has sent no request in this long is closed.
+const FIRST_REQUEST: Duration = Duration::from_secs(5);
+
+/// Waits after a failed `accept` (out of descriptors, say): from 10 ms, doubling to 1 s, so a
+/// listener never spins on an error that repeats, and takes connections again soon after.
+struct Backoff(Duration);
+
+impl Backoff {
+    fn new() -> Backoff {
+        Backoff(Duration::from_millis(10))
+    }
+
+    async fn wait(&mut self, what: &str, e: &std::io::Error) {
+        tracing::warn!(error = %e, "{what}: accept failed; retrying in {:?}", self.0);
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(Duration::from_secs(1));
+    }
+
+    fn reset(&mut self) {
+        self.0 = Duration::from_millis(10);
+    }
+}
 
 struct Hub {
     desk: Desk,
@@ -353,17 +381,70 @@ fn bind_socket(dir: &Path) -> Result<UnixListener, String> {
 // Attached consoles and commands on the Unix socket.
 
 async fn accept_clients(listener: UnixListener, shared: Arc<Shared>) {
+    // Connections still waiting for their first request, oldest first.
+    let pending: Arc<Mutex<BTreeMap<u64, Arc<tokio::sync::Notify>>>> = Arc::default();
+    let mut next = 0u64;
+    let mut backoff = Backoff::new();
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let mut stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                backoff.wait("desk socket", &e).await;
+                continue;
+            }
         };
+        backoff.reset();
+        next += 1;
+        let id = next;
+        let evict = Arc::new(tokio::sync::Notify::new());
+        {
+            let mut waiting = pending.lock().unwrap_or_else(PoisonError::into_inner);
+            waiting.insert(id, evict.clone());
+            while waiting.len() > LOCAL_PENDING {
+                if let Some((_, oldest)) = waiting.pop_first() {
+                    oldest.notify_one();
+                }
+            }
+        }
         let shared = shared.clone();
+        let pending = pending.clone();
         tokio::spawn(async move {
-            if let Err(e) = client(stream, &shared).await {
+            let first = if same_user(&stream) {
+                tokio::select! {
+                    r = timeout(FIRST_REQUEST, read_request(&mut stream)) => r.ok(),
+                    () = evict.notified() => None,
+                }
+            } else {
+                None
+            };
+            let was_waiting = pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&id)
+                .is_some();
+            let result = match first {
+                Some(Ok(request)) => client(stream, &shared, request).await,
+                Some(Err(e)) => Err(e),
+                // Another user: take its first request before answering, so the refusal is
+                // what it reads rather than a broken pipe on its write.
+                None if was_waiting && !same_user(&stream) => refuse_other_user(stream).await,
+                None => Ok(()),
+            };
+            if let Err(e) = result {
                 tracing::debug!(error = %e, "client gone");
             }
         });
     }
+}
+
+async fn refuse_other_user(mut stream: UnixStream) -> Result<(), FrameError> {
+    let _ = timeout(
+        Duration::from_secs(1),
+        read_frame_async::<Request>(&mut stream),
+    )
+    .await;
+    let why = "only the desk's own user may use it".to_owned();
+    write_frame_async(&mut stream, &Reply::Refused(why)).await
 }
 
 /// Only the desk's own user may use it (the socket is 0600 as well): the caller's uid is
@@ -374,19 +455,8 @@ fn same_user(stream: &UnixStream) -> bool {
         .is_ok_and(|cred| cred.uid() == crate::store::private::my_uid())
 }
 
-async fn client(mut stream: UnixStream, shared: &Shared) -> Result<(), FrameError> {
-    if !same_user(&stream) {
-        // Take the client's first request before answering, so the refusal is what it reads
-        // rather than a broken pipe on its write.
-        let _ = timeout(
-            Duration::from_secs(1),
-            read_frame_async::<Request>(&mut stream),
-        )
-        .await;
-        let why = "only the desk's own user may use it".to_owned();
-        return write_frame_async(&mut stream, &Reply::Refused(why)).await;
-    }
-    let first: Request = read_request(&mut stream).await?;
+/// Serves one local connection, from its first request on (the caller checked who it is).
+async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Result<(), FrameError> {
     match first {
         Request::Watch { have } => watch_client(stream, shared, have).await,
         run @ (Request::Run { .. } | Request::Handover { .. }) => {
@@ -568,9 +638,22 @@ async fn accept_peers(
     shared: Arc<Shared>,
     trusted: TrustedSet,
 ) {
+    let handshakes = Arc::new(tokio::sync::Semaphore::new(HANDSHAKES));
+    let mut backoff = Backoff::new();
     loop {
-        let Ok((tcp, from)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let (tcp, from) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                backoff.wait("peer port", &e).await;
+                continue;
+            }
+        };
+        backoff.reset();
+        // Too many handshakes under way: this one is closed unheard (and not put on the board,
+        // which a flood would otherwise churn).
+        let Ok(slot) = handshakes.clone().try_acquire_owned() else {
+            tracing::debug!(%from, "too many handshakes under way; connection closed");
+            drop(tcp);
             continue;
         };
         let acceptor = acceptor.clone();
@@ -578,7 +661,9 @@ async fn accept_peers(
         let trusted = trusted.clone();
         tokio::spawn(async move {
             let _ = tcp.set_nodelay(true);
-            let tls = match timeout(HANDSHAKE, acceptor.accept(tcp)).await {
+            let handshake = timeout(HANDSHAKE, acceptor.accept(tcp)).await;
+            drop(slot);
+            let tls = match handshake {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => return shared.refused(&from.to_string(), &tls::error_text(&e)),
                 Err(_) => return shared.refused(&from.to_string(), "no TLS handshake in 5 s"),

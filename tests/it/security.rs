@@ -810,3 +810,82 @@ fn a_peer_that_stops_reading_is_shown_down_while_alpha_is_stuck_writing_to_it() 
         state_of(b, "mallory") == Some(LinkState::Down)
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 8: descriptor exhaustion.
+
+#[test]
+fn a_flood_of_idle_connections_does_not_stop_local_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("alpha");
+    ok(tmp.path(), &a, &["exec", "unit add STAR-1 clinician"]);
+    let port = crate::common::pair::free_port();
+    let listen = format!("127.0.0.1:{port}");
+    // The desk may hold 200 descriptors; the flood is more than that on each port.
+    let mut serve = Command::new("prlimit");
+    serve
+        .args(["--nofile=200:200", "--"])
+        .arg(BIN)
+        .args(["serve", "--listen", &listen, "--data"])
+        .arg(&a)
+        .env("SWITCHBOARD_DATA", tmp.path().join("decoy"))
+        .env("SWITCHBOARD_CONFIG", tmp.path().join("no-config"))
+        .env("SWITCHBOARD_OPERATOR", "tester")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut served = serve.spawn().unwrap();
+    let sock = a.join("desk.sock");
+    let started = Instant::now();
+    while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+        assert!(started.elapsed() < LIMIT, "serve did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The flood, on a thread: a connect waits when the desk's backlog is full, and a desk that
+    // stopped accepting must fail the test, not hang it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (flood_sock, flood_addr) = (sock.clone(), listen.clone());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for _ in 0..300 {
+            if let Ok(s) = std::os::unix::net::UnixStream::connect(&flood_sock) {
+                held.push(s);
+            }
+        }
+        let mut tcp = Vec::new();
+        for _ in 0..300 {
+            if let Ok(s) = std::net::TcpStream::connect(&flood_addr) {
+                tcp.push(s);
+            }
+        }
+        let _ = tx.send((held, tcp));
+    });
+    let Ok((held, tcp)) = rx.recv_timeout(LIMIT) else {
+        let _ = served.kill();
+        let _ = served.wait();
+        panic!("the desk stopped taking connections under a flood of idle ones");
+    };
+    // A command still gets through, and the desk still serves (bounded: killed if it hangs).
+    let mut exec = command(tmp.path(), &a, &["exec", "unit add STAR-2 clinician"]);
+    let mut child = exec.spawn().unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = served.kill();
+            panic!("exec hung while idle connections held the desk's descriptors");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    assert!(status.success(), "exec failed: {}", stderr(&out));
+    assert!(served.try_wait().unwrap().is_none(), "the desk died");
+    let state = ok(tmp.path(), &a, &["state"]);
+    assert!(state.contains("STAR-2"), "{state}");
+    drop(held);
+    drop(tcp);
+    let _ = served.kill();
+    let _ = served.wait();
+}
