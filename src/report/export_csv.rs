@@ -143,8 +143,8 @@ mod tests {
         assert_eq!(row(&["plain"]), "plain\n");
         assert_eq!(row(&["a, b"]), "\"a, b\"\n");
         assert_eq!(row(&["say \"hi\""]), "\"say \"\"hi\"\"\"\n");
-        // A control character is shown, not sent to whoever opens the file: one row, one line.
-        assert_eq!(row(&["two\nlines"]), "two\\u{a}lines\n");
+        // A line break stays a line break, quoted; other control characters are shown escaped.
+        assert_eq!(row(&["two\nlines"]), "\"two\nlines\"\n");
         assert_eq!(row(&["a", "", "b,c"]), "a,,\"b,c\"\n");
     }
 
