@@ -7,6 +7,7 @@ pub mod keymap;
 pub mod lean;
 pub mod map;
 pub mod run;
+pub mod text;
 pub mod theme;
 pub mod training;
 pub mod view;

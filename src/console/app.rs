@@ -1,6 +1,8 @@
 //! The console's state and its one update function. No terminal here: the run loop feeds it
 //! keys and ticks, tests feed it key strings, and views borrow it to draw.
 
+pub mod help;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::report::metrics::{Metrics, Period, Summary};
@@ -403,7 +405,7 @@ impl App {
             .peers
             .iter()
             .map(|p| {
-                let since = super::view::hhmm(self, p.since_ms);
+                let since = super::text::hhmm(self.options.utc, p.since_ms);
                 match p.state {
                     LinkState::Connected => format!("{} connected, {} behind", p.name, p.lag),
                     LinkState::CatchingUp => format!("{} catching up, {} behind", p.name, p.lag),
@@ -418,7 +420,7 @@ impl App {
             parts.push(format!(
                 "refused {} at {}: {}",
                 r.who,
-                super::view::hhmm(self, r.at_ms),
+                super::text::hhmm(self.options.utc, r.at_ms),
                 r.why
             ));
         }
@@ -944,7 +946,7 @@ impl App {
                     .ui
                     .help_scroll
                     .saturating_add_signed(step)
-                    .min(super::view::help::max_scroll(self));
+                    .min(help::max_scroll(self));
                 true
             }
             Mode::Normal | Mode::Trainer => false,

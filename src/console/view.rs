@@ -19,6 +19,8 @@ use ratatui::widgets::{Block, Borders};
 use super::app::App;
 use super::theme::Theme;
 
+pub use super::text::wrap;
+
 /// `m:ss` under ten minutes, then `12m`, then `3h05`: seconds only where a person needs them,
 /// which also keeps the 1 s tick from rewriting cells over SSH.
 pub fn age(ms: i64) -> String {
@@ -37,19 +39,7 @@ pub fn age(ms: i64) -> String {
 /// Hours and minutes of a wall-clock time, in the operator's zone (UTC in tests, so snapshots
 /// do not depend on where they run).
 pub fn hhmm(app: &App, ms: i64) -> String {
-    use chrono::TimeZone;
-    let time = if app.options.utc {
-        chrono::Utc
-            .timestamp_millis_opt(ms)
-            .single()
-            .map(|t| t.format("%H:%M").to_string())
-    } else {
-        chrono::Local
-            .timestamp_millis_opt(ms)
-            .single()
-            .map(|t| t.format("%H:%M").to_string())
-    };
-    time.unwrap_or_default()
+    super::text::hhmm(app.options.utc, ms)
 }
 
 /// Cuts `text` to `width` columns, marking the cut.
@@ -59,39 +49,6 @@ pub fn trim(text: &str, width: usize, ascii: bool) -> String {
     }
     let keep: String = text.chars().take(width.saturating_sub(1)).collect();
     format!("{keep}{}", if ascii { "~" } else { "…" })
-}
-
-/// Breaks `text` into rows of at most `width` columns at spaces (a word longer than a row is
-/// split): for text a decision depends on, shown whole rather than cut.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut rows = Vec::new();
-    let mut row = String::new();
-    for word in text.split_whitespace() {
-        let mut word: Vec<char> = word.chars().collect();
-        loop {
-            let used = row.chars().count();
-            let gap = usize::from(used > 0);
-            if used + gap + word.len() <= width {
-                if gap == 1 {
-                    row.push(' ');
-                }
-                row.extend(word.iter());
-                break;
-            }
-            if used > 0 {
-                rows.push(std::mem::take(&mut row));
-                continue;
-            }
-            let rest = word.split_off(width);
-            rows.push(word.iter().collect());
-            word = rest;
-        }
-    }
-    if !row.is_empty() || rows.is_empty() {
-        rows.push(row);
-    }
-    rows
 }
 
 /// Breaks a styled line into rows of at most `width` columns, at spaces where it can, keeping

@@ -204,3 +204,29 @@ fn domain_files_import_one_way() {
         assert!(!graph[file].contains(not), "{file}.rs imports {not}.rs");
     }
 }
+
+/// The console's view draws the app, so it may name `App`; the app never names the view (the
+/// clock's format lives in `console/text.rs`, help's lines in `console/app/help.rs`), so the
+/// two files never import each other in a circle.
+#[test]
+fn console_app_does_not_import_the_view() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("src/console/app.rs")];
+    rust_files(&root.join("src/console/app"), &mut files);
+    for file in &files {
+        let text = fs::read_to_string(file).unwrap();
+        let code: String = text
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or(&text)
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            !code.contains("view::") && !code.contains("view::{"),
+            "{} names the view; the view draws the app, the app does not import the view",
+            file.display()
+        );
+    }
+}
