@@ -23,26 +23,9 @@ const CTRL_Q: &str = "\x11";
 const LEAVE_ALTERNATE_SCREEN: &[u8] = b"\x1b[?1049l";
 const CLEAR_ALL: &[u8] = b"\x1b[2J";
 
-/// A temp dir holding the store and an empty config dir.
-struct Sandbox {
-    tmp: tempfile::TempDir,
-}
+use crate::common::sandbox::Sandbox;
 
 impl Sandbox {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        std::fs::create_dir(tmp.path().join("config")).expect("config dir");
-        Sandbox { tmp }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.tmp.path().join("store")
-    }
-
-    fn config(&self) -> PathBuf {
-        self.tmp.path().join("config")
-    }
-
     /// Runs a scripted subcommand on the sandbox's store; panics with stderr unless it succeeds.
     fn cli(&self, args: &[&str]) -> String {
         let out = Command::new(BIN)

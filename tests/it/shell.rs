@@ -15,25 +15,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 /// How long a test waits for a process to reach a state before it fails.
 const DEADLINE: Duration = Duration::from_secs(20);
 
-struct Sandbox {
-    tmp: tempfile::TempDir,
-}
+use crate::common::sandbox::Sandbox;
 
 impl Sandbox {
-    fn new() -> Self {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        std::fs::create_dir(tmp.path().join("config")).expect("config dir");
-        Sandbox { tmp }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.tmp.path().join("store")
-    }
-
-    fn config(&self) -> PathBuf {
-        self.tmp.path().join("config")
-    }
-
     fn command_on(&self, data: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.arg("--data")

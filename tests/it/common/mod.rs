@@ -1,4 +1,5 @@
 pub mod keys;
 pub mod pair;
 pub mod partner;
+pub mod sandbox;
 pub mod shift;
