@@ -118,6 +118,14 @@ fn sled_is_full(e: &sled::Error) -> bool {
     matches!(e, sled::Error::Io(io) if is_full(io))
 }
 
+/// Whether the filesystem holding `dir` has next to no room left. sled does not always pass
+/// ENOSPC on as such (a short write reaches us as a plain I/O error), so a failed write on a
+/// disk with less than one of its segments free is said as a full disk.
+fn nearly_full(dir: &Path) -> bool {
+    const ROOM: u64 = 1024 * 1024;
+    rustix::fs::statvfs(dir).is_ok_and(|fs| fs.f_bavail.saturating_mul(fs.f_frsize) < ROOM)
+}
+
 /// Runs `f`, turning a panic into an error without printing it: sled 0.34 panics on some
 /// damaged pages (`tried to serialize Uninitialized`), and a damaged store must be refused in
 /// one line, not with a backtrace. The panic's text goes to the log.
@@ -206,12 +214,28 @@ struct Sled {
 
 impl Sled {
     fn open(sled_dir: &Path) -> Result<Sled, sled::Error> {
-        let db = sled::Config::new()
-            .path(sled_dir)
-            .cache_capacity(8 * 1024 * 1024)
-            // We flush and fsync on every commit; the background flusher would only add wakeups.
-            .flush_every_ms(None)
-            .open()?;
+        // Our own lock on the data dir keeps other processes out, so a sled file lock still
+        // held can only be a handle this process just dropped (after a failed write, or a
+        // close) whose threads have not let go yet: wait for them, briefly.
+        let started = std::time::Instant::now();
+        let db = loop {
+            match sled::Config::new()
+                .path(sled_dir)
+                .cache_capacity(8 * 1024 * 1024)
+                // We flush and fsync on every commit; the background flusher would only add
+                // wakeups.
+                .flush_every_ms(None)
+                .open()
+            {
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock")
+                        && started.elapsed() < std::time::Duration::from_secs(2) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => break other?,
+            }
+        };
         let log = db.open_tree("log")?;
         let db_file = File::open(sled_dir.join("db"))?;
         Ok(Sled { db, log, db_file })
@@ -437,7 +461,7 @@ impl Store {
 
     /// sled's error in words, with where: a full disk is said as such.
     fn sled_err(&self, e: &sled::Error) -> StoreError {
-        if sled_is_full(e) {
+        if sled_is_full(e) || (matches!(e, sled::Error::Io(_)) && nearly_full(&self.dir)) {
             StoreError::Full {
                 dir: self.dir.clone(),
             }
@@ -739,7 +763,7 @@ impl Store {
     }
 
     fn io_failed(&self, e: &std::io::Error) -> StoreError {
-        if is_full(e) {
+        if is_full(e) || nearly_full(&self.dir) {
             StoreError::Full {
                 dir: self.dir.clone(),
             }
