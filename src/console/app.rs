@@ -241,6 +241,9 @@ pub struct Ui {
     /// Columns and rows inside the help overlay when last drawn: descriptions wrap to it and
     /// scrolling stops at its last line.
     pub help_size: std::cell::Cell<(u16, u16)>,
+    /// Rows the queue had for calls when last drawn (0: not drawn yet): selection moves in the
+    /// order those rows show the calls, pinned band included.
+    pub queue_rows: std::cell::Cell<usize>,
     /// While triaging the selected call: the question in focus.
     pub triage: Option<usize>,
     /// The dashboard covers the panes.
@@ -330,6 +333,7 @@ impl App {
                 form: IntakeForm::default(),
                 help_scroll: 0,
                 help_size: std::cell::Cell::new((0, 0)),
+                queue_rows: std::cell::Cell::new(0),
                 triage: None,
                 dashboard: false,
                 messages: Vec::new(),
@@ -1339,7 +1343,13 @@ impl App {
             }
             Action::SelectCall(dir) => {
                 self.ui.triage = None;
-                let ids: Vec<CallId> = self.state().queue().iter().map(|c| c.id.clone()).collect();
+                let queue = self.state().queue();
+                let rows = match self.ui.queue_rows.get() {
+                    0 => usize::MAX,
+                    rows => rows,
+                };
+                let (shown, _) = queue_order(&queue, rows);
+                let ids: Vec<CallId> = shown.iter().map(|c| c.id.clone()).collect();
                 let current = self.selected_call().map(|c| c.id.clone());
                 self.ui.call = step(&ids, current.as_ref(), dir);
                 self.chronology = None;
@@ -1442,6 +1452,31 @@ impl App {
             self.ui.base_mode = self.ui.mode;
         }
     }
+}
+
+/// The calls in the order the queue shows them in `rows` rows, and how many of them lead as a
+/// pinned band: when they do not all fit, the most urgent pending calls (up to half the rows)
+/// come first whatever is selected, then the rest in queue order. Selection moves in this order,
+/// so the keys follow the rows on screen.
+pub fn queue_order<'c>(queue: &[&'c Call], rows: usize) -> (Vec<&'c Call>, usize) {
+    if queue.len() <= rows {
+        return (queue.to_vec(), 0);
+    }
+    let mut shown: Vec<&Call> = queue
+        .iter()
+        .filter(|c| c.status == crate::domain::CallStatus::Pending && !c.awaits_disposition())
+        .take(rows.div_ceil(2))
+        .copied()
+        .collect();
+    let pinned = shown.len();
+    shown.extend(
+        queue
+            .iter()
+            .filter(|c| !shown[..pinned].iter().any(|p| p.id == c.id))
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    (shown, pinned)
 }
 
 fn step<T: Clone + PartialEq>(items: &[T], current: Option<&T>, dir: Direction) -> Option<T> {

@@ -791,6 +791,39 @@ fn the_queue_keeps_urgent_pending_calls_in_view() {
 }
 
 #[test]
+fn selection_keys_follow_the_queue_rows_as_drawn() {
+    let mut b = busy_bench();
+    b.keys("call 11 Main St / noise complaint --pri 4<Enter>");
+    let screen = b.text(80, 24);
+    // The calls in the order the rows show them, the pinned band first.
+    let rows: Vec<String> = screen
+        .lines()
+        .filter_map(|l| {
+            l.trim_matches('"')
+                .get(1..)
+                .filter(|r| r.starts_with("26-BA"))
+        })
+        .map(|r| r.split_whitespace().next().unwrap_or("").to_owned())
+        .collect();
+    assert!(rows.len() >= 4, "{screen}");
+    // First call is the top row (a pinned pending call), last call the bottom row.
+    b.keys("<C-Home>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), rows[0]);
+    b.keys("<C-End>");
+    let _ = b.text(80, 24);
+    assert_eq!(
+        b.app.selected_call().unwrap().id.as_str(),
+        rows.last().unwrap()
+    );
+    // Next from the top walks down the rows on screen, not the queue's own order.
+    b.keys("<C-Home>");
+    for row in &rows[1..3] {
+        b.keys("<C-n>");
+        assert_eq!(b.app.selected_call().unwrap().id.as_str(), row);
+    }
+}
+
+#[test]
 fn the_chronology_shows_its_newest_lines() {
     let mut b = bench().shift();
     b.run(&[

@@ -94,6 +94,7 @@ impl Widget for QueueView<'_> {
         }
         let rows = (inner.height as usize).saturating_sub(lines.len());
         let selected = app.selected_call().map(|c| c.id.clone());
+        app.ui.queue_rows.set(rows);
         let (shown, above, below) = choose_rows(&queue, selected.as_ref(), rows);
         let mut title = format!(" Queue {} open, {pending} pending ", queue.len());
         if above + below > 0 {
@@ -185,17 +186,9 @@ fn choose_rows<'c>(
     if rows == 0 {
         return (Vec::new(), 0, queue.len());
     }
-    let pinned: Vec<&Call> = queue
-        .iter()
-        .filter(|c| c.status == CallStatus::Pending && !c.awaits_disposition())
-        .take(rows.div_ceil(2))
-        .copied()
-        .collect();
-    let rest: Vec<&Call> = queue
-        .iter()
-        .filter(|c| !pinned.iter().any(|p| p.id == c.id))
-        .copied()
-        .collect();
+    let (mut order, pinned) = crate::console::app::queue_order(queue, rows);
+    let rest = order.split_off(pinned);
+    let pinned = order;
     let mut room = rows - pinned.len();
     let at = selected
         .and_then(|s| rest.iter().position(|c| &c.id == s))
