@@ -867,17 +867,9 @@ fn a_flood_of_idle_connections_does_not_stop_local_commands() {
     // A command still gets through, and the desk still serves (bounded: killed if it hangs).
     let mut exec = command(tmp.path(), &a, &["exec", "unit add STAR-2 clinician"]);
     let mut child = exec.spawn().unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = served.kill();
-            panic!("exec hung while idle connections held the desk's descriptors");
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let Some(status) = crate::common::wait_at_most(&mut child, LIMIT) else {
+        let _ = served.kill();
+        panic!("exec hung while idle connections held the desk's descriptors");
     };
     let out = child.wait_with_output().unwrap();
     assert!(status.success(), "exec failed: {}", stderr(&out));

@@ -376,6 +376,26 @@ fn went_back(
     (alpha, bravo, origin, early_head, head)
 }
 
+/// Waits until `desk` holds `origin`'s events up to `head` again, and checks the ten notes
+/// written last (`late-0` … `late-9`) are among them.
+fn took_its_tail_back(
+    watch: &mut switchboard::desk::attach::Watch,
+    desk: &mut switchboard::desk::Desk,
+    origin: switchboard::domain::ReplicaId,
+    head: u64,
+) {
+    crate::common::pair::watch_until(watch, desk, std::time::Duration::from_secs(20), |d, _| {
+        d.heads().get(&origin).is_some_and(|h| h.seq >= head)
+    });
+    let notes = notes_of(desk);
+    for n in 0..10 {
+        assert!(
+            notes.contains(&format!("late-{n}")),
+            "late-{n} did not come back"
+        );
+    }
+}
+
 fn notes_of(desk: &switchboard::desk::Desk) -> Vec<String> {
     desk.events()
         .expect("events")
@@ -392,10 +412,6 @@ fn notes_of(desk: &switchboard::desk::Desk) -> Vec<String> {
 /// which holds the same bytes.
 #[test]
 fn a_node_whose_store_went_back_refuses_then_heals_from_its_peer() {
-    use std::time::Duration;
-
-    use crate::common::pair::watch_until;
-
     let root = tempfile::tempdir().expect("temp dir");
     let (mut alpha, mut bravo, origin, early_head, head) = went_back(root.path());
     let Err(refused) = Store::open(&alpha.dir, StoreKind::Live) else {
@@ -416,16 +432,7 @@ fn a_node_whose_store_went_back_refuses_then_heals_from_its_peer() {
         origin,
         "the fresh store takes a new node id"
     );
-    watch_until(&mut watch, &mut desk, Duration::from_secs(20), |d, _| {
-        d.heads().get(&origin).is_some_and(|h| h.seq >= head)
-    });
-    let notes = notes_of(&desk);
-    for n in 0..10 {
-        assert!(
-            notes.contains(&format!("late-{n}")),
-            "late-{n} did not come back"
-        );
-    }
+    took_its_tail_back(&mut watch, &mut desk, origin, head);
     drop((desk, watch));
     alpha.stop();
     bravo.stop();
@@ -469,16 +476,7 @@ fn a_served_node_whose_store_went_back_takes_its_tail_from_a_peer_before_writing
         other => panic!("wrote while it owed its own events: {other:?}"),
     }
     bravo.start();
-    watch_until(&mut watch, &mut desk, Duration::from_secs(20), |d, _| {
-        d.heads().get(&origin).is_some_and(|h| h.seq >= head)
-    });
-    let notes = notes_of(&desk);
-    for n in 0..10 {
-        assert!(
-            notes.contains(&format!("late-{n}")),
-            "late-{n} did not come back"
-        );
-    }
+    took_its_tail_back(&mut watch, &mut desk, origin, head);
     desk.run_line("note 1 healed")
         .expect("writes again once whole");
     assert_eq!(

@@ -208,17 +208,8 @@ fn finish(mut cmd: Command, what: &str) -> Output {
         let _ = stderr.read_to_end(&mut v);
         v
     });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > COMMAND_DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} still ran after {COMMAND_DEADLINE:?}: it hangs");
-        }
-        std::thread::sleep(Duration::from_millis(5));
+    let Some(status) = crate::common::wait_at_most(&mut child, COMMAND_DEADLINE) else {
+        panic!("{what} still ran after {COMMAND_DEADLINE:?}: it hangs");
     };
     Output {
         status,
