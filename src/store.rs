@@ -114,10 +114,6 @@ fn is_full(e: &std::io::Error) -> bool {
     )
 }
 
-fn sled_is_full(e: &sled::Error) -> bool {
-    matches!(e, sled::Error::Io(io) if is_full(io))
-}
-
 /// Whether the filesystem holding `dir` has next to no room left. sled does not always pass
 /// ENOSPC on as such (a short write reaches us as a plain I/O error), so a failed write on a
 /// disk with less than one of its segments free is said as a full disk.
@@ -461,14 +457,9 @@ impl Store {
 
     /// sled's error in words, with where: a full disk is said as such.
     fn sled_err(&self, e: &sled::Error) -> StoreError {
-        if sled_is_full(e) || (matches!(e, sled::Error::Io(_)) && nearly_full(&self.dir)) {
-            StoreError::Full {
-                dir: self.dir.clone(),
-            }
-        } else if matches!(e, sled::Error::Io(_)) {
-            StoreError::Io(format!("{} in {}", sled_words(e), self.dir.display()))
-        } else {
-            self.corrupt(sled_words(e))
+        match e {
+            sled::Error::Io(io) => self.io_failed(io),
+            _ => self.corrupt(sled_words(e)),
         }
     }
 
