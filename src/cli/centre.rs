@@ -314,12 +314,9 @@ pub(super) struct Starting(PathBuf);
 
 impl Starting {
     pub(super) fn mark(dir: &Path) -> Starting {
-        use std::os::unix::fs::DirBuilderExt;
-        // Made owner-only, as the store makes it, so the mark can be there first.
-        let _ = std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir);
+        // Made (or checked) as the store makes its data dir, so the mark can be there first;
+        // a dir the store would refuse is refused by the store's own open just after.
+        let _ = crate::store::private::data_dir(dir);
         let path = starting_path(dir);
         let _ = std::fs::write(&path, std::process::id().to_string());
         Starting(path)
