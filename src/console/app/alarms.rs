@@ -1,0 +1,120 @@
+//! The alarms in force (calls waiting too long, late check-ins), the alarm key that visits
+//! them, and the dashboard's figures.
+
+use crate::domain::{CallId, Callsign, Event};
+use crate::report::metrics::{Metrics, Period, Summary};
+
+use super::{Alarms, App, Message, Tone};
+
+impl App {
+    /// The alarms in force, in the order the alarm key visits them: calls waiting longer than
+    /// their priority allows (most urgent first), then units late to check in (escalated first).
+    pub fn alarms(&self, now_ms: i64) -> Alarms {
+        let state = self.state();
+        let waiting = state
+            .queue()
+            .iter()
+            .filter(|c| self.overdue(c, now_ms))
+            .map(|c| c.id.clone())
+            .collect();
+        let mut late: Vec<(Callsign, bool)> = state
+            .units
+            .values()
+            .filter_map(|u| match self.check_in(u, now_ms) {
+                Some(crate::domain::safety::Check::Overdue(_)) => Some((u.callsign.clone(), false)),
+                Some(crate::domain::safety::Check::Escalated(_)) => {
+                    Some((u.callsign.clone(), true))
+                }
+                _ => None,
+            })
+            .collect();
+        late.sort_by_key(|(u, escalated)| (!escalated, u.clone()));
+        Alarms { waiting, late }
+    }
+
+    /// Selects the alarm after the selection's, round the list.
+    pub(super) fn next_alarm(&mut self) {
+        let alarms = self.alarms(self.now_ms());
+        let mut targets: Vec<(Option<CallId>, Option<Callsign>)> = alarms
+            .waiting
+            .iter()
+            .map(|c| (Some(c.clone()), None))
+            .collect();
+        for (unit, _) in &alarms.late {
+            let call = self.state().units.get(unit).and_then(|u| u.call.clone());
+            targets.push((call, Some(unit.clone())));
+        }
+        if targets.is_empty() {
+            self.ui.message = Some(Message {
+                tone: Tone::Hint,
+                text: "no alarms: no call waits too long and every check-in is on time".into(),
+            });
+            return;
+        }
+        // From the alarm visited last, while the selection is still on it; else the first.
+        let call = self.selected_call().map(|c| c.id.clone());
+        let unit = self.selected_unit().map(|u| u.callsign.clone());
+        let at = self.ui.last_alarm.as_ref().and_then(|last| {
+            let (c, u) = last;
+            let still = (c.is_none() || *c == call) && (u.is_none() || *u == unit);
+            targets.iter().position(|t| t == last).filter(|_| still)
+        });
+        let (to_call, to_unit) = targets[at.map_or(0, |i| (i + 1) % targets.len())].clone();
+        self.ui.last_alarm = Some((to_call.clone(), to_unit.clone()));
+        let what = match (&to_unit, &to_call) {
+            (Some(u), _) => format!("{u} check-in late"),
+            (None, Some(c)) => format!("{c} waiting long"),
+            (None, None) => String::new(),
+        };
+        if to_call.is_some() {
+            self.ui.call = to_call;
+            self.chronology = None;
+        }
+        if to_unit.is_some() {
+            self.ui.unit = to_unit;
+        }
+        self.ui.message = Some(Message {
+            tone: Tone::Hint,
+            text: format!("Alarm: {what}"),
+        });
+    }
+
+    /// The dashboard's figures as of now, when it is open.
+    pub fn dashboard(&self) -> Option<Summary> {
+        self.metrics
+            .as_ref()
+            .filter(|_| self.ui.dashboard)
+            .map(|m| m.summary(self.now_ms()))
+    }
+
+    /// Reads the log once for the last 24 hours; later events are added as they are committed.
+    pub(super) fn open_dashboard(&mut self) {
+        const DAY_MS: i64 = 24 * 3_600_000;
+        let now = self.now_ms();
+        let stale = self
+            .metrics
+            .as_ref()
+            .is_none_or(|m| now - m.period().since_ms > DAY_MS + 3_600_000);
+        if stale {
+            let mut period = Period::new(now - DAY_MS, now + 30 * DAY_MS);
+            if !self.options.utc {
+                period = period.in_local_hours();
+            }
+            let mut metrics = Metrics::new(period, self.desk.policy());
+            match self.desk.events() {
+                Ok(mut events) => {
+                    events.sort_by_key(Event::fold_key);
+                    for e in &events {
+                        metrics.add(e);
+                    }
+                    self.metrics = Some(metrics);
+                }
+                Err(e) => {
+                    self.refuse(format!("cannot read the log for the dashboard: {e}"));
+                    return;
+                }
+            }
+        }
+        self.ui.dashboard = true;
+    }
+}

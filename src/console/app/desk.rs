@@ -1,0 +1,93 @@
+//! What the serving desk sends an attached console: events, and where its peer links stand.
+
+use crate::desk::attach::{Board, Reply, Watch};
+use crate::domain::CallId;
+
+use super::App;
+
+impl App {
+    /// Follows a serving desk: its events and peer board arrive through `watch`.
+    #[must_use]
+    pub fn attached(mut self, watch: Watch) -> App {
+        self.board = Some(Board::default());
+        self.watch = Some(watch);
+        self
+    }
+
+    /// Something the serving desk sent: events another console or a peer committed, or the
+    /// state of the peer links.
+    pub fn desk_news(&mut self, news: Reply) {
+        self.hear_desk(news);
+        self.keep_message();
+    }
+
+    pub(super) fn hear_desk(&mut self, news: Reply) {
+        match news {
+            Reply::Events(batch) => match self.desk.absorb(&batch) {
+                Ok(received) => {
+                    if !received.accepted.is_empty() {
+                        self.chronology = None;
+                    }
+                    if let Some(metrics) = &mut self.metrics {
+                        for e in &received.accepted {
+                            metrics.add(e);
+                        }
+                    }
+                }
+                Err(e) => self.refuse(format!("the serving desk sent {e}")),
+            },
+            Reply::Board(board) => self.board = Some(board),
+            _ => {}
+        }
+    }
+
+    /// With peers: whether some peer has saved this call's last change. `None` without peers.
+    pub fn saved_on_a_peer(&self, call: &CallId) -> Option<bool> {
+        let board = self.board.as_ref().filter(|b| !b.peers.is_empty())?;
+        let (origin, seq) = self.desk.last_event_of(call)?;
+        Some(board.saved_on_a_peer(origin, seq))
+    }
+
+    /// The peer board in a line: `bravo connected, 0 behind · refused 10.0.0.9:4410 at 14:02:
+    /// unknown peer certificate SHA-256 …`.
+    pub(super) fn peers_in_words(&self) -> String {
+        use crate::desk::attach::LinkState;
+        let Some(board) = &self.board else {
+            return "no peer links: start the console with --listen, or run switchboard serve"
+                .into();
+        };
+        let mut parts: Vec<String> = board
+            .peers
+            .iter()
+            .map(|p| {
+                let since = crate::console::text::hhmm(self.options.utc, p.since_ms);
+                match p.state {
+                    LinkState::Connected => format!("{} connected, {} behind", p.name, p.lag),
+                    LinkState::CatchingUp => format!("{} catching up, {} behind", p.name, p.lag),
+                    LinkState::Down => format!("{} down since {since}", p.name),
+                }
+            })
+            .collect();
+        if parts.is_empty() {
+            parts.push("no peers (switchboard peer add)".into());
+        }
+        if let Some(r) = board.refused.last() {
+            parts.push(format!(
+                "refused {} at {}: {}",
+                r.who,
+                crate::console::text::hhmm(self.options.utc, r.at_ms),
+                r.why
+            ));
+        }
+        parts.extend(board.forks.iter().map(|f| format!("FORK {f}")));
+        parts.join(" · ")
+    }
+
+    /// The serving desk has stopped: nothing typed can be committed until it is back.
+    pub fn desk_gone(&mut self) {
+        self.refuse(
+            "the serving desk has stopped; nothing can be saved — quit and start again".into(),
+        );
+        self.keep_message();
+    }
+}
