@@ -20,7 +20,9 @@ use tokio::time::{timeout, Instant};
 
 use super::session::{Frame, LinkError, Session};
 use super::{tls, Fingerprint, Identity, Peer, Peers, TrustedSet};
-use crate::desk::attach::{socket_path, Board, LinkState, PeerRefusal, PeerView, Reply, Request};
+use crate::desk::attach::{
+    known_reply, socket_path, Board, LinkState, PeerRefusal, PeerView, Reply, Request,
+};
 use crate::desk::frame::{read_frame_async, write_frame_async, FrameError};
 use crate::desk::{Desk, DeskError, Outcome};
 use crate::domain::ReplicaId;
@@ -576,6 +578,7 @@ async fn watch_client(
     write_frame_async(&mut wr, &Reply::Welcome { replica, kind }).await?;
     let mut sent: BTreeMap<ReplicaId, u64> = have.into_iter().collect();
     let mut board = None;
+    let mut known = 0;
     let mut caught_up = false;
     // The client sends nothing more on a watch; a read that ends means it has gone.
     let mut gone = tokio::spawn(async move {
@@ -585,10 +588,21 @@ async fn watch_client(
     loop {
         changed.mark_unchanged();
         loop {
-            let (batch, now_board) = {
+            let (batch, now_board, now_known) = {
                 let hub = shared.lock();
-                (next_for_client(&hub.desk, &mut sent), hub.board.clone())
+                let times = hub.desk.state().known();
+                let grown = (times.len() != known).then(|| (times.len(), known_reply(times)));
+                (
+                    next_for_client(&hub.desk, &mut sent),
+                    hub.board.clone(),
+                    grown,
+                )
             };
+            // The first-known times go before the events they are for.
+            if let Some((len, reply)) = now_known {
+                write_frame_async(&mut wr, &reply).await?;
+                known = len;
+            }
             if let Some(batch) = batch {
                 write_frame_async(&mut wr, &Reply::Events(batch)).await?;
                 continue;

@@ -21,9 +21,9 @@ pub const VERSION: u32 = 1;
 /// At most this many events in one frame (design §5).
 pub const MAX_BATCH: usize = 256;
 /// A peer clock off from ours by more than this is *off*: its events' times are not taken at
-/// their word for ages and alarms here, and an event stamped further ahead of our clock than
-/// the peer's measured skew plus this is refused.
-pub const SKEW_LIMIT_MS: i64 = 60_000;
+/// their word for ages and alarms here (`domain::known`), and an event stamped further ahead of
+/// our clock than the peer's measured skew plus this is refused.
+pub use crate::domain::known::SKEW_LIMIT_MS;
 /// The most measured skew that may excuse an event stamped ahead of our clock: a peer whose
 /// pings claim more is still held to this.
 pub const MAX_SKEW_MS: i64 = 24 * 3_600_000;
@@ -158,11 +158,11 @@ impl Session {
             }
             Frame::Summary(heads) => self.on_summary(desk, &heads, &mut step)?,
             Frame::Events(batch) => {
-                if self.peer.is_none() {
+                let Some(peer) = self.peer else {
                     return Err(LinkError::Refused("events before hello".into()));
-                }
+                };
                 let received = desk
-                    .receive_within(&batch, self.hlc_limit(desk))
+                    .receive_within(&batch, self.hlc_limit(desk), Some((peer, self.skew_ms)))
                     .map_err(|e| LinkError::Refused(e.to_string()))?;
                 step.changed = !received.accepted.is_empty();
                 step.forks = received

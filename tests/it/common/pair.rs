@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use switchboard::desk::attach::{attach, Board, LinkState, Reply, Watch};
-use switchboard::desk::{Desk, SystemClock};
+use switchboard::desk::{Clock, Desk, SystemClock};
 use switchboard::domain::{Body, CallId};
 use switchboard::store::{Store, StoreKind};
 use switchboard::sync::node::{serve_in_background, Options, Serving};
@@ -42,8 +42,13 @@ pub struct Node {
 impl Node {
     /// Serves this node's store (again).
     pub fn start(&mut self) {
+        self.start_with(Box::new(SystemClock));
+    }
+
+    /// Serves this node's store with the desk reading `clock` (one that is off, say).
+    pub fn start_with(&mut self, clock: Box<dyn Clock>) {
         let store = Store::open(&self.dir, StoreKind::Live).unwrap();
-        let desk = Desk::open(store, Box::new(SystemClock), "test").unwrap();
+        let desk = Desk::open(store, clock, "test").unwrap();
         self.serving = Some(
             serve_in_background(
                 desk,
