@@ -84,6 +84,9 @@ pub struct Session {
     sent: BTreeMap<ReplicaId, u64>,
     /// Per origin, the highest seq the peer has acknowledged as durable.
     saved: BTreeMap<ReplicaId, u64>,
+    /// Per origin, the highest seq this side has put in a frame to the peer: what it owes an
+    /// acknowledgement for.
+    pushed: BTreeMap<ReplicaId, u64>,
     /// The peer's clock minus ours at its last ping (ms).
     pub skew_ms: i64,
 }
@@ -134,6 +137,13 @@ impl Session {
                     .saturating_sub(self.saved.get(o).copied().unwrap_or(0))
             })
             .sum()
+    }
+
+    /// True while the peer has been sent events it has not acknowledged yet.
+    pub fn owing(&self, desk: &Desk) -> bool {
+        self.pushed.iter().any(|(o, &pushed)| {
+            !desk.forks().contains_key(o) && pushed > self.saved.get(o).copied().unwrap_or(0)
+        })
     }
 
     /// True while there is backlog still to send.
@@ -301,6 +311,8 @@ impl Session {
                 break;
             }
             *sent += more.len() as u64;
+            let pushed = self.pushed.entry(*o).or_default();
+            *pushed = (*pushed).max(*sent);
             bytes += more.iter().map(Vec::len).sum::<usize>();
             batch.extend(more.into_iter().map(ByteBuf::from));
             if batch.len() >= MAX_BATCH || bytes >= BATCH_BYTES {

@@ -24,6 +24,48 @@ pub fn take_call(desk: &mut Desk, line: &str) -> CallId {
         .unwrap()
 }
 
+/// Fills the store in `dir` (not yet served) with a call and `batches` × 500 notes of 1,900
+/// bytes: about a megabyte a batch, so a dozen are more than a stalled link's buffers hold.
+#[allow(dead_code)] // not every user of this module fills a store
+pub fn fill_with_notes(dir: &Path, batches: usize) {
+    use switchboard::domain::Event;
+    use switchboard::store::Sealed;
+    let store = Store::open(dir, StoreKind::Live).unwrap();
+    let mut desk = Desk::open(store, Box::new(SystemClock), "t").unwrap();
+    let call = take_call(&mut desk, "call 12 Main St / man shouting");
+    desk.close().unwrap();
+    let mut store = Store::open(dir, StoreKind::Live).unwrap();
+    let origin = store.replica();
+    let text = "x".repeat(1_900);
+    let now = switchboard::desk::Clock::now_ms(&SystemClock);
+    for _ in 0..batches {
+        let mut head = store.heads().get(&origin).copied().unwrap_or_default();
+        let mut batch = Vec::new();
+        for hlc in store.hlc_mark() + 1..=store.hlc_mark() + 500 {
+            let sealed = Sealed::new(Event {
+                origin,
+                seq: head.seq + 1,
+                hlc,
+                wall_ms: now,
+                prev: head.hash,
+                operator: "t".into(),
+                request: None,
+                body: Body::NoteAdded {
+                    call: call.clone(),
+                    text: text.clone(),
+                    caution: false,
+                    written: None,
+                },
+            });
+            head.seq += 1;
+            head.hash = sealed.hash();
+            batch.push(sealed);
+        }
+        store.commit(&batch).unwrap();
+    }
+    store.close().unwrap();
+}
+
 /// A port nothing listens on right now.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
