@@ -16,8 +16,8 @@ use std::sync::Arc;
 use crate::command::{parse, print, ParseError};
 use crate::domain::event::hlc;
 use crate::domain::{
-    plan, Body, CallField, CallId, CivicAddress, Command, Context, Event, Handover, Hash, NewCall,
-    Policy, Refusal, ReplicaId, State, Taken, MAX_EVENT_BYTES,
+    known, plan, Body, CallField, CallId, CivicAddress, Command, Context, Event, Handover, Hash,
+    Known, NewCall, Policy, Refusal, ReplicaId, State, Taken, MAX_EVENT_BYTES,
 };
 use crate::places::Gazetteer;
 use crate::store::{Head, Sealed, Store, StoreError, StoreKind};
@@ -175,6 +175,13 @@ impl Desk {
         let mut chronicle = HashMap::new();
         let mut requests = HashMap::new();
         let mut state = State::default();
+        // This node's times, not the log's: kept across a fold (an attached desk's come from
+        // the desk it is attached to).
+        let known = match &self.book {
+            Book::Local(store) => store.known()?,
+            Book::Attached(_) => self.state.known().clone(),
+        };
+        state.set_known(known);
         for e in &events {
             state.apply(e);
             index(&mut chronicle, e);
@@ -621,20 +628,28 @@ impl Desk {
     /// comes; different bytes at a seq already held is a fork. What is new is committed in one
     /// batch, then folded. A malformed batch is refused whole and changes nothing.
     pub fn receive<B: AsRef<[u8]>>(&mut self, batch: &[B]) -> Result<Received, DeskError> {
-        self.receive_within(batch, u64::MAX)
+        self.receive_within(batch, u64::MAX, None)
     }
 
     /// Like [`Desk::receive`], refusing the batch if an event's hybrid clock is past
     /// `hlc_limit`: a forged clock far ahead would sort last and win every later edit.
+    /// `peer_clock` is the sending peer's replica and its clock minus ours, as measured on the
+    /// link: its own events, when that clock is off by more than the limit, and any event
+    /// stamped that far ahead of our clock, have their ages count from now ([`crate::domain::known`]).
     pub fn receive_within<B: AsRef<[u8]>>(
         &mut self,
         batch: &[B],
         hlc_limit: u64,
+        peer_clock: Option<(ReplicaId, i64)>,
     ) -> Result<Received, DeskError> {
         self.revive()?;
         let (sealed, mut received) = self.admit(batch, Some(hlc_limit))?;
+        let known = self.first_known(&sealed, peer_clock);
         if let Book::Local(store) = &mut self.book {
-            store.commit(&sealed)?;
+            store.commit_known(&sealed, &known)?;
+            for &(origin, seq, k) in &known {
+                self.state.know(origin, seq, k);
+            }
         } else {
             return Err(DeskError::Refused(Refusal(
                 "an attached desk takes events only from the desk it is attached to".into(),
@@ -642,6 +657,46 @@ impl Desk {
         }
         self.fold_in(sealed, &mut received)?;
         Ok(received)
+    }
+
+    /// Of events from a peer, those whose origin's clock is off from ours by more than the
+    /// limit, with when this node first knew them: now. The peer's own clock is measured on the
+    /// link; a third party's is known to be off only when it stamped an event ahead of ours (a
+    /// relayed event stamped behind may just have waited on a partition).
+    fn first_known(
+        &self,
+        sealed: &[Sealed],
+        peer_clock: Option<(ReplicaId, i64)>,
+    ) -> Vec<(ReplicaId, u64, Known)> {
+        let now = self.clock.now_ms();
+        sealed
+            .iter()
+            .filter_map(|s| {
+                let e = &s.event;
+                let ahead = e.wall_ms - now;
+                let skew_ms = match peer_clock {
+                    Some((peer, skew)) if peer == e.origin && known::is_off(skew) => skew,
+                    _ if known::is_off(ahead) && ahead > 0 => ahead,
+                    _ => return None,
+                };
+                (e.origin != self.replica()).then_some((
+                    e.origin,
+                    e.seq,
+                    Known {
+                        at_ms: now,
+                        skew_ms,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// An attached desk learns from the desk it is attached to when that node first knew events
+    /// stamped by a clock that was off.
+    pub fn know(&mut self, known: &[(ReplicaId, u64, Known)]) {
+        for &(origin, seq, k) in known {
+            self.state.know(origin, seq, k);
+        }
     }
 
     /// Takes events the serving desk committed into an attached desk's mirror.

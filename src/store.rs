@@ -5,6 +5,11 @@
 //! - `h` + origin → that origin's head: seq (8 bytes BE) + hash (32 bytes);
 //! - `m/hlc` → the hybrid clock's high-water mark; `m/replica`, `m/kind` → this store's identity.
 //!
+//! A second tree, `known` ([`known`]), holds this node's own times, never replicated: when it
+//! first knew events whose origin's clock was off. It is written just before the log's batch of
+//! the same commit, so a crash between them leaves at worst a time for an event that comes
+//! again, and was indeed first known then.
+//!
 //! A commit is one `apply_batch`, then `flush`, then `sync_all` on a second handle to the `db`
 //! file, because sled's flush waits on `sync_file_range` only.
 
@@ -20,6 +25,7 @@
 
 mod ack;
 mod aside;
+mod known;
 pub mod private;
 
 use std::cell::{Cell, RefCell};
@@ -30,7 +36,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use crate::domain::event::hash_bytes;
-use crate::domain::{Event, Hash, ReplicaId, MAX_EVENT_BYTES};
+use crate::domain::{Event, Hash, Known, KnownHere, ReplicaId, MAX_EVENT_BYTES};
 
 /// How a refusal tells a person to get going again; docs/durability.md says more.
 const RECOVER: &str = "to recover, move its `store` directory aside and start again: the fresh \
@@ -204,6 +210,8 @@ impl Sealed {
 struct Sled {
     db: sled::Db,
     log: sled::Tree,
+    /// When this node first knew events stamped by a clock that was off (see the module doc).
+    known: sled::Tree,
     /// Second handle on sled's `db` file, for the fsync sled's flush does not do.
     db_file: File,
 }
@@ -233,8 +241,14 @@ impl Sled {
             }
         };
         let log = db.open_tree("log")?;
+        let known = db.open_tree("known")?;
         let db_file = File::open(sled_dir.join("db"))?;
-        Ok(Sled { db, log, db_file })
+        Ok(Sled {
+            db,
+            log,
+            known,
+            db_file,
+        })
     }
 
     fn heads(&self) -> Result<BTreeMap<ReplicaId, Head>, Option<sled::Error>> {
@@ -661,6 +675,16 @@ impl Store {
     /// Makes a batch of events durable. Each must extend its origin's chain: the next seq and
     /// the previous event's hash. Only after this returns may the events be applied or shown.
     pub fn commit(&mut self, events: &[Sealed]) -> Result<(), StoreError> {
+        self.commit_known(events, &[])
+    }
+
+    /// Like [`Store::commit`], keeping beside the log when this node first knew some of the
+    /// events (those whose origin's clock was off): this node's own times, never replicated.
+    pub fn commit_known(
+        &mut self,
+        events: &[Sealed],
+        known: &[(ReplicaId, u64, Known)],
+    ) -> Result<(), StoreError> {
         if self.revive()? {
             return Err(StoreError::Io(
                 "the store took a change that had failed; plan again against it".into(),
@@ -704,6 +728,12 @@ impl Store {
             batch.insert(&head_key(e.origin), h);
         }
         batch.insert(KEY_HLC, &hlc.to_be_bytes());
+        if !known.is_empty() {
+            if let Err(e) = known::write(&self.sled()?.known, known) {
+                self.sled = None;
+                return Err(self.sled_err(&e));
+            }
+        }
         self.durable(batch, &heads)?;
         self.heads = heads;
         self.hlc = hlc;
@@ -826,6 +856,11 @@ impl Store {
         } else {
             Err(self.corrupt(format!("head of {origin} does not match its last event")))
         }
+    }
+
+    /// When this node first knew the events whose origin's clock was off.
+    pub fn known(&self) -> Result<KnownHere, StoreError> {
+        known::load(&self.sled()?.known).map_err(|e| self.sled_err(&e))
     }
 
     /// The raw bytes of one event, as first encoded.

@@ -245,7 +245,7 @@ impl App {
 
     /// Pending calls waiting longer than their priority allows.
     pub fn overdue(&self, call: &Call, now_ms: i64) -> bool {
-        crate::domain::safety::waiting_too_long(call, now_ms, self.desk.policy())
+        crate::domain::safety::waiting_too_long(self.state(), call, now_ms, self.desk.policy())
     }
 
     /// A unit's safety check-in state, when it is on scene.

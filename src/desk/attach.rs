@@ -91,6 +91,30 @@ pub enum Reply {
     Answered(Vec<String>),
     Refused(String),
     Failed(String),
+    /// When the serving node first knew events stamped by a clock that was off (origin, seq,
+    /// first known ms, skew ms): ages and alarms count from then (`domain::known`). Sent before
+    /// the events, and again whenever it grows.
+    Known(Vec<(ReplicaId, u64, i64, i64)>),
+}
+
+/// The serving node's first-known times, as [`Reply::Known`] carries them.
+pub fn known_reply(known: &crate::domain::KnownHere) -> Reply {
+    Reply::Known(
+        known
+            .iter()
+            .map(|(o, s, k)| (o, s, k.at_ms, k.skew_ms))
+            .collect(),
+    )
+}
+
+/// What a [`Reply::Known`] says, for [`Desk::know`].
+pub fn known_entries(
+    entries: &[(ReplicaId, u64, i64, i64)],
+) -> Vec<(ReplicaId, u64, crate::domain::Known)> {
+    entries
+        .iter()
+        .map(|&(o, s, at_ms, skew_ms)| (o, s, crate::domain::Known { at_ms, skew_ms }))
+        .collect()
 }
 
 /// How a peer link stands, as the status bar shows it.
@@ -409,6 +433,7 @@ pub fn attach(
                 desk.absorb(&batch).map_err(|e| e.to_string())?;
             }
             Reply::CaughtUp => break,
+            Reply::Known(entries) => desk.know(&known_entries(&entries)),
             Reply::Board(_) => {}
             other => return Err(format!("the serving desk answered out of turn: {other:?}")),
         }

@@ -185,7 +185,7 @@ pub fn rank(
                 unit: u.callsign.clone(),
                 capabilities: u.capabilities.iter().copied().collect(),
                 distance,
-                idle_ms: now_ms - u.status_ms,
+                idle_ms: now_ms - state.status_since(u),
                 second_choice: slot == Slot::Community
                     && !(u.has(Capability::Clinician) || u.has(Capability::Medic)),
             }

@@ -29,10 +29,12 @@ pub fn check_in(state: &State, unit: &Unit, now_ms: i64, policy: &Policy) -> Opt
         .and_then(|c| state.calls.get(c))
         .and_then(Call::response_type);
     let interval = policy.checkin_ms(response);
-    let since = unit
-        .checkin_ms
-        .unwrap_or(unit.status_ms)
-        .max(unit.status_ms);
+    // From when this node knew of them, if a desk whose clock was off stamped them.
+    let status_since = state.status_since(unit);
+    let since = state
+        .checkin_since(unit)
+        .unwrap_or(status_since)
+        .max(status_since);
     let due = since + interval;
     Some(if now_ms <= due {
         Check::Due(due)
@@ -43,10 +45,12 @@ pub fn check_in(state: &State, unit: &Unit, now_ms: i64, policy: &Policy) -> Opt
     })
 }
 
-/// A pending call waiting longer than its priority allows.
-pub fn waiting_too_long(call: &Call, now_ms: i64, policy: &Policy) -> bool {
+/// A pending call waiting longer than its priority allows; its wait counts from when it was
+/// taken, or from when this node first knew it if the desk that took it had a clock that was off
+/// ([`State::call_since`]).
+pub fn waiting_too_long(state: &State, call: &Call, now_ms: i64, policy: &Policy) -> bool {
     call.status == CallStatus::Pending
-        && now_ms - call.received_ms > policy.pending_limit_ms(call.priority)
+        && now_ms - state.call_since(call) > policy.pending_limit_ms(call.priority)
 }
 
 /// Closing this call needs a reason code: the protocol found it eligible for a community team,

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use super::call::{Assignment, Call, CallStatus, Note};
 use super::event::{Body, CallField, Event, FoldKey};
 use super::ids::{alert_id, CallId, Callsign, ReplicaId};
+use super::known::{Known, KnownHere};
 use super::ledger::{Direction, Handoff, Stage};
 use super::policy::Limits;
 use super::unit::Unit;
@@ -74,6 +75,15 @@ pub struct State {
     /// reused an id).
     #[serde(skip)]
     incidents: BTreeMap<String, CallId>,
+    /// Per unit, the event that set its status time, and the one that set its last check-in.
+    #[serde(skip)]
+    status_set: BTreeMap<Callsign, (ReplicaId, u64)>,
+    #[serde(skip)]
+    checkin_set: BTreeMap<Callsign, (ReplicaId, u64)>,
+    /// When this node first knew events stamped by a clock that was off: not folded, not
+    /// replicated, handed in by the shell (see `known`). Ages and alarms read it.
+    #[serde(skip)]
+    known: KnownHere,
 }
 
 impl State {
@@ -102,6 +112,44 @@ impl State {
         self.events += 1;
         self.fold_body(e);
         Applied::Applied
+    }
+
+    /// When this node first knew events whose origin's clock was off ([`KnownHere`]).
+    pub fn known(&self) -> &KnownHere {
+        &self.known
+    }
+
+    /// Takes this node's record of when it first knew events stamped by a clock that was off
+    /// (the store's, at open); ages and alarms count from those times.
+    pub fn set_known(&mut self, known: KnownHere) {
+        self.known = known;
+    }
+
+    /// This node first knew `(origin, seq)` then.
+    pub fn know(&mut self, origin: ReplicaId, seq: u64, known: Known) {
+        self.known.insert(origin, seq, known);
+    }
+
+    /// When a call's age counts from here: when it was taken, or, if the desk that took it had
+    /// a clock that was off, when this node first knew it.
+    pub fn call_since(&self, call: &Call) -> i64 {
+        self.known
+            .counted_ms(self.takers.get(&call.id).copied(), call.received_ms)
+    }
+
+    /// When a unit's time in its status counts from here (as [`State::call_since`]).
+    pub fn status_since(&self, unit: &Unit) -> i64 {
+        self.known
+            .counted_ms(self.status_set.get(&unit.callsign).copied(), unit.status_ms)
+    }
+
+    /// When a unit's last check-in counts from here (as [`State::call_since`]).
+    pub fn checkin_since(&self, unit: &Unit) -> Option<i64> {
+        let at = unit.checkin_ms?;
+        Some(
+            self.known
+                .counted_ms(self.checkin_set.get(&unit.callsign).copied(), at),
+        )
     }
 
     /// Number of events folded.
@@ -424,6 +472,7 @@ impl State {
             Body::UnitCheckedIn { unit, .. } => {
                 if let Some(u) = self.units.get_mut(unit) {
                     u.checkin_ms = Some(at);
+                    self.checkin_set.insert(unit.clone(), (e.origin, e.seq));
                 }
             }
             Body::CallReopened { call } => {
@@ -449,6 +498,9 @@ impl State {
                 capabilities,
                 zone,
             } => {
+                self.status_set
+                    .entry(unit.clone())
+                    .or_insert((e.origin, e.seq));
                 let entry = self.units.entry(unit.clone()).or_insert_with(|| Unit {
                     callsign: unit.clone(),
                     capabilities: BTreeSet::default(),
@@ -505,6 +557,7 @@ impl State {
                     UnitStatus::Dispatched
                 };
                 if let Some(u) = self.units.get_mut(unit) {
+                    self.status_set.insert(unit.clone(), (e.origin, e.seq));
                     u.status = status;
                     u.status_ms = at;
                     u.call = Some(call.clone());
@@ -553,6 +606,7 @@ impl State {
                     .and_then(|c| self.calls.get(c))
                     .and_then(|c| c.coords.clone());
                 if let Some(u) = self.units.get_mut(unit) {
+                    self.status_set.insert(unit.clone(), (e.origin, e.seq));
                     u.status = *status;
                     u.status_ms = at;
                     u.detail.clone_from(detail);

@@ -13,21 +13,28 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde_bytes::ByteBuf;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::{timeout, Instant};
 
-use super::session::{Frame, LinkError, Session};
 use super::{tls, Fingerprint, Identity, Peer, Peers, TrustedSet};
-use crate::desk::attach::{socket_path, Board, LinkState, PeerRefusal, PeerView, Reply, Request};
+use crate::desk::attach::{known_reply, socket_path, Board, PeerRefusal, PeerView, Reply, Request};
 use crate::desk::frame::{read_frame_async, write_frame_async, FrameError};
 use crate::desk::{Desk, DeskError, Outcome};
 use crate::domain::ReplicaId;
 
+mod link;
+
+use link::link;
+
 /// A peer silent this long — two and a half missed pings — is down; checked four times a
 /// second, so a link that dies is shown down within 3 s (design §5).
 const SILENT: Duration = Duration::from_millis(2_500);
+/// A peer that has acknowledged nothing of what it was sent for this long is down, whatever
+/// the link is doing (it may still be pinging us while nothing of ours reaches it). Room for a
+/// full batch (1 MiB) on a slow link and a busy peer's commit; a healthy peer acknowledges
+/// each batch within milliseconds.
+const UNACKNOWLEDGED: Duration = Duration::from_secs(10);
 const PING: Duration = Duration::from_secs(1);
 const CHECK: Duration = Duration::from_millis(250);
 /// A full summary this often repairs whatever a lost frame left behind.
@@ -576,6 +583,7 @@ async fn watch_client(
     write_frame_async(&mut wr, &Reply::Welcome { replica, kind }).await?;
     let mut sent: BTreeMap<ReplicaId, u64> = have.into_iter().collect();
     let mut board = None;
+    let mut known = 0;
     let mut caught_up = false;
     // The client sends nothing more on a watch; a read that ends means it has gone.
     let mut gone = tokio::spawn(async move {
@@ -585,10 +593,21 @@ async fn watch_client(
     loop {
         changed.mark_unchanged();
         loop {
-            let (batch, now_board) = {
+            let (batch, now_board, now_known) = {
                 let hub = shared.lock();
-                (next_for_client(&hub.desk, &mut sent), hub.board.clone())
+                let times = hub.desk.state().known();
+                let grown = (times.len() != known).then(|| (times.len(), known_reply(times)));
+                (
+                    next_for_client(&hub.desk, &mut sent),
+                    hub.board.clone(),
+                    grown,
+                )
             };
+            // The first-known times go before the events they are for.
+            if let Some((len, reply)) = now_known {
+                write_frame_async(&mut wr, &reply).await?;
+                known = len;
+            }
             if let Some(batch) = batch {
                 write_frame_async(&mut wr, &Reply::Events(batch)).await?;
                 continue;
@@ -769,298 +788,4 @@ async fn dial(connector: tokio_rustls::TlsConnector, shared: Arc<Shared>, peer: 
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
-}
-
-/// Runs one peer link until it fails or falls silent.
-async fn link<S>(stream: S, shared: &Arc<Shared>, name: &str, fp: Fingerprint, from: SocketAddr)
-where
-    S: AsyncRead + AsyncWrite + Send + 'static,
-{
-    let replaced = Arc::new(tokio::sync::Notify::new());
-    let id = {
-        let mut hub = shared.lock();
-        hub.next_link += 1;
-        let id = hub.next_link;
-        if let Some((_, older)) = hub.links.insert(name.to_owned(), (id, replaced.clone())) {
-            older.notify_one();
-        }
-        id
-    };
-    tracing::info!(peer = %name, %from, "peer link open");
-    let result = session(stream, shared, name, fp, &replaced).await;
-    let why = match &result {
-        Ok(()) => "closed".to_owned(),
-        Err(e) => e.clone(),
-    };
-    tracing::info!(peer = %name, %why, "peer link ended");
-    {
-        let mut hub = shared.lock();
-        // A link a newer one replaced leaves the peer's line to the newer.
-        if hub
-            .links
-            .get(name)
-            .is_some_and(|(current, _)| *current == id)
-        {
-            hub.links.remove(name);
-            let now = hub.desk.now_ms();
-            // Down since the link was last up, not since the last failed attempt.
-            if let Some(v) = hub
-                .board
-                .peers
-                .iter_mut()
-                .find(|v| v.name == name && v.state != LinkState::Down)
-            {
-                v.state = LinkState::Down;
-                v.since_ms = now;
-            }
-        }
-    }
-    if let Err(why) = result {
-        if why.starts_with("refused") {
-            shared.refused(name, &why);
-        } else if why.contains("fatal alert") {
-            shared.refused(name, &format!("it refused this node's certificate ({why})"));
-        }
-    }
-    shared.bump();
-}
-
-/// Why a link replaced by a newer one to the same peer ended; it closes without a word.
-const REPLACED: &str = "replaced by a newer link to the same peer";
-
-/// When the peer was last heard from, set by the task that reads its frames: so a write that
-/// cannot finish (a link black-holed both ways) is given up once the peer has been silent too
-/// long, rather than holding the link "ok" for as long as it hangs.
-#[derive(Clone)]
-struct Heard(Arc<std::sync::Mutex<Instant>>);
-
-impl Heard {
-    fn now() -> Heard {
-        Heard(Arc::new(std::sync::Mutex::new(Instant::now())))
-    }
-
-    fn touch(&self) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
-    }
-
-    fn silent(&self) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .elapsed()
-            > SILENT
-    }
-}
-
-fn silent_text() -> String {
-    format!(
-        "silent for {:.1} s (nothing heard or acknowledged)",
-        SILENT.as_secs_f32()
-    )
-}
-
-/// Writes one frame, giving up if the peer falls silent meanwhile.
-async fn send<W: AsyncWrite + Unpin>(
-    wr: &mut W,
-    frame: &Frame,
-    heard: &Heard,
-) -> Result<(), String> {
-    let write = write_frame_async(wr, frame);
-    tokio::pin!(write);
-    loop {
-        tokio::select! {
-            r = &mut write => return r.map_err(|e| e.to_string()),
-            () = tokio::time::sleep(CHECK) => if heard.silent() {
-                return Err(silent_text());
-            },
-        }
-    }
-}
-
-async fn session<S>(
-    stream: S,
-    shared: &Arc<Shared>,
-    name: &str,
-    fp: Fingerprint,
-    replaced: &tokio::sync::Notify,
-) -> Result<(), String>
-where
-    S: AsyncRead + AsyncWrite + Send + 'static,
-{
-    let (mut rd, mut wr) = tokio::io::split(stream);
-    let (tx, mut rx) = mpsc::channel::<Result<Frame, FrameError>>(4);
-    let heard = Heard::now();
-    // Reading a frame is not cancel-safe, so it has a task of its own.
-    let reader = tokio::spawn({
-        let heard = heard.clone();
-        async move {
-            loop {
-                let frame = read_frame_async::<Frame>(&mut rd).await;
-                heard.touch();
-                let end = frame.is_err();
-                if tx.send(frame).await.is_err() || end {
-                    break;
-                }
-            }
-        }
-    });
-    let result = tokio::select! {
-        r = drive(&mut wr, &mut rx, shared, name, fp, &heard) => r,
-        () = replaced.notified() => Err(REPLACED.to_owned()),
-    };
-    reader.abort();
-    if let Err(why) = result.as_ref().map_err(String::as_str) {
-        if why == REPLACED {
-            return result;
-        }
-        let _ = timeout(
-            Duration::from_millis(200),
-            write_frame_async(&mut wr, &Frame::Refuse(why.to_owned())),
-        )
-        .await;
-    }
-    result
-}
-
-async fn drive<W: AsyncWrite + Unpin>(
-    wr: &mut W,
-    rx: &mut mpsc::Receiver<Result<Frame, FrameError>>,
-    shared: &Arc<Shared>,
-    name: &str,
-    fp: Fingerprint,
-    heard: &Heard,
-) -> Result<(), String> {
-    let mut session = Session::default();
-    let opening = Session::open(&shared.lock().desk).map_err(|e| e.to_string())?;
-    for f in &opening {
-        send(wr, f, heard).await?;
-    }
-    let mut changed = shared.changed.subscribe();
-    let mut ping = tokio::time::interval(PING);
-    let mut check = tokio::time::interval(CHECK);
-    let mut resummary = tokio::time::interval_at(Instant::now() + RESUMMARY, RESUMMARY);
-    // A frame taken off the queue while gathering batches, to be handled next.
-    let mut held: Option<Result<Frame, FrameError>> = None;
-    loop {
-        // Push whatever the peer lacks, a batch at a time, then show where the link stands.
-        loop {
-            let batch = {
-                let hub = shared.lock();
-                session.next_batch(&hub.desk).map_err(|e| e.to_string())?
-            };
-            match batch {
-                Some(f) => send(wr, &f, heard).await?,
-                None => break,
-            }
-        }
-        // Only a peer that has said hello is shown as linked: with TLS 1.3 the dialling side
-        // finishes its handshake before the other side has checked its certificate.
-        if session.peer.is_some() && update_board(shared, &session, name) {
-            shared.bump();
-        }
-        changed.mark_unchanged();
-        if let Some(msg) = held.take() {
-            handle(msg, &mut session, rx, &mut held, wr, shared, heard).await?;
-            continue;
-        }
-        tokio::select! {
-            msg = rx.recv() => {
-                let Some(msg) = msg else {
-                    return Err("the link closed".into());
-                };
-                handle(msg, &mut session, rx, &mut held, wr, shared, heard).await?;
-            }
-            r = changed.changed() => if r.is_err() { return Ok(()) },
-            _ = check.tick() => {
-                if !shared.trusted.contains(&fp) {
-                    return Err("refused: no longer a trusted peer (peer rm)".into());
-                }
-                if heard.silent() {
-                    return Err(silent_text());
-                }
-            }
-            _ = ping.tick() => {
-                let wall_ms = shared.lock().desk.now_ms();
-                send(wr, &Frame::Ping { wall_ms }, heard).await?;
-            }
-            _ = resummary.tick() => {
-                let summary = Session::summary(&shared.lock().desk);
-                send(wr, &summary, heard).await?;
-            }
-        }
-    }
-}
-
-/// Handles one frame from the peer. Batches of events already waiting behind it are taken in
-/// the same commit: after a partition each batch may sort before what is folded, and one fold
-/// of the log for several batches is cheaper than one for each.
-async fn handle<W: AsyncWrite + Unpin>(
-    msg: Result<Frame, FrameError>,
-    session: &mut Session,
-    rx: &mut mpsc::Receiver<Result<Frame, FrameError>>,
-    held: &mut Option<Result<Frame, FrameError>>,
-    wr: &mut W,
-    shared: &Arc<Shared>,
-    heard: &Heard,
-) -> Result<(), String> {
-    let mut frame = msg.map_err(|e| e.to_string())?;
-    if let Frame::Events(batch) = &mut frame {
-        while let Ok(next) = rx.try_recv() {
-            match next {
-                Ok(Frame::Events(more)) => batch.extend(more),
-                other => {
-                    *held = Some(other);
-                    break;
-                }
-            }
-        }
-    }
-    let step = {
-        let mut hub = shared.lock();
-        session.on_frame(&mut hub.desk, frame)
-    };
-    let step = step.map_err(|e| match e {
-        LinkError::Refused(why) => format!("refused: {why}"),
-        LinkError::Store(e) => e.to_string(),
-    })?;
-    if !step.forks.is_empty() {
-        let mut hub = shared.lock();
-        hub.board.forks.extend(step.forks);
-    }
-    for f in &step.reply {
-        send(wr, f, heard).await?;
-    }
-    if step.changed {
-        shared.bump();
-    }
-    Ok(())
-}
-
-/// Updates this peer's line on the board; true if it changed.
-fn update_board(shared: &Shared, session: &Session, name: &str) -> bool {
-    let mut hub = shared.lock();
-    let state = if session.catching_up(&hub.desk) {
-        LinkState::CatchingUp
-    } else {
-        LinkState::Connected
-    };
-    let lag = session.lag(&hub.desk);
-    let now = hub.desk.now_ms();
-    // Only peers in the list have a line: one just removed is on its way out.
-    let Some(v) = hub.board.peers.iter_mut().find(|v| v.name == name) else {
-        return false;
-    };
-    let next = PeerView {
-        name: name.to_owned(),
-        state,
-        since_ms: if v.state == state { v.since_ms } else { now },
-        lag,
-        saved: session.saved(),
-        skew_s: session.skew_ms / 1000,
-    };
-    if *v == next {
-        return false;
-    }
-    *v = next;
-    true
 }

@@ -21,9 +21,9 @@ pub const VERSION: u32 = 1;
 /// At most this many events in one frame (design §5).
 pub const MAX_BATCH: usize = 256;
 /// A peer clock off from ours by more than this is *off*: its events' times are not taken at
-/// their word for ages and alarms here, and an event stamped further ahead of our clock than
-/// the peer's measured skew plus this is refused.
-pub const SKEW_LIMIT_MS: i64 = 60_000;
+/// their word for ages and alarms here (`domain::known`), and an event stamped further ahead of
+/// our clock than the peer's measured skew plus this is refused.
+pub use crate::domain::known::SKEW_LIMIT_MS;
 /// The most measured skew that may excuse an event stamped ahead of our clock: a peer whose
 /// pings claim more is still held to this.
 pub const MAX_SKEW_MS: i64 = 24 * 3_600_000;
@@ -84,6 +84,9 @@ pub struct Session {
     sent: BTreeMap<ReplicaId, u64>,
     /// Per origin, the highest seq the peer has acknowledged as durable.
     saved: BTreeMap<ReplicaId, u64>,
+    /// Per origin, the highest seq this side has put in a frame to the peer: what it owes an
+    /// acknowledgement for.
+    pushed: BTreeMap<ReplicaId, u64>,
     /// The peer's clock minus ours at its last ping (ms).
     pub skew_ms: i64,
 }
@@ -136,6 +139,13 @@ impl Session {
             .sum()
     }
 
+    /// True while the peer has been sent events it has not acknowledged yet.
+    pub fn owing(&self, desk: &Desk) -> bool {
+        self.pushed.iter().any(|(o, &pushed)| {
+            !desk.forks().contains_key(o) && pushed > self.saved.get(o).copied().unwrap_or(0)
+        })
+    }
+
     /// True while there is backlog still to send.
     pub fn catching_up(&self, desk: &Desk) -> bool {
         !self.ready
@@ -158,11 +168,11 @@ impl Session {
             }
             Frame::Summary(heads) => self.on_summary(desk, &heads, &mut step)?,
             Frame::Events(batch) => {
-                if self.peer.is_none() {
+                let Some(peer) = self.peer else {
                     return Err(LinkError::Refused("events before hello".into()));
-                }
+                };
                 let received = desk
-                    .receive_within(&batch, self.hlc_limit(desk))
+                    .receive_within(&batch, self.hlc_limit(desk), Some((peer, self.skew_ms)))
                     .map_err(|e| LinkError::Refused(e.to_string()))?;
                 step.changed = !received.accepted.is_empty();
                 step.forks = received
@@ -301,6 +311,8 @@ impl Session {
                 break;
             }
             *sent += more.len() as u64;
+            let pushed = self.pushed.entry(*o).or_default();
+            *pushed = (*pushed).max(*sent);
             bytes += more.iter().map(Vec::len).sum::<usize>();
             batch.extend(more.into_iter().map(ByteBuf::from));
             if batch.len() >= MAX_BATCH || bytes >= BATCH_BYTES {

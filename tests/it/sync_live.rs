@@ -339,3 +339,66 @@ fn a_trusted_peer_that_sends_an_oversized_or_malformed_frame_is_dropped_and_noth
         .unwrap();
     alpha.stop();
 }
+
+// ---------------------------------------------------------------------------------------------
+// A black-holed link (issue 11, item 9): the side that is sending says the peer is down.
+
+fn link_state(board: &switchboard::desk::attach::Board, peer: &str) -> Option<LinkState> {
+    board.peers.iter().find(|p| p.name == peer).map(|p| p.state)
+}
+
+/// Alpha, holding some 15 MB of notes bravo lacks, dials bravo through a proxy that holes the
+/// link after 1 MiB; bravo cannot dial alpha. Alpha's catch-up write stalls on full buffers;
+/// both boards must say the other is down, within a bounded wait.
+fn black_holed(hole: common::proxy::Hole) {
+    let root = tempfile::tempdir().unwrap();
+    let (a_dir, b_dir) = (root.path().join("alpha"), root.path().join("bravo"));
+    let (a_port, b_port) = (common::pair::free_port(), common::pair::free_port());
+    let proxy = common::proxy::black_hole(b_port, 1 << 20, hole);
+    common::pair::trust(
+        &a_dir,
+        &b_dir,
+        &format!("127.0.0.1:{}", proxy.port),
+        "bravo",
+    );
+    common::pair::trust(&b_dir, &a_dir, "127.0.0.1:9", "alpha");
+    common::pair::fill_with_notes(&a_dir, 16);
+    let node = |dir, port| common::pair::Node {
+        dir,
+        port,
+        serving: None,
+    };
+    let (mut alpha, mut bravo) = (node(a_dir, a_port), node(b_dir, b_port));
+    bravo.start();
+    alpha.start();
+    let (mut a, mut a_watch) = alpha.attach("ct-rivera");
+    watch_until(&mut a_watch, &mut a, LIMIT, |_, b| {
+        link_state(b, "bravo").is_some_and(|s| s != LinkState::Down)
+    });
+    let started = Instant::now();
+    while !proxy.holed() {
+        assert!(started.elapsed() < LIMIT, "the proxy never carried 1 MiB");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The link is up, alpha stuck writing to it; it must come to say bravo is down.
+    watch_until(&mut a_watch, &mut a, LIMIT, |_, b| {
+        link_state(b, "bravo") == Some(LinkState::Down)
+    });
+    let (mut b, mut b_watch) = bravo.attach("ct-bravo");
+    watch_until(&mut b_watch, &mut b, LIMIT, |_, b| {
+        link_state(b, "alpha") == Some(LinkState::Down)
+    });
+    drop((a_watch, b_watch));
+    alpha.stop();
+    bravo.stop();
+}
+
+#[test]
+fn a_link_black_holed_both_ways_shows_the_peer_down_on_the_side_that_is_sending() {
+    black_holed(common::proxy::Hole::BothWays);
+}
+
+#[test]
+fn a_link_that_stops_carrying_our_frames_shows_the_peer_down_though_it_still_pings() {
+    black_holed(common::proxy::Hole::TowardsTarget);
+}

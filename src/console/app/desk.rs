@@ -37,6 +37,11 @@ impl App {
                 Err(e) => self.refuse(format!("the serving desk sent {e}")),
             },
             Reply::Board(board) => self.board = Some(board),
+            Reply::Known(entries) => {
+                self.desk
+                    .know(&crate::desk::attach::known_entries(&entries));
+                self.chronology = None;
+            }
             _ => {}
         }
     }

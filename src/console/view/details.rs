@@ -92,7 +92,7 @@ impl Widget for DetailsView<'_> {
             format!(
                 "{} ({} ago) {}",
                 hhmm(app, call.received_ms),
-                age(self.now_ms - call.received_ms),
+                age(self.now_ms - app.state().call_since(call)),
                 call.state_word()
             ),
             theme,
@@ -226,8 +226,17 @@ impl Widget for DetailsView<'_> {
             for e in chronology.iter().rev() {
                 // What did not stand (a concurrent edit or dispatch lost) stays, marked.
                 let lost = app.state().lost(e.origin, e.seq).is_some();
+                // An event stamped by a clock that was off says so, and from when it counts.
+                let skewed =
+                    app.state()
+                        .known()
+                        .get(e.origin, e.seq)
+                        .map_or_else(String::new, |k| {
+                            let mark = crate::domain::known::mark(e.origin, k, |ms| hhmm(app, ms));
+                            format!(" ({mark})")
+                        });
                 let text = format!(
-                    "{}{} {} {}",
+                    "{}{} {} {}{skewed}",
                     if lost { "✗ " } else { "" },
                     hhmm(app, e.wall_ms),
                     e.operator,

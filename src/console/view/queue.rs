@@ -152,7 +152,7 @@ impl Widget for QueueView<'_> {
                 Span::styled(format!("{:<12}", trim(kind, 11, ascii)), row_style),
                 Span::styled(format!("{:<5}", status_word(call)), theme.queue_status),
                 Span::styled(
-                    format!("{:>5} ", age(self.now_ms - call.received_ms)),
+                    format!("{:>5} ", age(self.now_ms - app.state().call_since(call))),
                     if overdue {
                         theme.queue_age_alarm
                     } else {

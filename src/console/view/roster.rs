@@ -151,7 +151,7 @@ impl Widget for RosterView<'_> {
             ];
             if show_time {
                 spans.push(Span::styled(
-                    format!("{:>5} ", age(self.now_ms - unit.status_ms)),
+                    format!("{:>5} ", age(self.now_ms - app.state().status_since(unit))),
                     theme.roster_timer,
                 ));
             }

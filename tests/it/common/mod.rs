@@ -1,6 +1,7 @@
 pub mod keys;
 pub mod pair;
 pub mod partner;
+pub mod proxy;
 pub mod sandbox;
 pub mod shift;
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use switchboard::desk::attach::{attach, Board, LinkState, Reply, Watch};
-use switchboard::desk::{Desk, SystemClock};
+use switchboard::desk::{Clock, Desk, SystemClock};
 use switchboard::domain::{Body, CallId};
 use switchboard::store::{Store, StoreKind};
 use switchboard::sync::node::{serve_in_background, Options, Serving};
@@ -22,6 +22,48 @@ pub fn take_call(desk: &mut Desk, line: &str) -> CallId {
             _ => None,
         })
         .unwrap()
+}
+
+/// Fills the store in `dir` (not yet served) with a call and `batches` × 500 notes of 1,900
+/// bytes: about a megabyte a batch, so a dozen are more than a stalled link's buffers hold.
+#[allow(dead_code)] // not every user of this module fills a store
+pub fn fill_with_notes(dir: &Path, batches: usize) {
+    use switchboard::domain::Event;
+    use switchboard::store::Sealed;
+    let store = Store::open(dir, StoreKind::Live).unwrap();
+    let mut desk = Desk::open(store, Box::new(SystemClock), "t").unwrap();
+    let call = take_call(&mut desk, "call 12 Main St / man shouting");
+    desk.close().unwrap();
+    let mut store = Store::open(dir, StoreKind::Live).unwrap();
+    let origin = store.replica();
+    let text = "x".repeat(1_900);
+    let now = switchboard::desk::Clock::now_ms(&SystemClock);
+    for _ in 0..batches {
+        let mut head = store.heads().get(&origin).copied().unwrap_or_default();
+        let mut batch = Vec::new();
+        for hlc in store.hlc_mark() + 1..=store.hlc_mark() + 500 {
+            let sealed = Sealed::new(Event {
+                origin,
+                seq: head.seq + 1,
+                hlc,
+                wall_ms: now,
+                prev: head.hash,
+                operator: "t".into(),
+                request: None,
+                body: Body::NoteAdded {
+                    call: call.clone(),
+                    text: text.clone(),
+                    caution: false,
+                    written: None,
+                },
+            });
+            head.seq += 1;
+            head.hash = sealed.hash();
+            batch.push(sealed);
+        }
+        store.commit(&batch).unwrap();
+    }
+    store.close().unwrap();
 }
 
 /// A port nothing listens on right now.
@@ -42,8 +84,13 @@ pub struct Node {
 impl Node {
     /// Serves this node's store (again).
     pub fn start(&mut self) {
+        self.start_with(Box::new(SystemClock));
+    }
+
+    /// Serves this node's store with the desk reading `clock` (one that is off, say).
+    pub fn start_with(&mut self, clock: Box<dyn Clock>) {
         let store = Store::open(&self.dir, StoreKind::Live).unwrap();
-        let desk = Desk::open(store, Box::new(SystemClock), "test").unwrap();
+        let desk = Desk::open(store, clock, "test").unwrap();
         self.serving = Some(
             serve_in_background(
                 desk,
