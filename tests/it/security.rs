@@ -761,43 +761,7 @@ fn a_peer_that_stops_reading_is_shown_down_while_alpha_is_stuck_writing_to_it() 
     use switchboard::desk::attach::LinkState;
     // Alpha holds 12 MB of notes, more than the kernel buffers of a link can take while the
     // other end reads nothing: its catch-up write to mallory cannot finish.
-    let rig = Rig::with(|dir| {
-        let store = Store::open(dir, StoreKind::Live).unwrap();
-        let mut desk =
-            switchboard::desk::Desk::open(store, Box::new(switchboard::desk::SystemClock), "t")
-                .unwrap();
-        let call = crate::common::pair::take_call(&mut desk, "call 12 Main St / man shouting");
-        desk.close().unwrap();
-        let mut store = Store::open(dir, StoreKind::Live).unwrap();
-        let origin = store.replica();
-        let text = "x".repeat(1_900);
-        for _ in 0..12 {
-            let mut head = store.heads().get(&origin).copied().unwrap_or_default();
-            let mut batch = Vec::new();
-            for hlc in store.hlc_mark() + 1..=store.hlc_mark() + 500 {
-                let sealed = Sealed::new(Event {
-                    origin,
-                    seq: head.seq + 1,
-                    hlc,
-                    wall_ms: now_ms(),
-                    prev: head.hash,
-                    operator: "t".into(),
-                    request: None,
-                    body: Body::NoteAdded {
-                        call: call.clone(),
-                        text: text.clone(),
-                        caution: false,
-                        written: None,
-                    },
-                });
-                head.seq += 1;
-                head.hash = sealed.hash();
-                batch.push(sealed);
-            }
-            store.commit(&batch).unwrap();
-        }
-        store.close().unwrap();
-    });
+    let rig = Rig::with(|dir| crate::common::pair::fill_with_notes(dir, 12));
     let mallory = Pinger::start(&rig, false, Some(4096));
     let (mut desk, mut watch) = rig.alpha.attach("ct-rivera");
     watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
