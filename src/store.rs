@@ -72,7 +72,8 @@ pub enum StoreError {
     Full { dir: PathBuf },
     #[error("storage failed: {0}")]
     Io(String),
-    /// A serving desk's own words for a failure there, passed on as they are.
+    /// A serving desk's own words for a failure there, or what became of the line to it,
+    /// passed on as they are: nothing failed in storage here.
     #[error("{0}")]
     Served(String),
 }

@@ -140,6 +140,11 @@ pub struct PeerView {
     /// ordered by the hybrid clock whatever the skew; a large one is still worth a look.
     #[serde(default)]
     pub skew_s: i64,
+    /// Why the peer is down, when this node knows: dialled, it answered TCP but no TLS
+    /// handshake came (a relay or firewall passing the connection but not the peer). Not a
+    /// refusal: nobody said no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 /// A node that tried to connect, or was dialled, and was refused.
@@ -161,6 +166,7 @@ impl PeerView {
             lag: 0,
             saved: Vec::new(),
             skew_s: 0,
+            why: None,
         }
     }
 }
@@ -244,7 +250,7 @@ impl Line {
     fn ask(&mut self, request: &Request) -> Result<(Batch, Batch), DeskError> {
         if self.stream.is_none() {
             self.stream = Some(connect_line(&self.path).map_err(|why| {
-                DeskError::Store(StoreError::Io(format!(
+                DeskError::Store(StoreError::Served(format!(
                     "the serving desk has stopped ({why})"
                 )))
             })?);
@@ -341,7 +347,7 @@ fn answer(reply: Reply) -> Result<(Batch, Batch), DeskError> {
         Reply::Answered(_) => Ok((Vec::new(), Vec::new())),
         Reply::Refused(why) => Err(DeskError::Refused(Refusal(why))),
         Reply::Failed(why) => Err(DeskError::Store(StoreError::Served(why))),
-        other => Err(DeskError::Store(StoreError::Io(format!(
+        other => Err(DeskError::Store(StoreError::Served(format!(
             "the serving desk answered out of turn: {other:?}"
         )))),
     }
@@ -349,7 +355,7 @@ fn answer(reply: Reply) -> Result<(Batch, Batch), DeskError> {
 
 /// The one case where it cannot be told whether a request was saved.
 fn unknown(broke: &FrameError) -> DeskError {
-    DeskError::Store(StoreError::Io(format!(
+    DeskError::Store(StoreError::Served(format!(
         "the serving desk stopped while running this ({broke}) and cannot be asked; unknown \
          whether it was saved — check with `switchboard log` before running it again"
     )))

@@ -18,7 +18,9 @@ use tokio::sync::watch;
 use tokio::time::{timeout, Instant};
 
 use super::{tls, Fingerprint, Identity, Peer, Peers, TrustedSet};
-use crate::desk::attach::{known_reply, socket_path, Board, PeerRefusal, PeerView, Reply, Request};
+use crate::desk::attach::{
+    known_reply, socket_path, Board, LinkState, PeerRefusal, PeerView, Reply, Request,
+};
 use crate::desk::frame::{read_frame_async, write_frame_async, FrameError};
 use crate::desk::{Desk, DeskError, Outcome};
 use crate::domain::ReplicaId;
@@ -130,6 +132,21 @@ impl Shared {
         });
         let excess = hub.board.refused.len().saturating_sub(REFUSALS_KEPT);
         hub.board.refused.drain(..excess);
+        drop(hub);
+        self.bump();
+    }
+
+    /// A dialled peer could not be reached, and why: its line says so while it is down.
+    fn unreachable(&self, name: &str, why: &str) {
+        tracing::info!(peer = %name, %why, "peer unreachable");
+        let mut hub = self.lock();
+        let Some(v) = hub.board.peers.iter_mut().find(|v| v.name == name) else {
+            return;
+        };
+        if v.state != LinkState::Down || v.why.as_deref() == Some(why) {
+            return;
+        }
+        v.why = Some(why.to_owned());
         drop(hub);
         self.bump();
     }
@@ -685,7 +702,11 @@ async fn accept_peers(
             let tls = match handshake {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => return shared.refused(&from.to_string(), &tls::error_text(&e)),
-                Err(_) => return shared.refused(&from.to_string(), "no TLS handshake in 5 s"),
+                // Nobody refused anything: a port probe or a stalled relay. Logged, not put on
+                // the board, where it would read as a refusal for ten minutes.
+                Err(_) => {
+                    return tracing::debug!(%from, "no TLS handshake in 5 s; connection closed")
+                }
             };
             let Some(fp) = tls::peer_fingerprint(tls.get_ref().1) else {
                 return shared.refused(&from.to_string(), "no certificate");
@@ -776,7 +797,10 @@ async fn dial(connector: tokio_rustls::TlsConnector, shared: Arc<Shared>, peer: 
                         }
                     }
                     Ok(Err(e)) => shared.refused(&peer.name, &tls::error_text(&e)),
-                    Err(_) => shared.refused(&peer.name, "no TLS handshake in 5 s"),
+                    Err(_) => shared.unreachable(
+                        &peer.name,
+                        &format!("{} answered but no TLS handshake came in 5 s", peer.addr),
+                    ),
                 }
             }
             Ok(Err(e)) => tracing::debug!(peer = %peer.name, error = %e, "dial failed"),

@@ -775,6 +775,23 @@ fn a_peer_that_stops_reading_is_shown_down_while_alpha_is_stuck_writing_to_it() 
     });
 }
 
+#[test]
+fn a_peer_that_pings_but_acknowledges_nothing_is_shown_down() {
+    use switchboard::desk::attach::LinkState;
+    // Mallory reads everything alpha sends and pings every half second, so the link is never
+    // silent, but acknowledges nothing: what alpha sent may never have reached a disk there.
+    let rig = Rig::with(|dir| crate::common::pair::fill_with_notes(dir, 1));
+    let mallory = Pinger::start(&rig, true, None);
+    let (mut desk, mut watch) = rig.alpha.attach("ct-rivera");
+    watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
+        state_of(b, "mallory").is_some()
+    });
+    watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
+        state_of(b, "mallory") == Some(LinkState::Down)
+    });
+    mallory.stop();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Item 8: descriptor exhaustion.
 

@@ -402,3 +402,61 @@ fn a_link_black_holed_both_ways_shows_the_peer_down_on_the_side_that_is_sending(
 fn a_link_that_stops_carrying_our_frames_shows_the_peer_down_though_it_still_pings() {
     black_holed(common::proxy::Hole::TowardsTarget);
 }
+
+#[test]
+fn a_peer_that_answers_tcp_but_never_tls_is_down_with_the_reason_and_not_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut alpha, bravo) = pair(root.path());
+    // Bravo's address is held by something that accepts connections and says nothing, as a
+    // relay whose far side is gone does.
+    let relay = std::net::TcpListener::bind(("127.0.0.1", bravo.port)).unwrap();
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for tcp in relay.incoming().take(2) {
+            open.push(tcp);
+        }
+        std::thread::sleep(LIMIT);
+        drop(open);
+    });
+    alpha.start();
+    let (mut a, mut watch) = alpha.attach("ct-rivera");
+    let board = watch_until(&mut watch, &mut a, LIMIT, |_, b| {
+        b.peers
+            .iter()
+            .any(|p| p.name == "bravo" && p.why.as_deref().is_some_and(|w| w.contains("no TLS")))
+    });
+    let bravo_line = board.peers.iter().find(|p| p.name == "bravo").unwrap();
+    assert_eq!(bravo_line.state, LinkState::Down);
+    assert!(
+        board.refused.is_empty(),
+        "nobody refused anything, yet the board says {:?}",
+        board.refused
+    );
+    // The dispatcher asking after the peers reads why bravo is down.
+    let (mut app, _watch) = console(a, watch);
+    app.desk_news(switchboard::desk::attach::Reply::Board(board));
+    common::keys::press(&mut app, "peers<Enter>");
+    let said = &app.ui.message.as_ref().unwrap().text;
+    assert!(
+        said.contains("bravo down since") && said.contains("no TLS handshake"),
+        "{said}"
+    );
+    assert!(!said.contains("refused"), "{said}");
+    drop(held);
+    alpha.stop();
+}
+
+#[test]
+fn a_console_whose_serving_desk_stopped_is_told_so_not_that_storage_failed() {
+    let root = tempfile::tempdir().unwrap();
+    let (mut alpha, _bravo) = pair(root.path());
+    alpha.start();
+    let (mut console, _watch) = alpha.attach("ct-rivera");
+    alpha.stop();
+    let said = console
+        .execute_line("call 12 Main St / man shouting --pri 1")
+        .unwrap_err()
+        .to_string();
+    assert!(said.contains("serving desk"), "{said}");
+    assert!(!said.contains("storage failed"), "{said}");
+}

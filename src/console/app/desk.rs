@@ -69,7 +69,10 @@ impl App {
                 match p.state {
                     LinkState::Connected => format!("{} connected, {} behind", p.name, p.lag),
                     LinkState::CatchingUp => format!("{} catching up, {} behind", p.name, p.lag),
-                    LinkState::Down => format!("{} down since {since}", p.name),
+                    LinkState::Down => match &p.why {
+                        Some(why) => format!("{} down since {since}: {why}", p.name),
+                        None => format!("{} down since {since}", p.name),
+                    },
                 }
             })
             .collect();

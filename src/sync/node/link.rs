@@ -370,6 +370,7 @@ fn update_board(shared: &Shared, session: &Session, name: &str) -> bool {
         lag,
         saved: session.saved(),
         skew_s: session.skew_ms / 1000,
+        why: None,
     };
     if *v == next {
         return false;

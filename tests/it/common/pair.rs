@@ -197,6 +197,11 @@ fn follow(
                 desk.absorb(&batch).unwrap();
             }
             Reply::Board(b) => board = b,
+            // First-known times can arrive after the open, when a skewed peer's call reaches the
+            // serving desk later: a watcher that dropped them would age the call by its clock.
+            Reply::Known(entries) => {
+                desk.know(&switchboard::desk::attach::known_entries(&entries));
+            }
             _ => {}
         }
     }
