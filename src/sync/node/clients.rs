@@ -1,0 +1,277 @@
+//! Attached consoles and commands on the Unix socket: who may attach, a command's run and
+//! its reply, and the watch that keeps a console's mirror current.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde_bytes::ByteBuf;
+use tokio::net::{UnixListener, UnixStream};
+use tokio::time::timeout;
+
+use super::{Backoff, Shared, FIRST_REQUEST, LOCAL_PENDING};
+use crate::desk::attach::{known_reply, Reply, Request};
+use crate::desk::frame::{read_frame_async, write_frame_async, FrameError};
+use crate::desk::{Desk, DeskError, Outcome};
+use crate::domain::ReplicaId;
+
+pub(super) async fn accept_clients(listener: UnixListener, shared: Arc<Shared>) {
+    // Connections still waiting for their first request, oldest first.
+    let pending: Arc<Mutex<BTreeMap<u64, Arc<tokio::sync::Notify>>>> = Arc::default();
+    let mut next = 0u64;
+    let mut backoff = Backoff::new();
+    loop {
+        let mut stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                backoff.wait("desk socket", &e).await;
+                continue;
+            }
+        };
+        backoff.reset();
+        next += 1;
+        let id = next;
+        let evict = Arc::new(tokio::sync::Notify::new());
+        {
+            let mut waiting = pending.lock().unwrap_or_else(PoisonError::into_inner);
+            waiting.insert(id, evict.clone());
+            while waiting.len() > LOCAL_PENDING {
+                if let Some((_, oldest)) = waiting.pop_first() {
+                    oldest.notify_one();
+                }
+            }
+        }
+        let shared = shared.clone();
+        let pending = pending.clone();
+        tokio::spawn(async move {
+            let first = if same_user(&stream) {
+                tokio::select! {
+                    r = timeout(FIRST_REQUEST, read_request(&mut stream)) => r.ok(),
+                    () = evict.notified() => None,
+                }
+            } else {
+                None
+            };
+            let was_waiting = pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&id)
+                .is_some();
+            let result = match first {
+                Some(Ok(request)) => client(stream, &shared, request).await,
+                Some(Err(e)) => Err(e),
+                // Another user: take its first request before answering, so the refusal is
+                // what it reads rather than a broken pipe on its write.
+                None if was_waiting && !same_user(&stream) => refuse_other_user(stream).await,
+                None => Ok(()),
+            };
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "client gone");
+            }
+        });
+    }
+}
+
+async fn refuse_other_user(mut stream: UnixStream) -> Result<(), FrameError> {
+    let _ = timeout(
+        Duration::from_secs(1),
+        read_frame_async::<Request>(&mut stream),
+    )
+    .await;
+    let why = "only the desk's own user may use it".to_owned();
+    write_frame_async(&mut stream, &Reply::Refused(why)).await
+}
+
+/// Only the desk's own user may use it (the socket is 0600 as well): the caller's uid is
+/// compared with this process's, not with whoever owns the dir.
+fn same_user(stream: &UnixStream) -> bool {
+    stream
+        .peer_cred()
+        .is_ok_and(|cred| cred.uid() == crate::store::private::my_uid())
+}
+
+/// Serves one local connection, from its first request on (the caller checked who it is).
+async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Result<(), FrameError> {
+    match first {
+        Request::Watch { have } => watch_client(stream, shared, have).await,
+        run @ (Request::Run { .. } | Request::Handover { .. }) => {
+            let mut next = run;
+            loop {
+                let reply = run_for_client(shared, next);
+                write_frame_async(&mut stream, &reply).await?;
+                next = read_request(&mut stream).await?;
+            }
+        }
+    }
+}
+
+/// A client's next request. One over the frame limit is refused by its length, before a byte
+/// of it is read, and the connection closed: the client is told why rather than left with a
+/// broken pipe.
+async fn read_request(stream: &mut UnixStream) -> Result<Request, FrameError> {
+    match read_frame_async::<Request>(stream).await {
+        Err(FrameError::TooBig(n)) => {
+            let why = format!(
+                "a request of {n} bytes is over the {}-byte limit; nothing was run",
+                crate::desk::frame::MAX_FRAME
+            );
+            let _ = write_frame_async(stream, &Reply::Refused(why)).await;
+            Err(FrameError::TooBig(n))
+        }
+        other => other,
+    }
+}
+
+/// A request id as clients make them ([`crate::desk::attach::request_id`]): 32 hex digits.
+fn checked_request_id(id: Option<&str>) -> Result<Option<&str>, String> {
+    match id {
+        Some(id) if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Err("a request id is 32 hex digits; nothing was run".into())
+        }
+        id => Ok(id),
+    }
+}
+
+fn run_for_client(shared: &Shared, request: Request) -> Reply {
+    let have = match &request {
+        Request::Run { have, .. } | Request::Handover { have, .. } => have.clone(),
+        Request::Watch { .. } => return Reply::Refused("one watch per connection".into()),
+    };
+    let mut hub = shared.lock();
+    let desk = &mut hub.desk;
+    let have: BTreeMap<ReplicaId, u64> = have.into_iter().collect();
+    let mut missed = Vec::new();
+    for (o, head) in desk.heads().clone() {
+        let from = have.get(&o).copied().unwrap_or(0);
+        if head.seq > from && missed.len() < crate::sync::session::MAX_BATCH {
+            let room = crate::sync::session::MAX_BATCH - missed.len();
+            if let Ok(more) = desk.events_from(o, from + 1, room, crate::desk::frame::MAX_FRAME / 4)
+            {
+                missed.extend(more.into_iter().map(ByteBuf::from));
+            }
+        }
+    }
+    let outcome = match request {
+        Request::Run {
+            line, operator, id, ..
+        } => match checked_request_id(id.as_deref()) {
+            Err(why) => return Reply::Refused(why),
+            Ok(id) => desk.run_request(id, &operator, |desk| desk.run_line(&line)),
+        },
+        Request::Handover {
+            handover,
+            operator,
+            id,
+            ..
+        } => match checked_request_id(id.as_deref()) {
+            Err(why) => return Reply::Refused(why),
+            Ok(id) => desk.run_request(id, &operator, |desk| {
+                desk.take_handover(&handover)
+                    .map(|(_, events)| Outcome::Committed(events))
+            }),
+        },
+        Request::Watch { .. } => return Reply::Refused("one watch per connection".into()),
+    };
+    let reply = match outcome {
+        Ok(Outcome::Answered(lines)) => Reply::Answered(lines),
+        Ok(Outcome::Committed(events)) => {
+            let mut out = Vec::with_capacity(events.len());
+            for e in &events {
+                match desk.events_from(e.origin, e.seq, 1, usize::MAX) {
+                    Ok(mut b) if !b.is_empty() => out.push(ByteBuf::from(b.remove(0))),
+                    _ => return Reply::Failed(format!("lost event {}:{}", e.origin, e.seq)),
+                }
+            }
+            Reply::Committed {
+                missed,
+                events: out,
+            }
+        }
+        Err(e @ (DeskError::Parse(_) | DeskError::Refused(_))) => Reply::Refused(e.to_string()),
+        Err(e @ DeskError::Store(_)) => Reply::Failed(e.to_string()),
+    };
+    drop(hub);
+    if matches!(reply, Reply::Committed { .. }) {
+        shared.bump();
+    }
+    reply
+}
+
+async fn watch_client(
+    stream: UnixStream,
+    shared: &Shared,
+    have: Vec<(ReplicaId, u64)>,
+) -> Result<(), FrameError> {
+    let (mut rd, mut wr) = stream.into_split();
+    let mut changed = shared.changed.subscribe();
+    let (replica, kind) = {
+        let hub = shared.lock();
+        (hub.desk.replica(), hub.desk.kind().word().to_owned())
+    };
+    write_frame_async(&mut wr, &Reply::Welcome { replica, kind }).await?;
+    let mut sent: BTreeMap<ReplicaId, u64> = have.into_iter().collect();
+    let mut board = None;
+    let mut known = 0;
+    let mut caught_up = false;
+    // The client sends nothing more on a watch; a read that ends means it has gone.
+    let mut gone = tokio::spawn(async move {
+        let mut byte = [0u8; 1];
+        let _ = tokio::io::AsyncReadExt::read(&mut rd, &mut byte).await;
+    });
+    loop {
+        changed.mark_unchanged();
+        loop {
+            let (batch, now_board, now_known) = {
+                let hub = shared.lock();
+                let times = hub.desk.state().known();
+                let grown = (times.len() != known).then(|| (times.len(), known_reply(times)));
+                (
+                    next_for_client(&hub.desk, &mut sent),
+                    hub.board.clone(),
+                    grown,
+                )
+            };
+            // The first-known times go before the events they are for.
+            if let Some((len, reply)) = now_known {
+                write_frame_async(&mut wr, &reply).await?;
+                known = len;
+            }
+            if let Some(batch) = batch {
+                write_frame_async(&mut wr, &Reply::Events(batch)).await?;
+                continue;
+            }
+            if !caught_up {
+                caught_up = true;
+                write_frame_async(&mut wr, &Reply::CaughtUp).await?;
+            }
+            if board.as_ref() != Some(&now_board) {
+                write_frame_async(&mut wr, &Reply::Board(now_board.clone())).await?;
+                board = Some(now_board);
+            }
+            break;
+        }
+        tokio::select! {
+            r = changed.changed() => if r.is_err() { return Ok(()) },
+            _ = &mut gone => return Ok(()),
+        }
+    }
+}
+
+fn next_for_client(desk: &Desk, sent: &mut BTreeMap<ReplicaId, u64>) -> Option<Vec<ByteBuf>> {
+    for (o, head) in desk.heads() {
+        let from = sent.entry(*o).or_default();
+        if head.seq > *from {
+            let batch = desk
+                .events_from(
+                    *o,
+                    *from + 1,
+                    crate::sync::session::MAX_BATCH,
+                    crate::desk::frame::MAX_FRAME / 2,
+                )
+                .ok()?;
+            *from += batch.len() as u64;
+            return Some(batch.into_iter().map(ByteBuf::from).collect());
+        }
+    }
+    None
+}
