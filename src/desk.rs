@@ -248,10 +248,12 @@ impl Desk {
                 call,
                 field: field @ CallField::Location(location),
                 located: None,
+                reason,
             } => Some(Command::Set {
                 call: call.clone(),
                 field: field.clone(),
                 located: Some(gazetteer.place(location)),
+                reason: reason.clone(),
             }),
             _ => None,
         }

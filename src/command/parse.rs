@@ -253,6 +253,7 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 call: lead[0].to_owned(),
                 field,
                 located: None,
+                reason: args.flag("reason").map(str::to_owned),
             }
         }
         "place" => {
@@ -321,6 +322,26 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             }
         }
         "reopen" => Command::Reopen {
+            call: args.exactly(1)?[0].to_owned(),
+        },
+        "hold" => {
+            let (lead, reason) = args.leading_then_text(2)?;
+            let minutes = minutes(lead[1]).ok_or_else(|| {
+                args.usage_error(&format!(
+                    "{} is not a number of minutes (20m)",
+                    shown(lead[1])
+                ))
+            })?;
+            if reason.is_empty() {
+                return Err(args.usage_error("say why the call is held"));
+            }
+            Command::Hold {
+                call: lead[0].to_owned(),
+                minutes,
+                reason,
+            }
+        }
+        "unhold" => Command::Unhold {
             call: args.exactly(1)?[0].to_owned(),
         },
         "link" => {
@@ -584,14 +605,28 @@ pub fn print(cmd: &Command) -> String {
         Command::Ack { alert: None } => "ack".to_owned(),
         Command::Ack { alert: Some(a) } => format!("ack {}", quote(a)),
         Command::Place { call, choice } => format!("place {} {}", quote(call), quote(choice)),
-        Command::Set { call, field, .. } => {
+        Command::Set {
+            call,
+            field,
+            reason,
+            ..
+        } => {
+            let why = reason
+                .as_ref()
+                .map_or_else(String::new, |r| format!(" --reason {}", quote(r)));
             format!(
-                "set {} {} {}",
+                "set {} {} {}{why}",
                 quote(call),
                 field.name(),
                 quote_words(&field.value())
             )
         }
+        Command::Hold {
+            call,
+            minutes,
+            reason,
+        } => format!("hold {} {minutes}m {}", quote(call), quote_words(reason)),
+        Command::Unhold { call } => format!("unhold {}", quote(call)),
         Command::AddUnit {
             callsign,
             capabilities,
@@ -653,6 +688,17 @@ pub fn print(cmd: &Command) -> String {
             format!("reject {} {}", quote(call), quote_words(reason))
         }
     }
+}
+
+/// Minutes as typed for a hold: `20m`, `20min` or `20`. The unit lets the console tell them
+/// from a short call number (`hold 20m …` holds the selected call; `hold 20 …` would name
+/// call 20).
+fn minutes(word: &str) -> Option<u32> {
+    let digits = word
+        .strip_suffix("min")
+        .or_else(|| word.strip_suffix('m'))
+        .unwrap_or(word);
+    digits.parse().ok()
 }
 
 #[cfg(test)]

@@ -155,6 +155,28 @@ impl World {
         }
     }
 
+    /// A low-priority call no team is free for is put on hold, as a dispatcher would tell the
+    /// caller: it stops alarming as waiting until someone should come back to it.
+    pub(super) fn hold_if_nobody_free(
+        &mut self,
+        desk: &mut Desk,
+        call: &CallId,
+    ) -> Result<(), DeskError> {
+        let reserved = self.teams.iter().any(|t| t.reserved.as_ref() == Some(call));
+        let low = self.plans.get(call).is_some_and(|p| p.priority >= 3);
+        let pending =
+            desk.state().calls.get(call).is_some_and(|c| {
+                c.status == crate::domain::CallStatus::Pending && c.hold.is_none()
+            });
+        if low && pending && !reserved && self.waiting.contains(call) {
+            self.run(
+                desk,
+                &format!("hold {call} 30m no team free; the caller is safe and can wait"),
+            )?;
+        }
+        Ok(())
+    }
+
     pub(super) fn dispatch(
         &mut self,
         desk: &mut Desk,

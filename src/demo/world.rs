@@ -285,9 +285,10 @@ impl World {
                     .is_some_and(crate::domain::Call::is_open);
                 if open && self.in_service(now) {
                     if !self.waiting.contains(&call) {
-                        self.waiting.push(call);
+                        self.waiting.push(call.clone());
                     }
                     self.assign(desk.state(), desk.policy(), now);
+                    self.hold_if_nobody_free(desk, &call)?;
                 } else if open {
                     self.unserved(now, &call, UnservedReason::OutsideHours);
                 }

@@ -98,6 +98,18 @@ pub struct Call {
     pub civic: Option<Box<CivicAddress>>,
     /// Hand-offs in from and out to partners.
     pub handoffs: Vec<Handoff>,
+    /// On hold, while it is: a pending call someone will come back to.
+    #[serde(default)]
+    pub hold: Option<Hold>,
+}
+
+/// Why a pending call waits, and until when (`hold`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hold {
+    pub until_ms: i64,
+    pub reason: String,
+    /// When it was held, for the figures.
+    pub since_ms: i64,
 }
 
 impl Call {

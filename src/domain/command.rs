@@ -42,6 +42,8 @@ pub enum Command {
         field: CallField,
         /// Filled in by the desk for a new location: where its address list placed it.
         located: Option<super::placement::Located>,
+        /// Why; a priority change needs one.
+        reason: Option<String>,
     },
     /// Place an ambiguous call at one of its choices, named by letter (`a`, `b` …).
     Place {
@@ -72,6 +74,16 @@ pub enum Command {
         unserved: Option<UnservedReason>,
     },
     Reopen {
+        call: CallRef,
+    },
+    /// Put a pending call on hold for `minutes`, with the reason.
+    Hold {
+        call: CallRef,
+        minutes: u32,
+        reason: String,
+    },
+    /// Take a call off hold before its time.
+    Unhold {
         call: CallRef,
     },
     Link {

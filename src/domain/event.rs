@@ -153,6 +153,10 @@ pub enum Body {
         /// list was loaded.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         placed: Option<Placement>,
+        /// Why it was changed: required for a priority, so the chronology says why a call
+        /// jumped the queue or fell back in it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     NoteAdded {
         call: CallId,
@@ -201,6 +205,21 @@ pub enum Body {
         seq: u64,
     },
     CallReopened {
+        call: CallId,
+    },
+    /// A pending call put on hold until a time to come back to it, with the reason (the caller
+    /// asked to be called back, the person is safe for now …). Until then it does not alarm as
+    /// waiting; at that time it does.
+    CallHeld {
+        call: CallId,
+        /// How long, as typed; `until_ms` is when, by the clock of the desk that held it.
+        minutes: u32,
+        until_ms: i64,
+        reason: String,
+    },
+    /// A hold taken off before its time (`unhold`); dispatching a unit or closing the call ends
+    /// it too, without this event.
+    HoldReleased {
         call: CallId,
     },
     /// Two calls about the same person or place.
@@ -266,6 +285,8 @@ impl Body {
             | Self::Recommended { call, .. }
             | Self::ResponseChosen { call, .. }
             | Self::CallReopened { call }
+            | Self::CallHeld { call, .. }
+            | Self::HoldReleased { call }
             | Self::Handoff { call, .. }
             | Self::UnitDispatched { call, .. } => vec![call],
             Self::CallsLinked { call, other, .. } => vec![call, other],
@@ -316,12 +337,20 @@ impl Body {
                 call,
                 field,
                 placed,
+                reason,
                 ..
             } => {
                 let placed = placed
                     .as_ref()
                     .map_or_else(String::new, |p| format!("; {}", p.describe()));
-                format!("{call} {} set to {}{placed}", field.name(), field.value())
+                let why = reason
+                    .as_ref()
+                    .map_or_else(String::new, |r| format!(" because: {r}"));
+                format!(
+                    "{call} {} set to {}{placed}{why}",
+                    field.name(),
+                    field.value()
+                )
             }
             Self::NoteAdded {
                 call,
@@ -382,6 +411,13 @@ impl Body {
                 format!("{unit} checked in safe{at}")
             }
             Self::CallReopened { call } => format!("{call} reopened"),
+            Self::CallHeld {
+                call,
+                minutes,
+                reason,
+                ..
+            } => format!("{call} on hold for {minutes} min because: {reason}"),
+            Self::HoldReleased { call } => format!("{call} taken off hold"),
             Self::AlertAcknowledged { origin, seq } => {
                 format!("alert {} acknowledged", alert_id(*origin, *seq))
             }

@@ -151,6 +151,7 @@ fn update(state: &State, call: &Call, h: &Handover) -> Vec<Body> {
         replaces: None,
         coords: None,
         placed: None,
+        reason: Some("updated by the centre that handed it over".into()),
     };
     if call.is_open() {
         let new = &h.call;

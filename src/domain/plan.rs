@@ -130,8 +130,22 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             call,
             field,
             located,
+            reason,
         } => {
             let call = open_call(state, call, "set")?;
+            let reason = reason
+                .as_deref()
+                .map(|r| text_field("reason", r))
+                .transpose()?
+                .filter(|r| !r.trim().is_empty());
+            if let (CallField::Priority(p), None) = (field, &reason) {
+                refuse!(
+                    "a priority change needs a reason, for the chronology: set {} pri {} \
+                     --reason \"weapon seen\"",
+                    call.id,
+                    p.get()
+                );
+            }
             let field = match field {
                 CallField::Location(v) => CallField::Location(text_field("location", v)?),
                 CallField::Nature(v) => CallField::Nature(text_field("nature", v)?),
@@ -150,7 +164,20 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                 replaces,
                 coords: located.and_then(|l| l.coords.clone()),
                 placed: located.map(|l| l.placement.clone()),
+                reason,
             }])
+        }
+        Command::Hold {
+            call,
+            minutes,
+            reason,
+        } => hold(state, call, *minutes, reason, ctx),
+        Command::Unhold { call } => {
+            let c = open_call(state, call, "unhold")?;
+            if c.hold.is_none() {
+                refuse!("{} is not on hold", c.id);
+            }
+            Ok(vec![Body::HoldReleased { call: c.id.clone() }])
         }
         Command::AddUnit {
             callsign,
@@ -320,6 +347,45 @@ fn take_call(state: &State, new: &NewCall, ctx: &Context) -> Result<Vec<Body>, R
     }])
 }
 
+/// The longest hold: past four hours a call is not waiting, it is a callback to book.
+pub const MAX_HOLD_MINUTES: u32 = 240;
+
+/// A pending call put on hold: only one nobody has been sent to yet, for a bounded time, with a
+/// reason the next dispatcher can read.
+fn hold(
+    state: &State,
+    call: &str,
+    minutes: u32,
+    reason: &str,
+    ctx: &Context,
+) -> Result<Vec<Body>, Refusal> {
+    let c = open_call(state, call, "hold")?;
+    if c.status != CallStatus::Pending {
+        refuse!(
+            "{} is {}: only a pending call can be held (units are already on it)",
+            c.id,
+            c.status.word()
+        );
+    }
+    if !(1..=MAX_HOLD_MINUTES).contains(&minutes) {
+        refuse!("a hold is 1 to {MAX_HOLD_MINUTES} minutes, not {minutes}");
+    }
+    let reason = text_field("reason", reason)?;
+    if reason.trim().is_empty() {
+        refuse!(
+            "say why {} is held: hold {} {minutes} <reason…>",
+            c.id,
+            c.id
+        );
+    }
+    Ok(vec![Body::CallHeld {
+        call: c.id.clone(),
+        minutes,
+        until_ms: ctx.now_ms + i64::from(minutes) * 60_000,
+        reason,
+    }])
+}
+
 /// An ambiguous call placed at the choice the dispatcher picked: the location becomes the
 /// choice's address, so what is shown is where the team goes.
 fn place(state: &State, call: &str, choice: &str) -> Result<Vec<Body>, Refusal> {
@@ -355,6 +421,7 @@ fn place(state: &State, call: &str, choice: &str) -> Result<Vec<Body>, Refusal> 
         placed: Some(Placement::Picked {
             matched: picked.label.clone(),
         }),
+        reason: None,
     }])
 }
 

@@ -48,9 +48,17 @@ pub fn check_in(state: &State, unit: &Unit, now_ms: i64, policy: &Policy) -> Opt
 /// A pending call waiting longer than its priority allows; its wait counts from when it was
 /// taken, or from when this node first knew it if the desk that took it had a clock that was off
 /// ([`State::call_since`]).
+///
+/// A call on hold does not wait too long until its time to come back, and then it does at once:
+/// the hold was the dispatcher's word that someone would be back by then.
 pub fn waiting_too_long(state: &State, call: &Call, now_ms: i64, policy: &Policy) -> bool {
-    call.status == CallStatus::Pending
-        && now_ms - state.call_since(call) > policy.pending_limit_ms(call.priority)
+    if call.status != CallStatus::Pending {
+        return false;
+    }
+    match &call.hold {
+        Some(hold) => now_ms >= hold.until_ms,
+        None => now_ms - state.call_since(call) > policy.pending_limit_ms(call.priority),
+    }
 }
 
 /// Closing this call needs a reason code: the protocol found it eligible for a community team,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::call::{Assignment, Call, CallStatus, Note};
+use super::call::{Assignment, Call, CallStatus, Hold, Note};
 use super::event::{Body, CallField, Event, FoldKey};
 use super::ids::{alert_id, CallId, Callsign, ReplicaId};
 use super::known::{Known, KnownHere};
@@ -347,6 +347,7 @@ impl State {
                         started_ms: *started_ms,
                         civic: civic.clone(),
                         handoffs: Vec::new(),
+                        hold: None,
                     },
                 );
             }
@@ -356,6 +357,7 @@ impl State {
                 replaces,
                 coords,
                 placed,
+                ..
             } => {
                 if !self.calls.contains_key(call) {
                     return;
@@ -436,6 +438,7 @@ impl State {
             } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.status = CallStatus::Closed;
+                    c.hold = None;
                     c.disposition = Some(*disposition);
                     c.closed_ms = Some(at);
                     c.unserved = *unserved;
@@ -480,6 +483,25 @@ impl State {
                     c.disposition = None;
                     c.closed_ms = None;
                     c.status = working_status(c);
+                }
+            }
+            Body::CallHeld {
+                call,
+                until_ms,
+                reason,
+                ..
+            } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.hold = Some(Hold {
+                        until_ms: *until_ms,
+                        reason: reason.clone(),
+                        since_ms: at,
+                    });
+                }
+            }
+            Body::HoldReleased { call } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.hold = None;
                 }
             }
             Body::CallsLinked { call, other } => self.link(call, other),
@@ -578,6 +600,8 @@ impl State {
                     if c.status == CallStatus::Pending {
                         c.status = CallStatus::Dispatched;
                     }
+                    // Someone went: the call is no longer waiting for anyone to come back to it.
+                    c.hold = None;
                 }
             }
             Body::UnitStatusChanged {

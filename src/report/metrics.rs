@@ -43,6 +43,7 @@
 //!   **short** (a unit went, but not for every slot), or **none sent**; the slots left empty;
 //!   the units sent. A response that sends nobody (crisis line, information only) counts its
 //!   calls and any units sent.
+//! - **holds**: `CallHeld` events of the period's calls, and how many calls were held.
 //! - **backup requests**: `BackupRequested` events of the period's calls, by agency; the rate is
 //!   requests / handled calls.
 //! - **eligible**: the protocol's latest recommendation is `community`, or the call was closed
@@ -155,6 +156,8 @@ struct CallRecord {
     disposition: Option<Disposition>,
     unserved: Option<UnservedReason>,
     backups: Vec<Agency>,
+    /// Times put on hold.
+    holds: u32,
 }
 
 impl CallRecord {
@@ -315,6 +318,7 @@ impl Metrics {
                         disposition: None,
                         unserved: None,
                         backups: Vec::new(),
+                        holds: 0,
                     },
                 );
                 self.pending += 1;
@@ -378,7 +382,13 @@ impl Metrics {
                     set_call_status(&mut self.pending, c, status);
                 }
             }
+            Body::CallHeld { call, .. } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.holds += 1;
+                }
+            }
             Body::NoteAdded { .. }
+            | Body::HoldReleased { .. }
             | Body::CallsLinked { .. }
             | Body::AlertAcknowledged { .. }
             | Body::Handoff { .. } => {}

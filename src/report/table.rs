@@ -263,6 +263,11 @@ fn figures_text(out: &mut String, fig: &Figures) {
         "Repeats: {} addresses with 2+ calls ({} calls), {} callers ({} calls)",
         repeats.addresses, repeats.address_calls, repeats.callers, repeats.caller_calls
     );
+    let _ = writeln!(
+        out,
+        "Holds: {} calls put on hold ({} holds)",
+        fig.holds.calls_held, fig.holds.holds
+    );
 }
 
 /// Units sent per response plan: one row per response the calls were worked as.

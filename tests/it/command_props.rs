@@ -78,12 +78,14 @@ fn command() -> impl Strategy<Value = Command> {
                 pri.prop_map(CallField::Priority),
                 text().prop_map(CallField::Caller),
                 "[0-9-]{3,12}".prop_map(CallField::Callback),
-            ]
+            ],
+            prop::option::of(text())
         )
-            .prop_map(|(call, field)| Command::Set {
+            .prop_map(|(call, field, reason)| Command::Set {
                 call,
                 field,
                 located: None,
+                reason,
             }),
         (
             reference(),
@@ -170,6 +172,12 @@ fn command() -> impl Strategy<Value = Command> {
         }),
         reference().prop_map(|unit| Command::CheckIn { unit }),
         reference().prop_map(|call| Command::Reopen { call }),
+        (reference(), 1u32..=240, text()).prop_map(|(call, minutes, reason)| Command::Hold {
+            call,
+            minutes,
+            reason
+        }),
+        reference().prop_map(|call| Command::Unhold { call }),
         (reference(), reference()).prop_map(|(call, other)| Command::Link { call, other }),
         (reference(), prop::sample::select(Agency::ALL))
             .prop_map(|(call, agency)| Command::Backup { call, agency }),

@@ -14,6 +14,7 @@ mod demo;
 mod eido;
 mod fold_props;
 mod from_calls;
+mod hold;
 mod install;
 mod keymaps;
 mod map;

@@ -178,6 +178,7 @@ fn log_state_report_and_csv_print_control_characters_escaped() {
             replaces: None,
             coords: None,
             placed: None,
+            reason: None,
         },
     );
     for args in [

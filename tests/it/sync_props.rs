@@ -486,10 +486,10 @@ fn concurrent_edits_of_one_field_keep_the_later_and_mark_the_earlier_on_both_sid
     let call = net.call(0, 0);
     net.cut(0);
     net.tick(1_000);
-    net.local(0, &format!("set {call} pri 2"));
+    net.local(0, &format!("set {call} pri 2 --reason caller called again"));
     let earlier = *net.acknowledged.last().unwrap();
     net.tick(1_000);
-    net.local(1, &format!("set {call} pri 1"));
+    net.local(1, &format!("set {call} pri 1 --reason caller called again"));
     // A later edit on node 0 that saw its own change is no conflict.
     net.heal();
     net.assert_converged();
@@ -503,9 +503,9 @@ fn concurrent_edits_of_one_field_keep_the_later_and_mark_the_earlier_on_both_sid
         assert_eq!(state.overruled.len(), 1);
     }
     // Edits made one after the other, each seeing the last, mark nothing.
-    net.local(0, &format!("set {call} pri 3"));
+    net.local(0, &format!("set {call} pri 3 --reason caller called again"));
     net.heal();
-    net.local(1, &format!("set {call} pri 4"));
+    net.local(1, &format!("set {call} pri 4 --reason caller called again"));
     net.heal();
     for n in &mut net.nodes {
         assert_eq!(n.desk().state().overruled.len(), 1);

@@ -98,6 +98,21 @@ impl Widget for DetailsView<'_> {
             theme,
             value,
         ));
+        if let Some(hold) = &call.hold {
+            // The next dispatcher reads why nobody went yet, and until when that holds.
+            let over = self.now_ms >= hold.until_ms;
+            lines.push(field(
+                "Hold",
+                format!(
+                    "{} {}: {}",
+                    if over { "was due back at" } else { "until" },
+                    hhmm(app, hold.until_ms),
+                    hold.reason
+                ),
+                theme,
+                if over { theme.details_alert } else { value },
+            ));
+        }
         lines.extend(heard_lines(app, call));
         lines.extend(triage_lines(app, call));
         // Who would go comes before what happened here before: it decides the next key.

@@ -24,6 +24,7 @@ impl<'a> QueueView<'a> {
 fn status_word(c: &Call) -> &'static str {
     match c.status {
         _ if c.awaits_disposition() => "CLRD",
+        CallStatus::Pending if c.hold.is_some() => "HOLD",
         CallStatus::Pending => "PEND",
         CallStatus::Dispatched => "DISP",
         CallStatus::OnScene => "ONSC",

@@ -81,6 +81,8 @@ pub struct CallFacts {
     pub unserved: Option<UnservedReason>,
     /// Backup requested, by agency, in order.
     pub backups: Vec<Agency>,
+    /// Times the call was put on hold.
+    pub holds: u32,
     pub(super) address: String,
     pub(super) caller: String,
 }
@@ -271,6 +273,14 @@ pub struct Figures {
     /// Closed calls by disposition (every disposition listed).
     pub dispositions: BTreeMap<String, u64>,
     pub repeats: Repeats,
+    pub holds: Holds,
+}
+
+/// Pending calls put on hold (`hold`): how often, and how many calls.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Holds {
+    pub holds: u64,
+    pub calls_held: u64,
 }
 
 fn repeats<'a>(keys: impl Iterator<Item = &'a str>) -> (u64, u64) {
@@ -381,6 +391,10 @@ pub(super) fn figures(calls: &[&CallFacts]) -> Figures {
             address_calls,
             callers,
             caller_calls,
+        },
+        holds: Holds {
+            holds: calls.iter().map(|c| u64::from(c.holds)).sum(),
+            calls_held: count(&|c| c.holds > 0),
         },
     }
 }

@@ -82,6 +82,7 @@ impl Metrics {
             disposition: c.closed_ms.and(c.disposition),
             unserved: c.closed_ms.and(c.unserved),
             backups: c.backups.clone(),
+            holds: c.holds,
             address: address_key(&c.location),
             caller: c.callback.as_deref().map(caller_key).unwrap_or_default(),
         }

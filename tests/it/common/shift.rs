@@ -34,7 +34,8 @@ pub fn line() -> impl Strategy<Value = String> {
             any::<bool>()
         )
             .prop_map(|(c, d, f)| format!("close {c} {d}{}", if f { " --force" } else { "" })),
-        (call.clone(), 1u8..5).prop_map(|(c, p)| format!("set {c} pri {p}")),
+        (call.clone(), 1u8..5)
+            .prop_map(|(c, p)| format!("set {c} pri {p} --reason caller called again")),
         (call.clone(), call.clone()).prop_map(|(a, b)| format!("link {a} {b}")),
         call.clone().prop_map(|c| format!("backup {c} police")),
         call.prop_map(|c| format!("reopen {c}")),
