@@ -396,6 +396,7 @@ impl History {
                         call,
                         field: CallField::Nature(format!("{nature} (updated on scene)")),
                         located: None,
+                        reason: None,
                     }
                 } else {
                     note("team cleared; caller informed")
