@@ -236,6 +236,24 @@ impl Desk {
         self.gazetteer.as_ref()
     }
 
+    /// The town a new call's address is in: the one its sender named (a civic address's city),
+    /// else the one the address list places the location in; `None` when neither says.
+    pub fn town_of(&self, new: &NewCall) -> Option<String> {
+        let named = new
+            .civic
+            .as_ref()
+            .map(|c| c.city.trim())
+            .filter(|c| !c.is_empty());
+        if let Some(city) = named {
+            return Some(city.to_owned());
+        }
+        let gazetteer = self.gazetteer.as_ref()?;
+        let found = gazetteer.place(&new.location);
+        civic_of(gazetteer, &found.placement)
+            .map(|c| c.city.trim().to_owned())
+            .filter(|c| !c.is_empty())
+    }
+
     /// Where the address list places a new call's location or a changed one, with how sure it
     /// is: the command as planned, or `None` when there is nothing to place (no list, other
     /// commands, coordinates already given). An ambiguous or unknown location is recorded as
