@@ -950,3 +950,52 @@ fn a_cancel_request_reaches_the_dispatcher_after_the_link_and_the_desk_restart()
     drop(desk);
     serving.stop().unwrap();
 }
+
+#[test]
+fn new_incidents_of_a_subscribed_cad_outside_our_area_are_not_taken() {
+    let root = tempfile::tempdir().unwrap();
+    let s = setup(root.path(), "metro", Some("new"));
+    assert!(partner_cli(&s.dir, &["area", "Millbrook"]).0);
+    let rt = runtime();
+    let listener = rt
+        .block_on(TcpListener::bind(("127.0.0.1", s.cad_port)))
+        .unwrap();
+    let serving = serve(&s.dir);
+    rt.block_on(async {
+        let mut cad = Cad::accept(&listener, &s.cad, s.ours).await;
+        let ask = cad.expect("subscribe").await;
+        cad.send(
+            &json!({ "subscribeResponse": { "requestId": ask["requestId"],
+            "subscriptionId": "cad-sub-1", "expires": 3600,
+            "statusCode": 200, "statusText": "OK" } }),
+        )
+        .await;
+        let near = incident_in(91, Some("Millbrook"));
+        let far = incident_in(92, Some("Springfield"));
+        cad.send(&json!({ "event": { "subscriptionId": "cad-sub-1",
+            "transactionId": "t-1", "notification": [near, far] } }))
+            .await;
+        let ack = cad.expect("eventResponse").await;
+        assert_eq!(
+            (ack["statusCode"].as_u64(), ack["statusText"].as_str()),
+            (
+                Some(200),
+                Some("OK; 1 not taken, not our area: Springfield is outside Millbrook")
+            )
+        );
+        check_all(&cad.seen);
+    });
+    let desk = attach(&s.dir, "look");
+    let incidents: Vec<&str> = desk
+        .state()
+        .calls
+        .values()
+        .map(|c| c.handed_in().unwrap().incident.as_str())
+        .collect();
+    assert_eq!(
+        incidents,
+        ["urn:emergency:uid:incidentid:2026-0091:psap.millbrook.example"]
+    );
+    drop(desk);
+    serving.stop().unwrap();
+}
