@@ -831,6 +831,15 @@ fn a_request_for_service_outside_our_area_or_with_an_unreadable_address_is_refus
         // In the area, whatever the case and spacing: taken.
         cad.send(&rfs("near", &incident_in(65, Some("st   paul")))).await;
         assert_eq!(cad.expect("response").await["responseCode"], 180);
+        // Placed only by a fuzzy match: no ground to turn it away.
+        let mut fuzzy = incident_in(68, None);
+        let pidf = fuzzy["locationComponent"][1]["locationByValue"]
+            .as_str()
+            .unwrap()
+            .replace("<RD>Juniper</RD>", "<RD>Junipr</RD>");
+        fuzzy["locationComponent"][1]["locationByValue"] = json!(pidf);
+        cad.send(&rfs("fuzzy", &fuzzy)).await;
+        assert_eq!(cad.expect("response").await["responseCode"], 180);
         // For awareness only: not checked, it asks for nothing.
         cad.send(&json!({ "requestAwareness": { "requestId": "a-far",
             "eido": incident_in(66, Some("Springfield")) } })).await;
@@ -851,8 +860,23 @@ fn a_request_for_service_outside_our_area_or_with_an_unreadable_address_is_refus
         check_all(&cad.seen);
     });
     let desk = attach(&s.dir, "look");
-    // The far request taken once the area was off, the near one, the one for awareness.
-    assert_eq!(desk.state().calls.len(), 3);
+    // The far request taken once the area was off, the near one, the fuzzy one, the one for
+    // awareness.
+    assert_eq!(desk.state().calls.len(), 4);
+    let fuzzy = desk
+        .state()
+        .calls
+        .values()
+        .find(|c| c.location.contains("Junipr"))
+        .unwrap();
+    assert!(
+        matches!(
+            fuzzy.placement.as_ref(),
+            Some(switchboard::domain::Placement::Fuzzy { .. })
+        ),
+        "{:?}",
+        fuzzy.placement
+    );
     drop(desk);
     serving.stop().unwrap();
 }
