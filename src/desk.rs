@@ -236,6 +236,35 @@ impl Desk {
         self.gazetteer.as_ref()
     }
 
+    /// The town a new call's address is in: the one its sender named (a civic address's city),
+    /// else the one the address list has the location in exactly as given (a fuzzy or
+    /// ambiguous match is no ground to turn a call away); `None` when neither says.
+    pub fn town_of(&self, new: &NewCall) -> Option<String> {
+        let named = new
+            .civic
+            .as_ref()
+            .map(|c| c.city.trim())
+            .filter(|c| !c.is_empty());
+        if let Some(city) = named {
+            return Some(city.to_owned());
+        }
+        let gazetteer = self.gazetteer.as_ref()?;
+        // The street address in parts when the sender gave them (the text may carry a state
+        // or a landmark the list does not know), else the location as given.
+        let street = new
+            .civic
+            .as_ref()
+            .filter(|c| !c.street.trim().is_empty())
+            .map(|c| format!("{} {}", c.number.trim(), c.street.trim()));
+        let found = gazetteer.place(street.as_deref().unwrap_or(&new.location).trim());
+        if !matches!(found.placement, crate::domain::Placement::Exact { .. }) {
+            return None;
+        }
+        civic_of(gazetteer, &found.placement)
+            .map(|c| c.city.trim().to_owned())
+            .filter(|c| !c.is_empty())
+    }
+
     /// Where the address list places a new call's location or a changed one, with how sure it
     /// is: the command as planned, or `None` when there is nothing to place (no list, other
     /// commands, coordinates already given). An ambiguous or unknown location is recorded as

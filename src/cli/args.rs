@@ -252,6 +252,12 @@ pub enum PartnerAction {
         #[arg(value_name = "FILE.pem|off")]
         file: String,
     },
+    /// The towns this centre serves (e.g. `Millbrook Kodiak`; quote a name with spaces), or
+    /// `off` for every town. A request for service elsewhere is refused: 403, not our area.
+    Area {
+        #[arg(value_name = "TOWN...|off", required = true, num_args = 1..)]
+        towns: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

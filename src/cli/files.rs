@@ -73,7 +73,7 @@ pub(super) fn peer(dir: &Path, action: PeerAction) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `partner add|list|rm|listen|authority`: only `partners.toml` (and `identity/`) are touched.
+/// `partner add|list|rm|listen|authority|area`: only `partners.toml` (and `identity/`) are touched.
 pub(super) fn partner(dir: &Path, action: PartnerAction) -> Result<ExitCode, String> {
     use crate::partner::list::{Share, Trust};
     use crate::partner::Partners;
@@ -118,6 +118,9 @@ pub(super) fn partner(dir: &Path, action: PartnerAction) -> Result<ExitCode, Str
             }
             if let Some(a) = &partners.authority {
                 say!("authority {}", a.display());
+            }
+            if !partners.area.is_empty() {
+                say!("area {}", partners.area.join(", "));
             }
             if partners.list().is_empty() {
                 say!("no partners");
@@ -180,6 +183,21 @@ pub(super) fn partner(dir: &Path, action: PartnerAction) -> Result<ExitCode, Str
                     roots.len()
                 );
                 partners.authority = Some(path);
+            }
+            partners.save().map_err(|e| e.to_string())?;
+        }
+        PartnerAction::Area { towns } => {
+            if towns.len() == 1 && towns[0].trim() == "off" {
+                partners.area = Vec::new();
+                say!("no area: requests for service from every town are taken");
+            } else if towns.iter().any(|t| t.trim() == "off") {
+                return Err("area: 'off' clears the area and stands alone".into());
+            } else {
+                partners.area = crate::partner::list::check_area(&towns)?;
+                say!(
+                    "this centre serves {}; a request for service elsewhere is refused (403)",
+                    partners.area.join(", ")
+                );
             }
             partners.save().map_err(|e| e.to_string())?;
         }

@@ -264,6 +264,11 @@ pub enum Body {
         stage: Stage,
         /// Why (a rejection's reason, a cancellation's), or how it ended (a disposition).
         detail: Option<String>,
+        /// The partner's `requestId` when a `requestForService` brought the call in (or asked
+        /// for it again), so a later `cancelRequest` finds the call whatever link it comes on.
+        /// Absent (and not encoded) otherwise, and in events from before it was recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
     },
     /// The time limits this event's desk plans with from now on, recorded with its first
     /// change under them, so figures judge check-ins by the limits in force rather than by the
@@ -460,6 +465,7 @@ impl Body {
                 direction,
                 stage,
                 detail,
+                ..
             } => {
                 let way = direction.preposition();
                 let why = detail

@@ -65,6 +65,9 @@ pub struct Handover {
     pub incident: String,
     /// The first note of a new call, recording where it came from.
     pub origin_note: String,
+    /// The `requestId` of the `requestForService` that carried it, kept with the hand-off.
+    #[serde(default)]
+    pub request: Option<String>,
 }
 
 /// What taking a hand-over will do.
@@ -86,7 +89,9 @@ pub fn plan_handover(
 ) -> Result<(Taken, Vec<Body>), Refusal> {
     if let Some(id) = state.call_for_incident(&h.incident) {
         let call = &state.calls[id];
-        return Ok((Taken::Known(id.clone()), update(state, call, h)));
+        let mut bodies = update(state, call, h);
+        bodies.extend(asked_again(call, h));
+        return Ok((Taken::Known(id.clone()), bodies));
     }
     let mut bodies = super::plan::plan(
         state,
@@ -109,6 +114,7 @@ pub fn plan_handover(
             direction: Direction::In,
             stage: Stage::Received,
             detail: None,
+            request: h.request.clone(),
         });
     }
     bodies.push(note(&id, &h.origin_note, None)?);
@@ -116,6 +122,36 @@ pub fn plan_handover(
         bodies.push(note(&id, &n.text, written(n, h))?);
     }
     Ok((Taken::New, bodies))
+}
+
+/// Request ids kept per hand-off at most: a partner asking again and again under new ids does
+/// not grow the call without end.
+const MAX_REQUESTS: usize = 32;
+
+/// A `requestForService` for an incident the call already is, under a request id not yet kept:
+/// the id is recorded with the hand-off (its stage unchanged), so a `cancelRequest` naming it
+/// finds the call.
+fn asked_again(call: &Call, h: &Handover) -> Option<Body> {
+    let request = h.request.as_ref()?;
+    let handoff = call
+        .handoffs
+        .iter()
+        .find(|x| x.partner == h.partner && x.direction == Direction::In)?;
+    if handoff.stage.is_final()
+        || handoff.requests.contains(request)
+        || handoff.requests.len() >= MAX_REQUESTS
+    {
+        return None;
+    }
+    Some(Body::Handoff {
+        call: call.id.clone(),
+        partner: handoff.partner.clone(),
+        incident: handoff.incident.clone(),
+        direction: Direction::In,
+        stage: handoff.stage,
+        detail: handoff.detail.clone(),
+        request: Some(request.clone()),
+    })
 }
 
 fn written(n: &IncomingNote, h: &Handover) -> Option<Written> {
@@ -223,6 +259,7 @@ pub fn plan_stage(
         direction,
         stage: reached,
         detail,
+        request: None,
     })
 }
 
@@ -269,6 +306,7 @@ pub fn transfer(state: &State, typed: &str, partner: &str) -> Result<Vec<Body>, 
         direction: Direction::Out,
         stage: Stage::Sent,
         detail: None,
+        request: None,
     }])
 }
 
@@ -282,6 +320,7 @@ pub fn accept(state: &State, typed: &str) -> Result<Vec<Body>, Refusal> {
         direction: Direction::In,
         stage: Stage::Accepted,
         detail: None,
+        request: None,
     }])
 }
 
@@ -315,6 +354,7 @@ pub fn reject(state: &State, typed: &str, reason: &str) -> Result<Vec<Body>, Ref
             direction: Direction::In,
             stage: Stage::Rejected,
             detail: Some(reason.to_owned()),
+            request: None,
         },
         Body::NoteAdded {
             call: c.id.clone(),
@@ -349,4 +389,83 @@ fn received<'s>(
         )));
     }
     Ok((c, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::Event;
+    use crate::domain::ids::ReplicaId;
+
+    /// A hand-off event as stores wrote it before the request id was kept.
+    #[derive(Serialize)]
+    struct OldEvent {
+        origin: ReplicaId,
+        seq: u64,
+        hlc: u64,
+        wall_ms: i64,
+        prev: [u8; 32],
+        operator: String,
+        body: OldBody,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum OldBody {
+        Handoff {
+            call: CallId,
+            partner: String,
+            incident: String,
+            direction: Direction,
+            stage: Stage,
+            detail: Option<String>,
+        },
+    }
+
+    fn event(request: Option<&str>) -> Event {
+        Event {
+            origin: ReplicaId(1),
+            seq: 1,
+            hlc: 1 << 16,
+            wall_ms: 0,
+            prev: [0; 32],
+            operator: "desk".into(),
+            body: Body::Handoff {
+                call: "26-BA0001".parse().unwrap(),
+                partner: "metro".into(),
+                incident: "urn:emergency:uid:incidentid:1:psap.example".into(),
+                direction: Direction::In,
+                stage: Stage::Received,
+                detail: None,
+                request: request.map(str::to_owned),
+            },
+            request: None,
+        }
+    }
+
+    #[test]
+    fn hand_off_events_from_before_the_request_id_read_and_are_written_the_same() {
+        let old = OldEvent {
+            origin: ReplicaId(1),
+            seq: 1,
+            hlc: 1 << 16,
+            wall_ms: 0,
+            prev: [0; 32],
+            operator: "desk".into(),
+            body: OldBody::Handoff {
+                call: "26-BA0001".parse().unwrap(),
+                partner: "metro".into(),
+                incident: "urn:emergency:uid:incidentid:1:psap.example".into(),
+                direction: Direction::In,
+                stage: Stage::Received,
+                detail: None,
+            },
+        };
+        let bytes = rmp_serde::to_vec_named(&old).unwrap();
+        assert_eq!(Event::decode(&bytes).unwrap(), event(None));
+        // Without a request id the bytes are what they were: their hashes still chain.
+        assert_eq!(event(None).encode(), bytes);
+        let with = event(Some("r-1"));
+        assert_eq!(Event::decode(&with.encode()).unwrap(), with);
+    }
 }

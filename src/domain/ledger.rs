@@ -61,6 +61,10 @@ pub struct Handoff {
     pub accepted_ms: Option<i64>,
     /// Every recorded stage with its time, oldest first.
     pub history: Vec<(Stage, i64)>,
+    /// The partner's `requestForService` ids that asked for this call, oldest first: a
+    /// `cancelRequest` names one of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<String>,
 }
 
 /// Who wrote a note at another centre, and when (their clock); the event itself records who

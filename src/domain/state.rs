@@ -188,6 +188,20 @@ impl State {
         self.incidents.get(incident)
     }
 
+    /// The call a partner's `requestForService` with this id brought in (or asked for again).
+    pub fn call_for_request(&self, partner: &str, request: &str) -> Option<&CallId> {
+        self.calls.values().find_map(|c| {
+            c.handoffs
+                .iter()
+                .any(|h| {
+                    h.partner == partner
+                        && h.direction == Direction::In
+                        && h.requests.iter().any(|r| r == request)
+                })
+                .then_some(&c.id)
+        })
+    }
+
     /// Why this event's change did not stand, if it did not: overruled by a concurrent edit,
     /// or the one that lost a conflict alert.
     pub fn lost(&self, origin: ReplicaId, seq: u64) -> Option<&str> {
@@ -252,6 +266,7 @@ impl State {
         direction: Direction,
         stage: Stage,
         detail: Option<&String>,
+        request: Option<&String>,
     ) {
         let Some(c) = self.calls.get_mut(call) else {
             return;
@@ -275,10 +290,20 @@ impl State {
                 received_ms: at,
                 accepted_ms: None,
                 history: Vec::new(),
+                requests: Vec::new(),
             });
             c.handoffs.len() - 1
         });
         let h = &mut c.handoffs[i];
+        if let Some(r) = request {
+            if !h.requests.contains(r) {
+                h.requests.push(r.clone());
+            }
+            // The partner asked again under another request id: only the id is new.
+            if found.is_some() && h.stage == stage && h.detail.as_ref() == detail {
+                return;
+            }
+        }
         h.stage = stage;
         h.detail = detail.cloned();
         h.history.push((stage, at));
@@ -422,6 +447,7 @@ impl State {
                 direction,
                 stage,
                 detail,
+                request,
             } => self.handoff(
                 at,
                 call,
@@ -430,6 +456,7 @@ impl State {
                 *direction,
                 *stage,
                 detail.as_ref(),
+                request.as_ref(),
             ),
             Body::CallClosed {
                 call,

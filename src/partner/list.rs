@@ -4,6 +4,8 @@
 //! ```toml
 //! listen = "0.0.0.0:7443"            # where partners connect (wss://…/IncidentData/ent)
 //! authority = "/etc/switchboard/pca.pem" # optional: a CA whose certificates are accepted
+//! area = ["Millbrook", "Kodiak"]      # optional: the towns this centre serves; a request for
+//!                                     # service elsewhere is refused (403, not our area)
 //!
 //! [[partner]]
 //! name = "metro-911"
@@ -143,6 +145,9 @@ pub struct Partners {
     pub listen: Option<String>,
     /// A CA certificate file (PEM) whose certificates are accepted for `authority` partners.
     pub authority: Option<PathBuf>,
+    /// The towns this centre serves, as written; empty: every town. A `requestForService`
+    /// whose address is in another town is refused ([`Partners::outside`]).
+    pub area: Vec<String>,
     list: Vec<Partner>,
 }
 
@@ -151,6 +156,8 @@ pub struct Partners {
 struct File {
     listen: Option<String>,
     authority: Option<PathBuf>,
+    #[serde(default)]
+    area: Vec<String>,
     #[serde(default)]
     partner: Vec<toml::Spanned<Entry>>,
 }
@@ -174,6 +181,48 @@ fn subscribe_word(text: Option<&str>) -> Result<bool, String> {
              'none')"
         )),
     }
+}
+
+/// Towns in an area at most, and the longest name.
+const MAX_TOWNS: usize = 64;
+const MAX_TOWN_BYTES: usize = 80;
+
+/// A town as compared: case and runs of spaces do not matter.
+fn town_key(town: &str) -> String {
+    town.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The towns of an area, checked: each a name of at most 80 bytes without control characters,
+/// none twice, at most 64.
+pub fn check_area(towns: &[String]) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::with_capacity(towns.len());
+    for t in towns {
+        let town = t.split_whitespace().collect::<Vec<_>>().join(" ");
+        if town.is_empty() {
+            return Err("area: a town's name is empty".into());
+        }
+        if town.len() > MAX_TOWN_BYTES || town.chars().any(char::is_control) {
+            return Err(format!(
+                "area: '{}' is not a town's name (at most {MAX_TOWN_BYTES} bytes, no control \
+                 characters)",
+                town.escape_debug()
+            ));
+        }
+        if out.iter().any(|o| town_key(o) == town_key(&town)) {
+            return Err(format!("area: '{town}' is listed twice"));
+        }
+        out.push(town);
+    }
+    if out.len() > MAX_TOWNS {
+        return Err(format!(
+            "area: {} towns; at most {MAX_TOWNS} are listed",
+            out.len()
+        ));
+    }
+    Ok(out)
 }
 
 fn share_word(text: Option<&str>) -> Result<Share, String> {
@@ -217,6 +266,13 @@ impl Partners {
         if let Some(addr) = &file.listen {
             crate::sync::peers::check_addr(addr).map_err(|e| (1, e))?;
         }
+        let area = check_area(&file.area).map_err(|e| {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("area"))
+                .map_or(1, |i| i + 1);
+            (line, e)
+        })?;
         let mut list: Vec<Partner> = Vec::with_capacity(file.partner.len());
         for spanned in file.partner {
             let line = line_of(spanned.span().start);
@@ -240,8 +296,25 @@ impl Partners {
             path: PathBuf::new(),
             listen: file.listen.map(|a| a.trim().to_owned()),
             authority: file.authority,
+            area,
             list,
         })
+    }
+
+    /// Why a request for service at an address in `town` is not this centre's: `None` when no
+    /// area is set, the town is in it, or the town is not known.
+    pub fn outside(&self, town: Option<&str>) -> Option<String> {
+        let town = town?.trim();
+        if self.area.is_empty()
+            || town.is_empty()
+            || self.area.iter().any(|a| town_key(a) == town_key(town))
+        {
+            return None;
+        }
+        Some(format!(
+            "not our area: {town} is outside {}",
+            self.area.join(", ")
+        ))
     }
 
     pub fn list(&self) -> &[Partner] {
@@ -319,6 +392,10 @@ impl Partners {
         if let Some(a) = &self.authority {
             let _ = writeln!(out, "authority = {}", quoted(&a.display().to_string()));
         }
+        if !self.area.is_empty() {
+            let towns: Vec<String> = self.area.iter().map(|t| quoted(t)).collect();
+            let _ = writeln!(out, "area = [{}]", towns.join(", "));
+        }
         for p in &self.list {
             let _ = write!(
                 out,
@@ -378,6 +455,24 @@ mod tests {
         assert!(p.list()[0].subscribe_new);
         assert_eq!(Partners::parse(&p.render()).unwrap().list(), p.list());
         let bad = "[[partner]]\nname = \"a\"\nurl = \"wss://x:1\"\nfingerprint = \"nope\"\n";
+        // The area: kept as written, compared without case or extra spaces.
+        let area = Partners::parse("area = [\"MILLBROOK\", \"St  Paul\"]\n").unwrap();
+        assert_eq!(
+            area.area,
+            vec!["MILLBROOK".to_owned(), "St Paul".to_owned()]
+        );
+        assert_eq!(Partners::parse(&area.render()).unwrap().area, area.area);
+        assert_eq!(area.outside(Some("millbrook")), None);
+        assert_eq!(area.outside(Some(" st paul ")), None);
+        assert_eq!(area.outside(None), None);
+        assert_eq!(
+            area.outside(Some("Kodiak")).as_deref(),
+            Some("not our area: Kodiak is outside MILLBROOK, St Paul")
+        );
+        assert_eq!(Partners::default().outside(Some("Kodiak")), None);
+        let (line, why) =
+            Partners::parse("listen = \"127.0.0.1:1\"\narea = [\"A\", \"a\"]\n").unwrap_err();
+        assert_eq!((line, why.as_str()), (2, "area: 'a' is listed twice"));
         let (line, why) = Partners::parse(bad).unwrap_err();
         assert_eq!(line, 1);
         assert!(why.contains("neither a fingerprint"), "{why}");

@@ -1103,3 +1103,108 @@ fn ask_completes_question_ids_and_answers() {
         "an answer follows the question: {line:?}"
     );
 }
+
+// ---- issue 15: hand-offs from the keys -----------------------------------------------------
+
+/// Takes the 911 hand-over fixture as incident `n`: a pending call handed in by its centre.
+fn handed_in(b: &mut Bench, n: u32) -> switchboard::domain::CallId {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/eido/handover-from-911.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["$id"] = serde_json::json!(format!(
+        "urn:emergency:uid:incidentid:2026-00{n}:psap.millbrook.example"
+    ));
+    let h = switchboard::report::eido::import(&doc.to_string(), "handover.json").unwrap();
+    b.clock.advance(20_000);
+    let (_, events) = b.app.desk.take_handover(&h).unwrap();
+    events
+        .iter()
+        .find_map(|e| match &e.body {
+            switchboard::domain::Body::CallCreated { call, .. } => Some(call.clone()),
+            _ => None,
+        })
+        .unwrap()
+}
+
+fn select_call(b: &mut Bench, id: &switchboard::domain::CallId) {
+    b.app.run("select call first", false);
+    for _ in 0..10 {
+        if b.app.selected_call().is_some_and(|c| &c.id == id) {
+            return;
+        }
+        b.app.run("select call next", false);
+    }
+    panic!("{id} is not in the queue");
+}
+
+/// The stage of a call's hand-off in one direction, and its reason.
+fn handoff_of(
+    b: &Bench,
+    id: &switchboard::domain::CallId,
+    direction: switchboard::domain::Direction,
+) -> Option<(switchboard::domain::Stage, Option<String>, String)> {
+    let c = &b.app.state().calls[id];
+    c.handoffs
+        .iter()
+        .find(|h| h.direction == direction)
+        .map(|h| (c.handoff_stage(h), h.detail.clone(), h.partner.clone()))
+}
+
+#[test]
+fn hand_offs_are_accepted_rejected_and_transferred_from_the_keys_of_both_keymaps() {
+    use switchboard::domain::{Direction, Stage};
+    for (keymap, prefix) in [("default", "<C-x>"), ("vim", "<Space>")] {
+        let mut b = bench_with(keymap, "ansi16", ColorDepth::Ansi16, false);
+        let first = handed_in(&mut b, 81);
+        let second = handed_in(&mut b, 82);
+        // One of this desk's own: accepting it is refused in one line, and nothing changes.
+        b.app
+            .desk
+            .execute_line("call 9 Elm St / welfare check")
+            .unwrap();
+        let own = b.app.state().calls.keys().max().unwrap().clone();
+        select_call(&mut b, &own);
+        let before = b.app.state().digest();
+        b.keys(&format!("{prefix}a"));
+        let said = b.app.ui.message.clone().unwrap().text;
+        assert!(
+            said.ends_with("was not handed in by a partner; only a hand-off can be accepted"),
+            "{keymap}: {said}"
+        );
+        assert_eq!(b.app.state().digest(), before, "{keymap}");
+
+        select_call(&mut b, &first);
+        b.keys(&format!("{prefix}a"));
+        assert_eq!(
+            handoff_of(&b, &first, Direction::In).map(|h| h.0),
+            Some(Stage::Accepted),
+            "{keymap}: accept"
+        );
+
+        select_call(&mut b, &second);
+        b.keys(&format!("{prefix}r"));
+        assert_eq!(b.app.ui.line.text, "reject ", "{keymap}");
+        b.keys("not our area, east of the river<Enter>");
+        assert_eq!(
+            handoff_of(&b, &second, Direction::In).map(|h| (h.0, h.1)),
+            Some((
+                Stage::Rejected,
+                Some("not our area, east of the river".into())
+            )),
+            "{keymap}: reject"
+        );
+        assert_eq!(b.app.state().calls[&second].status, CallStatus::Closed);
+        b.keys("<Esc>");
+
+        select_call(&mut b, &first);
+        b.keys(&format!("{prefix}x"));
+        assert_eq!(b.app.ui.line.text, "transfer ", "{keymap}");
+        b.keys("metro<Enter>");
+        assert_eq!(
+            handoff_of(&b, &first, Direction::Out),
+            Some((Stage::Sent, None, "metro".into())),
+            "{keymap}: transfer"
+        );
+    }
+}

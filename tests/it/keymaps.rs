@@ -132,6 +132,9 @@ fn default_preset_is_cad_style() {
         ("<C-l>", "redraw"),
         ("<C-q>", "quit"),
         ("<C-x> <C-c>", "quit"),
+        ("<C-x> a", "accept"),
+        ("<C-x> r", "cmdline reject "),
+        ("<C-x> x", "cmdline transfer "),
     ];
     for (k, expected) in table {
         assert_eq!(at(k), Some(expected), "{k}");
@@ -185,6 +188,9 @@ fn vim_preset_is_modal() {
         ("?", "help"),
         ("Z Z", "quit"),
         ("<C-l>", "redraw"),
+        ("<Space> a", "accept"),
+        ("<Space> r", "cmdline reject "),
+        ("<Space> x", "cmdline transfer "),
     ];
     for (k, expected) in table {
         assert_eq!(at(k), Some(expected), "{k}");
@@ -546,7 +552,10 @@ fn lookup_single_keys_and_chords() {
     assert_eq!(look("<F10>"), Lookup::Unbound);
     assert_eq!(map.lookup(Mode::Command, &[], &no_flags), Lookup::Unbound);
     // A chord's first key waits, and says what can follow (which-key).
-    assert_eq!(pending(&look("<C-x>")), ["<C-x> <C-c>", "<C-x> t"]);
+    assert_eq!(
+        pending(&look("<C-x>")),
+        ["<C-x> <C-c>", "<C-x> t", "<C-x> a", "<C-x> r", "<C-x> x"]
+    );
     assert_eq!(run(&look("<C-x> <C-c>")), Some("quit"));
     assert_eq!(look("<C-x> <C-d>"), Lookup::Unbound);
     assert_eq!(look("<F5> <F5>"), Lookup::Unbound);

@@ -27,7 +27,23 @@ impl<H: Host> Link<H> {
                 Err(why) => return (400, format!("Bad request: {why}")),
             }
         }
+        // A new incident in a town this centre does not serve is not taken (one it already
+        // has is still followed).
+        let partners = self.shared.partners();
+        let mut elsewhere = Vec::new();
         for (h, doc) in read {
+            if what == Ours::New {
+                let outside = self.with_desk(|d| {
+                    if d.state().call_for_incident(&h.incident).is_some() {
+                        return None;
+                    }
+                    partners.outside(d.town_of(&h.call).as_deref())
+                });
+                if let Some(why) = outside {
+                    elsewhere.push(why);
+                    continue;
+                }
+            }
             let result = match &what {
                 Ours::New => self.take(&h).map(|_| ()),
                 Ours::Single(call) => self.progress(call, doc),
@@ -39,7 +55,18 @@ impl<H: Host> Link<H> {
                 };
             }
         }
-        (200, "OK".into())
+        if elsewhere.is_empty() {
+            (200, "OK".into())
+        } else {
+            (
+                200,
+                format!(
+                    "OK; {} not taken, {}",
+                    elsewhere.len(),
+                    elsewhere.join("; ")
+                ),
+            )
+        }
     }
 
     /// The partner's word on a call handed out to it: its incident's status and disposition.

@@ -10,6 +10,9 @@ use crate::domain::{Body, CallId, Direction, Stage, Taken};
 use crate::partner::wire;
 use crate::partner::Host;
 
+/// A `requestId` kept with the call it brought in is at most this long.
+const MAX_REQUEST_ID_BYTES: usize = 256;
+
 impl<H: Host> Link<H> {
     pub(super) fn request_for_service(
         &mut self,
@@ -27,6 +30,24 @@ impl<H: Host> Link<H> {
                 400,
                 "Bad request: the EIDO has no $id (its incident id)".into(),
             );
+        }
+        if !awareness {
+            if request_id.len() > MAX_REQUEST_ID_BYTES || request_id.chars().any(char::is_control) {
+                return (
+                    400,
+                    format!(
+                        "Bad request: requestForService.requestId is over \
+                         {MAX_REQUEST_ID_BYTES} bytes or holds control characters"
+                    ),
+                );
+            }
+            // Not this centre's town: refused before anything is written.
+            let area = self.shared.partners();
+            let town = self.with_desk(|d| d.town_of(&h.call));
+            if let Some(why) = area.outside(town.as_deref()) {
+                return (403, format!("Forbidden: {why}"));
+            }
+            h.request = Some(request_id.to_owned());
         }
         if awareness {
             h.origin_note = format!(
@@ -56,13 +77,16 @@ impl<H: Host> Link<H> {
                 if awareness {
                     return (200, format!("OK: added to {id}"));
                 }
-                self.theirs.insert(request_id.to_owned(), id.clone());
+                // Answered now when a dispatcher has decided; else when one does.
                 match self.stage_in(&id) {
                     Some((Stage::Rejected, why)) => (
                         488,
                         format!("Not acceptable here: {}", why.unwrap_or_default()),
                     ),
-                    Some((Stage::Received, _)) | None => (180, format!("Ringing: already {id}")),
+                    Some((Stage::Received, _)) | None => {
+                        self.theirs.insert(request_id.to_owned(), id.clone());
+                        (180, format!("Ringing: already {id}"))
+                    }
                     Some(_) => (200, format!("OK: {id}")),
                 }
             }
@@ -111,15 +135,31 @@ impl<H: Host> Link<H> {
         }
     }
 
+    /// `cancelRequest`: the call the request brought in is marked cancelled and a note tells
+    /// the dispatcher. The call is found by the request id kept with its hand-off, so a cancel
+    /// on another link, or after the desk restarted, finds it too.
     pub(super) fn cancel(&mut self, request_id: &str) -> (u16, String) {
-        let Some(call) = self.theirs.remove(request_id) else {
+        let name = self.partner.name.clone();
+        let waiting = self.theirs.remove(request_id);
+        let call = waiting
+            .or_else(|| self.with_desk(|d| d.state().call_for_request(&name, request_id).cloned()));
+        let Some(call) = call else {
             return (
                 404,
                 format!("Not found: no request {request_id} waiting here"),
             );
         };
-        let name = self.partner.name.clone();
+        self.theirs.retain(|_, c| *c != call);
         let planned = self.with_desk(|d| {
+            let before = d.state().calls.get(&call).and_then(|c| {
+                c.handoffs
+                    .iter()
+                    .find(|h| h.partner == name && h.direction == Direction::In)
+                    .map(|h| c.handoff_stage(h))
+            });
+            if before == Some(Stage::Cancelled) {
+                return None;
+            }
             let stage = plan_stage(
                 d.state(),
                 &call,
@@ -128,23 +168,30 @@ impl<H: Host> Link<H> {
                 Stage::Cancelled,
                 Some(format!("{name} cancelled its request")),
             );
-            stage.map(|b| {
-                vec![
-                    b,
-                    Body::NoteAdded {
-                        call: call.clone(),
-                        text: format!("{name} cancelled the request for service"),
-                        caution: false,
-                        written: None,
-                    },
-                ]
-            })
+            let mut bodies: Vec<Body> = stage.into_iter().collect();
+            let recorded = !bodies.is_empty();
+            bodies.push(Body::NoteAdded {
+                call: call.clone(),
+                text: format!("{name} cancelled the request for service {request_id}"),
+                caution: false,
+                written: None,
+            });
+            Some((bodies, if recorded { None } else { before }))
         });
-        match self.commit(planned.unwrap_or_default()) {
-            Ok(()) => (
-                200,
-                format!("OK: {call} is marked cancelled; the dispatcher is told"),
-            ),
+        let Some((bodies, already)) = planned else {
+            return (200, format!("OK: {call} is already cancelled"));
+        };
+        match self.commit(bodies) {
+            Ok(()) => match already {
+                None => (
+                    200,
+                    format!("OK: {call} is marked cancelled; the dispatcher is told"),
+                ),
+                Some(stage) => (
+                    200,
+                    format!("OK: {call} is already {stage}; the dispatcher is told"),
+                ),
+            },
             Err(e) => (500, format!("Internal error: {e}")),
         }
     }

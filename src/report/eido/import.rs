@@ -359,6 +359,7 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
         origin_note: format!("handed over from {agency} incident {shown_id} (EIDO)"),
         partner: agency,
         incident,
+        request: None,
     })
 }
 
@@ -419,7 +420,18 @@ fn pick_location(locations: &[(String, &Obj)], wanted: &[&str]) -> Result<Picked
         let what = format!("{p}.locationByValue");
         let place = match l.get("locationByValue") {
             None | Some(Value::Null) => Place::default(),
-            Some(Value::String(xml)) => pidf::read(xml, &what)?,
+            Some(Value::String(xml)) if xml.trim().is_empty() => Place::default(),
+            Some(Value::String(xml)) => {
+                let place = pidf::read(xml, &what)?;
+                // Given, but nothing in it can be read: a team must not go by a guess.
+                if place.text.is_none() && place.civic.is_none() && place.coords.is_none() {
+                    return Err(format!(
+                        "{what} holds no civic address or position that can be read; is it a \
+                         PIDF-LO document?"
+                    ));
+                }
+                place
+            }
             Some(Value::Object(o)) => pidf::read_object(o, &what)?,
             Some(v) => return Err(wrong(&what, v, "a string (a PIDF-LO document)")),
         };

@@ -166,7 +166,7 @@ fn a_request_for_service_becomes_a_pending_call_and_the_dispatchers_answer_goes_
         let notes = &desk.state().calls[&third.parse().unwrap()].notes;
         assert_eq!(
             notes.last().unwrap().text,
-            "metro cancelled the request for service"
+            "metro cancelled the request for service r-3"
         );
         cad.send(&json!({ "cancelREequest": { "requestId": "r-404" } }))
             .await;
@@ -675,6 +675,351 @@ fn a_certificate_chain_from_the_configured_authority_is_accepted_for_its_host() 
     let c = desk.state().calls.values().next().unwrap();
     assert_eq!(c.handed_in().unwrap().partner, "county");
     assert_eq!(desk.state().calls.len(), 1);
+    drop(desk);
+    serving.stop().unwrap();
+}
+
+/// Serves the desk in `dir` placing calls with the shipped Millbrook address list.
+fn serve_in_millbrook(dir: &std::path::Path) -> Serving {
+    use switchboard::desk::{Desk, SystemClock};
+    use switchboard::store::{Store, StoreKind};
+    let store = Store::open(dir, StoreKind::Live).unwrap();
+    let town = switchboard::places::towns::town("millbrook").unwrap();
+    let desk = Desk::open(store, Box::new(SystemClock), "desk")
+        .unwrap()
+        .with_gazetteer(Some(town));
+    switchboard::sync::node::serve_in_background(
+        desk,
+        switchboard::sync::node::Options {
+            dir: dir.to_owned(),
+            listen: None,
+        },
+    )
+    .unwrap()
+}
+
+/// `switchboard partner ARGS` on the desk's data dir: (success, stdout, stderr).
+fn partner_cli(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .arg("--data")
+        .arg(dir)
+        .arg("partner")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The handover fixture with its PIDF-LO civic address's town (`A3`) replaced, or removed with
+/// its coordinates (so the address list places it) when `town` is `None`.
+fn incident_in(n: u32, town: Option<&str>) -> Value {
+    let mut doc = incident(n);
+    // The incident's location is the second component; the first is the caller's, by reference.
+    let pidf = doc["locationComponent"][1]["locationByValue"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pidf = if let Some(t) = town {
+        pidf.replace("<A3>Millbrook</A3>", &format!("<A3>{t}</A3>"))
+    } else {
+        let civic_only = pidf.split("<tuple id=\"b\">").next().unwrap().to_owned() + "</presence>";
+        civic_only.replace("<A3>Millbrook</A3>", "").replace(
+            "<HNO>1400</HNO><RD>Colfax</RD><STS>Ave</STS>",
+            "<HNO>102</HNO><RD>Juniper</RD><STS>St</STS>",
+        )
+    };
+    doc["locationComponent"][1]["locationByValue"] = json!(pidf);
+    doc["locationComponent"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("locationDescriptionText");
+    doc
+}
+
+#[test]
+fn a_request_for_service_outside_our_area_or_with_an_unreadable_address_is_refused_and_nothing_is_written(
+) {
+    let root = tempfile::tempdir().unwrap();
+    let s = setup(root.path(), "metro", None);
+    // The area is set with the CLI; a bad one is refused in one line and changes nothing.
+    let (ok, said, _) = partner_cli(&s.dir, &["area", "KODIAK", "St  Paul"]);
+    assert!(ok);
+    assert_eq!(
+        said,
+        "this centre serves KODIAK, St Paul; a request for service elsewhere is refused (403)\n"
+    );
+    let file = std::fs::read_to_string(switchboard::partner::Partners::path(&s.dir)).unwrap();
+    assert!(
+        file.contains("area = [\"KODIAK\", \"St Paul\"]\n"),
+        "{file}"
+    );
+    for (args, why) in [
+        (
+            vec!["area", "Kodiak", "off"],
+            "area: 'off' clears the area and stands alone",
+        ),
+        (
+            vec!["area", "Kodiak", "kodiak"],
+            "area: 'kodiak' is listed twice",
+        ),
+        (vec!["area", " "], "area: a town's name is empty"),
+    ] {
+        let (ok, _, err) = partner_cli(&s.dir, &args);
+        assert!(!ok, "{args:?}");
+        assert!(err.trim_end().ends_with(why), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        let now = std::fs::read_to_string(switchboard::partner::Partners::path(&s.dir)).unwrap();
+        assert_eq!(now, file, "{args:?} changed partners.toml");
+    }
+    let (_, listed, _) = partner_cli(&s.dir, &["list"]);
+    assert!(listed.contains("area KODIAK, St Paul\n"), "{listed}");
+
+    let serving = serve_in_millbrook(&s.dir);
+    let digest = || attach(&s.dir, "look").state().digest();
+    runtime().block_on(async {
+        let mut cad = Cad::connect(&s).await;
+        let before = digest();
+        // The town the sender names (A3), in another town: 403, nothing written.
+        cad.send(&rfs("far", &incident_in(61, Some("Springfield")))).await;
+        let v = cad.expect("response").await;
+        assert_eq!(
+            (v["responseCode"].as_u64(), v["responseText"].as_str()),
+            (
+                Some(403),
+                Some("Forbidden: not our area: Springfield is outside KODIAK, St Paul")
+            )
+        );
+        // No town named: the one the address list places it in.
+        cad.send(&rfs("placed", &incident_in(62, None))).await;
+        let v = cad.expect("response").await;
+        assert_eq!(
+            (v["responseCode"].as_u64(), v["responseText"].as_str()),
+            (
+                Some(403),
+                Some("Forbidden: not our area: Millbrook is outside KODIAK, St Paul")
+            )
+        );
+        // An address that cannot be read: 400 naming it.
+        let mut bad = incident(63);
+        bad["locationComponent"][1]["locationByValue"] =
+            json!("<presence xmlns=\"urn:ietf:params:xml:ns:pidf\"><tuple id=\"a\"><status>");
+        cad.send(&rfs("garbled", &bad)).await;
+        let v = cad.expect("response").await;
+        assert_eq!(v["responseCode"], 400, "{v}");
+        assert_eq!(
+            v["responseText"],
+            "Bad request: eido.locationComponent[1].locationByValue holds no civic address or \
+             position that can be read; is it a PIDF-LO document?"
+        );
+        // An address only by reference: 400 saying so.
+        let mut by_ref = incident(64);
+        by_ref["locationComponent"] = json!([{ "$id": "l", "lastUpdateTimeStamp": "2026-03-02T14:00:00Z",
+            "updatedByAgencyReference": { "$ref": "psap.millbrook.example" },
+            "locationByReferenceUrl": "https://lis.example/loc/1" }]);
+        cad.send(&rfs("by-ref", &by_ref)).await;
+        let v = cad.expect("response").await;
+        assert_eq!(v["responseCode"], 400, "{v}");
+        assert!(v["responseText"].as_str().unwrap().contains("locationByReferenceUrl"), "{v}");
+        assert_eq!(digest(), before, "a refused request wrote to the store");
+
+        // In the area, whatever the case and spacing: taken.
+        cad.send(&rfs("near", &incident_in(65, Some("st   paul")))).await;
+        assert_eq!(cad.expect("response").await["responseCode"], 180);
+        // Placed only by a fuzzy match: no ground to turn it away.
+        let mut fuzzy = incident_in(68, None);
+        let pidf = fuzzy["locationComponent"][1]["locationByValue"]
+            .as_str()
+            .unwrap()
+            .replace("<RD>Juniper</RD>", "<RD>Junipr</RD>");
+        fuzzy["locationComponent"][1]["locationByValue"] = json!(pidf);
+        cad.send(&rfs("fuzzy", &fuzzy)).await;
+        assert_eq!(cad.expect("response").await["responseCode"], 180);
+        // For awareness only: not checked, it asks for nothing.
+        cad.send(&json!({ "requestAwareness": { "requestId": "a-far",
+            "eido": incident_in(66, Some("Springfield")) } })).await;
+        assert_eq!(cad.expect("response").await["responseCode"], 200);
+
+        // The area off, while the desk runs: the next request from anywhere is taken.
+        assert!(partner_cli(&s.dir, &["area", "off"]).0);
+        let mut code = 0;
+        for attempt in 0..50 {
+            cad.send(&rfs(&format!("far-{attempt}"), &incident_in(67, Some("Springfield")))).await;
+            code = cad.expect("response").await["responseCode"].as_u64().unwrap();
+            if code != 403 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert_eq!(code, 180);
+        check_all(&cad.seen);
+    });
+    let desk = attach(&s.dir, "look");
+    // The far request taken once the area was off, the near one, the fuzzy one, the one for
+    // awareness.
+    assert_eq!(desk.state().calls.len(), 4);
+    let fuzzy = desk
+        .state()
+        .calls
+        .values()
+        .find(|c| c.location.contains("Junipr"))
+        .unwrap();
+    assert!(
+        matches!(
+            fuzzy.placement.as_ref(),
+            Some(switchboard::domain::Placement::Fuzzy { .. })
+        ),
+        "{:?}",
+        fuzzy.placement
+    );
+    drop(desk);
+    serving.stop().unwrap();
+}
+
+#[test]
+fn a_cancel_request_reaches_the_dispatcher_after_the_link_and_the_desk_restart() {
+    let root = tempfile::tempdir().unwrap();
+    let s = setup(root.path(), "metro", None);
+    let rt = runtime();
+    let mut serving = serve(&s.dir);
+    let (first, second) = rt.block_on(async {
+        let mut cad = Cad::connect(&s).await;
+        cad.send(&rfs("r-1", &incident(71))).await;
+        let first = call_of(&cad.expect("response").await);
+        cad.send(&rfs("r-2", &incident(72))).await;
+        let second = call_of(&cad.expect("response").await);
+        // Asked again under another id: the same call, the id kept too.
+        cad.send(&rfs("r-2b", &incident(72))).await;
+        let again = cad.expect("response").await;
+        assert!(
+            again["responseText"].as_str().unwrap().contains(&second),
+            "{again}"
+        );
+        check_all(&cad.seen);
+        (first, second)
+        // The CAD's connection closes: the link that took the requests is gone.
+    });
+    let cancelled = |call: &str, request: &str| {
+        let desk = attach(&s.dir, "look");
+        let id = call.parse().unwrap();
+        let c = &desk.state().calls[&id];
+        let h = c.handed_in().unwrap();
+        assert_eq!(c.handoff_stage(h), Stage::Cancelled, "{call}");
+        // The dispatcher sees it: the call's chronology has the stage and the note.
+        let lines: Vec<String> = desk
+            .chronology(&id)
+            .unwrap()
+            .iter()
+            .map(|e| e.body.describe())
+            .collect();
+        let note = format!("metro cancelled the request for service {request}");
+        assert!(lines.iter().any(|l| l.contains(&note)), "{lines:#?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("hand-off from metro") && l.contains("cancelled")),
+            "{lines:#?}"
+        );
+    };
+    rt.block_on(async {
+        // A new link.
+        let mut cad = Cad::connect(&s).await;
+        cad.send(&json!({ "cancelRequest": { "requestId": "r-1" } }))
+            .await;
+        let v = cad.expect("response").await;
+        assert_eq!(v["responseCode"], 200, "{v}");
+        check_all(&cad.seen);
+    });
+    cancelled(&first, "r-1");
+    // The desk restarts: nothing of the links is left but what the store has.
+    serving.stop().unwrap();
+    serving = serve(&s.dir);
+    rt.block_on(async {
+        let mut cad = Cad::connect(&s).await;
+        cad.send(&json!({ "cancelREequest": { "requestId": "r-2b" } }))
+            .await;
+        let v = cad.expect("response").await;
+        assert_eq!(v["responseCode"], 200, "{v}");
+        // Again, or by its first id: already cancelled; an id no call came with: 404.
+        cad.send(&json!({ "cancelRequest": { "requestId": "r-2" } }))
+            .await;
+        let v = cad.expect("response").await;
+        assert_eq!(
+            (v["responseCode"].as_u64(), v["responseText"].as_str()),
+            (
+                Some(200),
+                Some(format!("OK: {second} is already cancelled").as_str())
+            )
+        );
+        cad.send(&json!({ "cancelRequest": { "requestId": "r-9" } }))
+            .await;
+        assert_eq!(cad.expect("response").await["responseCode"], 404);
+        check_all(&cad.seen);
+    });
+    cancelled(&second, "r-2b");
+    let desk = attach(&s.dir, "look");
+    let h = desk.state().calls[&second.parse().unwrap()]
+        .handed_in()
+        .unwrap()
+        .clone();
+    assert_eq!(h.requests, vec!["r-2".to_owned(), "r-2b".to_owned()]);
+    // Asking again added no stage to the ledger.
+    let stages: Vec<Stage> = h.history.iter().map(|(st, _)| *st).collect();
+    assert_eq!(stages, vec![Stage::Received, Stage::Cancelled]);
+    drop(desk);
+    serving.stop().unwrap();
+}
+
+#[test]
+fn new_incidents_of_a_subscribed_cad_outside_our_area_are_not_taken() {
+    let root = tempfile::tempdir().unwrap();
+    let s = setup(root.path(), "metro", Some("new"));
+    assert!(partner_cli(&s.dir, &["area", "Millbrook"]).0);
+    let rt = runtime();
+    let listener = rt
+        .block_on(TcpListener::bind(("127.0.0.1", s.cad_port)))
+        .unwrap();
+    let serving = serve(&s.dir);
+    rt.block_on(async {
+        let mut cad = Cad::accept(&listener, &s.cad, s.ours).await;
+        let ask = cad.expect("subscribe").await;
+        cad.send(
+            &json!({ "subscribeResponse": { "requestId": ask["requestId"],
+            "subscriptionId": "cad-sub-1", "expires": 3600,
+            "statusCode": 200, "statusText": "OK" } }),
+        )
+        .await;
+        let near = incident_in(91, Some("Millbrook"));
+        let far = incident_in(92, Some("Springfield"));
+        cad.send(&json!({ "event": { "subscriptionId": "cad-sub-1",
+            "transactionId": "t-1", "notification": [near, far] } }))
+            .await;
+        let ack = cad.expect("eventResponse").await;
+        assert_eq!(
+            (ack["statusCode"].as_u64(), ack["statusText"].as_str()),
+            (
+                Some(200),
+                Some("OK; 1 not taken, not our area: Springfield is outside Millbrook")
+            )
+        );
+        check_all(&cad.seen);
+    });
+    let desk = attach(&s.dir, "look");
+    let incidents: Vec<&str> = desk
+        .state()
+        .calls
+        .values()
+        .map(|c| c.handed_in().unwrap().incident.as_str())
+        .collect();
+    assert_eq!(
+        incidents,
+        ["urn:emergency:uid:incidentid:2026-0091:psap.millbrook.example"]
+    );
     drop(desk);
     serving.stop().unwrap();
 }

@@ -197,6 +197,7 @@ fn sample_handover() -> Handover {
         origin_note: "handed over from state.pa.us incident \
                       urn:emergency:uid:incidentid:a56e556d871:bcf.state.pa.us (EIDO)"
             .into(),
+        request: None,
     }
 }
 
