@@ -324,6 +324,24 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "reopen" => Command::Reopen {
             call: args.exactly(1)?[0].to_owned(),
         },
+        "disregard" => {
+            let (lead, reason) = args.leading_then_text(1)?;
+            Command::Disregard {
+                unit: lead[0].to_owned(),
+                reason: (!reason.is_empty()).then_some(reason),
+            }
+        }
+        "correct" => {
+            let (lead, reason) = args.leading_then_text(2)?;
+            if reason.is_empty() {
+                return Err(args.usage_error("say why the status is corrected"));
+            }
+            Command::Correct {
+                unit: lead[0].to_owned(),
+                status: lead[1].to_ascii_uppercase().parse().map_err(bad)?,
+                reason,
+            }
+        }
         "hold" => {
             let (lead, reason) = args.leading_then_text(2)?;
             let minutes = minutes(lead[1]).ok_or_else(|| {
@@ -627,6 +645,20 @@ pub fn print(cmd: &Command) -> String {
             reason,
         } => format!("hold {} {minutes}m {}", quote(call), quote_words(reason)),
         Command::Unhold { call } => format!("unhold {}", quote(call)),
+        Command::Disregard { unit, reason } => match reason {
+            Some(r) => format!("disregard {} {}", quote(unit), quote_words(r)),
+            None => format!("disregard {}", quote(unit)),
+        },
+        Command::Correct {
+            unit,
+            status,
+            reason,
+        } => format!(
+            "correct {} {} {}",
+            quote(unit),
+            status.word().to_ascii_lowercase(),
+            quote_words(reason)
+        ),
         Command::AddUnit {
             callsign,
             capabilities,

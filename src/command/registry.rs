@@ -203,6 +203,22 @@ pub const COMMANDS: &[Spec] = &[
         flags: &[],
     },
     Spec {
+        name: "disregard",
+        aliases: &["cxl"],
+        doc: "Tell a unit on its way to disregard its call: back to available, its times kept",
+        signature: "<unit> [reason…]",
+        args: &[ArgKind::Unit, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
+        name: "correct",
+        aliases: &[],
+        doc: "Take back a mistaken status: the unit back at an earlier status of its call, with why",
+        signature: "<unit> <dsp|enr|ons|trn|atf> <reason…>",
+        args: &[ArgKind::Unit, ArgKind::Text, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
         name: "close",
         aliases: &["dispo"],
         doc: "Close a call with a disposition",

@@ -53,6 +53,10 @@ pub struct Assignment {
     pub transporting_ms: Option<i64>,
     pub at_facility_ms: Option<i64>,
     pub cleared_ms: Option<i64>,
+    /// Told to disregard on its way (`disregard`): cleared, never arrived, and not the call's
+    /// response in the figures.
+    #[serde(default)]
+    pub disregarded: bool,
 }
 
 impl Assignment {

@@ -67,6 +67,18 @@ pub enum Command {
         status: UnitStatus,
         detail: Option<String>,
     },
+    /// A unit on its way told to disregard: back to available, its times kept.
+    Disregard {
+        unit: UnitRef,
+        reason: Option<String>,
+    },
+    /// A mistaken status taken back: the unit is put back at `status` on its call (a status
+    /// pressed too early, a unit cleared by mistake), with the reason.
+    Correct {
+        unit: UnitRef,
+        status: UnitStatus,
+        reason: String,
+    },
     Close {
         call: CallRef,
         disposition: Disposition,

@@ -207,6 +207,21 @@ pub enum Body {
     CallReopened {
         call: CallId,
     },
+    /// A unit on its way to `call` told to disregard it: back to available.
+    UnitDisregarded {
+        unit: Callsign,
+        call: CallId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A mistaken status taken back: `unit` is at `status` on `call` again, and the times of
+    /// what was taken back are dropped (the chronology keeps both entries).
+    StatusCorrected {
+        unit: Callsign,
+        call: CallId,
+        status: UnitStatus,
+        reason: String,
+    },
     /// A pending call put on hold until a time to come back to it, with the reason (the caller
     /// asked to be called back, the person is safe for now …). Until then it does not alarm as
     /// waiting; at that time it does.
@@ -291,6 +306,8 @@ impl Body {
             | Self::ResponseChosen { call, .. }
             | Self::CallReopened { call }
             | Self::CallHeld { call, .. }
+            | Self::UnitDisregarded { call, .. }
+            | Self::StatusCorrected { call, .. }
             | Self::HoldReleased { call }
             | Self::Handoff { call, .. }
             | Self::UnitDispatched { call, .. } => vec![call],
@@ -423,6 +440,16 @@ impl Body {
                 ..
             } => format!("{call} on hold for {minutes} min because: {reason}"),
             Self::HoldReleased { call } => format!("{call} taken off hold"),
+            Self::UnitDisregarded { unit, call, reason } => match reason {
+                Some(r) => format!("{unit} disregarded {call} because: {r}"),
+                None => format!("{unit} disregarded {call}"),
+            },
+            Self::StatusCorrected {
+                unit,
+                call,
+                status,
+                reason,
+            } => format!("{unit} corrected to {status} at {call} because: {reason}"),
             Self::AlertAcknowledged { origin, seq } => {
                 format!("alert {} acknowledged", alert_id(*origin, *seq))
             }

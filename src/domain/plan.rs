@@ -214,6 +214,12 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             status,
             detail,
         } => change_status(state, unit, *status, detail.as_ref()),
+        Command::Disregard { unit, reason } => disregard(state, unit, reason.as_deref()),
+        Command::Correct {
+            unit,
+            status,
+            reason,
+        } => correct(state, unit, *status, reason),
         Command::Close {
             call,
             disposition,
@@ -478,6 +484,92 @@ fn dispatch_unit(
         call: c.id.clone(),
         en_route,
         from: u.call.clone(),
+    }])
+}
+
+/// A unit still on its way told to disregard its call. One that arrived is cleared (`avl`).
+fn disregard(state: &State, unit: &str, reason: Option<&str>) -> Result<Vec<Body>, Refusal> {
+    let u = find_unit(state, unit)?;
+    let name = &u.callsign;
+    let Some(call) = &u.call else {
+        refuse!(
+            "{name} is {} and on no call: nothing to disregard",
+            u.status.doc()
+        );
+    };
+    if !matches!(u.status, UnitStatus::Dispatched | UnitStatus::EnRoute) {
+        refuse!(
+            "{name} is {} at {call}: disregard is for a unit on its way; clear it: avl {name}",
+            u.status.doc()
+        );
+    }
+    let reason = match reason.map(str::trim) {
+        Some("") | None => None,
+        Some(r) => Some(text_field("reason", r)?),
+    };
+    Ok(vec![Body::UnitDisregarded {
+        unit: name.clone(),
+        call: call.clone(),
+        reason,
+    }])
+}
+
+/// A status pressed by mistake, taken back: a unit on a call back to an earlier status of its
+/// course, or a unit cleared by mistake back on the open call it was cleared from.
+fn correct(
+    state: &State,
+    unit: &str,
+    status: UnitStatus,
+    reason: &str,
+) -> Result<Vec<Body>, Refusal> {
+    let u = find_unit(state, unit)?;
+    let name = &u.callsign;
+    let reason = text_field("reason", reason)?;
+    if reason.trim().is_empty() {
+        refuse!("say why {name}'s status is corrected: correct {name} <status> <reason…>");
+    }
+    let Some(to) = status.step() else {
+        refuse!(
+            "correct puts a unit back on its call (DSP, ENR, ONS, TRN or ATF); for {}, use: {} \
+             {name}",
+            status.doc(),
+            status.word().to_ascii_lowercase()
+        );
+    };
+    let (call, was) = if let Some(call) = &u.call {
+        (call.clone(), u.status)
+    } else {
+        // Cleared by mistake: the open call its last status change cleared it from.
+        let cleared = state.calls.values().filter(|c| c.is_open()).find_map(|c| {
+            c.assignments
+                .iter()
+                .rev()
+                .find(|a| a.unit == *name)
+                .filter(|a| !a.disregarded && a.cleared_ms == Some(u.status_ms))
+                .map(|a| (c.id.clone(), a.status))
+        });
+        let Some(found) = cleared.filter(|_| u.status == UnitStatus::Available) else {
+            refuse!(
+                "{name} is {} and on no open call: nothing to correct",
+                u.status.doc()
+            );
+        };
+        found
+    };
+    let from = was.step().unwrap_or(0);
+    let cleared_by_mistake = u.call.is_none();
+    if to > from || (to == from && !cleared_by_mistake) {
+        refuse!(
+            "{name} is {} at {call}: correct takes a status back; to move it on, use {}",
+            was.doc(),
+            status.word().to_ascii_lowercase()
+        );
+    }
+    Ok(vec![Body::StatusCorrected {
+        unit: name.clone(),
+        call,
+        status,
+        reason,
     }])
 }
 

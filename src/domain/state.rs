@@ -526,6 +526,40 @@ impl State {
                     });
                 }
             }
+            Body::UnitDisregarded { unit, call, .. } => {
+                if self.units.get(unit).map(|u| u.call.as_ref()) != Some(Some(call)) {
+                    self.alert(
+                        e,
+                        format!(
+                            "{unit} was told to disregard {call} by {} while a peer moved it; \
+                             ignored — check {unit}",
+                            e.operator
+                        ),
+                    );
+                    return;
+                }
+                if let Some(u) = self.units.get_mut(unit) {
+                    self.status_set.insert(unit.clone(), (e.origin, e.seq));
+                    u.status = UnitStatus::Available;
+                    u.status_ms = at;
+                    u.call = None;
+                    u.detail = None;
+                    u.checkin_ms = None;
+                }
+                if let Some(c) = self.calls.get_mut(call) {
+                    if let Some(a) = c.active_assignment_mut(unit) {
+                        a.cleared_ms = Some(at);
+                        a.disregarded = true;
+                    }
+                    // Nobody on the way any more: the call waits for a unit again.
+                    if c.is_open() {
+                        c.status = working_status(c);
+                    }
+                }
+            }
+            Body::StatusCorrected {
+                unit, call, status, ..
+            } => self.correct(e, unit, call, *status, at),
             Body::HoldReleased { call } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.hold = None;
@@ -623,6 +657,7 @@ impl State {
                         transporting_ms: None,
                         at_facility_ms: None,
                         cleared_ms: None,
+                        disregarded: false,
                     });
                     if c.status == CallStatus::Pending {
                         c.status = CallStatus::Dispatched;
@@ -704,6 +739,67 @@ impl State {
     }
 
     /// The call stays open when its last unit clears; a person closes it with a disposition.
+    /// A status taken back: the unit at `status` on `call` again, the times after it dropped.
+    fn correct(&mut self, e: &Event, unit: &Callsign, call: &CallId, status: UnitStatus, at: i64) {
+        let on = self.units.get(unit).map(|u| u.call.clone());
+        let fits = match &on {
+            Some(Some(current)) => current == call,
+            Some(None) => true,
+            None => false,
+        };
+        if !fits {
+            self.alert(
+                e,
+                format!(
+                    "{unit}'s status at {call} was corrected by {} while a peer moved it; \
+                     ignored — check {unit}",
+                    e.operator
+                ),
+            );
+            return;
+        }
+        let Some(c) = self.calls.get_mut(call) else {
+            return;
+        };
+        let Some(a) = c.assignments.iter_mut().rev().find(|a| a.unit == *unit) else {
+            return;
+        };
+        a.cleared_ms = None;
+        a.status = status;
+        let step = status.step().unwrap_or(0);
+        if step < 2 {
+            a.en_route_ms = None;
+        }
+        if step < 3 {
+            a.on_scene_ms = None;
+        }
+        if step < 4 {
+            a.transporting_ms = None;
+        }
+        if step < 5 {
+            a.at_facility_ms = None;
+        }
+        // The unit's time in the status counts from when it first took it on this call.
+        let since = match status {
+            UnitStatus::EnRoute => a.en_route_ms,
+            UnitStatus::OnScene => a.on_scene_ms,
+            UnitStatus::Transporting => a.transporting_ms,
+            UnitStatus::AtFacility => a.at_facility_ms,
+            _ => Some(a.dispatched_ms),
+        }
+        .unwrap_or(at);
+        if c.is_open() {
+            c.status = working_status(c);
+        }
+        if let Some(u) = self.units.get_mut(unit) {
+            self.status_set.insert(unit.clone(), (e.origin, e.seq));
+            u.status = status;
+            u.status_ms = since;
+            u.call = Some(call.clone());
+            u.checkin_ms = None;
+        }
+    }
+
     fn clear_assignment(&mut self, call: &CallId, unit: &Callsign, at: i64) {
         if let Some(c) = self.calls.get_mut(call) {
             if let Some(a) = c.active_assignment_mut(unit) {

@@ -115,6 +115,19 @@ impl Capability {
 }
 
 impl UnitStatus {
+    /// Where the status comes in a call's course (DSP 1 … ATF 5); none for AVL and OOS. A
+    /// correction takes a unit back along it, never forward.
+    pub fn step(self) -> Option<u8> {
+        match self {
+            Self::Dispatched => Some(1),
+            Self::EnRoute => Some(2),
+            Self::OnScene => Some(3),
+            Self::Transporting => Some(4),
+            Self::AtFacility => Some(5),
+            Self::Available | Self::OutOfService => None,
+        }
+    }
+
     /// Statuses in which the unit is working a call.
     pub fn is_committed(self) -> bool {
         matches!(

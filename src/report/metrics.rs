@@ -43,6 +43,10 @@
 //!   **short** (a unit went, but not for every slot), or **none sent**; the slots left empty;
 //!   the units sent. A response that sends nobody (crisis line, information only) counts its
 //!   calls and any units sent.
+//! - **corrections**: units told to `disregard` the period's calls on their way, and statuses
+//!   on them taken back with `correct`. A disregarded unit is not the call's first unit in the
+//!   times: received → dispatched and dispatched → on scene count from the first unit that was
+//!   not told to disregard.
 //! - **holds**: `CallHeld` events of the period's calls, and how many calls were held.
 //! - **backup requests**: `BackupRequested` events of the period's calls, by agency; the rate is
 //!   requests / handled calls.
@@ -133,6 +137,8 @@ struct Assignment {
     dispatched_ms: i64,
     on_scene_ms: Option<i64>,
     cleared_ms: Option<i64>,
+    /// Told to disregard on its way: not the call's response in the times.
+    disregarded: bool,
 }
 
 /// What the accumulator keeps of one call. Text fields are kept only for the period's calls.
@@ -158,6 +164,9 @@ struct CallRecord {
     backups: Vec<Agency>,
     /// Times put on hold.
     holds: u32,
+    /// Units told to disregard it, and statuses on it corrected.
+    disregarded: u32,
+    corrected: u32,
 }
 
 impl CallRecord {
@@ -319,6 +328,8 @@ impl Metrics {
                         unserved: None,
                         backups: Vec::new(),
                         holds: 0,
+                        disregarded: 0,
+                        corrected: 0,
                     },
                 );
                 self.pending += 1;
@@ -380,6 +391,46 @@ impl Metrics {
                     c.unserved = None;
                     let status = c.working_status();
                     set_call_status(&mut self.pending, c, status);
+                }
+            }
+            Body::UnitDisregarded { unit, call, .. } => {
+                let on = self.units.get(unit).and_then(|u| u.call.clone());
+                if on.as_ref() != Some(call) {
+                    return; // the fold ignores it too
+                }
+                self.set_unit_status(unit, UnitStatus::Available, e, None);
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.disregarded += 1;
+                    if let Some(a) = c.active_assignment_mut(unit) {
+                        a.cleared_ms = Some(at);
+                        a.disregarded = true;
+                    }
+                    if c.status != CallStatus::Closed {
+                        let status = c.working_status();
+                        set_call_status(&mut self.pending, c, status);
+                    }
+                }
+            }
+            Body::StatusCorrected {
+                unit, call, status, ..
+            } => {
+                let on = self.units.get(unit).map(|u| u.call.clone());
+                if !matches!(&on, Some(Some(c)) if c == call) && on != Some(None) {
+                    return; // the fold ignores it too
+                }
+                self.set_unit_status(unit, *status, e, Some(call.clone()));
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.corrected += 1;
+                    if let Some(a) = c.assignments.iter_mut().rev().find(|a| a.unit == *unit) {
+                        a.cleared_ms = None;
+                        if status.step().unwrap_or(0) < 3 {
+                            a.on_scene_ms = None;
+                        }
+                    }
+                    if c.status != CallStatus::Closed {
+                        let status = c.working_status();
+                        set_call_status(&mut self.pending, c, status);
+                    }
                 }
             }
             Body::CallHeld { call, .. } => {
@@ -450,6 +501,7 @@ impl Metrics {
                         dispatched_ms: at,
                         on_scene_ms: None,
                         cleared_ms: None,
+                        disregarded: false,
                     });
                     if c.status == CallStatus::Pending {
                         set_call_status(&mut self.pending, c, CallStatus::Dispatched);

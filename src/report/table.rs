@@ -268,6 +268,11 @@ fn figures_text(out: &mut String, fig: &Figures) {
         "Holds: {} calls put on hold ({} holds)",
         fig.holds.calls_held, fig.holds.holds
     );
+    let _ = writeln!(
+        out,
+        "Corrections: {} units told to disregard, {} statuses taken back",
+        fig.corrections.units_disregarded, fig.corrections.statuses_corrected
+    );
 }
 
 /// Units sent per response plan: one row per response the calls were worked as.

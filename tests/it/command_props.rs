@@ -131,6 +131,26 @@ fn command() -> impl Strategy<Value = Command> {
                 status,
                 detail
             }),
+        (reference(), prop::option::of(text()))
+            .prop_map(|(unit, reason)| Command::Disregard { unit, reason }),
+        (
+            reference(),
+            prop::sample::select(
+                &[
+                    UnitStatus::Dispatched,
+                    UnitStatus::EnRoute,
+                    UnitStatus::OnScene,
+                    UnitStatus::Transporting,
+                    UnitStatus::AtFacility,
+                ][..]
+            ),
+            text()
+        )
+            .prop_map(|(unit, status, reason)| Command::Correct {
+                unit,
+                status,
+                reason
+            }),
         (
             reference(),
             prop::sample::select(Disposition::ALL),

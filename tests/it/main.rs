@@ -10,6 +10,7 @@ mod cli;
 mod clock_skew;
 mod command_props;
 mod console;
+mod corrections;
 mod demo;
 mod eido;
 mod fold_props;

@@ -83,6 +83,9 @@ pub struct CallFacts {
     pub backups: Vec<Agency>,
     /// Times the call was put on hold.
     pub holds: u32,
+    /// Units told to disregard it on their way; statuses on it taken back.
+    pub disregarded: u32,
+    pub corrected: u32,
     pub(super) address: String,
     pub(super) caller: String,
 }
@@ -274,6 +277,15 @@ pub struct Figures {
     pub dispositions: BTreeMap<String, u64>,
     pub repeats: Repeats,
     pub holds: Holds,
+    pub corrections: Corrections,
+}
+
+/// Mistakes set right (`disregard`, `correct`), counted so that the times they leave out are
+/// accounted for.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Corrections {
+    pub units_disregarded: u64,
+    pub statuses_corrected: u64,
 }
 
 /// Pending calls put on hold (`hold`): how often, and how many calls.
@@ -395,6 +407,10 @@ pub(super) fn figures(calls: &[&CallFacts]) -> Figures {
         holds: Holds {
             holds: calls.iter().map(|c| u64::from(c.holds)).sum(),
             calls_held: count(&|c| c.holds > 0),
+        },
+        corrections: Corrections {
+            units_disregarded: calls.iter().map(|c| u64::from(c.disregarded)).sum(),
+            statuses_corrected: calls.iter().map(|c| u64::from(c.corrected)).sum(),
         },
     }
 }

@@ -17,10 +17,12 @@ use crate::domain::{CallId, Callsign, Capability, ResponseType, UnitStatus};
 impl Metrics {
     fn facts(&self, id: &CallId, c: &CallRecord) -> CallFacts {
         let response = c.response();
-        let first = c.assignments.first();
+        // A unit told to disregard on its way neither answered the call nor served it.
+        let went = || c.assignments.iter().filter(|a| !a.disregarded);
+        let first = went().next();
         let active = c.assignments.iter().any(|a| a.cleared_ms.is_none());
         let mut units: Vec<Callsign> = Vec::new();
-        for a in &c.assignments {
+        for a in went() {
             if !units.contains(&a.unit) {
                 units.push(a.unit.clone());
             }
@@ -83,6 +85,8 @@ impl Metrics {
             unserved: c.closed_ms.and(c.unserved),
             backups: c.backups.clone(),
             holds: c.holds,
+            disregarded: c.disregarded,
+            corrected: c.corrected,
             address: address_key(&c.location),
             caller: c.callback.as_deref().map(caller_key).unwrap_or_default(),
         }
