@@ -227,8 +227,122 @@ fn help_and_intake_overlays() {
     b.keys("<F1>");
     assert_eq!(b.app.ui.mode, Mode::Help);
     insta::assert_snapshot!("help_80x24", b.text(80, 24));
-    b.keys("<Esc><F2>300 Broadway<Tab>woman crying<Tab>Sam");
+    b.keys("<Esc><F2>300 Broadway<Tab><Tab>woman crying<Tab>Sam");
     insta::assert_snapshot!("intake_80x24", b.text(80, 24));
+}
+
+// Issue 12 item 17: the intake form completes the type, names the one bad field and keeps the
+// rest, and takes a cross street and a zone as the command line does.
+
+/// The form's fields, as typed so far.
+fn form_fields(b: &Bench) -> Vec<String> {
+    b.app.ui.form.fields.to_vec()
+}
+
+#[test]
+fn the_intake_form_names_the_one_bad_field_and_keeps_the_rest() {
+    use switchboard::console::app::IntakeForm;
+    let mut b = bench();
+    b.keys("<F2>1400 Colfax Ave<Tab><Tab>man with a knife, threatening<Tab>Jo<Tab>555-0101");
+    // Down moves on without completing: the typo reaches Enter.
+    b.keys("<Tab>welfair<Down>1<Enter>");
+    // Not taken: the form stays, the Type field is named, focused and marked, all else kept.
+    assert_eq!(b.app.ui.mode, Mode::Form);
+    assert!(b.app.state().calls.is_empty());
+    let said = b.app.ui.message.clone().expect("a refusal").text;
+    assert!(
+        said.starts_with("Type: unknown call type 'welfair'; did you mean 'welfare'?"),
+        "{said}"
+    );
+    assert_eq!(b.app.ui.form.focus, IntakeForm::TYPE);
+    assert_eq!(b.app.ui.form.bad, Some(IntakeForm::TYPE));
+    assert_eq!(
+        form_fields(&b),
+        [
+            "1400 Colfax Ave",
+            "",
+            "man with a knife, threatening",
+            "Jo",
+            "555-0101",
+            "welfair",
+            "1",
+            ""
+        ]
+    );
+    // A bad priority is named the same way.
+    b.keys("<BS><BS><BS><BS><BS><BS><BS>welfare<Tab><BS>9<Enter>");
+    let said = b.app.ui.message.clone().expect("a refusal").text;
+    assert!(said.starts_with("Priority: "), "{said}");
+    assert_eq!(b.app.ui.form.focus, IntakeForm::PRIORITY);
+    // Fixed, the call is taken with everything typed.
+    b.keys("<BS>1<Enter>");
+    assert_eq!(b.app.ui.mode, Mode::Command, "{:?}", b.app.ui.message);
+    let call = b.app.state().calls.values().next().expect("taken").clone();
+    assert_eq!(call.location, "1400 Colfax Ave");
+    assert_eq!(call.nature, "man with a knife, threatening");
+    assert_eq!(call.caller.as_deref(), Some("Jo"));
+    assert_eq!(call.priority.get(), 1);
+    assert_eq!(
+        call.call_type.map(switchboard::domain::CallType::word),
+        Some("welfare")
+    );
+}
+
+#[test]
+fn tab_completes_the_intake_forms_type_then_moves_on() {
+    use switchboard::console::app::IntakeForm;
+    let mut b = bench();
+    b.keys("<F2><Tab><Tab><Tab><Tab><Tab>bh-cr");
+    assert_eq!(b.app.ui.form.focus, IntakeForm::TYPE);
+    // The candidates show while the type is begun.
+    let screen = b.text(80, 24);
+    assert!(screen.contains("Tab: bh-crisis"), "{screen}");
+    b.keys("<Tab>");
+    assert_eq!(b.app.ui.form.fields[IntakeForm::TYPE], "bh-crisis");
+    assert_eq!(
+        b.app.ui.form.focus,
+        IntakeForm::TYPE,
+        "Tab completed, did not move"
+    );
+    b.keys("<Tab>");
+    assert_eq!(
+        b.app.ui.form.focus,
+        IntakeForm::PRIORITY,
+        "a whole type: Tab moves on"
+    );
+    // Fuzzy, as on the command line: `wlf` is the welfare type.
+    b.keys("<Up>");
+    for _ in 0.."bh-crisis".len() {
+        b.keys("<BS>");
+    }
+    b.keys("wlf<Tab>");
+    let typed = b.app.ui.form.fields[IntakeForm::TYPE].clone();
+    let line = switchboard::command::complete("call x / y --type wlf", b.app.state());
+    assert_eq!(typed, "welfare");
+    assert_eq!(typed, line[0].word, "the command line's first candidate");
+}
+
+#[test]
+fn the_intake_form_takes_a_cross_street_and_a_zone_as_the_command_line_does() {
+    let mut b = bench();
+    b.keys(
+        "<F2>N 60th St<Tab>W Capitol Dr<Tab>man down in the road<Tab><Tab><Tab><Tab><Tab>d6<Enter>",
+    );
+    assert_eq!(b.app.ui.mode, Mode::Command, "{:?}", b.app.ui.message);
+    b.run(&["call N 60th St / W Capitol Dr / man down in the road --zone d6"]);
+    let calls: Vec<_> = b.app.state().calls.values().cloned().collect();
+    assert_eq!(calls.len(), 2);
+    for call in &calls {
+        assert_eq!(call.location, "N 60th St / W Capitol Dr");
+        assert_eq!(call.nature, "man down in the road");
+        assert_eq!(call.zone.as_deref(), Some("d6"));
+    }
+    // A numbered address is placed by its number: a cross street beside it is refused, named.
+    b.keys("<F2>1400 Colfax Ave<Tab>Pearl St<Tab>man shouting<Enter>");
+    assert_eq!(b.app.ui.mode, Mode::Form);
+    let said = b.app.ui.message.clone().expect("a refusal").text;
+    assert!(said.starts_with("Cross street: "), "{said}");
+    assert_eq!(b.app.state().calls.len(), 2);
 }
 
 #[test]
@@ -238,8 +352,8 @@ fn a_call_taken_dispatched_worked_and_closed_by_keys() {
         "unit add STAR-1 clinician,medic",
         "unit add STAR-2 peer,emt",
     ]);
-    // Intake form: location, nature, caller, callback, type, priority.
-    b.keys("<F2>300 Broadway<Tab>woman crying in bus shelter<Tab>Sam<Tab>555-0199<Tab>welfare<Tab>2<Enter>");
+    // Intake form: location, cross street, nature, caller, callback, type, priority, zone.
+    b.keys("<F2>300 Broadway<Tab><Tab>woman crying in bus shelter<Tab>Sam<Tab>555-0199<Tab>welfare<Tab>2<Enter>");
     assert_eq!(b.app.ui.mode, Mode::Command);
     let state = b.app.state();
     let call = &state.calls[&"26-BA0001".parse().unwrap()];
