@@ -1217,3 +1217,71 @@ fn ask_completes_question_ids_and_answers() {
         "an answer follows the question: {line:?}"
     );
 }
+
+// Issue 12 item 20: start-up problems never hide each other.
+
+#[test]
+fn every_start_up_problem_shows_whole_a_broken_keymap_and_theme_together() {
+    let config = tempfile::tempdir().unwrap();
+    std::fs::create_dir(config.path().join("keymaps")).unwrap();
+    std::fs::create_dir(config.path().join("themes")).unwrap();
+    // Three problems in one keymap, and one in a theme.
+    std::fs::write(
+        config.path().join("keymaps/mine.toml"),
+        "extends = \"default\"\n\
+         comand = [ { on = \"<F12>\", run = \"help\", desc = \"Help\" } ]\n\
+         command = [\n  \
+           { on = \"<PgDown>\", run = \"select call next\", desc = \"Next call\" },\n  \
+           { on = \"<F11>\", run = \"dispach\", desc = \"Dispatch\" },\n\
+         ]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        config.path().join("themes/mine.toml"),
+        "inherits = \"ansi16\"\n[scopes]\n\"roster.status.avl\" = { fg = \"yelow\" }\n",
+    )
+    .unwrap();
+    // As the console gathers them before it opens.
+    let (keymap, mut problems) = Keymap::load("mine", Some(config.path()));
+    let theme = Theme::load("mine", Some(config.path()), ColorDepth::Ansi16).unwrap_or_else(|e| {
+        problems.push(e.to_string());
+        Theme::default_for(ColorDepth::Ansi16)
+    });
+    assert_eq!(
+        problems.len(),
+        5,
+        "three, the keymap's summary, the theme's: {problems:#?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
+    let clock = ManualClock::at(T0);
+    let desk = Desk::open(store, Box::new(clock.clone()), "ct-rivera").unwrap();
+    let mut app = App::new(desk, keymap, theme, Options::default(), &problems);
+    // Each is kept whole, and the list is open at start over the panes.
+    let kept: Vec<&str> = app
+        .ui
+        .messages
+        .iter()
+        .map(|(_, m)| m.text.as_str())
+        .collect();
+    assert_eq!(
+        kept,
+        problems.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(app.ui.messages_open);
+    let line = app.ui.message.clone().expect("a message").text;
+    assert!(line.starts_with("5 problems"), "{line}");
+    let screen = crate::common::keys::text(&mut app, 80, 24);
+    for word in [
+        "comand",
+        "PgDown",
+        "dispach",
+        "yelow",
+        "using the preset default",
+    ] {
+        assert!(screen.contains(word), "{word} not on screen:\n{screen}");
+    }
+    // Esc closes the list; the console is as usual under it.
+    crate::common::keys::press(&mut app, "<Esc>");
+    assert!(!app.ui.messages_open);
+}
