@@ -78,12 +78,8 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         cli.command,
         Some(Sub::Exec { .. } | Sub::Import { .. } | Sub::Serve { .. })
     );
-    if !named && writes {
-        eprintln!(
-            "switchboard: no operator name (--operator, $SWITCHBOARD_OPERATOR and $USER are all \
-             unset); changes are recorded as '{}'",
-            config::NO_OPERATOR
-        );
+    if let Some(notice) = config::unnamed_notice().filter(|_| !named && writes) {
+        eprintln!("switchboard: {notice}");
     }
     match cli.command {
         None => {

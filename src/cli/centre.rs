@@ -103,6 +103,8 @@ pub(super) fn console_look(
         .unwrap_or_else(|| "ansi16".into());
     let theme = Theme::load(&theme_name, config_dir, depth);
     centre.problems.extend(keymap_problems);
+    // Whoever is at this console is named on every change it makes: say when nobody is.
+    centre.problems.extend(config::unnamed_notice());
     let theme = theme.unwrap_or_else(|e| {
         centre.problems.push(e.to_string());
         Theme::default_for(depth)
@@ -121,6 +123,14 @@ pub(super) fn attach(
     operator: &str,
 ) -> Result<Option<(Desk, crate::desk::attach::Watch)>, String> {
     crate::desk::attach::attach(dir, Box::new(SystemClock), operator)
+}
+
+/// As [`attach`], for a console: the serving desk shows `operator` to its other consoles.
+pub(super) fn attach_console(
+    dir: &Path,
+    operator: &str,
+) -> Result<Option<(Desk, crate::desk::attach::Watch)>, String> {
+    crate::desk::attach::attach_console(dir, Box::new(SystemClock), operator)
 }
 
 /// Logs go to a file in the data dir, and only when `SWITCHBOARD_LOG` names a level.

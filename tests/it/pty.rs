@@ -69,9 +69,22 @@ impl Sandbox {
             self.tmp.path(),
             &self.data(),
             &self.config(),
-            cols,
-            rows,
+            (cols, rows),
             args,
+            Some("tester"),
+        )
+    }
+
+    /// The console with no operator name anywhere: no `--operator`, `$SWITCHBOARD_OPERATOR`
+    /// or `$USER`.
+    fn console_unnamed(&self, cols: u16, rows: u16) -> Console {
+        Console::start(
+            self.tmp.path(),
+            &self.data(),
+            &self.config(),
+            (cols, rows),
+            &[],
+            None,
         )
     }
 }
@@ -100,9 +113,9 @@ impl Console {
         home: &Path,
         data: &Path,
         config: &Path,
-        cols: u16,
-        rows: u16,
+        (cols, rows): (u16, u16),
         args: &[&str],
+        operator: Option<&str>,
     ) -> Console {
         let pair = native_pty_system()
             .openpty(size(cols, rows))
@@ -116,7 +129,9 @@ impl Console {
         cmd.env("TERM", "xterm-256color");
         cmd.env("LANG", "C.UTF-8");
         cmd.env("SWITCHBOARD_CONFIG", config);
-        cmd.env("SWITCHBOARD_OPERATOR", "tester");
+        if let Some(operator) = operator {
+            cmd.env("SWITCHBOARD_OPERATOR", operator);
+        }
         cmd.cwd(home);
         let child = pair.slave.spawn_command(cmd).expect("spawn the console");
         // Only the child may hold the slave side, so that reads end when it exits.
@@ -387,6 +402,28 @@ fn takes_and_dispatches_a_call_survives_a_restart_and_a_hangup() {
             && e["body"]["note_added"]["text"] == "caller calmer now"
     });
     assert!(noted, "the acknowledged note is not in the log");
+}
+
+/// Issue 12 item 19: with no operator name anywhere the console says so at start, and how to
+/// set one, instead of recording every change as "dispatcher" unseen.
+#[test]
+fn a_console_without_an_operator_name_says_so_and_how_to_set_one() {
+    let sandbox = Sandbox::new();
+    let mut console = sandbox.console_unnamed(120, 30);
+    console.wait_for_text("no operator name");
+    let screen = console.screen_text();
+    assert!(
+        screen.contains("recorded as 'dispatcher'") && screen.contains("--operator NAME"),
+        "{screen}"
+    );
+    console.send(CTRL_Q);
+    assert!(console.wait_exit(WAIT).success());
+    // Named, nothing is said.
+    let mut console = sandbox.console(120, 30);
+    console.wait_for_text("Queue 0 open");
+    assert!(!console.screen_text().contains("no operator name"));
+    console.send(CTRL_Q);
+    assert!(console.wait_exit(WAIT).success());
 }
 
 #[test]
