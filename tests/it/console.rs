@@ -1218,6 +1218,20 @@ fn ask_completes_question_ids_and_answers() {
     );
 }
 
+/// Issue 12 item 17: after F4 (`close `), a disposition begun completes with the call left for
+/// the selection, and Enter closes the selected call with it.
+#[test]
+fn close_after_f4_completes_the_disposition_and_closes_the_selected_call() {
+    let mut b = bench().shift();
+    let selected = b.app.selected_call().expect("a call").id.clone();
+    b.keys("<F4>hosp<Tab>");
+    assert_eq!(b.app.ui.line.text, "close hospital");
+    b.keys("<Enter>");
+    let call = &b.app.state().calls[&selected];
+    assert!(!call.is_open(), "{:?}", b.app.ui.message);
+    assert_eq!(call.disposition, Some(Disposition::Hospital));
+}
+
 // Issue 12 item 20: start-up problems never hide each other.
 
 #[test]

@@ -426,6 +426,24 @@ fn a_console_without_an_operator_name_says_so_and_how_to_set_one() {
     assert!(console.wait_exit(WAIT).success());
 }
 
+/// Issue 12 item 19: a second console on a store the first holds is refused with the way to
+/// share it (`serve`, or `--listen`), and the first goes on.
+#[test]
+fn a_second_console_on_a_held_store_is_told_how_to_share_it() {
+    let sandbox = Sandbox::new();
+    let mut first = sandbox.console(80, 24);
+    first.wait_for_text("Queue 0 open");
+    let mut second = sandbox.console(80, 24);
+    second.wait_for_text("switchboard serve");
+    let said = second.screen_text();
+    assert!(said.contains("--listen"), "{said}");
+    assert!(!second.wait_exit(WAIT).success());
+    first.enter("unit add STAR-1 clinician");
+    first.wait_for_text("STAR-1");
+    first.send(CTRL_Q);
+    assert!(first.wait_exit(WAIT).success());
+}
+
 #[test]
 fn too_small_then_resized_shows_the_queue() {
     let sandbox = Sandbox::new();
