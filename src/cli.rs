@@ -143,7 +143,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         Some(Sub::Man { out }) => install::man(&command(version), out.as_deref()),
         Some(Sub::Completions { shell }) => Ok(install::completions(command(version), shell)),
         Some(Sub::Keymap { action }) => Ok(keymap(action)),
-        Some(Sub::Theme { action }) => theme(action),
+        Some(Sub::Theme { action }) => Ok(theme(action)),
         Some(Sub::Protocol { action }) => Ok(protocol(action)),
         Some(Sub::Gazetteer { action }) => gazetteer(&action),
         Some(Sub::Report(args)) => {

@@ -101,12 +101,12 @@ pub(super) fn console_look(
         .clone()
         .or(settings.theme.clone())
         .unwrap_or_else(|| "ansi16".into());
-    let theme = Theme::load(&theme_name, config_dir, depth);
+    let theme = Theme::load_all(&theme_name, config_dir, depth);
     centre.problems.extend(keymap_problems);
     // Whoever is at this console is named on every change it makes: say when nobody is.
     centre.problems.extend(config::unnamed_notice());
-    let theme = theme.unwrap_or_else(|e| {
-        centre.problems.push(e.to_string());
+    let theme = theme.unwrap_or_else(|all| {
+        centre.problems.extend(all.iter().map(ToString::to_string));
         Theme::default_for(depth)
     });
     let options = Options {

@@ -1252,19 +1252,21 @@ fn every_start_up_problem_shows_whole_a_broken_keymap_and_theme_together() {
     .unwrap();
     std::fs::write(
         config.path().join("themes/mine.toml"),
-        "inherits = \"ansi16\"\n[scopes]\n\"roster.status.avl\" = { fg = \"yelow\" }\n",
+        "inherits = \"ansi16\"\n[scopes]\n\"roster.status.avl\" = { fg = \"yelow\" }\n\
+         \"queue.rwo\" = \"red\"\n",
     )
     .unwrap();
     // As the console gathers them before it opens.
     let (keymap, mut problems) = Keymap::load("mine", Some(config.path()));
-    let theme = Theme::load("mine", Some(config.path()), ColorDepth::Ansi16).unwrap_or_else(|e| {
-        problems.push(e.to_string());
-        Theme::default_for(ColorDepth::Ansi16)
-    });
+    let theme =
+        Theme::load_all("mine", Some(config.path()), ColorDepth::Ansi16).unwrap_or_else(|all| {
+            problems.extend(all.iter().map(ToString::to_string));
+            Theme::default_for(ColorDepth::Ansi16)
+        });
     assert_eq!(
         problems.len(),
-        5,
-        "three, the keymap's summary, the theme's: {problems:#?}"
+        6,
+        "three, the keymap's summary, the theme's two: {problems:#?}"
     );
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
@@ -1284,7 +1286,7 @@ fn every_start_up_problem_shows_whole_a_broken_keymap_and_theme_together() {
     );
     assert!(app.ui.messages_open);
     let line = app.ui.message.clone().expect("a message").text;
-    assert!(line.starts_with("5 problems"), "{line}");
+    assert!(line.starts_with("6 problems"), "{line}");
     let screen = crate::common::keys::text(&mut app, 80, 24);
     for word in [
         "comand",
