@@ -203,7 +203,9 @@ pub(super) fn open_desk(data: Option<&Path>, operator: &str, usage: Use) -> Resu
     check_data_dir(&dir, usage)?;
     let mut centre = Centre::load();
     let policy = centre.policy();
-    let (desk, _) = reach_desk(&dir, StoreKind::Live, operator, || centre.gazetteer())?;
+    let (desk, _) = reach_desk(&dir, StoreKind::Live, operator, false, || {
+        centre.gazetteer()
+    })?;
     centre.warn();
     Ok(desk.with_policy(policy))
 }
@@ -214,15 +216,24 @@ const START_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The desk on `dir`: the serving desk's when one serves it, else the store opened here (new
 /// calls placed with `gazetteer`, asked for only then: the serving desk places its own). A desk
-/// that is starting on `dir` is waited for, up to [`START_WAIT`], and then attached to.
+/// that is starting on `dir` is waited for, up to [`START_WAIT`], and then attached to. A
+/// `console` is named to the serving desk's other consoles.
 pub(super) fn reach_desk(
     dir: &Path,
     kind: StoreKind,
     operator: &str,
+    console: bool,
     gazetteer: impl FnOnce() -> Option<crate::places::Gazetteer>,
 ) -> Result<(Desk, Option<crate::desk::attach::Watch>), String> {
     let started = std::time::Instant::now();
     let mut gazetteer = Some(gazetteer);
+    let attach = |dir: &Path, operator: &str| {
+        if console {
+            attach_console(dir, operator)
+        } else {
+            attach(dir, operator)
+        }
+    };
     loop {
         if let Some((desk, watch)) = attach(dir, operator)? {
             return Ok((desk, Some(watch)));

@@ -39,7 +39,7 @@ pub(super) fn console(
     } else {
         match listen {
             None => {
-                let (desk, watch) = reach_desk(dir, kind, operator, || centre.gazetteer())?;
+                let (desk, watch) = reach_desk(dir, kind, operator, true, || centre.gazetteer())?;
                 (desk.with_policy(policy.clone()), watch, None)
             }
             Some(addr) => {

@@ -75,6 +75,18 @@ impl Sandbox {
         )
     }
 
+    /// The console of operator `name`.
+    fn console_as(&self, name: &str, cols: u16, rows: u16) -> Console {
+        Console::start(
+            self.tmp.path(),
+            &self.data(),
+            &self.config(),
+            (cols, rows),
+            &[],
+            Some(name),
+        )
+    }
+
     /// The console with no operator name anywhere: no `--operator`, `$SWITCHBOARD_OPERATOR`
     /// or `$USER`.
     fn console_unnamed(&self, cols: u16, rows: u16) -> Console {
@@ -442,6 +454,53 @@ fn a_second_console_on_a_held_store_is_told_how_to_share_it() {
     first.wait_for_text("STAR-1");
     first.send(CTRL_Q);
     assert!(first.wait_exit(WAIT).success());
+}
+
+/// Issue 12 item 19: two operators at consoles on one `serve` desk each see the other in the
+/// status bar; when one quits, the other is alone again.
+#[test]
+fn operators_on_a_shared_desk_see_each_other() {
+    // Killed however the test ends.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let sandbox = Sandbox::new();
+    let _serve = Reap(
+        Command::new(BIN)
+            .args(["serve", "--data"])
+            .arg(sandbox.data())
+            .env_clear()
+            .env("HOME", sandbox.tmp.path())
+            .env("SWITCHBOARD_CONFIG", sandbox.config())
+            .env("SWITCHBOARD_OPERATOR", "tester")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn serve"),
+    );
+    let deadline = Instant::now() + WAIT;
+    while std::os::unix::net::UnixStream::connect(sandbox.data().join("desk.sock")).is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut ana = sandbox.console_as("ana", 80, 24);
+    ana.wait_for_text("Queue 0 open");
+    let mut bo = sandbox.console_as("bo", 80, 24);
+    bo.wait_for_text("bo with ana");
+    ana.wait_for_text("ana with bo");
+    bo.send(CTRL_Q);
+    assert!(bo.wait_exit(WAIT).success());
+    ana.wait_for(
+        "ana alone again",
+        |screen| !screen.contents().contains("with bo"),
+        WAIT,
+    );
+    ana.send(CTRL_Q);
+    assert!(ana.wait_exit(WAIT).success());
 }
 
 #[test]
