@@ -256,6 +256,7 @@ fn the_intake_form_names_the_one_bad_field_and_keeps_the_rest() {
     );
     assert_eq!(b.app.ui.form.focus, IntakeForm::TYPE);
     assert_eq!(b.app.ui.form.bad, Some(IntakeForm::TYPE));
+    insta::assert_snapshot!("intake_refused_80x24", b.text(80, 24));
     assert_eq!(
         form_fields(&b),
         [
@@ -297,6 +298,7 @@ fn tab_completes_the_intake_forms_type_then_moves_on() {
     // The candidates show while the type is begun.
     let screen = b.text(80, 24);
     assert!(screen.contains("Tab: bh-crisis"), "{screen}");
+    insta::assert_snapshot!("intake_type_begun_80x24", screen);
     b.keys("<Tab>");
     assert_eq!(b.app.ui.form.fields[IntakeForm::TYPE], "bh-crisis");
     assert_eq!(

@@ -55,10 +55,7 @@ impl IntakeForm {
             if has_house_number(&location) {
                 return Err((
                     Self::CROSS,
-                    format!(
-                        "{location} has a house number, so the call is placed by it; clear the \
-                         cross street, or the number for the corner"
-                    ),
+                    format!("{location} is placed by its house number; clear one of them"),
                 ));
             }
             location = format!("{location} / {cross}");
@@ -158,9 +155,7 @@ impl App {
                         form.focus = field;
                         form.bad = Some(field);
                         let label = IntakeForm::LABELS[field];
-                        self.refuse(format!(
-                            "{label}: {why} (the rest is kept; fix it and press Enter)"
-                        ));
+                        self.refuse(format!("{label}: {why}"));
                     }
                 }
                 return true;

@@ -92,7 +92,17 @@ impl Widget for FormView<'_> {
                 Line::from(spans)
             })
             .collect();
-        lines.push(Line::default());
+        // Under the fields: which one to fix, while Enter has refused one.
+        lines.push(match form.bad {
+            Some(bad) => Line::styled(
+                format!(
+                    "Fix {} and press Enter again; the rest is kept.",
+                    IntakeForm::LABELS[bad]
+                ),
+                theme.cmdline_refusal,
+            ),
+            None => Line::default(),
+        });
         lines.push(Line::styled(
             "Enter takes the call; Esc cancels.",
             theme.cmdline_hint,
