@@ -49,6 +49,8 @@ pub enum Tone {
     Done,
     Refusal,
     Hint,
+    /// Something wrong with the user's files or setup, found at start.
+    Problem,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,7 +150,7 @@ impl App {
                 (
                     at,
                     Message {
-                        tone: Tone::Refusal,
+                        tone: Tone::Problem,
                         text: p.clone(),
                     },
                 )
@@ -157,13 +159,13 @@ impl App {
         let message = match problems {
             [] => None,
             [one] => Some(Message {
-                tone: Tone::Refusal,
+                tone: Tone::Problem,
                 text: one.clone(),
             }),
             many => Some(Message {
-                tone: Tone::Refusal,
+                tone: Tone::Problem,
                 text: format!(
-                    "{} problems with your settings, each listed above in full; Esc closes                      the list",
+                    "{} problems with your settings, listed above in full; Esc closes the list",
                     many.len()
                 ),
             }),
