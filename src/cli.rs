@@ -78,12 +78,8 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         cli.command,
         Some(Sub::Exec { .. } | Sub::Import { .. } | Sub::Serve { .. })
     );
-    if !named && writes {
-        eprintln!(
-            "switchboard: no operator name (--operator, $SWITCHBOARD_OPERATOR and $USER are all \
-             unset); changes are recorded as '{}'",
-            config::NO_OPERATOR
-        );
+    if let Some(notice) = config::unnamed_notice().filter(|_| !named && writes) {
+        eprintln!("switchboard: {notice}");
     }
     match cli.command {
         None => {
@@ -147,7 +143,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         Some(Sub::Man { out }) => install::man(&command(version), out.as_deref()),
         Some(Sub::Completions { shell }) => Ok(install::completions(command(version), shell)),
         Some(Sub::Keymap { action }) => Ok(keymap(action)),
-        Some(Sub::Theme { action }) => theme(action),
+        Some(Sub::Theme { action }) => Ok(theme(action)),
         Some(Sub::Protocol { action }) => Ok(protocol(action)),
         Some(Sub::Gazetteer { action }) => gazetteer(&action),
         Some(Sub::Report(args)) => {

@@ -43,10 +43,25 @@ pub fn operator_named(flag: Option<&str>) -> (String, bool) {
         .or_else(|| std::env::var("SWITCHBOARD_OPERATOR").ok())
         .or_else(|| std::env::var("USER").ok())
         .filter(|o| !o.trim().is_empty());
-    match named {
-        Some(name) => (name, true),
-        None => (NO_OPERATOR.to_owned(), false),
+    if let Some(name) = named {
+        (name, true)
+    } else {
+        UNNAMED.store(true, std::sync::atomic::Ordering::Relaxed);
+        (NO_OPERATOR.to_owned(), false)
     }
+}
+
+/// Set once [`operator_named`] found no name: the console says so at start.
+static UNNAMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// When this process found no operator name: what to say, and how to set one.
+pub fn unnamed_notice() -> Option<String> {
+    UNNAMED.load(std::sync::atomic::Ordering::Relaxed).then(|| {
+        format!(
+            "no operator name: changes are recorded as '{NO_OPERATOR}'; start with \
+             --operator NAME or set $SWITCHBOARD_OPERATOR (or $USER)"
+        )
+    })
 }
 
 /// `--operator`, else `$SWITCHBOARD_OPERATOR`, else `$USER`, else [`NO_OPERATOR`].

@@ -101,10 +101,12 @@ pub(super) fn console_look(
         .clone()
         .or(settings.theme.clone())
         .unwrap_or_else(|| "ansi16".into());
-    let theme = Theme::load(&theme_name, config_dir, depth);
+    let theme = Theme::load_all(&theme_name, config_dir, depth);
     centre.problems.extend(keymap_problems);
-    let theme = theme.unwrap_or_else(|e| {
-        centre.problems.push(e.to_string());
+    // Whoever is at this console is named on every change it makes: say when nobody is.
+    centre.problems.extend(config::unnamed_notice());
+    let theme = theme.unwrap_or_else(|all| {
+        centre.problems.extend(all.iter().map(ToString::to_string));
         Theme::default_for(depth)
     });
     let options = Options {
@@ -121,6 +123,14 @@ pub(super) fn attach(
     operator: &str,
 ) -> Result<Option<(Desk, crate::desk::attach::Watch)>, String> {
     crate::desk::attach::attach(dir, Box::new(SystemClock), operator)
+}
+
+/// As [`attach`], for a console: the serving desk shows `operator` to its other consoles.
+pub(super) fn attach_console(
+    dir: &Path,
+    operator: &str,
+) -> Result<Option<(Desk, crate::desk::attach::Watch)>, String> {
+    crate::desk::attach::attach_console(dir, Box::new(SystemClock), operator)
 }
 
 /// Logs go to a file in the data dir, and only when `SWITCHBOARD_LOG` names a level.
@@ -193,7 +203,9 @@ pub(super) fn open_desk(data: Option<&Path>, operator: &str, usage: Use) -> Resu
     check_data_dir(&dir, usage)?;
     let mut centre = Centre::load();
     let policy = centre.policy();
-    let (desk, _) = reach_desk(&dir, StoreKind::Live, operator, || centre.gazetteer())?;
+    let (desk, _) = reach_desk(&dir, StoreKind::Live, operator, false, || {
+        centre.gazetteer()
+    })?;
     centre.warn();
     Ok(desk.with_policy(policy))
 }
@@ -204,15 +216,24 @@ const START_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The desk on `dir`: the serving desk's when one serves it, else the store opened here (new
 /// calls placed with `gazetteer`, asked for only then: the serving desk places its own). A desk
-/// that is starting on `dir` is waited for, up to [`START_WAIT`], and then attached to.
+/// that is starting on `dir` is waited for, up to [`START_WAIT`], and then attached to. A
+/// `console` is named to the serving desk's other consoles.
 pub(super) fn reach_desk(
     dir: &Path,
     kind: StoreKind,
     operator: &str,
+    console: bool,
     gazetteer: impl FnOnce() -> Option<crate::places::Gazetteer>,
 ) -> Result<(Desk, Option<crate::desk::attach::Watch>), String> {
     let started = std::time::Instant::now();
     let mut gazetteer = Some(gazetteer);
+    let attach = |dir: &Path, operator: &str| {
+        if console {
+            attach_console(dir, operator)
+        } else {
+            attach(dir, operator)
+        }
+    };
     loop {
         if let Some((desk, watch)) = attach(dir, operator)? {
             return Ok((desk, Some(watch)));

@@ -8,7 +8,9 @@ use crate::desk::Desk;
 use crate::store::StoreKind;
 
 use super::args::Look;
-use super::centre::{attach, console_look, reach_desk, serving_desk, start_log, Centre, Starting};
+use super::centre::{
+    attach, attach_console, console_look, reach_desk, serving_desk, start_log, Centre, Starting,
+};
 
 /// Opens the full-screen console on the store in `dir`.
 pub(super) fn console(
@@ -24,7 +26,7 @@ pub(super) fn console(
     let (keymap, theme, options) = console_look(look, &mut centre)?;
     let policy = centre.policy();
     start_log(dir);
-    let attached = attach(dir, operator)?;
+    let attached = attach_console(dir, operator)?;
     if attached.is_some() && listen.is_some() {
         return Err(format!(
             "a desk already serves {}; it keeps its own peer links, so start the console \
@@ -37,7 +39,7 @@ pub(super) fn console(
     } else {
         match listen {
             None => {
-                let (desk, watch) = reach_desk(dir, kind, operator, || centre.gazetteer())?;
+                let (desk, watch) = reach_desk(dir, kind, operator, true, || centre.gazetteer())?;
                 (desk.with_policy(policy.clone()), watch, None)
             }
             Some(addr) => {
@@ -55,7 +57,7 @@ pub(super) fn console(
                     },
                 )?;
                 drop(starting);
-                let (desk, watch) = attach(dir, operator)?.ok_or_else(|| {
+                let (desk, watch) = attach_console(dir, operator)?.ok_or_else(|| {
                     format!("cannot attach to the desk serving {}", dir.display())
                 })?;
                 (desk, Some(watch), Some(serving))

@@ -238,19 +238,27 @@ pub(super) fn keymap(action: KeymapAction) -> ExitCode {
     }
 }
 
-pub(super) fn theme(action: ThemeAction) -> Result<ExitCode, String> {
+pub(super) fn theme(action: ThemeAction) -> ExitCode {
     use crate::console::theme::Theme;
     match action {
-        ThemeAction::Check { file } => {
-            Theme::check_file(&file).map_err(|e| e.to_string())?;
-            say!("{}: ok", file.display());
-            Ok(ExitCode::SUCCESS)
-        }
+        ThemeAction::Check { file } => match Theme::check_file_all(&file) {
+            Ok(()) => {
+                say!("{}: ok", file.display());
+                ExitCode::SUCCESS
+            }
+            // Every problem, one line each, as `keymap check` does.
+            Err(all) => {
+                for e in &all {
+                    eprintln!("switchboard: {e}");
+                }
+                ExitCode::FAILURE
+            }
+        },
         ThemeAction::List => {
             for (name, origin) in crate::console::theme::list(config::config_dir().as_deref()) {
                 say!("{name:<16} {origin}");
             }
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
     }
 }

@@ -90,6 +90,17 @@ pub fn complete_with(line: &str, state: &State, protocol: Option<&Protocol>) -> 
     rank(typing, pool)
 }
 
+/// Call types for `typing` (a word or an APCO code begun), best first: what `call … --type`
+/// completes, for the intake form's Type field.
+pub fn call_types(typing: &str) -> Vec<Candidate> {
+    let state = State::default();
+    let pool = Pool {
+        state: &state,
+        protocol: None,
+    };
+    rank(typing.trim(), values(ArgKind::CallType, &pool, None))
+}
+
 fn verbs() -> Vec<Candidate> {
     COMMANDS
         .iter()

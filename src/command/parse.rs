@@ -457,14 +457,7 @@ fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
         let first = words(&toks[..at]);
         let cross = slashes.get(1).and_then(|&next| {
             let second = words(&toks[at + 1..next]);
-            let numbered = first.starts_with(|c: char| c.is_ascii_digit())
-                && !crate::places::normalize::is_ordinal(
-                    &crate::places::normalize::normal_words(&first)
-                        .first()
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-            (!numbered && crate::places::normalize::looks_like_street(&second))
+            (!has_house_number(&first) && crate::places::normalize::looks_like_street(&second))
                 .then(|| (format!("{first} / {second}"), words(&toks[next + 1..])))
         });
         cross.unwrap_or_else(|| (first, words(&toks[at + 1..])))
@@ -519,6 +512,20 @@ fn parse_call(args: &Args<'_>) -> Result<Command, ParseError> {
         civic: None,
         placed: None,
     }))
+}
+
+/// A location that begins with a house number (`1400 Colfax Ave`, not `5th St`): an address,
+/// so a `/` after it begins the nature, never a cross street.
+pub fn has_house_number(location: &str) -> bool {
+    location
+        .trim_start()
+        .starts_with(|c: char| c.is_ascii_digit())
+        && !crate::places::normalize::is_ordinal(
+            &crate::places::normalize::normal_words(location)
+                .first()
+                .cloned()
+                .unwrap_or_default(),
+        )
 }
 
 /// `39.7392,-104.9903`: latitude then longitude, in degrees.

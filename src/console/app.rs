@@ -49,6 +49,8 @@ pub enum Tone {
     Done,
     Refusal,
     Hint,
+    /// Something wrong with the user's files or setup, found at start.
+    Problem,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,17 +141,36 @@ impl App {
         problems: &[String],
     ) -> App {
         let mode = keymap.start();
-        let message = problems.first().map(|p| Message {
-            tone: Tone::Refusal,
-            text: if problems.len() > 1 {
-                format!(
-                    "{p} (and {} more; see switchboard keymap check)",
-                    problems.len() - 1
+        // Every problem is kept whole in the messages list; more than one opens it, so none
+        // hides another (a broken keymap's three, a broken theme's beside them).
+        let at = desk.now_ms();
+        let kept: Vec<(i64, Message)> = problems
+            .iter()
+            .map(|p| {
+                (
+                    at,
+                    Message {
+                        tone: Tone::Problem,
+                        text: p.clone(),
+                    },
                 )
-            } else {
-                p.clone()
-            },
-        });
+            })
+            .collect();
+        let message = match problems {
+            [] => None,
+            [one] => Some(Message {
+                tone: Tone::Problem,
+                text: one.clone(),
+            }),
+            many => Some(Message {
+                tone: Tone::Problem,
+                text: format!(
+                    "{} problems with your settings, listed above in full; Esc closes the list",
+                    many.len()
+                ),
+            }),
+        };
+        let messages_open = problems.len() > 1;
         App {
             desk,
             keymap,
@@ -169,8 +190,8 @@ impl App {
                 queue_rows: std::cell::Cell::new(0),
                 triage: None,
                 dashboard: false,
-                messages: Vec::new(),
-                messages_open: false,
+                messages: kept,
+                messages_open,
                 last_alarm: None,
                 map: super::map::MapState::default(),
                 score: false,

@@ -92,7 +92,7 @@ pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
         name: "peers",
         aliases: &[],
         signature: "",
-        doc: "Show each peer link, the last refusal and any fork",
+        doc: "Show each peer link, the last refusal, any fork and who else is at this desk",
     },
     ConsoleSpec {
         name: "triage",

@@ -174,23 +174,40 @@ impl Theme {
     }
 
     /// Loads theme `name`: `<config_dir>/themes/<name>.toml` if it exists, else the shipped theme.
+    /// The first problem only; [`Theme::load_all`] names them all.
     pub fn load(
         name: &str,
         config_dir: Option<&Path>,
         depth: ColorDepth,
     ) -> Result<Theme, ThemeError> {
-        check_name(name)?;
+        Theme::load_all(name, config_dir, depth).map_err(|mut all| all.remove(0))
+    }
+
+    /// As [`Theme::load`], with every problem of the file that broke, in file order (never
+    /// empty on `Err`).
+    pub fn load_all(
+        name: &str,
+        config_dir: Option<&Path>,
+        depth: ColorDepth,
+    ) -> Result<Theme, Vec<ThemeError>> {
+        check_name(name).map_err(|e| vec![e])?;
         let mut loader = Loader::new(config_dir.map(|dir| dir.join("themes")));
         let Some(origin) = loader.locate(name, true) else {
-            return Err(ThemeError::unknown_theme(name, &list(config_dir)));
+            return Err(vec![ThemeError::unknown_theme(name, &list(config_dir))]);
         };
         let layer = loader.layer(origin, name)?;
         Ok(Theme::resolve(name, &layer.scopes, depth))
     }
 
     /// Checks a theme file and everything it inherits; `inherits` looks beside the file first,
-    /// as it would in `<config_dir>/themes/`.
+    /// as it would in `<config_dir>/themes/`. The first problem only; see
+    /// [`Theme::check_file_all`].
     pub fn check_file(path: &Path) -> Result<(), ThemeError> {
+        Theme::check_file_all(path).map_err(|mut all| all.remove(0))
+    }
+
+    /// As [`Theme::check_file`], with every problem, in file order.
+    pub fn check_file_all(path: &Path) -> Result<(), Vec<ThemeError>> {
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

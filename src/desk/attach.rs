@@ -28,7 +28,13 @@ pub fn socket_path(dir: &Path) -> PathBuf {
 pub enum Request {
     /// Send every event after these per-origin seqs, then `CaughtUp`, then each new event as it
     /// commits, and the peer board whenever it changes.
-    Watch { have: Vec<(ReplicaId, u64)> },
+    Watch {
+        have: Vec<(ReplicaId, u64)>,
+        /// The operator at a console that stays on this desk (not a command passing through):
+        /// named to the other consoles while the watch is open ([`Board::operators`]).
+        #[serde(default)]
+        present: Option<String>,
+    },
     /// Run one command line as this operator. `have` is what the client holds per origin, so
     /// the answer can bring it up to date first.
     Run {
@@ -182,6 +188,10 @@ pub struct Board {
     /// Partners (NENA-STA-024 links): up while any link to one is open.
     #[serde(default)]
     pub partners: Vec<PeerView>,
+    /// The operators at the consoles attached now, one entry per console, in the order they
+    /// came: each console shows the others.
+    #[serde(default)]
+    pub operators: Vec<String>,
 }
 
 impl Board {
@@ -384,6 +394,25 @@ pub fn attach(
     clock: Box<dyn Clock>,
     operator: &str,
 ) -> Result<Option<(Desk, Watch)>, String> {
+    attach_as(dir, clock, operator, false)
+}
+
+/// As [`attach`], for a console that stays at the desk: the serving desk names `operator` to
+/// the other consoles while the watch is open.
+pub fn attach_console(
+    dir: &Path,
+    clock: Box<dyn Clock>,
+    operator: &str,
+) -> Result<Option<(Desk, Watch)>, String> {
+    attach_as(dir, clock, operator, true)
+}
+
+fn attach_as(
+    dir: &Path,
+    clock: Box<dyn Clock>,
+    operator: &str,
+    present: bool,
+) -> Result<Option<(Desk, Watch)>, String> {
     let path = socket_path(dir);
     // A data dir someone else owns or may write is not this user's desk, whatever serves it.
     if dir.exists() {
@@ -410,7 +439,11 @@ pub fn attach(
     // its place must not receive the operator's next note.
     crate::store::private::check_socket(&path, &watch)?;
     let fail = |e: FrameError| format!("the desk serving {} failed: {e}", dir.display());
-    write_frame(&mut watch, &Request::Watch { have: Vec::new() }).map_err(fail)?;
+    let request = Request::Watch {
+        have: Vec::new(),
+        present: present.then(|| operator.to_owned()),
+    };
+    write_frame(&mut watch, &request).map_err(fail)?;
     let (replica, kind) = match read_frame(&mut watch).map_err(fail)? {
         Reply::Welcome { replica, kind } => (replica, kind),
         Reply::Refused(why) | Reply::Failed(why) => return Err(why),

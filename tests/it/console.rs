@@ -227,8 +227,124 @@ fn help_and_intake_overlays() {
     b.keys("<F1>");
     assert_eq!(b.app.ui.mode, Mode::Help);
     insta::assert_snapshot!("help_80x24", b.text(80, 24));
-    b.keys("<Esc><F2>300 Broadway<Tab>woman crying<Tab>Sam");
+    b.keys("<Esc><F2>300 Broadway<Tab><Tab>woman crying<Tab>Sam");
     insta::assert_snapshot!("intake_80x24", b.text(80, 24));
+}
+
+// Issue 12 item 17: the intake form completes the type, names the one bad field and keeps the
+// rest, and takes a cross street and a zone as the command line does.
+
+/// The form's fields, as typed so far.
+fn form_fields(b: &Bench) -> Vec<String> {
+    b.app.ui.form.fields.to_vec()
+}
+
+#[test]
+fn the_intake_form_names_the_one_bad_field_and_keeps_the_rest() {
+    use switchboard::console::app::IntakeForm;
+    let mut b = bench();
+    b.keys("<F2>1400 Colfax Ave<Tab><Tab>man with a knife, threatening<Tab>Jo<Tab>555-0101");
+    // Down moves on without completing: the typo reaches Enter.
+    b.keys("<Tab>welfair<Down>1<Enter>");
+    // Not taken: the form stays, the Type field is named, focused and marked, all else kept.
+    assert_eq!(b.app.ui.mode, Mode::Form);
+    assert!(b.app.state().calls.is_empty());
+    let said = b.app.ui.message.clone().expect("a refusal").text;
+    assert!(
+        said.starts_with("Type: unknown call type 'welfair'; did you mean 'welfare'?"),
+        "{said}"
+    );
+    assert_eq!(b.app.ui.form.focus, IntakeForm::TYPE);
+    assert_eq!(b.app.ui.form.bad, Some(IntakeForm::TYPE));
+    insta::assert_snapshot!("intake_refused_80x24", b.text(80, 24));
+    assert_eq!(
+        form_fields(&b),
+        [
+            "1400 Colfax Ave",
+            "",
+            "man with a knife, threatening",
+            "Jo",
+            "555-0101",
+            "welfair",
+            "1",
+            ""
+        ]
+    );
+    // A bad priority is named the same way.
+    b.keys("<BS><BS><BS><BS><BS><BS><BS>welfare<Tab><BS>9<Enter>");
+    let said = b.app.ui.message.clone().expect("a refusal").text;
+    assert!(said.starts_with("Priority: "), "{said}");
+    assert_eq!(b.app.ui.form.focus, IntakeForm::PRIORITY);
+    // Fixed, the call is taken with everything typed.
+    b.keys("<BS>1<Enter>");
+    assert_eq!(b.app.ui.mode, Mode::Command, "{:?}", b.app.ui.message);
+    let call = b.app.state().calls.values().next().expect("taken").clone();
+    assert_eq!(call.location, "1400 Colfax Ave");
+    assert_eq!(call.nature, "man with a knife, threatening");
+    assert_eq!(call.caller.as_deref(), Some("Jo"));
+    assert_eq!(call.priority.get(), 1);
+    assert_eq!(
+        call.call_type.map(switchboard::domain::CallType::word),
+        Some("welfare")
+    );
+}
+
+#[test]
+fn tab_completes_the_intake_forms_type_then_moves_on() {
+    use switchboard::console::app::IntakeForm;
+    let mut b = bench();
+    b.keys("<F2><Tab><Tab><Tab><Tab><Tab>bh-cr");
+    assert_eq!(b.app.ui.form.focus, IntakeForm::TYPE);
+    // The candidates show while the type is begun.
+    let screen = b.text(80, 24);
+    assert!(screen.contains("Tab: bh-crisis"), "{screen}");
+    insta::assert_snapshot!("intake_type_begun_80x24", screen);
+    b.keys("<Tab>");
+    assert_eq!(b.app.ui.form.fields[IntakeForm::TYPE], "bh-crisis");
+    assert_eq!(
+        b.app.ui.form.focus,
+        IntakeForm::TYPE,
+        "Tab completed, did not move"
+    );
+    b.keys("<Tab>");
+    assert_eq!(
+        b.app.ui.form.focus,
+        IntakeForm::PRIORITY,
+        "a whole type: Tab moves on"
+    );
+    // Fuzzy, as on the command line: `wlf` is the welfare type.
+    b.keys("<Up>");
+    for _ in 0.."bh-crisis".len() {
+        b.keys("<BS>");
+    }
+    b.keys("wlf<Tab>");
+    let typed = b.app.ui.form.fields[IntakeForm::TYPE].clone();
+    let line = switchboard::command::complete("call x / y --type wlf", b.app.state());
+    assert_eq!(typed, "welfare");
+    assert_eq!(typed, line[0].word, "the command line's first candidate");
+}
+
+#[test]
+fn the_intake_form_takes_a_cross_street_and_a_zone_as_the_command_line_does() {
+    let mut b = bench();
+    b.keys(
+        "<F2>N 60th St<Tab>W Capitol Dr<Tab>man down in the road<Tab><Tab><Tab><Tab><Tab>d6<Enter>",
+    );
+    assert_eq!(b.app.ui.mode, Mode::Command, "{:?}", b.app.ui.message);
+    b.run(&["call N 60th St / W Capitol Dr / man down in the road --zone d6"]);
+    let calls: Vec<_> = b.app.state().calls.values().cloned().collect();
+    assert_eq!(calls.len(), 2);
+    for call in &calls {
+        assert_eq!(call.location, "N 60th St / W Capitol Dr");
+        assert_eq!(call.nature, "man down in the road");
+        assert_eq!(call.zone.as_deref(), Some("d6"));
+    }
+    // A numbered address is placed by its number: a cross street beside it is refused, named.
+    b.keys("<F2>1400 Colfax Ave<Tab>Pearl St<Tab>man shouting<Enter>");
+    assert_eq!(b.app.ui.mode, Mode::Form);
+    let said = b.app.ui.message.clone().expect("a refusal").text;
+    assert!(said.starts_with("Cross street: "), "{said}");
+    assert_eq!(b.app.state().calls.len(), 2);
 }
 
 #[test]
@@ -238,8 +354,8 @@ fn a_call_taken_dispatched_worked_and_closed_by_keys() {
         "unit add STAR-1 clinician,medic",
         "unit add STAR-2 peer,emt",
     ]);
-    // Intake form: location, nature, caller, callback, type, priority.
-    b.keys("<F2>300 Broadway<Tab>woman crying in bus shelter<Tab>Sam<Tab>555-0199<Tab>welfare<Tab>2<Enter>");
+    // Intake form: location, cross street, nature, caller, callback, type, priority, zone.
+    b.keys("<F2>300 Broadway<Tab><Tab>woman crying in bus shelter<Tab>Sam<Tab>555-0199<Tab>welfare<Tab>2<Enter>");
     assert_eq!(b.app.ui.mode, Mode::Command);
     let state = b.app.state();
     let call = &state.calls[&"26-BA0001".parse().unwrap()];
@@ -1207,4 +1323,86 @@ fn hand_offs_are_accepted_rejected_and_transferred_from_the_keys_of_both_keymaps
             "{keymap}: transfer"
         );
     }
+/// Issue 12 item 17: after F4 (`close `), a disposition begun completes with the call left for
+/// the selection, and Enter closes the selected call with it.
+#[test]
+fn close_after_f4_completes_the_disposition_and_closes_the_selected_call() {
+    let mut b = bench().shift();
+    let selected = b.app.selected_call().expect("a call").id.clone();
+    b.keys("<F4>hosp<Tab>");
+    assert_eq!(b.app.ui.line.text, "close hospital");
+    b.keys("<Enter>");
+    let call = &b.app.state().calls[&selected];
+    assert!(!call.is_open(), "{:?}", b.app.ui.message);
+    assert_eq!(call.disposition, Some(Disposition::Hospital));
+}
+
+// Issue 12 item 20: start-up problems never hide each other.
+
+#[test]
+fn every_start_up_problem_shows_whole_a_broken_keymap_and_theme_together() {
+    let config = tempfile::tempdir().unwrap();
+    std::fs::create_dir(config.path().join("keymaps")).unwrap();
+    std::fs::create_dir(config.path().join("themes")).unwrap();
+    // Three problems in one keymap, and one in a theme.
+    std::fs::write(
+        config.path().join("keymaps/mine.toml"),
+        "extends = \"default\"\n\
+         comand = [ { on = \"<F12>\", run = \"help\", desc = \"Help\" } ]\n\
+         command = [\n  \
+           { on = \"<PgDown>\", run = \"select call next\", desc = \"Next call\" },\n  \
+           { on = \"<F11>\", run = \"dispach\", desc = \"Dispatch\" },\n\
+         ]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        config.path().join("themes/mine.toml"),
+        "inherits = \"ansi16\"\n[scopes]\n\"roster.status.avl\" = { fg = \"yelow\" }\n\
+         \"queue.rwo\" = \"red\"\n",
+    )
+    .unwrap();
+    // As the console gathers them before it opens.
+    let (keymap, mut problems) = Keymap::load("mine", Some(config.path()));
+    let theme =
+        Theme::load_all("mine", Some(config.path()), ColorDepth::Ansi16).unwrap_or_else(|all| {
+            problems.extend(all.iter().map(ToString::to_string));
+            Theme::default_for(ColorDepth::Ansi16)
+        });
+    assert_eq!(
+        problems.len(),
+        6,
+        "three, the keymap's summary, the theme's two: {problems:#?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
+    let clock = ManualClock::at(T0);
+    let desk = Desk::open(store, Box::new(clock.clone()), "ct-rivera").unwrap();
+    let mut app = App::new(desk, keymap, theme, Options::default(), &problems);
+    // Each is kept whole, and the list is open at start over the panes.
+    let kept: Vec<&str> = app
+        .ui
+        .messages
+        .iter()
+        .map(|(_, m)| m.text.as_str())
+        .collect();
+    assert_eq!(
+        kept,
+        problems.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(app.ui.messages_open);
+    let line = app.ui.message.clone().expect("a message").text;
+    assert!(line.starts_with("6 problems"), "{line}");
+    let screen = crate::common::keys::text(&mut app, 80, 24);
+    for word in [
+        "comand",
+        "PgDown",
+        "dispach",
+        "yelow",
+        "using the preset default",
+    ] {
+        assert!(screen.contains(word), "{word} not on screen:\n{screen}");
+    }
+    // Esc closes the list; the console is as usual under it.
+    crate::common::keys::press(&mut app, "<Esc>");
+    assert!(!app.ui.messages_open);
 }

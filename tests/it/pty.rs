@@ -69,9 +69,34 @@ impl Sandbox {
             self.tmp.path(),
             &self.data(),
             &self.config(),
-            cols,
-            rows,
+            (cols, rows),
             args,
+            Some("tester"),
+        )
+    }
+
+    /// The console of operator `name`.
+    fn console_as(&self, name: &str, cols: u16, rows: u16) -> Console {
+        Console::start(
+            self.tmp.path(),
+            &self.data(),
+            &self.config(),
+            (cols, rows),
+            &[],
+            Some(name),
+        )
+    }
+
+    /// The console with no operator name anywhere: no `--operator`, `$SWITCHBOARD_OPERATOR`
+    /// or `$USER`.
+    fn console_unnamed(&self, cols: u16, rows: u16) -> Console {
+        Console::start(
+            self.tmp.path(),
+            &self.data(),
+            &self.config(),
+            (cols, rows),
+            &[],
+            None,
         )
     }
 }
@@ -100,9 +125,9 @@ impl Console {
         home: &Path,
         data: &Path,
         config: &Path,
-        cols: u16,
-        rows: u16,
+        (cols, rows): (u16, u16),
         args: &[&str],
+        operator: Option<&str>,
     ) -> Console {
         let pair = native_pty_system()
             .openpty(size(cols, rows))
@@ -116,7 +141,9 @@ impl Console {
         cmd.env("TERM", "xterm-256color");
         cmd.env("LANG", "C.UTF-8");
         cmd.env("SWITCHBOARD_CONFIG", config);
-        cmd.env("SWITCHBOARD_OPERATOR", "tester");
+        if let Some(operator) = operator {
+            cmd.env("SWITCHBOARD_OPERATOR", operator);
+        }
         cmd.cwd(home);
         let child = pair.slave.spawn_command(cmd).expect("spawn the console");
         // Only the child may hold the slave side, so that reads end when it exits.
@@ -387,6 +414,93 @@ fn takes_and_dispatches_a_call_survives_a_restart_and_a_hangup() {
             && e["body"]["note_added"]["text"] == "caller calmer now"
     });
     assert!(noted, "the acknowledged note is not in the log");
+}
+
+/// Issue 12 item 19: with no operator name anywhere the console says so at start, and how to
+/// set one, instead of recording every change as "dispatcher" unseen.
+#[test]
+fn a_console_without_an_operator_name_says_so_and_how_to_set_one() {
+    let sandbox = Sandbox::new();
+    let mut console = sandbox.console_unnamed(120, 30);
+    console.wait_for_text("no operator name");
+    let screen = console.screen_text();
+    assert!(
+        screen.contains("recorded as 'dispatcher'") && screen.contains("--operator NAME"),
+        "{screen}"
+    );
+    console.send(CTRL_Q);
+    assert!(console.wait_exit(WAIT).success());
+    // Named, nothing is said.
+    let mut console = sandbox.console(120, 30);
+    console.wait_for_text("Queue 0 open");
+    assert!(!console.screen_text().contains("no operator name"));
+    console.send(CTRL_Q);
+    assert!(console.wait_exit(WAIT).success());
+}
+
+/// Issue 12 item 19: a second console on a store the first holds is refused with the way to
+/// share it (`serve`, or `--listen`), and the first goes on.
+#[test]
+fn a_second_console_on_a_held_store_is_told_how_to_share_it() {
+    let sandbox = Sandbox::new();
+    let mut first = sandbox.console(80, 24);
+    first.wait_for_text("Queue 0 open");
+    let mut second = sandbox.console(80, 24);
+    second.wait_for_text("switchboard serve");
+    let said = second.screen_text();
+    assert!(said.contains("--listen"), "{said}");
+    assert!(!second.wait_exit(WAIT).success());
+    first.enter("unit add STAR-1 clinician");
+    first.wait_for_text("STAR-1");
+    first.send(CTRL_Q);
+    assert!(first.wait_exit(WAIT).success());
+}
+
+/// Issue 12 item 19: two operators at consoles on one `serve` desk each see the other in the
+/// status bar; when one quits, the other is alone again.
+#[test]
+fn operators_on_a_shared_desk_see_each_other() {
+    // Killed however the test ends.
+    struct Reap(std::process::Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let sandbox = Sandbox::new();
+    let _serve = Reap(
+        Command::new(BIN)
+            .args(["serve", "--data"])
+            .arg(sandbox.data())
+            .env_clear()
+            .env("HOME", sandbox.tmp.path())
+            .env("SWITCHBOARD_CONFIG", sandbox.config())
+            .env("SWITCHBOARD_OPERATOR", "tester")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn serve"),
+    );
+    let deadline = Instant::now() + WAIT;
+    while std::os::unix::net::UnixStream::connect(sandbox.data().join("desk.sock")).is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut ana = sandbox.console_as("ana", 80, 24);
+    ana.wait_for_text("Queue 0 open");
+    let mut bo = sandbox.console_as("bo", 80, 24);
+    bo.wait_for_text("bo with ana");
+    ana.wait_for_text("ana with bo");
+    bo.send(CTRL_Q);
+    assert!(bo.wait_exit(WAIT).success());
+    ana.wait_for(
+        "ana alone again",
+        |screen| !screen.contents().contains("with bo"),
+        WAIT,
+    );
+    ana.send(CTRL_Q);
+    assert!(ana.wait_exit(WAIT).success());
 }
 
 #[test]

@@ -559,7 +559,14 @@ fn a_socket_another_user_serves_is_refused_before_a_byte_is_sent() {
     );
     // The desk, for its part, lets in only its own user: root is not nobody.
     let mut raw = std::os::unix::net::UnixStream::connect(a.join("desk.sock")).unwrap();
-    switchboard::desk::frame::write_frame(&mut raw, &Request::Watch { have: Vec::new() }).unwrap();
+    switchboard::desk::frame::write_frame(
+        &mut raw,
+        &Request::Watch {
+            have: Vec::new(),
+            present: None,
+        },
+    )
+    .unwrap();
     match switchboard::desk::frame::read_frame::<Reply>(&mut raw).unwrap() {
         Reply::Refused(why) => assert!(why.contains("own user"), "{why}"),
         other => panic!("nobody's desk let root in: {other:?}"),

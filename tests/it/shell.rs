@@ -674,3 +674,74 @@ fn a_change_without_an_operator_name_says_so() {
     let out = sb.run(&["exec", "unit add STAR-2 medic"]);
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+/// The board a console's watch brings next that `ready` accepts; every board seen on the way is
+/// checked by `each`.
+fn board_until(
+    watch: &mut switchboard::desk::attach::Watch,
+    mut each: impl FnMut(&[String]),
+    ready: impl Fn(&[String]) -> bool,
+) -> switchboard::desk::attach::Board {
+    use switchboard::desk::attach::Reply;
+    watch.set_timeout(Some(DEADLINE)).unwrap();
+    loop {
+        match watch.recv() {
+            Ok(Reply::Board(board)) => {
+                each(&board.operators);
+                if ready(&board.operators) {
+                    return board;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("no such board came: {e}"),
+        }
+    }
+}
+
+#[test]
+fn consoles_on_a_shared_desk_see_who_else_is_at_it() {
+    use switchboard::desk::attach::{attach, attach_console, Reply};
+    use switchboard::desk::SystemClock;
+
+    let sb = Sandbox::new();
+    let _served = sb.serve();
+    let dir = sb.data();
+    let console = |name: &str| {
+        attach_console(&dir, Box::new(SystemClock), name)
+            .unwrap()
+            .expect("serving")
+    };
+    let (ana, mut ana_watch) = console("ana");
+    let (bo, mut bo_watch) = console("bo");
+    // A command passing through (`exec`, `report`) is nobody at the desk.
+    let passing = attach(&dir, Box::new(SystemClock), "cron")
+        .unwrap()
+        .expect("serving");
+    let never_cron = |ops: &[String]| assert!(!ops.contains(&"cron".to_owned()), "{ops:?}");
+    let both = |ops: &[String]| ops == ["ana", "bo"];
+    let ana_board = board_until(&mut ana_watch, never_cron, both);
+    let bo_board = board_until(&mut bo_watch, never_cron, both);
+
+    // Each console shows the other: in the status bar, and in `peers`.
+    let mut ana_app = crate::common::keys::console(ana, "default");
+    ana_app.desk_news(Reply::Board(ana_board));
+    let screen = crate::common::keys::text(&mut ana_app, 80, 24);
+    let status = screen.lines().next().unwrap_or_default();
+    assert!(status.contains("ana with bo"), "{status}");
+    let mut bo_app = crate::common::keys::console(bo, "default");
+    bo_app.desk_news(Reply::Board(bo_board));
+    crate::common::keys::press(&mut bo_app, "peers<Enter>");
+    let said = bo_app.ui.message.clone().expect("peers says").text;
+    assert!(said.contains("also at this desk: ana"), "{said}");
+
+    // bo leaves: ana is alone again, while the passing command is still attached.
+    drop((bo_app, bo_watch));
+    let alone = board_until(&mut ana_watch, never_cron, |ops| ops == ["ana"]);
+    ana_app.desk_news(Reply::Board(alone));
+    let screen = crate::common::keys::text(&mut ana_app, 80, 24);
+    assert!(!screen.lines().next().unwrap_or_default().contains("with"));
+    crate::common::keys::press(&mut ana_app, "peers<Enter>");
+    let said = ana_app.ui.message.clone().expect("peers says").text;
+    assert!(said.contains("nobody else at this desk"), "{said}");
+    drop(passing);
+}

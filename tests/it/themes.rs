@@ -615,3 +615,40 @@ fn colour_depth_precedence() {
         Ok(ColorDepth::Ansi16)
     );
 }
+
+/// Issue 12 item 20: a broken theme names every problem, in file order, not only its first;
+/// `theme check` prints them all, one line each.
+#[test]
+fn every_problem_in_a_theme_is_named_in_file_order() {
+    let path = fixture("several");
+    let all = Theme::check_file_all(&path).unwrap_err();
+    let lines: Vec<Option<usize>> = all.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [Some(5), Some(9), Some(10)], "{all:#?}");
+    let said: Vec<String> = all.iter().map(ToString::to_string).collect();
+    assert!(said[0].contains("shadows a named colour"), "{said:?}");
+    assert!(said[1].contains("yelow"), "{said:?}");
+    assert!(said[2].contains("queue.rwo"), "{said:?}");
+    // Loaded, the same three; the first alone through `load`, as before.
+    let loaded =
+        Theme::load_all("several", Some(&fixtures()), ColorDepth::TrueColor).expect_err("broken");
+    assert_eq!(
+        loaded.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        said
+    );
+    assert_eq!(
+        load_fixture("several").err().map(|e| e.to_string()),
+        Some(said[0].clone())
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["theme", "check"])
+        .arg(&path)
+        .env("SWITCHBOARD_CONFIG", fixtures())
+        .output()
+        .expect("run theme check");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 3, "{stderr}");
+    for s in &said {
+        assert!(stderr.contains(s.as_str()), "{s} not in {stderr}");
+    }
+}

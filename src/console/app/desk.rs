@@ -46,6 +46,19 @@ impl App {
         }
     }
 
+    /// The other operators at consoles attached to the same serving desk, in the order they
+    /// came (this console's own name left out once).
+    pub fn others_here(&self) -> Vec<String> {
+        let Some(board) = &self.board else {
+            return Vec::new();
+        };
+        let mut others = board.operators.clone();
+        if let Some(me) = others.iter().position(|o| o == self.desk.operator()) {
+            others.remove(me);
+        }
+        others
+    }
+
     /// With peers: whether some peer has saved this call's last change. `None` without peers.
     pub fn saved_on_a_peer(&self, call: &CallId) -> Option<bool> {
         let board = self.board.as_ref().filter(|b| !b.peers.is_empty())?;
@@ -88,6 +101,12 @@ impl App {
             ));
         }
         parts.extend(board.forks.iter().map(|f| format!("FORK {f}")));
+        let others = self.others_here();
+        parts.push(if others.is_empty() {
+            "nobody else at this desk".to_owned()
+        } else {
+            format!("also at this desk: {}", others.join(", "))
+        });
         parts.join(" · ")
     }
 

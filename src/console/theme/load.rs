@@ -107,9 +107,12 @@ impl Loader {
             .map(|&(n, text)| Origin::Shipped(n, text))
     }
 
-    pub(super) fn layer(&mut self, origin: Origin, name: &str) -> Result<Layer, ThemeError> {
-        let source = Source::read(&origin)?;
-        let raw = source.parse()?;
+    /// The merged layer of `origin` and its ancestors, or every problem found in the file that
+    /// broke (a file that does not parse, or an inheritance that fails, is one problem; bad
+    /// entries are each one, in file order).
+    pub(super) fn layer(&mut self, origin: Origin, name: &str) -> Result<Layer, Vec<ThemeError>> {
+        let source = Source::read(&origin).map_err(|e| vec![e])?;
+        let raw = source.parse().map_err(|e| vec![e])?;
         let is_user = matches!(origin, Origin::User(_));
         self.chain.push((origin, name.to_owned()));
         let mut layer = match &raw.inherits {
@@ -132,53 +135,63 @@ impl Loader {
                         .map(|(_, n)| n.as_str())
                         .chain([parent_name])
                         .collect();
-                    return Err(source.error(
+                    return Err(vec![source.error(
                         at,
                         Problem {
                             message: format!("theme inheritance cycle {}", names.join(" -> ")),
                             help: None,
                         },
-                    ));
+                    )]);
                 }
                 let Some(found) = located else {
                     let shipped = SHIPPED_NAMES.iter().copied();
-                    return Err(source.error(
+                    return Err(vec![source.error(
                         at,
                         Problem {
                             message: format!("unknown theme '{parent_name}' in inherits"),
                             help: did_you_mean(nearest(parent_name, shipped))
                                 .or_else(|| Some(format!("shipped: {}", SHIPPED_NAMES.join(", ")))),
                         },
-                    ));
+                    )]);
                 };
                 self.layer(found, parent_name)?
             }
         };
         self.chain.pop();
-        layer.add(&raw, &source)?;
-        Ok(layer)
+        let mut problems = layer.add(&raw, &source);
+        if problems.is_empty() {
+            Ok(layer)
+        } else {
+            problems.sort_by_key(|e| e.line);
+            Err(problems)
+        }
     }
 }
 
 impl Layer {
-    fn add(&mut self, raw: &RawTheme, source: &Source) -> Result<(), ThemeError> {
-        // Maps iterate by name; report the first problem in file order instead.
+    /// Lays one file over the layer; every bad entry is left out and named.
+    fn add(&mut self, raw: &RawTheme, source: &Source) -> Vec<ThemeError> {
+        let mut problems = Vec::new();
         let mut palette: Vec<_> = raw.palette.iter().collect();
         palette.sort_by_key(|(key, _)| key.span().start);
         for (key, value) in palette {
             let name = key.get_ref();
             if name == "reset" || NAMED.iter().any(|(n, _)| n == name) {
-                return Err(source.error(
+                problems.push(source.error(
                     Some(key.span().start),
                     Problem {
                         message: format!("palette name '{name}' shadows a named colour"),
                         help: Some("pick another name".to_owned()),
                     },
                 ));
+                continue;
             }
-            let color = parse_colour(value.get_ref(), &BTreeMap::new())
-                .map_err(|p| source.error(Some(value.span().start), p))?;
-            self.palette.insert(name.clone(), color);
+            match parse_colour(value.get_ref(), &BTreeMap::new()) {
+                Ok(color) => {
+                    self.palette.insert(name.clone(), color);
+                }
+                Err(p) => problems.push(source.error(Some(value.span().start), p)),
+            }
         }
 
         let keys = scope_keys();
@@ -187,12 +200,17 @@ impl Layer {
         for (key, value) in scopes {
             let scope = key.get_ref().as_str();
             if keys.binary_search(&scope).is_err() {
-                return Err(source.error(Some(key.span().start), unknown_scope(scope, &keys)));
+                problems.push(source.error(Some(key.span().start), unknown_scope(scope, &keys)));
+                continue;
             }
-            let style = self.style(value, source)?;
-            self.scopes.insert(scope.to_owned(), style);
+            match self.style(value, source) {
+                Ok(style) => {
+                    self.scopes.insert(scope.to_owned(), style);
+                }
+                Err(e) => problems.push(e),
+            }
         }
-        Ok(())
+        problems
     }
 
     fn style(&self, raw: &Spanned<RawStyle>, source: &Source) -> Result<Style, ThemeError> {

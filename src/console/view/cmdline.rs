@@ -46,7 +46,7 @@ impl Widget for MessageLine<'_> {
         } else if let Some(m) = &ui.message {
             let style = match m.tone {
                 Tone::Done => theme.cmdline_done,
-                Tone::Refusal => theme.cmdline_refusal,
+                Tone::Refusal | Tone::Problem => theme.cmdline_refusal,
                 Tone::Hint => theme.cmdline_hint,
             };
             // A message longer than the line ends by saying which key shows it whole.

@@ -7,7 +7,10 @@ use ratatui::widgets::{Clear, Paragraph, Widget};
 
 use crate::console::app::{App, IntakeForm};
 
-use super::overlay;
+use super::{overlay, trim};
+
+/// Label column: the longest label and a space.
+const LABEL: usize = 13;
 
 pub struct FormView<'a> {
     app: &'a App,
@@ -22,7 +25,7 @@ impl<'a> FormView<'a> {
     pub fn cursor(&self, area: Rect) -> (u16, u16) {
         let form = &self.app.ui.form;
         let inner = overlay(String::new(), &self.app.theme, true).inner(area);
-        let x = inner.x + 11 + form.fields[form.focus].chars().count() as u16;
+        let x = inner.x + LABEL as u16 + form.fields[form.focus].chars().count() as u16;
         (
             x.min(inner.right().saturating_sub(1)),
             inner.y + form.focus as u16,
@@ -41,12 +44,15 @@ impl Widget for FormView<'_> {
         block.render(area, buf);
         let hints = [
             "",
+            "the street it meets, for a corner",
             "",
             "",
             "",
-            "welfare, bh-crisis, intox… (Tab moves on)",
+            "welfare, bh-crisis, intox… (Tab completes)",
             "1 most urgent … 4",
+            "district, like d6",
         ];
+        let width = inner.width as usize;
         let mut lines: Vec<Line> = IntakeForm::LABELS
             .iter()
             .zip(&form.fields)
@@ -57,17 +63,46 @@ impl Widget for FormView<'_> {
                 } else {
                     theme.form_field
                 };
+                // The field the last Enter refused is marked until it is edited.
+                let label_style = if form.bad == Some(i) {
+                    theme.cmdline_refusal
+                } else {
+                    theme.form_label
+                };
                 let mut spans = vec![
-                    Span::styled(format!("{label:<10} "), theme.form_label),
+                    Span::styled(format!("{label:<LABEL$}"), label_style),
                     Span::styled(value.clone(), style),
                 ];
                 if value.is_empty() && !hints[i].is_empty() {
                     spans.push(Span::styled(hints[i], theme.cmdline_hint));
                 }
+                if i == IntakeForm::TYPE {
+                    // What Tab would put in, and what else matches, while a type is begun.
+                    let candidates = form.type_candidates();
+                    if !candidates.is_empty() {
+                        let words: Vec<&str> = candidates.iter().map(|c| c.word.as_str()).collect();
+                        let room = width.saturating_sub(LABEL + value.chars().count());
+                        let text = format!("  Tab: {}", words.join(", "));
+                        spans.push(Span::styled(
+                            trim(&text, room, app.options.ascii),
+                            theme.cmdline_hint,
+                        ));
+                    }
+                }
                 Line::from(spans)
             })
             .collect();
-        lines.push(Line::default());
+        // Under the fields: which one to fix, while Enter has refused one.
+        lines.push(match form.bad {
+            Some(bad) => Line::styled(
+                format!(
+                    "Fix {} and press Enter again; the rest is kept.",
+                    IntakeForm::LABELS[bad]
+                ),
+                theme.cmdline_refusal,
+            ),
+            None => Line::default(),
+        });
         lines.push(Line::styled(
             "Enter takes the call; Esc cancels.",
             theme.cmdline_hint,

@@ -44,13 +44,13 @@ impl Widget for MessagesView<'_> {
         for (at, m) in kept {
             let style = match m.tone {
                 Tone::Done => theme.cmdline_done,
-                Tone::Refusal => theme.cmdline_refusal,
+                Tone::Refusal | Tone::Problem => theme.cmdline_refusal,
                 Tone::Hint => theme.cmdline_hint,
             };
-            let mark = if m.tone == Tone::Refusal {
-                "refused "
-            } else {
-                ""
+            let mark = match m.tone {
+                Tone::Refusal => "refused ",
+                Tone::Problem => "problem: ",
+                Tone::Done | Tone::Hint => "",
             };
             let line = Line::from(vec![
                 Span::styled(format!("{} ", hhmm(app, *at)), theme.details_label),

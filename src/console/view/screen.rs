@@ -6,7 +6,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 use ratatui::Frame;
 
-use crate::console::app::App;
+use crate::console::app::{App, IntakeForm};
 use crate::console::keymap::Mode;
 
 use super::cmdline::{CommandLine, MessageLine};
@@ -147,7 +147,8 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     }
     match app.ui.mode {
         Mode::Form => {
-            let area = centered(main, 64, 10);
+            // The fields, a blank line, the keys, and the border.
+            let area = centered(main, 64, IntakeForm::LABELS.len() as u16 + 4);
             let form = FormView::new(app);
             let at = form.cursor(area);
             form.render(area, buf);

@@ -116,6 +116,14 @@ impl Widget for StatusBar<'_> {
             Span::styled(format!(" {} ", app.desk.operator()), theme.status),
             Span::styled(format!("node {} ", app.desk.replica().tag()), theme.status),
         ];
+        // On a shared desk, who else is at it.
+        let others = app.others_here();
+        if !others.is_empty() {
+            spans.insert(
+                1,
+                Span::styled(format!("with {} ", named(&others, 2)), theme.status),
+            );
+        }
         match app.desk.kind() {
             StoreKind::Live => {}
             StoreKind::Demo => spans.push(Span::styled(" DEMO ", theme.status_training)),
