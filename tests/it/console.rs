@@ -1323,6 +1323,8 @@ fn hand_offs_are_accepted_rejected_and_transferred_from_the_keys_of_both_keymaps
             "{keymap}: transfer"
         );
     }
+}
+
 /// Issue 12 item 17: after F4 (`close `), a disposition begun completes with the call left for
 /// the selection, and Enter closes the selected call with it.
 #[test]

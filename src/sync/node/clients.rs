@@ -93,7 +93,12 @@ fn same_user(stream: &UnixStream) -> bool {
 /// Serves one local connection, from its first request on (the caller checked who it is).
 async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Result<(), FrameError> {
     match first {
-        Request::Watch { have } => watch_client(stream, shared, have).await,
+        Request::Watch { have, present } => {
+            // A name that could not be stamped on a change is not shown either.
+            let present = present.filter(|name| crate::domain::text::check_operator(name).is_ok());
+            let _here = present.map(|name| Presence::arrive(shared, name));
+            watch_client(stream, shared, have).await
+        }
         run @ (Request::Run { .. } | Request::Handover { .. }) => {
             let mut next = run;
             loop {
@@ -195,6 +200,32 @@ fn run_for_client(shared: &Shared, request: Request) -> Reply {
         shared.bump();
     }
     reply
+}
+
+/// An operator at a console attached to this desk, on the board while its watch is open.
+struct Presence<'a> {
+    shared: &'a Shared,
+    name: String,
+}
+
+impl<'a> Presence<'a> {
+    fn arrive(shared: &'a Shared, name: String) -> Presence<'a> {
+        shared.lock().board.operators.push(name.clone());
+        shared.bump();
+        Presence { shared, name }
+    }
+}
+
+impl Drop for Presence<'_> {
+    fn drop(&mut self) {
+        let mut hub = self.shared.lock();
+        let operators = &mut hub.board.operators;
+        if let Some(at) = operators.iter().position(|o| *o == self.name) {
+            operators.remove(at);
+        }
+        drop(hub);
+        self.shared.bump();
+    }
 }
 
 async fn watch_client(
