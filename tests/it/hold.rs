@@ -160,7 +160,7 @@ fn the_report_counts_holds() {
 
 #[test]
 fn the_hold_keys_of_both_keymaps_hold_the_selected_call_and_the_screen_says_so() {
-    for (keymap, hold_key, unhold_key) in [("default", "<A-w>", "<A-u>"), ("vim", "H", "U")] {
+    for (keymap, hold_key, unhold_key) in [("default", "<A-o>", "<A-u>"), ("vim", "H", "U")] {
         let (mut d, _clock, _dir) = desk();
         let call = take(
             &mut d,
