@@ -844,7 +844,11 @@ fn the_chronology_shows_its_newest_lines() {
             screen.contains(&tail),
             "{w}x{h} lacks {newest:?}:\n{screen}"
         );
-        assert!(screen.contains("older not shown"), "{w}x{h}:\n{screen}");
+        // Older entries are out of view, and the pane says which key shows them.
+        assert!(
+            screen.contains("older, <A-w> shows all"),
+            "{w}x{h}:\n{screen}"
+        );
     }
     insta::assert_snapshot!("chronology_newest_80x24", b.text(80, 24));
     insta::assert_snapshot!("chronology_newest_120x40", b.text(120, 40));
@@ -1069,6 +1073,12 @@ fn the_roster_fits_its_room_and_says_what_is_below() {
     ]);
     let small = b.text(64, 16);
     assert!(small.contains("more below"), "{small}");
+    // No room for what the selected unit can do or its zone: they are whole under it.
+    assert!(small.contains("   emt, peer; zone d1"), "{small}");
+    // With the dispatched unit selected, its call id shows whole.
+    b.keys("<A-n><A-n><A-n>");
+    assert_eq!(b.app.selected_unit().unwrap().callsign.as_str(), "STAR-5");
+    let small = b.text(64, 16);
     // Call ids whole, never `26-Z`-style stubs.
     for id in ["26-BA0001", "26-BA0002", "26-BA0003"] {
         let shown = small.matches(id).count();
@@ -1102,4 +1112,150 @@ fn ask_completes_question_ids_and_answers() {
         line.split_whitespace().count() == 4,
         "an answer follows the question: {line:?}"
     );
+}
+
+/// Issue 12 item 11: what the roster has no room for is marked, and whole under the selected
+/// unit; the details pane names the key that shows the call whole, and that view has every line,
+/// note and chronology entry, scrolling to its ends.
+#[test]
+fn what_a_pane_cuts_is_marked_and_a_key_shows_it_whole() {
+    let mut b = bench().shift();
+    // On scene, the check-in timer leaves no room for STAR-1's capabilities and zone: marked.
+    let screen = b.text(80, 24);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("STAR-1 ONS"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        row.trim_end()
+            .trim_end_matches('"')
+            .trim_end()
+            .ends_with('…'),
+        "{row}"
+    );
+    // Selected, the unit's capabilities and zone are whole under it.
+    b.keys("<A-n><A-n>");
+    assert_eq!(b.app.selected_unit().unwrap().callsign.as_str(), "STAR-1");
+    let screen = b.text(80, 24);
+    assert!(screen.contains("clinician, medic; zone d6"), "{screen}");
+
+    // A worked call whose chronology the pane cannot hold at 80×24.
+    b.run(&[
+        "note 26-BA0001 brother on the way, he has a key to the flat",
+        "note 26-BA0001 calmer now, sitting on the kerb with the clinician",
+        "ok STAR-1",
+        "note 26-BA0001 agrees to talk to the clinician about a follow-up visit tomorrow",
+        "ok STAR-1",
+        "note 26-BA0001 neighbour says he was shouting at the buses all night",
+    ]);
+    b.keys("<C-n>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0001");
+    let screen = b.text(80, 24);
+    assert!(screen.contains("older, <A-w> shows all"), "{screen}");
+    b.app.refresh_chronology();
+    let entries: Vec<String> = b
+        .app
+        .chronology()
+        .iter()
+        .map(|e| e.body.describe())
+        .collect();
+    let first = entries.first().unwrap().clone();
+    assert!(!screen.contains(&first[..20]), "{screen}");
+    // Alt-W: the call whole, over the panes; it scrolls down to the newest entry and back.
+    b.keys("<A-w>");
+    let top = b.text(80, 24);
+    assert!(top.contains("whole — Up/Down scroll, Esc closes"), "{top}");
+    assert!(top.contains("Loc  1400 Colfax Ave"), "{top}");
+    let mut seen = String::new();
+    for _ in 0..40 {
+        let screen = b.text(80, 24);
+        seen.push_str(&flat(&screen));
+        b.keys("<Down>");
+    }
+    // Scrolling stops at the end: one Up press from the bottom moves at once.
+    let bottom = b.text(80, 24);
+    assert!(bottom.contains("more rows above"), "{bottom}");
+    assert!(!bottom.contains("more rows below"), "{bottom}");
+    for text in &entries {
+        let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            seen.contains(&words),
+            "{words:?} never shown whole:\n{bottom}"
+        );
+    }
+    b.keys("<Up>");
+    assert_ne!(b.text(80, 24), bottom);
+    insta::assert_snapshot!("whole_call_80x24", bottom);
+    b.keys("<Esc>");
+    assert!(!b.text(80, 24).contains("Esc closes"));
+    // The vim keymap's key is `w`.
+    let mut v = bench_with("vim", "ansi16", ColorDepth::Ansi16, false).shift();
+    v.keys("w");
+    assert!(v.app.ui.details_open);
+}
+
+/// The rows between the borders of an overlay as one line of words, so that text wrapped over
+/// rows can be found whole.
+fn flat(screen: &str) -> String {
+    let mut out = String::new();
+    for line in screen.lines() {
+        let inner = line.trim_matches('"');
+        let inner = inner.trim_start_matches('│').trim_end_matches('│').trim();
+        out.push(' ');
+        out.push_str(inner);
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Issue 12 item 11: the call's zone shows beside its address; a conflict longer than three rows
+/// is whole at 80×24, not cut at the third.
+#[test]
+fn the_zone_and_a_long_conflict_show_whole() {
+    use switchboard::domain::{Body, CallId, Callsign};
+    let mut b = bench();
+    b.run(&["call 300 Broadway / woman crying in a bus shelter --type welfare --zone d3"]);
+    assert!(b.text(80, 24).contains("Loc  300 Broadway, zone d3"));
+    // The longest operator name there may be stamps a dispatch that lost to a peer's.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
+    let clock = ManualClock::at(T0);
+    let operator = format!("ct-{}", "x".repeat(61));
+    let mut desk = Desk::open(store, Box::new(clock.clone()), &operator).unwrap();
+    for line in [
+        "unit add STAR-LONGNM1 clinician,medic",
+        "call 1 Main St / man shouting --type bh-crisis",
+        "call 2 Main St / woman crying --type welfare",
+        "dp STAR-LONGNM1 1",
+    ] {
+        desk.execute_line(line).unwrap();
+    }
+    desk.commit_planned(vec![Body::UnitDispatched {
+        unit: "STAR-LONGNM1".parse::<Callsign>().unwrap(),
+        call: CallId::mint(2026, "BA", 2),
+        en_route: false,
+        from: None,
+    }])
+    .unwrap();
+    let said = desk.state().open_alerts().next().unwrap().text.clone();
+    let app = App::new(
+        desk,
+        Keymap::preset("default").unwrap(),
+        Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
+        Options {
+            ascii: false,
+            utc: true,
+            keymap_name: "default".into(),
+        },
+        &[],
+    );
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| screen::draw(f, &app)).unwrap();
+    let screen = terminal.backend().to_string();
+    let banner: Vec<&str> = screen.lines().skip(1).take(5).collect();
+    let words = flat(&banner.join("\n"));
+    let said: String = said.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains(&said), "{said:?} not whole in:\n{screen}");
+    assert!(!words.contains('…'), "{screen}");
+    let _ = clock;
 }

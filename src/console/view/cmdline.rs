@@ -51,7 +51,7 @@ impl Widget for MessageLine<'_> {
             };
             // A message longer than the line ends by saying which key shows it whole.
             let text = if m.text.chars().count() > width {
-                let hint = messages_key(app)
+                let hint = super::key_for(app, "messages")
                     .map_or_else(|| " (messages)".to_owned(), |k| format!(" ({k} shows all)"));
                 let keep = width.saturating_sub(hint.chars().count());
                 format!("{}{hint}", trim(&m.text, keep, ascii))
@@ -89,16 +89,6 @@ impl Widget for MessageLine<'_> {
         };
         Paragraph::new(line).render(area, buf);
     }
-}
-
-/// The key that opens the messages overlay in the mode the console is in, as help writes it.
-fn messages_key(app: &App) -> Option<String> {
-    let mode = app.ui.base_mode;
-    app.keymap
-        .bindings(mode)
-        .iter()
-        .find(|b| b.run.trim() == "messages")
-        .map(crate::console::keymap::Binding::keys)
 }
 
 /// The signature of the command being typed, once its verb is complete.
