@@ -1291,3 +1291,36 @@ fn rec_output_reads_whole_line_by_line_in_messages() {
     }
     assert!(!screen.contains("  |  "), "{screen}");
 }
+
+/// Issue 12 item 11: help at 80×24 shows every command's signature and description whole (a
+/// signature wider than the row wraps), and a chord's hints past the edge end in a mark.
+#[test]
+fn help_and_chord_hints_are_never_cut_silently() {
+    use switchboard::command::COMMANDS;
+    let mut b = bench().shift();
+    b.keys("<F1>");
+    let mut seen = String::new();
+    for _ in 0..400 {
+        let screen = b.text(80, 24);
+        for line in screen.lines().skip(2).take(20) {
+            seen.push_str(line.trim_matches('"').trim_matches('│'));
+            seen.push(' ');
+        }
+        b.keys("<Down>");
+    }
+    let seen: String = seen.split_whitespace().collect();
+    for spec in COMMANDS {
+        let whole: String = format!("{} {}", spec.name, spec.signature)
+            .split_whitespace()
+            .collect();
+        assert!(seen.contains(&whole), "{whole:?} not whole in help");
+        let doc: String = spec.doc.split_whitespace().collect();
+        assert!(seen.contains(&doc), "{doc:?} not whole in help");
+    }
+    b.keys("<Esc>");
+    b.keys("<C-x>");
+    let screen = b.text(80, 24);
+    let hints = screen.lines().nth(22).unwrap().trim_matches('"').trim_end();
+    assert!(hints.contains("<C-c> Leave the console"), "{screen}");
+    assert!(hints.ends_with('…'), "{hints:?}");
+}
