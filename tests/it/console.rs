@@ -1209,9 +1209,10 @@ fn flat(screen: &str) -> String {
 }
 
 /// Issue 12 item 11: the call's zone shows beside its address; a conflict longer than three rows
-/// (the longest there can be, at 64 columns) is whole, not cut at the third.
+/// (the longest there can be, at 64 columns) is whole, not cut at the third; the longest operator
+/// name gives way on the status bar to the clock and the alarms.
 #[test]
-fn the_zone_and_a_long_conflict_show_whole() {
+fn the_zone_a_long_conflict_and_the_status_alarms_show_whole() {
     use switchboard::domain::{Body, CallId, Callsign};
     let mut b = bench();
     b.run(&["call 300 Broadway / woman crying in a bus shelter --type welfare --zone d3"]);
@@ -1261,6 +1262,12 @@ fn the_zone_and_a_long_conflict_show_whole() {
         assert!(words.contains(&said), "{said:?} not whole in:\n{screen}");
         assert!(!words.contains('…'), "{screen}");
         assert!(screen.contains(" Queue 2 open"), "{screen}");
+        // The longest name gives way on the status bar: the clock and the alarm stay.
+        let bar = screen.lines().next().unwrap();
+        assert!(bar.contains("ct-xxxx"), "{bar}");
+        assert!(bar.contains("… node BA"), "{bar}");
+        assert!(bar.contains("10:00"), "{bar}");
+        assert!(bar.contains("conflict BA-6"), "{bar}");
     }
     let _ = clock;
 }
