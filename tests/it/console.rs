@@ -1331,3 +1331,31 @@ fn help_and_chord_hints_are_never_cut_silently() {
     assert!(hints.contains("<C-c> Leave the console"), "{screen}");
     assert!(hints.ends_with('…'), "{hints:?}");
 }
+
+/// Issue 12 item 11: however few rows the details pane has, its chronology shows or the pane
+/// says there is more below (it once filled exactly and dropped the chronology without a word).
+#[test]
+fn the_details_pane_never_drops_the_chronology_silently() {
+    let mut b = bench().shift();
+    b.keys("<C-n>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0001");
+    b.app.refresh_chronology();
+    let newest: String = b
+        .app
+        .chronology()
+        .last()
+        .unwrap()
+        .body
+        .describe()
+        .chars()
+        .take(15)
+        .collect();
+    for height in 4..24 {
+        let pane = details_flat(&mut b, 40, height);
+        // The newest entry (with one row left, its first row cut with a mark), or a count.
+        assert!(
+            pane.contains(&newest) || pane.contains("more rows below"),
+            "{height} rows: {pane}"
+        );
+    }
+}

@@ -139,6 +139,20 @@ impl Widget for DetailsView<'_> {
                 rows.push(Line::styled("Chronology", theme.details_label));
             }
             rows.extend(newest.into_iter().rev().flatten());
+        } else if !chronology.is_empty() {
+            // No room left for any of it: a row says so, and the one below counts it as more.
+            rows.push(Line::styled(
+                trim(
+                    &format!(
+                        "Chronology: {} not shown{}",
+                        chronology.len(),
+                        shows_all(app)
+                    ),
+                    width,
+                    ascii,
+                ),
+                theme.details_label,
+            ));
         }
         if rows.len() > height && height > 1 {
             // Never cut silently: the last row says how much more there is.
