@@ -72,7 +72,7 @@ impl Widget for DetailsView<'_> {
             Paragraph::new(rows.into_iter().skip(skip).collect::<Vec<_>>()).render(inner, buf);
             return;
         }
-        let (lines, notes) = call_lines(app, call, self.now_ms);
+        let (lines, notes) = call_lines(app, call, self.now_ms, false);
         // The lines above take the rows they wrap to; the chronology fills what is left with
         // its newest entries, newest last, and says how many older ones are out of view.
         let mut rows: Vec<Line> = lines
@@ -224,7 +224,7 @@ impl Widget for WholeCallView<'_> {
         block.render(area, buf);
         let width = inner.width as usize;
         // Plain notes are in the chronology, each as `note: …`; cautions stay on top.
-        let (lines, _) = call_lines(app, call, self.now_ms);
+        let (lines, _) = call_lines(app, call, self.now_ms, true);
         let mut rows: Vec<Line> = lines
             .iter()
             .flat_map(|l| super::wrap_line(l, width))
@@ -306,8 +306,14 @@ fn entry_text(app: &App, e: &crate::domain::Event) -> (String, Style) {
 }
 
 /// Everything the pane says about `call` above its chronology, and its plain notes (which the
-/// pane shows while they leave the chronology room): each line whole, to be wrapped.
-fn call_lines<'a>(app: &'a App, call: &'a Call, now_ms: i64) -> (Vec<Line<'a>>, Vec<Line<'a>>) {
+/// pane shows while they leave the chronology room): each line whole, to be wrapped. `whole`:
+/// everything heard on the call in a training run, not the last few lines.
+fn call_lines<'a>(
+    app: &'a App,
+    call: &'a Call,
+    now_ms: i64,
+    whole: bool,
+) -> (Vec<Line<'a>>, Vec<Line<'a>>) {
     let theme = &app.theme;
     let value = theme.details_value;
     let mut lines = location_lines(call, theme);
@@ -335,7 +341,7 @@ fn call_lines<'a>(app: &'a App, call: &'a Call, now_ms: i64) -> (Vec<Line<'a>>, 
         theme,
         value,
     ));
-    lines.extend(heard_lines(app, call));
+    lines.extend(heard_lines(app, call, whole));
     lines.extend(triage_lines(app, call));
     // Who would go comes before what happened here before: it decides the next key.
     if call.is_open() {
@@ -700,9 +706,10 @@ fn recommendation_lines<'a>(app: &'a App, call: &'a Call, now_ms: i64) -> Vec<Li
 
 /// In a training run: the last few things said on the call (the caller's own words quoted), and
 /// the scenario's hint for it.
-fn heard_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
-    /// The rest of the pane is the call's own; older lines are in the scenario.
+fn heard_lines<'a>(app: &'a App, call: &'a Call, whole: bool) -> Vec<Line<'a>> {
+    /// The rest of the pane is the call's own; the call shown whole has every line.
     const SHOWN: usize = 3;
+    let shown = if whole { usize::MAX } else { SHOWN };
     let theme = &app.theme;
     let Some(training) = &app.training else {
         return Vec::new();
@@ -710,7 +717,7 @@ fn heard_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
     let heard = training.sim.heard(&call.id);
     let mut lines: Vec<Line<'a>> = heard
         .iter()
-        .skip(heard.len().saturating_sub(SHOWN))
+        .skip(heard.len().saturating_sub(shown))
         .map(|h| {
             let text = if h.voice == crate::sim::Voice::Caller {
                 format!("\"{}\"", h.text)
