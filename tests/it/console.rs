@@ -1359,3 +1359,16 @@ fn the_details_pane_never_drops_the_chronology_silently() {
         );
     }
 }
+
+/// Issue 12 item 11: the map's notice when nothing can be centred on says what to do, whole.
+#[test]
+fn the_map_notice_wraps_instead_of_being_cut() {
+    let mut b = bench().shift();
+    b.keys("<A-m>");
+    let screen = b.text(80, 24);
+    let words: String = flat(&screen).split_whitespace().collect();
+    assert!(
+        words.contains("noaddresslistisloaded(switchboardgazetteerimportFILE)."),
+        "{screen}"
+    );
+}
