@@ -1372,3 +1372,30 @@ fn the_map_notice_wraps_instead_of_being_cut() {
         "{screen}"
     );
 }
+
+/// Issue 12 item 11: the dashboard's units never fall off its bottom silently: two a row when
+/// they do not fit one a row, and a count of the rest.
+#[test]
+fn the_dashboard_lists_every_unit_or_counts_the_rest() {
+    let dashboard = |units: u32| {
+        let mut b = bench().shift();
+        for n in 5..=units {
+            b.run(&[&format!("unit add STAR-{n} clinician --zone d1")]);
+        }
+        b.keys("<A-d>");
+        b.text(80, 24)
+    };
+    let few = dashboard(4);
+    assert!(few.contains("out of service"), "{few}");
+    let two = dashboard(12);
+    for n in 1..=12 {
+        assert!(two.contains(&format!("STAR-{n} ")), "STAR-{n}:\n{two}");
+    }
+    let many = dashboard(30);
+    let shown = (1..=30)
+        .filter(|n| many.contains(&format!("STAR-{n} ")))
+        .count();
+    let said = format!("{} more units", 30 - shown);
+    assert!(many.contains(&said), "{said}:\n{many}");
+    insta::assert_snapshot!("dashboard_many_units_80x24", many);
+}
