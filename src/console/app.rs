@@ -87,6 +87,11 @@ pub struct Ui {
     pub messages: Vec<(i64, Message)>,
     /// The messages overlay covers the panes.
     pub messages_open: bool,
+    /// The selected call whole covers the panes (`details`), scrolled this many rows down.
+    pub details_open: bool,
+    pub details_scroll: u16,
+    /// How far the whole call scrolls, as last drawn: its last row at the bottom.
+    pub details_max: std::cell::Cell<u16>,
     /// The alarm the alarm key selected last: the next press goes on from it.
     pub last_alarm: Option<(Option<CallId>, Option<Callsign>)>,
     /// The map pane (over the panes when open).
@@ -192,6 +197,9 @@ impl App {
                 dashboard: false,
                 messages: kept,
                 messages_open,
+                details_open: false,
+                details_scroll: 0,
+                details_max: std::cell::Cell::new(0),
                 last_alarm: None,
                 map: super::map::MapState::default(),
                 score: false,

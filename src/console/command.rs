@@ -54,6 +54,8 @@ pub enum Action {
     Alarm,
     /// Show the last messages again (toggle).
     Messages,
+    /// Show the selected call whole, over the panes (toggle).
+    Details,
 }
 
 pub struct ConsoleSpec {
@@ -111,6 +113,12 @@ pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
         aliases: &["msgs"],
         signature: "",
         doc: "Show the last messages again, newest last (toggle)",
+    },
+    ConsoleSpec {
+        name: "details",
+        aliases: &["whole"],
+        signature: "",
+        doc: "Show the selected call whole: every line, note and chronology entry (toggle)",
     },
     ConsoleSpec {
         name: "select",
@@ -240,6 +248,7 @@ fn console_action(spec: &ConsoleSpec, rest: &[&str], raw_rest: &str) -> Result<A
         "peers" => none(Action::Peers),
         "alarm" => none(Action::Alarm),
         "messages" => none(Action::Messages),
+        "details" => none(Action::Details),
         "cancel" => none(Action::Cancel),
         "normal" => none(Action::Normal),
         "redraw" => none(Action::Redraw),

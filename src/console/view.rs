@@ -42,6 +42,16 @@ pub fn hhmm(app: &App, ms: i64) -> String {
     super::text::hhmm(app.options.utc, ms)
 }
 
+/// The key that runs `run` in the mode the console is in, as help writes it: what a pane that
+/// leaves something out names, so the dispatcher knows how to see it whole.
+pub fn key_for(app: &App, run: &str) -> Option<String> {
+    app.keymap
+        .bindings(app.ui.base_mode)
+        .iter()
+        .find(|b| b.run.trim() == run)
+        .map(super::keymap::Binding::keys)
+}
+
 /// Cuts `text` to `width` columns, marking the cut.
 pub fn trim(text: &str, width: usize, ascii: bool) -> String {
     if text.chars().count() <= width {

@@ -960,7 +960,11 @@ fn the_chronology_shows_its_newest_lines() {
             screen.contains(&tail),
             "{w}x{h} lacks {newest:?}:\n{screen}"
         );
-        assert!(screen.contains("older not shown"), "{w}x{h}:\n{screen}");
+        // Older entries are out of view, and the pane says which key shows them.
+        assert!(
+            screen.contains("older, <A-w> shows all"),
+            "{w}x{h}:\n{screen}"
+        );
     }
     insta::assert_snapshot!("chronology_newest_80x24", b.text(80, 24));
     insta::assert_snapshot!("chronology_newest_120x40", b.text(120, 40));
@@ -1185,6 +1189,12 @@ fn the_roster_fits_its_room_and_says_what_is_below() {
     ]);
     let small = b.text(64, 16);
     assert!(small.contains("more below"), "{small}");
+    // No room for what the selected unit can do or its zone: they are whole under it.
+    assert!(small.contains("   emt, peer; zone d1"), "{small}");
+    // With the dispatched unit selected, its call id shows whole.
+    b.keys("<A-n><A-n><A-n>");
+    assert_eq!(b.app.selected_unit().unwrap().callsign.as_str(), "STAR-5");
+    let small = b.text(64, 16);
     // Call ids whole, never `26-Z`-style stubs.
     for id in ["26-BA0001", "26-BA0002", "26-BA0003"] {
         let shown = small.matches(id).count();
@@ -1407,4 +1417,290 @@ fn every_start_up_problem_shows_whole_a_broken_keymap_and_theme_together() {
     // Esc closes the list; the console is as usual under it.
     crate::common::keys::press(&mut app, "<Esc>");
     assert!(!app.ui.messages_open);
+}
+
+/// Issue 12 item 11: what the roster has no room for is marked, and whole under the selected
+/// unit; the details pane names the key that shows the call whole, and that view has every line,
+/// note and chronology entry, scrolling to its ends.
+#[test]
+fn what_a_pane_cuts_is_marked_and_a_key_shows_it_whole() {
+    let mut b = bench().shift();
+    // On scene, the check-in timer leaves no room for STAR-1's capabilities and zone: marked.
+    let screen = b.text(80, 24);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("STAR-1 ONS"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        row.trim_end()
+            .trim_end_matches('"')
+            .trim_end()
+            .ends_with('…'),
+        "{row}"
+    );
+    // Selected, the unit's capabilities and zone are whole under it.
+    b.keys("<A-n><A-n>");
+    assert_eq!(b.app.selected_unit().unwrap().callsign.as_str(), "STAR-1");
+    let screen = b.text(80, 24);
+    assert!(screen.contains("clinician, medic; zone d6"), "{screen}");
+
+    // A worked call whose chronology the pane cannot hold at 80×24.
+    b.run(&[
+        "note 26-BA0001 brother on the way, he has a key to the flat",
+        "note 26-BA0001 calmer now, sitting on the kerb with the clinician",
+        "ok STAR-1",
+        "note 26-BA0001 agrees to talk to the clinician about a follow-up visit tomorrow",
+        "ok STAR-1",
+        "note 26-BA0001 neighbour says he was shouting at the buses all night",
+    ]);
+    b.keys("<C-n>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0001");
+    let screen = b.text(80, 24);
+    assert!(screen.contains("older, <A-w> shows all"), "{screen}");
+    b.app.refresh_chronology();
+    let entries: Vec<String> = b
+        .app
+        .chronology()
+        .iter()
+        .map(|e| e.body.describe())
+        .collect();
+    let first = entries.first().unwrap().clone();
+    assert!(!screen.contains(&first[..20]), "{screen}");
+    // Alt-W: the call whole, over the panes; it scrolls down to the newest entry and back.
+    b.keys("<A-w>");
+    let top = b.text(80, 24);
+    assert!(top.contains("whole — Up/Down scroll, Esc closes"), "{top}");
+    assert!(top.contains("Loc  1400 Colfax Ave"), "{top}");
+    let mut seen = String::new();
+    for _ in 0..40 {
+        let screen = b.text(80, 24);
+        seen.push_str(&flat(&screen));
+        b.keys("<Down>");
+    }
+    // Scrolling stops at the end: one Up press from the bottom moves at once.
+    let bottom = b.text(80, 24);
+    assert!(bottom.contains("more rows above"), "{bottom}");
+    assert!(!bottom.contains("more rows below"), "{bottom}");
+    for text in &entries {
+        let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            seen.contains(&words),
+            "{words:?} never shown whole:\n{bottom}"
+        );
+    }
+    b.keys("<Up>");
+    assert_ne!(b.text(80, 24), bottom);
+    insta::assert_snapshot!("whole_call_80x24", bottom);
+    b.keys("<Esc>");
+    assert!(!b.text(80, 24).contains("Esc closes"));
+    // The vim keymap's key is `w`.
+    let mut v = bench_with("vim", "ansi16", ColorDepth::Ansi16, false).shift();
+    v.keys("w");
+    assert!(v.app.ui.details_open);
+}
+
+/// The rows between the borders of an overlay as one line of words, so that text wrapped over
+/// rows can be found whole.
+fn flat(screen: &str) -> String {
+    let mut out = String::new();
+    for line in screen.lines() {
+        let inner = line.trim_matches('"');
+        let inner = inner.trim_start_matches('│').trim_end_matches('│').trim();
+        out.push(' ');
+        out.push_str(inner);
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Issue 12 item 11: the call's zone shows beside its address; a conflict longer than three rows
+/// (the longest there can be, at 64 columns) is whole, not cut at the third; the longest operator
+/// name gives way on the status bar to the clock and the alarms.
+#[test]
+fn the_zone_a_long_conflict_and_the_status_alarms_show_whole() {
+    use switchboard::domain::{Body, CallId, Callsign};
+    let mut b = bench();
+    b.run(&["call 300 Broadway / woman crying in a bus shelter --type welfare --zone d3"]);
+    assert!(b.text(80, 24).contains("Loc  300 Broadway, zone d3"));
+    // The longest operator name there may be stamps a dispatch that lost to a peer's.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
+    let clock = ManualClock::at(T0);
+    let operator = format!("ct-{}", "x".repeat(61));
+    let mut desk = Desk::open(store, Box::new(clock.clone()), &operator).unwrap();
+    for line in [
+        "unit add STAR-LONGNM1 clinician,medic",
+        "call 1 Main St / man shouting --type bh-crisis",
+        "call 2 Main St / woman crying --type welfare",
+        "dp STAR-LONGNM1 1",
+    ] {
+        desk.execute_line(line).unwrap();
+    }
+    desk.commit_planned(vec![Body::UnitDispatched {
+        unit: "STAR-LONGNM1".parse::<Callsign>().unwrap(),
+        call: CallId::mint(2026, "BA", 2),
+        en_route: false,
+        from: None,
+    }])
+    .unwrap();
+    let said = desk.state().open_alerts().next().unwrap().text.clone();
+    let app = App::new(
+        desk,
+        Keymap::preset("default").unwrap(),
+        Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
+        Options {
+            ascii: false,
+            utc: true,
+            keymap_name: "default".into(),
+        },
+        &[],
+    );
+    // Three rows at 80×24; at the smallest screen, 64×16, it takes a fourth rather than be cut.
+    for (w, h) in [(80, 24), (64, 16)] {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal.draw(|f| screen::draw(f, &app)).unwrap();
+        let screen = terminal.backend().to_string();
+        let banner: Vec<&str> = screen.lines().skip(1).take(5).collect();
+        // A word longer than a row (the name) is split over two: compare without spaces.
+        let words: String = flat(&banner.join("\n")).split_whitespace().collect();
+        let said: String = said.split_whitespace().collect();
+        assert!(words.contains(&said), "{said:?} not whole in:\n{screen}");
+        assert!(!words.contains('…'), "{screen}");
+        assert!(screen.contains(" Queue 2 open"), "{screen}");
+        // The longest name gives way on the status bar: the clock and the alarm stay.
+        let bar = screen.lines().next().unwrap();
+        assert!(bar.contains("ct-xxxx"), "{bar}");
+        assert!(bar.contains("… node BA"), "{bar}");
+        assert!(bar.contains("10:00"), "{bar}");
+        assert!(bar.contains("conflict BA-6"), "{bar}");
+    }
+    let _ = clock;
+}
+
+/// Issue 12 item 11: `rec`'s answer, cut on the message line, is whole in the messages overlay,
+/// each of its lines on a row of its own.
+#[test]
+fn rec_output_reads_whole_line_by_line_in_messages() {
+    let mut b = bench().shift();
+    b.keys("rec 4<Enter>");
+    let said = b.app.ui.message.clone().unwrap().text;
+    let parts: Vec<&str> = said.split("  |  ").collect();
+    assert!(parts.len() > 1, "{said}");
+    assert!(b.text(80, 24).contains("(<A-e> shows all)"));
+    b.keys("<A-e>");
+    let screen = b.text(80, 24);
+    let rows: Vec<String> = screen
+        .lines()
+        .map(|l| l.trim_matches('"').trim_matches('│').to_owned())
+        .collect();
+    for part in &parts[1..] {
+        let start: String = part.chars().take(20).collect();
+        assert!(
+            rows.iter()
+                .any(|r| r.starts_with(&format!("      {start}"))),
+            "{part:?} not on a row of its own:\n{screen}"
+        );
+    }
+    assert!(!screen.contains("  |  "), "{screen}");
+}
+
+/// Issue 12 item 11: help at 80×24 shows every command's signature and description whole (a
+/// signature wider than the row wraps), and a chord's hints past the edge end in a mark.
+#[test]
+fn help_and_chord_hints_are_never_cut_silently() {
+    use switchboard::command::COMMANDS;
+    let mut b = bench().shift();
+    b.keys("<F1>");
+    let mut seen = String::new();
+    for _ in 0..400 {
+        let screen = b.text(80, 24);
+        for line in screen.lines().skip(2).take(20) {
+            seen.push_str(line.trim_matches('"').trim_matches('│'));
+            seen.push(' ');
+        }
+        b.keys("<Down>");
+    }
+    let seen: String = seen.split_whitespace().collect();
+    for spec in COMMANDS {
+        let whole: String = format!("{} {}", spec.name, spec.signature)
+            .split_whitespace()
+            .collect();
+        assert!(seen.contains(&whole), "{whole:?} not whole in help");
+        let doc: String = spec.doc.split_whitespace().collect();
+        assert!(seen.contains(&doc), "{doc:?} not whole in help");
+    }
+    b.keys("<Esc>");
+    b.keys("<C-x>");
+    let screen = b.text(80, 24);
+    let hints = screen.lines().nth(22).unwrap().trim_matches('"').trim_end();
+    assert!(hints.contains("<C-c> Leave the console"), "{screen}");
+    assert!(hints.ends_with('…'), "{hints:?}");
+}
+
+/// Issue 12 item 11: however few rows the details pane has, its chronology shows or the pane
+/// says there is more below (it once filled exactly and dropped the chronology without a word).
+#[test]
+fn the_details_pane_never_drops_the_chronology_silently() {
+    let mut b = bench().shift();
+    b.keys("<C-n>");
+    assert_eq!(b.app.selected_call().unwrap().id.as_str(), "26-BA0001");
+    b.app.refresh_chronology();
+    let newest: String = b
+        .app
+        .chronology()
+        .last()
+        .unwrap()
+        .body
+        .describe()
+        .chars()
+        .take(15)
+        .collect();
+    for height in 4..24 {
+        let pane = details_flat(&mut b, 40, height);
+        // The newest entry (with one row left, its first row cut with a mark), or a count.
+        assert!(
+            pane.contains(&newest) || pane.contains("more rows below"),
+            "{height} rows: {pane}"
+        );
+    }
+}
+
+/// Issue 12 item 11: the map's notice when nothing can be centred on says what to do, whole.
+#[test]
+fn the_map_notice_wraps_instead_of_being_cut() {
+    let mut b = bench().shift();
+    b.keys("<A-m>");
+    let screen = b.text(80, 24);
+    let words: String = flat(&screen).split_whitespace().collect();
+    assert!(
+        words.contains("noaddresslistisloaded(switchboardgazetteerimportFILE)."),
+        "{screen}"
+    );
+}
+
+/// Issue 12 item 11: the dashboard's units never fall off its bottom silently: two a row when
+/// they do not fit one a row, and a count of the rest.
+#[test]
+fn the_dashboard_lists_every_unit_or_counts_the_rest() {
+    let dashboard = |units: u32| {
+        let mut b = bench().shift();
+        for n in 5..=units {
+            b.run(&[&format!("unit add STAR-{n} clinician --zone d1")]);
+        }
+        b.keys("<A-d>");
+        b.text(80, 24)
+    };
+    let few = dashboard(4);
+    assert!(few.contains("out of service"), "{few}");
+    let two = dashboard(12);
+    for n in 1..=12 {
+        assert!(two.contains(&format!("STAR-{n} ")), "STAR-{n}:\n{two}");
+    }
+    let many = dashboard(30);
+    let shown = (1..=30)
+        .filter(|n| many.contains(&format!("STAR-{n} ")))
+        .count();
+    let said = format!("{} more units", 30 - shown);
+    assert!(many.contains(&said), "{said}:\n{many}");
+    insta::assert_snapshot!("dashboard_many_units_80x24", many);
 }

@@ -473,3 +473,46 @@ fn the_score_says_why_each_call_lost_points_and_scrolls() {
     }
     assert_eq!(b.training().score_scroll, 0);
 }
+
+/// Issue 12 item 11: the details pane keeps the last three things heard on a call; the call shown
+/// whole (Alt-W) has every one, the first included.
+#[test]
+fn the_call_whole_has_everything_heard_on_it() {
+    let mut b = training("tutorial.toml", "default", None);
+    b.app.pass_time(72_000);
+    for q in ["v", "w", "c", "m"] {
+        b.keys(&format!("ask {q}<Enter>"));
+        b.app.pass_time(3_000);
+    }
+    let call = b.app.selected_call().unwrap().id.clone();
+    let heard = b.training().sim.heard(&call);
+    assert!(heard.len() > 3, "{} heard", heard.len());
+    let first: String = heard[0].text.chars().take(24).collect();
+    let pane = b.text();
+    assert!(!pane.contains(&first), "{pane}");
+    b.keys("<A-w>");
+    let mut seen = String::new();
+    let mut last = String::new();
+    for _ in 0..30 {
+        let screen = b.text();
+        last.clone_from(&screen);
+        for line in screen.lines() {
+            seen.push_str(line.trim_matches('"').trim_matches('│').trim());
+            seen.push(' ');
+        }
+        b.keys("<Down>");
+    }
+    let seen: String = seen.split_whitespace().collect::<Vec<_>>().join(" ");
+    for h in &heard {
+        let start: String = h
+            .text
+            .split_whitespace()
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            seen.contains(&start),
+            "{start:?} not in the call whole: {seen}"
+        );
+    }
+}

@@ -29,6 +29,10 @@ impl App {
             Action::Map(step) => self.ui.map.apply(step),
             Action::Alarm => self.next_alarm(),
             Action::Messages => self.ui.messages_open = !self.ui.messages_open,
+            Action::Details => {
+                self.ui.details_open = !self.ui.details_open;
+                self.ui.details_scroll = 0;
+            }
             Action::Dashboard => {
                 if self.ui.dashboard {
                     self.ui.dashboard = false;
@@ -89,6 +93,8 @@ impl App {
                     self.ui.score = false;
                 } else if self.ui.messages_open {
                     self.ui.messages_open = false;
+                } else if self.ui.details_open {
+                    self.ui.details_open = false;
                 } else if self.ui.dashboard {
                     self.ui.dashboard = false;
                 } else if self.ui.map.open {

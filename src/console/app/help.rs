@@ -25,6 +25,29 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let entry = |lines: &mut Vec<Line<'static>>, head: Vec<Span<'static>>, desc: String| {
         let used: usize = head.iter().map(|s| s.content.chars().count()).sum();
+        if width > 8
+            && head
+                .iter()
+                .map(|s| s.content.trim_end())
+                .collect::<String>()
+                .chars()
+                .count()
+                > width
+        {
+            // A head wider than the row (a long signature) wraps too, its description under it.
+            let text: String = head.iter().map(|s| s.content.as_ref()).collect();
+            for (i, part) in crate::console::text::wrap(text.trim(), width - 4)
+                .into_iter()
+                .enumerate()
+            {
+                let indent = if i == 0 { "  " } else { "    " };
+                lines.push(Line::styled(format!("{indent}{part}"), theme.help_key));
+            }
+            for part in crate::console::text::wrap(&desc, width - 6) {
+                lines.push(Line::styled(format!("      {part}"), theme.help_desc));
+            }
+            return;
+        }
         let room = width.saturating_sub(used);
         if width == 0 || desc.chars().count() <= room || room < 20 && width < 30 {
             let mut spans = head;

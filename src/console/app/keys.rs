@@ -113,6 +113,22 @@ impl App {
         if self.ui.score && self.scroll_score(event.code) {
             return true;
         }
+        if self.ui.details_open && self.ui.pending.is_empty() {
+            // The whole call scrolls; it stops at its ends.
+            let step: i32 = match event.code {
+                KeyCode::Down => 1,
+                KeyCode::Up => -1,
+                KeyCode::PageDown => 10,
+                KeyCode::PageUp => -10,
+                _ => 0,
+            };
+            if step != 0 {
+                let max = i32::from(self.ui.details_max.get());
+                let at = (i32::from(self.ui.details_scroll) + step).clamp(0, max);
+                self.ui.details_scroll = u16::try_from(at).unwrap_or(0);
+                return true;
+            }
+        }
         match mode {
             Mode::Command => self.edit_line(event, plain),
             Mode::Form => self.edit_form(event, plain),

@@ -42,7 +42,21 @@ impl Widget for MessageLine<'_> {
                     spans.push(Span::styled(format!(" {}  ", b.desc), theme.help_desc));
                 }
             }
-            Line::from(spans)
+            // Past the edge the hints are cut with a mark; help (F1) lists every chord whole.
+            let mut used = 0;
+            let mut fitted = Vec::new();
+            for span in spans {
+                let n = span.content.chars().count();
+                if used + n <= width {
+                    used += n;
+                    fitted.push(span);
+                    continue;
+                }
+                let shown = trim(span.content.trim_end(), width - used, ascii);
+                fitted.push(Span::styled(shown, span.style));
+                break;
+            }
+            Line::from(fitted)
         } else if let Some(m) = &ui.message {
             let style = match m.tone {
                 Tone::Done => theme.cmdline_done,
@@ -51,7 +65,7 @@ impl Widget for MessageLine<'_> {
             };
             // A message longer than the line ends by saying which key shows it whole.
             let text = if m.text.chars().count() > width {
-                let hint = messages_key(app)
+                let hint = super::key_for(app, "messages")
                     .map_or_else(|| " (messages)".to_owned(), |k| format!(" ({k} shows all)"));
                 let keep = width.saturating_sub(hint.chars().count());
                 format!("{}{hint}", trim(&m.text, keep, ascii))
@@ -89,16 +103,6 @@ impl Widget for MessageLine<'_> {
         };
         Paragraph::new(line).render(area, buf);
     }
-}
-
-/// The key that opens the messages overlay in the mode the console is in, as help writes it.
-fn messages_key(app: &App) -> Option<String> {
-    let mode = app.ui.base_mode;
-    app.keymap
-        .bindings(mode)
-        .iter()
-        .find(|b| b.run.trim() == "messages")
-        .map(crate::console::keymap::Binding::keys)
 }
 
 /// The signature of the command being typed, once its verb is complete.

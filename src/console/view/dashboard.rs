@@ -189,22 +189,85 @@ impl Widget for DashboardView<'_> {
             .data(&peaks[shown..])
             .style(theme.queue_age_alarm)
             .render(queue, buf);
-        let mut rows = vec![Line::styled("Unit   busy  on scene  out of service", label)];
-        for (unit, f) in &s.units {
+        // One unit a row with its bar while they fit; else two a row without bars; what still
+        // does not fit is counted (`switchboard report` has every unit).
+        let name_w = s
+            .units
+            .keys()
+            .map(|u| u.chars().count())
+            .max()
+            .unwrap_or(6)
+            .max(6)
+            + 1;
+        let figures_of = |f: &crate::report::metrics::UnitFigures| {
             let share = |status: &str| f.status_share.get(status).copied().flatten().unwrap_or(0.0);
             let busy = (1.0 - share("AVL") - share("OOS")).max(0.0);
-            let bar_len = ((busy.clamp(0.0, 1.0)) * 20.0).round() as usize;
-            let (full, empty) = if ascii { ("#", ".") } else { ("█", "·") };
-            let text = format!(
-                "{:<7}{:>4.0}%  {:>5.0}%  {:>5.0}%  {}{}",
-                unit,
-                busy * 100.0,
-                share("ONS") * 100.0,
-                share("OOS") * 100.0,
-                full.repeat(bar_len),
-                empty.repeat(20 - bar_len)
-            );
-            rows.push(Line::styled(trim(&text, width, ascii), value));
+            (busy, share("ONS"), share("OOS"))
+        };
+        let room = usize::from(units.height).saturating_sub(1);
+        let cell = name_w + 21;
+        let two = s.units.len() > room && width >= 2 * cell + 2;
+        let mut rows = Vec::new();
+        if two {
+            let head = format!("{:<name_w$} busy   scene     oos", "Unit");
+            rows.push(Line::styled(
+                trim(&format!("{head:<cell$}  {head}"), width, ascii),
+                label,
+            ));
+        } else {
+            rows.push(Line::styled(
+                format!("{:<name_w$}busy  on scene  out of service", "Unit"),
+                label,
+            ));
+        }
+        let per_row = if two { 2 } else { 1 };
+        let all: Vec<String> = s
+            .units
+            .iter()
+            .map(|(unit, f)| {
+                let (busy, ons, oos) = figures_of(f);
+                let text = format!(
+                    "{:<name_w$}{:>4.0}%  {:>5.0}%  {:>5.0}%",
+                    unit,
+                    busy * 100.0,
+                    ons * 100.0,
+                    oos * 100.0,
+                );
+                if two {
+                    return text;
+                }
+                let bar_len = ((busy.clamp(0.0, 1.0)) * 20.0).round() as usize;
+                let (full, empty) = if ascii { ("#", ".") } else { ("█", "·") };
+                format!(
+                    "{text}  {}{}",
+                    full.repeat(bar_len),
+                    empty.repeat(20 - bar_len)
+                )
+            })
+            .collect();
+        let lines_needed = all.len().div_ceil(per_row);
+        let shown_lines = if lines_needed > room {
+            room.saturating_sub(1)
+        } else {
+            lines_needed
+        };
+        for chunk in all.chunks(per_row).take(shown_lines) {
+            let text = chunk
+                .iter()
+                .map(|c| format!("{c:<cell$}"))
+                .collect::<Vec<_>>()
+                .join("  ");
+            rows.push(Line::styled(trim(text.trim_end(), width, ascii), value));
+        }
+        let hidden = all.len().saturating_sub(shown_lines * per_row);
+        if hidden > 0 {
+            rows.push(Line::styled(
+                format!(
+                    "{} {hidden} more units (switchboard report has them all)",
+                    if ascii { "v" } else { "↓" }
+                ),
+                label,
+            ));
         }
         Paragraph::new(rows).render(units, buf);
     }

@@ -55,7 +55,6 @@ impl Widget for DetailsView<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let width = inner.width as usize;
-        let value = theme.details_value;
         if app.ui.triage.is_some() {
             // While triaging, the questions take the whole pane, each in full; the question in
             // focus stays in view.
@@ -73,143 +72,7 @@ impl Widget for DetailsView<'_> {
             Paragraph::new(rows.into_iter().skip(skip).collect::<Vec<_>>()).render(inner, buf);
             return;
         }
-        let mut lines = location_lines(call, theme);
-        lines.push(field("Nat", call.nature.clone(), theme, value));
-        let caller = match (&call.caller, &call.callback) {
-            (None, None) => "-".to_owned(),
-            (name, cb) => format!(
-                "{}{}",
-                name.as_deref().unwrap_or("unknown"),
-                cb.as_ref()
-                    .map_or_else(String::new, |c| format!("  cb {c}"))
-            ),
-        };
-        if app.training.is_none() || caller != "-" {
-            lines.push(field("Clr", caller, theme, value));
-        }
-        lines.push(field(
-            "Rcvd",
-            format!(
-                "{} ({} ago) {}",
-                hhmm(app, call.received_ms),
-                age(self.now_ms - app.state().call_since(call)),
-                call.state_word()
-            ),
-            theme,
-            value,
-        ));
-        if let Some(hold) = &call.hold {
-            // The next dispatcher reads why nobody went yet, and until when that holds.
-            let over = self.now_ms >= hold.until_ms;
-            lines.push(field(
-                "Hold",
-                format!(
-                    "{} {}: {}",
-                    if over { "was due back at" } else { "until" },
-                    hhmm(app, hold.until_ms),
-                    hold.reason
-                ),
-                theme,
-                if over { theme.details_alert } else { value },
-            ));
-        }
-        lines.extend(heard_lines(app, call));
-        lines.extend(triage_lines(app, call));
-        // Who would go comes before what happened here before: it decides the next key.
-        if call.is_open() {
-            lines.extend(recommendation_lines(app, call, self.now_ms));
-        }
-        lines.extend(history_lines(app, call));
-        for a in &call.assignments {
-            let mut times = format!("D{}", hhmm(app, a.dispatched_ms));
-            for (mark, t) in [
-                ("E", a.en_route_ms),
-                ("O", a.on_scene_ms),
-                ("T", a.transporting_ms),
-                ("F", a.at_facility_ms),
-                ("C", a.cleared_ms),
-            ] {
-                if let Some(t) = t {
-                    times = format!("{times} {mark}{}", hhmm(app, t));
-                }
-            }
-            let status = if a.is_active() {
-                a.status.word()
-            } else {
-                "clr"
-            };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{:<5}", "Unit"), theme.details_label),
-                Span::styled(format!("{:<8} ", a.unit), value),
-                Span::styled(format!("{status:<4}"), theme.unit_status(a.status)),
-                Span::styled(times, theme.details_chronology),
-            ]));
-        }
-        // The hand-off ledger: where each transfer in or out stands.
-        for h in &call.handoffs {
-            let way = h.direction.preposition();
-            let stage = call.handoff_stage(h);
-            let why = h
-                .detail
-                .as_ref()
-                .map_or_else(String::new, |d| format!(": {d}"));
-            let style = if stage == crate::domain::Stage::Received {
-                theme.details_alert
-            } else {
-                value
-            };
-            lines.push(field(
-                "Xfer",
-                format!(
-                    "{way} {} {stage}{why} (since {})",
-                    h.partner,
-                    hhmm(app, h.history.last().map_or(h.received_ms, |(_, t)| *t))
-                ),
-                theme,
-                style,
-            ));
-        }
-        if !call.links.is_empty() {
-            let linked: Vec<String> = call.links.iter().map(ToString::to_string).collect();
-            lines.push(field("Link", linked.join(" "), theme, value));
-        }
-        if let Some((parent, agency)) = &call.backup_for {
-            lines.push(field(
-                "For",
-                format!("{agency} backup for {parent}"),
-                theme,
-                theme.details_alert,
-            ));
-        }
-        if let Some(d) = call.disposition {
-            lines.push(field("Disp", format!("{d} — {}", d.doc()), theme, value));
-        } else if call.awaits_disposition() {
-            lines.push(field(
-                "Disp",
-                "units cleared; close with a disposition".into(),
-                theme,
-                theme.details_alert,
-            ));
-        }
-        // Cautions always show; plain notes show while they leave the chronology room (they
-        // are in it too, each as `note: …`).
-        let mut notes: Vec<Line> = Vec::new();
-        for note in &call.notes {
-            let (text, style) = if note.caution {
-                (format!("CAUTION {}", note.text), theme.details_alert)
-            } else {
-                (note.text.clone(), theme.details_note)
-            };
-            let line = Line::from(vec![
-                Span::styled(format!("{} ", hhmm(app, note.wall_ms)), theme.details_label),
-                Span::styled(text, style),
-            ]);
-            if note.caution {
-                lines.push(line);
-            } else {
-                notes.push(line);
-            }
-        }
+        let (lines, notes) = call_lines(app, call, self.now_ms, false);
         // The lines above take the rows they wrap to; the chronology fills what is left with
         // its newest entries, newest last, and says how many older ones are out of view.
         let mut rows: Vec<Line> = lines
@@ -239,29 +102,7 @@ impl Widget for DetailsView<'_> {
             let mut newest: Vec<Vec<Line>> = Vec::new();
             let mut used = 0;
             for e in chronology.iter().rev() {
-                // What did not stand (a concurrent edit or dispatch lost) stays, marked.
-                let lost = app.state().lost(e.origin, e.seq).is_some();
-                // An event stamped by a clock that was off says so, and from when it counts.
-                let skewed =
-                    app.state()
-                        .known()
-                        .get(e.origin, e.seq)
-                        .map_or_else(String::new, |k| {
-                            let mark = crate::domain::known::mark(e.origin, k, |ms| hhmm(app, ms));
-                            format!(" ({mark})")
-                        });
-                let text = format!(
-                    "{}{} {} {}{skewed}",
-                    if lost { "✗ " } else { "" },
-                    hhmm(app, e.wall_ms),
-                    e.operator,
-                    e.body.describe()
-                );
-                let style = if lost {
-                    theme.details_alert
-                } else {
-                    theme.details_chronology
-                };
+                let (text, style) = entry_text(app, e);
                 let entry = super::wrap_line(&Line::styled(text, style), width);
                 // One row goes to the heading while older entries stay hidden.
                 let heading = usize::from(newest.len() + 1 < chronology.len());
@@ -288,7 +129,7 @@ impl Widget for DetailsView<'_> {
             if hidden > 0 && used < room {
                 rows.push(Line::styled(
                     trim(
-                        &format!("Chronology: {hidden} older not shown"),
+                        &format!("Chronology: {hidden} older{}", shows_all(app)),
                         width,
                         ascii,
                     ),
@@ -298,13 +139,35 @@ impl Widget for DetailsView<'_> {
                 rows.push(Line::styled("Chronology", theme.details_label));
             }
             rows.extend(newest.into_iter().rev().flatten());
+        } else if !chronology.is_empty() {
+            // No room left for any of it: a row says so, and the one below counts it as more.
+            rows.push(Line::styled(
+                trim(
+                    &format!(
+                        "Chronology: {} not shown{}",
+                        chronology.len(),
+                        shows_all(app)
+                    ),
+                    width,
+                    ascii,
+                ),
+                theme.details_label,
+            ));
         }
         if rows.len() > height && height > 1 {
             // Never cut silently: the last row says how much more there is.
             let more = rows.len() - height + 1;
             rows.truncate(height - 1);
             rows.push(Line::styled(
-                format!("{} {more} more rows below", if ascii { "v" } else { "↓" }),
+                trim(
+                    &format!(
+                        "{} {more} more rows below{}",
+                        if ascii { "v" } else { "↓" },
+                        shows_all(app)
+                    ),
+                    width,
+                    ascii,
+                ),
                 theme.details_label,
             ));
         }
@@ -312,21 +175,307 @@ impl Widget for DetailsView<'_> {
     }
 }
 
+/// What to press to see the whole call, for a pane that had to leave some of it out.
+fn shows_all(app: &App) -> String {
+    super::key_for(app, "details").map_or_else(
+        || ", `details` shows all".to_owned(),
+        |k| format!(", {k} shows all"),
+    )
+}
+
+/// The selected call whole, over the panes (`details`): every line the pane has, every note and
+/// the whole chronology, oldest first, at the full width; Up/Down and PageUp/PageDown scroll it.
+pub struct WholeCallView<'a> {
+    app: &'a App,
+    now_ms: i64,
+}
+
+impl<'a> WholeCallView<'a> {
+    pub fn new(app: &'a App, now_ms: i64) -> Self {
+        WholeCallView { app, now_ms }
+    }
+}
+
+impl Widget for WholeCallView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let theme = &app.theme;
+        let ascii = app.options.ascii;
+        ratatui::widgets::Clear.render(area, buf);
+        let Some(call) = app.selected_call() else {
+            let block = super::overlay(" Call — Esc closes ".into(), theme, ascii);
+            let inner = block.inner(area);
+            block.render(area, buf);
+            Paragraph::new(Line::styled("No call selected.", theme.notice)).render(inner, buf);
+            return;
+        };
+        let kind = call
+            .call_type
+            .map_or_else(|| "no type".to_owned(), |t| format!("{t} ({})", t.apco()));
+        let block = super::overlay(
+            format!(
+                " {} P{} {kind}, whole — Up/Down scroll, Esc closes ",
+                call.id, call.priority
+            ),
+            theme,
+            ascii,
+        );
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let width = inner.width as usize;
+        // Plain notes are in the chronology, each as `note: …`; cautions stay on top.
+        let (lines, _) = call_lines(app, call, self.now_ms, true);
+        let mut rows: Vec<Line> = lines
+            .iter()
+            .flat_map(|l| super::wrap_line(l, width))
+            .collect();
+        let chronology = app.chronology();
+        if !chronology.is_empty() {
+            rows.push(Line::styled(
+                format!("Chronology, {} entries, oldest first", chronology.len()),
+                theme.details_label,
+            ));
+        }
+        for e in chronology {
+            let (text, style) = entry_text(app, e);
+            rows.extend(super::wrap_line(&Line::styled(text, style), width));
+        }
+        let height = inner.height as usize;
+        let total = rows.len();
+        // Scrolled as far as the last row at the bottom, under a row saying what is above.
+        let max = if total > height {
+            total + 1 - height
+        } else {
+            0
+        };
+        app.ui
+            .details_max
+            .set(u16::try_from(max).unwrap_or(u16::MAX));
+        let top = usize::from(app.ui.details_scroll).min(max);
+        let mut shown: Vec<Line> = Vec::new();
+        let mut avail = height;
+        if top > 0 && height > 2 {
+            shown.push(Line::styled(
+                format!(" {} {top} more rows above", if ascii { "^" } else { "↑" }),
+                theme.details_label,
+            ));
+            avail -= 1;
+        }
+        let below = total.saturating_sub(top + avail);
+        if below > 0 && avail > 1 {
+            avail -= 1;
+        }
+        shown.extend(rows.into_iter().skip(top).take(avail));
+        let below = total.saturating_sub(top + avail);
+        if below > 0 {
+            shown.push(Line::styled(
+                format!(" {} {below} more rows below", if ascii { "v" } else { "↓" }),
+                theme.details_label,
+            ));
+        }
+        Paragraph::new(shown).render(inner, buf);
+    }
+}
+
+/// One chronology entry as the pane shows it: what did not stand (a concurrent edit or dispatch
+/// lost) stays, marked; an event stamped by a clock that was off says so, and from when it counts.
+fn entry_text(app: &App, e: &crate::domain::Event) -> (String, Style) {
+    let theme = &app.theme;
+    let lost = app.state().lost(e.origin, e.seq).is_some();
+    let skewed = app
+        .state()
+        .known()
+        .get(e.origin, e.seq)
+        .map_or_else(String::new, |k| {
+            let mark = crate::domain::known::mark(e.origin, k, |ms| hhmm(app, ms));
+            format!(" ({mark})")
+        });
+    let text = format!(
+        "{}{} {} {}{skewed}",
+        if lost { "✗ " } else { "" },
+        hhmm(app, e.wall_ms),
+        e.operator,
+        e.body.describe()
+    );
+    let style = if lost {
+        theme.details_alert
+    } else {
+        theme.details_chronology
+    };
+    (text, style)
+}
+
+/// Everything the pane says about `call` above its chronology, and its plain notes (which the
+/// pane shows while they leave the chronology room): each line whole, to be wrapped. `whole`:
+/// everything heard on the call in a training run, not the last few lines.
+fn call_lines<'a>(
+    app: &'a App,
+    call: &'a Call,
+    now_ms: i64,
+    whole: bool,
+) -> (Vec<Line<'a>>, Vec<Line<'a>>) {
+    let theme = &app.theme;
+    let value = theme.details_value;
+    let mut lines = location_lines(call, theme);
+    lines.push(field("Nat", call.nature.clone(), theme, value));
+    let caller = match (&call.caller, &call.callback) {
+        (None, None) => "-".to_owned(),
+        (name, cb) => format!(
+            "{}{}",
+            name.as_deref().unwrap_or("unknown"),
+            cb.as_ref()
+                .map_or_else(String::new, |c| format!("  cb {c}"))
+        ),
+    };
+    if app.training.is_none() || caller != "-" {
+        lines.push(field("Clr", caller, theme, value));
+    }
+    lines.push(field(
+        "Rcvd",
+        format!(
+            "{} ({} ago) {}",
+            hhmm(app, call.received_ms),
+            age(now_ms - app.state().call_since(call)),
+            call.state_word()
+        ),
+        theme,
+        value,
+    ));
+    if let Some(hold) = &call.hold {
+        // The next dispatcher reads why nobody went yet, and until when that holds.
+        let over = now_ms >= hold.until_ms;
+        lines.push(field(
+            "Hold",
+            format!(
+                "{} {}: {}",
+                if over { "was due back at" } else { "until" },
+                hhmm(app, hold.until_ms),
+                hold.reason
+            ),
+            theme,
+            if over { theme.details_alert } else { value },
+        ));
+    }
+    lines.extend(heard_lines(app, call, whole));
+    lines.extend(triage_lines(app, call));
+    // Who would go comes before what happened here before: it decides the next key.
+    if call.is_open() {
+        lines.extend(recommendation_lines(app, call, now_ms));
+    }
+    lines.extend(history_lines(app, call));
+    for a in &call.assignments {
+        let mut times = format!("D{}", hhmm(app, a.dispatched_ms));
+        for (mark, t) in [
+            ("E", a.en_route_ms),
+            ("O", a.on_scene_ms),
+            ("T", a.transporting_ms),
+            ("F", a.at_facility_ms),
+            ("C", a.cleared_ms),
+        ] {
+            if let Some(t) = t {
+                times = format!("{times} {mark}{}", hhmm(app, t));
+            }
+        }
+        let status = if a.is_active() {
+            a.status.word()
+        } else {
+            "clr"
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<5}", "Unit"), theme.details_label),
+            Span::styled(format!("{:<8} ", a.unit), value),
+            Span::styled(format!("{status:<4}"), theme.unit_status(a.status)),
+            Span::styled(times, theme.details_chronology),
+        ]));
+    }
+    // The hand-off ledger: where each transfer in or out stands.
+    for h in &call.handoffs {
+        let way = h.direction.preposition();
+        let stage = call.handoff_stage(h);
+        let why = h
+            .detail
+            .as_ref()
+            .map_or_else(String::new, |d| format!(": {d}"));
+        let style = if stage == crate::domain::Stage::Received {
+            theme.details_alert
+        } else {
+            value
+        };
+        lines.push(field(
+            "Xfer",
+            format!(
+                "{way} {} {stage}{why} (since {})",
+                h.partner,
+                hhmm(app, h.history.last().map_or(h.received_ms, |(_, t)| *t))
+            ),
+            theme,
+            style,
+        ));
+    }
+    if !call.links.is_empty() {
+        let linked: Vec<String> = call.links.iter().map(ToString::to_string).collect();
+        lines.push(field("Link", linked.join(" "), theme, value));
+    }
+    if let Some((parent, agency)) = &call.backup_for {
+        lines.push(field(
+            "For",
+            format!("{agency} backup for {parent}"),
+            theme,
+            theme.details_alert,
+        ));
+    }
+    if let Some(d) = call.disposition {
+        lines.push(field("Disp", format!("{d} — {}", d.doc()), theme, value));
+    } else if call.awaits_disposition() {
+        lines.push(field(
+            "Disp",
+            "units cleared; close with a disposition".into(),
+            theme,
+            theme.details_alert,
+        ));
+    }
+    // Cautions always show; plain notes show while they leave the chronology room (they
+    // are in it too, each as `note: …`).
+    let mut notes: Vec<Line> = Vec::new();
+    for note in &call.notes {
+        let (text, style) = if note.caution {
+            (format!("CAUTION {}", note.text), theme.details_alert)
+        } else {
+            (note.text.clone(), theme.details_note)
+        };
+        let line = Line::from(vec![
+            Span::styled(format!("{} ", hhmm(app, note.wall_ms)), theme.details_label),
+            Span::styled(text, style),
+        ]);
+        if note.caution {
+            lines.push(line);
+        } else {
+            notes.push(line);
+        }
+    }
+    (lines, notes)
+}
+
 /// The location with how sure the address list is of it; what it was read as, the choices or
 /// why not on a line of its own when it is not an exact match.
 fn location_lines<'a>(call: &Call, theme: &Theme) -> Vec<Line<'a>> {
     use crate::domain::Placement;
+    // The zone decides which teams are near: it follows the address whole.
+    let zone = call
+        .zone
+        .as_deref()
+        .map_or_else(String::new, |z| format!(", zone {z}"));
     let Some(placement) = &call.placement else {
         return vec![field(
             "Loc",
-            call.location.clone(),
+            format!("{}{zone}", call.location),
             theme,
             theme.details_value,
         )];
     };
     let mut lines = vec![field(
         "Loc",
-        format!("{} [{}]", call.location, placement.word()),
+        format!("{} [{}]{zone}", call.location, placement.word()),
         theme,
         theme.details_value,
     )];
@@ -572,9 +721,10 @@ fn recommendation_lines<'a>(app: &'a App, call: &'a Call, now_ms: i64) -> Vec<Li
 
 /// In a training run: the last few things said on the call (the caller's own words quoted), and
 /// the scenario's hint for it.
-fn heard_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
-    /// The rest of the pane is the call's own; older lines are in the scenario.
+fn heard_lines<'a>(app: &'a App, call: &'a Call, whole: bool) -> Vec<Line<'a>> {
+    /// The rest of the pane is the call's own; the call shown whole has every line.
     const SHOWN: usize = 3;
+    let shown = if whole { usize::MAX } else { SHOWN };
     let theme = &app.theme;
     let Some(training) = &app.training else {
         return Vec::new();
@@ -582,7 +732,7 @@ fn heard_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
     let heard = training.sim.heard(&call.id);
     let mut lines: Vec<Line<'a>> = heard
         .iter()
-        .skip(heard.len().saturating_sub(SHOWN))
+        .skip(heard.len().saturating_sub(shown))
         .map(|h| {
             let text = if h.voice == crate::sim::Voice::Caller {
                 format!("\"{}\"", h.text)

@@ -71,7 +71,12 @@ impl Widget for MapView<'_> {
             } else {
                 "Nothing to centre on: no call is placed."
             };
-            Paragraph::new(Line::styled(text, theme.notice)).render(chart, buf);
+            // Wrapped, never cut: it says what to do.
+            let rows: Vec<Line> = super::wrap(text, usize::from(chart.width))
+                .into_iter()
+                .map(|r| Line::styled(r, theme.notice))
+                .collect();
+            Paragraph::new(rows).render(chart, buf);
             return;
         };
         let mut raster = Raster::new(chart.width, chart.height);

@@ -52,11 +52,22 @@ impl Widget for MessagesView<'_> {
                 Tone::Problem => "problem: ",
                 Tone::Done | Tone::Hint => "",
             };
+            // An answer of several lines (`rec`, `peers`) was put on the message line joined
+            // by `  |  `: here each is a row of its own again, under the first.
+            let mut parts = m.text.split("  |  ");
             let line = Line::from(vec![
                 Span::styled(format!("{} ", hhmm(app, *at)), theme.details_label),
-                Span::styled(format!("{mark}{}", m.text), style),
+                Span::styled(format!("{mark}{}", parts.next().unwrap_or_default()), style),
             ]);
             rows.extend(wrap_line(&line, width));
+            for part in parts {
+                // Each keeps its own indent (the slots of a plan under the plan).
+                let indent = 6 + part.len() - part.trim_start().len();
+                let room = width.saturating_sub(indent).max(1);
+                for row in crate::console::text::wrap(part, room) {
+                    rows.push(Line::styled(format!("{}{row}", " ".repeat(indent)), style));
+                }
+            }
         }
         // The newest at the bottom; older ones scroll off the top.
         let skip = rows.len().saturating_sub(inner.height as usize);

@@ -89,6 +89,7 @@ impl Widget for RosterView<'_> {
             .min(width.saturating_sub(base + tail_room))
             .max(id_width.min(width.saturating_sub(base)));
         let mut selected_row = None;
+        let mut selected_last = None;
         for unit in &roster {
             if group != Some(unit.status) {
                 group = Some(unit.status);
@@ -105,7 +106,9 @@ impl Widget for RosterView<'_> {
             };
             let caps: Vec<&str> = unit.capabilities.iter().map(|c| c.short()).collect();
             let (detail, _) = detail_of(unit);
-            let what = format!("{} {}", caps.join("+"), unit.zone.as_deref().unwrap_or(""));
+            let what = format!("{} {}", caps.join("+"), unit.zone.as_deref().unwrap_or(""))
+                .trim_end()
+                .to_owned();
             // On scene, the safety timer matters more than what the unit can do; with room,
             // both show.
             let timer = match app.check_in(unit, self.now_ms) {
@@ -126,16 +129,32 @@ impl Widget for RosterView<'_> {
             let used = base + detail_width + 1;
             let room = width.saturating_sub(used);
             let mut tail: Vec<Span> = Vec::new();
+            // What the unit can do and its zone, whole on the row or cut with a mark (and
+            // then whole under the unit while it is selected).
+            let mut what_cut = !what.is_empty();
             // Under four columns a tail would be only its ellipsis: leave it out.
             match timer.filter(|_| room >= 4) {
                 Some((t, style)) => {
-                    let both = t.chars().count() + 2 + what.chars().count() <= room;
+                    let after = room.saturating_sub(t.chars().count());
                     tail.push(Span::styled(trim(&t, room, ascii), style));
-                    if both {
-                        tail.push(Span::styled(format!("  {what}"), row));
+                    let whole = format!("  {what}");
+                    if what.is_empty() {
+                    } else if whole.chars().count() <= after {
+                        what_cut = false;
+                        tail.push(Span::styled(whole, row));
+                    } else if after >= 8 {
+                        tail.push(Span::styled(trim(&whole, after, ascii), row));
+                    } else if after >= 2 {
+                        // Too little room for a word of it: only the mark that there is more.
+                        let mark = if ascii { " ~" } else { " …" };
+                        tail.push(Span::styled(mark, row));
                     }
                 }
-                None if room >= 4 => tail.push(Span::styled(trim(&what, room, ascii), row)),
+                None if room >= 4 => {
+                    let shown = trim(&what, room, ascii);
+                    what_cut = shown != what;
+                    tail.push(Span::styled(shown, row));
+                }
                 None => {}
             }
             let mut spans = vec![
@@ -171,6 +190,20 @@ impl Widget for RosterView<'_> {
                     lines.push(Line::styled(format!("   {part}"), row));
                 }
             }
+            if what_cut && is_selected {
+                // And what it can do and where it works, in words.
+                let caps: Vec<&str> = unit.capabilities.iter().map(|c| c.word()).collect();
+                let mut text = caps.join(", ");
+                if let Some(zone) = &unit.zone {
+                    text = format!("{text}; zone {zone}");
+                }
+                for part in super::wrap(&text, width.saturating_sub(3)) {
+                    lines.push(Line::styled(format!("   {part}"), row));
+                }
+            }
+            if is_selected {
+                selected_last = Some(lines.len() - 1);
+            }
         }
         // Keep the selected unit in view, and say what is out of view above and below.
         let rows = inner.height as usize;
@@ -188,7 +221,13 @@ impl Widget for RosterView<'_> {
             }
             (up, down, avail)
         };
+        // The rows under the selected unit (its whole reason, capabilities and zone) come into
+        // view with it, as far as the room allows.
+        let last = selected_last.unwrap_or(at);
         let mut top = 0;
+        while fit(top).2 > 0 && last >= top + fit(top).2 && top < at {
+            top += 1;
+        }
         while fit(top).2 > 0 && at >= top + fit(top).2 && top < total {
             top += 1;
         }

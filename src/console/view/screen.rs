@@ -75,7 +75,7 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     }
     let now = app.now_ms();
     // An open conflict takes rows of its own until someone acknowledges it: what to type
-    // first, then what happened, wrapped (up to three rows) rather than cut.
+    // first, then what happened, wrapped rather than cut.
     let banner_text = app.state().open_alerts().next().map(|alert| {
         let more = app.state().open_alerts().count() - 1;
         let more = if more > 0 {
@@ -95,9 +95,12 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
         .as_deref()
         .map(|t| super::wrap(t, width))
         .unwrap_or_default();
-    if banner_rows.len() > 3 {
-        let rest = banner_rows[2..].join(" ");
-        banner_rows.truncate(2);
+    // As many rows as it takes while the panes keep their least; past that (a conflict longer
+    // than ~1,000 characters at 80×24) its last row is cut with a mark.
+    let most = usize::from(area.height.saturating_sub(1 + 8 + 2)).max(3);
+    if banner_rows.len() > most {
+        let rest = banner_rows[most - 1..].join(" ");
+        banner_rows.truncate(most - 1);
         banner_rows.push(super::trim(&rest, width, app.options.ascii));
     }
     let [status, banner, main, message, command] = Layout::vertical([
@@ -138,6 +141,9 @@ fn render_panes(app: &App, area: Rect, buf: &mut Buffer) -> Option<(u16, u16)> {
     }
     if app.ui.map.open {
         super::map::MapView::new(app, now).render(main, buf);
+    }
+    if app.ui.details_open {
+        super::details::WholeCallView::new(app, now).render(main, buf);
     }
     if app.ui.messages_open {
         super::messages::MessagesView::new(app).render(main, buf);

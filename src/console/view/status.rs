@@ -160,7 +160,14 @@ impl Widget for StatusBar<'_> {
             .map(|(u, _)| u.to_string())
             .collect();
         let waiting: Vec<String> = alarms.waiting.iter().map(ToString::to_string).collect();
-        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        // The operator's own name gives way first (to 16 columns): the bar is for the clock,
+        // the links and the alarms.
+        let operator = app.desk.operator().chars().count();
+        let used: usize = spans
+            .iter()
+            .map(|s| s.content.chars().count())
+            .sum::<usize>()
+            - operator.saturating_sub(16);
         let alarm_spans = |shown: usize| -> Vec<String> {
             // With no room for names, counts read as such: ` 5 waiting long `.
             let say = |names: &[String], what: &str, after: &str| {
@@ -212,7 +219,28 @@ impl Widget for StatusBar<'_> {
                 ));
             }
         }
-        Paragraph::new(Line::from(spans))
+        let total: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        if total > width {
+            let keep = operator.saturating_sub(total - width).max(6);
+            let ascii = app.options.ascii;
+            spans[0].content =
+                format!(" {} ", super::trim(app.desk.operator(), keep, ascii)).into();
+        }
+        // Anything still past the edge is cut with a mark, never silently.
+        let mut used = 0;
+        let mut fitted = Vec::new();
+        for span in spans {
+            let n = span.content.chars().count();
+            if used + n <= width {
+                used += n;
+                fitted.push(span);
+                continue;
+            }
+            let shown = super::trim(span.content.trim_end(), width - used, app.options.ascii);
+            fitted.push(Span::styled(shown, span.style));
+            break;
+        }
+        Paragraph::new(Line::from(fitted))
             .style(theme.status)
             .render(area, buf);
     }
