@@ -70,7 +70,8 @@ pub fn import(json: &str, source: &str) -> Result<Handover, String> {
 /// [`codes`]), else the call's `priorityIdentifier`; the zone (`beatOrDispatchGroupText`); the
 /// call's start time; each note with its author and time; and the comments of additional data
 /// (RFC 7852 `EmergencyCallData.Comment`). A document with no incident component (a plain call
-/// transfer) is taken when it has a call.
+/// transfer) is taken when it has a call. Documents written to the EIDO JSON draft of 2020-11
+/// (`EIDOVersion`) are read under that draft's names (see `Schema`).
 pub fn import_all(json: &str, source: &str) -> Result<Vec<Handover>, String> {
     let fail = |reason: String| refused(source, &reason);
     if json.len() > MAX_DOCUMENT_BYTES {
