@@ -70,7 +70,8 @@ pub fn import(json: &str, source: &str) -> Result<Handover, String> {
 /// [`codes`]), else the call's `priorityIdentifier`; the zone (`beatOrDispatchGroupText`); the
 /// call's start time; each note with its author and time; and the comments of additional data
 /// (RFC 7852 `EmergencyCallData.Comment`). A document with no incident component (a plain call
-/// transfer) is taken when it has a call.
+/// transfer) is taken when it has a call. Documents written to the EIDO JSON draft of 2020-11
+/// (`EIDOVersion`) are read under that draft's names (see `Schema`).
 pub fn import_all(json: &str, source: &str) -> Result<Vec<Handover>, String> {
     let fail = |reason: String| refused(source, &reason);
     if json.len() > MAX_DOCUMENT_BYTES {
@@ -105,22 +106,7 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
             kind(value)
         ));
     };
-    match opt_str(root, "eidoVersion", top)? {
-        Some(EIDO_VERSION) => {}
-        Some(other) => {
-            return Err(format!(
-                "{} is {}; only {EIDO_VERSION} is understood",
-                at(top, "eidoVersion"),
-                quoted(other)
-            ))
-        }
-        None => {
-            return Err(format!(
-                "{} has no eidoVersion; is it an EIDO?",
-                if top.is_empty() { "it" } else { top }
-            ))
-        }
-    }
+    let schema = Schema::of(root, top)?;
 
     let ip = at(top, "incidentComponent");
     let incident = match root.get("incidentComponent") {
@@ -145,10 +131,15 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
                 .into(),
         );
     }
-    let locations = opt_objs(root, "locationComponent", top)?;
-    let persons = opt_objs(root, "personComponent", top)?;
+    let locations = opt_objs(root, schema.location, top)?;
+    let persons = opt_objs(root, schema.person, top)?;
     let callbacks = opt_objs(root, "callbackComponent", top)?;
     let notes = opt_objs(root, "notesComponent", top)?;
+    let agents = if schema.draft_2020 {
+        opt_objs(root, "agentComponent", top)?
+    } else {
+        Vec::new()
+    };
     let extra = opt_objs(root, "additionalDataComponent", top)?;
 
     // What happened.
@@ -170,7 +161,7 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
                     }
                 },
                 id_of(i, &ip)?,
-                opt_str(i, "internalIncidentId", &ip)?,
+                opt_str(i, schema.internal_id, &ip)?,
                 opt_str(i, "beatOrDispatchGroupText", &ip)?,
             ),
             None => (None, None, None, None, None, None, None),
@@ -216,7 +207,7 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
     for (p, c) in &calls {
         wanted.extend(opt_refs(c, "locationReference", p)?);
     }
-    let (location, civic, coords) = pick_location(&locations, &wanted)?;
+    let (location, civic, coords) = pick_location(&locations, &wanted, schema)?;
 
     // Who called, and how to call them back.
     let mut person_refs: Vec<&str> = Vec::new();
@@ -238,10 +229,14 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
         Some((p, c)) => opt_ref(c, "callBackReference", p)?,
         None => None,
     };
-    let callback = pick_callback(&callbacks, person_callback.or(call_callback))?;
+    let callback = match calls.first() {
+        Some((p, c)) if schema.draft_2020 => draft_2020_callback(c, p)?,
+        _ => pick_callback(&callbacks, person_callback.or(call_callback))?,
+    };
 
     // When it began.
     let started_ms = match calls.first() {
+        Some((p, c)) if schema.draft_2020 => draft_2020_start(c, p)?,
         Some((p, c)) => match opt_str(c, "callStartTimestamp", p)? {
             Some(t) => Some(read_time(t).ok_or_else(|| {
                 format!(
@@ -267,20 +262,28 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
         if text.is_empty() {
             continue;
         }
-        let by = opt_ref(n, "agentReference", p)?
-            .or(opt_ref(n, "updatedByAgentReference", p)?)
-            .map(|a| clean(&format!("{p}.agentReference"), a, MAX_ID_BYTES))
-            .transpose()?
-            .filter(|a| !a.is_empty());
-        let at_ms = opt_str(n, "lastUpdateTimeStamp", p)?.and_then(read_time);
+        let by = match opt_ref(n, "agentReference", p)? {
+            // The 2020 draft names agents by their component's $id; the agent is its
+            // agentIdentification. Its prologue names the agent who wrote the note directly.
+            Some(r) if schema.draft_2020 => Some(agent_named(&agents, r)?),
+            Some(r) => Some(r),
+            None if schema.draft_2020 => schema.prologue(n, "updatedByAgentIdentifier", p)?,
+            None => opt_ref(n, "updatedByAgentReference", p)?,
+        }
+        .map(|a| clean(&format!("{p}.agentReference"), a, MAX_ID_BYTES))
+        .transpose()?
+        .filter(|a| !a.is_empty());
+        let at_ms = schema
+            .prologue(n, "lastUpdateTimeStamp", p)?
+            .and_then(read_time);
         texts.push(IncomingNote { text, by, at_ms });
     }
     for (p, d) in &extra {
-        let Some(xml) = opt_str(d, "additionalDataByValue", p)? else {
+        let Some(xml) = opt_str(d, schema.data_by_value, p)? else {
             continue;
         };
         if let Some(comment) = pidf::element_text(xml, "Comment") {
-            let what = format!("{p}.additionalDataByValue <Comment>");
+            let what = format!("{p}.{} <Comment>", schema.data_by_value);
             let text = clean(
                 &what,
                 &super::text::decode_entities(comment),
@@ -290,7 +293,9 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
                 texts.push(IncomingNote {
                     text: format!("additional data: {text}"),
                     by: None,
-                    at_ms: opt_str(d, "lastUpdateTimeStamp", p)?.and_then(read_time),
+                    at_ms: schema
+                        .prologue(d, "lastUpdateTimeStamp", p)?
+                        .and_then(read_time),
                 });
             }
         }
@@ -304,16 +309,40 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
 
     // Who sent it, and under which id.
     let given = |s: &&str| !s.trim().is_empty();
-    let agency = opt_ref(root, "updatedByAgencyReference", top)?
-        .filter(given)
+    let sender = if schema.draft_2020 {
+        // The 2020 draft names the owning agency in the prologue, and marks it among the
+        // agencies; `issuingElementIdentification` names a functional element, not an agency.
+        match schema
+            .prologue(root, "owningAgencyIdentifier", top)?
+            .filter(given)
+        {
+            Some(a) => Some(a),
+            None => owning_agency(root, top)?,
+        }
+    } else {
+        opt_ref(root, "updatedByAgencyReference", top)?.filter(given)
+    };
+    let agency = sender
         .or(opt_str(root, "issuingElementIdentification", top)?.filter(given))
         .unwrap_or("an unnamed agency");
     let agency = clean("the sending agency's id", agency, MAX_ID_BYTES)?;
-    let tracking = id_of(root, top)?.filter(given);
+    // The 2021 schema made the document's $id the incident tracking id; the 2020 draft gave it
+    // its own field (and a $id of the header component).
+    let tracking = if schema.draft_2020 {
+        opt_str(root, "incidentTrackingIdentifier", top)?
+    } else {
+        id_of(root, top)?
+    }
+    .filter(given);
+    let (first_id, second_id) = if schema.draft_2020 {
+        (tracking, incident_id.filter(given))
+    } else {
+        (incident_id.filter(given), tracking)
+    };
     let shown_id = internal_id
         .filter(given)
-        .or(incident_id.filter(given))
-        .or(tracking)
+        .or(first_id)
+        .or(second_id)
         .or(calls
             .first()
             .map(|(p, c)| id_of(c, p))
@@ -323,7 +352,7 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
         .unwrap_or("without an id");
     let shown_id = clean("the incident id", shown_id, MAX_ID_BYTES)?;
     let incident = tracking
-        .map(|t| clean("the document's $id", t, MAX_ID_BYTES))
+        .map(|t| clean(schema.tracking, t, MAX_ID_BYTES))
         .transpose()?
         .unwrap_or_default();
 
@@ -363,6 +392,190 @@ fn read_document(value: &Value, top: &str) -> Result<Handover, String> {
     })
 }
 
+/// The names a document's schema gives the fields read here: NENA-STA-021.1 as published
+/// (2021 and later), or the EIDO JSON draft of 2020-11 (`EIDOVersion`, `…InformationComponent`,
+/// `…URL`), which NENA's own first sample follows.
+struct Schema {
+    draft_2020: bool,
+    location: &'static str,
+    person: &'static str,
+    internal_id: &'static str,
+    by_reference: &'static str,
+    data_by_value: &'static str,
+    /// Where the incident tracking id is.
+    tracking: &'static str,
+}
+
+impl Schema {
+    const CURRENT: Schema = Schema {
+        draft_2020: false,
+        location: "locationComponent",
+        person: "personComponent",
+        internal_id: "internalIncidentId",
+        by_reference: "locationByReferenceUrl",
+        data_by_value: "additionalDataByValue",
+        tracking: "the document's $id",
+    };
+    const DRAFT_2020: Schema = Schema {
+        draft_2020: true,
+        location: "locationInformationComponent",
+        person: "personInformationComponent",
+        internal_id: "internalIncidentID",
+        by_reference: "locationByReferenceURL",
+        data_by_value: "additionalDataDetail",
+        tracking: "incidentTrackingIdentifier",
+    };
+
+    /// The schema `root` follows, by how it spells its version.
+    fn of(root: &Obj, top: &str) -> Result<&'static Schema, String> {
+        let current = opt_str(root, "eidoVersion", top)?;
+        let draft = opt_str(root, "EIDOVersion", top)?;
+        let (key, version, schema, name) = match (current, draft) {
+            (Some(_), Some(_)) => {
+                return Err(format!(
+                    "{} has both eidoVersion (2021 and later) and EIDOVersion (the 2020 draft); \
+                     which schema it follows is not clear",
+                    if top.is_empty() { "it" } else { top }
+                ))
+            }
+            (Some(v), None) => ("eidoVersion", v, &Self::CURRENT, ""),
+            (None, Some(v)) => ("EIDOVersion", v, &Self::DRAFT_2020, " (the 2020 draft)"),
+            (None, None) => {
+                return Err(format!(
+                    "{} has no eidoVersion; is it an EIDO?",
+                    if top.is_empty() { "it" } else { top }
+                ))
+            }
+        };
+        if version != EIDO_VERSION {
+            return Err(format!(
+                "{} is {}; only {EIDO_VERSION}{name} is understood",
+                at(top, key),
+                quoted(version)
+            ));
+        }
+        Ok(schema)
+    }
+
+    /// A string of a component's prologue (`lastUpdateTimeStamp`, `updatedByAgentIdentifier`,
+    /// …). The 2020 schema spells these in camel case, its sample capitalised
+    /// (`LastUpdateTimeStamp`): either is read, and both, when they differ, are refused.
+    fn prologue<'v>(&self, o: &'v Obj, key: &str, path: &str) -> Result<Option<&'v str>, String> {
+        let camel = opt_str(o, key, path)?;
+        if !self.draft_2020 {
+            return Ok(camel);
+        }
+        let mut chars = key.chars();
+        let capital: String = chars
+            .next()
+            .map(|c| c.to_ascii_uppercase())
+            .into_iter()
+            .chain(chars)
+            .collect();
+        match (camel, opt_str(o, &capital, path)?) {
+            (Some(a), Some(b)) if a != b => Err(format!(
+                "{} {} and {} {} differ; which is meant is not clear",
+                at(path, key),
+                quoted(a),
+                capital,
+                quoted(b)
+            )),
+            (a, b) => Ok(a.or(b)),
+        }
+    }
+}
+
+/// The agent a 2020 `agentReference` names: the `agentIdentification` of the agent component
+/// with that `$id`, else the reference as given.
+fn agent_named<'v>(agents: &[(String, &'v Obj)], reference: &'v str) -> Result<&'v str, String> {
+    for (p, a) in agents {
+        if a.get("$id").and_then(Value::as_str) == Some(reference) {
+            if let Some(id) = opt_str(a, "agentIdentification", p)?.filter(|s| !s.trim().is_empty())
+            {
+                return Ok(id);
+            }
+        }
+    }
+    Ok(reference)
+}
+
+/// The agency a 2020 document marks as owning the incident (`incidentOwningAgencyIndicator`).
+fn owning_agency<'v>(root: &'v Obj, top: &str) -> Result<Option<&'v str>, String> {
+    for (p, a) in opt_objs(root, "agencyComponent", top)? {
+        if a.get("incidentOwningAgencyIndicator") == Some(&Value::Bool(true)) {
+            return Ok(
+                opt_str(a, "organizationIdentification", &p)?.filter(|s| !s.trim().is_empty())
+            );
+        }
+    }
+    Ok(None)
+}
+
+/// The callback of a 2020 call: the caller's (`callerCallBackInformationURL`), else the first
+/// updated number (`updatedCBN[].updatedCBNIdentifierURI`), else the device's
+/// (`deviceCallBackInformationURL`, which the draft says lasts a limited time).
+fn draft_2020_callback(call: &Obj, p: &str) -> Result<Option<String>, String> {
+    if let Some(uri) = opt_str(call, "callerCallBackInformationURL", p)? {
+        return callback_from(&[uri], &at(p, "callerCallBackInformationURL"));
+    }
+    for (up, u) in opt_objs(call, "updatedCBN", p)? {
+        if let Some(uri) = opt_str(u, "updatedCBNIdentifierURI", &up)? {
+            return callback_from(&[uri], &at(&up, "updatedCBNIdentifierURI"));
+        }
+    }
+    let device = opt_strs(call, "deviceCallBackInformationURL", p)?;
+    callback_from(&device, &at(p, "deviceCallBackInformationURL"))
+}
+
+/// When a 2020 call began: the NIEM date range `activityDateRange.startDate[]`, each a
+/// `time[].value` or `zuluTime[].simpleType`. A start given only as a day, or as two
+/// different times, or as a time without a zone, is refused: when the call began is not clear.
+fn draft_2020_start(call: &Obj, p: &str) -> Result<Option<i64>, String> {
+    let rp = at(p, "activityDateRange");
+    let Some(range) = opt_obj(call, "activityDateRange", p)? else {
+        return Ok(None);
+    };
+    let starts = opt_objs(range, "startDate", &rp)?;
+    let mut found: Option<(String, &str)> = None;
+    for (sp, start) in &starts {
+        let mut times = Vec::new();
+        for (tp, t) in opt_objs(start, "time", sp)? {
+            times.extend(opt_str(t, "value", &tp)?.map(|v| (at(&tp, "value"), v)));
+        }
+        for (zp, z) in opt_objs(start, "zuluTime", sp)? {
+            times.extend(opt_str(z, "simpleType", &zp)?.map(|v| (at(&zp, "simpleType"), v)));
+        }
+        if times.is_empty() {
+            return Err(format!(
+                "{sp} gives no time (time or zuluTime); when the call began is not clear"
+            ));
+        }
+        for (tp, t) in times {
+            match &found {
+                Some((_, f)) if *f != t => {
+                    return Err(format!(
+                        "{rp}.startDate gives two different times, {} and {}; when the call \
+                         began is not clear",
+                        quoted(f),
+                        quoted(t)
+                    ))
+                }
+                Some(_) => {}
+                None => found = Some((tp, t)),
+            }
+        }
+    }
+    match found {
+        None => Ok(None),
+        Some((tp, t)) => read_time(t).map(Some).ok_or_else(|| {
+            format!(
+                "{tp} {} is not an RFC 3339 time with a zone; when the call began is not clear",
+                quoted(t)
+            )
+        }),
+    }
+}
+
 /// The local type for an APCO code: the one whose word the sender also gave, else the type the
 /// code means on its own (`CITASST` is a citizen assist), else none.
 fn local_type(code: &str, internal: Option<&str>) -> Option<CallType> {
@@ -387,9 +600,16 @@ fn local_type(code: &str, internal: Option<&str>) -> Option<CallType> {
 type Picked = (String, Option<CivicAddress>, Option<Coords>);
 
 /// The location to take: one the incident or call points to, else the first given by value.
-fn pick_location(locations: &[(String, &Obj)], wanted: &[&str]) -> Result<Picked, String> {
+fn pick_location(
+    locations: &[(String, &Obj)],
+    wanted: &[&str],
+    schema: &Schema,
+) -> Result<Picked, String> {
     if locations.is_empty() {
-        return Err("it has no locationComponent; a call needs a location".into());
+        return Err(format!(
+            "it has no {}; a call needs a location",
+            schema.location
+        ));
     }
     // Linear in the number of locations and references, whatever a sender puts in.
     let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -435,7 +655,7 @@ fn pick_location(locations: &[(String, &Obj)], wanted: &[&str]) -> Result<Picked
             Some(Value::Object(o)) => pidf::read_object(o, &what)?,
             Some(v) => return Err(wrong(&what, v, "a string (a PIDF-LO document)")),
         };
-        if opt_str(l, "locationByReferenceUrl", p)?.is_some() {
+        if opt_str(l, schema.by_reference, p)?.is_some() {
             by_reference = true;
         }
         let text = match (place.text, description) {
@@ -453,13 +673,15 @@ fn pick_location(locations: &[(String, &Obj)], wanted: &[&str]) -> Result<Picked
         return Ok((text, place.civic, place.coords));
     }
     if by_reference {
-        Err(
-            "its location is only given by reference (locationByReferenceUrl), which \
-             Switchboard does not fetch"
-                .into(),
-        )
+        Err(format!(
+            "its location is only given by reference ({}), which Switchboard does not fetch",
+            schema.by_reference
+        ))
     } else {
-        Err("no locationComponent gives an address or coordinates".into())
+        Err(format!(
+            "no {} gives an address or coordinates",
+            schema.location
+        ))
     }
 }
 
@@ -590,20 +812,25 @@ fn pick_callback(
         return Ok(None);
     };
     let uris = opt_strs(cb, "callBackInformationUri", p)?;
-    let what = format!("{p}.callBackInformationUri");
+    callback_from(&uris, &format!("{p}.callBackInformationUri"))
+}
+
+/// The number to call back among `uris`: a `tel:` URI's number (without parameters), else a
+/// `sip:` URI as given.
+fn callback_from(uris: &[&str], what: &str) -> Result<Option<String>, String> {
     if let Some(tel) = uris.iter().find_map(|u| {
         u.trim()
             .strip_prefix("tel:")
             .or(u.trim().strip_prefix("TEL:"))
     }) {
         let number = tel.split(';').next().unwrap_or(tel);
-        return clean(&what, number, MAX_TEXT_BYTES).map(|n| Some(n).filter(|n| !n.is_empty()));
+        return clean(what, number, MAX_TEXT_BYTES).map(|n| Some(n).filter(|n| !n.is_empty()));
     }
     if let Some(sip) = uris.iter().find(|u| {
         let u = u.trim().to_ascii_lowercase();
         u.starts_with("sip:") || u.starts_with("sips:")
     }) {
-        return clean(&what, sip, MAX_TEXT_BYTES).map(|n| Some(n).filter(|n| !n.is_empty()));
+        return clean(what, sip, MAX_TEXT_BYTES).map(|n| Some(n).filter(|n| !n.is_empty()));
     }
     Ok(None)
 }

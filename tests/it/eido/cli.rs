@@ -142,6 +142,40 @@ fn the_cli_refuses_hostile_documents_and_writes_nothing() {
 }
 
 #[test]
+fn the_cli_takes_nenas_2020_sample_as_a_pending_call_once() {
+    let sandbox = Sandbox::new();
+    let file = super::shared().join("sample-eido-2020-11-17.json");
+    let out = sandbox.ok(&["import", "eido", file.to_str().unwrap()]);
+    let id = out.split_whitespace().next().unwrap().to_owned();
+    assert!(id.parse::<CallId>().is_ok(), "{out}");
+    let state: Value = serde_json::from_str(&sandbox.ok(&["state", "--json"])).unwrap();
+    let call = &state["calls"][&id];
+    assert_eq!(call["status"], "pending");
+    assert_eq!(call["location"], "40.441345,-80.000266");
+    assert_eq!(
+        call["coords"],
+        json!({ "lat": 40.441_345, "lon": -80.000_266 })
+    );
+    assert_eq!(call["nature"], "CIVIL UNREST; REQUEST MUTUAL AID");
+    assert_eq!(call["priority"], json!(1));
+    let tracking = "urn:emergency:uid:incidentid:0:psap.allegheny.pa.us";
+    assert_eq!(
+        call["notes"][0]["text"],
+        json!(format!(
+            "handed over from psap.allegheny.pa.us incident {tracking} (EIDO)"
+        ))
+    );
+    // Its tracking id is the incident: the same document again is the same call.
+    let digest = sandbox.digest();
+    let again = sandbox.ok(&["import", "eido", file.to_str().unwrap()]);
+    assert_eq!(
+        again,
+        format!("{id} already holds psap.allegheny.pa.us incident {tracking}; nothing new\n")
+    );
+    assert_eq!(sandbox.digest(), digest);
+}
+
+#[test]
 fn importing_the_same_incident_again_is_recognised() {
     let sandbox = Sandbox::new();
     let file = fixture("handover-from-911.json");

@@ -1,4 +1,4 @@
-//! Import: the NENA samples (2021 and 2022), documents written by others, EIDOs inside
+//! Import: the NENA samples (the 2020 draft's, 2021 and 2022), documents written by others, EIDOs inside
 //! NENA-STA-024 messages, and everything a hand-over carries kept; hostile documents refused.
 
 use std::path::{Path, PathBuf};
@@ -236,6 +236,276 @@ fn the_2021_versions_of_the_sample_import_the_same() {
         eido::import(&doc.to_string(), "x.json").unwrap_err(),
         "x.json was not imported: callComponent[0].callStartTimestamp '2021-04-30T18:40:00.0' \
          is not an RFC 3339 time with a zone; when the call began is not clear"
+    );
+}
+
+/// NENA's first sample, written to the EIDO JSON draft of 2020-11.
+const SAMPLE_2020: &str = "sample-eido-2020-11-17.json";
+
+#[test]
+fn the_2020_draft_sample_imports_as_a_pending_call_with_everything_kept() {
+    // The 2020 draft spells the version EIDOVersion, gives the tracking id its own field,
+    // names the owning agency in the prologue, and lists locations in
+    // locationInformationComponent. Its sample is an incident of a known type and the highest
+    // priority, at a point given as a 3D position in a PIDF-LO.
+    let text = std::fs::read_to_string(shared().join(SAMPLE_2020)).unwrap();
+    let imported = eido::import(&text, SAMPLE_2020).unwrap_or_else(|e| panic!("{e}"));
+    let tracking = "urn:emergency:uid:incidentid:0:psap.allegheny.pa.us";
+    assert_eq!(
+        imported,
+        Handover {
+            call: NewCall {
+                location: "40.441345,-80.000266".into(),
+                nature: "CIVIL UNREST; REQUEST MUTUAL AID".into(),
+                // CU1 is no type of ours: the call goes to triage untyped.
+                call_type: None,
+                // 10 on the 0–10 scale ("10: VERY HIGH PRIORITY").
+                priority: Some(Priority::new(1).unwrap()),
+                caller: None,
+                callback: None,
+                zone: None,
+                coords: Some(switchboard::domain::Coords {
+                    lat: 40.441_345,
+                    lon: -80.000_266,
+                }),
+                civic: None,
+                placed: None,
+            },
+            started_ms: None,
+            notes: Vec::new(),
+            partner: "psap.allegheny.pa.us".into(),
+            incident: tracking.into(),
+            origin_note: format!(
+                "handed over from psap.allegheny.pa.us incident {tracking} (EIDO)"
+            ),
+            request: None,
+        }
+    );
+    // Taken by the desk, it is a pending call that keeps it all.
+    let mut h = super::History::new();
+    h.desk().take_handover(&imported).unwrap();
+    let call = h.state().calls.values().next().unwrap();
+    assert_eq!(call.status, switchboard::domain::CallStatus::Pending);
+    assert_eq!(call.priority, Priority::new(1).unwrap());
+    assert_eq!(call.location, "40.441345,-80.000266");
+    assert_eq!(call.nature, "CIVIL UNREST; REQUEST MUTUAL AID");
+    assert_eq!(
+        call.handed_in().map(|x| x.incident.as_str()),
+        Some(tracking)
+    );
+}
+
+/// The 2020 sample with what a call transfer adds, in the 2020 draft's shape: a call with its
+/// start as a NIEM date range and the caller's callback, a caller in
+/// personInformationComponent, notes whose prologue is capitalised as in the sample, and
+/// additional data by value in additionalDataDetail.
+fn sample_2020_with_a_call() -> Value {
+    let mut doc = read_json(&shared().join(SAMPLE_2020));
+    let agent = "incidentid:0:psap.allegheny.pa.us:agent:0";
+    doc["incidentComponent"][0]["internalIncidentID"] = json!("2020-0042");
+    doc["incidentComponent"][0]["beatOrDispatchGroupText"] = json!("Zone 3");
+    doc["incidentComponent"][0]["personReference"] = json!([{ "$ref": "p1" }]);
+    doc["callComponent"] = json!([{
+        "$id": "incidentid:0:psap.allegheny.pa.us:call:0",
+        "LastUpdateTimeStamp": "2020-10-29T18:40:04.338Z",
+        "callIdentifier": "urn:emergency:uid:callid:0:psap.allegheny.pa.us",
+        "callStatusRegistryText": "Connected",
+        "callTypeDescriptionRegistryText": "Voice",
+        "activityDateRange": { "startDate": [{ "time": [{ "value": "2020-10-29T18:38:12Z" }] }] },
+        "deviceCallBackInformationURL": ["sip:device@carrier.example"],
+        "callerCallBackInformationURL": "tel:+14125550175;verstat=TN-Validation-Passed",
+        "deviceContactHeader": "<sip:device@carrier.example>"
+    }]);
+    doc["personInformationComponent"] = json!([
+        {
+            "$id": "p0",
+            "LastUpdateTimeStamp": "2020-10-29T18:40:04.338Z",
+            "personIncidentRoleRegistryText": ["Witness"],
+            "ncPersonComponent": { "name": [{ "personFullName": [{ "value": "Not The Caller" }] }] }
+        },
+        {
+            "$id": "p1",
+            "LastUpdateTimeStamp": "2020-10-29T18:40:04.338Z",
+            "personIncidentRoleRegistryText": ["Caller"],
+            "ncPersonComponent": { "name": [{
+                "personGivenName": [{ "value": "Ravi" }],
+                "personSurName": [{ "value": "Patel" }]
+            }] }
+        }
+    ]);
+    doc["notesComponent"] = json!([
+        {
+            "$id": "n0",
+            "LastUpdateTimeStamp": "2020-10-29T18:39:00Z",
+            "notesActionComments": "Crowd of about 40 at the corner; caller is inside the shop.",
+            "agentReference": { "$ref": agent }
+        },
+        {
+            "$id": "n1",
+            "lastUpdateTimeStamp": "2020-10-29T18:39:30Z",
+            "UpdatedByAgentIdentifier": "tom.jones@psap.allegheny.pa.us",
+            "notesActionComments": "Police staging two blocks north."
+        }
+    ]);
+    doc["additionalDataComponent"] = json!([{
+        "$id": "a0",
+        "LastUpdateTimeStamp": "2020-10-29T18:38:30Z",
+        "additionalDataDetail": "<EmergencyCallData.Comment><Comment>Caller uses a wheelchair.</Comment></EmergencyCallData.Comment>"
+    }]);
+    doc
+}
+
+#[test]
+fn a_2020_draft_call_keeps_its_caller_callback_start_and_notes_with_authors_and_times() {
+    let doc = sample_2020_with_a_call();
+    let imported = eido::import(&doc.to_string(), "draft.json").unwrap_or_else(|e| panic!("{e}"));
+    let call = &imported.call;
+    assert_eq!(call.caller.as_deref(), Some("Ravi Patel"));
+    assert_eq!(call.callback.as_deref(), Some("+14125550175"));
+    assert_eq!(call.zone.as_deref(), Some("Zone 3"));
+    assert_eq!(call.priority, Some(Priority::new(1).unwrap()));
+    // 2020-10-29T18:38:12Z
+    assert_eq!(imported.started_ms, Some(1_603_996_692_000));
+    assert_eq!(
+        imported.notes,
+        vec![
+            IncomingNote {
+                text: "Crowd of about 40 at the corner; caller is inside the shop.".into(),
+                // The reference names the agent component; the agent is its identification.
+                by: Some("dern.handy@psap.allegheny.pa.us".into()),
+                at_ms: Some(1_603_996_740_000),
+            },
+            IncomingNote {
+                text: "Police staging two blocks north.".into(),
+                by: Some("tom.jones@psap.allegheny.pa.us".into()),
+                at_ms: Some(1_603_996_770_000),
+            },
+            IncomingNote {
+                text: "additional data: Caller uses a wheelchair.".into(),
+                by: None,
+                at_ms: Some(1_603_996_710_000),
+            },
+        ]
+    );
+    assert_eq!(
+        imported.origin_note,
+        "handed over from psap.allegheny.pa.us incident 2020-0042 (EIDO)"
+    );
+    assert_eq!(
+        imported.incident,
+        "urn:emergency:uid:incidentid:0:psap.allegheny.pa.us"
+    );
+    // Without the caller's own number, the updated one, else the device's.
+    let mut updated = doc.clone();
+    let c = updated["callComponent"][0].as_object_mut().unwrap();
+    c.remove("callerCallBackInformationURL");
+    c.insert(
+        "updatedCBN".into(),
+        json!([{ "updatedCBNIdentifierURI": "tel:+14125550999" }]),
+    );
+    let imported = eido::import(&updated.to_string(), "draft.json").unwrap();
+    assert_eq!(imported.call.callback.as_deref(), Some("+14125550999"));
+    updated["callComponent"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("updatedCBN");
+    let imported = eido::import(&updated.to_string(), "draft.json").unwrap();
+    assert_eq!(
+        imported.call.callback.as_deref(),
+        Some("sip:device@carrier.example")
+    );
+    // Taken by the desk: the call's start and each note's author and time are kept.
+    let mut h = super::History::new();
+    let handover = eido::import(&doc.to_string(), "draft.json").unwrap();
+    h.desk().take_handover(&handover).unwrap();
+    let call = h.state().calls.values().next().unwrap();
+    assert_eq!(call.status, switchboard::domain::CallStatus::Pending);
+    assert_eq!(call.caller.as_deref(), Some("Ravi Patel"));
+    assert_eq!(call.started_ms, Some(1_603_996_692_000));
+    let written: Vec<_> = call
+        .notes
+        .iter()
+        .filter_map(|n| n.written.as_ref().map(|w| (w.by.as_str(), w.at_ms)))
+        .collect();
+    assert_eq!(
+        written,
+        vec![
+            ("dern.handy@psap.allegheny.pa.us", 1_603_996_740_000),
+            ("tom.jones@psap.allegheny.pa.us", 1_603_996_770_000),
+            ("psap.allegheny.pa.us", 1_603_996_710_000),
+        ]
+    );
+}
+
+#[test]
+fn a_2020_draft_field_whose_meaning_is_not_clear_is_refused_by_name() {
+    let refused = |doc: &Value| eido::import(&doc.to_string(), "d.json").unwrap_err();
+    let base = sample_2020_with_a_call();
+    let mut doc = base.clone();
+    doc["eidoVersion"] = json!("1.0");
+    assert_eq!(
+        refused(&doc),
+        "d.json was not imported: it has both eidoVersion (2021 and later) and EIDOVersion \
+         (the 2020 draft); which schema it follows is not clear"
+    );
+    let mut doc = base.clone();
+    doc["EIDOVersion"] = json!("0.9");
+    assert_eq!(
+        refused(&doc),
+        "d.json was not imported: EIDOVersion is '0.9'; only 1.0 (the 2020 draft) is understood"
+    );
+    let mut doc = base.clone();
+    doc["callComponent"][0]["activityDateRange"] =
+        json!({ "startDate": [{ "date": [{ "value": "2020-10-29" }] }] });
+    assert_eq!(
+        refused(&doc),
+        "d.json was not imported: callComponent[0].activityDateRange.startDate[0] gives no time \
+         (time or zuluTime); when the call began is not clear"
+    );
+    let mut doc = base.clone();
+    doc["callComponent"][0]["activityDateRange"]["startDate"][0]["time"] =
+        json!([{ "value": "2020-10-29T18:38:12Z" }, { "value": "2020-10-29T18:39:12Z" }]);
+    assert_eq!(
+        refused(&doc),
+        "d.json was not imported: callComponent[0].activityDateRange.startDate gives two \
+         different times, '2020-10-29T18:38:12Z' and '2020-10-29T18:39:12Z'; when the call \
+         began is not clear"
+    );
+    let mut doc = base.clone();
+    doc["callComponent"][0]["activityDateRange"]["startDate"][0]["time"][0]["value"] =
+        json!("2020-10-29T18:38:12");
+    assert_eq!(
+        refused(&doc),
+        "d.json was not imported: callComponent[0].activityDateRange.startDate[0].time[0].value \
+         '2020-10-29T18:38:12' is not an RFC 3339 time with a zone; when the call began is not \
+         clear"
+    );
+    let mut doc = base.clone();
+    doc["notesComponent"][0]["lastUpdateTimeStamp"] = json!("2020-10-29T18:39:59Z");
+    assert_eq!(
+        refused(&doc),
+        "d.json was not imported: notesComponent[0].lastUpdateTimeStamp '2020-10-29T18:39:59Z' \
+         and LastUpdateTimeStamp '2020-10-29T18:39:00Z' differ; which is meant is not clear"
+    );
+    // A 2020 document's locations are in locationInformationComponent; the message says so.
+    let mut doc = base.clone();
+    doc.as_object_mut()
+        .unwrap()
+        .remove("locationInformationComponent");
+    assert_eq!(
+        refused(&doc),
+        "d.json was not imported: it has no locationInformationComponent; a call needs a location"
+    );
+    let mut doc = base;
+    doc["locationInformationComponent"][0] = json!({
+        "$id": "l0",
+        "locationTypeDescriptionRegistryText": "CurrentIncident",
+        "locationByReferenceURL": "https://lis.example/l0"
+    });
+    assert_eq!(
+        refused(&doc),
+        "d.json was not imported: its location is only given by reference \
+         (locationByReferenceURL), which Switchboard does not fetch"
     );
 }
 
