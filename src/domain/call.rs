@@ -159,7 +159,10 @@ impl Call {
 
     /// Open, worked by someone once, and no unit left on it: it waits for a disposition.
     pub fn awaits_disposition(&self) -> bool {
-        self.is_open() && !self.assignments.is_empty() && self.active_units().next().is_none()
+        // Units told to disregard never went: a call only they were sent to is pending.
+        self.is_open()
+            && self.assignments.iter().any(|a| !a.disregarded)
+            && self.active_units().next().is_none()
     }
 
     /// Where the call stands in a word: its status, or `cleared` once every unit has left an

@@ -551,8 +551,11 @@ impl State {
                         a.cleared_ms = Some(at);
                         a.disregarded = true;
                     }
-                    // Nobody on the way any more: the call waits for a unit again.
-                    if c.is_open() {
+                    // Nobody went: the call waits for a unit again. If someone went and has
+                    // cleared, it waits for its disposition, as after avl.
+                    if c.is_open() && c.assignments.iter().all(|a| a.disregarded) {
+                        c.status = CallStatus::Pending;
+                    } else if c.is_open() && c.active_units().next().is_some() {
                         c.status = working_status(c);
                     }
                 }

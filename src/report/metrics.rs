@@ -405,7 +405,9 @@ impl Metrics {
                         a.cleared_ms = Some(at);
                         a.disregarded = true;
                     }
-                    if c.status != CallStatus::Closed {
+                    let active = c.assignments.iter().any(|a| a.cleared_ms.is_none());
+                    let nobody_went = c.assignments.iter().all(|a| a.disregarded);
+                    if c.status != CallStatus::Closed && (active || nobody_went) {
                         let status = c.working_status();
                         set_call_status(&mut self.pending, c, status);
                     }

@@ -120,6 +120,26 @@ fn a_disregarded_unit_is_free_again_its_call_pending_and_not_its_first_unit_in_t
 }
 
 #[test]
+fn a_unit_disregarded_after_another_served_leaves_the_call_waiting_for_its_disposition() {
+    let (mut d, _clock, _dir) = desk();
+    run(&mut d, "unit add STAR-1 clinician,medic");
+    run(&mut d, "unit add PD-7 police");
+    let call = take(&mut d, "call 12 Main St / man shouting --type welfare");
+    run(&mut d, &format!("dp STAR-1 {call}"));
+    run(&mut d, "ons STAR-1");
+    run(&mut d, &format!("dp PD-7 {call}"));
+    run(&mut d, "avl STAR-1");
+    run(&mut d, "disregard PD-7 not needed");
+    let c = &d.state().calls[&call];
+    assert!(
+        c.awaits_disposition(),
+        "STAR-1 went and cleared: {:?}",
+        c.status
+    );
+    assert_ne!(c.status, CallStatus::Pending);
+}
+
+#[test]
 fn only_a_unit_on_its_way_is_disregarded() {
     let (mut d, _clock, _dir) = desk();
     run(&mut d, "unit add STAR-1 clinician,medic");
