@@ -3,15 +3,18 @@
 
 pub mod call;
 pub mod command;
+pub mod dispatch;
 pub mod event;
 pub mod handoff;
 pub mod history;
 pub mod ids;
+pub mod intake;
 pub mod known;
 pub mod ledger;
 pub mod place;
 pub mod placement;
 pub mod plan;
+pub mod planning;
 pub mod policy;
 pub mod recommend;
 pub mod safety;
@@ -30,7 +33,8 @@ pub use known::{Known, KnownHere};
 pub use ledger::{Direction, Handoff, Stage, Written};
 pub use place::{CivicAddress, Coords};
 pub use placement::{Choice, Located, Placement};
-pub use plan::{plan, query, Context, Refusal};
+pub use plan::{plan, query};
+pub use planning::{Context, Refusal};
 pub use policy::Policy;
 pub use state::{Alert, Applied, State};
 pub use triage::{Protocol, Recommendation, ResponseType};

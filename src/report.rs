@@ -217,7 +217,7 @@ pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
         .call
         .as_deref()
         .map(|typed| {
-            crate::domain::plan::find_call(desk.state(), typed)
+            crate::domain::planning::find_call(desk.state(), typed)
                 .map(|c| c.id.clone())
                 .map_err(|e| e.to_string())
         })

@@ -127,7 +127,7 @@ pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCod
     // The same rule as every command that names a call: a full id, or the digits it ends with.
     let call: Option<CallId> = call
         .map(|typed| {
-            crate::domain::plan::find_call(desk.state(), typed)
+            crate::domain::planning::find_call(desk.state(), typed)
                 .map(|c| c.id.clone())
                 .map_err(|e| e.to_string())
         })

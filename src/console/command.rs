@@ -327,9 +327,9 @@ fn unit_shaped(t: &Token) -> bool {
 /// How well `t` fits a call or unit slot: 2 it names one, 1 it is shaped like one, 0 not.
 fn fits(kind: ArgKind, t: &Token, state: &State) -> u8 {
     match kind {
-        ArgKind::Call if crate::domain::plan::find_call(state, &t.text).is_ok() => 2,
+        ArgKind::Call if crate::domain::planning::find_call(state, &t.text).is_ok() => 2,
         ArgKind::Call if call_shaped(t) => 1,
-        ArgKind::Unit if crate::domain::plan::find_unit(state, &t.text).is_ok() => 2,
+        ArgKind::Unit if crate::domain::planning::find_unit(state, &t.text).is_ok() => 2,
         ArgKind::Unit if unit_shaped(t) && !call_shaped(t) => 1,
         _ => 0,
     }

@@ -18,7 +18,7 @@ use super::command::NewCall;
 use super::event::{Body, CallField};
 use super::ids::CallId;
 use super::ledger::{Direction, Handoff, Stage, Written};
-use super::plan::{find_call, Context, Refusal, MAX_TEXT_BYTES};
+use super::planning::{find_call, Context, Refusal, MAX_TEXT_BYTES};
 use super::state::State;
 use super::vocab::Disposition;
 
@@ -93,11 +93,7 @@ pub fn plan_handover(
         bodies.extend(asked_again(call, h));
         return Ok((Taken::Known(id.clone()), bodies));
     }
-    let mut bodies = super::plan::plan(
-        state,
-        &super::command::Command::TakeCall(h.call.clone()),
-        ctx,
-    )?;
+    let mut bodies = super::intake::take_call(state, &h.call, ctx)?;
     let Some(Body::CallCreated {
         call, started_ms, ..
     }) = bodies.first_mut()

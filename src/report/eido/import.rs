@@ -15,7 +15,7 @@ use super::json::{
 };
 use super::pidf::{self, Place};
 use super::text::{clean, html_to_text, quoted, read_time};
-use crate::domain::plan::MAX_TEXT_BYTES;
+use crate::domain::text::MAX_TEXT_BYTES;
 use crate::domain::{CallType, Handover, IncomingNote, NewCall};
 use crate::domain::{CivicAddress, Coords};
 

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 
 use super::text::{clean, decode_entities, html_escape};
-use crate::domain::plan::MAX_TEXT_BYTES;
+use crate::domain::text::MAX_TEXT_BYTES;
 use crate::domain::CallId;
 use crate::domain::{CivicAddress, Coords};
 

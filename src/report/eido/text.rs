@@ -193,7 +193,7 @@ pub(super) fn html_to_text(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::plan::MAX_TEXT_BYTES;
+    use crate::domain::text::MAX_TEXT_BYTES;
 
     #[test]
     fn callbacks_that_are_numbers_become_tel_uris() {
