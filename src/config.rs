@@ -117,14 +117,57 @@ impl Default for Safety {
 #[serde(deny_unknown_fields)]
 pub struct Alarms {
     /// Minutes a pending call may wait before its age alarms, for priorities 1 to 4.
+    #[serde(default = "pending_minutes")]
     pub pending_minutes: [u32; 4],
+    /// What rings the console's bell (BEL, heard over SSH too): every kind unless listed;
+    /// `bell = []` silences it.
+    #[serde(default = "Ring::every")]
+    pub bell: Vec<Ring>,
+    /// Also flash the status bar for a second when the bell rings.
+    #[serde(default)]
+    pub flash: bool,
+}
+
+fn pending_minutes() -> [u32; 4] {
+    [2, 5, 15, 30]
 }
 
 impl Default for Alarms {
     fn default() -> Self {
         Alarms {
-            pending_minutes: [2, 5, 15, 30],
+            pending_minutes: pending_minutes(),
+            bell: Ring::every(),
+            flash: false,
         }
+    }
+}
+
+/// What can ring the bell: a call arriving that this console did not take, a P1 arriving, a
+/// pending call passing its limit, a missed check-in, a conflict between consoles, a peer
+/// going down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ring {
+    NewCall,
+    P1,
+    Waiting,
+    CheckIn,
+    Conflict,
+    PeerDown,
+}
+
+impl Ring {
+    pub const ALL: [Ring; 6] = [
+        Ring::NewCall,
+        Ring::P1,
+        Ring::Waiting,
+        Ring::CheckIn,
+        Ring::Conflict,
+        Ring::PeerDown,
+    ];
+
+    fn every() -> Vec<Ring> {
+        Ring::ALL.to_vec()
     }
 }
 

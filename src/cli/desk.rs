@@ -72,7 +72,8 @@ pub(super) fn console(
         desk
     };
     let desk = desk.with_policy(policy);
-    let mut app = App::new(desk, keymap, theme, options, &centre.problems);
+    let mut app = App::new(desk, keymap, theme, options, &centre.problems)
+        .ringing(&centre.settings.alarms.bell, centre.settings.alarms.flash);
     if let Some(watch) = watch {
         app = app.attached(watch);
     }
@@ -139,7 +140,9 @@ pub(super) fn demo_console(
     // Making the history took a while: the centre catches up to the real clock before the
     // console opens, and from then on the console steps it.
     crate::sim::World::advance_to(&mut world, &mut desk, now()).map_err(|e| e.to_string())?;
-    let app = App::new(desk, keymap, theme, options, &centre.problems).with_world(Box::new(world));
+    let app = App::new(desk, keymap, theme, options, &centre.problems)
+        .ringing(&centre.settings.alarms.bell, centre.settings.alarms.flash)
+        .with_world(Box::new(world));
     let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;
     app.desk.close().map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
@@ -323,7 +326,9 @@ fn sim_console(
         pace.unwrap_or(scenario.speed),
         report.map(Path::to_path_buf),
     );
-    let app = App::new(desk, keymap, theme, options, &centre.problems).with_training(training);
+    let app = App::new(desk, keymap, theme, options, &centre.problems)
+        .ringing(&centre.settings.alarms.bell, centre.settings.alarms.flash)
+        .with_training(training);
     let app = crate::console::run::run(app).map_err(|e| format!("terminal failed: {e}"))?;
     if let Some(training) = &app.training {
         let result = training

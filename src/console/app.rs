@@ -3,6 +3,7 @@
 
 mod act;
 mod alarms;
+mod bells;
 mod desk;
 mod form;
 pub mod help;
@@ -105,6 +106,8 @@ pub struct Ui {
     /// Something that needs the dispatcher's ears happened (a phone rang in a training run or
     /// the demo): the run loop rings the terminal's bell once and clears it.
     pub bell: bool,
+    /// The status bar flashes until then, with the bell, when `[alarms] flash` is set.
+    pub flash_until_ms: i64,
 }
 
 /// What the status bar names and the alarm key visits.
@@ -134,6 +137,8 @@ pub struct App {
     /// A world working this desk alongside the person at the console (the demo's centre),
     /// stepped by real time like a training run's.
     pub world: Option<Box<dyn crate::sim::World>>,
+    /// What the bell rang for already, and what rings it.
+    bells: bells::Bells,
 }
 
 impl App {
@@ -207,6 +212,7 @@ impl App {
                 repaint: false,
                 suspend: false,
                 bell: false,
+                flash_until_ms: 0,
             },
             chronology: None,
             metrics: None,
@@ -214,6 +220,7 @@ impl App {
             watch: None,
             training: None,
             world: None,
+            bells: bells::Bells::default(),
         }
     }
 

@@ -114,6 +114,8 @@ async fn serve(mut app: App) -> io::Result<App> {
     loop {
         pass_time(&mut app, &mut last);
         app.refresh_chronology();
+        let now = app.now_ms();
+        app.listen(now);
         if !(ticked && unchanged(&app, &terminal, shown.as_ref())) {
             // A dropped SSH link makes writes fail; that ends the loop like a hangup.
             match terminal.draw(|frame| screen::draw(frame, &app)) {

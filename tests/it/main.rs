@@ -6,6 +6,7 @@
 mod common;
 
 mod architecture;
+mod bells;
 mod cli;
 mod clock_skew;
 mod command_props;

@@ -460,33 +460,8 @@ fn a_second_console_on_a_held_store_is_told_how_to_share_it() {
 /// status bar; when one quits, the other is alone again.
 #[test]
 fn operators_on_a_shared_desk_see_each_other() {
-    // Killed however the test ends.
-    struct Reap(std::process::Child);
-    impl Drop for Reap {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let sandbox = Sandbox::new();
-    let _serve = Reap(
-        Command::new(BIN)
-            .args(["serve", "--data"])
-            .arg(sandbox.data())
-            .env_clear()
-            .env("HOME", sandbox.tmp.path())
-            .env("SWITCHBOARD_CONFIG", sandbox.config())
-            .env("SWITCHBOARD_OPERATOR", "tester")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn serve"),
-    );
-    let deadline = Instant::now() + WAIT;
-    while std::os::unix::net::UnixStream::connect(sandbox.data().join("desk.sock")).is_err() {
-        assert!(Instant::now() < deadline, "serve did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let _serve = serve(&sandbox);
     let mut ana = sandbox.console_as("ana", 80, 24);
     ana.wait_for_text("Queue 0 open");
     let mut bo = sandbox.console_as("bo", 80, 24);
@@ -555,6 +530,78 @@ fn redraw_repaints_and_the_console_goes_on() {
         status.success(),
         "Ctrl-Q should exit with 0, got {status:?}"
     );
+}
+
+/// A `serve` process on the sandbox's store, killed however the test ends.
+struct Reap(std::process::Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(sandbox: &Sandbox) -> Reap {
+    let serving = Reap(
+        Command::new(BIN)
+            .args(["serve", "--data"])
+            .arg(sandbox.data())
+            .env_clear()
+            .env("HOME", sandbox.tmp.path())
+            .env("SWITCHBOARD_CONFIG", sandbox.config())
+            .env("SWITCHBOARD_OPERATOR", "tester")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn serve"),
+    );
+    let deadline = Instant::now() + WAIT;
+    while std::os::unix::net::UnixStream::connect(sandbox.data().join("desk.sock")).is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    serving
+}
+
+/// Issue 14 item 2: a call another operator takes rings this console's bell once; one this
+/// console takes rings nothing; `bell = []` in `config.toml` silences it.
+#[test]
+fn a_call_taken_elsewhere_rings_the_bell_unless_the_config_silences_it() {
+    const BEL: &[u8] = b"\x07";
+    for silenced in [false, true] {
+        let sandbox = Sandbox::new();
+        if silenced {
+            std::fs::create_dir_all(sandbox.config()).unwrap();
+            std::fs::write(
+                sandbox.config().join("config.toml"),
+                "[alarms]\nbell = []\n",
+            )
+            .unwrap();
+        }
+        let _serve = serve(&sandbox);
+        let mut ana = sandbox.console_as("ana", 80, 24);
+        ana.wait_for_text("Queue 0 open");
+        let before = ana.raw_len();
+        ana.send("call 9 Elm St / welfare check");
+        ana.send(ENTER);
+        ana.wait_for_text("Queue 1 open");
+        sandbox.cli(&["exec", "call 12 Main St / man shouting --pri 1"]);
+        ana.wait_for_text("Queue 2 open");
+        // The bell goes out right after the frame that shows the call: give it a moment.
+        let deadline = Instant::now() + Duration::from_millis(500);
+        while Instant::now() < deadline && !contains(BEL, &ana.raw_since(before)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let rings = ana
+            .raw_since(before)
+            .windows(BEL.len())
+            .filter(|w| *w == BEL)
+            .count();
+        assert_eq!(rings, usize::from(!silenced), "silenced: {silenced}");
+        ana.send(CTRL_Q);
+        assert!(ana.wait_exit(WAIT).success());
+    }
 }
 
 /// A call ringing in a training run rings the terminal's bell (BEL), once per call.

@@ -128,6 +128,11 @@ impl App {
     /// After a commit: the selection follows the work, caches refresh, and the line says what
     /// was done.
     pub(super) fn committed(&mut self, command: Option<&Command>, events: &[Event], text: &str) {
+        // A call this console took rings nothing here.
+        self.took(events.iter().filter_map(|e| match &e.body {
+            crate::domain::Body::CallCreated { call, .. } => Some(call.clone()),
+            _ => None,
+        }));
         {
             {
                 let said: Vec<String> = events

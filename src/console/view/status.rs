@@ -240,6 +240,20 @@ impl Widget for StatusBar<'_> {
             fitted.push(Span::styled(shown, span.style));
             break;
         }
+        // A flash with the bell (`[alarms] flash`): the whole bar in the alarm style, reversed,
+        // so it is seen on a terminal whose bell is silent.
+        if self.now_ms < app.ui.flash_until_ms {
+            let flash = theme
+                .status_alarm
+                .add_modifier(ratatui::style::Modifier::REVERSED);
+            for span in &mut fitted {
+                span.style = flash;
+            }
+            Paragraph::new(Line::from(fitted))
+                .style(flash)
+                .render(area, buf);
+            return;
+        }
         Paragraph::new(Line::from(fitted))
             .style(theme.status)
             .render(area, buf);
