@@ -4,6 +4,7 @@
 pub mod call;
 pub mod command;
 pub mod dispatch;
+pub mod duplicates;
 pub mod event;
 pub mod handoff;
 pub mod history;

@@ -324,6 +324,13 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "reopen" => Command::Reopen {
             call: args.exactly(1)?[0].to_owned(),
         },
+        "merge" => {
+            let a = args.exactly(2)?;
+            Command::Merge {
+                call: a[0].to_owned(),
+                into: a[1].to_owned(),
+            }
+        }
         "disregard" => {
             let (lead, reason) = args.leading_then_text(1)?;
             Command::Disregard {
@@ -652,6 +659,7 @@ pub fn print(cmd: &Command) -> String {
             reason,
         } => format!("hold {} {minutes}m {}", quote(call), quote_words(reason)),
         Command::Unhold { call } => format!("unhold {}", quote(call)),
+        Command::Merge { call, into } => format!("merge {} {}", quote(call), quote(into)),
         Command::Disregard { unit, reason } => match reason {
             Some(r) => format!("disregard {} {}", quote(unit), quote_words(r)),
             None => format!("disregard {}", quote(unit)),

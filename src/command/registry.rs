@@ -262,6 +262,16 @@ pub const COMMANDS: &[Spec] = &[
         flags: &[],
     },
     Spec {
+        name: "merge",
+        aliases: &[],
+        doc: "Close a duplicate call into the call it repeats: its caller and notes go across",
+        signature: "<duplicate> <into>",
+        // Both typed, never filled from the selection: the wrong way round would close the
+        // call that is being worked.
+        args: &[ArgKind::Text, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
         name: "link",
         aliases: &[],
         doc: "Link two calls about the same person or place",

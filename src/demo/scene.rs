@@ -97,6 +97,7 @@ pub(super) fn scene_notes(d: Disposition) -> &'static [&'static str] {
             &["client became hostile; team stepped back and asked for DPD"]
         }
         Disposition::Cancelled => &["RP called back: person has left, cancel"],
+        Disposition::Duplicate => &["second caller about the same person; merged"],
     }
 }
 

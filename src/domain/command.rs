@@ -67,6 +67,11 @@ pub enum Command {
         status: UnitStatus,
         detail: Option<String>,
     },
+    /// Close `call` as a duplicate of `into`, its caller and notes carried across.
+    Merge {
+        call: CallRef,
+        into: CallRef,
+    },
     /// A unit on its way told to disregard: back to available, its times kept.
     Disregard {
         unit: UnitRef,

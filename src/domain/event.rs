@@ -207,6 +207,12 @@ pub enum Body {
     CallReopened {
         call: CallId,
     },
+    /// `call` closed as a duplicate of `into` (disposition `duplicate`, the calls linked); its
+    /// caller and notes were added to `into` just before, in the same batch.
+    CallMerged {
+        call: CallId,
+        into: CallId,
+    },
     /// A unit on its way to `call` told to disregard it: back to available.
     UnitDisregarded {
         unit: Callsign,
@@ -312,6 +318,7 @@ impl Body {
             | Self::Handoff { call, .. }
             | Self::UnitDispatched { call, .. } => vec![call],
             Self::CallsLinked { call, other, .. } => vec![call, other],
+            Self::CallMerged { call, into } => vec![call, into],
             Self::BackupRequested { call, child, .. } => vec![call, child],
             Self::UnitStatusChanged { call, .. } | Self::UnitCheckedIn { call, .. } => {
                 call.iter().collect()
@@ -440,6 +447,9 @@ impl Body {
                 ..
             } => format!("{call} on hold for {minutes} min because: {reason}"),
             Self::HoldReleased { call } => format!("{call} taken off hold"),
+            Self::CallMerged { call, into } => {
+                format!("{call} closed as a duplicate of {into}, merged into it")
+            }
             Self::UnitDisregarded { unit, call, reason } => match reason {
                 Some(r) => format!("{unit} disregarded {call} because: {r}"),
                 None => format!("{unit} disregarded {call}"),

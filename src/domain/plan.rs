@@ -187,6 +187,7 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             status,
             detail,
         } => change_status(state, unit, *status, detail.as_ref()),
+        Command::Merge { call, into } => merge(state, call, into),
         Command::Disregard { unit, reason } => disregard(state, unit, reason.as_deref()),
         Command::Correct {
             unit,
@@ -463,6 +464,64 @@ fn respond(
         response,
         overrides,
         reason,
+    });
+    Ok(bodies)
+}
+
+/// A duplicate closed into the call it repeats: what its caller said and its notes go to that
+/// call first, so nothing the duplicate's caller gave is lost, then it closes as `duplicate`.
+fn merge(state: &State, call: &str, into: &str) -> Result<Vec<Body>, Refusal> {
+    let dup = open_call(state, call, "merge")?;
+    let keep = open_call(state, into, "merge into")?;
+    if dup.id == keep.id {
+        refuse!("{} cannot be merged into itself", dup.id);
+    }
+    let on: Vec<&str> = dup.active_units().map(|a| a.unit.as_str()).collect();
+    if !on.is_empty() {
+        refuse!(
+            "{} still has {} on it; clear or disregard {} first: a duplicate has no units of its own",
+            dup.id,
+            on.join(", "),
+            if on.len() == 1 { "it" } else { "them" }
+        );
+    }
+    let mut bodies = Vec::new();
+    let caller = match (&dup.caller, &dup.callback) {
+        (None, None) => None,
+        (name, cb) => Some(format!(
+            "{}{}",
+            name.as_deref().unwrap_or("unknown caller"),
+            cb.as_ref()
+                .map_or_else(String::new, |c| format!(", cb {c}"))
+        )),
+    };
+    let said = format!(
+        "from duplicate {}: {}{}",
+        dup.id,
+        dup.nature,
+        caller.map_or_else(String::new, |c| format!(" (caller {c})"))
+    );
+    bodies.push(Body::NoteAdded {
+        call: keep.id.clone(),
+        text: text_field("note", &said)?,
+        caution: false,
+        written: None,
+    });
+    for n in &dup.notes {
+        bodies.push(Body::NoteAdded {
+            call: keep.id.clone(),
+            text: text_field("note", &format!("from duplicate {}: {}", dup.id, n.text))?,
+            caution: n.caution,
+            // Who wrote it and when stay with it.
+            written: Some(n.written.clone().unwrap_or_else(|| super::ledger::Written {
+                by: n.operator.clone(),
+                at_ms: n.wall_ms,
+            })),
+        });
+    }
+    bodies.push(Body::CallMerged {
+        call: dup.id.clone(),
+        into: keep.id.clone(),
     });
     Ok(bodies)
 }

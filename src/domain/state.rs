@@ -12,7 +12,7 @@ use super::known::{Known, KnownHere};
 use super::ledger::{Direction, Handoff, Stage};
 use super::policy::Limits;
 use super::unit::Unit;
-use super::vocab::UnitStatus;
+use super::vocab::{Disposition, UnitStatus};
 
 /// Something people must see: a conflict between consoles, shown rather than dropped.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -525,6 +525,16 @@ impl State {
                         since_ms: at,
                     });
                 }
+            }
+            Body::CallMerged { call, into } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.status = CallStatus::Closed;
+                    c.disposition = Some(Disposition::Duplicate);
+                    c.closed_ms = Some(at);
+                    c.unserved = None;
+                    c.hold = None;
+                }
+                self.link(call, into);
             }
             Body::UnitDisregarded { unit, call, .. } => {
                 if self.units.get(unit).map(|u| u.call.as_ref()) != Some(Some(call)) {

@@ -154,6 +154,7 @@ words!(
         Referred988 = "referred-988": "referred to 988 or a crisis line",
         FollowUp = "follow-up": "follow-up scheduled",
         Cancelled = "cancelled": "cancelled before arrival",
+        Duplicate = "duplicate": "a duplicate of another call, merged into it",
     }
 );
 

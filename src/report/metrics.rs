@@ -47,6 +47,8 @@
 //!   on them taken back with `correct`. A disregarded unit is not the call's first unit in the
 //!   times: received → dispatched and dispatched → on scene count from the first unit that was
 //!   not told to disregard.
+//! - **duplicates**: a call closed as a duplicate (`merge`) is not a call received: it is
+//!   counted as a duplicate merged into the call it repeated.
 //! - **holds**: `CallHeld` events of the period's calls, and how many calls were held.
 //! - **backup requests**: `BackupRequested` events of the period's calls, by agency; the rate is
 //!   requests / handled calls.
@@ -167,6 +169,8 @@ struct CallRecord {
     /// Units told to disregard it, and statuses on it corrected.
     disregarded: u32,
     corrected: u32,
+    /// Duplicates merged into this call.
+    merged_in: u32,
 }
 
 impl CallRecord {
@@ -330,6 +334,7 @@ impl Metrics {
                         holds: 0,
                         disregarded: 0,
                         corrected: 0,
+                        merged_in: 0,
                     },
                 );
                 self.pending += 1;
@@ -356,6 +361,17 @@ impl Metrics {
                     c.disposition = Some(*disposition);
                     c.closed_ms = Some(at);
                     c.unserved = *unserved;
+                }
+            }
+            Body::CallMerged { call, into } => {
+                if let Some(c) = self.calls.get_mut(into) {
+                    c.merged_in += 1;
+                }
+                if let Some(c) = self.calls.get_mut(call) {
+                    set_call_status(&mut self.pending, c, CallStatus::Closed);
+                    c.disposition = Some(Disposition::Duplicate);
+                    c.closed_ms = Some(at);
+                    c.unserved = None;
                 }
             }
             Body::TriageAnswered { call, .. } => {

@@ -270,8 +270,10 @@ fn figures_text(out: &mut String, fig: &Figures) {
     );
     let _ = writeln!(
         out,
-        "Corrections: {} units told to disregard, {} statuses taken back",
-        fig.corrections.units_disregarded, fig.corrections.statuses_corrected
+        "Corrections: {} units disregarded, {} statuses taken back, {} duplicates merged",
+        fig.corrections.units_disregarded,
+        fig.corrections.statuses_corrected,
+        fig.corrections.duplicates_merged
     );
 }
 

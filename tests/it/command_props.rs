@@ -133,6 +133,7 @@ fn command() -> impl Strategy<Value = Command> {
             }),
         (reference(), prop::option::of(text()))
             .prop_map(|(unit, reason)| Command::Disregard { unit, reason }),
+        (reference(), reference()).prop_map(|(call, into)| Command::Merge { call, into }),
         (
             reference(),
             prop::sample::select(

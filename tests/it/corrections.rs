@@ -114,7 +114,9 @@ fn a_disregarded_unit_is_free_again_its_call_pending_and_not_its_first_unit_in_t
     assert!(!f.cleared_without_arrival);
     let text = switchboard::report::table::text(&report(&d));
     assert!(
-        text.contains("Corrections: 1 units told to disregard, 0 statuses taken back"),
+        text.contains(
+            "Corrections: 1 units disregarded, 0 statuses taken back, 0 duplicates merged"
+        ),
         "{text}"
     );
 }

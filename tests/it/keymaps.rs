@@ -740,7 +740,7 @@ fn an_unknown_command() {
 fn bad_arguments() {
     assert_eq!(
         problems("bad_args.toml"),
-        ["3: run \"close happy\": unknown disposition 'happy'; one of: resolved, community-transport, hospital, declined, gone, police-needed, ems-needed, referred-988, follow-up, cancelled"]
+        ["3: run \"close happy\": unknown disposition 'happy'; one of: resolved, community-transport, hospital, declined, gone, police-needed, ems-needed, referred-988, follow-up, cancelled, duplicate"]
     );
 }
 

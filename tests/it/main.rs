@@ -13,6 +13,7 @@ mod command_props;
 mod console;
 mod corrections;
 mod demo;
+mod duplicates;
 mod eido;
 mod fold_props;
 mod from_calls;

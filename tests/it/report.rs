@@ -315,7 +315,11 @@ fn dispositions_repeats_and_hours() {
         shown,
         [("cancelled", 1), ("referred-988", 1), ("resolved", 2)]
     );
-    assert_eq!(f.dispositions.len(), 10, "every disposition is listed");
+    assert_eq!(
+        f.dispositions.len(),
+        switchboard::domain::Disposition::ALL.len(),
+        "every disposition is listed"
+    );
     // "1400 Colfax Ave" and "1400 Colfax Ave." are one address; 555-0101 called twice.
     let r = &f.repeats;
     assert_eq!(

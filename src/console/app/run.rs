@@ -135,11 +135,28 @@ impl App {
         }));
         {
             {
-                let said: Vec<String> = events
+                let mut said: Vec<String> = events
                     .iter()
                     .filter(|e| !e.body.is_bookkeeping())
                     .map(|e| e.body.describe())
                     .collect();
+                // A call just taken that may repeat an open one says so at once, with the
+                // command that merges it, before a second team is sent.
+                for e in events {
+                    let Body::CallCreated { call, .. } = &e.body else {
+                        continue;
+                    };
+                    let Some(new) = self.desk.state().calls.get(call) else {
+                        continue;
+                    };
+                    let dups =
+                        crate::domain::duplicates::possible_duplicates(self.desk.state(), new);
+                    if let Some((earlier, why)) = dups.first() {
+                        said.push(format!(
+                            "possible duplicate of {earlier} ({why}): merge {call} {earlier}"
+                        ));
+                    }
+                }
                 // The selection follows what the dispatcher just worked on, so the next key
                 // (F7 after F5, say) acts on the same unit and call even if the lists re-sort.
                 for e in events {

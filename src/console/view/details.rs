@@ -356,6 +356,20 @@ fn call_lines<'a>(
             if over { theme.details_alert } else { value },
         ));
     }
+    // Before anyone is sent: this may be a call already being worked.
+    let dups = crate::domain::duplicates::possible_duplicates(app.state(), call);
+    if let Some((earlier, why)) = dups.first() {
+        let more = match dups.len() {
+            1 => String::new(),
+            n => format!(" (+{} more)", n - 1),
+        };
+        lines.push(field(
+            "Dup?",
+            format!("{earlier}{more} {why}"),
+            theme,
+            theme.details_alert,
+        ));
+    }
     lines.extend(heard_lines(app, call, whole));
     lines.extend(triage_lines(app, call));
     // Who would go comes before what happened here before: it decides the next key.

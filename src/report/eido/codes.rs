@@ -188,6 +188,7 @@ pub const TABLE: &[Row] = &[
         "14",
         "Gone On Arrival (GOA)/Unable To Locate (UATL)",
     ),
+    row(Disp, "duplicate", "22", "Cancelled - Duplicate Call"),
     row(Disp, "police-needed", "15", "Referred to partner agency"),
     row(Disp, "ems-needed", "15", "Referred to partner agency"),
     row(Disp, "referred-988", "15", "Referred to partner agency"),

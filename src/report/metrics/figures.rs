@@ -86,6 +86,8 @@ pub struct CallFacts {
     /// Units told to disregard it on their way; statuses on it taken back.
     pub disregarded: u32,
     pub corrected: u32,
+    /// Duplicates merged into it.
+    pub merged_in: u32,
     pub(super) address: String,
     pub(super) caller: String,
 }
@@ -286,6 +288,8 @@ pub struct Figures {
 pub struct Corrections {
     pub units_disregarded: u64,
     pub statuses_corrected: u64,
+    /// Calls closed as duplicates into the period's calls (not counted as calls received).
+    pub duplicates_merged: u64,
 }
 
 /// Pending calls put on hold (`hold`): how often, and how many calls.
@@ -411,6 +415,7 @@ pub(super) fn figures(calls: &[&CallFacts]) -> Figures {
         corrections: Corrections {
             units_disregarded: calls.iter().map(|c| u64::from(c.disregarded)).sum(),
             statuses_corrected: calls.iter().map(|c| u64::from(c.corrected)).sum(),
+            duplicates_merged: calls.iter().map(|c| u64::from(c.merged_in)).sum(),
         },
     }
 }

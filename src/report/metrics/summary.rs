@@ -86,18 +86,24 @@ impl Metrics {
             backups: c.backups.clone(),
             holds: c.holds,
             disregarded: c.disregarded,
+            merged_in: c.merged_in,
             corrected: c.corrected,
             address: address_key(&c.location),
             caller: c.callback.as_deref().map(caller_key).unwrap_or_default(),
         }
     }
 
-    /// The period's calls (received in it, not created by `backup`), oldest first.
+    /// The period's calls (received in it, not created by `backup`, not closed as a duplicate
+    /// of another), oldest first.
     pub fn calls(&self) -> Vec<CallFacts> {
         let mut out: Vec<CallFacts> = self
             .calls
             .iter()
             .filter(|(_, c)| c.in_period && c.backup_for.is_none())
+            .filter(|(_, c)| {
+                !(c.closed_ms.is_some()
+                    && c.disposition == Some(crate::domain::Disposition::Duplicate))
+            })
             .map(|(id, c)| self.facts(id, c))
             .collect();
         out.sort_by(|a, b| (a.received_ms, &a.id).cmp(&(b.received_ms, &b.id)));
