@@ -6,6 +6,7 @@
 mod common;
 
 mod architecture;
+mod checkpoint;
 mod cli;
 mod clock_skew;
 mod command_props;
