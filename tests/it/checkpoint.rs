@@ -511,3 +511,24 @@ fn the_property_reaches_resumed_opens_and_late_events() {
         "desk 1's early calls sort before desk 0's checkpoint"
     );
 }
+
+/// An open from the checkpoint reads only the tail; `verify` reads everything, and finds an
+/// event before the checkpoint that is not the one its chain names.
+#[test]
+fn verify_finds_damage_before_the_checkpoint_in_one_line() {
+    let (_scratch, dir) = demo_store("1");
+    {
+        let db = sled::open(dir.join("store")).unwrap();
+        let log = db.open_tree("log").unwrap();
+        let events: Vec<_> = log.scan_prefix(b"e").take(12).map(Result::unwrap).collect();
+        // The tenth event's bytes where the ninth's were: each still decodes.
+        log.insert(&events[9].0, events[10].1.clone()).unwrap();
+        db.flush().unwrap();
+    }
+    let out = run(&dir, &["verify"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("is damaged: chain broken at"), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(out.stdout.is_empty());
+}
