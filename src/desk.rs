@@ -159,6 +159,9 @@ pub struct Desk {
     /// How many events the checkpoint the last fold took up from covered; `None` when it
     /// folded the whole log.
     resumed_from: Option<u64>,
+    /// The fold key of the last event the store's checkpoint folded, when this desk wrote or
+    /// resumed from it: a late event that sorts before it cannot be folded from it.
+    checkpoint_key: Option<crate::domain::event::FoldKey>,
 }
 
 /// What a batch of events from elsewhere did to this desk.
@@ -205,6 +208,7 @@ impl Desk {
             checkpointed: 0,
             checkpoint_every: Some(CHECKPOINT_EVERY),
             resumed_from: None,
+            checkpoint_key: None,
         };
         desk.refold()?;
         Ok(desk)
@@ -222,12 +226,30 @@ impl Desk {
     /// folded): from the store's checkpoint and the tail after it when the checkpoint holds,
     /// else the whole log, writing a new checkpoint.
     fn refold(&mut self) -> Result<(), StoreError> {
+        self.refold_after(None)
+    }
+
+    /// [`Desk::refold`] after a late event whose fold key is `earliest`: one that sorts before
+    /// the checkpoint goes straight to a full fold.
+    fn refold_after(
+        &mut self,
+        earliest: Option<crate::domain::event::FoldKey>,
+    ) -> Result<(), StoreError> {
+        let before = match (earliest, self.checkpoint_key) {
+            (Some(late), Some(covered)) => late < covered,
+            _ => false,
+        };
         if let Book::Local(store) = &self.book {
             if store.unchecked() {
                 // After an unclean shutdown the whole log verifies once before it is trusted.
                 store.verify()?;
             }
-            match self.resume()? {
+            let resumed = if before {
+                Err("a late event sorts before it".into())
+            } else {
+                self.resume()?
+            };
+            match resumed {
                 Ok(tail) => {
                     if self.checkpoint_every.is_some_and(|every| tail >= every) {
                         self.write_checkpoint();
@@ -282,6 +304,7 @@ impl Desk {
             Ok(state) => state,
             Err(why) => return Ok(Err(why)),
         };
+        let covered = state.last_key();
         state.set_known(known);
         let mut chronicle: HashMap<_, _> = kept.chronicle.into_iter().collect();
         let mut requests: HashMap<_, _> = kept.requests.into_iter().collect();
@@ -308,6 +331,7 @@ impl Desk {
         self.requests = requests;
         self.checkpointed = at;
         self.resumed_from = Some(at);
+        self.checkpoint_key = covered;
         self.last_hlc = self.last_hlc.max(mark).max(self.state.last_hlc());
         Ok(Ok(tail.len() as u64))
     }
@@ -341,7 +365,10 @@ impl Desk {
                 .collect(),
         };
         match store.write_checkpoint(&kept) {
-            Ok(()) => self.checkpointed = self.state.event_count(),
+            Ok(()) => {
+                self.checkpointed = self.state.event_count();
+                self.checkpoint_key = self.state.last_key();
+            }
             Err(e) => tracing::warn!(%e, "could not write a checkpoint"),
         }
     }
@@ -376,6 +403,7 @@ impl Desk {
             checkpointed: 0,
             checkpoint_every: None,
             resumed_from: None,
+            checkpoint_key: None,
         };
         let checkpoint = match desk.resume()? {
             Ok(tail) => {
@@ -1081,11 +1109,13 @@ impl Desk {
         let mut events: Vec<Event> = sealed.into_iter().map(|s| s.event).collect();
         let mut in_order: Vec<&Event> = events.iter().collect();
         in_order.sort_by_key(|e| e.fold_key());
-        let mut late = false;
+        let mut late: Option<crate::domain::event::FoldKey> = None;
         for e in in_order {
             self.last_hlc = self.last_hlc.max(e.hlc);
             match self.state.apply(e) {
-                Applied::OutOfOrder => late = true,
+                Applied::OutOfOrder => {
+                    late = Some(late.map_or(e.fold_key(), |k| k.min(e.fold_key())));
+                }
                 Applied::Applied => {
                     index(&mut self.chronicle, e);
                     remember(&mut self.requests, e);
@@ -1093,8 +1123,8 @@ impl Desk {
                 Applied::Duplicate => {}
             }
         }
-        if late {
-            self.refold()?;
+        if late.is_some() {
+            self.refold_after(late)?;
         }
         received.accepted.append(&mut events);
         Ok(())

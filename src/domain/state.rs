@@ -287,6 +287,11 @@ impl State {
         self.seen.get(&origin).copied().unwrap_or(0)
     }
 
+    /// The fold key of the last event folded: an event that sorts before it needs a re-fold.
+    pub fn last_key(&self) -> Option<FoldKey> {
+        self.last
+    }
+
     /// Highest hlc folded, so a restarted clock never goes backwards.
     pub fn last_hlc(&self) -> u64 {
         self.last.map_or(0, |k| k.0)
