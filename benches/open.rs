@@ -150,6 +150,29 @@ fn main() {
             &refolded,
         );
         assert_eq!(resumed.2, refolded.2, "a checkpoint changed the digest");
+        // What a commit that makes a checkpoint due pays on top: serialize, write, fsync, rename.
+        let store = Store::open(&dir, StoreKind::Demo).expect("open");
+        let mut desk =
+            switchboard::desk::Desk::open(store, Box::new(switchboard::desk::SystemClock), "bench")
+                .expect("desk");
+        let mut writes: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let started = Instant::now();
+                desk.write_checkpoint();
+                started.elapsed()
+            })
+            .collect();
+        writes.sort();
+        drop(desk);
+        let size = std::fs::metadata(checkpoint(&dir))
+            .expect("checkpoint")
+            .len();
+        println!(
+            "{days:>4} days, {events:>7} events: {:<44} {:>8.1} ms, {:.1} MB",
+            "writing a checkpoint (in process)",
+            writes[writes.len() / 2].as_secs_f64() * 1000.0,
+            size as f64 / 1e6
+        );
         if let Some(bin) = &before {
             let kept = std::fs::read(checkpoint(&dir)).expect("the checkpoint");
             let old = measure(bin, &dir, runs, || {});

@@ -43,6 +43,24 @@ struct Resumed {
     requests: Vec<(String, Vec<(ReplicaId, u64)>)>,
 }
 
+/// Why a desk did not fold from the store's checkpoint.
+#[derive(Debug)]
+enum Unused {
+    /// None there, or one it may not use with nothing wrong in it (another build's, one a
+    /// late event sorts before).
+    Stale(String),
+    /// A damaged one, or one that is not the fold of the events it names.
+    Wrong(String),
+}
+
+impl std::fmt::Display for Unused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unused::Stale(why) | Unused::Wrong(why) => f.write_str(why),
+        }
+    }
+}
+
 /// What `switchboard verify` found.
 #[derive(Debug)]
 pub struct Verified {
@@ -245,7 +263,7 @@ impl Desk {
                 store.verify()?;
             }
             let resumed = if before {
-                Err("a late event sorts before it".into())
+                Err(Unused::Stale("a late event sorts before it".into()))
             } else {
                 self.resume()?
             };
@@ -278,15 +296,18 @@ impl Desk {
     /// Takes up the fold from the store's checkpoint and folds the tail after it; returns how
     /// many events that was, or why the checkpoint cannot be used. A tail that does not verify
     /// is an error: the log is damaged.
-    fn resume(&mut self) -> Result<Result<u64, String>, StoreError> {
+    fn resume(&mut self) -> Result<Result<u64, Unused>, StoreError> {
         let Book::Local(store) = &self.book else {
-            return Ok(Err("an attached desk keeps no checkpoint".into()));
+            return Ok(Err(Unused::Stale(
+                "an attached desk keeps no checkpoint".into(),
+            )));
         };
         let (heads, kept) = match store.read_checkpoint::<Resumed>() {
-            Found::Missing => return Ok(Err("there is none".into())),
-            Found::Unusable(why) => {
-                tracing::warn!(%why, "the checkpoint is not used");
-                return Ok(Err(why));
+            Found::Missing => return Ok(Err(Unused::Stale("there is none".into()))),
+            Found::Unusable(why) => return Ok(Err(Unused::Stale(why))),
+            Found::Damaged(why) => {
+                tracing::warn!(%why, "the checkpoint is damaged; folding the whole log");
+                return Ok(Err(Unused::Wrong(why)));
             }
             Found::Usable { heads, value } => (heads, value),
         };
@@ -294,7 +315,9 @@ impl Desk {
         if *kept.state.seen() != covers
             || kept.state.event_count() != heads.values().map(|h| h.seq).sum::<u64>()
         {
-            return Ok(Err("its fold does not match the heads it names".into()));
+            return Ok(Err(Unused::Wrong(
+                "its fold does not match the heads it names".into(),
+            )));
         }
         let mut tail = store.tail(&heads)?;
         tail.sort_by_key(Event::fold_key);
@@ -302,7 +325,7 @@ impl Desk {
         let mark = store.hlc_mark();
         let mut state = match State::resume(kept.state) {
             Ok(state) => state,
-            Err(why) => return Ok(Err(why)),
+            Err(why) => return Ok(Err(Unused::Stale(why))),
         };
         let covered = state.last_key();
         state.set_known(known);
@@ -316,13 +339,16 @@ impl Desk {
                     remember(&mut requests, e);
                 }
                 Applied::OutOfOrder => {
-                    return Ok(Err(format!(
+                    return Ok(Err(Unused::Stale(format!(
                         "a later event ({}:{}) sorts before the events it covers",
                         e.origin, e.seq
-                    )))
+                    ))))
                 }
                 Applied::Duplicate => {
-                    return Ok(Err(format!("it covers {}:{} already", e.origin, e.seq)))
+                    return Ok(Err(Unused::Wrong(format!(
+                        "it covers {}:{} already",
+                        e.origin, e.seq
+                    ))))
                 }
             }
         }
@@ -336,9 +362,10 @@ impl Desk {
         Ok(Ok(tail.len() as u64))
     }
 
-    /// Writes the fold as the store's checkpoint, if it is the fold of exactly the store's
-    /// events. A checkpoint that cannot be written costs only time at the next open.
-    fn write_checkpoint(&mut self) {
+    /// Writes the fold as the store's checkpoint now, if it is the fold of exactly the store's
+    /// events (the desk does so itself every [`CHECKPOINT_EVERY`] events and on close). One
+    /// that cannot be written costs only time at the next open.
+    pub fn write_checkpoint(&mut self) {
         let Book::Local(store) = &self.book else {
             return;
         };
@@ -423,15 +450,17 @@ impl Desk {
                     ))
                 }
             }
-            Err(why) => {
+            Err(Unused::Stale(why)) => {
                 desk.fold_all()?;
-                let damaged = why.contains("damaged") || why.contains("does not decode");
-                let text = format!("the checkpoint was not used ({why}); a new one is written");
-                if damaged {
-                    Err(text)
-                } else {
-                    Ok(text)
-                }
+                Ok(format!(
+                    "the checkpoint was not used ({why}); a new one is written"
+                ))
+            }
+            Err(Unused::Wrong(why)) => {
+                desk.fold_all()?;
+                Err(format!(
+                    "the checkpoint was wrong ({why}); it is replaced by one from the full fold"
+                ))
             }
         };
         if events > 0 {

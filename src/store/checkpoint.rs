@@ -54,8 +54,11 @@ struct In<T> {
 pub enum Found<T> {
     /// None there (a new store, or one from before checkpoints).
     Missing,
-    /// One there that may not be used, with why (damaged, another build's, not this log's).
+    /// One there that may not be used, with why, with nothing wrong in it (another build's,
+    /// another store's, one the log does not reach).
     Unusable(String),
+    /// One there that is damaged: unreadable, cut short, its hash not holding.
+    Damaged(String),
     /// One that holds: the heads it covers, and its value.
     Usable {
         heads: BTreeMap<ReplicaId, Head>,
@@ -113,18 +116,18 @@ impl Store {
         match File::open(path(&self.dir)).and_then(|mut f| f.read_to_end(&mut bytes)) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Found::Missing,
-            Err(e) => return Found::Unusable(format!("it cannot be read ({})", e.kind())),
+            Err(e) => return Found::Damaged(format!("it cannot be read ({})", e.kind())),
         }
         let (Some(magic), Some(hash), Some(body)) =
             (bytes.get(..8), bytes.get(8..40), bytes.get(40..))
         else {
-            return Found::Unusable("it is cut short".into());
+            return Found::Damaged("it is cut short".into());
         };
         if magic != MAGIC {
             return Found::Unusable("it is not a checkpoint this version reads".into());
         }
         if Sha256::digest(body).as_slice() != hash {
-            return Found::Unusable("it is damaged (its hash does not match)".into());
+            return Found::Damaged("it is damaged (its hash does not match)".into());
         }
         let read: In<T> = match rmp_serde::from_slice(body) {
             Ok(read) => read,
@@ -139,7 +142,7 @@ impl Store {
         let mut heads = BTreeMap::new();
         for (origin, seq, hash) in read.heads {
             let Ok(hash) = <[u8; 32]>::try_from(hash.as_slice()) else {
-                return Found::Unusable("it holds a bad head".into());
+                return Found::Damaged("it holds a bad head".into());
             };
             let holds = self.head(origin).seq >= seq
                 && matches!(self.event_bytes(origin, seq), Ok(Some(b)) if hash_bytes(&b) == hash);
