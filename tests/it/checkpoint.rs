@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use proptest::prelude::*;
-use switchboard::desk::{Desk, ManualClock, CHECKPOINT_EVERY};
+use switchboard::desk::{Desk, ManualClock, CHECKPOINT_EVERY, CLOSE_CHECKPOINT};
 use switchboard::domain::{Body, ReplicaId, State};
 use switchboard::store::{Store, StoreKind};
 
@@ -531,4 +531,41 @@ fn verify_finds_damage_before_the_checkpoint_in_one_line() {
     assert!(said.contains("is damaged: chain broken at"), "{said}");
     assert_eq!(said.lines().count(), 1, "{said}");
     assert!(out.stdout.is_empty());
+}
+
+/// One `exec` of one command does not pay for a checkpoint at its close; a close after
+/// [`CLOSE_CHECKPOINT`] events or more writes one.
+#[test]
+fn a_close_writes_a_checkpoint_only_after_enough_events() {
+    let (_scratch, dir) = demo_store("1");
+    let events = digest_full(&dir).1 as u64;
+    let call = {
+        let (desk, _) = reopen(&dir);
+        desk.state().queue()[0].id.to_string()
+    };
+    let kept = std::fs::read(checkpoint_file(&dir)).unwrap();
+    let out = run(&dir, &["exec", &format!("note {call} one more")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read(checkpoint_file(&dir)).unwrap() == kept,
+        "one command's close wrote a checkpoint"
+    );
+    assert_eq!(reopen(&dir).1, Some(events));
+
+    let notes: Vec<String> = (0..CLOSE_CHECKPOINT)
+        .map(|i| format!("note {call} note {i}"))
+        .collect();
+    let mut args = vec!["exec"];
+    args.extend(notes.iter().map(String::as_str));
+    let out = run(&dir, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(reopen(&dir).1, Some(events + 1 + CLOSE_CHECKPOINT));
 }
