@@ -155,6 +155,27 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         Some(Sub::Import {
             format: ImportFormat::Eido { file },
         }) => import_eido(data.as_deref(), &operator, &file),
+        Some(Sub::Verify) => {
+            let dir = config::data_dir(data.as_deref())?;
+            centre::check_data_dir(&dir, Use::Read)?;
+            let store =
+                crate::store::Store::open(&dir, StoreKind::Live).map_err(|e| e.to_string())?;
+            let found = crate::desk::Desk::verify(store).map_err(|e| e.to_string())?;
+            let log = format!(
+                "{} event{} from {} node{}, every hash chain and head whole",
+                found.events,
+                if found.events == 1 { "" } else { "s" },
+                found.origins,
+                if found.origins == 1 { "" } else { "s" }
+            );
+            match found.checkpoint {
+                Ok(checkpoint) => {
+                    say!("verified: {log}; {checkpoint}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(wrong) => Err(format!("the log verifies ({log}), but {wrong}")),
+            }
+        }
         Some(Sub::Id) => {
             let dir = config::data_dir(data.as_deref())?;
             centre::check_data_dir(&dir, Use::Write)?;

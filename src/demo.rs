@@ -244,8 +244,10 @@ pub fn fill_in(
     }
     let start = now_ms - i64::from(days) * DAY;
     let clock = ManualClock::at(start);
+    // A bulk fill: one checkpoint at the end, not one every few hundred events.
     let mut desk = Desk::open(store, Box::new(clock.clone()), people::operator_at(start))?
-        .with_gazetteer(town.cloned());
+        .with_gazetteer(town.cloned())
+        .with_checkpoint_every(None);
     let places = town
         .map(crate::places::towns::call_places)
         .unwrap_or_default();

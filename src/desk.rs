@@ -16,11 +16,65 @@ use std::sync::Arc;
 use crate::command::{parse, print, ParseError};
 use crate::domain::event::hlc;
 use crate::domain::{
-    known, plan, Body, CallField, CallId, CivicAddress, Command, Context, Event, Handover, Hash,
-    Known, NewCall, Policy, Refusal, ReplicaId, State, Taken, MAX_EVENT_BYTES,
+    known, plan, Applied, Body, CallField, CallId, CivicAddress, Command, Context, Event, Handover,
+    Hash, Known, NewCall, Policy, Refusal, ReplicaId, State, Taken, MAX_EVENT_BYTES,
 };
 use crate::places::Gazetteer;
+use crate::store::checkpoint::Found;
 use crate::store::{Head, Sealed, Store, StoreError, StoreKind};
+
+/// A local desk writes a checkpoint of its fold after this many events past the last one; an
+/// open folds at most about this many.
+pub const CHECKPOINT_EVERY: u64 = 500;
+
+/// A clean close writes a checkpoint when at least this many events came since the last one:
+/// fewer fold at the next open in far less time than writing one takes on a big store (one
+/// `exec` of one command need not pay for it).
+pub const CLOSE_CHECKPOINT: u64 = 50;
+
+/// What a desk writes in its checkpoint: the fold, and its own indexes over the log.
+#[derive(serde::Serialize)]
+struct Kept<'a> {
+    state: crate::domain::Snapshot<'a>,
+    chronicle: Vec<(&'a CallId, &'a [(ReplicaId, u64)])>,
+    requests: Vec<(&'a String, &'a [(ReplicaId, u64)])>,
+}
+
+/// A [`Kept`] read back.
+#[derive(serde::Deserialize)]
+struct Resumed {
+    state: crate::domain::Checkpoint,
+    chronicle: Vec<(CallId, Vec<(ReplicaId, u64)>)>,
+    requests: Vec<(String, Vec<(ReplicaId, u64)>)>,
+}
+
+/// Why a desk did not fold from the store's checkpoint.
+#[derive(Debug)]
+enum Unused {
+    /// None there, or one it may not use with nothing wrong in it (another build's, one a
+    /// late event sorts before).
+    Stale(String),
+    /// A damaged one, or one that is not the fold of the events it names.
+    Wrong(String),
+}
+
+impl std::fmt::Display for Unused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unused::Stale(why) | Unused::Wrong(why) => f.write_str(why),
+        }
+    }
+}
+
+/// What `switchboard verify` found.
+#[derive(Debug)]
+pub struct Verified {
+    pub events: u64,
+    pub origins: usize,
+    /// What became of the checkpoint; `Err` when it was wrong (damaged, or not the fold of its
+    /// events). Either way a new one, from the full fold, replaced it.
+    pub checkpoint: Result<String, String>,
+}
 
 /// "Now" for the desk: the system clock in production, a hand-driven one in demos and tests.
 pub trait Clock: Send {
@@ -121,6 +175,16 @@ pub struct Desk {
     requests: HashMap<String, Vec<(ReplicaId, u64)>>,
     /// The request being run, stamped on what it commits.
     request: Option<String>,
+    /// How many events the last checkpoint written or resumed from covers.
+    checkpointed: u64,
+    /// A checkpoint after this many more events; `None`: only on close (a bulk fill).
+    checkpoint_every: Option<u64>,
+    /// How many events the checkpoint the last fold took up from covered; `None` when it
+    /// folded the whole log.
+    resumed_from: Option<u64>,
+    /// The fold key of the last event the store's checkpoint folded, when this desk wrote or
+    /// resumed from it: a late event that sorts before it cannot be folded from it.
+    checkpoint_key: Option<crate::domain::event::FoldKey>,
 }
 
 /// What a batch of events from elsewhere did to this desk.
@@ -164,13 +228,259 @@ impl Desk {
             forks: BTreeMap::new(),
             requests: HashMap::new(),
             request: None,
+            checkpointed: 0,
+            checkpoint_every: Some(CHECKPOINT_EVERY),
+            resumed_from: None,
+            checkpoint_key: None,
         };
         desk.refold()?;
         Ok(desk)
     }
 
-    /// Folds the whole log again: after an event from a peer sorts before ones already folded.
+    /// Writes a checkpoint every `every` events (`None`: only on close), instead of every
+    /// [`CHECKPOINT_EVERY`].
+    #[must_use]
+    pub fn with_checkpoint_every(mut self, every: Option<u64>) -> Self {
+        self.checkpoint_every = every;
+        self
+    }
+
+    /// Folds the log again (at open, and after an event from a peer sorts before ones already
+    /// folded): from the store's checkpoint and the tail after it when the checkpoint holds,
+    /// else the whole log, writing a new checkpoint.
     fn refold(&mut self) -> Result<(), StoreError> {
+        self.refold_after(None)
+    }
+
+    /// [`Desk::refold`] after a late event whose fold key is `earliest`: one that sorts before
+    /// the checkpoint goes straight to a full fold.
+    fn refold_after(
+        &mut self,
+        earliest: Option<crate::domain::event::FoldKey>,
+    ) -> Result<(), StoreError> {
+        let before = match (earliest, self.checkpoint_key) {
+            (Some(late), Some(covered)) => late < covered,
+            _ => false,
+        };
+        if let Book::Local(store) = &self.book {
+            if store.unchecked() {
+                // After an unclean shutdown the whole log verifies once before it is trusted.
+                store.verify()?;
+            }
+            let resumed = if before {
+                Err(Unused::Stale("a late event sorts before it".into()))
+            } else {
+                self.resume()?
+            };
+            match resumed {
+                Ok(tail) => {
+                    if self.checkpoint_every.is_some_and(|every| tail >= every) {
+                        self.write_checkpoint();
+                    }
+                    return Ok(());
+                }
+                Err(why) => {
+                    tracing::info!(%why, "folding the whole log: the checkpoint is not used");
+                }
+            }
+        }
+        self.fold_all()?;
+        self.resumed_from = None;
+        if self.event_count() > 0 {
+            self.write_checkpoint();
+        }
+        Ok(())
+    }
+
+    /// How many events the checkpoint the last fold (at open, or after a late event) took up
+    /// from covered; `None` when it folded the whole log.
+    pub fn resumed_from(&self) -> Option<u64> {
+        self.resumed_from
+    }
+
+    /// Takes up the fold from the store's checkpoint and folds the tail after it; returns how
+    /// many events that was, or why the checkpoint cannot be used. A tail that does not verify
+    /// is an error: the log is damaged.
+    fn resume(&mut self) -> Result<Result<u64, Unused>, StoreError> {
+        let Book::Local(store) = &self.book else {
+            return Ok(Err(Unused::Stale(
+                "an attached desk keeps no checkpoint".into(),
+            )));
+        };
+        let (heads, kept) = match store.read_checkpoint::<Resumed>() {
+            Found::Missing => return Ok(Err(Unused::Stale("there is none".into()))),
+            Found::Unusable(why) => return Ok(Err(Unused::Stale(why))),
+            Found::Damaged(why) => {
+                tracing::warn!(%why, "the checkpoint is damaged; folding the whole log");
+                return Ok(Err(Unused::Wrong(why)));
+            }
+            Found::Usable { heads, value } => (heads, value),
+        };
+        let covers = heads.iter().map(|(o, h)| (*o, h.seq)).collect();
+        if *kept.state.seen() != covers
+            || kept.state.event_count() != heads.values().map(|h| h.seq).sum::<u64>()
+        {
+            return Ok(Err(Unused::Wrong(
+                "its fold does not match the heads it names".into(),
+            )));
+        }
+        let mut tail = store.tail(&heads)?;
+        tail.sort_by_key(Event::fold_key);
+        let known = store.known()?;
+        let mark = store.hlc_mark();
+        let mut state = match State::resume(kept.state) {
+            Ok(state) => state,
+            Err(why) => return Ok(Err(Unused::Stale(why))),
+        };
+        let covered = state.last_key();
+        state.set_known(known);
+        let mut chronicle: HashMap<_, _> = kept.chronicle.into_iter().collect();
+        let mut requests: HashMap<_, _> = kept.requests.into_iter().collect();
+        let at = state.event_count();
+        for e in &tail {
+            match state.apply(e) {
+                Applied::Applied => {
+                    index(&mut chronicle, e);
+                    remember(&mut requests, e);
+                }
+                Applied::OutOfOrder => {
+                    return Ok(Err(Unused::Stale(format!(
+                        "a later event ({}:{}) sorts before the events it covers",
+                        e.origin, e.seq
+                    ))))
+                }
+                Applied::Duplicate => {
+                    return Ok(Err(Unused::Wrong(format!(
+                        "it covers {}:{} already",
+                        e.origin, e.seq
+                    ))))
+                }
+            }
+        }
+        self.state = state;
+        self.chronicle = chronicle;
+        self.requests = requests;
+        self.checkpointed = at;
+        self.resumed_from = Some(at);
+        self.checkpoint_key = covered;
+        self.last_hlc = self.last_hlc.max(mark).max(self.state.last_hlc());
+        Ok(Ok(tail.len() as u64))
+    }
+
+    /// Writes the fold as the store's checkpoint now, if it is the fold of exactly the store's
+    /// events (the desk does so itself every [`CHECKPOINT_EVERY`] events and on close). One
+    /// that cannot be written costs only time at the next open.
+    pub fn write_checkpoint(&mut self) {
+        let Book::Local(store) = &self.book else {
+            return;
+        };
+        let folded = store
+            .heads()
+            .iter()
+            .all(|(o, h)| self.state.seen(*o) == h.seq)
+            && self.state.event_count() == store.event_count();
+        if !folded {
+            tracing::warn!("no checkpoint: the fold is not of the store's events");
+            return;
+        }
+        let kept = Kept {
+            state: self.state.checkpoint(),
+            chronicle: self
+                .chronicle
+                .iter()
+                .map(|(k, v)| (k, v.as_slice()))
+                .collect(),
+            requests: self
+                .requests
+                .iter()
+                .map(|(k, v)| (k, v.as_slice()))
+                .collect(),
+        };
+        match store.write_checkpoint(&kept) {
+            Ok(()) => {
+                self.checkpointed = self.state.event_count();
+                self.checkpoint_key = self.state.last_key();
+            }
+            Err(e) => tracing::warn!(%e, "could not write a checkpoint"),
+        }
+    }
+
+    /// A checkpoint when enough events have come since the last one.
+    fn checkpoint_due(&mut self) {
+        let due = self
+            .checkpoint_every
+            .is_some_and(|every| self.state.event_count() >= self.checkpointed + every);
+        if due {
+            self.write_checkpoint();
+        }
+    }
+
+    /// Verifies the whole log (every hash chain and head) and the checkpoint against a full
+    /// fold, and writes a new checkpoint from that fold. An error is the log's: it is damaged.
+    pub fn verify(store: Store) -> Result<Verified, StoreError> {
+        let events = store.verify()?;
+        let origins = store.heads().len();
+        let mut desk = Desk {
+            book: Book::Local(store),
+            state: State::default(),
+            clock: Box::new(SystemClock),
+            operator: String::new(),
+            last_hlc: 0,
+            policy: Policy::new(crate::config::protocol::shipped()),
+            gazetteer: None,
+            chronicle: HashMap::new(),
+            forks: BTreeMap::new(),
+            requests: HashMap::new(),
+            request: None,
+            checkpointed: 0,
+            checkpoint_every: None,
+            resumed_from: None,
+            checkpoint_key: None,
+        };
+        let checkpoint = match desk.resume()? {
+            Ok(tail) => {
+                let state = std::mem::take(&mut desk.state);
+                let chronicle = std::mem::take(&mut desk.chronicle);
+                let requests = std::mem::take(&mut desk.requests);
+                let at = desk.checkpointed;
+                desk.fold_all()?;
+                if state == desk.state && chronicle == desk.chronicle && requests == desk.requests {
+                    Ok(format!(
+                        "the checkpoint (at {at} events, {tail} after it) matches a full fold"
+                    ))
+                } else {
+                    Err(format!(
+                        "the checkpoint at {at} events does not match a full fold of the log; \
+                         it is replaced by one from the full fold (the log itself verifies)"
+                    ))
+                }
+            }
+            Err(Unused::Stale(why)) => {
+                desk.fold_all()?;
+                Ok(format!(
+                    "the checkpoint was not used ({why}); a new one is written"
+                ))
+            }
+            Err(Unused::Wrong(why)) => {
+                desk.fold_all()?;
+                Err(format!(
+                    "the checkpoint was wrong ({why}); it is replaced by one from the full fold"
+                ))
+            }
+        };
+        if events > 0 {
+            desk.write_checkpoint();
+        }
+        desk.close()?;
+        Ok(Verified {
+            events,
+            origins,
+            checkpoint,
+        })
+    }
+
+    /// Folds the whole log.
+    fn fold_all(&mut self) -> Result<(), StoreError> {
         let events = self.events()?;
         let mut chronicle = HashMap::new();
         let mut requests = HashMap::new();
@@ -596,6 +906,7 @@ impl Desk {
             index(&mut self.chronicle, e);
             remember(&mut self.requests, e);
         }
+        self.checkpoint_due();
         Ok(events)
     }
 
@@ -687,6 +998,7 @@ impl Desk {
             )));
         }
         self.fold_in(sealed, &mut received)?;
+        self.checkpoint_due();
         Ok(received)
     }
 
@@ -862,20 +1174,22 @@ impl Desk {
         let mut events: Vec<Event> = sealed.into_iter().map(|s| s.event).collect();
         let mut in_order: Vec<&Event> = events.iter().collect();
         in_order.sort_by_key(|e| e.fold_key());
-        let mut late = false;
+        let mut late: Option<crate::domain::event::FoldKey> = None;
         for e in in_order {
             self.last_hlc = self.last_hlc.max(e.hlc);
             match self.state.apply(e) {
-                crate::domain::Applied::OutOfOrder => late = true,
-                crate::domain::Applied::Applied => {
+                Applied::OutOfOrder => {
+                    late = Some(late.map_or(e.fold_key(), |k| k.min(e.fold_key())));
+                }
+                Applied::Applied => {
                     index(&mut self.chronicle, e);
                     remember(&mut self.requests, e);
                 }
-                crate::domain::Applied::Duplicate => {}
+                Applied::Duplicate => {}
             }
         }
-        if late {
-            self.refold()?;
+        if late.is_some() {
+            self.refold_after(late)?;
         }
         received.accepted.append(&mut events);
         Ok(())
@@ -902,8 +1216,17 @@ impl Desk {
             .and_then(|keys| keys.last().copied())
     }
 
-    /// Flushes and releases the store.
-    pub fn close(self) -> Result<(), StoreError> {
+    /// Writes a checkpoint if [`CLOSE_CHECKPOINT`] events or more came since the last one (any,
+    /// after a bulk fill), then flushes and releases the store.
+    pub fn close(mut self) -> Result<(), StoreError> {
+        let since = self.state.event_count().saturating_sub(self.checkpointed);
+        let worth = match self.checkpoint_every {
+            Some(_) => since >= CLOSE_CHECKPOINT,
+            None => since > 0,
+        };
+        if worth && self.store().is_some_and(|s| !s.is_down()) {
+            self.write_checkpoint();
+        }
         match self.book {
             Book::Local(store) => store.close(),
             Book::Attached(_) => Ok(()),

@@ -25,6 +25,7 @@
 
 mod ack;
 mod aside;
+pub mod checkpoint;
 mod known;
 pub mod private;
 
@@ -798,19 +799,39 @@ impl Store {
     /// the event before it, each head matching its chain's last event. The first time it
     /// verifies after an unclean shutdown, the copy of sled's files kept until then goes.
     pub fn load(&self) -> Result<Vec<Event>, StoreError> {
-        let loaded = guarded(|| self.verified())
+        let mut events = Vec::new();
+        self.verify_with(|e| events.push(e))?;
+        Ok(events)
+    }
+
+    /// Verifies every event as [`Store::load`] does, keeping none of them in memory; returns
+    /// how many there are.
+    pub fn verify(&self) -> Result<u64, StoreError> {
+        let mut count = 0;
+        self.verify_with(|_| count += 1)?;
+        Ok(count)
+    }
+
+    /// True until the log has verified after an unclean shutdown (a copy of sled's files as
+    /// found is kept until then): the whole of it must be verified before it is trusted.
+    pub fn unchecked(&self) -> bool {
+        self.unchecked.lock().map_or(true, |u| u.is_some())
+    }
+
+    fn verify_with(&self, each: impl FnMut(Event)) -> Result<(), StoreError> {
+        let verified = guarded(|| self.verified(each))
             .unwrap_or_else(|_| Err(self.corrupt("the storage engine stopped on damaged data")));
-        match loaded {
-            Ok(events) => {
+        match verified {
+            Ok(()) => {
                 aside::settle(self.take_unchecked().as_deref());
-                Ok(events)
+                Ok(())
             }
             Err(e) => Err(self.keep_as_found_ref(e)),
         }
     }
 
-    fn verified(&self) -> Result<Vec<Event>, StoreError> {
-        let mut events = Vec::new();
+    fn verified(&self, mut each: impl FnMut(Event)) -> Result<(), StoreError> {
+        let mut count = 0u64;
         let mut chain: Option<(ReplicaId, Head)> = None;
         for item in self.log()?.scan_prefix(b"e") {
             let (k, bytes) = item.map_err(|e| self.sled_err(&e))?;
@@ -840,15 +861,16 @@ impl Store {
                     hash: hash_bytes(&bytes),
                 },
             ));
-            events.push(e);
+            count += 1;
+            each(e);
         }
         if let Some((o, h)) = chain {
             self.check_head(o, h)?;
         }
-        if events.len() as u64 != self.event_count() {
+        if count != self.event_count() {
             return Err(self.corrupt("a head names events that are missing"));
         }
-        Ok(events)
+        Ok(())
     }
 
     fn check_head(&self, origin: ReplicaId, found: Head) -> Result<(), StoreError> {

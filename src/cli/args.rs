@@ -197,6 +197,13 @@ pub enum Sub {
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
     },
+    /// Verify the whole store: every hash chain and head, and the checkpoint against a full fold.
+    ///
+    /// Prints one line: what was verified, or what is wrong. Exit status 0 when the log verifies
+    /// and the checkpoint (if any) matches a full fold of it; 1 when the log is damaged (nothing
+    /// is written on it), or the checkpoint was damaged or wrong (a new one is written from the
+    /// full fold; no event is lost). Needs the store to itself: stop a desk serving it first.
+    Verify,
     /// Print this node's fingerprint, for other nodes' `peer add`.
     ///
     /// The node's key pair and self-signed certificate are made at first use and kept

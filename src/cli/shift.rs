@@ -58,6 +58,8 @@ pub(super) fn exec(mut desk: Desk, lines: Vec<String>) -> Result<ExitCode, Strin
             }
         }
     }
+    // A clean close, writing a checkpoint when enough came (see `Desk::close`).
+    desk.close().map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -88,6 +88,9 @@ pub enum CallField {
 }
 
 impl CallField {
+    /// Every field's [`CallField::name`].
+    pub const NAMES: [&'static str; 7] = ["loc", "nature", "type", "pri", "caller", "cb", "zone"];
+
     pub fn name(&self) -> &'static str {
         match self {
             Self::Location(_) => "loc",

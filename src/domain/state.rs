@@ -45,6 +45,64 @@ pub enum Applied {
     OutOfOrder,
 }
 
+/// Bumped whenever the fold or [`Checkpoint`]'s fields change, so that a checkpoint made by
+/// another fold is never resumed from.
+pub const FOLD_VERSION: u32 = 1;
+
+/// The fold's whole state at one point of the log, borrowed, to be written down
+/// ([`State::checkpoint`]); read back as a [`Checkpoint`]. The node's own times
+/// ([`KnownHere`]) are not in it: the store keeps them beside the log.
+#[derive(Serialize)]
+pub struct Snapshot<'a> {
+    version: u32,
+    calls: &'a BTreeMap<CallId, Call>,
+    units: &'a BTreeMap<Callsign, Unit>,
+    alerts: &'a [Alert],
+    limits: &'a BTreeMap<ReplicaId, Limits>,
+    seen: &'a BTreeMap<ReplicaId, u64>,
+    last: Option<FoldKey>,
+    call_numbers: &'a BTreeMap<String, u32>,
+    events: u64,
+    takers: Vec<(&'a CallId, (ReplicaId, u64))>,
+    setters: Vec<(&'a CallId, &'static str, (ReplicaId, u64))>,
+    overruled: Vec<((ReplicaId, u64), &'a String)>,
+    incidents: &'a BTreeMap<String, CallId>,
+    status_set: Vec<(&'a Callsign, (ReplicaId, u64))>,
+    checkin_set: Vec<(&'a Callsign, (ReplicaId, u64))>,
+}
+
+/// A [`Snapshot`] read back: the value [`State::resume`] carries on folding from.
+#[derive(Debug, Deserialize)]
+pub struct Checkpoint {
+    version: u32,
+    calls: BTreeMap<CallId, Call>,
+    units: BTreeMap<Callsign, Unit>,
+    alerts: Vec<Alert>,
+    limits: BTreeMap<ReplicaId, Limits>,
+    seen: BTreeMap<ReplicaId, u64>,
+    last: Option<FoldKey>,
+    call_numbers: BTreeMap<String, u32>,
+    events: u64,
+    takers: Vec<(CallId, (ReplicaId, u64))>,
+    setters: Vec<(CallId, String, (ReplicaId, u64))>,
+    overruled: Vec<((ReplicaId, u64), String)>,
+    incidents: BTreeMap<String, CallId>,
+    status_set: Vec<(Callsign, (ReplicaId, u64))>,
+    checkin_set: Vec<(Callsign, (ReplicaId, u64))>,
+}
+
+impl Checkpoint {
+    /// Events folded into it.
+    pub fn event_count(&self) -> u64 {
+        self.events
+    }
+
+    /// Per origin, the highest seq folded into it.
+    pub fn seen(&self) -> &BTreeMap<ReplicaId, u64> {
+        &self.seen
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct State {
     pub calls: BTreeMap<CallId, Call>,
@@ -96,6 +154,73 @@ impl State {
             state.apply(e);
         }
         state
+    }
+
+    /// The fold as it stands, to be written down and resumed from ([`State::resume`]).
+    pub fn checkpoint(&self) -> Snapshot<'_> {
+        fn pairs<K, V: Copy>(map: &BTreeMap<K, V>) -> Vec<(&K, V)> {
+            map.iter().map(|(k, v)| (k, *v)).collect()
+        }
+        Snapshot {
+            version: FOLD_VERSION,
+            calls: &self.calls,
+            units: &self.units,
+            alerts: &self.alerts,
+            limits: &self.limits,
+            seen: &self.seen,
+            last: self.last,
+            call_numbers: &self.call_numbers,
+            events: self.events,
+            takers: pairs(&self.takers),
+            setters: self
+                .setters
+                .iter()
+                .map(|((call, field), by)| (call, *field, *by))
+                .collect(),
+            overruled: self.overruled.iter().map(|(k, v)| (*k, v)).collect(),
+            incidents: &self.incidents,
+            status_set: pairs(&self.status_set),
+            checkin_set: pairs(&self.checkin_set),
+        }
+    }
+
+    /// The state a checkpoint was made of, to fold on from: the same as folding the events it
+    /// covers. Refused (with why) when it was made by another fold or names a field this fold
+    /// does not know. The node's own times are handed in afterwards ([`State::set_known`]).
+    pub fn resume(checkpoint: Checkpoint) -> Result<State, String> {
+        let c = checkpoint;
+        if c.version != FOLD_VERSION {
+            return Err(format!(
+                "it was made by fold version {}, not {FOLD_VERSION}",
+                c.version
+            ));
+        }
+        let mut setters = BTreeMap::new();
+        for (call, field, by) in c.setters {
+            let Some(name) = CallField::NAMES.iter().find(|n| **n == field) else {
+                return Err(format!(
+                    "it names a call field `{field}` this fold does not know"
+                ));
+            };
+            setters.insert((call, *name), by);
+        }
+        Ok(State {
+            calls: c.calls,
+            units: c.units,
+            alerts: c.alerts,
+            limits: c.limits,
+            seen: c.seen,
+            last: c.last,
+            call_numbers: c.call_numbers,
+            events: c.events,
+            takers: c.takers.into_iter().collect(),
+            setters,
+            overruled: c.overruled.into_iter().collect(),
+            incidents: c.incidents,
+            status_set: c.status_set.into_iter().collect(),
+            checkin_set: c.checkin_set.into_iter().collect(),
+            known: KnownHere::default(),
+        })
     }
 
     /// Folds one event that sorts after everything folded so far.
@@ -160,6 +285,11 @@ impl State {
     /// The highest seq folded from `origin` (0 if none).
     pub fn seen(&self, origin: ReplicaId) -> u64 {
         self.seen.get(&origin).copied().unwrap_or(0)
+    }
+
+    /// The fold key of the last event folded: an event that sorts before it needs a re-fold.
+    pub fn last_key(&self) -> Option<FoldKey> {
+        self.last
     }
 
     /// Highest hlc folded, so a restarted clock never goes backwards.

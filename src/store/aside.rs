@@ -124,6 +124,14 @@ fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
         let entry = entry?;
         let kind = entry.file_type()?;
         let target = to.join(entry.file_name());
+        // The fold's checkpoint is a cache of the log, not evidence: not worth a copy.
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("checkpoint")
+        {
+            continue;
+        }
         if kind.is_dir() {
             copy_dir(&entry.path(), &target)?;
         } else if kind.is_file() {

@@ -7,6 +7,7 @@ mod common;
 
 mod architecture;
 mod bells;
+mod checkpoint;
 mod cli;
 mod clock_skew;
 mod command_props;

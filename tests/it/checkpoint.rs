@@ -1,0 +1,571 @@
+//! The fold's checkpoint (`store/checkpoint`): an open takes up the fold from it and folds only
+//! the log's tail, and whatever happens to it — a crash right after one, during one, between one
+//! and the tail, a damaged byte, peers' late events that sort before it, restarts — the state is
+//! the one a full fold of the log gives, and no event is lost.
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use proptest::prelude::*;
+use switchboard::desk::{Desk, ManualClock, CHECKPOINT_EVERY, CLOSE_CHECKPOINT};
+use switchboard::domain::{Body, ReplicaId, State};
+use switchboard::store::{Store, StoreKind};
+
+use crate::common::shift;
+use crate::store_crash::Rng;
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+const START_MS: i64 = 1_780_000_000_000;
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .env("SWITCHBOARD_OPERATOR", "checkpoint-test")
+        .env_remove("SWITCHBOARD_DATA")
+        .output()
+        .expect("run switchboard")
+}
+
+fn digest_cli(dir: &Path) -> String {
+    let out = run(dir, &["state", "--digest"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// The digest of a full fold of the log, computed here without any checkpoint.
+fn digest_full(dir: &Path) -> (String, usize) {
+    let store = Store::open(dir, StoreKind::Live).unwrap();
+    let events = store.load().unwrap();
+    let n = events.len();
+    let digest = State::fold(events).digest();
+    drop(store);
+    (digest, n)
+}
+
+fn checkpoint_file(dir: &Path) -> PathBuf {
+    dir.join("store").join("checkpoint")
+}
+
+/// A desk on `dir`, and how many events the checkpoint it resumed from covered.
+fn reopen(dir: &Path) -> (Desk, Option<u64>) {
+    let store = Store::open(dir, StoreKind::Live).unwrap();
+    let desk = Desk::open(store, Box::new(ManualClock::at(START_MS)), "op").unwrap();
+    let from = desk.resumed_from();
+    (desk, from)
+}
+
+/// The desk's state equals a full fold of its store's log, bookkeeping included.
+fn assert_full_fold(desk: &Desk) {
+    let store = desk.store().unwrap();
+    let mut full = State::fold(store.load().unwrap());
+    full.set_known(store.known().unwrap());
+    assert!(
+        *desk.state() == full,
+        "the desk's state differs from a full fold of its log"
+    );
+}
+
+fn demo_store(days: &str) -> (tempfile::TempDir, PathBuf) {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("data");
+    let out = run(&dir, &["demo", "--days", days]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (scratch, dir)
+}
+
+#[test]
+fn reopening_after_a_checkpoint_gives_the_digest_of_a_full_fold() {
+    let (_scratch, dir) = demo_store("2");
+    assert!(
+        checkpoint_file(&dir).exists(),
+        "the demo's close writes one"
+    );
+    let (full, events) = digest_full(&dir);
+    assert!(events > 500, "{events} events");
+    assert_eq!(digest_cli(&dir), full);
+    let (desk, from) = reopen(&dir);
+    assert_eq!(
+        from,
+        Some(events as u64),
+        "the open resumed from the checkpoint"
+    );
+    assert_full_fold(&desk);
+    desk.close().unwrap();
+
+    let out = run(&dir, &["verify"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.starts_with(&format!("verified: {events} events from 1 node")),
+        "{said}"
+    );
+    assert!(said.contains("matches a full fold"), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+
+    // Without it the whole log is folded, to the same state, and a new one is written.
+    std::fs::remove_file(checkpoint_file(&dir)).unwrap();
+    assert_eq!(digest_cli(&dir), full);
+    assert!(checkpoint_file(&dir).exists());
+    assert_eq!(reopen(&dir).1, Some(events as u64));
+}
+
+#[test]
+fn a_damaged_checkpoint_is_never_trusted_and_loses_nothing() {
+    let (_scratch, dir) = demo_store("1");
+    let (full, events) = digest_full(&dir);
+    let bytes = std::fs::read(checkpoint_file(&dir)).unwrap();
+    for at in [0, 12, bytes.len() / 2, bytes.len() - 1] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x20;
+        std::fs::write(checkpoint_file(&dir), &damaged).unwrap();
+        let (desk, from) = reopen(&dir);
+        assert_eq!(
+            from, None,
+            "byte {at}: a damaged checkpoint is not resumed from"
+        );
+        assert_eq!(desk.state().digest(), full, "byte {at}");
+        assert_eq!(desk.event_count(), events as u64);
+        assert_full_fold(&desk);
+        drop(desk);
+        // The full fold wrote a good one back.
+        assert_eq!(reopen(&dir).1, Some(events as u64), "byte {at}");
+    }
+
+    // `verify` says a damaged one is wrong, in one line, and replaces it.
+    let mut damaged = bytes.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x01;
+    std::fs::write(checkpoint_file(&dir), &damaged).unwrap();
+    let out = run(&dir, &["verify"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("the log verifies"), "{said}");
+    assert!(said.contains("damaged"), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    let out = run(&dir, &["verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(digest_cli(&dir), full);
+
+    // Cut short, or someone else's: the same.
+    std::fs::write(checkpoint_file(&dir), &bytes[..bytes.len() / 3]).unwrap();
+    assert_eq!(digest_cli(&dir), full);
+    std::fs::write(checkpoint_file(&dir), b"not a checkpoint").unwrap();
+    assert_eq!(digest_cli(&dir), full);
+    assert_eq!(digest_full(&dir), (full, events));
+}
+
+#[test]
+fn a_partial_temp_file_from_a_crash_during_a_checkpoint_is_never_read() {
+    let (_scratch, dir) = demo_store("1");
+    let (full, events) = digest_full(&dir);
+    let bytes = std::fs::read(checkpoint_file(&dir)).unwrap();
+    // A crash while the next one was being written leaves the old one and half a temp file.
+    let temp = dir.join("store").join("checkpoint.tmp");
+    std::fs::write(&temp, &bytes[..bytes.len() / 2]).unwrap();
+    let (desk, from) = reopen(&dir);
+    assert_eq!(from, Some(events as u64));
+    assert_eq!(desk.state().digest(), full);
+    drop(desk);
+    // A crash before the rename, with the temp file whole but no checkpoint yet.
+    std::fs::rename(checkpoint_file(&dir), &temp).unwrap();
+    let (desk, from) = reopen(&dir);
+    assert_eq!(from, None, "a temp file is never taken for the checkpoint");
+    assert_eq!(desk.state().digest(), full);
+}
+
+/// A child `exec` on `dir` that takes notes on stdin and acknowledges each on stdout.
+struct Exec {
+    process: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Exec {
+    fn spawn(dir: &Path) -> Exec {
+        let mut child = Command::new(BIN)
+            .arg("--data")
+            .arg(dir)
+            .arg("exec")
+            .env("SWITCHBOARD_OPERATOR", "checkpoint-test")
+            .env_remove("SWITCHBOARD_DATA")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Exec {
+            process: child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Sends `n` notes and waits for each to be acknowledged.
+    fn notes(&mut self, call: &str, first: u64, n: u64) {
+        for i in first..first + n {
+            writeln!(self.stdin, "note {call} note-{i}").unwrap();
+        }
+        self.stdin.flush().unwrap();
+        for i in first..first + n {
+            let mut line = String::new();
+            self.stdout.read_line(&mut line).unwrap();
+            assert!(line.trim_end().ends_with(&format!("note-{i}")), "{line:?}");
+        }
+    }
+
+    fn kill(mut self) {
+        self.process.kill().unwrap();
+        let status = self.process.wait().unwrap();
+        assert_eq!(status.signal(), Some(9));
+    }
+}
+
+/// Every note numbered in `acked` is in the log.
+fn assert_notes(dir: &Path, acked: &[std::ops::Range<u64>]) {
+    let store = Store::open(dir, StoreKind::Live).unwrap();
+    let mut have: Vec<u64> = store
+        .load()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::NoteAdded { text, .. } => text.strip_prefix("note-")?.parse().ok(),
+            _ => None,
+        })
+        .collect();
+    have.sort_unstable();
+    have.dedup();
+    let gone = acked
+        .iter()
+        .flat_map(Clone::clone)
+        .find(|n| have.binary_search(n).is_err());
+    assert_eq!(gone, None, "an acknowledged note is gone");
+}
+
+/// What `verify` says about the checkpoint: `(at N events, M after it)`.
+fn verify_says(dir: &Path) -> String {
+    let out = run(dir, &["verify"]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    said
+}
+
+#[test]
+fn sigkill_right_after_during_and_between_checkpoints_reopens_to_a_full_fold() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("data");
+    let out = run(
+        &dir,
+        &[
+            "exec",
+            "unit add STAR-1 clinician,medic",
+            "call 1 Main St / crash test",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let call = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(' ').next())
+        .unwrap()
+        .to_owned();
+    let setup = digest_full(&dir).1 as u64;
+    let mut next = 0;
+    let mut acked = Vec::new();
+
+    // Killed right after a checkpoint: the note that made it due was acknowledged after it.
+    let mut child = Exec::spawn(&dir);
+    child.notes(&call, next, CHECKPOINT_EVERY);
+    acked.push(next..next + CHECKPOINT_EVERY);
+    next += CHECKPOINT_EVERY;
+    child.kill();
+    let at = setup + CHECKPOINT_EVERY;
+    let said = verify_says(&dir);
+    assert!(
+        said.contains(&format!("(at {at} events, 0 after it)")),
+        "{said}"
+    );
+    assert_eq!(digest_cli(&dir), digest_full(&dir).0);
+    assert_notes(&dir, &acked);
+
+    // Killed between a checkpoint and its tail.
+    let mut child = Exec::spawn(&dir);
+    child.notes(&call, next, CHECKPOINT_EVERY + 37);
+    acked.push(next..next + CHECKPOINT_EVERY + 37);
+    next += CHECKPOINT_EVERY + 37;
+    child.kill();
+    let at = setup + 2 * CHECKPOINT_EVERY;
+    let (desk, from) = reopen(&dir);
+    assert_eq!(
+        from,
+        Some(at),
+        "resumed from the checkpoint after the crash"
+    );
+    assert_eq!(desk.event_count(), at + 37);
+    assert_full_fold(&desk);
+    drop(desk);
+    assert_eq!(digest_cli(&dir), digest_full(&dir).0);
+    assert_notes(&dir, &acked);
+
+    // Killed at random moments while notes stream in, some during a checkpoint's write.
+    for round in 0..6 {
+        let mut rng = Rng::seeded(round);
+        let mut child = Exec::spawn(&dir);
+        let n = rng.between(400, 520);
+        child.notes(&call, next, n);
+        acked.push(next..next + n);
+        next += n;
+        let more = rng.between(1, 200);
+        for i in 0..more {
+            let _ = writeln!(child.stdin, "note {call} note-{}", next + i);
+        }
+        let _ = child.stdin.flush();
+        std::thread::sleep(std::time::Duration::from_millis(rng.between(0, 40)));
+        child.kill();
+        next += more;
+        assert_eq!(digest_cli(&dir), digest_full(&dir).0, "round {round}");
+        assert_notes(&dir, &acked);
+        let (desk, _) = reopen(&dir);
+        assert_full_fold(&desk);
+    }
+}
+
+// ---- The property: random shifts on two desks, checkpoints at random points, late events ----
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// A command line at desk 0 or 1.
+    Local(usize, String),
+    /// Desk `to` takes every event of desk `from` it lacks.
+    Sync(usize),
+    /// A desk's clock moves on (ms).
+    Tick(usize, i64),
+    /// A desk is closed cleanly (writing a checkpoint) or dropped, and opened again.
+    Restart(usize, bool),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (0usize..2, shift::line()).prop_map(|(n, l)| Op::Local(n, l)),
+        1 => (0usize..2).prop_map(Op::Sync),
+        1 => (0usize..2, 1i64..120_000).prop_map(|(n, ms)| Op::Tick(n, ms)),
+        1 => (0usize..2, any::<bool>()).prop_map(|(n, clean)| Op::Restart(n, clean)),
+    ]
+}
+
+struct Node {
+    dir: PathBuf,
+    id: ReplicaId,
+    clock: ManualClock,
+    every: u64,
+    desk: Option<Desk>,
+}
+
+impl Node {
+    fn open(&mut self) {
+        let store = Store::open_as(&self.dir, StoreKind::Live, Some(self.id)).unwrap();
+        let desk = Desk::open(store, Box::new(self.clock.clone()), "op")
+            .unwrap()
+            .with_checkpoint_every(Some(self.every));
+        assert_full_fold(&desk);
+        self.desk = Some(desk);
+    }
+
+    fn desk(&mut self) -> &mut Desk {
+        self.desk.as_mut().unwrap()
+    }
+}
+
+fn play(skew: i64, every: [u64; 2], ops: &[Op]) -> (usize, usize) {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let mut nodes: Vec<Node> = (0..2)
+        .map(|i| Node {
+            dir: dirs[i].path().to_owned(),
+            id: ReplicaId(i as u64 + 1),
+            // Desk 1's clock is behind: what it does before it hears from desk 0 sorts early.
+            clock: ManualClock::at(START_MS - if i == 1 { skew } else { 0 }),
+            every: every[i],
+            desk: None,
+        })
+        .collect();
+    for n in &mut nodes {
+        n.open();
+    }
+    let (mut resumed, mut late) = (0, 0);
+    for op in ops {
+        match op {
+            Op::Local(n, line) => {
+                let desk = nodes[*n].desk();
+                let ids: Vec<String> = desk.state().calls.keys().map(ToString::to_string).collect();
+                let _ = desk.execute_line(&shift::refer(line, &ids));
+            }
+            Op::Sync(to) => {
+                let from = 1 - to;
+                let mut batch = Vec::new();
+                let source = nodes[from].desk.as_ref().unwrap();
+                let target = nodes[*to].desk.as_ref().unwrap();
+                for (origin, head) in source.heads() {
+                    let have = target.heads().get(origin).map_or(0, |h| h.seq);
+                    if head.seq > have {
+                        batch.extend(
+                            source
+                                .events_from(*origin, have + 1, usize::MAX, usize::MAX)
+                                .unwrap(),
+                        );
+                    }
+                }
+                let before = nodes[*to].desk().state().last_hlc();
+                let received = nodes[*to].desk().receive(&batch).unwrap();
+                if received.accepted.iter().any(|e| e.hlc < before) {
+                    late += 1;
+                }
+                assert_full_fold(nodes[*to].desk.as_ref().unwrap());
+            }
+            Op::Tick(n, ms) => nodes[*n].clock.advance(*ms),
+            Op::Restart(n, clean) => {
+                let desk = nodes[*n].desk.take().unwrap();
+                if *clean {
+                    desk.close().unwrap();
+                } else {
+                    drop(desk);
+                }
+                nodes[*n].open();
+                if nodes[*n].desk.as_ref().unwrap().resumed_from().is_some() {
+                    resumed += 1;
+                }
+            }
+        }
+    }
+    for n in &mut nodes {
+        assert_full_fold(n.desk.as_ref().unwrap());
+        n.desk.take().unwrap().close().unwrap();
+        n.open();
+    }
+    (resumed, late)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn checkpoints_at_random_points_late_events_and_restarts_fold_like_the_whole_log(
+        skew in 0i64..600_000,
+        every in [1u64..12, 1u64..12],
+        ops in prop::collection::vec(op(), 1..60),
+    ) {
+        play(skew, every, &ops);
+    }
+}
+
+/// The property's cases do reach what it is about: opens that resume from a checkpoint, and
+/// late events that sort before one.
+#[test]
+fn the_property_reaches_resumed_opens_and_late_events() {
+    let mut ops = Vec::new();
+    for i in 0..8 {
+        ops.push(Op::Local(1, format!("call {i} Elm St / early {i}")));
+    }
+    for i in 0..20 {
+        ops.push(Op::Local(0, format!("call {i} Oak St / later {i}")));
+    }
+    ops.push(Op::Restart(0, true));
+    ops.push(Op::Sync(0));
+    ops.push(Op::Restart(0, false));
+    ops.push(Op::Sync(1));
+    ops.push(Op::Restart(1, true));
+    let (resumed, late) = play(300_000, [5, 5], &ops);
+    assert!(resumed >= 3, "{resumed} resumed opens");
+    assert_eq!(
+        late, 1,
+        "desk 1's early calls sort before desk 0's checkpoint"
+    );
+}
+
+/// An open from the checkpoint reads only the tail; `verify` reads everything, and finds an
+/// event before the checkpoint that is not the one its chain names.
+#[test]
+fn verify_finds_damage_before_the_checkpoint_in_one_line() {
+    let (_scratch, dir) = demo_store("1");
+    {
+        let db = sled::open(dir.join("store")).unwrap();
+        let log = db.open_tree("log").unwrap();
+        let events: Vec<_> = log.scan_prefix(b"e").take(12).map(Result::unwrap).collect();
+        // The tenth event's bytes where the ninth's were: each still decodes.
+        log.insert(&events[9].0, events[10].1.clone()).unwrap();
+        db.flush().unwrap();
+    }
+    let out = run(&dir, &["verify"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("is damaged: chain broken at"), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(out.stdout.is_empty());
+}
+
+/// One `exec` of one command does not pay for a checkpoint at its close; a close after
+/// [`CLOSE_CHECKPOINT`] events or more writes one.
+#[test]
+fn a_close_writes_a_checkpoint_only_after_enough_events() {
+    let (_scratch, dir) = demo_store("1");
+    let events = digest_full(&dir).1 as u64;
+    let call = {
+        let (desk, _) = reopen(&dir);
+        desk.state().queue()[0].id.to_string()
+    };
+    let kept = std::fs::read(checkpoint_file(&dir)).unwrap();
+    let out = run(&dir, &["exec", &format!("note {call} one more")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read(checkpoint_file(&dir)).unwrap() == kept,
+        "one command's close wrote a checkpoint"
+    );
+    assert_eq!(reopen(&dir).1, Some(events));
+
+    let notes: Vec<String> = (0..CLOSE_CHECKPOINT)
+        .map(|i| format!("note {call} note {i}"))
+        .collect();
+    let mut args = vec!["exec"];
+    args.extend(notes.iter().map(String::as_str));
+    let out = run(&dir, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(reopen(&dir).1, Some(events + 1 + CLOSE_CHECKPOINT));
+}
