@@ -25,7 +25,7 @@ pub mod triage;
 pub mod unit;
 pub mod vocab;
 
-pub use call::{Assignment, Call, CallStatus, Hold, Note};
+pub use call::{Assignment, Call, CallStatus, Confirmed, Hold, Note};
 pub use command::{Command, NewCall};
 pub use event::{Body, CallField, Event, Hash, MAX_EVENT_BYTES};
 pub use handoff::{Handover, IncomingNote, Taken};

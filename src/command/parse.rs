@@ -324,6 +324,13 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "reopen" => Command::Reopen {
             call: args.exactly(1)?[0].to_owned(),
         },
+        "confirm" => {
+            let (lead, by) = args.leading_then_text(1)?;
+            Command::Confirm {
+                call: lead[0].to_owned(),
+                by: (!by.is_empty()).then_some(by),
+            }
+        }
         "merge" => {
             let a = args.exactly(2)?;
             Command::Merge {
@@ -660,6 +667,10 @@ pub fn print(cmd: &Command) -> String {
         } => format!("hold {} {minutes}m {}", quote(call), quote_words(reason)),
         Command::Unhold { call } => format!("unhold {}", quote(call)),
         Command::Merge { call, into } => format!("merge {} {}", quote(call), quote(into)),
+        Command::Confirm { call, by } => match by {
+            Some(who) => format!("confirm {} {}", quote(call), quote_words(who)),
+            None => format!("confirm {}", quote(call)),
+        },
         Command::Disregard { unit, reason } => match reason {
             Some(r) => format!("disregard {} {}", quote(unit), quote_words(r)),
             None => format!("disregard {}", quote(unit)),

@@ -288,6 +288,14 @@ pub const COMMANDS: &[Spec] = &[
         flags: &[],
     },
     Spec {
+        name: "confirm",
+        aliases: &["cnf"],
+        doc: "The agency a backup call went to says it has it (who said so, optional)",
+        signature: "<call> [who…]",
+        args: &[ArgKind::Call, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
         name: "accept",
         aliases: &[],
         doc: "Accept a call a partner handed in; the partner is told",

@@ -337,7 +337,7 @@ pub fn queue_order<'c>(queue: &[&'c Call], rows: usize) -> (Vec<&'c Call>, usize
     }
     let mut shown: Vec<&Call> = queue
         .iter()
-        .filter(|c| c.status == crate::domain::CallStatus::Pending && !c.awaits_disposition())
+        .filter(|c| c.waits_here())
         .take(rows.div_ceil(2))
         .copied()
         .collect();

@@ -499,6 +499,12 @@ impl World {
             return Ok(());
         };
         if let Some(child) = created(&events) {
+            // The other agency answers at once on the radio; the desk records it has the call.
+            let by = match agency {
+                Agency::Police => "DPD dispatch",
+                _ => "DFD dispatch",
+            };
+            self.run(desk, &format!("confirm {child} {by}"))?;
             let (disposition, after) = match agency {
                 Agency::Police => (
                     Disposition::PoliceNeeded,

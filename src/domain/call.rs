@@ -105,6 +105,16 @@ pub struct Call {
     /// On hold, while it is: a pending call someone will come back to.
     #[serde(default)]
     pub hold: Option<Hold>,
+    /// A backup call the other agency has confirmed it has (`confirm`): when, and who said so.
+    #[serde(default)]
+    pub confirmed: Option<Confirmed>,
+}
+
+/// The other agency's word that it has a backup request (`confirm <call> [who…]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Confirmed {
+    pub at_ms: i64,
+    pub by: Option<String>,
 }
 
 /// Why a pending call waits, and until when (`hold`).
@@ -163,6 +173,14 @@ impl Call {
         self.is_open()
             && self.assignments.iter().any(|a| !a.disregarded)
             && self.active_units().next().is_none()
+    }
+
+    /// Waiting for this centre to send someone: pending, not cleared, and not a backup request
+    /// the other agency has confirmed (that one is theirs now).
+    pub fn waits_here(&self) -> bool {
+        self.status == CallStatus::Pending
+            && !self.awaits_disposition()
+            && !(self.backup_for.is_some() && self.confirmed.is_some())
     }
 
     /// Where the call stands in a word: its status, or `cleared` once every unit has left an

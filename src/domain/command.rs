@@ -67,6 +67,11 @@ pub enum Command {
         status: UnitStatus,
         detail: Option<String>,
     },
+    /// The agency a backup call went to says it has it.
+    Confirm {
+        call: CallRef,
+        by: Option<String>,
+    },
     /// Close `call` as a duplicate of `into`, its caller and notes carried across.
     Merge {
         call: CallRef,

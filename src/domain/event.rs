@@ -210,6 +210,12 @@ pub enum Body {
     CallReopened {
         call: CallId,
     },
+    /// The agency a backup call was handed to said it has it (`confirm`), `by` whom if given.
+    BackupConfirmed {
+        call: CallId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
     /// `call` closed as a duplicate of `into` (disposition `duplicate`, the calls linked); its
     /// caller and notes were added to `into` just before, in the same batch.
     CallMerged {
@@ -316,6 +322,7 @@ impl Body {
             | Self::CallReopened { call }
             | Self::CallHeld { call, .. }
             | Self::UnitDisregarded { call, .. }
+            | Self::BackupConfirmed { call, .. }
             | Self::StatusCorrected { call, .. }
             | Self::HoldReleased { call }
             | Self::Handoff { call, .. }
@@ -450,6 +457,10 @@ impl Body {
                 ..
             } => format!("{call} on hold for {minutes} min because: {reason}"),
             Self::HoldReleased { call } => format!("{call} taken off hold"),
+            Self::BackupConfirmed { call, by } => match by {
+                Some(who) => format!("{call} confirmed by {who}"),
+                None => format!("{call} confirmed by the agency it went to"),
+            },
             Self::CallMerged { call, into } => {
                 format!("{call} closed as a duplicate of {into}, merged into it")
             }

@@ -188,6 +188,27 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             detail,
         } => change_status(state, unit, *status, detail.as_ref()),
         Command::Merge { call, into } => merge(state, call, into),
+        Command::Confirm { call, by } => {
+            let c = open_call(state, call, "confirm")?;
+            let Some((_, agency)) = &c.backup_for else {
+                refuse!(
+                    "{} is not a backup call; confirm is for a request handed to police, EMS or fire",
+                    c.id
+                );
+            };
+            if let Some(done) = &c.confirmed {
+                let who = done.by.as_deref().unwrap_or(agency.word());
+                refuse!("{} was confirmed already, by {who}", c.id);
+            }
+            let by = match by.as_deref().map(str::trim) {
+                Some("") | None => None,
+                Some(who) => Some(text_field("who", who)?),
+            };
+            Ok(vec![Body::BackupConfirmed {
+                call: c.id.clone(),
+                by,
+            }])
+        }
         Command::Disregard { unit, reason } => disregard(state, unit, reason.as_deref()),
         Command::Correct {
             unit,

@@ -6,7 +6,7 @@ use super::policy::Policy;
 use super::state::State;
 use super::triage::is_community_team;
 use super::unit::Unit;
-use super::vocab::UnitStatus;
+use super::vocab::{Priority, UnitStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Check {
@@ -54,6 +54,12 @@ pub fn check_in(state: &State, unit: &Unit, now_ms: i64, policy: &Policy) -> Opt
 pub fn waiting_too_long(state: &State, call: &Call, now_ms: i64, policy: &Policy) -> bool {
     if call.status != CallStatus::Pending {
         return false;
+    }
+    // Backup handed to another agency is theirs to send: it alarms here only while they have
+    // not said they have it, counted as a P1's wait.
+    if call.backup_for.is_some() {
+        return call.confirmed.is_none()
+            && now_ms - state.call_since(call) > policy.pending_limit_ms(Priority::MOST_URGENT);
     }
     match &call.hold {
         Some(hold) => now_ms >= hold.until_ms,

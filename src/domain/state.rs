@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::call::{Assignment, Call, CallStatus, Hold, Note};
+use super::call::{Assignment, Call, CallStatus, Confirmed, Hold, Note};
 use super::event::{Body, CallField, Event, FoldKey};
 use super::ids::{alert_id, CallId, Callsign, ReplicaId};
 use super::known::{Known, KnownHere};
@@ -503,6 +503,7 @@ impl State {
                         civic: civic.clone(),
                         handoffs: Vec::new(),
                         hold: None,
+                        confirmed: None,
                     },
                 );
             }
@@ -703,6 +704,14 @@ impl State {
             Body::StatusCorrected {
                 unit, call, status, ..
             } => self.correct(e, unit, call, *status, at),
+            Body::BackupConfirmed { call, by } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.confirmed = Some(Confirmed {
+                        at_ms: at,
+                        by: by.clone(),
+                    });
+                }
+            }
             Body::HoldReleased { call } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.hold = None;

@@ -457,6 +457,7 @@ impl Metrics {
                 }
             }
             Body::NoteAdded { .. }
+            | Body::BackupConfirmed { .. }
             | Body::HoldReleased { .. }
             | Body::CallsLinked { .. }
             | Body::AlertAcknowledged { .. }

@@ -134,6 +134,8 @@ fn command() -> impl Strategy<Value = Command> {
         (reference(), prop::option::of(text()))
             .prop_map(|(unit, reason)| Command::Disregard { unit, reason }),
         (reference(), reference()).prop_map(|(call, into)| Command::Merge { call, into }),
+        (reference(), prop::option::of(text()))
+            .prop_map(|(call, by)| Command::Confirm { call, by }),
         (
             reference(),
             prop::sample::select(

@@ -22,6 +22,7 @@ mod hold;
 mod install;
 mod keymaps;
 mod map;
+mod mutual_aid;
 mod peer_tls;
 mod peers_cli;
 mod places;

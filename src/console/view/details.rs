@@ -356,6 +356,36 @@ fn call_lines<'a>(
             if over { theme.details_alert } else { value },
         ));
     }
+    // Handed to another agency: the first thing to know about it.
+    if let Some((parent, agency)) = &call.backup_for {
+        lines.push(field(
+            "For",
+            format!("{agency} backup for {parent}"),
+            theme,
+            theme.details_alert,
+        ));
+        // Handed over: whether the other agency has said it has it.
+        let (text, style) = match &call.confirmed {
+            Some(c) => (
+                format!(
+                    "confirmed {}{}",
+                    hhmm(app, c.at_ms),
+                    c.by.as_ref()
+                        .map_or_else(String::new, |b| format!(" by {b}"))
+                ),
+                value,
+            ),
+            None => (
+                format!(
+                    "handed to {agency} {}, not confirmed: confirm {} [who] when they answer",
+                    hhmm(app, call.received_ms),
+                    call.id
+                ),
+                theme.details_alert,
+            ),
+        };
+        lines.push(field("Hndd", text, theme, style));
+    }
     // Before anyone is sent: this may be a call already being worked.
     let dups = crate::domain::duplicates::possible_duplicates(app.state(), call);
     if let Some((earlier, why)) = dups.first() {
@@ -429,14 +459,6 @@ fn call_lines<'a>(
     if !call.links.is_empty() {
         let linked: Vec<String> = call.links.iter().map(ToString::to_string).collect();
         lines.push(field("Link", linked.join(" "), theme, value));
-    }
-    if let Some((parent, agency)) = &call.backup_for {
-        lines.push(field(
-            "For",
-            format!("{agency} backup for {parent}"),
-            theme,
-            theme.details_alert,
-        ));
     }
     if let Some(d) = call.disposition {
         lines.push(field("Disp", format!("{d} — {}", d.doc()), theme, value));

@@ -25,6 +25,9 @@ fn status_word(c: &Call) -> &'static str {
     match c.status {
         _ if c.awaits_disposition() => "CLRD",
         CallStatus::Pending if c.hold.is_some() => "HOLD",
+        // Handed to another agency: asked (not yet confirmed), or theirs (confirmed).
+        CallStatus::Pending if c.backup_for.is_some() && c.confirmed.is_none() => "ASKD",
+        CallStatus::Pending if c.backup_for.is_some() => "CONF",
         CallStatus::Pending => "PEND",
         CallStatus::Dispatched => "DISP",
         CallStatus::OnScene => "ONSC",
@@ -38,10 +41,7 @@ impl Widget for QueueView<'_> {
         let theme = &app.theme;
         let ascii = app.options.ascii;
         let queue = app.state().queue();
-        let pending = queue
-            .iter()
-            .filter(|c| c.status == CallStatus::Pending)
-            .count();
+        let pending = queue.iter().filter(|c| c.waits_here()).count();
         // The block's title is drawn once the rows are chosen: it says what is out of view.
         let inner = pane(String::new(), true, theme, ascii).inner(area);
         // Ids grow past 9,999 calls a node (`26-RZ10676`): the column grows with them.
