@@ -324,6 +324,26 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "reopen" => Command::Reopen {
             call: args.exactly(1)?[0].to_owned(),
         },
+        "on" => {
+            args.exactly(0)?;
+            Command::SignOn
+        }
+        "off" => {
+            args.exactly(0)?;
+            Command::SignOff
+        }
+        "handover" => {
+            args.exactly(0)?;
+            let hours = match args.flag("hours") {
+                None => 12,
+                Some(h) => h
+                    .parse()
+                    .ok()
+                    .filter(|h| (1..=72).contains(h))
+                    .ok_or_else(|| args.usage_error("--hours is 1 to 72"))?,
+            };
+            Command::Handover { hours }
+        }
         "confirm" => {
             let (lead, by) = args.leading_then_text(1)?;
             Command::Confirm {
@@ -667,6 +687,9 @@ pub fn print(cmd: &Command) -> String {
         } => format!("hold {} {minutes}m {}", quote(call), quote_words(reason)),
         Command::Unhold { call } => format!("unhold {}", quote(call)),
         Command::Merge { call, into } => format!("merge {} {}", quote(call), quote(into)),
+        Command::SignOn => "on".to_owned(),
+        Command::SignOff => "off".to_owned(),
+        Command::Handover { hours } => format!("handover --hours {hours}"),
         Command::Confirm { call, by } => match by {
             Some(who) => format!("confirm {} {}", quote(call), quote_words(who)),
             None => format!("confirm {}", quote(call)),

@@ -67,6 +67,13 @@ pub enum Command {
         status: UnitStatus,
         detail: Option<String>,
     },
+    /// Sign on to the desk for a shift, or off it.
+    SignOn,
+    SignOff,
+    /// What the next shift must know, over the last `hours`.
+    Handover {
+        hours: u32,
+    },
     /// The agency a backup call went to says it has it.
     Confirm {
         call: CallRef,

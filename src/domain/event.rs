@@ -210,6 +210,10 @@ pub enum Body {
     CallReopened {
         call: CallId,
     },
+    /// The operator who made the event signed on to the desk for a shift.
+    SignedOn,
+    /// … and off it.
+    SignedOff,
     /// The agency a backup call was handed to said it has it (`confirm`), `by` whom if given.
     BackupConfirmed {
         call: CallId,
@@ -333,6 +337,7 @@ impl Body {
             Self::UnitStatusChanged { call, .. } | Self::UnitCheckedIn { call, .. } => {
                 call.iter().collect()
             }
+            Self::SignedOn | Self::SignedOff => vec![],
             Self::UnitAdded { .. }
             | Self::AlertAcknowledged { .. }
             | Self::LimitsRecorded { .. } => vec![],
@@ -457,6 +462,8 @@ impl Body {
                 ..
             } => format!("{call} on hold for {minutes} min because: {reason}"),
             Self::HoldReleased { call } => format!("{call} taken off hold"),
+            Self::SignedOn => "signed on to the desk".to_owned(),
+            Self::SignedOff => "signed off the desk".to_owned(),
             Self::BackupConfirmed { call, by } => match by {
                 Some(who) => format!("{call} confirmed by {who}"),
                 None => format!("{call} confirmed by the agency it went to"),

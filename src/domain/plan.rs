@@ -188,6 +188,10 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             detail,
         } => change_status(state, unit, *status, detail.as_ref()),
         Command::Merge { call, into } => merge(state, call, into),
+        Command::SignOn => Ok(vec![Body::SignedOn]),
+        Command::SignOff => Ok(vec![Body::SignedOff]),
+        // Read-only: answered by `query`.
+        Command::Handover { .. } => refuse!("handover only reads; nothing to change"),
         Command::Confirm { call, by } => {
             let c = open_call(state, call, "confirm")?;
             let Some((_, agency)) = &c.backup_for else {
@@ -353,6 +357,9 @@ pub fn query(
     command: &Command,
     ctx: &Context,
 ) -> Option<Result<Vec<String>, Refusal>> {
+    if let Command::Handover { hours } = command {
+        return Some(Ok(handover(state, *hours, ctx)));
+    }
     let Command::Recommend {
         call,
         dispatch: false,
@@ -545,4 +552,124 @@ fn merge(state: &State, call: &str, into: &str) -> Result<Vec<Body>, Refusal> {
         into: keep.id.clone(),
     });
     Ok(bodies)
+}
+
+/// What the next shift must know: who is on the desk, every open call and where it stands,
+/// units out of service, the alarms in force, and the cautions raised in the last `hours`.
+fn handover(state: &State, hours: u32, ctx: &Context) -> Vec<String> {
+    use super::safety::{check_in, waiting_too_long, Check};
+    let now = ctx.now_ms;
+    let since = now - i64::from(hours) * 3_600_000;
+    let mins = |ms: i64| (now - ms).max(0) / 60_000;
+    let mut lines = Vec::new();
+    let on: Vec<String> = state
+        .on_desk
+        .iter()
+        .map(|(who, at)| format!("{who} ({} min)", mins(*at)))
+        .collect();
+    lines.push(if on.is_empty() {
+        "On the desk: nobody signed on (on)".to_owned()
+    } else {
+        format!("On the desk: {}", on.join(", "))
+    });
+    let open = state.queue();
+    lines.push(format!("Open calls: {}", open.len()));
+    for c in &open {
+        let units: Vec<&str> = c.active_units().map(|a| a.unit.as_str()).collect();
+        let mut line = format!(
+            "  {} P{} {} {}, {} min: {}",
+            c.id,
+            c.priority.get(),
+            c.call_type.map_or("-", |t| t.word()),
+            c.state_word(),
+            mins(state.call_since(c)),
+            c.location
+        );
+        if !units.is_empty() {
+            line.push_str(&format!(" [{}]", units.join(", ")));
+        }
+        if let Some(h) = &c.hold {
+            line.push_str(&format!(
+                "; on hold {} min more: {}",
+                (h.until_ms - now).max(0) / 60_000,
+                h.reason
+            ));
+        }
+        if let (Some((_, agency)), None) = (&c.backup_for, &c.confirmed) {
+            line.push_str(&format!("; {agency} not confirmed"));
+        }
+        lines.push(line);
+    }
+    let out: Vec<String> = state
+        .units
+        .values()
+        .filter(|u| u.status == UnitStatus::OutOfService)
+        .map(|u| {
+            format!(
+                "{} ({}, {} min)",
+                u.callsign,
+                u.detail.as_deref().unwrap_or("no reason given"),
+                mins(state.status_since(u))
+            )
+        })
+        .collect();
+    lines.push(format!(
+        "Out of service: {}",
+        if out.is_empty() {
+            "none".to_owned()
+        } else {
+            out.join(", ")
+        }
+    ));
+    let waiting: Vec<String> = open
+        .iter()
+        .filter(|c| waiting_too_long(state, c, now, ctx.policy))
+        .map(|c| c.id.to_string())
+        .collect();
+    let late: Vec<String> = state
+        .units
+        .values()
+        .filter(|u| {
+            matches!(
+                check_in(state, u, now, ctx.policy),
+                Some(Check::Overdue(_) | Check::Escalated(_))
+            )
+        })
+        .map(|u| u.callsign.to_string())
+        .collect();
+    let conflicts: Vec<String> = state.open_alerts().map(super::state::Alert::id).collect();
+    let mut alarms = Vec::new();
+    if !waiting.is_empty() {
+        alarms.push(format!("waiting long: {}", waiting.join(", ")));
+    }
+    if !late.is_empty() {
+        alarms.push(format!("check-in late: {}", late.join(", ")));
+    }
+    if !conflicts.is_empty() {
+        alarms.push(format!("conflicts: {}", conflicts.join(", ")));
+    }
+    lines.push(format!(
+        "Alarms: {}",
+        if alarms.is_empty() {
+            "none".to_owned()
+        } else {
+            alarms.join("; ")
+        }
+    ));
+    let cautions: Vec<String> = state
+        .calls
+        .values()
+        .flat_map(|c| {
+            c.notes
+                .iter()
+                .filter(|n| n.caution && n.wall_ms >= since)
+                .map(move |n| format!("  {}: {} ({})", c.id, n.text, c.location))
+        })
+        .collect();
+    lines.push(format!(
+        "Cautions in the last {hours} h: {}",
+        cautions.len()
+    ));
+    lines.extend(cautions);
+    lines
 }

@@ -47,7 +47,7 @@ pub enum Applied {
 
 /// Bumped whenever the fold or [`Checkpoint`]'s fields change, so that a checkpoint made by
 /// another fold is never resumed from.
-pub const FOLD_VERSION: u32 = 1;
+pub const FOLD_VERSION: u32 = 2;
 
 /// The fold's whole state at one point of the log, borrowed, to be written down
 /// ([`State::checkpoint`]); read back as a [`Checkpoint`]. The node's own times
@@ -69,6 +69,7 @@ pub struct Snapshot<'a> {
     incidents: &'a BTreeMap<String, CallId>,
     status_set: Vec<(&'a Callsign, (ReplicaId, u64))>,
     checkin_set: Vec<(&'a Callsign, (ReplicaId, u64))>,
+    on_desk: &'a BTreeMap<String, i64>,
 }
 
 /// A [`Snapshot`] read back: the value [`State::resume`] carries on folding from.
@@ -89,6 +90,8 @@ pub struct Checkpoint {
     incidents: BTreeMap<String, CallId>,
     status_set: Vec<(Callsign, (ReplicaId, u64))>,
     checkin_set: Vec<(Callsign, (ReplicaId, u64))>,
+    #[serde(default)]
+    on_desk: BTreeMap<String, i64>,
 }
 
 impl Checkpoint {
@@ -110,6 +113,8 @@ pub struct State {
     pub alerts: Vec<Alert>,
     /// The time limits each desk last recorded (see `policy::Limits`).
     pub limits: BTreeMap<ReplicaId, Limits>,
+    /// Operators signed on to the desk (`on`), and since when; `off` signs them off.
+    pub on_desk: BTreeMap<String, i64>,
     /// Highest seq folded per origin.
     #[serde(skip)]
     seen: BTreeMap<ReplicaId, u64>,
@@ -181,6 +186,7 @@ impl State {
             incidents: &self.incidents,
             status_set: pairs(&self.status_set),
             checkin_set: pairs(&self.checkin_set),
+            on_desk: &self.on_desk,
         }
     }
 
@@ -219,6 +225,7 @@ impl State {
             incidents: c.incidents,
             status_set: c.status_set.into_iter().collect(),
             checkin_set: c.checkin_set.into_iter().collect(),
+            on_desk: c.on_desk,
             known: KnownHere::default(),
         })
     }
@@ -704,6 +711,12 @@ impl State {
             Body::StatusCorrected {
                 unit, call, status, ..
             } => self.correct(e, unit, call, *status, at),
+            Body::SignedOn => {
+                self.on_desk.entry(e.operator.clone()).or_insert(at);
+            }
+            Body::SignedOff => {
+                self.on_desk.remove(&e.operator);
+            }
             Body::BackupConfirmed { call, by } => {
                 if let Some(c) = self.calls.get_mut(call) {
                     c.confirmed = Some(Confirmed {

@@ -458,6 +458,8 @@ impl Metrics {
             }
             Body::NoteAdded { .. }
             | Body::BackupConfirmed { .. }
+            | Body::SignedOn
+            | Body::SignedOff
             | Body::HoldReleased { .. }
             | Body::CallsLinked { .. }
             | Body::AlertAcknowledged { .. }

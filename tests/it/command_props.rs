@@ -136,6 +136,9 @@ fn command() -> impl Strategy<Value = Command> {
         (reference(), reference()).prop_map(|(call, into)| Command::Merge { call, into }),
         (reference(), prop::option::of(text()))
             .prop_map(|(call, by)| Command::Confirm { call, by }),
+        Just(Command::SignOn),
+        Just(Command::SignOff),
+        (1u32..=72).prop_map(|hours| Command::Handover { hours }),
         (
             reference(),
             prop::sample::select(

@@ -32,6 +32,7 @@ mod pty;
 mod report;
 mod security;
 mod shell;
+mod shift_change;
 mod sim;
 mod store_crash;
 mod store_damage;
