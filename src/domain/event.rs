@@ -337,8 +337,9 @@ impl Body {
             Self::UnitStatusChanged { call, .. } | Self::UnitCheckedIn { call, .. } => {
                 call.iter().collect()
             }
-            Self::SignedOn | Self::SignedOff => vec![],
-            Self::UnitAdded { .. }
+            Self::SignedOn
+            | Self::SignedOff
+            | Self::UnitAdded { .. }
             | Self::AlertAcknowledged { .. }
             | Self::LimitsRecorded { .. } => vec![],
         }

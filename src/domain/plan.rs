@@ -558,6 +558,7 @@ fn merge(state: &State, call: &str, into: &str) -> Result<Vec<Body>, Refusal> {
 /// units out of service, the alarms in force, and the cautions raised in the last `hours`.
 fn handover(state: &State, hours: u32, ctx: &Context) -> Vec<String> {
     use super::safety::{check_in, waiting_too_long, Check};
+    use std::fmt::Write as _;
     let now = ctx.now_ms;
     let since = now - i64::from(hours) * 3_600_000;
     let mins = |ms: i64| (now - ms).max(0) / 60_000;
@@ -586,17 +587,18 @@ fn handover(state: &State, hours: u32, ctx: &Context) -> Vec<String> {
             c.location
         );
         if !units.is_empty() {
-            line.push_str(&format!(" [{}]", units.join(", ")));
+            let _ = write!(line, " [{}]", units.join(", "));
         }
         if let Some(h) = &c.hold {
-            line.push_str(&format!(
+            let _ = write!(
+                line,
                 "; on hold {} min more: {}",
                 (h.until_ms - now).max(0) / 60_000,
                 h.reason
-            ));
+            );
         }
         if let (Some((_, agency)), None) = (&c.backup_for, &c.confirmed) {
-            line.push_str(&format!("; {agency} not confirmed"));
+            let _ = write!(line, "; {agency} not confirmed");
         }
         lines.push(line);
     }
