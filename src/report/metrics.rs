@@ -64,6 +64,8 @@
 //!   count is the lower middle value):
 //!   - received → triaged: to the first `TriageAnswered` or `Recommended`;
 //!   - received → dispatched: to the first accepted `UnitDispatched`;
+//!   - dispatched → en route: from the first assignment's dispatch to that assignment setting
+//!     out (a unit dispatched already en route counts 0);
 //!   - dispatched → on scene: from the first assignment's dispatch to that same assignment's
 //!     arrival; a first unit that cleared without arriving is counted in
 //!     `cleared_without_arrival` and excluded;
@@ -137,6 +139,7 @@ fn ratio(part: u64, whole: u64) -> Option<f64> {
 struct Assignment {
     unit: Callsign,
     dispatched_ms: i64,
+    en_route_ms: Option<i64>,
     on_scene_ms: Option<i64>,
     cleared_ms: Option<i64>,
     /// Told to disregard on its way: not the call's response in the times.
@@ -441,6 +444,9 @@ impl Metrics {
                     c.corrected += 1;
                     if let Some(a) = c.assignments.iter_mut().rev().find(|a| a.unit == *unit) {
                         a.cleared_ms = None;
+                        if status.step().unwrap_or(0) < 2 {
+                            a.en_route_ms = None;
+                        }
                         if status.step().unwrap_or(0) < 3 {
                             a.on_scene_ms = None;
                         }
@@ -520,6 +526,7 @@ impl Metrics {
                     c.assignments.push(Assignment {
                         unit: unit.clone(),
                         dispatched_ms: at,
+                        en_route_ms: en_route.then_some(at),
                         on_scene_ms: None,
                         cleared_ms: None,
                         disregarded: false,
@@ -551,6 +558,9 @@ impl Metrics {
                 if let Some(c) = self.calls.get_mut(&current) {
                     if let Some(a) = c.active_assignment_mut(unit) {
                         match status {
+                            UnitStatus::EnRoute => {
+                                a.en_route_ms.get_or_insert(at);
+                            }
                             UnitStatus::OnScene => {
                                 a.on_scene_ms.get_or_insert(at);
                             }

@@ -237,6 +237,7 @@ fn figures_text(out: &mut String, fig: &Figures) {
     );
     stat_line(out, "received -> triaged", &times.received_to_triaged);
     stat_line(out, "received -> dispatched", &times.received_to_dispatched);
+    stat_line(out, "dispatched -> en route", &times.dispatched_to_en_route);
     stat_line(out, "dispatched -> on scene", &times.dispatched_to_on_scene);
     stat_line(out, "on scene -> clear", &times.on_scene_to_clear);
     stat_line(out, "whole call", &times.received_to_closed);

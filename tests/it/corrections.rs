@@ -185,6 +185,13 @@ fn a_status_pressed_too_early_is_taken_back_and_the_arrival_counts_when_it_came(
         Some(T0 + 9 * MIN),
         "the true arrival, not the mistaken one"
     );
+    assert_eq!(
+        f.dispatched_to_en_route_ms(),
+        Some(MIN),
+        "dispatch to en route"
+    );
+    let text = switchboard::report::table::text(&report(&d));
+    assert!(text.contains("dispatched -> en route"), "{text}");
     // The chronology keeps the mistake and its correction.
     let log: Vec<String> = d
         .events()

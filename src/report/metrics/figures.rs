@@ -49,6 +49,8 @@ pub struct CallFacts {
     pub dispatched_ms: Option<i64>,
     /// Arrival of the first assignment (the first unit dispatched).
     pub arrived_ms: Option<i64>,
+    /// When that same first unit set out.
+    pub en_route_ms: Option<i64>,
     /// First arrival of any unit.
     pub first_on_scene_ms: Option<i64>,
     /// The last unit clearing, once no unit is left on the call.
@@ -103,6 +105,10 @@ impl CallFacts {
 
     pub fn received_to_dispatched_ms(&self) -> Option<i64> {
         span(Some(self.received_ms), self.dispatched_ms)
+    }
+
+    pub fn dispatched_to_en_route_ms(&self) -> Option<i64> {
+        span(self.dispatched_ms, self.en_route_ms)
     }
 
     pub fn dispatched_to_on_scene_ms(&self) -> Option<i64> {
@@ -247,6 +253,7 @@ impl Stat {
 pub struct Times {
     pub received_to_triaged: Stat,
     pub received_to_dispatched: Stat,
+    pub dispatched_to_en_route: Stat,
     pub dispatched_to_on_scene: Stat,
     pub on_scene_to_clear: Stat,
     pub received_to_closed: Stat,
@@ -396,6 +403,7 @@ pub(super) fn figures(calls: &[&CallFacts]) -> Figures {
         times: Times {
             received_to_triaged: Stat::of(calls, CallFacts::received_to_triaged_ms),
             received_to_dispatched: Stat::of(calls, CallFacts::received_to_dispatched_ms),
+            dispatched_to_en_route: Stat::of(calls, CallFacts::dispatched_to_en_route_ms),
             dispatched_to_on_scene: Stat::of(calls, CallFacts::dispatched_to_on_scene_ms),
             on_scene_to_clear: Stat::of(calls, CallFacts::on_scene_to_clear_ms),
             received_to_closed: Stat::of(calls, CallFacts::received_to_closed_ms),

@@ -60,6 +60,7 @@ impl Metrics {
             triaged_ms: c.triaged_ms,
             dispatched_ms: first.map(|a| a.dispatched_ms),
             arrived_ms: first.and_then(|a| a.on_scene_ms),
+            en_route_ms: first.and_then(|a| a.en_route_ms),
             first_on_scene_ms: c.assignments.iter().filter_map(|a| a.on_scene_ms).min(),
             cleared_ms: if active {
                 None
