@@ -2,23 +2,9 @@
 //! (issue 14 item 2). The console is driven without a terminal; the pty test in `pty.rs` checks
 //! the BEL byte itself.
 
+use crate::common::desk::{desk, MIN, T0};
 use crate::common::keys::{console, press};
 use switchboard::config::{Ring, Settings};
-use switchboard::desk::{Desk, ManualClock};
-use switchboard::domain::ReplicaId;
-use switchboard::store::{Store, StoreKind};
-use tempfile::TempDir;
-
-const T0: i64 = 1_795_773_600_000;
-const MIN: i64 = 60_000;
-
-fn desk() -> (Desk, ManualClock, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-    let clock = ManualClock::at(T0);
-    let desk = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
-    (desk, clock, dir)
-}
 
 /// Looks once, as the run loop does before drawing; whether the bell rang.
 fn rang(app: &mut switchboard::console::app::App, now_ms: i64) -> bool {

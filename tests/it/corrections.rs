@@ -1,54 +1,11 @@
 //! Setting a mistake right without re-dispatching (issue 14 item 6): `disregard` a unit on its
 //! way, `correct` a status pressed by mistake; the chronology keeps both, the figures the truth.
 
+use crate::common::desk::{desk, refused, run, take, MIN, T0};
 use crate::common::keys::{console, press};
-use switchboard::desk::{Desk, ManualClock, Outcome};
-use switchboard::domain::{Body, CallId, CallStatus, ReplicaId, UnitStatus};
+use switchboard::desk::Desk;
+use switchboard::domain::{CallStatus, UnitStatus};
 use switchboard::report::metrics::{Metrics, Period};
-use switchboard::store::{Store, StoreKind};
-use tempfile::TempDir;
-
-const T0: i64 = 1_795_773_600_000;
-const MIN: i64 = 60_000;
-
-fn desk() -> (Desk, ManualClock, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-    let clock = ManualClock::at(T0);
-    let desk = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
-    (desk, clock, dir)
-}
-
-fn run(desk: &mut Desk, line: &str) -> Vec<Body> {
-    match desk
-        .run_line(line)
-        .unwrap_or_else(|e| panic!("{line}: {e}"))
-    {
-        Outcome::Committed(events) => events.into_iter().map(|e| e.body).collect(),
-        Outcome::Answered(lines) => panic!("{line} answered {lines:?}"),
-    }
-}
-
-fn refused(desk: &mut Desk, line: &str) -> String {
-    let before = desk.state().digest();
-    let err = desk.run_line(line).expect_err(line).to_string();
-    assert_eq!(
-        desk.state().digest(),
-        before,
-        "a refusal changed the state: {line}"
-    );
-    err
-}
-
-fn take(desk: &mut Desk, line: &str) -> CallId {
-    run(desk, line)
-        .into_iter()
-        .find_map(|b| match b {
-            Body::CallCreated { call, .. } => Some(call),
-            _ => None,
-        })
-        .unwrap()
-}
 
 fn metrics(desk: &Desk) -> Metrics {
     let mut m = Metrics::new(Period::new(T0, T0 + 120 * MIN), desk.policy());

@@ -1,37 +1,12 @@
 //! Duplicate calls at intake and `merge` (issue 14 item 8): flagged with the earlier call, closed
 //! into it with their caller and notes, and not counted twice in the figures.
 
+use crate::common::desk::{desk, take, MIN, T0};
 use crate::common::keys::{console, press, text};
-use switchboard::desk::{Desk, ManualClock, Outcome};
+use switchboard::desk::Desk;
 use switchboard::domain::duplicates::possible_duplicates;
-use switchboard::domain::{Body, CallId, CallStatus, Disposition, ReplicaId};
+use switchboard::domain::{CallId, CallStatus, Disposition};
 use switchboard::report::metrics::{Metrics, Period};
-use switchboard::store::{Store, StoreKind};
-use tempfile::TempDir;
-
-const T0: i64 = 1_795_773_600_000;
-const MIN: i64 = 60_000;
-
-fn desk() -> (Desk, ManualClock, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-    let clock = ManualClock::at(T0);
-    let desk = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
-    (desk, clock, dir)
-}
-
-fn take(desk: &mut Desk, line: &str) -> CallId {
-    let Outcome::Committed(events) = desk.run_line(line).unwrap() else {
-        panic!("{line} committed nothing");
-    };
-    events
-        .into_iter()
-        .find_map(|e| match e.body {
-            Body::CallCreated { call, .. } => Some(call),
-            _ => None,
-        })
-        .unwrap()
-}
 
 fn dups(desk: &Desk, call: &CallId) -> Vec<(CallId, String)> {
     possible_duplicates(desk.state(), &desk.state().calls[call])

@@ -1,55 +1,12 @@
 //! Priority changes with a reason, and pending calls on hold (issue 14 item 7): through the desk
 //! with a fake clock, and through the console's keys in both keymaps.
 
+use crate::common::desk::{desk, refused, run, take, MIN, T0};
 use crate::common::keys::{console, press, text};
-use switchboard::desk::{Desk, ManualClock, Outcome};
+use switchboard::desk::Desk;
 use switchboard::domain::safety::waiting_too_long;
-use switchboard::domain::{Body, CallId, ReplicaId};
+use switchboard::domain::{Body, CallId};
 use switchboard::report::metrics::{Metrics, Period};
-use switchboard::store::{Store, StoreKind};
-use tempfile::TempDir;
-
-const T0: i64 = 1_795_773_600_000;
-const MIN: i64 = 60_000;
-
-fn desk() -> (Desk, ManualClock, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-    let clock = ManualClock::at(T0);
-    let desk = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
-    (desk, clock, dir)
-}
-
-fn run(desk: &mut Desk, line: &str) -> Vec<Body> {
-    match desk
-        .run_line(line)
-        .unwrap_or_else(|e| panic!("{line}: {e}"))
-    {
-        Outcome::Committed(events) => events.into_iter().map(|e| e.body).collect(),
-        Outcome::Answered(lines) => panic!("{line} answered {lines:?}"),
-    }
-}
-
-fn refused(desk: &mut Desk, line: &str) -> String {
-    let before = desk.state().digest();
-    let err = desk.run_line(line).expect_err(line).to_string();
-    assert_eq!(
-        desk.state().digest(),
-        before,
-        "a refusal changed the state: {line}"
-    );
-    err
-}
-
-fn take(desk: &mut Desk, line: &str) -> CallId {
-    run(desk, line)
-        .into_iter()
-        .find_map(|b| match b {
-            Body::CallCreated { call, .. } => Some(call),
-            _ => None,
-        })
-        .unwrap()
-}
 
 fn overdue(desk: &Desk, call: &CallId, now_ms: i64) -> bool {
     let c = &desk.state().calls[call];

@@ -1,23 +1,11 @@
 //! Backup handed to police, EMS or fire is tracked as handed over — asked, then confirmed by
 //! whom — not as a P1 of our own pending in the queue (issue 14 item 10).
 
+use crate::common::desk::{desk, MIN, T0};
 use crate::common::keys::{console, press, text};
-use switchboard::desk::{Desk, ManualClock, Outcome};
+use switchboard::desk::{Desk, Outcome};
 use switchboard::domain::safety::waiting_too_long;
-use switchboard::domain::{Body, CallId, ReplicaId};
-use switchboard::store::{Store, StoreKind};
-use tempfile::TempDir;
-
-const T0: i64 = 1_795_773_600_000;
-const MIN: i64 = 60_000;
-
-fn desk() -> (Desk, ManualClock, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-    let clock = ManualClock::at(T0);
-    let desk = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
-    (desk, clock, dir)
-}
+use switchboard::domain::{Body, CallId};
 
 /// A call with STAR-1 on scene asking police for backup; (the call, the backup call).
 fn asked(d: &mut Desk) -> (CallId, CallId) {

@@ -1,22 +1,9 @@
 //! Shift change (issue 14 item 9): operators sign on and off the desk, and `handover` says what
 //! the next shift must know.
 
+use crate::common::desk::{desk_as, MIN, T0};
 use crate::common::keys::{console, press};
-use switchboard::desk::{Desk, ManualClock, Outcome};
-use switchboard::domain::ReplicaId;
-use switchboard::store::{Store, StoreKind};
-use tempfile::TempDir;
-
-const T0: i64 = 1_795_773_600_000;
-const MIN: i64 = 60_000;
-
-fn desk() -> (Desk, ManualClock, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-    let clock = ManualClock::at(T0);
-    let desk = Desk::open(store, Box::new(clock.clone()), "ct-rivera").unwrap();
-    (desk, clock, dir)
-}
+use switchboard::desk::{Desk, Outcome};
 
 fn answer(d: &mut Desk, line: &str) -> Vec<String> {
     match d.run_line(line).unwrap() {
@@ -27,7 +14,7 @@ fn answer(d: &mut Desk, line: &str) -> Vec<String> {
 
 #[test]
 fn operators_sign_on_and_off_and_the_handover_lists_what_the_next_shift_must_know() {
-    let (mut d, clock, _dir) = desk();
+    let (mut d, clock, _dir) = desk_as("ct-rivera");
     d.run_line("on").unwrap();
     d.run_line_as("on", "ct-okafor").unwrap();
     assert_eq!(
@@ -72,7 +59,7 @@ fn operators_sign_on_and_off_and_the_handover_lists_what_the_next_shift_must_kno
 #[test]
 fn the_handover_key_of_both_keymaps_shows_it_whole_in_the_messages() {
     for (keymap, key) in [("default", "<A-s>"), ("vim", "S")] {
-        let (mut d, _clock, _dir) = desk();
+        let (mut d, _clock, _dir) = desk_as("ct-rivera");
         d.run_line("call 12 Main St / man shouting --pri 1")
             .unwrap();
         let mut app = console(d, keymap);

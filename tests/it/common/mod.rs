@@ -1,3 +1,4 @@
+pub mod desk;
 pub mod keys;
 pub mod pair;
 pub mod partner;
