@@ -136,7 +136,7 @@ fn the_console_flags_a_duplicate_as_it_is_taken_and_both_keymaps_open_merge() {
         press(&mut app, "call 1400 Colfax Ave / shouting again<Enter>");
         let said = app.ui.message.clone().unwrap().text;
         assert!(
-            said.contains(&format!("possible duplicate of {first}")),
+            said.starts_with(&format!("possible duplicate of {first}")),
             "{keymap}: {said}"
         );
         let screen = text(&mut app, 80, 24);

@@ -152,9 +152,13 @@ impl App {
                     let dups =
                         crate::domain::duplicates::possible_duplicates(self.desk.state(), new);
                     if let Some((earlier, why)) = dups.first() {
-                        said.push(format!(
-                            "possible duplicate of {earlier} ({why}): merge {call} {earlier}"
-                        ));
+                        // First on the line, where a narrow terminal cannot cut it off.
+                        said.insert(
+                            0,
+                            format!(
+                                "possible duplicate of {earlier} ({why}): merge {call} {earlier}"
+                            ),
+                        );
                     }
                 }
                 // The selection follows what the dispatcher just worked on, so the next key
