@@ -515,20 +515,12 @@ fn merge(state: &State, call: &str, into: &str) -> Result<Vec<Body>, Refusal> {
     }
     let mut bodies = Vec::new();
     let caller = match (&dup.caller, &dup.callback) {
-        (None, None) => None,
-        (name, cb) => Some(format!(
-            "{}{}",
-            name.as_deref().unwrap_or("unknown caller"),
-            cb.as_ref()
-                .map_or_else(String::new, |c| format!(", cb {c}"))
-        )),
+        (None, None) => String::new(),
+        (Some(name), None) => format!(" (caller {name})"),
+        (None, Some(cb)) => format!(" (cb {cb})"),
+        (Some(name), Some(cb)) => format!(" (caller {name}, cb {cb})"),
     };
-    let said = format!(
-        "from duplicate {}: {}{}",
-        dup.id,
-        dup.nature,
-        caller.map_or_else(String::new, |c| format!(" (caller {c})"))
-    );
+    let said = format!("from duplicate {}: {}{caller}", dup.id, dup.nature);
     bodies.push(Body::NoteAdded {
         call: keep.id.clone(),
         text: text_field("note", &said)?,

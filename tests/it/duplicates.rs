@@ -97,7 +97,8 @@ fn merge_closes_the_duplicate_into_the_call_with_its_caller_and_notes_and_counts
     assert!(
         notes
             .iter()
-            .any(|n| n.contains("Sam, cb 555-0199") && n.contains("man shouting at traffic")),
+            .any(|n| n.contains("(caller Sam, cb 555-0199)")
+                && n.contains("man shouting at traffic")),
         "{notes:?}"
     );
     let dog = kept.notes.iter().find(|n| n.text.contains("dog")).unwrap();
