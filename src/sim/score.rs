@@ -5,7 +5,9 @@
 //! Points per call (100 in all): answered within 15 s 10 (within 20 s 5); triaged 10 (5 with a
 //! wrong answer recorded; a linked second call about the same person needs none); response type
 //! right 20; unit capability fit 15; safety check-ins on time 10; escalations handled and
-//! duplicates linked 10; disposition right 25. A figure that does not apply to a call the
+//! duplicates linked (and not sent a team) 10; disposition right 25. A second call about the
+//! same person merged into the first (`merge`) is worked right: it needs no response or
+//! disposition of its own. A figure that does not apply to a call the
 //! trainee worked (no unit needed, never on scene, nothing escalated) gets its points; a call
 //! nobody answered gets none. Answer times are the trainee's real seconds at the console, so a
 //! trainer may run the clock fast without making the 15 s impossible.
@@ -167,7 +169,18 @@ pub fn score(
         let dispatch_s = mine(&|b| matches!(b, Body::UnitDispatched { .. }));
         let wrong: Vec<_> = observed.wrong_answers.iter().filter(|w| w.0 == i).collect();
         let response = call.response_type();
-        let response_right = response == Some(sc.expect_response);
+        let linked = sc.duplicate_of.as_ref().map(|first| {
+            scenario
+                .calls
+                .iter()
+                .position(|c| &c.id == first)
+                .and_then(|k| observed.call_ids[k].as_ref())
+                .is_some_and(|o| call.links.contains(o))
+        });
+        // A second call merged into the first needs no response or disposition of its own:
+        // closing it as a duplicate is the right way to work it.
+        let merged = linked == Some(true) && call.disposition == Some(Disposition::Duplicate);
+        let response_right = merged || response == Some(sc.expect_response);
         // What the units sent are held to: the response the call was worked as, or, when it was
         // worked as nothing, the one it needed.
         let capability_fit = fit(state, call, response.or(Some(sc.expect_response)));
@@ -185,20 +198,15 @@ pub fn score(
             .collect();
         let escalation_handled =
             (!escalations.is_empty()).then(|| escalations.iter().all(|(_, _, handled)| *handled));
-        let linked = sc.duplicate_of.as_ref().map(|first| {
-            let other = scenario
-                .calls
-                .iter()
-                .position(|c| &c.id == first)
-                .and_then(|k| observed.call_ids[k].as_ref());
-            other.is_some_and(|o| call.links.contains(o))
-        });
         let expected_disposition = if observed.gone[i] {
             Disposition::Gone
         } else {
             sc.expect_disposition
         };
-        let disposition_right = call.disposition == Some(expected_disposition);
+        let disposition_right = merged || call.disposition == Some(expected_disposition);
+        // A team sent to a second call about the same person is a team not free for the next.
+        let sent_to_duplicate =
+            sc.duplicate_of.is_some() && call.assignments.iter().any(|a| !a.disregarded);
 
         match answer_s {
             // Nothing done on the call earns nothing: its other figures are not "not applying",
@@ -303,8 +311,18 @@ pub fn score(
                         format!("a second call about the person of {first}; not linked to it"),
                         escalation_points,
                     );
+                } else if sent_to_duplicate {
+                    push(
+                        "duplicate-dispatched",
+                        call.first_dispatch_ms().unwrap_or(received),
+                        "a team was sent to a second call about the same person; merge it into \
+                         the first instead"
+                            .to_owned(),
+                        escalation_points,
+                    );
                 }
                 match call.disposition {
+                    Some(_) if merged => {}
                     None => push(
                         "not-closed",
                         observed.end_ms,

@@ -94,6 +94,46 @@ fn hard_calls_score_full_marks_with_their_script() {
     assert_eq!(call(&score, "backup").escalation_handled, Some(true));
 }
 
+/// Issue 14 item 8: a second call about the same person merged into the first is worked right
+/// (the shipped script merges it); one linked but sent a team of its own loses the link's points.
+#[test]
+fn a_duplicate_merged_scores_full_and_a_team_sent_to_it_does_not() {
+    let s = scenario("hard-calls.toml");
+    let score = run(&s, &s.actions);
+    let again = call(&score, "busstop-again");
+    assert_eq!((again.linked, again.points), (Some(true), 100));
+    assert!(again.response_right && again.disposition_right, "{again:?}");
+
+    let mut actions: Vec<Action> = Vec::new();
+    for a in &s.actions {
+        if a.run.starts_with("merge ") {
+            let at = |ms: i64, run: &str| Action {
+                at_ms: ms,
+                run: run.to_owned(),
+                ..a.clone()
+            };
+            actions.push(at(a.at_ms, "link {busstop-again} {busstop}"));
+            actions.push(at(a.at_ms + 10_000, "unit add STAR-9 clinician,medic"));
+            actions.push(at(a.at_ms + 12_000, "dp STAR-9 {busstop-again}"));
+            actions.push(at(a.at_ms + 14_000, "avl STAR-9"));
+            actions.push(at(a.at_ms + 20_000, "merge {busstop-again} {busstop}"));
+        } else {
+            actions.push(a.clone());
+        }
+    }
+    let score = run(&s, &actions);
+    let again = call(&score, "busstop-again");
+    assert_eq!(again.points, 90, "{again:?}");
+    assert!(
+        score
+            .mistakes
+            .iter()
+            .any(|(k, n)| k == "duplicate-dispatched" && *n == 1),
+        "{:?}",
+        score.mistakes
+    );
+}
+
 #[test]
 fn star_shift_scores_full_marks_with_its_script() {
     let s = scenario("star-shift.toml");
@@ -145,9 +185,25 @@ fn wrong_actions_lose_the_points_they_should() {
             .contains(&a.run.as_str())
                 || a.at_ms < 10 * 60_000
         })
-        // Never link the second caller.
-        .filter(|a| !a.run.starts_with("link "))
-        .cloned()
+        // Never link the second caller: answer it on its own instead of merging it.
+        .flat_map(|a| {
+            if a.run.starts_with("merge ") {
+                let at = |ms: i64, run: &str| Action {
+                    at_ms: ms,
+                    run: run.to_owned(),
+                    ..a.clone()
+                };
+                vec![
+                    at(
+                        a.at_ms + 24_000,
+                        "respond {busstop-again} info --reason a team is already on the way",
+                    ),
+                    at(a.at_ms + 54_000, "close {busstop-again} cancelled"),
+                ]
+            } else {
+                vec![a.clone()]
+            }
+        })
         .collect();
     // Record the caller's "blue lips" as no medical emergency.
     for a in &mut actions {
@@ -173,7 +229,7 @@ fn wrong_actions_lose_the_points_they_should() {
 
     let again = call(&score, "busstop-again");
     assert_eq!(again.linked, Some(false));
-    // Its first action was the link: without it, the trainee first touched it after 30 s.
+    // Its first action was the merge: without it, the trainee first touched it after 30 s.
     assert_eq!(again.answer_s, Some(30));
     assert_eq!(again.points, 100 - 10 - 10 - 10);
 
