@@ -291,7 +291,7 @@ pub(super) fn dispatch_plan(
     ctx: &Context,
 ) -> Result<Vec<Body>, Refusal> {
     let c = open_call(state, call, "dispatch a response plan to")?;
-    let (response, source) = response_for(c, ctx);
+    let (response, source) = response_for(state, c, ctx);
     let plan: ResponsePlan = response_plan(state, c, response, ctx.now_ms);
     if plan.sends_nobody() {
         refuse!(
@@ -348,7 +348,21 @@ pub(super) fn dispatch_plan(
 
 /// The response a call is worked as — chosen, asked for by a backup, recommended, or what the
 /// protocol says now — and where it came from, in words.
-pub(super) fn response_for(call: &Call, ctx: &Context) -> (ResponseType, String) {
+pub(super) fn response_for(state: &State, call: &Call, ctx: &Context) -> (ResponseType, String) {
+    let (response, source) = response_source(state, call, ctx);
+    if call.response.is_some() || call.backup_for.is_some() {
+        return (response, source);
+    }
+    match super::recommend::weapon_caution_counts(state, call, &ctx.policy.protocol) {
+        Some(text) => (
+            response,
+            format!("{source}; caution \"{text}\" counts as weapon yes"),
+        ),
+        None => (response, source),
+    }
+}
+
+fn response_source(state: &State, call: &Call, ctx: &Context) -> (ResponseType, String) {
     if let Some(r) = call.response {
         let how = match &call.recommendation {
             Some(rec) if rec.response != r => format!("chosen over {}", rec.response),
@@ -365,6 +379,6 @@ pub(super) fn response_for(call: &Call, ctx: &Context) -> (ResponseType, String)
     if let Some(rec) = &call.recommendation {
         return (rec.response, format!("rule {}", rec.rule));
     }
-    let rec = ctx.policy.protocol.evaluate(&call.answers, call.call_type);
+    let rec = super::recommend::recommendation(state, call, &ctx.policy.protocol);
     (rec.response, format!("not triaged yet; rule {}", rec.rule))
 }

@@ -13,7 +13,7 @@ pub const NEAR_M: f64 = 100.0;
 /// … when the other was taken this little before.
 pub const RECENT_MS: i64 = 30 * 60_000;
 /// A callback number this short (digits) says too little to match on.
-const MIN_CALLBACK_DIGITS: usize = 7;
+pub(crate) const MIN_CALLBACK_DIGITS: usize = 7;
 
 fn digits(callback: &str) -> String {
     callback.chars().filter(char::is_ascii_digit).collect()

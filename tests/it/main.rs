@@ -7,6 +7,7 @@ mod common;
 
 mod architecture;
 mod bells;
+mod cautions;
 mod checkpoint;
 mod cli;
 mod clock_skew;
