@@ -44,6 +44,7 @@ impl Centre {
         policy.pending_alarm_minutes = settings.alarms.pending_minutes;
         policy.default_checkin_minutes = settings.safety.checkin_minutes;
         policy.checkin_minutes = settings.safety.by_response.clone();
+        policy.status_minutes = settings.unit_timers.minutes();
         policy
     }
 

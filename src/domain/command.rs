@@ -66,6 +66,8 @@ pub enum Command {
         unit: UnitRef,
         status: UnitStatus,
         detail: Option<String>,
+        /// For OOS: minutes until the unit is expected back (`--back 30m`).
+        back_minutes: Option<u32>,
     },
     /// Close `call` as a duplicate of `into`, its caller and notes carried across.
     Merge {

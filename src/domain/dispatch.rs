@@ -146,9 +146,23 @@ pub(super) fn change_status(
     unit: &str,
     status: UnitStatus,
     detail: Option<&String>,
+    back_minutes: Option<u32>,
+    ctx: &Context,
 ) -> Result<Vec<Body>, Refusal> {
+    /// The longest a unit can be expected back in: a day.
+    const MAX_BACK_MINUTES: u32 = 24 * 60;
     let u = find_unit(state, unit)?;
     let name = &u.callsign;
+    let back_ms = match back_minutes {
+        None => None,
+        Some(_) if status != UnitStatus::OutOfService => {
+            refuse!("--back is for oos: when {name} is expected back in service")
+        }
+        Some(m) if m == 0 || m > MAX_BACK_MINUTES => {
+            refuse!("--back takes 1 to {MAX_BACK_MINUTES} minutes (30m); {m} is not")
+        }
+        Some(m) => Some(ctx.now_ms + i64::from(m) * 60_000),
+    };
     let detail = match detail.map(|d| d.trim()) {
         Some("") | None => None,
         Some(d) => Some(text_field("detail", d)?),
@@ -194,6 +208,7 @@ pub(super) fn change_status(
         status,
         call: u.call.clone(),
         detail,
+        back_ms,
     }])
 }
 

@@ -7,6 +7,9 @@ use super::place::distance_km;
 use super::state::State;
 use super::vocab::Disposition;
 
+/// A callback number this short (digits) says too little to match on.
+pub const MIN_CALLBACK_DIGITS: usize = 7;
+
 /// Calls this close count as the same address.
 pub const SAME_PLACE_M: f64 = 50.0;
 
@@ -89,7 +92,7 @@ fn same_caller(a: &Call, b: &Call) -> bool {
             .collect()
     };
     let x = digits(a);
-    x.len() >= super::duplicates::MIN_CALLBACK_DIGITS && x == digits(b)
+    x.len() >= MIN_CALLBACK_DIGITS && x == digits(b)
 }
 
 /// Every caution that bears on `call`: its own (oldest first), then those left on earlier calls

@@ -206,7 +206,8 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             unit,
             status,
             detail,
-        } => change_status(state, unit, *status, detail.as_ref()),
+            back_minutes,
+        } => change_status(state, unit, *status, detail.as_ref(), *back_minutes, ctx),
         Command::Merge { call, into } => merge(state, call, into),
         Command::Disregard { unit, reason } => disregard(state, unit, reason.as_deref()),
         Command::Correct {
@@ -260,6 +261,7 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                         status: UnitStatus::Available,
                         call: Some(call.id.clone()),
                         detail: None,
+                        back_ms: None,
                     });
                 }
             }

@@ -736,6 +736,7 @@ impl State {
                     call: None,
                     detail: None,
                     checkin_ms: None,
+                    back_ms: None,
                     position: None,
                 });
                 entry.capabilities = capabilities.iter().copied().collect();
@@ -814,6 +815,7 @@ impl State {
                 status,
                 call,
                 detail,
+                back_ms,
             } => {
                 let Some(current) = self.units.get(unit).map(|u| u.call.clone()) else {
                     return;
@@ -840,6 +842,7 @@ impl State {
                     u.status_ms = at;
                     u.detail.clone_from(detail);
                     u.checkin_ms = None;
+                    u.back_ms = *back_ms;
                     if *status == UnitStatus::OnScene && seen_at.is_some() {
                         u.position = seen_at;
                     }
