@@ -197,7 +197,7 @@ pub const COMMANDS: &[Spec] = &[
     Spec {
         name: "oos",
         aliases: &["out"],
-        doc: "Unit out of service, with a reason",
+        doc: "Unit out of service, with a reason and when it is expected back",
         signature: "<unit> [reason…] [--back <N>m]",
         args: &[ArgKind::Unit, ArgKind::Text],
         flags: &[Flag {

@@ -167,7 +167,9 @@ pub(super) fn change_status(
         Some("") | None => None,
         Some(d) => Some(text_field("detail", d)?),
     };
-    if u.status == status && status != UnitStatus::Transporting {
+    // Out of service again with a new expected return moves it.
+    let new_back = status == UnitStatus::OutOfService && back_ms.is_some();
+    if u.status == status && status != UnitStatus::Transporting && !new_back {
         refuse!("{name} is already {}", status.doc());
     }
     match status {

@@ -42,3 +42,4 @@ mod sync_props;
 mod themes;
 mod training;
 mod triage_desk;
+mod unit_timers;

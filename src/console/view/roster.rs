@@ -135,7 +135,7 @@ impl Widget for RosterView<'_> {
                         (
                             format!(
                                 "{} {}",
-                                if oos { "NOT BACK" } else { "LONG" },
+                                if oos { "LATE" } else { "LONG" },
                                 age(self.now_ms - t.due_ms)
                             ),
                             theme.roster_timer_overdue,
