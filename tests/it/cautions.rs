@@ -109,6 +109,39 @@ fn a_weapon_caution_at_the_address_counts_as_weapon_yes_until_triage_answers_it(
 }
 
 #[test]
+fn the_plan_sent_for_a_weapon_caution_is_the_co_response_pair() {
+    let (mut d, clock, _dir) = desk();
+    knife_at_main_st(&mut d, &clock);
+    // An overdose goes to EMS; at the knife address the weapon rule comes first.
+    let here = take(
+        &mut d,
+        "call 12 Main St / overdose, breathing --type overdose",
+    );
+    let elsewhere = take(
+        &mut d,
+        "call 80 Elm St / overdose, breathing --type overdose",
+    );
+    run(&mut d, &format!("ask {here} violence no"));
+    run(&mut d, &format!("ask {elsewhere} violence no"));
+    let rule = |d: &Desk, c: &CallId| d.state().calls[c].recommendation.clone().unwrap();
+    assert_eq!(rule(&d, &here).rule, "weapon");
+    assert_eq!(rule(&d, &here).response, ResponseType::CoResponse);
+    assert_eq!(rule(&d, &elsewhere).rule, "medical-types");
+    run(&mut d, "unit add STAR-1 clinician,medic");
+    run(&mut d, "unit add PD-1 police");
+    run(&mut d, &format!("rec {here} --dispatch"));
+    let mut sent: Vec<String> = d.state().calls[&here]
+        .active_units()
+        .map(|a| a.unit.to_string())
+        .collect();
+    sent.sort();
+    assert_eq!(sent, ["PD-1", "STAR-1"]);
+    // Triage says there is no weapon: EMS again.
+    run(&mut d, &format!("ask {here} weapon no"));
+    assert_eq!(rule(&d, &here).rule, "medical-types");
+}
+
+#[test]
 fn a_caution_for_the_caller_follows_the_callback_number_and_one_without_a_weapon_changes_no_rule() {
     let (mut d, clock, _dir) = desk();
     let first = take(&mut d, "call 40 Oak Ave / distressed man --cb 555-201-7788");
