@@ -444,6 +444,9 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].starts_with("3: "), "{problems:?}");
         assert!(!problems[0].contains('\n'), "{problems:?}");
+        let s = Settings::parse("[alarms]\nbell = [\"unit-timer\"]\n").unwrap();
+        assert_eq!(s.alarms.bell, [Ring::UnitTimer]);
+        assert!(Alarms::default().bell.contains(&Ring::UnitTimer));
         let (_, problems) = Settings::parse_all("[unit_timers]\nenroute_minutes = 5\n");
         assert!(
             problems[0].contains("unknown field `enroute_minutes`"),

@@ -236,6 +236,10 @@ fn the_queue_row_is_marked_the_call_opens_with_a_banner_and_triage_shows_it_firs
             .position(|l| l.contains("Violence or threats"))
             .unwrap_or_else(|| panic!("{keymap}: no question\n{screen}"));
         assert!(banner < first_question, "{keymap}\n{screen}");
+        assert!(
+            screen.contains("(caution: counts as yes)"),
+            "{keymap}\n{screen}"
+        );
         if keymap == "default" {
             insta::assert_snapshot!("triage_80x24", screen);
         }

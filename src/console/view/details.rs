@@ -594,10 +594,16 @@ fn triage_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
         .triage
         .filter(|_| app.selected_call().is_some_and(|c| c.id == call.id));
     if let Some(at) = focus {
+        // A weapon caution stands for the weapon answer until one is given.
+        let cautioned =
+            crate::domain::recommend::weapon_caution_counts(app.state(), call, protocol).is_some();
         for (i, q) in protocol.questions.iter().enumerate() {
             let answer = call.answers.get(&q.id).map_or("-", String::as_str);
             let marker = if i == at { ">" } else { " " };
             let mut text = format!("{marker}[{}] {:<8} {}", q.key, answer, q.text);
+            if cautioned && q.id == crate::domain::triage::WEAPON_QUESTION {
+                text.push_str(" (caution: counts as yes)");
+            }
             // A choice question lists its answers by the digit that picks each.
             if let crate::domain::triage::AnswerKind::Choice(choices) = &q.kind {
                 let keys: Vec<String> = choices
