@@ -329,6 +329,7 @@ impl History {
             unit: unit.clone(),
             status,
             detail: detail.map(str::to_owned),
+            back_minutes: None,
         };
         let command = match slot.phase {
             0 => {

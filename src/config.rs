@@ -91,6 +91,54 @@ pub struct Settings {
     pub alarms: Alarms,
     #[serde(default)]
     pub safety: Safety,
+    #[serde(default)]
+    pub unit_timers: UnitTimers,
+}
+
+/// How long a unit may stay in a status before its timer alarms, in minutes; 0 turns one off.
+/// Out of service has no limit of its own: `oos … --back 30m` sets when the unit is expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitTimers {
+    /// Dispatched and not yet en route.
+    #[serde(default = "dispatched_minutes")]
+    pub dispatched_minutes: u32,
+    #[serde(default = "en_route_minutes")]
+    pub en_route_minutes: u32,
+    #[serde(default = "at_facility_minutes")]
+    pub at_facility_minutes: u32,
+}
+
+fn dispatched_minutes() -> u32 {
+    crate::domain::policy::StatusMinutes::default().dispatched
+}
+
+fn en_route_minutes() -> u32 {
+    crate::domain::policy::StatusMinutes::default().en_route
+}
+
+fn at_facility_minutes() -> u32 {
+    crate::domain::policy::StatusMinutes::default().at_facility
+}
+
+impl Default for UnitTimers {
+    fn default() -> Self {
+        UnitTimers {
+            dispatched_minutes: dispatched_minutes(),
+            en_route_minutes: en_route_minutes(),
+            at_facility_minutes: at_facility_minutes(),
+        }
+    }
+}
+
+impl UnitTimers {
+    pub fn minutes(self) -> crate::domain::policy::StatusMinutes {
+        crate::domain::policy::StatusMinutes {
+            dispatched: self.dispatched_minutes,
+            en_route: self.en_route_minutes,
+            at_facility: self.at_facility_minutes,
+        }
+    }
 }
 
 /// Safety check-in intervals for units on scene.
@@ -144,7 +192,7 @@ impl Default for Alarms {
 
 /// What can ring the bell: a call arriving that this console did not take, a P1 arriving, a
 /// pending call passing its limit, a missed check-in, a conflict between consoles, a peer
-/// going down.
+/// going down, a unit past its status timer (`[unit_timers]`, `oos --back`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Ring {
@@ -154,16 +202,18 @@ pub enum Ring {
     CheckIn,
     Conflict,
     PeerDown,
+    UnitTimer,
 }
 
 impl Ring {
-    pub const ALL: [Ring; 6] = [
+    pub const ALL: [Ring; 7] = [
         Ring::NewCall,
         Ring::P1,
         Ring::Waiting,
         Ring::CheckIn,
         Ring::Conflict,
         Ring::PeerDown,
+        Ring::UnitTimer,
     ];
 
     fn every() -> Vec<Ring> {
@@ -235,6 +285,7 @@ impl Settings {
                     "protocol" => settings.protocol = read.protocol,
                     "alarms" => settings.alarms = read.alarms,
                     "safety" => settings.safety = read.safety,
+                    "unit_timers" => settings.unit_timers = read.unit_timers,
                     _ => {}
                 },
                 Err(e) => {
@@ -372,6 +423,35 @@ mod tests {
         let (s, problems) = Settings::parse_all("theme = \"dark\nkeymap = \"vim\"\n");
         assert_eq!(s.keymap.as_deref(), Some("vim"));
         assert!(problems[0].starts_with("1: "), "{problems:?}");
+    }
+
+    #[test]
+    fn unit_timers_per_status_with_defaults_and_a_broken_value_named() {
+        let s = Settings::parse("[unit_timers]\nen_route_minutes = 12\nat_facility_minutes = 0\n")
+            .unwrap();
+        assert_eq!(
+            s.unit_timers.minutes(),
+            crate::domain::policy::StatusMinutes {
+                dispatched: 3,
+                en_route: 12,
+                at_facility: 0
+            }
+        );
+        let (s, problems) =
+            Settings::parse_all("theme = \"dark\"\n[unit_timers]\nen_route_minutes = \"soon\"\n");
+        assert_eq!(s.theme.as_deref(), Some("dark"));
+        assert_eq!(s.unit_timers, UnitTimers::default());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("3: "), "{problems:?}");
+        assert!(!problems[0].contains('\n'), "{problems:?}");
+        let s = Settings::parse("[alarms]\nbell = [\"unit-timer\"]\n").unwrap();
+        assert_eq!(s.alarms.bell, [Ring::UnitTimer]);
+        assert!(Alarms::default().bell.contains(&Ring::UnitTimer));
+        let (_, problems) = Settings::parse_all("[unit_timers]\nenroute_minutes = 5\n");
+        assert!(
+            problems[0].contains("unknown field `enroute_minutes`"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -44,6 +44,7 @@ impl Centre {
         policy.pending_alarm_minutes = settings.alarms.pending_minutes;
         policy.default_checkin_minutes = settings.safety.checkin_minutes;
         policy.checkin_minutes = settings.safety.by_response.clone();
+        policy.status_minutes = settings.unit_timers.minutes();
         policy
     }
 
@@ -347,5 +348,37 @@ impl Starting {
 impl Drop for Starting {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_timers_in_config_reach_the_desk_policy_and_a_bad_one_keeps_the_defaults() {
+        let (settings, problems) =
+            config::Settings::parse_all("[unit_timers]\nen_route_minutes = 7\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        let mut centre = Centre {
+            dir: None,
+            settings,
+            problems,
+        };
+        let minutes = centre.policy().status_minutes;
+        assert_eq!(minutes.en_route, 7);
+        assert_eq!(minutes.dispatched, 3);
+        let (settings, problems) =
+            config::Settings::parse_all("[unit_timers]\nen_route_minutes = -1\n");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let mut centre = Centre {
+            dir: None,
+            settings,
+            problems,
+        };
+        assert_eq!(
+            centre.policy().status_minutes,
+            crate::domain::policy::StatusMinutes::default()
+        );
     }
 }

@@ -293,10 +293,19 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
             } else {
                 UnitStatus::OutOfService
             };
+            let back_minutes = args
+                .flag("back")
+                .map(|m| {
+                    minutes(m).ok_or_else(|| {
+                        args.usage_error(&format!("{} is not a number of minutes (30m)", shown(m)))
+                    })
+                })
+                .transpose()?;
             Command::Status {
                 unit: lead[0].to_owned(),
                 status,
                 detail: (!detail.is_empty()).then_some(detail),
+                back_minutes,
             }
         }
         "enr" | "ons" | "atf" | "avl" => {
@@ -306,6 +315,7 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 unit: a[0].to_owned(),
                 status,
                 detail: None,
+                back_minutes: None,
             }
         }
         "close" => {
@@ -737,12 +747,14 @@ pub fn print(cmd: &Command) -> String {
             unit,
             status,
             detail,
+            back_minutes,
         } => {
             let detail = detail
                 .as_ref()
                 .map_or_else(String::new, |d| format!(" {}", quote_words(d)));
+            let back = back_minutes.map_or_else(String::new, |m| format!(" --back {m}m"));
             format!(
-                "{} {}{detail}",
+                "{} {}{detail}{back}",
                 status.word().to_ascii_lowercase(),
                 quote(unit)
             )

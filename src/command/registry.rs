@@ -197,10 +197,14 @@ pub const COMMANDS: &[Spec] = &[
     Spec {
         name: "oos",
         aliases: &["out"],
-        doc: "Unit out of service, with a reason",
-        signature: "<unit> [reason…]",
+        doc: "Unit out of service, with a reason and when it is expected back",
+        signature: "<unit> [reason…] [--back <N>m]",
         args: &[ArgKind::Unit, ArgKind::Text],
-        flags: &[],
+        flags: &[Flag {
+            name: "back",
+            value: Some(ArgKind::Text),
+            doc: "minutes until it is expected back (30m): its timer alarms when they are up",
+        }],
     },
     Spec {
         name: "disregard",

@@ -117,6 +117,9 @@ pub struct Alarms {
     pub waiting: Vec<CallId>,
     /// Units late to check in, and whether it has escalated, escalated first.
     pub late: Vec<(Callsign, bool)>,
+    /// Units past their status timer (dispatched and not en route, en route long, at a
+    /// facility long, not back from out of service), by status in that order, then callsign.
+    pub timers: Vec<(Callsign, crate::domain::safety::StatusTimer)>,
 }
 
 pub struct App {
@@ -282,6 +285,11 @@ impl App {
     /// Pending calls waiting longer than their priority allows.
     pub fn overdue(&self, call: &Call, now_ms: i64) -> bool {
         crate::domain::safety::waiting_too_long(self.state(), call, now_ms, self.desk.policy())
+    }
+
+    /// A unit's status timer, when its status has one.
+    pub fn status_timer(&self, unit: &Unit) -> Option<crate::domain::safety::StatusTimer> {
+        crate::domain::safety::status_timer(self.state(), unit, self.desk.policy())
     }
 
     /// A unit's safety check-in state, when it is on scene.

@@ -66,6 +66,8 @@ pub enum Command {
         unit: UnitRef,
         status: UnitStatus,
         detail: Option<String>,
+        /// For OOS: minutes until the unit is expected back (`--back 30m`).
+        back_minutes: Option<u32>,
     },
     /// Sign on to the desk for a shift, or off it.
     SignOn,

@@ -146,14 +146,30 @@ pub(super) fn change_status(
     unit: &str,
     status: UnitStatus,
     detail: Option<&String>,
+    back_minutes: Option<u32>,
+    ctx: &Context,
 ) -> Result<Vec<Body>, Refusal> {
+    /// The longest a unit can be expected back in: a day.
+    const MAX_BACK_MINUTES: u32 = 24 * 60;
     let u = find_unit(state, unit)?;
     let name = &u.callsign;
+    let back_ms = match back_minutes {
+        None => None,
+        Some(_) if status != UnitStatus::OutOfService => {
+            refuse!("--back is for oos: when {name} is expected back in service")
+        }
+        Some(m) if m == 0 || m > MAX_BACK_MINUTES => {
+            refuse!("--back takes 1 to {MAX_BACK_MINUTES} minutes (30m); {m} is not")
+        }
+        Some(m) => Some(ctx.now_ms + i64::from(m) * 60_000),
+    };
     let detail = match detail.map(|d| d.trim()) {
         Some("") | None => None,
         Some(d) => Some(text_field("detail", d)?),
     };
-    if u.status == status && status != UnitStatus::Transporting {
+    // Out of service again with a new expected return moves it.
+    let new_back = status == UnitStatus::OutOfService && back_ms.is_some();
+    if u.status == status && status != UnitStatus::Transporting && !new_back {
         refuse!("{name} is already {}", status.doc());
     }
     match status {
@@ -194,6 +210,7 @@ pub(super) fn change_status(
         status,
         call: u.call.clone(),
         detail,
+        back_ms,
     }])
 }
 
@@ -291,7 +308,7 @@ pub(super) fn dispatch_plan(
     ctx: &Context,
 ) -> Result<Vec<Body>, Refusal> {
     let c = open_call(state, call, "dispatch a response plan to")?;
-    let (response, source) = response_for(c, ctx);
+    let (response, source) = response_for(state, c, ctx);
     let plan: ResponsePlan = response_plan(state, c, response, ctx.now_ms);
     if plan.sends_nobody() {
         refuse!(
@@ -348,7 +365,21 @@ pub(super) fn dispatch_plan(
 
 /// The response a call is worked as — chosen, asked for by a backup, recommended, or what the
 /// protocol says now — and where it came from, in words.
-pub(super) fn response_for(call: &Call, ctx: &Context) -> (ResponseType, String) {
+pub(super) fn response_for(state: &State, call: &Call, ctx: &Context) -> (ResponseType, String) {
+    let (response, source) = response_source(state, call, ctx);
+    if call.response.is_some() || call.backup_for.is_some() {
+        return (response, source);
+    }
+    match super::recommend::weapon_caution_counts(state, call, &ctx.policy.protocol) {
+        Some(text) => (
+            response,
+            format!("{source}; caution \"{text}\" counts as weapon yes"),
+        ),
+        None => (response, source),
+    }
+}
+
+fn response_source(state: &State, call: &Call, ctx: &Context) -> (ResponseType, String) {
     if let Some(r) = call.response {
         let how = match &call.recommendation {
             Some(rec) if rec.response != r => format!("chosen over {}", rec.response),
@@ -365,6 +396,6 @@ pub(super) fn response_for(call: &Call, ctx: &Context) -> (ResponseType, String)
     if let Some(rec) = &call.recommendation {
         return (rec.response, format!("rule {}", rec.rule));
     }
-    let rec = ctx.policy.protocol.evaluate(&call.answers, call.call_type);
+    let rec = super::recommend::recommendation(state, call, &ctx.policy.protocol);
     (rec.response, format!("not triaged yet; rule {}", rec.rule))
 }

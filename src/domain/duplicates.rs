@@ -3,7 +3,7 @@
 //! beside the call so the dispatcher can `merge` it rather than send a second team.
 
 use super::call::Call;
-use super::history::address_key;
+use super::history::{address_key, MIN_CALLBACK_DIGITS};
 use super::ids::CallId;
 use super::place::distance_km;
 use super::state::State;
@@ -12,8 +12,6 @@ use super::state::State;
 pub const NEAR_M: f64 = 100.0;
 /// … when the other was taken this little before.
 pub const RECENT_MS: i64 = 30 * 60_000;
-/// A callback number this short (digits) says too little to match on.
-const MIN_CALLBACK_DIGITS: usize = 7;
 
 fn digits(callback: &str) -> String {
     callback.chars().filter(char::is_ascii_digit).collect()

@@ -287,6 +287,9 @@ pub enum Body {
         call: Option<CallId>,
         /// Destination for TRN, reason for OOS.
         detail: Option<String>,
+        /// For OOS: when the unit is expected back (`oos … --back 30m`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        back_ms: Option<i64>,
     },
     /// A step in a hand-off between this centre and a partner (a 911 centre, another agency):
     /// the call came in or went out as the partner's `incident`, and reached `stage`.
@@ -537,6 +540,7 @@ impl Body {
                 status,
                 call,
                 detail,
+                back_ms,
             } => {
                 let at = call
                     .as_ref()
@@ -544,7 +548,12 @@ impl Body {
                 let detail = detail
                     .as_ref()
                     .map_or_else(String::new, |d| format!(": {d}"));
-                format!("{unit} {status}{at}{detail}")
+                let back = back_ms.map_or_else(String::new, |ms| {
+                    chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| {
+                        format!(", expected back {}", t.format("%H:%M UTC"))
+                    })
+                });
+                format!("{unit} {status}{at}{detail}{back}")
             }
             Self::LimitsRecorded { limits } => {
                 format!("limits in force at this desk: {}", limits.describe())

@@ -2,9 +2,13 @@
 //! team arrives.
 
 use super::call::Call;
+use super::ids::CallId;
 use super::place::distance_km;
 use super::state::State;
 use super::vocab::Disposition;
+
+/// A callback number this short (digits) says too little to match on.
+pub const MIN_CALLBACK_DIGITS: usize = 7;
 
 /// Calls this close count as the same address.
 pub const SAME_PLACE_M: f64 = 50.0;
@@ -57,4 +61,78 @@ pub fn address_history(state: &State, call: &Call) -> AddressHistory {
             .flat_map(|c| c.notes.iter().filter(|n| n.caution).map(|n| n.text.clone()))
             .collect(),
     }
+}
+
+/// Where a caution that bears on a call was left.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CautionFrom {
+    /// On the call itself.
+    ThisCall,
+    /// On an earlier call at the same address.
+    Address(CallId),
+    /// On an earlier call from the same callback number (the caller).
+    Caller(CallId),
+}
+
+/// A caution that bears on a call, with where it was left and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caution {
+    pub text: String,
+    pub from: CautionFrom,
+    pub wall_ms: i64,
+}
+
+fn same_caller(a: &Call, b: &Call) -> bool {
+    let digits = |c: &Call| -> String {
+        c.callback
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect()
+    };
+    let x = digits(a);
+    x.len() >= MIN_CALLBACK_DIGITS && x == digits(b)
+}
+
+/// Every caution that bears on `call`: its own (oldest first), then those left on earlier calls
+/// at the same address and on earlier calls from the same callback number (newest first), each
+/// once.
+pub fn cautions(state: &State, call: &Call) -> Vec<Caution> {
+    let mut out: Vec<Caution> = call
+        .notes
+        .iter()
+        .filter(|n| n.caution)
+        .map(|n| Caution {
+            text: n.text.clone(),
+            from: CautionFrom::ThisCall,
+            wall_ms: n.wall_ms,
+        })
+        .collect();
+    let mut earlier: Vec<&Call> = state
+        .calls
+        .values()
+        .filter(|c| c.id != call.id && c.received_ms <= call.received_ms)
+        .filter(|c| c.notes.iter().any(|n| n.caution))
+        .collect();
+    earlier.sort_by_key(|c| std::cmp::Reverse(c.received_ms));
+    for c in earlier {
+        let from = if same_place(c, call) {
+            CautionFrom::Address(c.id.clone())
+        } else if same_caller(c, call) {
+            CautionFrom::Caller(c.id.clone())
+        } else {
+            continue;
+        };
+        for n in c.notes.iter().filter(|n| n.caution) {
+            if out.iter().all(|o| o.text != n.text) {
+                out.push(Caution {
+                    text: n.text.clone(),
+                    from: from.clone(),
+                    wall_ms: n.wall_ms,
+                });
+            }
+        }
+    }
+    out
 }

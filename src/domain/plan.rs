@@ -29,12 +29,32 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
         } => {
             let call = find_call(state, call)?;
             let text = text_field("note", text)?;
-            Ok(vec![Body::NoteAdded {
+            let mut bodies = vec![Body::NoteAdded {
                 call: call.id.clone(),
-                text,
+                text: text.clone(),
                 caution: *caution,
                 written: None,
-            }])
+            }];
+            // A caution can change what triage recommended (a weapon caution counts as a
+            // weapon): the recommendation on record follows it.
+            if let (true, Some(before)) = (*caution, &call.recommendation) {
+                let mut with = call.clone();
+                with.notes.push(crate::domain::Note {
+                    wall_ms: ctx.now_ms,
+                    operator: String::new(),
+                    text,
+                    caution: true,
+                    written: None,
+                });
+                let after = super::recommend::recommendation(state, &with, &ctx.policy.protocol);
+                if &after != before {
+                    bodies.push(Body::Recommended {
+                        call: call.id.clone(),
+                        recommendation: after,
+                    });
+                }
+            }
+            Ok(bodies)
         }
         Command::Ask {
             call,
@@ -186,7 +206,8 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             unit,
             status,
             detail,
-        } => change_status(state, unit, *status, detail.as_ref()),
+            back_minutes,
+        } => change_status(state, unit, *status, detail.as_ref(), *back_minutes, ctx),
         Command::Merge { call, into } => merge(state, call, into),
         Command::SignOn => Ok(vec![Body::SignedOn]),
         Command::SignOff => Ok(vec![Body::SignedOff]),
@@ -265,6 +286,7 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                         status: UnitStatus::Available,
                         call: Some(call.id.clone()),
                         detail: None,
+                        back_ms: None,
                     });
                 }
             }
@@ -369,7 +391,7 @@ pub fn query(
         return None;
     };
     Some(find_call(state, call).map(|c| {
-        let (response, source) = response_for(c, ctx);
+        let (response, source) = response_for(state, c, ctx);
         let plan = response_plan(state, c, response, ctx.now_ms);
         let mut lines = vec![format!(
             "{} {response} ({source}): {}",
@@ -440,7 +462,8 @@ fn ask(
         question,
         answer,
     }];
-    let recommendation = ctx.policy.protocol.evaluate(&answers, c.call_type);
+    let recommendation =
+        super::recommend::recommendation_with(state, c, &answers, &ctx.policy.protocol);
     if c.recommendation.as_ref() != Some(&recommendation) {
         bodies.push(Body::Recommended {
             call: c.id.clone(),
@@ -465,7 +488,7 @@ fn respond(
     let recommended = c
         .recommendation
         .clone()
-        .unwrap_or_else(|| ctx.policy.protocol.evaluate(&c.answers, c.call_type));
+        .unwrap_or_else(|| super::recommend::recommendation(state, c, &ctx.policy.protocol));
     if c.response == Some(response) {
         refuse!("{} is already worked as {response}", c.id);
     }

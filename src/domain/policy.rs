@@ -24,6 +24,42 @@ pub struct Policy {
     pub checkin_minutes: BTreeMap<ResponseType, u32>,
     /// Interval when the call has no response type (or it is not listed above).
     pub default_checkin_minutes: u32,
+    /// How long a unit may stay dispatched, en route or at a facility before its status timer
+    /// alarms (`[unit_timers]`); 0 turns one off.
+    pub status_minutes: StatusMinutes,
+}
+
+/// Minutes a unit may stay in a status before its timer alarms; 0 is off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusMinutes {
+    /// Dispatched and not yet en route.
+    pub dispatched: u32,
+    pub en_route: u32,
+    pub at_facility: u32,
+}
+
+impl Default for StatusMinutes {
+    fn default() -> Self {
+        StatusMinutes {
+            dispatched: 3,
+            en_route: 20,
+            at_facility: 30,
+        }
+    }
+}
+
+impl StatusMinutes {
+    /// The limit for a unit in `status`, in ms; `None` for a status without one (or off).
+    pub fn limit_ms(&self, status: super::vocab::UnitStatus) -> Option<i64> {
+        use super::vocab::UnitStatus;
+        let minutes = match status {
+            UnitStatus::Dispatched => self.dispatched,
+            UnitStatus::EnRoute => self.en_route,
+            UnitStatus::AtFacility => self.at_facility,
+            _ => 0,
+        };
+        (minutes > 0).then(|| i64::from(minutes) * 60_000)
+    }
 }
 
 /// The policy's time limits as the log records them.
@@ -69,6 +105,7 @@ impl Policy {
             pending_alarm_minutes: [2, 5, 15, 30],
             checkin_minutes: BTreeMap::new(),
             default_checkin_minutes: 20,
+            status_minutes: StatusMinutes::default(),
         }
     }
 

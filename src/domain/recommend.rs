@@ -281,3 +281,45 @@ pub fn plan_sent<'a>(
             .all(|slot| sent.iter().any(|u| slot.fits(&u.capabilities, response))),
     )
 }
+
+/// What the protocol recommends for `call` with `answers` (its own, or as they will be), the
+/// cautions that bear on it counted as known ([`super::triage::Protocol::evaluate_known`]).
+pub fn recommendation_with(
+    state: &State,
+    call: &Call,
+    answers: &std::collections::BTreeMap<String, String>,
+    protocol: &super::triage::Protocol,
+) -> super::triage::Recommendation {
+    let cautions = super::history::cautions(state, call);
+    let texts: Vec<&str> = cautions.iter().map(|c| c.text.as_str()).collect();
+    protocol.evaluate_known(answers, call.call_type, &texts)
+}
+
+/// What the protocol recommends for `call` now, with its answers and cautions.
+pub fn recommendation(
+    state: &State,
+    call: &Call,
+    protocol: &super::triage::Protocol,
+) -> super::triage::Recommendation {
+    recommendation_with(state, call, &call.answers, protocol)
+}
+
+/// The caution that counts as `weapon = yes` for `call` now, if one does: it mentions a weapon,
+/// the protocol asks about weapons, and triage has not answered that yes or no.
+pub fn weapon_caution_counts(
+    state: &State,
+    call: &Call,
+    protocol: &super::triage::Protocol,
+) -> Option<String> {
+    use super::triage::WEAPON_QUESTION;
+    let answered = matches!(
+        call.answers.get(WEAPON_QUESTION).map(String::as_str),
+        Some("yes" | "no")
+    );
+    if answered || !protocol.questions.iter().any(|q| q.id == WEAPON_QUESTION) {
+        return None;
+    }
+    let cautions = super::history::cautions(state, call);
+    let texts: Vec<&str> = cautions.iter().map(|c| c.text.as_str()).collect();
+    super::triage::weapon_caution(&texts).map(str::to_owned)
+}

@@ -45,6 +45,46 @@ pub fn check_in(state: &State, unit: &Unit, now_ms: i64, policy: &Policy) -> Opt
     })
 }
 
+/// A unit's status timer: dispatched and not en route, en route, at a facility (limits per
+/// status in the policy), or out of service with an expected return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusTimer {
+    pub status: UnitStatus,
+    /// When it runs out: the status's limit after the unit entered it, or the expected return.
+    pub due_ms: i64,
+}
+
+impl StatusTimer {
+    pub fn is_over(&self, now_ms: i64) -> bool {
+        now_ms > self.due_ms
+    }
+
+    /// What the alarm says of a unit whose timer ran out: "not en route", "en route long", …
+    pub fn words(&self) -> &'static str {
+        match self.status {
+            UnitStatus::Dispatched => "not en route",
+            UnitStatus::EnRoute => "en route long",
+            UnitStatus::AtFacility => "at facility long",
+            UnitStatus::OutOfService => "not back",
+            _ => "status long",
+        }
+    }
+}
+
+/// The status timer of a unit, if its status has one: counted from when this node knew of the
+/// status ([`State::status_since`]), so a desk with a clock that was off cannot start it late.
+pub fn status_timer(state: &State, unit: &Unit, policy: &Policy) -> Option<StatusTimer> {
+    let due_ms = if unit.status == UnitStatus::OutOfService {
+        unit.back_ms?
+    } else {
+        state.status_since(unit) + policy.status_minutes.limit_ms(unit.status)?
+    };
+    Some(StatusTimer {
+        status: unit.status,
+        due_ms,
+    })
+}
+
 /// A pending call waiting longer than its priority allows; its wait counts from when it was
 /// taken, or from when this node first knew it if the desk that took it had a clock that was off
 /// ([`State::call_since`]).

@@ -758,6 +758,7 @@ impl State {
                     call: None,
                     detail: None,
                     checkin_ms: None,
+                    back_ms: None,
                     position: None,
                 });
                 entry.capabilities = capabilities.iter().copied().collect();
@@ -836,6 +837,7 @@ impl State {
                 status,
                 call,
                 detail,
+                back_ms,
             } => {
                 let Some(current) = self.units.get(unit).map(|u| u.call.clone()) else {
                     return;
@@ -862,6 +864,7 @@ impl State {
                     u.status_ms = at;
                     u.detail.clone_from(detail);
                     u.checkin_ms = None;
+                    u.back_ms = *back_ms;
                     if *status == UnitStatus::OnScene && seen_at.is_some() {
                         u.position = seen_at;
                     }

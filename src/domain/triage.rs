@@ -284,6 +284,36 @@ impl Protocol {
         }
     }
 
+    /// As [`Protocol::evaluate`], with the cautions that bear on the call: one that mentions a
+    /// weapon ([`weapon_caution`]) counts as `weapon = yes` while triage has not answered the
+    /// weapon question yes or no (unanswered or `unknown`), and the reason says so. A protocol
+    /// without a `weapon` question is not changed by cautions.
+    pub fn evaluate_known(
+        &self,
+        answers: &BTreeMap<String, String>,
+        call_type: Option<CallType>,
+        cautions: &[&str],
+    ) -> Recommendation {
+        let answered = matches!(
+            answers.get(WEAPON_QUESTION).map(String::as_str),
+            Some("yes" | "no")
+        );
+        let asks = self.questions.iter().any(|q| q.id == WEAPON_QUESTION);
+        match weapon_caution(cautions).filter(|_| asks && !answered) {
+            Some(text) => {
+                let mut known = answers.clone();
+                known.insert(WEAPON_QUESTION.to_owned(), "yes".to_owned());
+                let mut r = self.evaluate(&known, call_type);
+                r.reason = format!(
+                    "{} (caution \"{text}\" counts as weapon yes until triage answers weapon)",
+                    r.reason
+                );
+                r
+            }
+            None => self.evaluate(answers, call_type),
+        }
+    }
+
     /// By id or by one-key shortcut, case-insensitive.
     pub fn question(&self, id_or_key: &str) -> Option<&Question> {
         let wanted = id_or_key.trim();
@@ -363,6 +393,24 @@ impl Protocol {
             .map(|q| q.id.as_str())
             .collect()
     }
+}
+
+/// The question a weapon caution answers.
+pub const WEAPON_QUESTION: &str = "weapon";
+
+/// Words that make a caution a weapon caution.
+const WEAPON_WORDS: &[&str] = &[
+    "weapon", "weapons", "armed", "gun", "guns", "handgun", "shotgun", "rifle", "pistol",
+    "firearm", "firearms", "knife", "knives", "blade", "machete", "axe", "bat",
+];
+
+/// The first caution whose words name a weapon (`weapon`, `gun`, `knife`, `armed`, …; case and
+/// punctuation ignored).
+pub fn weapon_caution<'a>(cautions: &[&'a str]) -> Option<&'a str> {
+    cautions.iter().copied().find(|text| {
+        text.split(|c: char| !c.is_alphanumeric())
+            .any(|w| WEAPON_WORDS.contains(&w.to_lowercase().as_str()))
+    })
 }
 
 #[cfg(test)]
@@ -598,5 +646,37 @@ mod tests {
         );
         assert!(!ResponseType::Community.escalates());
         assert!(ResponseType::CoResponse.escalates());
+    }
+
+    #[test]
+    fn a_weapon_caution_counts_as_weapon_yes_until_answered() {
+        let p = tiny();
+        let cautions = ["Dog in yard", "Resident keeps a KNIFE by the door"];
+        let r = p.evaluate_known(&answers(&[]), None, &cautions);
+        assert_eq!(r.rule, "weapon");
+        assert!(r.reason.contains("KNIFE"), "{}", r.reason);
+        assert!(r.reason.contains("weapon yes"), "{}", r.reason);
+        let r = p.evaluate_known(&answers(&[("weapon", "unknown")]), None, &cautions);
+        assert_eq!(r.rule, "weapon");
+        // Triage answers otherwise: the answer decides.
+        let r = p.evaluate_known(&answers(&[("weapon", "no")]), None, &cautions);
+        assert_eq!(r, p.evaluate(&answers(&[("weapon", "no")]), None));
+        // A caution that names no weapon changes nothing.
+        let r = p.evaluate_known(
+            &answers(&[("weapon", "unknown")]),
+            None,
+            &["dog; gunther lives here"],
+        );
+        assert_eq!(r.rule, "unknown-weapon");
+    }
+
+    #[test]
+    fn weapon_words_are_whole_words() {
+        assert_eq!(
+            weapon_caution(&["gun in the glovebox"]),
+            Some("gun in the glovebox")
+        );
+        assert_eq!(weapon_caution(&["Armed, per PD."]), Some("Armed, per PD."));
+        assert_eq!(weapon_caution(&["begun", "Gunther", "knifely"]), None);
     }
 }

@@ -23,6 +23,9 @@ pub struct Unit {
     pub checkin_ms: Option<i64>,
     /// Where the unit was last seen working: the coordinates of its last call that had them.
     pub position: Option<Coords>,
+    /// While out of service: when it is expected back (`oos … --back 30m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_ms: Option<i64>,
 }
 
 impl Unit {

@@ -119,17 +119,25 @@ fn command() -> impl Strategy<Value = Command> {
             .prop_map(|(unit, status)| Command::Status {
                 unit,
                 status,
-                detail: None
+                detail: None,
+                back_minutes: None
             }),
+        (reference(), prop::option::of(text())).prop_map(|(unit, detail)| Command::Status {
+            unit,
+            status: UnitStatus::Transporting,
+            detail,
+            back_minutes: None
+        }),
         (
             reference(),
-            prop::sample::select(&[UnitStatus::Transporting, UnitStatus::OutOfService][..]),
-            prop::option::of(text())
+            prop::option::of(text()),
+            prop::option::of(1u32..=1440)
         )
-            .prop_map(|(unit, status, detail)| Command::Status {
+            .prop_map(|(unit, detail, back_minutes)| Command::Status {
                 unit,
-                status,
-                detail
+                status: UnitStatus::OutOfService,
+                detail,
+                back_minutes
             }),
         (reference(), prop::option::of(text()))
             .prop_map(|(unit, reason)| Command::Disregard { unit, reason }),

@@ -7,6 +7,7 @@ mod common;
 
 mod architecture;
 mod bells;
+mod cautions;
 mod checkpoint;
 mod cli;
 mod clock_skew;
@@ -43,3 +44,4 @@ mod sync_props;
 mod themes;
 mod training;
 mod triage_desk;
+mod unit_timers;

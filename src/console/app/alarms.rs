@@ -8,7 +8,8 @@ use super::{Alarms, App, Message, Tone};
 
 impl App {
     /// The alarms in force, in the order the alarm key visits them: calls waiting longer than
-    /// their priority allows (most urgent first), then units late to check in (escalated first).
+    /// their priority allows (most urgent first), then units late to check in (escalated first),
+    /// then units past their status timer.
     pub fn alarms(&self, now_ms: i64) -> Alarms {
         let state = self.state();
         let waiting = state
@@ -29,7 +30,21 @@ impl App {
             })
             .collect();
         late.sort_by_key(|(u, escalated)| (!escalated, u.clone()));
-        Alarms { waiting, late }
+        let mut timers: Vec<(Callsign, crate::domain::safety::StatusTimer)> = state
+            .units
+            .values()
+            .filter_map(|u| {
+                self.status_timer(u)
+                    .filter(|t| t.is_over(now_ms))
+                    .map(|t| (u.callsign.clone(), t))
+            })
+            .collect();
+        timers.sort_by_key(|(u, t)| (t.status, u.clone()));
+        Alarms {
+            waiting,
+            late,
+            timers,
+        }
     }
 
     /// Selects the alarm after the selection's, round the list.
@@ -40,14 +55,21 @@ impl App {
             .iter()
             .map(|c| (Some(c.clone()), None))
             .collect();
-        for (unit, _) in &alarms.late {
+        for unit in alarms
+            .late
+            .iter()
+            .map(|(u, _)| u)
+            .chain(alarms.timers.iter().map(|(u, _)| u))
+        {
             let call = self.state().units.get(unit).and_then(|u| u.call.clone());
             targets.push((call, Some(unit.clone())));
         }
         if targets.is_empty() {
             self.ui.message = Some(Message {
                 tone: Tone::Hint,
-                text: "no alarms: no call waits too long and every check-in is on time".into(),
+                text: "no alarms: no call waits too long, every check-in is on time and no unit \
+                       is past its status timer"
+                    .into(),
             });
             return;
         }
@@ -61,7 +83,14 @@ impl App {
         });
         let (to_call, to_unit) = targets[at.map_or(0, |i| (i + 1) % targets.len())].clone();
         self.ui.last_alarm = Some((to_call.clone(), to_unit.clone()));
+        let timer = to_unit
+            .as_ref()
+            .and_then(|u| alarms.timers.iter().find(|(t, _)| t == u))
+            .map(|(_, t)| t.words());
         let what = match (&to_unit, &to_call) {
+            (Some(u), _) if alarms.late.iter().all(|(l, _)| l != u) => {
+                format!("{u} {}", timer.unwrap_or("status long"))
+            }
             (Some(u), _) => format!("{u} check-in late"),
             (None, Some(c)) => format!("{c} waiting long"),
             (None, None) => String::new(),

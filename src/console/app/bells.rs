@@ -1,6 +1,6 @@
 //! The bell: rung once for each kind of thing a person must notice that was not there at the
 //! last look — a call this console did not take, a P1, a pending call past its limit, a missed
-//! check-in, a conflict, a peer down — for the kinds `config.toml` lists (`[alarms] bell`), with
+//! check-in, a conflict, a peer down, a unit past its status timer — for the kinds `config.toml` lists (`[alarms] bell`), with
 //! the status bar flashed for a second when `flash` is set. What was there when the console
 //! opened, and what this console did itself, rings nothing.
 
@@ -24,6 +24,7 @@ pub struct Bells {
     calls: BTreeSet<CallId>,
     waiting: BTreeSet<CallId>,
     late: BTreeSet<Callsign>,
+    timers: BTreeSet<(Callsign, crate::domain::UnitStatus)>,
     alerts: BTreeSet<(crate::domain::ReplicaId, u64)>,
     down: BTreeSet<String>,
 }
@@ -43,6 +44,7 @@ impl Bells {
             calls: BTreeSet::new(),
             waiting: BTreeSet::new(),
             late: BTreeSet::new(),
+            timers: BTreeSet::new(),
             alerts: BTreeSet::new(),
             down: BTreeSet::new(),
         }
@@ -91,6 +93,16 @@ impl App {
             rung.push(Ring::CheckIn);
         }
         b.late = late;
+        // A unit rings again when it runs past the timer of another status.
+        let timers: BTreeSet<_> = alarms
+            .timers
+            .iter()
+            .map(|(u, t)| (u.clone(), t.status))
+            .collect();
+        if timers.difference(&b.timers).next().is_some() {
+            rung.push(Ring::UnitTimer);
+        }
+        b.timers = timers;
         let alerts: BTreeSet<_> = state.open_alerts().map(|a| (a.origin, a.seq)).collect();
         if alerts.difference(&b.alerts).next().is_some() {
             rung.push(Ring::Conflict);

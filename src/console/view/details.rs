@@ -59,7 +59,11 @@ impl Widget for DetailsView<'_> {
             // While triaging, the questions take the whole pane, each in full; the question in
             // focus stays in view.
             let focus = app.ui.triage.unwrap_or(0);
-            let mut rows: Vec<Line> = Vec::new();
+            // Cautions come before the first question.
+            let mut rows: Vec<Line> = caution_banner(app, call)
+                .iter()
+                .flat_map(|l| super::wrap_line(l, width))
+                .collect();
             let mut focus_end = 0;
             for (i, l) in triage_lines(app, call).into_iter().enumerate() {
                 rows.extend(super::wrap_line(&l, width));
@@ -316,7 +320,8 @@ fn call_lines<'a>(
 ) -> (Vec<Line<'a>>, Vec<Line<'a>>) {
     let theme = &app.theme;
     let value = theme.details_value;
-    let mut lines = location_lines(call, theme);
+    let mut lines: Vec<Line<'a>> = caution_banner(app, call).into_iter().collect();
+    lines.extend(location_lines(call, theme));
     lines.push(field("Nat", call.nature.clone(), theme, value));
     let caller = match (&call.caller, &call.callback) {
         (None, None) => "-".to_owned(),
@@ -484,12 +489,38 @@ fn call_lines<'a>(
             Span::styled(text, style),
         ]);
         if note.caution {
-            lines.push(line);
+            // The banner on top names it; the call shown whole has it with its time too.
+            if whole {
+                lines.push(line);
+            }
         } else {
             notes.push(line);
         }
     }
     (lines, notes)
+}
+
+/// One line in the alert style naming every caution that bears on the call — its own, and those
+/// left on earlier calls at the address or from the caller's number, with where they came from:
+/// `CAUTION knife by the door (here, 26-HE0003); dog`.
+fn caution_banner<'a>(app: &App, call: &Call) -> Option<Line<'a>> {
+    use crate::domain::history::CautionFrom;
+    let cautions = crate::domain::history::cautions(app.state(), call);
+    if cautions.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = cautions
+        .iter()
+        .map(|c| match &c.from {
+            CautionFrom::ThisCall => c.text.clone(),
+            CautionFrom::Address(id) => format!("{} (here, {id})", c.text),
+            CautionFrom::Caller(id) => format!("{} (caller, {id})", c.text),
+        })
+        .collect();
+    Some(Line::styled(
+        format!("CAUTION {}", parts.join("; ")),
+        app.theme.details_alert,
+    ))
 }
 
 /// The location with how sure the address list is of it; what it was read as, the choices or
@@ -564,7 +595,7 @@ fn triage_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
     let recommended = call
         .recommendation
         .clone()
-        .unwrap_or_else(|| protocol.evaluate(&call.answers, call.call_type));
+        .unwrap_or_else(|| crate::domain::recommend::recommendation(app.state(), call, protocol));
     let response = match call.response {
         Some(r) if r != recommended.response => {
             format!(
@@ -585,10 +616,16 @@ fn triage_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
         .triage
         .filter(|_| app.selected_call().is_some_and(|c| c.id == call.id));
     if let Some(at) = focus {
+        // A weapon caution stands for the weapon answer until one is given.
+        let cautioned =
+            crate::domain::recommend::weapon_caution_counts(app.state(), call, protocol).is_some();
         for (i, q) in protocol.questions.iter().enumerate() {
             let answer = call.answers.get(&q.id).map_or("-", String::as_str);
             let marker = if i == at { ">" } else { " " };
             let mut text = format!("{marker}[{}] {:<8} {}", q.key, answer, q.text);
+            if cautioned && q.id == crate::domain::triage::WEAPON_QUESTION {
+                text.push_str(" (caution: counts as yes)");
+            }
             // A choice question lists its answers by the digit that picks each.
             if let crate::domain::triage::AnswerKind::Choice(choices) = &q.kind {
                 let keys: Vec<String> = choices
@@ -724,9 +761,9 @@ fn when(app: &App, ms: i64, today_ms: i64) -> String {
 fn recommendation_lines<'a>(app: &'a App, call: &'a Call, now_ms: i64) -> Vec<Line<'a>> {
     let theme = &app.theme;
     let protocol = &app.desk.policy().protocol;
-    let response = call
-        .response_type()
-        .unwrap_or_else(|| protocol.evaluate(&call.answers, call.call_type).response);
+    let response = call.response_type().unwrap_or_else(|| {
+        crate::domain::recommend::recommendation(app.state(), call, protocol).response
+    });
     let plan = crate::domain::recommend::response_plan(app.state(), call, response, now_ms);
     let pending = call.status == crate::domain::CallStatus::Pending;
     let texts: Vec<String> = if plan.sends_nobody() {

@@ -217,9 +217,9 @@ fn info_lines<'a>(
         c.id, c.location
     );
     let protocol = &app.desk.policy().protocol;
-    let response = c
-        .response_type()
-        .unwrap_or_else(|| protocol.evaluate(&c.answers, c.call_type).response);
+    let response = c.response_type().unwrap_or_else(|| {
+        crate::domain::recommend::recommendation(app.state(), c, protocol).response
+    });
     let plan = response_plan(app.state(), c, response, now_ms);
     let mut candidates: Vec<&Ranked> = Vec::new();
     for slot in &plan.slots {

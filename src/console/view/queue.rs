@@ -136,7 +136,14 @@ impl Widget for QueueView<'_> {
             } else {
                 format!("{mark} {}", call.location)
             };
-            let location = trim(&shown, width.saturating_sub(fixed), ascii);
+            // A caution at the address or for the caller (its own, or left on an earlier call)
+            // marks the row before the location: `⚠` (ASCII `C`).
+            let caution = !crate::domain::history::cautions(app.state(), call).is_empty();
+            let caution_mark = if ascii { "C " } else { "⚠ " };
+            let room = width
+                .saturating_sub(fixed)
+                .saturating_sub(if caution { 2 } else { 0 });
+            let location = trim(&shown, room, ascii);
             let line = Line::from(vec![
                 Span::styled(
                     if is_selected { ">" } else { " " },
@@ -163,6 +170,10 @@ impl Widget for QueueView<'_> {
                 Span::styled(
                     format!("{:<13}", trim(&units.join(","), 12, ascii)),
                     row_style,
+                ),
+                Span::styled(
+                    if caution { caution_mark } else { "" },
+                    theme.queue_age_alarm,
                 ),
                 Span::styled(location, row_style),
             ]);

@@ -124,7 +124,29 @@ impl Widget for RosterView<'_> {
                     format!("ESCALATE {}", age(self.now_ms - due)),
                     theme.roster_timer_overdue,
                 )),
-                None => None,
+                // Past its status timer (dispatched, en route, at a facility): how long past;
+                // out of service with an expected return, the time to it, then past it.
+                None => app.status_timer(unit).and_then(|t| {
+                    let oos = t.status == crate::domain::UnitStatus::OutOfService;
+                    if !oos && !t.is_over(self.now_ms) {
+                        return None;
+                    }
+                    Some(if t.is_over(self.now_ms) {
+                        (
+                            format!(
+                                "{} {}",
+                                if oos { "LATE" } else { "LONG" },
+                                age(self.now_ms - t.due_ms)
+                            ),
+                            theme.roster_timer_overdue,
+                        )
+                    } else {
+                        (
+                            format!("back {}", age(t.due_ms - self.now_ms)),
+                            theme.roster_timer,
+                        )
+                    })
+                }),
             };
             let used = base + detail_width + 1;
             let room = width.saturating_sub(used);

@@ -160,6 +160,14 @@ impl Widget for StatusBar<'_> {
             .map(|(u, _)| u.to_string())
             .collect();
         let waiting: Vec<String> = alarms.waiting.iter().map(ToString::to_string).collect();
+        // Units past a status timer, one alarm per kind (`not en route: STAR-2`).
+        let mut timers: Vec<(&str, Vec<String>)> = Vec::new();
+        for (unit, t) in &alarms.timers {
+            match timers.last_mut() {
+                Some((words, units)) if *words == t.words() => units.push(unit.to_string()),
+                _ => timers.push((t.words(), vec![unit.to_string()])),
+            }
+        }
         // The operator's own name gives way first (to 16 columns): the bar is for the clock,
         // the links and the alarms.
         let operator = app.desk.operator().chars().count();
@@ -168,15 +176,17 @@ impl Widget for StatusBar<'_> {
             .map(|s| s.content.chars().count())
             .sum::<usize>()
             - operator.saturating_sub(16);
-        let alarm_spans = |shown: usize| -> Vec<String> {
+        // Calls and check-ins keep their names longest: status timers give way to counts first.
+        let alarm_spans = |(shown, timers_shown): (usize, usize)| -> Vec<String> {
             // With no room for names, counts read as such: ` 5 waiting long `.
-            let say = |names: &[String], what: &str, after: &str| {
+            let say_as = |shown: usize, names: &[String], what: &str, after: &str| {
                 if shown == 0 {
                     format!(" {} {what}{after} ", names.len())
                 } else {
                     format!(" {what}: {}{after} ", named(names, shown))
                 }
             };
+            let say = |names: &[String], what: &str, after: &str| say_as(shown, names, what, after);
             let mut out = Vec::new();
             if !waiting.is_empty() {
                 out.push(say(&waiting, "waiting long", ""));
@@ -187,17 +197,20 @@ impl Widget for StatusBar<'_> {
             if !late.is_empty() {
                 out.push(say(&late, "check-in late", ""));
             }
+            for (words, units) in &timers {
+                out.push(say_as(timers_shown, units, words, ""));
+            }
             if !alerts.is_empty() {
                 out.push(format!(" conflict {} ", named(&alerts, shown.max(1))));
             }
             out
         };
         let width = area.width as usize;
-        let texts = [2, 1, 0]
+        let texts = [(2, 2), (2, 1), (1, 1), (2, 0), (1, 0), (0, 0)]
             .into_iter()
             .map(alarm_spans)
             .find(|t| used + t.iter().map(|s| s.chars().count()).sum::<usize>() <= width)
-            .unwrap_or_else(|| alarm_spans(0));
+            .unwrap_or_else(|| alarm_spans((0, 0)));
         spans.extend(
             texts
                 .into_iter()
