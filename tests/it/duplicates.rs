@@ -142,6 +142,9 @@ fn the_console_flags_a_duplicate_as_it_is_taken_and_both_keymaps_open_merge() {
         );
         let screen = text(&mut app, 80, 24);
         assert!(screen.contains("Dup?"), "{keymap}:\n{screen}");
+        if keymap == "default" {
+            insta::assert_snapshot!("duplicate_flagged_80x24", screen);
+        }
         if keymap == "vim" {
             press(&mut app, "<Esc>");
         }

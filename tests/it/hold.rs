@@ -137,6 +137,9 @@ fn the_hold_keys_of_both_keymaps_hold_the_selected_call_and_the_screen_says_so()
             screen.contains("Hold until") && screen.contains("calling back at 20"),
             "{keymap}: the details do not say why:\n{screen}"
         );
+        if keymap == "default" {
+            insta::assert_snapshot!("hold_80x24", screen);
+        }
         if keymap == "vim" {
             press(&mut app, "<Esc>");
         }

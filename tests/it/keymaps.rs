@@ -554,7 +554,15 @@ fn lookup_single_keys_and_chords() {
     // A chord's first key waits, and says what can follow (which-key).
     assert_eq!(
         pending(&look("<C-x>")),
-        ["<C-x> <C-c>", "<C-x> t", "<C-x> a", "<C-x> r", "<C-x> x"]
+        [
+            "<C-x> <C-c>",
+            "<C-x> t",
+            "<C-x> a",
+            "<C-x> r",
+            "<C-x> x",
+            "<C-x> o",
+            "<C-x> f"
+        ]
     );
     assert_eq!(run(&look("<C-x> <C-c>")), Some("quit"));
     assert_eq!(look("<C-x> <C-d>"), Lookup::Unbound);

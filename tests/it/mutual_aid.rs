@@ -104,6 +104,9 @@ fn the_queue_and_details_say_handed_over_and_both_keymaps_confirm() {
         app.ui.call = Some(child.clone());
         let screen = text(&mut app, 80, 24);
         assert!(screen.contains("ASKD"), "{keymap}:\n{screen}");
+        if keymap == "default" {
+            insta::assert_snapshot!("backup_asked_80x24", screen);
+        }
         assert!(screen.contains("handed to police"), "{keymap}:\n{screen}");
         press(&mut app, key);
         press(&mut app, "PD dispatch<Enter>");

@@ -72,5 +72,17 @@ fn the_handover_key_of_both_keymaps_shows_it_whole_in_the_messages() {
             .collect();
         let all = kept.join("\n");
         assert!(all.contains("Open calls: 1"), "{keymap}: {all}");
+        let (on, off) = if keymap == "vim" {
+            ("<Space>o", "<Space>f")
+        } else {
+            ("<C-x>o", "<C-x>f")
+        };
+        press(&mut app, on);
+        assert!(
+            app.state().on_desk.contains_key("ct-rivera"),
+            "{keymap}: {on}"
+        );
+        press(&mut app, off);
+        assert!(app.state().on_desk.is_empty(), "{keymap}: {off}");
     }
 }
