@@ -281,6 +281,11 @@ impl World {
                 if self.rng.random_bool(0.3) {
                     self.intake_note(now, &id, 15, 80);
                 }
+                // Now and then someone else calls about the same person (about one eligible
+                // call in 25, chosen by number so the story's dice are untouched).
+                if class == Arrival::Eligible && id.series().1 % 25 == 0 {
+                    self.book(now + 120_000, Ev::SecondCaller { of: id });
+                }
             }
         }
         Ok(())

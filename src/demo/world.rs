@@ -80,6 +80,14 @@ pub(super) enum Ev {
         call: CallId,
         text: String,
     },
+    /// A second caller about the person of `of`, at the same place: taken, then merged.
+    SecondCaller {
+        of: CallId,
+    },
+    Merge {
+        call: CallId,
+        into: CallId,
+    },
     Backup {
         call: CallId,
         agency: Agency,
@@ -334,6 +342,29 @@ impl World {
                 {
                     self.run(desk, &format!("note {call} {text}"))?;
                 }
+            }
+            Ev::SecondCaller { of } => {
+                let first = desk.state().calls.get(&of).filter(|c| c.is_open());
+                let Some(line) = first.map(|c| {
+                    format!(
+                        "call {} / passer-by worried about the same person{}",
+                        c.location,
+                        c.zone
+                            .as_ref()
+                            .map_or_else(String::new, |z| format!(" --zone {z}"))
+                    )
+                }) else {
+                    return Ok(());
+                };
+                if let Some(events) = self.run(desk, &line)? {
+                    if let Some(call) = created(&events) {
+                        // The colleague sees the flag and merges it rather than send a team.
+                        self.book(now + 45_000, Ev::Merge { call, into: of });
+                    }
+                }
+            }
+            Ev::Merge { call, into } => {
+                self.run(desk, &format!("merge {call} {into}"))?;
             }
             Ev::Backup { call, agency } => self.backup(desk, now, &call, agency)?,
             Ev::Close {

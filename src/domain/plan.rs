@@ -543,7 +543,7 @@ fn merge(state: &State, call: &str, into: &str) -> Result<Vec<Body>, Refusal> {
         (None, Some(cb)) => format!(" (cb {cb})"),
         (Some(name), Some(cb)) => format!(" (caller {name}, cb {cb})"),
     };
-    let said = format!("from duplicate {}: {}{caller}", dup.id, dup.nature);
+    let said = format!("from a second caller: {}{caller}", dup.nature);
     bodies.push(Body::NoteAdded {
         call: keep.id.clone(),
         text: text_field("note", &said)?,
@@ -553,7 +553,10 @@ fn merge(state: &State, call: &str, into: &str) -> Result<Vec<Body>, Refusal> {
     for n in &dup.notes {
         bodies.push(Body::NoteAdded {
             call: keep.id.clone(),
-            text: text_field("note", &format!("from duplicate {}: {}", dup.id, n.text))?,
+            text: text_field(
+                "note",
+                &format!("from the second caller's call: {}", n.text),
+            )?,
             caution: n.caution,
             // Who wrote it and when stay with it.
             written: Some(n.written.clone().unwrap_or_else(|| super::ledger::Written {
