@@ -39,6 +39,16 @@ pub struct Context<'a> {
     pub policy: &'a Policy,
 }
 
+/// The shortest way to name a call that [`find_call`] reads back as it: its number when that
+/// finds it, else its id. For suggestions a dispatcher types (`merge 5 2`).
+pub fn short_name(state: &State, id: &CallId) -> String {
+    let number = id.series().1.to_string();
+    match find_call(state, &number) {
+        Ok(c) if &c.id == id => number,
+        _ => id.to_string(),
+    }
+}
+
 /// Finds a call by id, or by the digits it ends with — the one rule for every command that
 /// names a call: the one open call with that number, else (none open has it) the one call of
 /// any status that has it, so `reopen 12` and `log --call 12` take the short number too.

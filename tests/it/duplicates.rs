@@ -140,6 +140,11 @@ fn the_console_flags_a_duplicate_as_it_is_taken_and_both_keymaps_open_merge() {
             said.starts_with(&format!("possible duplicate of {first}")),
             "{keymap}: {said}"
         );
+        // The command to type names the calls by number, short enough for the line.
+        assert!(
+            said.contains("same address): merge 2 1"),
+            "{keymap}: {said}"
+        );
         let screen = text(&mut app, 80, 24);
         assert!(screen.contains("Dup?"), "{keymap}:\n{screen}");
         if keymap == "default" {

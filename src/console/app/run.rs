@@ -152,12 +152,15 @@ impl App {
                     let dups =
                         crate::domain::duplicates::possible_duplicates(self.desk.state(), new);
                     if let Some((earlier, why)) = dups.first() {
+                        let state = self.desk.state();
+                        let (a, b) = (
+                            crate::domain::planning::short_name(state, call),
+                            crate::domain::planning::short_name(state, earlier),
+                        );
                         // First on the line, where a narrow terminal cannot cut it off.
                         said.insert(
                             0,
-                            format!(
-                                "possible duplicate of {earlier} ({why}): merge {call} {earlier}"
-                            ),
+                            format!("possible duplicate of {earlier} ({why}): merge {a} {b}"),
                         );
                     }
                 }
