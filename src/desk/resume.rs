@@ -1,0 +1,337 @@
+//! Opening from a checkpoint of the fold, and writing one: what it holds, when it is used and
+//! when the whole log is folded instead, and `verify`, which checks both against each other.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{index, remember, Book, Desk, SystemClock};
+use crate::domain::{Applied, CallId, Event, Policy, ReplicaId, State};
+use crate::store::checkpoint::Found;
+use crate::store::{Store, StoreError};
+
+/// What a desk writes in its checkpoint: the fold, and its own indexes over the log.
+#[derive(serde::Serialize)]
+pub(super) struct Kept<'a> {
+    state: crate::domain::Snapshot<'a>,
+    chronicle: Vec<(&'a CallId, &'a [(ReplicaId, u64)])>,
+    requests: Vec<(&'a String, &'a [(ReplicaId, u64)])>,
+}
+
+/// A [`Kept`] read back.
+#[derive(serde::Deserialize)]
+pub(super) struct Resumed {
+    state: crate::domain::Checkpoint,
+    chronicle: Vec<(CallId, Vec<(ReplicaId, u64)>)>,
+    requests: Vec<(String, Vec<(ReplicaId, u64)>)>,
+}
+
+/// Why a desk did not fold from the store's checkpoint.
+#[derive(Debug)]
+pub(super) enum Unused {
+    /// None there, or one it may not use with nothing wrong in it (another build's, one a
+    /// late event sorts before).
+    Stale(String),
+    /// A damaged one, or one that is not the fold of the events it names.
+    Wrong(String),
+}
+
+impl std::fmt::Display for Unused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unused::Stale(why) | Unused::Wrong(why) => f.write_str(why),
+        }
+    }
+}
+
+/// What `switchboard verify` found.
+#[derive(Debug)]
+pub struct Verified {
+    pub events: u64,
+    pub origins: usize,
+    /// What became of the checkpoint; `Err` when it was wrong (damaged, or not the fold of its
+    /// events). Either way a new one, from the full fold, replaced it.
+    pub checkpoint: Result<String, String>,
+}
+
+impl Desk {
+    /// Writes a checkpoint every `every` events (`None`: only on close), instead of every
+    /// [`CHECKPOINT_EVERY`].
+    #[must_use]
+    pub fn with_checkpoint_every(mut self, every: Option<u64>) -> Self {
+        self.checkpoint_every = every;
+        self
+    }
+
+    /// Folds the log again (at open, and after an event from a peer sorts before ones already
+    /// folded): from the store's checkpoint and the tail after it when the checkpoint holds,
+    /// else the whole log, writing a new checkpoint.
+    pub(super) fn refold(&mut self) -> Result<(), StoreError> {
+        self.refold_after(None)
+    }
+
+    /// [`Desk::refold`] after a late event whose fold key is `earliest`: one that sorts before
+    /// the checkpoint goes straight to a full fold.
+    pub(super) fn refold_after(
+        &mut self,
+        earliest: Option<crate::domain::event::FoldKey>,
+    ) -> Result<(), StoreError> {
+        let before = match (earliest, self.checkpoint_key) {
+            (Some(late), Some(covered)) => late < covered,
+            _ => false,
+        };
+        if let Book::Local(store) = &self.book {
+            if store.unchecked() {
+                // After an unclean shutdown the whole log verifies once before it is trusted.
+                store.verify()?;
+            }
+            let resumed = if before {
+                Err(Unused::Stale("a late event sorts before it".into()))
+            } else {
+                self.resume()?
+            };
+            match resumed {
+                Ok(tail) => {
+                    if self.checkpoint_every.is_some_and(|every| tail >= every) {
+                        self.write_checkpoint();
+                    }
+                    return Ok(());
+                }
+                Err(why) => {
+                    tracing::info!(%why, "folding the whole log: the checkpoint is not used");
+                }
+            }
+        }
+        self.fold_all()?;
+        self.resumed_from = None;
+        if self.event_count() > 0 {
+            self.write_checkpoint();
+        }
+        Ok(())
+    }
+
+    /// How many events the checkpoint the last fold (at open, or after a late event) took up
+    /// from covered; `None` when it folded the whole log.
+    pub fn resumed_from(&self) -> Option<u64> {
+        self.resumed_from
+    }
+
+    /// Takes up the fold from the store's checkpoint and folds the tail after it; returns how
+    /// many events that was, or why the checkpoint cannot be used. A tail that does not verify
+    /// is an error: the log is damaged.
+    pub(super) fn resume(&mut self) -> Result<Result<u64, Unused>, StoreError> {
+        let Book::Local(store) = &self.book else {
+            return Ok(Err(Unused::Stale(
+                "an attached desk keeps no checkpoint".into(),
+            )));
+        };
+        let (heads, kept) = match store.read_checkpoint::<Resumed>() {
+            Found::Missing => return Ok(Err(Unused::Stale("there is none".into()))),
+            Found::Unusable(why) => return Ok(Err(Unused::Stale(why))),
+            Found::Damaged(why) => {
+                tracing::warn!(%why, "the checkpoint is damaged; folding the whole log");
+                return Ok(Err(Unused::Wrong(why)));
+            }
+            Found::Usable { heads, value } => (heads, value),
+        };
+        let covers = heads.iter().map(|(o, h)| (*o, h.seq)).collect();
+        if *kept.state.seen() != covers
+            || kept.state.event_count() != heads.values().map(|h| h.seq).sum::<u64>()
+        {
+            return Ok(Err(Unused::Wrong(
+                "its fold does not match the heads it names".into(),
+            )));
+        }
+        let mut tail = store.tail(&heads)?;
+        tail.sort_by_key(Event::fold_key);
+        let known = store.known()?;
+        let mark = store.hlc_mark();
+        let mut state = match State::resume(kept.state) {
+            Ok(state) => state,
+            Err(why) => return Ok(Err(Unused::Stale(why))),
+        };
+        let covered = state.last_key();
+        state.set_known(known);
+        let mut chronicle: HashMap<_, _> = kept.chronicle.into_iter().collect();
+        let mut requests: HashMap<_, _> = kept.requests.into_iter().collect();
+        let at = state.event_count();
+        for e in &tail {
+            match state.apply(e) {
+                Applied::Applied => {
+                    index(&mut chronicle, e);
+                    remember(&mut requests, e);
+                }
+                Applied::OutOfOrder => {
+                    return Ok(Err(Unused::Stale(format!(
+                        "a later event ({}:{}) sorts before the events it covers",
+                        e.origin, e.seq
+                    ))))
+                }
+                Applied::Duplicate => {
+                    return Ok(Err(Unused::Wrong(format!(
+                        "it covers {}:{} already",
+                        e.origin, e.seq
+                    ))))
+                }
+            }
+        }
+        self.state = state;
+        self.chronicle = chronicle;
+        self.requests = requests;
+        self.checkpointed = at;
+        self.resumed_from = Some(at);
+        self.checkpoint_key = covered;
+        self.last_hlc = self.last_hlc.max(mark).max(self.state.last_hlc());
+        Ok(Ok(tail.len() as u64))
+    }
+
+    /// Writes the fold as the store's checkpoint now, if it is the fold of exactly the store's
+    /// events (the desk does so itself every [`CHECKPOINT_EVERY`] events and on close). One
+    /// that cannot be written costs only time at the next open.
+    pub fn write_checkpoint(&mut self) {
+        let Book::Local(store) = &self.book else {
+            return;
+        };
+        let folded = store
+            .heads()
+            .iter()
+            .all(|(o, h)| self.state.seen(*o) == h.seq)
+            && self.state.event_count() == store.event_count();
+        if !folded {
+            tracing::warn!("no checkpoint: the fold is not of the store's events");
+            return;
+        }
+        let kept = Kept {
+            state: self.state.checkpoint(),
+            chronicle: self
+                .chronicle
+                .iter()
+                .map(|(k, v)| (k, v.as_slice()))
+                .collect(),
+            requests: self
+                .requests
+                .iter()
+                .map(|(k, v)| (k, v.as_slice()))
+                .collect(),
+        };
+        match store.write_checkpoint(&kept) {
+            Ok(()) => {
+                self.checkpointed = self.state.event_count();
+                self.checkpoint_key = self.state.last_key();
+            }
+            Err(e) => tracing::warn!(%e, "could not write a checkpoint"),
+        }
+    }
+
+    /// A checkpoint when enough events have come since the last one.
+    pub(super) fn checkpoint_due(&mut self) {
+        let due = self
+            .checkpoint_every
+            .is_some_and(|every| self.state.event_count() >= self.checkpointed + every);
+        if due {
+            self.write_checkpoint();
+        }
+    }
+
+    /// Verifies the whole log (every hash chain and head) and the checkpoint against a full
+    /// fold, and writes a new checkpoint from that fold. An error is the log's: it is damaged.
+    pub fn verify(store: Store) -> Result<Verified, StoreError> {
+        let events = store.verify()?;
+        let origins = store.heads().len();
+        let mut desk = Desk {
+            book: Book::Local(store),
+            state: State::default(),
+            clock: Box::new(SystemClock),
+            operator: String::new(),
+            last_hlc: 0,
+            policy: Policy::new(crate::config::protocol::shipped()),
+            gazetteer: None,
+            chronicle: HashMap::new(),
+            forks: BTreeMap::new(),
+            requests: HashMap::new(),
+            request: None,
+            checkpointed: 0,
+            checkpoint_every: None,
+            resumed_from: None,
+            checkpoint_key: None,
+        };
+        let checkpoint = match desk.resume()? {
+            Ok(tail) => {
+                let state = std::mem::take(&mut desk.state);
+                let chronicle = std::mem::take(&mut desk.chronicle);
+                let requests = std::mem::take(&mut desk.requests);
+                let at = desk.checkpointed;
+                desk.fold_all()?;
+                if state == desk.state && chronicle == desk.chronicle && requests == desk.requests {
+                    Ok(format!(
+                        "the checkpoint (at {at} events, {tail} after it) matches a full fold"
+                    ))
+                } else {
+                    Err(format!(
+                        "the checkpoint at {at} events does not match a full fold of the log; \
+                         it is replaced by one from the full fold (the log itself verifies)"
+                    ))
+                }
+            }
+            Err(Unused::Stale(why)) => {
+                desk.fold_all()?;
+                Ok(format!(
+                    "the checkpoint was not used ({why}); a new one is written"
+                ))
+            }
+            Err(Unused::Wrong(why)) => {
+                desk.fold_all()?;
+                Err(format!(
+                    "the checkpoint was wrong ({why}); it is replaced by one from the full fold"
+                ))
+            }
+        };
+        if events > 0 {
+            desk.write_checkpoint();
+        }
+        desk.close()?;
+        Ok(Verified {
+            events,
+            origins,
+            checkpoint,
+        })
+    }
+
+    /// Folds the whole log.
+    pub(super) fn fold_all(&mut self) -> Result<(), StoreError> {
+        let events = self.events()?;
+        let mut chronicle = HashMap::new();
+        let mut requests = HashMap::new();
+        let mut state = State::default();
+        // This node's times, not the log's: kept across a fold (an attached desk's come from
+        // the desk it is attached to).
+        let known = match &self.book {
+            Book::Local(store) => store.known()?,
+            Book::Attached(_) => self.state.known().clone(),
+        };
+        state.set_known(known);
+        for e in &events {
+            state.apply(e);
+            index(&mut chronicle, e);
+            remember(&mut requests, e);
+        }
+        self.state = state;
+        self.chronicle = chronicle;
+        self.requests = requests;
+        let mark = match &self.book {
+            Book::Local(store) => store.hlc_mark(),
+            Book::Attached(_) => 0,
+        };
+        self.last_hlc = self.last_hlc.max(mark).max(self.state.last_hlc());
+        Ok(())
+    }
+
+    /// After a failed write (a full disk), opens the store again before the next change, and
+    /// folds again if the failed change reached the disk after all.
+    pub(super) fn revive(&mut self) -> Result<(), StoreError> {
+        if let Book::Local(store) = &mut self.book {
+            if store.revive()? {
+                self.refold()?;
+            }
+        }
+        Ok(())
+    }
+}
