@@ -47,8 +47,10 @@ impl Widget for RosterView<'_> {
         let selected = app.selected_unit().map(|u| u.callsign.clone());
         let mut lines: Vec<Line> = Vec::new();
         if roster.is_empty() {
+            // Two short lines, so a half-width pane at 80 columns shows the command whole.
+            lines.push(Line::styled("No units yet; add one with", theme.notice));
             lines.push(Line::styled(
-                "No units. unit add <callsign> <capabilities>",
+                "unit add <callsign> <capabilities>",
                 theme.notice,
             ));
         }
