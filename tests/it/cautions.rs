@@ -2,52 +2,10 @@
 //! the queue row, opens as a banner on the call and before triage's first question, and a weapon
 //! caution counts as a known weapon in the recommendation until triage answers otherwise.
 
+use crate::common::desk::{answer, desk, run, take, MIN, T0};
 use crate::common::keys::{console, press, text};
-use switchboard::desk::{Desk, ManualClock, Outcome};
-use switchboard::domain::{Body, CallId, ReplicaId, ResponseType};
-use switchboard::store::{Store, StoreKind};
-use tempfile::TempDir;
-
-const T0: i64 = 1_795_773_600_000;
-const MIN: i64 = 60_000;
-
-fn desk() -> (Desk, ManualClock, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-    let clock = ManualClock::at(T0);
-    let desk = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
-    (desk, clock, dir)
-}
-
-fn run(desk: &mut Desk, line: &str) -> Vec<Body> {
-    match desk
-        .run_line(line)
-        .unwrap_or_else(|e| panic!("{line}: {e}"))
-    {
-        Outcome::Committed(events) => events.into_iter().map(|e| e.body).collect(),
-        Outcome::Answered(lines) => panic!("{line} answered {lines:?}"),
-    }
-}
-
-fn answer(desk: &mut Desk, line: &str) -> Vec<String> {
-    match desk
-        .run_line(line)
-        .unwrap_or_else(|e| panic!("{line}: {e}"))
-    {
-        Outcome::Answered(lines) => lines,
-        Outcome::Committed(_) => panic!("{line} wrote"),
-    }
-}
-
-fn take(desk: &mut Desk, line: &str) -> CallId {
-    run(desk, line)
-        .into_iter()
-        .find_map(|b| match b {
-            Body::CallCreated { call, .. } => Some(call),
-            _ => None,
-        })
-        .unwrap()
-}
+use switchboard::desk::{Desk, ManualClock};
+use switchboard::domain::{Body, CallId, ResponseType};
 
 /// An earlier call at 12 Main St left a knife caution; a later one there, untriaged.
 fn knife_at_main_st(d: &mut Desk, clock: &ManualClock) -> (CallId, CallId) {

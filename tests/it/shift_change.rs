@@ -1,16 +1,8 @@
 //! Shift change (issue 14 item 9): operators sign on and off the desk, and `handover` says what
 //! the next shift must know.
 
-use crate::common::desk::{desk_as, MIN, T0};
+use crate::common::desk::{answer, desk_as, MIN, T0};
 use crate::common::keys::{console, press};
-use switchboard::desk::{Desk, Outcome};
-
-fn answer(d: &mut Desk, line: &str) -> Vec<String> {
-    match d.run_line(line).unwrap() {
-        Outcome::Answered(lines) => lines,
-        Outcome::Committed(events) => panic!("{line} committed {events:?}"),
-    }
-}
 
 #[test]
 fn operators_sign_on_and_off_and_the_handover_lists_what_the_next_shift_must_know() {

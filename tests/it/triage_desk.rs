@@ -1,45 +1,13 @@
 //! Triage, recommendation, unserved reasons and safety timers through the desk, with a fake
 //! clock and the shipped protocol.
 
-use switchboard::desk::{Desk, ManualClock, Outcome};
+use crate::common::desk::{desk, refused, run, MIN};
+use switchboard::desk::{Desk, Outcome};
 use switchboard::domain::recommend::rank;
 use switchboard::domain::safety::{check_in, Check};
 use switchboard::domain::triage::Slot;
-use switchboard::domain::{Body, CallStatus, ReplicaId, ResponseType, UnservedReason};
+use switchboard::domain::{Body, CallStatus, ResponseType, UnservedReason};
 use switchboard::store::{Store, StoreKind};
-use tempfile::TempDir;
-
-const T0: i64 = 1_795_773_600_000;
-const MIN: i64 = 60_000;
-
-fn desk() -> (Desk, ManualClock, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-    let clock = ManualClock::at(T0);
-    let desk = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
-    (desk, clock, dir)
-}
-
-fn run(desk: &mut Desk, line: &str) -> Vec<Body> {
-    match desk
-        .run_line(line)
-        .unwrap_or_else(|e| panic!("{line}: {e}"))
-    {
-        Outcome::Committed(events) => events.into_iter().map(|e| e.body).collect(),
-        Outcome::Answered(lines) => panic!("{line} answered {lines:?}"),
-    }
-}
-
-fn refused(desk: &mut Desk, line: &str) -> String {
-    let before = desk.state().digest();
-    let err = desk.run_line(line).expect_err(line).to_string();
-    assert_eq!(
-        desk.state().digest(),
-        before,
-        "a refusal changed the state: {line}"
-    );
-    err
-}
 
 /// Answers every disqualifying question the safe way.
 const CLEAR: &[&str] = &[

@@ -3,46 +3,13 @@
 //! service past the return given with `oos … --back`. Through the desk with a fake clock, and
 //! through the console: the roster, the status bar, the alarm key and the bell.
 
+use crate::common::desk::{desk, refused, run, MIN, T0};
 use crate::common::keys::{console, press, text};
 use switchboard::config::Ring;
-use switchboard::desk::{Desk, ManualClock, Outcome};
+use switchboard::desk::Desk;
 use switchboard::domain::policy::StatusMinutes;
 use switchboard::domain::safety::status_timer;
-use switchboard::domain::{Body, Callsign, ReplicaId, UnitStatus};
-use switchboard::store::{Store, StoreKind};
-use tempfile::TempDir;
-
-const T0: i64 = 1_795_773_600_000;
-const MIN: i64 = 60_000;
-
-fn desk() -> (Desk, ManualClock, TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1))).unwrap();
-    let clock = ManualClock::at(T0);
-    let desk = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
-    (desk, clock, dir)
-}
-
-fn run(desk: &mut Desk, line: &str) -> Vec<Body> {
-    match desk
-        .run_line(line)
-        .unwrap_or_else(|e| panic!("{line}: {e}"))
-    {
-        Outcome::Committed(events) => events.into_iter().map(|e| e.body).collect(),
-        Outcome::Answered(lines) => panic!("{line} answered {lines:?}"),
-    }
-}
-
-fn refused(desk: &mut Desk, line: &str) -> String {
-    let before = desk.state().digest();
-    let err = desk.run_line(line).expect_err(line).to_string();
-    assert_eq!(
-        desk.state().digest(),
-        before,
-        "a refusal changed the state: {line}"
-    );
-    err
-}
+use switchboard::domain::{Body, Callsign, UnitStatus};
 
 /// When `unit`'s status timer runs out, and for which status.
 fn timer(desk: &Desk, unit: &str) -> Option<(UnitStatus, i64)> {

@@ -56,3 +56,14 @@ pub fn take(desk: &mut Desk, line: &str) -> CallId {
         })
         .unwrap_or_else(|| panic!("{line} took no call"))
 }
+
+/// Runs a line that must only read; the lines it answered.
+pub fn answer(desk: &mut Desk, line: &str) -> Vec<String> {
+    match desk
+        .run_line(line)
+        .unwrap_or_else(|e| panic!("{line}: {e}"))
+    {
+        Outcome::Answered(lines) => lines,
+        Outcome::Committed(events) => panic!("{line} committed {events:?}"),
+    }
+}
