@@ -14,6 +14,7 @@ pub mod screen;
 pub mod status;
 
 use ratatui::symbols::border;
+use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders};
 
 use super::app::App;
@@ -53,6 +54,25 @@ pub fn key_for(app: &App, run: &str) -> Option<String> {
 }
 
 /// Cuts `text` to `width` columns, marking the cut.
+/// The spans that fit in `width` columns, the first that does not cut with a mark ([`trim`]),
+/// the rest dropped: a line is never cut silently.
+pub fn fit_spans(spans: Vec<Span<'_>>, width: usize, ascii: bool) -> Vec<Span<'_>> {
+    let mut used = 0;
+    let mut fitted = Vec::new();
+    for span in spans {
+        let n = span.content.chars().count();
+        if used + n <= width {
+            used += n;
+            fitted.push(span);
+            continue;
+        }
+        let shown = trim(span.content.trim_end(), width - used, ascii);
+        fitted.push(Span::styled(shown, span.style));
+        break;
+    }
+    fitted
+}
+
 pub fn trim(text: &str, width: usize, ascii: bool) -> String {
     if text.chars().count() <= width {
         return text.to_owned();

@@ -43,20 +43,7 @@ impl Widget for MessageLine<'_> {
                 }
             }
             // Past the edge the hints are cut with a mark; help (F1) lists every chord whole.
-            let mut used = 0;
-            let mut fitted = Vec::new();
-            for span in spans {
-                let n = span.content.chars().count();
-                if used + n <= width {
-                    used += n;
-                    fitted.push(span);
-                    continue;
-                }
-                let shown = trim(span.content.trim_end(), width - used, ascii);
-                fitted.push(Span::styled(shown, span.style));
-                break;
-            }
-            Line::from(fitted)
+            Line::from(super::fit_spans(spans, width, ascii))
         } else if let Some(m) = &ui.message {
             let style = match m.tone {
                 Tone::Done => theme.cmdline_done,

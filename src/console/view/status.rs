@@ -240,19 +240,7 @@ impl Widget for StatusBar<'_> {
                 format!(" {} ", super::trim(app.desk.operator(), keep, ascii)).into();
         }
         // Anything still past the edge is cut with a mark, never silently.
-        let mut used = 0;
-        let mut fitted = Vec::new();
-        for span in spans {
-            let n = span.content.chars().count();
-            if used + n <= width {
-                used += n;
-                fitted.push(span);
-                continue;
-            }
-            let shown = super::trim(span.content.trim_end(), width - used, app.options.ascii);
-            fitted.push(Span::styled(shown, span.style));
-            break;
-        }
+        let mut fitted = super::fit_spans(spans, width, app.options.ascii);
         // A flash with the bell (`[alarms] flash`): the whole bar in the alarm style, reversed,
         // so it is seen on a terminal whose bell is silent.
         if self.now_ms < app.ui.flash_until_ms {
