@@ -175,7 +175,14 @@ impl Desk {
     }
 
     fn over(book: Book, clock: Box<dyn Clock>, operator: &str) -> Result<Desk, StoreError> {
-        let mut desk = Desk {
+        let mut desk = Desk::unfolded(book, clock, operator);
+        desk.refold()?;
+        Ok(desk)
+    }
+
+    /// A desk over `book` that has folded nothing yet.
+    fn unfolded(book: Book, clock: Box<dyn Clock>, operator: &str) -> Desk {
+        Desk {
             book,
             state: State::default(),
             clock,
@@ -191,9 +198,7 @@ impl Desk {
             checkpoint_every: Some(CHECKPOINT_EVERY),
             resumed_from: None,
             checkpoint_key: None,
-        };
-        desk.refold()?;
-        Ok(desk)
+        }
     }
 
     pub fn state(&self) -> &State {

@@ -1,10 +1,10 @@
 //! Opening from a checkpoint of the fold, and writing one: what it holds, when it is used and
 //! when the whole log is folded instead, and `verify`, which checks both against each other.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::{index, remember, Book, Desk, SystemClock};
-use crate::domain::{Applied, CallId, Event, Policy, ReplicaId, State};
+use crate::domain::{Applied, CallId, Event, ReplicaId, State};
 use crate::store::checkpoint::Found;
 use crate::store::{Store, StoreError};
 
@@ -236,23 +236,9 @@ impl Desk {
     pub fn verify(store: Store) -> Result<Verified, StoreError> {
         let events = store.verify()?;
         let origins = store.heads().len();
-        let mut desk = Desk {
-            book: Book::Local(store),
-            state: State::default(),
-            clock: Box::new(SystemClock),
-            operator: String::new(),
-            last_hlc: 0,
-            policy: Policy::new(crate::config::protocol::shipped()),
-            gazetteer: None,
-            chronicle: HashMap::new(),
-            forks: BTreeMap::new(),
-            requests: HashMap::new(),
-            request: None,
-            checkpointed: 0,
-            checkpoint_every: None,
-            resumed_from: None,
-            checkpoint_key: None,
-        };
+        let mut desk = Desk::unfolded(Book::Local(store), Box::new(SystemClock), "");
+        // Verify writes its one checkpoint itself, after the comparison.
+        desk.checkpoint_every = None;
         let checkpoint = match desk.resume()? {
             Ok(tail) => {
                 let state = std::mem::take(&mut desk.state);
