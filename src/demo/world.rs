@@ -364,7 +364,14 @@ impl World {
                 }
             }
             Ev::Merge { call, into } => {
-                self.run(desk, &format!("merge {call} {into}"))?;
+                let open = |id: &CallId| desk.state().calls.get(id).is_some_and(|c| c.is_open());
+                if open(&call) && open(&into) {
+                    self.run(desk, &format!("merge {call} {into}"))?;
+                } else if open(&call) {
+                    // The first call closed while the second caller was on the line: nothing
+                    // left to merge into, so it closes as the duplicate it is.
+                    self.run(desk, &format!("close {call} duplicate"))?;
+                }
             }
             Ev::Backup { call, agency } => self.backup(desk, now, &call, agency)?,
             Ev::Close {
