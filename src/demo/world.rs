@@ -364,7 +364,12 @@ impl World {
                 }
             }
             Ev::Merge { call, into } => {
-                let open = |id: &CallId| desk.state().calls.get(id).is_some_and(|c| c.is_open());
+                let open = |id: &CallId| {
+                    desk.state()
+                        .calls
+                        .get(id)
+                        .is_some_and(crate::domain::Call::is_open)
+                };
                 if open(&call) && open(&into) {
                     self.run(desk, &format!("merge {call} {into}"))?;
                 } else if open(&call) {
