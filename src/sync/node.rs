@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::watch;
 
-use super::{tls, Identity, Peers, TrustedSet};
+use super::{tls, Fingerprint, Identity, Peers, TrustedSet};
 use crate::desk::attach::{socket_path, Board, LinkState, PeerRefusal, PeerView};
 use crate::desk::Desk;
 
@@ -74,11 +74,9 @@ impl Backoff {
 struct Hub {
     desk: Desk,
     board: Board,
-    /// The one link kept per peer name: its number, and how to tell it a newer link replaced
-    /// it. Two links to one peer would each redraw the peer's line in turn, waking each other
-    /// without end; the newer is kept, so a peer that restarted is not held off by its old,
-    /// half-open link.
-    links: BTreeMap<String, (u64, Arc<tokio::sync::Notify>)>,
+    /// The one link kept per peer name. Two links to one peer would each redraw the peer's line
+    /// in turn, waking each other without end; which one stays is `link::keeps_newer`'s rule.
+    links: BTreeMap<String, link::Slot>,
     next_link: u64,
     /// The trusted peers as last read from `peers.toml`.
     peers: Peers,
@@ -106,6 +104,9 @@ struct Shared {
     trusted: TrustedSet,
     changed: watch::Sender<u64>,
     dir: PathBuf,
+    /// This node's own fingerprint: when two links to a peer cross, the one opened by the
+    /// node with the lower fingerprint is kept, on both sides.
+    own: Fingerprint,
 }
 
 impl Shared {
@@ -340,6 +341,7 @@ async fn start(desk: Desk, options: &Options) -> Result<Started, String> {
         changed,
         dir: dir.clone(),
         trusted: trusted.clone(),
+        own: identity.fingerprint(),
     });
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(accept_clients(unix, shared.clone())));

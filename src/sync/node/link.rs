@@ -23,16 +23,31 @@ pub(super) async fn link<S>(
     name: &str,
     fp: Fingerprint,
     from: SocketAddr,
+    opened: Opened,
 ) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
     let replaced = Arc::new(tokio::sync::Notify::new());
     let id = {
         let mut hub = shared.lock();
+        let now = Instant::now();
+        if let Some(older) = hub.links.get(name) {
+            if !keeps_newer(older, opened, shared.own, fp, now) {
+                // The peer keeps the other one too, so this one just closes.
+                tracing::debug!(peer = %name, %from, "crossing link closed; the other is kept");
+                return;
+            }
+        }
         hub.next_link += 1;
         let id = hub.next_link;
-        if let Some((_, older)) = hub.links.insert(name.to_owned(), (id, replaced.clone())) {
-            older.notify_one();
+        let slot = Slot {
+            id,
+            replaced: replaced.clone(),
+            opened,
+            at: now,
+        };
+        if let Some(older) = hub.links.insert(name.to_owned(), slot) {
+            older.replaced.notify_one();
         }
         id
     };
@@ -46,11 +61,7 @@ pub(super) async fn link<S>(
     {
         let mut hub = shared.lock();
         // A link a newer one replaced leaves the peer's line to the newer.
-        if hub
-            .links
-            .get(name)
-            .is_some_and(|(current, _)| *current == id)
-        {
+        if hub.links.get(name).is_some_and(|current| current.id == id) {
             hub.links.remove(name);
             let now = hub.desk.now_ms();
             // Down since the link was last up, not since the last failed attempt.
@@ -73,6 +84,50 @@ pub(super) async fn link<S>(
         }
     }
     shared.bump();
+}
+
+/// Which node opened a link: this one dialled, or the peer did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Opened {
+    ByUs,
+    ByPeer,
+}
+
+/// The link kept for a peer: its number, how to tell it a newer link replaced it, who opened
+/// it and when.
+pub(super) struct Slot {
+    id: u64,
+    replaced: Arc<tokio::sync::Notify>,
+    opened: Opened,
+    at: Instant,
+}
+
+/// How long after one link opened a link the other way counts as crossing it: both nodes
+/// dialled at once.
+const CROSSING: Duration = Duration::from_secs(5);
+
+/// Whether a new link to a peer replaces the one kept. Normally it does: a peer that restarted
+/// must not be held off by its old, half-open link. But when both nodes dial each other at
+/// once, each would keep its newer link and close the one the other kept, and both links die;
+/// with the same backoff on both sides they can cross again and again. So two links opened
+/// the opposite ways within `CROSSING` of each other are settled the same way on both sides:
+/// the one opened by the node with the lower fingerprint stays.
+fn keeps_newer(
+    kept: &Slot,
+    newer: Opened,
+    own: Fingerprint,
+    peer: Fingerprint,
+    now: Instant,
+) -> bool {
+    if kept.opened == newer || now.duration_since(kept.at) > CROSSING {
+        return true;
+    }
+    let lower_opened = if own < peer {
+        Opened::ByUs
+    } else {
+        Opened::ByPeer
+    };
+    newer == lower_opened
 }
 
 /// Why a link replaced by a newer one to the same peer ended; it closes without a word.
@@ -377,4 +432,81 @@ fn update_board(shared: &Shared, session: &Session, name: &str) -> bool {
     }
     *v = next;
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(opened: Opened, at: Instant) -> Slot {
+        Slot {
+            id: 1,
+            replaced: Arc::new(tokio::sync::Notify::new()),
+            opened,
+            at,
+        }
+    }
+
+    /// Both sides of a crossing keep the same link, whichever of the two each saw first; a
+    /// redial, or a link the other way long after, replaces the old one.
+    #[test]
+    fn crossing_links_are_settled_the_same_way_on_both_nodes() {
+        let (low, high) = (Fingerprint([1; 32]), Fingerprint([2; 32]));
+        let now = Instant::now();
+        let just = now.checked_sub(Duration::from_millis(200)).unwrap();
+        // The link the low node dialled is kept on the low node …
+        assert!(!keeps_newer(
+            &slot(Opened::ByUs, just),
+            Opened::ByPeer,
+            low,
+            high,
+            now
+        ));
+        assert!(keeps_newer(
+            &slot(Opened::ByPeer, just),
+            Opened::ByUs,
+            low,
+            high,
+            now
+        ));
+        // … and on the high node, where it is the one the peer opened.
+        assert!(keeps_newer(
+            &slot(Opened::ByUs, just),
+            Opened::ByPeer,
+            high,
+            low,
+            now
+        ));
+        assert!(!keeps_newer(
+            &slot(Opened::ByPeer, just),
+            Opened::ByUs,
+            high,
+            low,
+            now
+        ));
+        // A redial the same way replaces the kept link, however young.
+        assert!(keeps_newer(
+            &slot(Opened::ByPeer, just),
+            Opened::ByPeer,
+            low,
+            high,
+            now
+        ));
+        assert!(keeps_newer(
+            &slot(Opened::ByUs, just),
+            Opened::ByUs,
+            high,
+            low,
+            now
+        ));
+        // Long after, the newer link wins whoever opened it: the old one may be half-open.
+        let old = now.checked_sub(CROSSING * 2).unwrap();
+        assert!(keeps_newer(
+            &slot(Opened::ByUs, old),
+            Opened::ByPeer,
+            low,
+            high,
+            now
+        ));
+    }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{timeout, Instant};
 
+use super::link::Opened;
 use super::{link, Backoff, Shared, HANDSHAKE, HANDSHAKES};
 use crate::sync::{tls, Fingerprint, Peer, Peers, TrustedSet};
 
@@ -65,7 +66,7 @@ pub(super) async fn accept_peers(
                 .peers
                 .get(&fp)
                 .map_or_else(|| fp.short(), |p| p.name.clone());
-            link(tls, &shared, &name, fp, from).await;
+            link(tls, &shared, &name, fp, from, Opened::ByPeer).await;
         });
     }
 }
@@ -133,7 +134,15 @@ async fn dial(connector: tokio_rustls::TlsConnector, shared: Arc<Shared>, peer: 
                         let fp = tls::peer_fingerprint(tls.get_ref().1);
                         if fp == Some(peer.fingerprint) {
                             let from = from.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-                            link(tls, &shared, &peer.name, peer.fingerprint, from).await;
+                            link(
+                                tls,
+                                &shared,
+                                &peer.name,
+                                peer.fingerprint,
+                                from,
+                                Opened::ByUs,
+                            )
+                            .await;
                         } else {
                             let shown = fp.map_or_else(|| "none".to_owned(), |f| f.to_string());
                             shared.refused(

@@ -176,7 +176,12 @@ fn follow(
             return board;
         }
         if start.elapsed() >= limit {
-            assert!(!must, "not reached within {limit:?}");
+            // What the desk said of its peers, for whoever reads a failure.
+            assert!(
+                !must,
+                "not reached within {limit:?}; peers: {:?}; refused: {:?}",
+                board.peers, board.refused
+            );
             return board;
         }
         watch.set_timeout(Some(Duration::from_millis(200))).unwrap();
