@@ -23,6 +23,11 @@ pub struct AddressHistory {
     pub cautions: Vec<String>,
 }
 
+/// Whether a caution left on one call bears on the other: same address or same caller.
+pub fn bears_on(a: &Call, b: &Call) -> bool {
+    same_place(a, b) || same_caller(a, b)
+}
+
 fn same_place(a: &Call, b: &Call) -> bool {
     match (&a.coords, &b.coords) {
         (Some(x), Some(y)) => distance_km(x, y) * 1000.0 <= SAME_PLACE_M,
@@ -95,9 +100,10 @@ fn same_caller(a: &Call, b: &Call) -> bool {
     x.len() >= MIN_CALLBACK_DIGITS && x == digits(b)
 }
 
-/// Every caution that bears on `call`: its own (oldest first), then those left on earlier calls
-/// at the same address and on earlier calls from the same callback number (newest first), each
-/// once.
+/// Every caution that bears on `call`: its own (oldest first), then those left on other calls
+/// at the same address or from the same callback number (newest first), each once. The other
+/// calls are the earlier ones and any still open: a knife noted on a second call to an address
+/// bears on the first call there while units may still be on their way to it.
 pub fn cautions(state: &State, call: &Call) -> Vec<Caution> {
     let mut out: Vec<Caution> = call
         .notes
@@ -112,7 +118,7 @@ pub fn cautions(state: &State, call: &Call) -> Vec<Caution> {
     let mut earlier: Vec<&Call> = state
         .calls
         .values()
-        .filter(|c| c.id != call.id && c.received_ms <= call.received_ms)
+        .filter(|c| c.id != call.id && (c.received_ms <= call.received_ms || c.is_open()))
         .filter(|c| c.notes.iter().any(|n| n.caution))
         .collect();
     earlier.sort_by_key(|c| std::cmp::Reverse(c.received_ms));

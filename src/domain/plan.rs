@@ -36,23 +36,19 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
                 written: None,
             }];
             // A caution can change what triage recommended (a weapon caution counts as a
-            // weapon): the recommendation on record follows it.
-            if let (true, Some(before)) = (*caution, &call.recommendation) {
-                let mut with = call.clone();
-                with.notes.push(crate::domain::Note {
-                    wall_ms: ctx.now_ms,
-                    operator: String::new(),
-                    text,
-                    caution: true,
-                    written: None,
-                });
-                let after = super::recommend::recommendation(state, &with, &ctx.policy.protocol);
-                if &after != before {
-                    bodies.push(Body::Recommended {
-                        call: call.id.clone(),
-                        recommendation: after,
-                    });
-                }
+            // weapon), here and on the other open calls at the address or from the caller: the
+            // recommendations on record follow it.
+            if *caution {
+                let moved =
+                    super::recommend::moved_by_caution(state, call, &text, &ctx.policy.protocol);
+                bodies.extend(
+                    moved
+                        .into_iter()
+                        .map(|(call, recommendation)| Body::Recommended {
+                            call,
+                            recommendation,
+                        }),
+                );
             }
             Ok(bodies)
         }

@@ -295,6 +295,33 @@ pub fn recommendation_with(
     protocol.evaluate_known(answers, call.call_type, &texts)
 }
 
+/// The recommendations on record that a new caution `text` on `call` changes: the call's own and
+/// those of the other open, triaged calls it bears on (same address or caller), each as it
+/// will be with the caution counted.
+pub fn moved_by_caution(
+    state: &State,
+    call: &Call,
+    text: &str,
+    protocol: &super::triage::Protocol,
+) -> Vec<(super::CallId, super::triage::Recommendation)> {
+    let bearing = std::iter::once(call).chain(
+        state
+            .calls
+            .values()
+            .filter(|c| c.id != call.id && c.is_open() && super::history::bears_on(c, call)),
+    );
+    bearing
+        .filter_map(|c| {
+            let before = c.recommendation.as_ref()?;
+            let cautions = super::history::cautions(state, c);
+            let mut texts: Vec<&str> = cautions.iter().map(|c| c.text.as_str()).collect();
+            texts.push(text);
+            let after = protocol.evaluate_known(&c.answers, c.call_type, &texts);
+            (&after != before).then(|| (c.id.clone(), after))
+        })
+        .collect()
+}
+
 /// What the protocol recommends for `call` now, with its answers and cautions.
 pub fn recommendation(
     state: &State,

@@ -93,7 +93,8 @@
 //!   judged by the reader's config and counted in `judged_by_config`.
 //! - **calls by hour**: the period's calls by hour of day of their received time (UTC or local).
 //! - **pending queue**: the number of pending calls (any call, not only the period's: it is the
-//!   queue the dispatcher saw), followed event by event over the window from `since` (or the
+//!   queue the dispatcher saw; a backup call the other agency confirmed is theirs, not in it),
+//!   followed event by event over the window from `since` (or the
 //!   15-minute interval of the first event, if later) to `min(until, now)`: the most pending at
 //!   once and when, the mean weighted by time, and the peak of every 15-minute interval.
 
@@ -174,6 +175,16 @@ struct CallRecord {
     corrected: u32,
     /// Duplicates merged into this call.
     merged_in: u32,
+    /// A backup call the other agency confirmed it has: theirs now, not in our pending queue.
+    confirmed: bool,
+}
+
+impl CallRecord {
+    /// Whether it counts in the pending queue: pending here, as [`crate::domain::Call::waits_here`]
+    /// has it for the desk.
+    fn waits_here(&self) -> bool {
+        self.status == CallStatus::Pending && !(self.backup_for.is_some() && self.confirmed)
+    }
 }
 
 impl CallRecord {
@@ -338,6 +349,7 @@ impl Metrics {
                         disregarded: 0,
                         corrected: 0,
                         merged_in: 0,
+                        confirmed: false,
                     },
                 );
                 self.pending += 1;
@@ -462,8 +474,16 @@ impl Metrics {
                     c.holds += 1;
                 }
             }
+            Body::BackupConfirmed { call, .. } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    let waited = c.waits_here();
+                    c.confirmed = true;
+                    if waited && !c.waits_here() {
+                        self.pending = self.pending.saturating_sub(1);
+                    }
+                }
+            }
             Body::NoteAdded { .. }
-            | Body::BackupConfirmed { .. }
             | Body::SignedOn
             | Body::SignedOff
             | Body::HoldReleased { .. }
@@ -676,13 +696,13 @@ impl Metrics {
 }
 
 fn set_call_status(pending: &mut u32, c: &mut CallRecord, status: CallStatus) {
-    if c.status == CallStatus::Pending {
+    if c.waits_here() {
         *pending = pending.saturating_sub(1);
     }
-    if status == CallStatus::Pending {
+    c.status = status;
+    if c.waits_here() {
         *pending += 1;
     }
-    c.status = status;
 }
 
 /// The digits of a callback number.

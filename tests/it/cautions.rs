@@ -150,6 +150,53 @@ fn a_weapon_caution_noted_after_triage_moves_the_recommendation_on_record() {
     assert_eq!(bodies.len(), 1, "{bodies:?}");
 }
 
+/// A second call to an address while the first is still open: a knife noted on the second
+/// bears on the first too, and the first's recommendation on record moves with it.
+#[test]
+fn a_weapon_caution_on_one_open_call_moves_the_recommendation_of_another_at_the_address() {
+    let (mut d, clock, _dir) = desk();
+    let first = take(
+        &mut d,
+        "call 12 Main St / welfare check --type welfare --pri 3",
+    );
+    run(&mut d, &format!("ask {first} violence no"));
+    let before = d.state().calls[&first].recommendation.clone().unwrap();
+    assert_ne!(before.rule, "weapon");
+    clock.set(T0 + 10 * MIN);
+    let second = take(&mut d, "call 12 Main St. / neighbour says he is shouting");
+    let elsewhere = take(
+        &mut d,
+        "call 9 Oak Ave / welfare check --type welfare --pri 3",
+    );
+    run(&mut d, &format!("ask {elsewhere} violence no"));
+    let bodies = run(
+        &mut d,
+        &format!("note {second} he has a knife in his hand --caution"),
+    );
+    let moved: Vec<&CallId> = bodies
+        .iter()
+        .filter_map(|b| match b {
+            Body::Recommended { call, .. } => Some(call),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(moved, vec![&first], "{bodies:?}");
+    let after = d.state().calls[&first].recommendation.clone().unwrap();
+    assert_eq!(after.rule, "weapon");
+    assert_eq!(after.response, ResponseType::CoResponse);
+    let said = answer(&mut d, &format!("rec {first}"));
+    assert!(said[0].contains("rule weapon"), "{said:?}");
+    // A call elsewhere keeps what triage recommended.
+    assert_ne!(
+        d.state().calls[&elsewhere]
+            .recommendation
+            .clone()
+            .unwrap()
+            .rule,
+        "weapon"
+    );
+}
+
 #[test]
 fn the_queue_row_is_marked_the_call_opens_with_a_banner_and_triage_shows_it_first() {
     for keymap in ["default", "vim"] {

@@ -82,6 +82,27 @@ fn a_backup_alarms_until_the_agency_confirms_it_and_then_leaves_our_queue_honest
     assert!(said.contains("confirmed already"), "{said}");
 }
 
+/// The figures follow the desk: a confirmed backup call leaves the pending queue the report
+/// counts, as it leaves the queue on screen.
+#[test]
+fn a_confirmed_backup_leaves_the_pending_queue_of_the_figures() {
+    use switchboard::report::metrics::{Metrics, Period};
+    let (mut d, clock, _dir) = desk();
+    let (_call, child) = asked(&mut d);
+    clock.set(T0 + 3 * MIN);
+    d.run_line(&format!("confirm {child} PD dispatch")).unwrap();
+    let mut m = Metrics::new(Period::new(T0, T0 + 60 * MIN), d.policy());
+    for e in &d.events().unwrap() {
+        m.add(e);
+    }
+    let q = m.summary(T0 + 60 * MIN).pending_queue;
+    // Only the backup call was ever pending (the call itself had STAR-1 at once), and only
+    // for the 3 minutes before PD said it has it: 3 of 60 minutes.
+    assert_eq!(q.max, 1);
+    assert_eq!(q.mean, Some(0.05), "{q:?}");
+    assert_eq!(q.peaks, [1, 0, 0, 0]);
+}
+
 #[test]
 fn only_a_backup_call_is_confirmed() {
     let (mut d, _clock, _dir) = desk();
