@@ -24,7 +24,7 @@ mod town;
 mod world;
 
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::RngExt;
 
 use crate::desk::{Desk, DeskError, ManualClock};
 use crate::domain::{Event, Refusal, State, UnitStatus};

@@ -2,7 +2,7 @@
 //! process thinned by the service day), who calls about what and where, the questions asked,
 //! how each call's story will go, and the calls closed without a team.
 
-use rand::Rng;
+use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
 use crate::desk::{Desk, DeskError};

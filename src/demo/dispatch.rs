@@ -2,7 +2,7 @@
 //! units they need (a community team, and police when the protocol wants them too), shifts
 //! beginning and ending, and breaks.
 
-use rand::Rng;
+use rand::RngExt;
 
 use crate::desk::{Desk, DeskError};
 use crate::domain::{CallId, Capability, State, UnitStatus, UnservedReason};

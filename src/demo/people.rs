@@ -3,7 +3,7 @@
 //! knows them. Callback numbers are in the fictional 555-01xx range, unique per caller.
 
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::RngExt;
 
 use super::pick;
 use super::town::{callers, Kind, Nature, Setting, MIX};

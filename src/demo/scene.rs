@@ -2,7 +2,7 @@
 //! (not always on time), whether it asks for backup, and where it takes the person; and the
 //! words the desk gets for all of it.
 
-use rand::Rng;
+use rand::RngExt;
 
 use crate::domain::{Agency, CallId, Disposition, State, UnitStatus};
 use crate::sim::teams::{Lognormal, Step};

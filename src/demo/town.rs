@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::RngExt;
 
 use crate::domain::{CallType, Disposition};
 

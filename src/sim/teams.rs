@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::RngExt;
 use rand_distr::{Distribution, LogNormal};
 
 use crate::domain::CallId;
