@@ -284,6 +284,7 @@ impl History {
             operator: OPERATORS[shift].to_owned(),
             body,
             request: None,
+            os_user: None,
         }
     }
 
@@ -522,6 +523,7 @@ fn bench_commit(c: &mut Criterion) {
                             written: None,
                         },
                         request: None,
+                        os_user: None,
                     }
                 })
                 .collect();

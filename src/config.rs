@@ -93,6 +93,10 @@ pub struct Settings {
     pub safety: Safety,
     #[serde(default)]
     pub unit_timers: UnitTimers,
+    /// Which operators each OS user may act as: `okafor = ["ct-okafor"]`, `"*"` for any. A
+    /// desk with a list refuses an OS user it does not list (`docs/access.md`).
+    #[serde(default)]
+    pub act_as: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// How long a unit may stay in a status before its timer alarms, in minutes; 0 turns one off.
@@ -286,6 +290,7 @@ impl Settings {
                     "alarms" => settings.alarms = read.alarms,
                     "safety" => settings.safety = read.safety,
                     "unit_timers" => settings.unit_timers = read.unit_timers,
+                    "act_as" => settings.act_as = read.act_as,
                     _ => {}
                 },
                 Err(e) => {

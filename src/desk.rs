@@ -7,6 +7,7 @@
 //! The same commands work either way.
 
 pub mod attach;
+pub mod author;
 pub mod frame;
 mod receive;
 mod resume;
@@ -134,6 +135,11 @@ pub struct Desk {
     requests: HashMap<String, Vec<(ReplicaId, u64)>>,
     /// The request being run, stamped on what it commits.
     request: Option<String>,
+    /// The OS user stamped on what it commits (a client's, while its request runs); `None` on
+    /// desks nobody told (tests, simulations).
+    os_user: Option<String>,
+    /// Which operators each OS user may act as.
+    act_as: author::ActAs,
     /// How many events the last checkpoint written or resumed from covers.
     checkpointed: u64,
     /// A checkpoint after this many more events; `None`: only on close (a bulk fill).
@@ -194,6 +200,8 @@ impl Desk {
             forks: BTreeMap::new(),
             requests: HashMap::new(),
             request: None,
+            os_user: None,
+            act_as: author::ActAs::default(),
             checkpointed: 0,
             checkpoint_every: Some(CHECKPOINT_EVERY),
             resumed_from: None,
@@ -210,6 +218,25 @@ impl Desk {
     pub fn with_policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
         self
+    }
+
+    /// Stamps `os_user` on what this desk commits from now on, and lets each OS user act only
+    /// as the operators `act_as` lists for it.
+    #[must_use]
+    pub fn with_author(mut self, os_user: Option<String>, act_as: author::ActAs) -> Self {
+        self.os_user = os_user;
+        self.act_as = act_as;
+        self
+    }
+
+    /// The OS user stamped on what this desk commits, when it was told.
+    pub fn os_user(&self) -> Option<&str> {
+        self.os_user.as_deref()
+    }
+
+    /// Whether `os_user` may act as `operator` here, and why not.
+    pub fn may_act_as(&self, os_user: &str, operator: &str) -> Result<(), String> {
+        self.act_as.check(os_user, operator)
     }
 
     pub fn policy(&self) -> &Policy {
@@ -428,6 +455,7 @@ impl Desk {
         &mut self,
         id: Option<&str>,
         operator: &str,
+        os_user: Option<&str>,
         run: impl FnOnce(&mut Desk) -> Result<Outcome, DeskError>,
     ) -> Result<Outcome, DeskError> {
         if let Some(done) = id.and_then(|id| self.requests.get(id)) {
@@ -440,10 +468,15 @@ impl Desk {
             return Ok(Outcome::Committed(events));
         }
         let own = std::mem::replace(&mut self.operator, operator.to_owned());
+        let own_user = match os_user {
+            Some(user) => self.os_user.replace(user.to_owned()),
+            None => self.os_user.clone(),
+        };
         self.request = id.map(str::to_owned);
         let outcome = run(self);
         self.request = None;
         self.operator = own;
+        self.os_user = own_user;
         outcome
     }
 
@@ -595,6 +628,9 @@ impl Desk {
     fn stamp(&self, bodies: Vec<Body>, now_ms: i64) -> Result<Vec<Sealed>, Refusal> {
         // The name stamped on the change follows the free-text rule, whoever gave it.
         crate::domain::text::check_operator(&self.operator).map_err(Refusal)?;
+        if let Some(user) = &self.os_user {
+            self.act_as.check(user, &self.operator).map_err(Refusal)?;
+        }
         let origin = self.replica();
         let mut head = self.heads().get(&origin).copied().unwrap_or_default();
         let mut clock = self.last_hlc;
@@ -610,6 +646,7 @@ impl Desk {
                 operator: self.operator.clone(),
                 body,
                 request: self.request.clone(),
+                os_user: self.os_user.clone(),
             });
             if s.bytes.len() > MAX_EVENT_BYTES {
                 return Err(Refusal(format!(

@@ -48,6 +48,15 @@ impl Centre {
         policy
     }
 
+    /// Who this process is (its OS user), and which operators each OS user may act as: what a
+    /// desk opened or served here stamps and checks.
+    pub(super) fn author(&self) -> (Option<String>, crate::desk::author::ActAs) {
+        (
+            Some(crate::desk::author::own_user()),
+            crate::desk::author::ActAs::new(self.settings.act_as.clone()),
+        )
+    }
+
     /// The address list that places new calls (on a desk that plans) and that the map pane is
     /// drawn from (in any console).
     pub(super) fn gazetteer(&mut self) -> Option<crate::places::Gazetteer> {
@@ -208,7 +217,8 @@ pub(super) fn open_desk(data: Option<&Path>, operator: &str, usage: Use) -> Resu
         centre.gazetteer()
     })?;
     centre.warn();
-    Ok(desk.with_policy(policy))
+    let (os_user, act_as) = centre.author();
+    Ok(desk.with_policy(policy).with_author(os_user, act_as))
 }
 
 /// How long a command waits for a desk that is starting on its data dir (it holds the store,

@@ -45,8 +45,10 @@ pub(super) fn console(
             Some(addr) => {
                 let starting = Starting::mark(dir);
                 let gazetteer = centre.gazetteer();
-                let desk =
-                    serving_desk(dir, kind, operator, gazetteer)?.with_policy(policy.clone());
+                let (os_user, act_as) = centre.author();
+                let desk = serving_desk(dir, kind, operator, gazetteer)?
+                    .with_policy(policy.clone())
+                    .with_author(os_user, act_as);
                 // The console serves its own desk, so peers and other consoles on this host
                 // can reach it, and attaches to it like any other console.
                 let serving = crate::sync::node::serve_in_background(
@@ -71,7 +73,8 @@ pub(super) fn console(
     } else {
         desk
     };
-    let desk = desk.with_policy(policy);
+    let (os_user, act_as) = centre.author();
+    let desk = desk.with_policy(policy).with_author(os_user, act_as);
     let mut app = App::new(desk, keymap, theme, options, &centre.problems)
         .ringing(&centre.settings.alarms.bell, centre.settings.alarms.flash);
     if let Some(watch) = watch {
@@ -165,7 +168,10 @@ pub(super) fn serve(
     centre.warn();
     // Commands started meanwhile wait for the socket rather than find the store "in use".
     let starting = Starting::mark(&dir);
-    let desk = serving_desk(&dir, StoreKind::Live, operator, gazetteer)?.with_policy(policy);
+    let (os_user, act_as) = centre.author();
+    let desk = serving_desk(&dir, StoreKind::Live, operator, gazetteer)?
+        .with_policy(policy)
+        .with_author(os_user, act_as);
     start_log(&dir);
     let identity = crate::sync::Identity::load_or_create(&dir).map_err(|e| e.to_string())?;
     let banner = format!(

@@ -150,6 +150,7 @@ pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCod
                 "origin": e.origin.to_string(),
                 "seq": e.seq,
                 "operator": e.operator,
+                "os_user": e.os_user,
                 "change": e.body.describe(),
                 "body": e.body,
                 "overruled": lost,
@@ -160,7 +161,7 @@ pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCod
             let line = format!(
                 "{}  {:<12} {}:{:<5} {}{}",
                 local_time(e.wall_ms),
-                e.operator,
+                e.author(),
                 &e.origin.to_string()[..6],
                 e.seq,
                 e.body.describe(),

@@ -37,6 +37,12 @@ pub struct Event {
     /// Absent (and not encoded) otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
+    /// The operating-system user the desk saw make the change (its own process's, or a
+    /// client's peer credentials on the desk socket), beside the self-declared `operator`.
+    /// Absent (and not encoded) on events from before it was recorded, so their bytes and
+    /// hashes are what they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_user: Option<String>,
 }
 
 /// The fold order: `(hlc, origin, seq)`.
@@ -50,6 +56,15 @@ impl Event {
     pub fn encode(&self) -> Vec<u8> {
         // Encoding plain structs of strings and integers into a Vec cannot fail.
         rmp_serde::to_vec_named(self).unwrap_or_default()
+    }
+
+    /// Who made the change, as the chronology and `log` show it: the operator, and the
+    /// operating-system user the desk saw when it was recorded.
+    pub fn author(&self) -> String {
+        match &self.os_user {
+            Some(user) => format!("{} (os {user})", self.operator),
+            None => self.operator.clone(),
+        }
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, String> {

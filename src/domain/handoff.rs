@@ -436,6 +436,7 @@ mod tests {
                 request: request.map(str::to_owned),
             },
             request: None,
+            os_user: None,
         }
     }
 

@@ -73,6 +73,10 @@ pub fn check_operator(name: &str) -> Result<(), String> {
 /// operator name, and every string anywhere in its body, by the free-text rule.
 pub fn check_event(e: &Event) -> Result<(), String> {
     check_operator(&e.operator).map_err(|why| format!("{}:{}: {why}", e.origin, e.seq))?;
+    if let Some(user) = &e.os_user {
+        check("the OS user", user, MAX_OPERATOR_BYTES)
+            .map_err(|why| format!("{}:{}: {why}", e.origin, e.seq))?;
+    }
     // Every body is plain structs of strings and numbers; one that will not render as JSON has
     // nothing this walk could check.
     let Ok(body) = serde_json::to_value(&e.body) else {

@@ -65,6 +65,7 @@ impl Replica {
                 operator: "op".into(),
                 body,
                 request: None,
+                os_user: None,
             };
             self.prev = hash_bytes(&e.encode());
             self.state.apply(&e);

@@ -28,6 +28,7 @@ mod peer_tls;
 mod peers_cli;
 mod places;
 mod placing;
+mod privacy;
 mod protocol;
 mod pty;
 mod report;

@@ -143,6 +143,7 @@ fn plant(dir: &Path, operator: &str, body: Body) {
         prev: head.hash,
         operator: operator.to_owned(),
         request: None,
+        os_user: None,
         body,
     };
     store.commit(&[Sealed::new(e)]).unwrap();
@@ -318,6 +319,7 @@ fn mallory_event(seq: u64, prev: [u8; 32], hlc: u64, operator: &str, location: &
         prev,
         operator: operator.to_owned(),
         request: None,
+        os_user: None,
         body: Body::CallCreated {
             call,
             location: location.to_owned(),

@@ -550,7 +550,7 @@ fn a_client_told_nothing_after_its_line_was_saved_says_it_was_saved() {
     else {
         panic!("expected a command line");
     };
-    desk.run_request(id.as_deref(), &operator, |d| d.run_line(&text))
+    desk.run_request(id.as_deref(), &operator, None, |d| d.run_line(&text))
         .unwrap();
     desk.close().unwrap();
     drop((listener, line, watch));

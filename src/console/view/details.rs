@@ -298,7 +298,7 @@ fn entry_text(app: &App, e: &crate::domain::Event) -> (String, Style) {
         "{}{} {} {}{skewed}",
         if lost { "✗ " } else { "" },
         hhmm(app, e.wall_ms),
-        e.operator,
+        e.author(),
         e.body.describe()
     );
     let style = if lost {

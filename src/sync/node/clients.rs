@@ -90,10 +90,28 @@ fn same_user(stream: &UnixStream) -> bool {
         .is_ok_and(|cred| cred.uid() == crate::store::private::my_uid())
 }
 
+/// The OS user on the other end of the socket (its peer credentials), by name.
+fn peer_user(stream: &UnixStream) -> Option<String> {
+    let cred = stream.peer_cred().ok()?;
+    Some(crate::desk::author::user_name(cred.uid()))
+}
+
 /// Serves one local connection, from its first request on (the caller checked who it is).
 async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Result<(), FrameError> {
+    let Some(os_user) = peer_user(&stream) else {
+        let why = "cannot tell which OS user is on the desk socket; nothing was done".to_owned();
+        return write_frame_async(&mut stream, &Reply::Refused(why)).await;
+    };
     match first {
         Request::Watch { have, present } => {
+            // A console whose OS user may not act as the operator it names is turned away
+            // before it is shown anything.
+            let refused = present
+                .as_deref()
+                .and_then(|name| shared.lock().desk.may_act_as(&os_user, name).err());
+            if let Some(why) = refused {
+                return write_frame_async(&mut stream, &Reply::Refused(why)).await;
+            }
             // A name that could not be stamped on a change is not shown either.
             let present = present.filter(|name| crate::domain::text::check_operator(name).is_ok());
             let _here = present.map(|name| Presence::arrive(shared, name));
@@ -102,7 +120,7 @@ async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Resu
         run @ (Request::Run { .. } | Request::Handover { .. }) => {
             let mut next = run;
             loop {
-                let reply = run_for_client(shared, next);
+                let reply = run_for_client(shared, next, &os_user);
                 write_frame_async(&mut stream, &reply).await?;
                 next = read_request(&mut stream).await?;
             }
@@ -137,7 +155,7 @@ fn checked_request_id(id: Option<&str>) -> Result<Option<&str>, String> {
     }
 }
 
-fn run_for_client(shared: &Shared, request: Request) -> Reply {
+fn run_for_client(shared: &Shared, request: Request, os_user: &str) -> Reply {
     let have = match &request {
         Request::Run { have, .. } | Request::Handover { have, .. } => have.clone(),
         Request::Watch { .. } => return Reply::Refused("one watch per connection".into()),
@@ -161,7 +179,7 @@ fn run_for_client(shared: &Shared, request: Request) -> Reply {
             line, operator, id, ..
         } => match checked_request_id(id.as_deref()) {
             Err(why) => return Reply::Refused(why),
-            Ok(id) => desk.run_request(id, &operator, |desk| desk.run_line(&line)),
+            Ok(id) => desk.run_request(id, &operator, Some(os_user), |desk| desk.run_line(&line)),
         },
         Request::Handover {
             handover,
@@ -170,7 +188,7 @@ fn run_for_client(shared: &Shared, request: Request) -> Reply {
             ..
         } => match checked_request_id(id.as_deref()) {
             Err(why) => return Reply::Refused(why),
-            Ok(id) => desk.run_request(id, &operator, |desk| {
+            Ok(id) => desk.run_request(id, &operator, Some(os_user), |desk| {
                 desk.take_handover(&handover)
                     .map(|(_, events)| Outcome::Committed(events))
             }),

@@ -50,6 +50,7 @@ pub fn fill_with_notes(dir: &Path, batches: usize) {
                 prev: head.hash,
                 operator: "t".into(),
                 request: None,
+                os_user: None,
                 body: Body::NoteAdded {
                     call: call.clone(),
                     text: text.clone(),
