@@ -10,40 +10,28 @@ use std::time::{Duration, Instant};
 use switchboard::desk::author::own_user;
 use switchboard::desk::SystemClock;
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+use crate::common::sandbox::Sandbox;
+
 const LIMIT: Duration = Duration::from_secs(20);
 
-/// A data dir and a config dir of its own.
+/// A data dir and a config dir of its own, with `config.toml` as given.
 struct Centre {
-    tmp: tempfile::TempDir,
+    sandbox: Sandbox,
 }
 
 impl Centre {
     fn new(config: &str) -> Centre {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::create_dir(tmp.path().join("config")).unwrap();
-        std::fs::write(tmp.path().join("config/config.toml"), config).unwrap();
-        Centre { tmp }
+        let sandbox = Sandbox::new();
+        std::fs::write(sandbox.config().join("config.toml"), config).unwrap();
+        Centre { sandbox }
     }
 
     fn data(&self) -> PathBuf {
-        self.tmp.path().join("data")
+        self.sandbox.data()
     }
 
     fn command(&self, operator: &str, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .arg("--data")
-            .arg(self.data())
-            .env("SWITCHBOARD_DATA", self.tmp.path().join("decoy"))
-            .env("SWITCHBOARD_CONFIG", self.tmp.path().join("config"))
-            .env("SWITCHBOARD_OPERATOR", operator)
-            .env("NO_COLOR", "1")
-            .env_remove("SWITCHBOARD_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd
+        self.sandbox.command_as(operator, &self.data(), args)
     }
 
     fn run(&self, operator: &str, args: &[&str]) -> Output {

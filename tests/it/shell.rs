@@ -10,8 +10,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
-
 /// How long a test waits for a process to reach a state before it fails.
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -19,19 +17,7 @@ use crate::common::sandbox::Sandbox;
 
 impl Sandbox {
     fn command_on(&self, data: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.arg("--data")
-            .arg(data)
-            .args(args)
-            .env("SWITCHBOARD_DATA", self.tmp.path().join("decoy"))
-            .env("SWITCHBOARD_CONFIG", self.config())
-            .env("SWITCHBOARD_OPERATOR", "tester")
-            .env_remove("SWITCHBOARD_LOG")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd
+        self.command_as("tester", data, args)
     }
 
     fn command(&self, args: &[&str]) -> Command {
