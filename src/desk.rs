@@ -11,6 +11,7 @@ pub mod author;
 pub mod frame;
 mod receive;
 mod resume;
+pub mod shred;
 
 pub use resume::Verified;
 
@@ -462,7 +463,7 @@ impl Desk {
             let mut events = Vec::with_capacity(done.len());
             for &(origin, seq) in done {
                 if let Some(bytes) = self.raw_event(origin, seq)? {
-                    events.push(Event::decode(&bytes).map_err(StoreError::Io)?);
+                    events.push(self.open_event(&bytes).map_err(StoreError::Io)?);
                 }
             }
             return Ok(Outcome::Committed(events));
@@ -491,11 +492,13 @@ impl Desk {
         if let Book::Attached(mirror) = &mut self.book {
             let have = mirror.heads.iter().map(|(o, h)| (*o, h.seq)).collect();
             let (missed, batch) = mirror.link.run(&print(command), &self.operator, have)?;
+            let keys = mirror.link.take_keys();
+            self.take_keys(&keys)?;
             self.absorb(&missed)?;
             self.absorb(&batch)?;
             let mut events = Vec::with_capacity(batch.len());
             for bytes in &batch {
-                events.push(Event::decode(bytes).map_err(StoreError::Io)?);
+                events.push(self.open_event(bytes).map_err(StoreError::Io)?);
             }
             return Ok(events);
         }
@@ -520,11 +523,13 @@ impl Desk {
         if let Book::Attached(mirror) = &mut self.book {
             let have = mirror.heads.iter().map(|(o, h)| (*o, h.seq)).collect();
             let (missed, batch) = mirror.link.handover(handover, &self.operator, have)?;
+            let keys = mirror.link.take_keys();
+            self.take_keys(&keys)?;
             self.absorb(&missed)?;
             self.absorb(&batch)?;
             let mut events = Vec::with_capacity(batch.len());
             for bytes in &batch {
-                events.push(Event::decode(bytes).map_err(StoreError::Io)?);
+                events.push(self.open_event(bytes).map_err(StoreError::Io)?);
             }
             return Ok((self.taken(handover, &events), events));
         }
@@ -614,6 +619,11 @@ impl Desk {
         if let Book::Local(store) = &mut self.book {
             store.commit(&sealed)?;
         }
+        let erasing: Vec<Event> = sealed
+            .iter()
+            .filter(|s| matches!(s.event.body, Body::CallErased { .. }))
+            .map(|s| s.event.clone())
+            .collect();
         let events: Vec<Event> = sealed.into_iter().map(|s| s.event).collect();
         for e in &events {
             self.last_hlc = e.hlc;
@@ -621,11 +631,12 @@ impl Desk {
             index(&mut self.chronicle, e);
             remember(&mut self.requests, e);
         }
+        self.shred_erased(&erasing)?;
         self.checkpoint_due();
         Ok(events)
     }
 
-    fn stamp(&self, bodies: Vec<Body>, now_ms: i64) -> Result<Vec<Sealed>, Refusal> {
+    fn stamp(&mut self, bodies: Vec<Body>, now_ms: i64) -> Result<Vec<Sealed>, DeskError> {
         // The name stamped on the change follows the free-text rule, whoever gave it.
         crate::domain::text::check_operator(&self.operator).map_err(Refusal)?;
         if let Some(user) = &self.os_user {
@@ -637,7 +648,7 @@ impl Desk {
         let mut sealed = Vec::with_capacity(bodies.len());
         for body in bodies {
             clock = hlc::next(clock, now_ms);
-            let s = Sealed::new(Event {
+            let event = Event {
                 origin,
                 seq: head.seq + 1,
                 hlc: clock,
@@ -647,13 +658,18 @@ impl Desk {
                 body,
                 request: self.request.clone(),
                 os_user: self.os_user.clone(),
-            });
+            };
+            // Personal text is sealed in the bytes (the event stays open for the fold).
+            let s = match &mut self.book {
+                Book::Local(store) => store.seal(event)?,
+                Book::Attached(_) => Sealed::new(event),
+            };
             if s.bytes.len() > MAX_EVENT_BYTES {
-                return Err(Refusal(format!(
+                return Err(DeskError::Refused(Refusal(format!(
                     "that change is {} bytes, over the {MAX_EVENT_BYTES}-byte limit of one event; \
                      make it shorter",
                     s.bytes.len()
-                )));
+                ))));
             }
             head.seq += 1;
             head.hash = s.hash();
@@ -670,7 +686,7 @@ impl Desk {
         let mut out = Vec::with_capacity(keys.len());
         for &(origin, seq) in keys {
             if let Some(bytes) = self.raw_event(origin, seq)? {
-                out.push(Event::decode(&bytes).map_err(StoreError::Io)?);
+                out.push(self.open_event(&bytes).map_err(StoreError::Io)?);
             }
         }
         Ok(out)

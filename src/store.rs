@@ -29,6 +29,7 @@ pub mod checkpoint;
 mod error;
 mod known;
 pub mod private;
+pub mod vault;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -96,6 +97,8 @@ struct Sled {
     log: sled::Tree,
     /// When this node first knew events stamped by a clock that was off (see the module doc).
     known: sled::Tree,
+    /// Each call's key, wrapped by the node key; an empty value for an erased call ([`vault`]).
+    keys: sled::Tree,
     /// Second handle on sled's `db` file, for the fsync sled's flush does not do.
     db_file: File,
 }
@@ -126,11 +129,13 @@ impl Sled {
         };
         let log = db.open_tree("log")?;
         let known = db.open_tree("known")?;
+        let keys = db.open_tree("keys")?;
         let db_file = File::open(sled_dir.join("db"))?;
         Ok(Sled {
             db,
             log,
             known,
+            keys,
             db_file,
         })
     }
@@ -161,6 +166,10 @@ pub struct Store {
     unchecked: std::sync::Mutex<Option<PathBuf>>,
     /// Acknowledged heads sled lost, to come back from peers ([`Store::open_to_heal`]).
     owed: BTreeMap<ReplicaId, Head>,
+    /// The key that wraps call keys at rest (`<data dir>/vault.key`).
+    node_key: vault::Key,
+    /// The call keys, open ([`vault`]).
+    keyring: vault::Keyring,
     /// Held for the store's lifetime; the OS releases it when the process dies.
     _lock: File,
 }
@@ -259,6 +268,7 @@ impl Store {
             Err(_) => return Err(refuse("the storage engine stopped on damaged data".into())),
         };
         let (record, found) = ack::Record::open(&sled_dir).map_err(|e| open_err(io_words(&e)))?;
+        let node_key = vault::node_key(dir).map_err(open_err)?;
         private::tighten(&sled_dir).map_err(open_err)?;
         let mut store = Store {
             dir: dir.to_owned(),
@@ -270,8 +280,14 @@ impl Store {
             hlc: 0,
             unchecked: std::sync::Mutex::new(unchecked),
             owed: BTreeMap::new(),
+            node_key,
+            keyring: vault::Keyring::default(),
             _lock: lock,
         };
+        if let Err(e) = store.load_keys() {
+            store.sled = None;
+            return Err(e);
+        }
         match store.check(found, kind, replica, heal) {
             Ok(()) => Ok(store),
             Err(e) => {
@@ -719,8 +735,9 @@ impl Store {
             let (k, bytes) = item.map_err(|e| self.sled_err(&e))?;
             let origin = ReplicaId(be_u64(&k[1..]).ok_or_else(|| self.corrupt("bad event key"))?);
             let seq = be_u64(&k[9..]).ok_or_else(|| self.corrupt("bad event key"))?;
-            let e =
-                Event::decode(&bytes).map_err(|r| self.corrupt(format!("{origin}:{seq}: {r}")))?;
+            let e = self
+                .open_event(&bytes)
+                .map_err(|r| self.corrupt(format!("{origin}:{seq}: {r}")))?;
             let expected = match chain {
                 Some((o, h)) if o == origin => h,
                 Some((o, h)) => {
@@ -761,6 +778,122 @@ impl Store {
         } else {
             Err(self.corrupt(format!("head of {origin} does not match its last event")))
         }
+    }
+
+    /// Reads the call keys from the `keys` tree, unwrapping each with the node key.
+    fn load_keys(&mut self) -> Result<(), StoreError> {
+        let mut ring = vault::Keyring::default();
+        for item in &self.sled()?.keys {
+            let (k, v) = item.map_err(|e| self.sled_err(&e))?;
+            let Some(call) = std::str::from_utf8(&k).ok().and_then(|c| c.parse().ok()) else {
+                return Err(self.corrupt("a bad call id in its keys"));
+            };
+            match vault::unwrap(&self.node_key, &call, &v) {
+                Some(key) => {
+                    ring.insert(call, key);
+                }
+                None if v.is_empty() => ring.shred(&call),
+                None => {
+                    return Err(self.corrupt(format!(
+                        "the key of {call} does not open with the node key in {}",
+                        self.dir.join("vault.key").display()
+                    )))
+                }
+            }
+        }
+        self.keyring = ring;
+        Ok(())
+    }
+
+    /// The call keys this store holds, open.
+    pub fn keyring(&self) -> &vault::Keyring {
+        &self.keyring
+    }
+
+    /// An event from its bytes, its personal text opened with the call's key ([`vault`]).
+    pub fn open_event(&self, bytes: &[u8]) -> Result<Event, String> {
+        let mut e = Event::decode(bytes)?;
+        self.keyring.open(&mut e.body);
+        Ok(e)
+    }
+
+    /// `event` ready to commit, its personal text sealed in the bytes it is kept and forwarded
+    /// as (the event itself stays open, for the fold). A call's first event makes its key,
+    /// kept in the `keys` tree before the log's batch of the same commit: sled's flush of that
+    /// commit makes both durable, and a crash before it leaves at worst an unused key.
+    pub fn seal(&mut self, event: Event) -> Result<Sealed, StoreError> {
+        let mut body = event.body.clone();
+        let made = self.keyring.seal(&mut body).map_err(StoreError::Io)?;
+        if let Some((call, key)) = made {
+            self.keep_key(&call, &key)?;
+        }
+        let bytes = Event {
+            body,
+            ..event.clone()
+        }
+        .encode();
+        Ok(Sealed { event, bytes })
+    }
+
+    fn keep_key(
+        &mut self,
+        call: &crate::domain::CallId,
+        key: &vault::Key,
+    ) -> Result<(), StoreError> {
+        let wrapped = vault::wrap(&self.node_key, call, key).map_err(StoreError::Io)?;
+        let inserted = self.sled()?.keys.insert(call.as_str(), wrapped);
+        if let Err(e) = inserted {
+            let err = self.sled_err(&e);
+            self.sled = None;
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// Takes call keys a peer (or the serving desk) sent, for events that follow: none for a
+    /// call erased here, none it holds already.
+    pub fn take_keys(
+        &mut self,
+        keys: &[(crate::domain::CallId, vault::Key)],
+    ) -> Result<(), StoreError> {
+        self.revive()?;
+        for (call, key) in keys {
+            if self.keyring.is_erased(call) || self.keyring.key(call).is_some() {
+                continue;
+            }
+            self.keep_key(call, key)?;
+            self.keyring.insert(call.clone(), *key);
+        }
+        Ok(())
+    }
+
+    /// Destroys a call's key (an erasure folded here), durably: a tombstone in its place, so
+    /// no peer's copy is taken again.
+    pub fn shred(&mut self, call: &crate::domain::CallId) -> Result<(), StoreError> {
+        self.keyring.shred(call);
+        self.revive()?;
+        let sled = self.sled()?;
+        let done = sled
+            .keys
+            .insert(call.as_str(), &[] as &[u8])
+            .and_then(|_| sled.keys.flush());
+        let result = match done {
+            Err(e) => Err(self.sled_err(&e)),
+            Ok(_) => sled.db_file.sync_all().map_err(|e| self.io_failed(&e)),
+        };
+        if result.is_err() {
+            self.sled = None;
+        }
+        result
+    }
+
+    /// `plain` sealed with the node key (the checkpoint: the fold holds personal text).
+    pub(crate) fn seal_blob(&self, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, StoreError> {
+        vault::seal_bytes(&self.node_key, aad, plain).map_err(StoreError::Io)
+    }
+
+    pub(crate) fn open_blob(&self, aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+        vault::open_bytes(&self.node_key, aad, sealed)
     }
 
     /// When this node first knew the events whose origin's clock was off.

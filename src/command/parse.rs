@@ -225,6 +225,24 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "unhold" => Command::Unhold {
             call: args.exactly(1)?[0].to_owned(),
         },
+        "erase" => Command::Erase {
+            call: args.exactly(1)?[0].to_owned(),
+            reason: args
+                .flag("reason")
+                .map(str::to_owned)
+                .ok_or_else(|| args.usage_error("say why: --reason TEXT"))?,
+        },
+        verb @ ("hold-legal" | "release-legal") => {
+            let (lead, reason) = args.leading_then_text(1)?;
+            if reason.is_empty() {
+                return Err(args.usage_error("say why (the case, the order)"));
+            }
+            Command::LegalHold {
+                call: lead[0].to_owned(),
+                held: verb == "hold-legal",
+                reason,
+            }
+        }
         "link" => {
             let a = args.exactly(2)?;
             Command::Link {
@@ -515,6 +533,15 @@ pub fn print(cmd: &Command) -> String {
             reason,
         } => format!("hold {} {minutes}m {}", quote(call), quote_words(reason)),
         Command::Unhold { call } => format!("unhold {}", quote(call)),
+        Command::Erase { call, reason } => {
+            format!("erase {} --reason {}", quote(call), quote(reason))
+        }
+        Command::LegalHold { call, held, reason } => format!(
+            "{} {} {}",
+            if *held { "hold-legal" } else { "release-legal" },
+            quote(call),
+            quote_words(reason)
+        ),
         Command::Merge { call, into } => format!("merge {} {}", quote(call), quote(into)),
         Command::SignOn => "on".to_owned(),
         Command::SignOff => "off".to_owned(),

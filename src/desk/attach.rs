@@ -92,7 +92,13 @@ pub enum Reply {
     Committed {
         missed: Vec<ByteBuf>,
         events: Vec<ByteBuf>,
+        /// The keys of the calls whose text is sealed in them ([`Reply::Keys`]).
+        #[serde(default)]
+        keys: super::shred::WireKeys,
     },
+    /// The keys of calls whose text is sealed in the events that follow: sent on the data
+    /// dir's owner-only socket, to a console of the same user.
+    Keys(super::shred::WireKeys),
     /// A query's answer.
     Answered(Vec<String>),
     Refused(String),
@@ -210,6 +216,8 @@ pub(super) struct Mirror {
     pub(super) heads: BTreeMap<ReplicaId, Head>,
     pub(super) events: HashMap<(ReplicaId, u64), (Event, Vec<u8>)>,
     pub(super) link: Line,
+    /// The keys of the calls it holds, as the serving desk sent them ([`Reply::Keys`]).
+    pub(super) keyring: crate::store::vault::Keyring,
 }
 
 /// Events as their origin encoded them.
@@ -224,9 +232,16 @@ pub(super) struct Line {
     stream: Option<UnixStream>,
     dir: PathBuf,
     kind: StoreKind,
+    /// The keys the last answer brought, for its events.
+    keys: super::shred::WireKeys,
 }
 
 impl Line {
+    /// The keys the last answer brought (once).
+    pub(super) fn take_keys(&mut self) -> super::shred::WireKeys {
+        std::mem::take(&mut self.keys)
+    }
+
     /// Sends a line; returns the events missed before it and the events it committed.
     pub(super) fn run(
         &mut self,
@@ -281,7 +296,7 @@ impl Line {
             Ok(()) => {}
         }
         match read_frame(stream) {
-            Ok(reply) => answer(reply),
+            Ok(reply) => self.answer(reply),
             Err(e) => self.recover(request, &e),
         }
     }
@@ -303,7 +318,7 @@ impl Line {
             if write_frame(&mut stream, request).is_ok() {
                 if let Ok(reply) = read_frame(&mut stream) {
                     self.stream = Some(stream);
-                    return answer(reply);
+                    return self.answer(reply);
                 }
             }
         }
@@ -326,7 +341,7 @@ impl Line {
                     continue;
                 }
                 for bytes in store.events_from(origin, from, usize::MAX, usize::MAX)? {
-                    let event = crate::domain::Event::decode(&bytes).map_err(StoreError::Io)?;
+                    let event = store.open_event(&bytes).map_err(StoreError::Io)?;
                     if event.request.as_deref() == Some(id.as_str()) {
                         made.push(ByteBuf::from(bytes.clone()));
                     }
@@ -335,6 +350,7 @@ impl Line {
             }
             Ok(())
         })();
+        self.keys = super::shred::keys_in(store.keyring(), &missed);
         let _ = store.close();
         if read.is_err() {
             return Err(unknown(broke));
@@ -350,10 +366,20 @@ impl Line {
     }
 }
 
+impl Line {
+    /// [`answer`], keeping the keys a commit brought.
+    fn answer(&mut self, mut reply: Reply) -> Result<(Batch, Batch), DeskError> {
+        if let Reply::Committed { keys, .. } = &mut reply {
+            self.keys = std::mem::take(keys);
+        }
+        answer(reply)
+    }
+}
+
 /// What a reply to a request means.
 fn answer(reply: Reply) -> Result<(Batch, Batch), DeskError> {
     match reply {
-        Reply::Committed { missed, events } => Ok((missed, events)),
+        Reply::Committed { missed, events, .. } => Ok((missed, events)),
         Reply::Answered(_) => Ok((Vec::new(), Vec::new())),
         Reply::Refused(why) => Err(DeskError::Refused(Refusal(why))),
         Reply::Failed(why) => Err(DeskError::Store(StoreError::Served(why))),
@@ -463,7 +489,9 @@ fn attach_as(
             stream: None,
             dir: dir.to_owned(),
             kind,
+            keys: Vec::new(),
         },
+        keyring: crate::store::vault::Keyring::default(),
     };
     let mut desk = Desk::attached(mirror, clock, operator).map_err(|e| e.to_string())?;
     loop {
@@ -471,6 +499,7 @@ fn attach_as(
             Reply::Events(batch) => {
                 desk.absorb(&batch).map_err(|e| e.to_string())?;
             }
+            Reply::Keys(keys) => desk.take_keys(&keys).map_err(|e| e.to_string())?,
             Reply::CaughtUp => break,
             Reply::Known(entries) => desk.know(&known_entries(&entries)),
             Reply::Board(_) => {}

@@ -152,7 +152,9 @@ impl Desk {
                     bytes.len()
                 )));
             }
-            let e = Event::decode(bytes).map_err(|why| refuse(format!("a bad event: {why}")))?;
+            let e = self
+                .open_event(bytes)
+                .map_err(|why| refuse(format!("a bad event: {why}")))?;
             if let Some(limit) = strict {
                 crate::domain::text::check_event(&e)
                     .map_err(|why| refuse(format!("a bad event: {why}")))?;
@@ -261,6 +263,7 @@ impl Desk {
         if late.is_some() {
             self.refold_after(late)?;
         }
+        self.shred_erased(&events)?;
         received.accepted.append(&mut events);
         Ok(())
     }

@@ -108,6 +108,12 @@ pub struct Call {
     /// A backup call the other agency has confirmed it has (`confirm`): when, and who said so.
     #[serde(default)]
     pub confirmed: Option<Confirmed>,
+    /// Its personal fields were erased (`erase`): they read [`super::vocab::ERASED`].
+    #[serde(default)]
+    pub erased: bool,
+    /// Under a legal hold (`hold-legal`), with why: it may not be erased until released.
+    #[serde(default)]
+    pub legal_hold: Option<String>,
 }
 
 /// The other agency's word that it has a backup request (`confirm <call> [who…]`).
@@ -127,6 +133,26 @@ pub struct Hold {
 }
 
 impl Call {
+    /// Every personal text of the call reads [`super::vocab::ERASED`], as its events do once
+    /// its key is gone (so a live fold and one from the log after the erasure agree).
+    pub fn erase(&mut self) {
+        let erased = || super::vocab::ERASED.to_owned();
+        self.erased = true;
+        self.nature = erased();
+        if self.caller.is_some() {
+            self.caller = Some(erased());
+        }
+        if self.callback.is_some() {
+            self.callback = Some(erased());
+        }
+        for note in &mut self.notes {
+            note.text = erased();
+        }
+        for answer in self.answers.values_mut() {
+            *answer = erased();
+        }
+    }
+
     pub fn is_open(&self) -> bool {
         self.status != CallStatus::Closed
     }

@@ -117,6 +117,17 @@ pub enum Command {
     Unhold {
         call: CallRef,
     },
+    /// Erase a closed call's personal fields (crypto-shredding: its key is destroyed).
+    Erase {
+        call: CallRef,
+        reason: String,
+    },
+    /// Put a call under a legal hold (`held`), which blocks erasure, or release it.
+    LegalHold {
+        call: CallRef,
+        held: bool,
+        reason: String,
+    },
     Link {
         call: CallRef,
         other: CallRef,

@@ -328,7 +328,23 @@ pub enum Body {
     LimitsRecorded {
         limits: Limits,
     },
+    /// A call's personal fields erased (`erase`): every node that folds this destroys the
+    /// call's key, so the sealed text in its events can no longer be read anywhere. The reason
+    /// is the erasure's, for the audit; it holds no personal text.
+    CallErased {
+        call: CallId,
+        reason: String,
+    },
+    /// A legal hold on a call (`hold-legal`): it may not be erased until the hold is released.
+    LegalHold {
+        call: CallId,
+        /// True to hold, false to release.
+        held: bool,
+        reason: String,
+    },
 }
+
+pub use super::vocab::ERASED;
 
 impl Body {
     /// The calls this event belongs to in a call's chronology.
@@ -348,6 +364,8 @@ impl Body {
             | Self::StatusCorrected { call, .. }
             | Self::HoldReleased { call }
             | Self::Handoff { call, .. }
+            | Self::CallErased { call, .. }
+            | Self::LegalHold { call, .. }
             | Self::UnitDispatched { call, .. } => vec![call],
             Self::CallsLinked { call, other, .. } => vec![call, other],
             Self::CallMerged { call, into } => vec![call, into],
@@ -360,6 +378,36 @@ impl Body {
             | Self::UnitAdded { .. }
             | Self::AlertAcknowledged { .. }
             | Self::LimitsRecorded { .. } => vec![],
+        }
+    }
+
+    /// The call whose key seals this event's personal text, and that text, field by field in
+    /// a fixed order (the store seals and opens them; the domain only ever sees them open, or
+    /// [`ERASED`]): caller, callback and nature, notes, triage answers.
+    pub fn personal_mut(&mut self) -> Option<(&CallId, Vec<&mut String>)> {
+        match self {
+            Self::CallCreated {
+                call,
+                nature,
+                caller,
+                callback,
+                ..
+            } => {
+                let mut texts = vec![nature];
+                texts.extend(caller.as_mut());
+                texts.extend(callback.as_mut());
+                Some((call, texts))
+            }
+            Self::CallEdited {
+                call,
+                field: CallField::Caller(s) | CallField::Callback(s) | CallField::Nature(s),
+                ..
+            }
+            | Self::NoteAdded { call, text: s, .. }
+            | Self::TriageAnswered {
+                call, answer: s, ..
+            } => Some((call, vec![s])),
+            _ => None,
         }
     }
 
@@ -572,6 +620,13 @@ impl Body {
             }
             Self::LimitsRecorded { limits } => {
                 format!("limits in force at this desk: {}", limits.describe())
+            }
+            Self::CallErased { call, reason } => {
+                format!("{call} personal fields erased because: {reason}")
+            }
+            Self::LegalHold { call, held, reason } => {
+                let what = if *held { "put under" } else { "released from" };
+                format!("{call} {what} legal hold because: {reason}")
             }
         }
     }

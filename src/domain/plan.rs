@@ -20,6 +20,19 @@ use super::planning::{find_call, find_unit, Context, Refusal};
 
 /// Decides the events a command produces, or why it cannot happen. Never mutates.
 pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>, Refusal> {
+    let mut bodies = plan_command(state, command, ctx)?;
+    // An erased call's personal fields are gone for good: nothing writes them again.
+    for body in &mut bodies {
+        if let Some((call, _)) = body.personal_mut() {
+            if state.calls.get(call).is_some_and(|c| c.erased) {
+                refuse!("{call} was erased; its personal fields cannot be written again");
+            }
+        }
+    }
+    Ok(bodies)
+}
+
+fn plan_command(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>, Refusal> {
     match command {
         Command::TakeCall(new) => take_call(state, new, ctx),
         Command::Note {
@@ -293,8 +306,29 @@ pub fn plan(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Body>
             });
             Ok(bodies)
         }
+        Command::Erase { call, reason } => erase(state, call, reason),
+        Command::LegalHold { call, held, reason } => {
+            let c = find_call(state, call)?;
+            let reason = text_field("reason", reason)?;
+            if reason.is_empty() {
+                refuse!("say why (the case, the order)");
+            }
+            match (&c.legal_hold, *held) {
+                (Some(_), true) => refuse!("{} is already under a legal hold", c.id),
+                (None, false) => refuse!("{} is not under a legal hold", c.id),
+                _ => {}
+            }
+            Ok(vec![Body::LegalHold {
+                call: c.id.clone(),
+                held: *held,
+                reason,
+            }])
+        }
         Command::Reopen { call } => {
             let call = find_call(state, call)?;
+            if call.erased {
+                refuse!("{} was erased; it cannot be worked again", call.id);
+            }
             if call.is_open() {
                 refuse!("{} is not closed", call.id);
             }
@@ -688,4 +722,30 @@ fn handover(state: &State, hours: u32, ctx: &Context) -> Vec<String> {
     ));
     lines.extend(cautions);
     lines
+}
+
+/// `erase`: a closed call not under a legal hold, not erased already, with a reason.
+fn erase(state: &State, call: &str, reason: &str) -> Result<Vec<Body>, Refusal> {
+    let c = find_call(state, call)?;
+    let reason = text_field("reason", reason)?;
+    if reason.is_empty() {
+        refuse!("say why it is erased: erase {} --reason TEXT", c.id);
+    }
+    if c.erased {
+        refuse!("{} is already erased", c.id);
+    }
+    if c.is_open() {
+        refuse!("{} is open; close it before erasing it", c.id);
+    }
+    if let Some(why) = &c.legal_hold {
+        refuse!(
+            "{} is under a legal hold ({why}); release it first (release-legal {} <reason>)",
+            c.id,
+            c.id
+        );
+    }
+    Ok(vec![Body::CallErased {
+        call: c.id.clone(),
+        reason,
+    }])
 }

@@ -47,7 +47,7 @@ pub enum Applied {
 
 /// Bumped whenever the fold or [`Checkpoint`]'s fields change, so that a checkpoint made by
 /// another fold is never resumed from.
-pub const FOLD_VERSION: u32 = 2;
+pub const FOLD_VERSION: u32 = 3;
 
 /// The fold's whole state at one point of the log, borrowed, to be written down
 /// ([`State::checkpoint`]); read back as a [`Checkpoint`]. The node's own times
@@ -243,6 +243,12 @@ impl State {
         self.seen.insert(e.origin, e.seq);
         self.events += 1;
         self.fold_body(e);
+        // What comes for an erased call (a peer's concurrent note) is erased too.
+        for call in e.body.calls() {
+            if let Some(c) = self.calls.get_mut(call).filter(|c| c.erased) {
+                c.erase();
+            }
+        }
         Applied::Applied
     }
 
@@ -511,6 +517,8 @@ impl State {
                         handoffs: Vec::new(),
                         hold: None,
                         confirmed: None,
+                        erased: false,
+                        legal_hold: None,
                     },
                 );
             }
@@ -766,6 +774,16 @@ impl State {
             }
             Body::LimitsRecorded { limits } => {
                 self.limits.insert(e.origin, limits.clone());
+            }
+            Body::CallErased { call, .. } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.erase();
+                }
+            }
+            Body::LegalHold { call, held, reason } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    c.legal_hold = held.then(|| reason.clone());
+                }
             }
             Body::AlertAcknowledged { origin, seq } => {
                 if let Some(a) = self

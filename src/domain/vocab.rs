@@ -319,6 +319,9 @@ impl FromStr for Priority {
     }
 }
 
+/// What a view shows where a call's personal text was, once it is erased.
+pub const ERASED: &str = "[erased]";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -489,6 +489,8 @@ impl Metrics {
             | Body::HoldReleased { .. }
             | Body::CallsLinked { .. }
             | Body::AlertAcknowledged { .. }
+            | Body::CallErased { .. }
+            | Body::LegalHold { .. }
             | Body::Handoff { .. } => {}
             Body::LimitsRecorded { limits } => {
                 self.limits.insert(e.origin, limits.clone());

@@ -29,7 +29,9 @@ use crate::domain::{Event, ReplicaId};
 
 const FILE: &str = "checkpoint";
 const TEMP: &str = "checkpoint.tmp";
-const MAGIC: &[u8; 8] = b"SWBDCKP1";
+/// `2`: the body is sealed with the node key, since the fold holds personal text.
+const MAGIC: &[u8; 8] = b"SWBDCKP2";
+const AAD: &[u8] = b"checkpoint";
 
 /// The build a checkpoint must come from: another build may fold differently.
 const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("SWITCHBOARD_COMMIT"));
@@ -86,6 +88,7 @@ impl Store {
             value,
         })
         .map_err(|e| StoreError::Io(format!("cannot write a checkpoint: {e}")))?;
+        let body = self.seal_blob(AAD, &body)?;
         let sled_dir = self.dir.join("store");
         let temp = sled_dir.join(TEMP);
         let written = (|| -> std::io::Result<()> {
@@ -129,7 +132,10 @@ impl Store {
         if Sha256::digest(body).as_slice() != hash {
             return Found::Damaged("it is damaged (its hash does not match)".into());
         }
-        let read: In<T> = match rmp_serde::from_slice(body) {
+        let Some(body) = self.open_blob(AAD, body) else {
+            return Found::Unusable("it does not open with this node's key".into());
+        };
+        let read: In<T> = match rmp_serde::from_slice(&body) {
             Ok(read) => read,
             Err(e) => return Found::Unusable(format!("it does not decode ({e})")),
         };
@@ -194,7 +200,8 @@ impl Store {
             for item in self.log()?.range(range) {
                 let (k, bytes) = item.map_err(|e| self.sled_err(&e))?;
                 let seq = be_u64(&k[9..]).ok_or_else(|| self.corrupt("bad event key"))?;
-                let e = Event::decode(&bytes)
+                let e = self
+                    .open_event(&bytes)
                     .map_err(|r| self.corrupt(format!("{origin}:{seq}: {r}")))?;
                 if e.origin != origin || e.seq != seq || seq != at.seq + 1 || e.prev != at.hash {
                     return Err(self.corrupt(format!("chain broken at {origin}:{seq}")));

@@ -17,7 +17,7 @@ use crate::domain::ReplicaId;
 use crate::store::StoreError;
 
 /// Bumped when a change would confuse an older peer.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// At most this many events in one frame (design §5).
 pub const MAX_BATCH: usize = 256;
 /// A peer clock off from ours by more than this is *off*: its events' times are not taken at
@@ -44,6 +44,14 @@ pub enum Frame {
     Summary(Vec<(ReplicaId, u64, ByteBuf)>),
     /// Events exactly as their origin encoded them.
     Events(Vec<ByteBuf>),
+    /// Events (as [`Frame::Events`]) with the keys of the calls whose personal text is sealed
+    /// in them (protocol 2), in one frame so that neither arrives without the other. Keys
+    /// travel only inside this mutually authenticated TLS link, so they are encrypted to the
+    /// pinned peer, which keeps them wrapped by its own node key.
+    Sealed {
+        keys: crate::desk::shred::WireKeys,
+        events: Vec<ByteBuf>,
+    },
     /// Per origin, the highest seq now durable on the sender.
     Ack(Vec<(ReplicaId, u64)>),
     Ping {
@@ -196,6 +204,13 @@ impl Session {
                     step.reply.push(Self::summary(desk));
                 }
             }
+            Frame::Sealed { keys, events } => {
+                if self.peer.is_none() {
+                    return Err(LinkError::Refused("events before hello".into()));
+                }
+                desk.take_keys(&keys)?;
+                return self.on_frame(desk, Frame::Events(events));
+            }
             Frame::Ack(heads) => {
                 for (o, seq) in heads {
                     let saved = self.saved.entry(o).or_default();
@@ -288,6 +303,17 @@ impl Session {
 
     /// The next batch of events the peer lacks, if any; call until `None` after every change.
     pub fn next_batch(&mut self, desk: &Desk) -> Result<Option<Frame>, LinkError> {
+        let Some(Frame::Events(events)) = self.next_events(desk)? else {
+            return Ok(None);
+        };
+        let keys = desk.keys_for(&events);
+        if keys.is_empty() {
+            return Ok(Some(Frame::Events(events)));
+        }
+        Ok(Some(Frame::Sealed { keys, events }))
+    }
+
+    fn next_events(&mut self, desk: &Desk) -> Result<Option<Frame>, LinkError> {
         if !self.ready {
             return Ok(None);
         }

@@ -35,6 +35,7 @@ mod report;
 mod security;
 mod shell;
 mod shift_change;
+mod shred;
 mod sim;
 mod store_crash;
 mod store_damage;

@@ -36,6 +36,11 @@ impl App {
                 }
                 Err(e) => self.refuse(format!("the serving desk sent {e}")),
             },
+            Reply::Keys(keys) => {
+                if let Err(e) = self.desk.take_keys(&keys) {
+                    self.refuse(format!("the serving desk sent keys that {e}"));
+                }
+            }
             Reply::Board(board) => self.board = Some(board),
             Reply::Known(entries) => {
                 self.desk

@@ -205,9 +205,16 @@ fn run_for_client(shared: &Shared, request: Request, os_user: &str) -> Reply {
                     _ => return Reply::Failed(format!("lost event {}:{}", e.origin, e.seq)),
                 }
             }
+            let mut keys = desk.keys_for(&missed);
+            for key in desk.keys_for(&out) {
+                if !keys.iter().any(|(c, _)| *c == key.0) {
+                    keys.push(key);
+                }
+            }
             Reply::Committed {
                 missed,
                 events: out,
+                keys,
             }
         }
         Err(e @ (DeskError::Parse(_) | DeskError::Refused(_))) => Reply::Refused(e.to_string()),
@@ -285,7 +292,11 @@ async fn watch_client(
                 write_frame_async(&mut wr, &reply).await?;
                 known = len;
             }
-            if let Some(batch) = batch {
+            if let Some((keys, batch)) = batch {
+                // The keys go before the events they open.
+                if !keys.is_empty() {
+                    write_frame_async(&mut wr, &Reply::Keys(keys)).await?;
+                }
                 write_frame_async(&mut wr, &Reply::Events(batch)).await?;
                 continue;
             }
@@ -306,7 +317,10 @@ async fn watch_client(
     }
 }
 
-fn next_for_client(desk: &Desk, sent: &mut BTreeMap<ReplicaId, u64>) -> Option<Vec<ByteBuf>> {
+fn next_for_client(
+    desk: &Desk,
+    sent: &mut BTreeMap<ReplicaId, u64>,
+) -> Option<(crate::desk::shred::WireKeys, Vec<ByteBuf>)> {
     for (o, head) in desk.heads() {
         let from = sent.entry(*o).or_default();
         if head.seq > *from {
@@ -319,7 +333,8 @@ fn next_for_client(desk: &Desk, sent: &mut BTreeMap<ReplicaId, u64>) -> Option<V
                 )
                 .ok()?;
             *from += batch.len() as u64;
-            return Some(batch.into_iter().map(ByteBuf::from).collect());
+            let keys = desk.keys_for(&batch);
+            return Some((keys, batch.into_iter().map(ByteBuf::from).collect()));
         }
     }
     None

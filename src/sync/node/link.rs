@@ -212,7 +212,7 @@ async fn send<W: AsyncWrite + Unpin>(
     frame: &Frame,
     watchdog: &Watchdog,
 ) -> Result<(), String> {
-    if matches!(frame, Frame::Events(_)) {
+    if matches!(frame, Frame::Events(_) | Frame::Sealed { .. }) {
         watchdog.owing(true);
     }
     let write = write_frame_async(wr, frame);

@@ -202,6 +202,7 @@ fn follow(
             Reply::Events(batch) => {
                 desk.absorb(&batch).unwrap();
             }
+            Reply::Keys(keys) => desk.take_keys(&keys).unwrap(),
             Reply::Board(b) => board = b,
             // First-known times can arrive after the open, when a skewed peer's call reaches the
             // serving desk later: a watcher that dropped them would age the call by its clock.

@@ -1,0 +1,99 @@
+//! The desk's side of crypto-shredding ([`crate::store::vault`]): events read from the log are
+//! opened with the call keys its book holds, keys travel with events to peers and attached
+//! consoles, and an erasure folded here destroys the call's key.
+
+use serde_bytes::ByteBuf;
+
+use super::{Book, Desk};
+use crate::domain::{Body, CallId, Event};
+use crate::store::vault::{Key, Keyring, KEY_LEN};
+use crate::store::StoreError;
+
+/// Call keys as they travel: the call, and its key's 32 bytes.
+pub type WireKeys = Vec<(CallId, ByteBuf)>;
+
+/// The keys a peer or the serving desk sent, those of the right length.
+pub fn from_wire(keys: &[(CallId, ByteBuf)]) -> Vec<(CallId, Key)> {
+    keys.iter()
+        .filter_map(|(call, key)| {
+            let key: [u8; KEY_LEN] = key.as_slice().try_into().ok()?;
+            Some((call.clone(), key))
+        })
+        .collect()
+}
+
+/// The keys of the calls whose text is sealed in `batch`, that `ring` holds.
+pub fn keys_in<B: AsRef<[u8]>>(ring: &Keyring, batch: &[B]) -> WireKeys {
+    let mut out: WireKeys = Vec::new();
+    for bytes in batch {
+        let Ok(mut e) = Event::decode(bytes.as_ref()) else {
+            continue;
+        };
+        let Some((call, _)) = e.body.personal_mut() else {
+            continue;
+        };
+        if out.iter().any(|(c, _)| c == call) {
+            continue;
+        }
+        if let Some(key) = ring.key(call) {
+            out.push((call.clone(), ByteBuf::from(key.to_vec())));
+        }
+    }
+    out
+}
+
+impl Desk {
+    fn keyring(&self) -> &Keyring {
+        match &self.book {
+            Book::Local(store) => store.keyring(),
+            Book::Attached(m) => &m.keyring,
+        }
+    }
+
+    /// An event from the log's bytes, its personal text open (or [`crate::domain::event::ERASED`]).
+    pub fn open_event(&self, bytes: &[u8]) -> Result<Event, String> {
+        let mut e = Event::decode(bytes)?;
+        self.keyring().open(&mut e.body);
+        Ok(e)
+    }
+
+    /// The keys to send before `batch` (to a peer, over its mutually authenticated TLS link,
+    /// or to a console attached on the owner-only socket), so it can read what it holds.
+    pub fn keys_for<B: AsRef<[u8]>>(&self, batch: &[B]) -> WireKeys {
+        keys_in(self.keyring(), batch)
+    }
+
+    /// Takes keys sent with events to come; none for a call erased here.
+    pub fn take_keys(&mut self, keys: &[(CallId, ByteBuf)]) -> Result<(), StoreError> {
+        let keys = from_wire(keys);
+        match &mut self.book {
+            Book::Local(store) => store.take_keys(&keys),
+            Book::Attached(m) => {
+                for (call, key) in keys {
+                    m.keyring.insert(call, key);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Destroys the keys of calls these (newly folded) events erase, and writes a checkpoint
+    /// so the fold kept at rest no longer holds their text either.
+    pub(super) fn shred_erased(&mut self, events: &[Event]) -> Result<(), StoreError> {
+        let mut erased = false;
+        for e in events {
+            let Body::CallErased { call, .. } = &e.body else {
+                continue;
+            };
+            erased = true;
+            match &mut self.book {
+                Book::Local(store) => store.shred(call)?,
+                Book::Attached(m) => m.keyring.shred(call),
+            }
+        }
+        if erased {
+            self.write_checkpoint();
+        }
+        Ok(())
+    }
+}
