@@ -8,6 +8,7 @@ pub mod eido;
 pub mod export_csv;
 pub mod handoffs;
 pub mod metrics;
+pub mod reader;
 pub mod table;
 
 use std::io::Write;
@@ -143,6 +144,10 @@ pub struct ExportArgs {
     /// Only this call.
     #[arg(long, value_name = "ID")]
     pub call: Option<String>,
+    /// Who reads it: public (the public-records form: no caller, no house, nothing clinical),
+    /// partner (the hand-off form) or audit (everything; the data dir's owner only).
+    #[arg(long = "for", value_enum, default_value_t = reader::Reader::Public, value_name = "READER")]
+    pub reader: reader::Reader,
 }
 
 /// The period of `--since`/`--until`, with the defaults: the 7 days before now.
@@ -254,7 +259,7 @@ pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
             if let Some(id) = &call {
                 calls.retain(|c| &c.id == id);
             }
-            print(&export_csv::csv(&calls, desk.state()));
+            print(&export_csv::csv_for(&calls, desk.state(), args.reader));
             if backups > 0 {
                 eprintln!(
                     "switchboard: {} calls; {backups} backup call{} counted in the \
@@ -267,8 +272,13 @@ pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         ExportFormat::Eido => {
-            let documents =
-                eido::export(&events, desk.state(), call.as_ref(), args.since, args.until)?;
+            let documents = eido::export::export_for(
+                &events,
+                desk.state(),
+                call.as_ref(),
+                (args.since, args.until),
+                args.reader,
+            )?;
             // JSON Lines: one whole document per line, so one call's export is also a file
             // `import eido` reads.
             let mut out = String::new();

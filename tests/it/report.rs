@@ -12,6 +12,7 @@ use switchboard::desk::{Desk, ManualClock, Outcome};
 use switchboard::domain::{Body, CallId, Event, ReplicaId, ResponseType};
 use switchboard::report::export_csv;
 use switchboard::report::metrics::{GroupBy, Metrics, Period, Stat, Summary};
+use switchboard::report::reader::Reader;
 use switchboard::store::{Store, StoreKind};
 use tempfile::TempDir;
 
@@ -722,11 +723,12 @@ fn a_malformed_time_is_one_line_and_a_failure() {
 #[test]
 fn export_csv_reads_back_in_rust_and_python() {
     let s = Sandbox::with_calls();
-    let out = s.ok(&["export", "--format", "csv"]);
+    let out = s.ok(&["export", "--format", "csv", "--for", "audit"]);
     let rows = read_csv(&out);
-    assert_eq!(rows[0], export_csv::COLUMNS);
+    let columns = export_csv::columns(Reader::Audit);
+    assert_eq!(rows[0], columns);
     assert_eq!(rows.len(), 3);
-    assert!(rows.iter().all(|r| r.len() == export_csv::COLUMNS.len()));
+    assert!(rows.iter().all(|r| r.len() == columns.len()));
     assert_eq!(rows[1][6], "bh-crisis");
     assert_eq!(rows[1][14], "STAR-1");
     assert_eq!(rows[1][24], "resolved");
@@ -735,7 +737,7 @@ fn export_csv_reads_back_in_rust_and_python() {
     assert!(!out.contains('\r'));
     // One call only, and a period that holds none.
     let id = rows[2][0].clone();
-    let one = read_csv(&s.ok(&["export", "--format", "csv", "--call", &id]));
+    let one = read_csv(&s.ok(&["export", "--format", "csv", "--for", "audit", "--call", &id]));
     assert_eq!(one.len(), 2);
     let none = read_csv(&s.ok(&["export", "--format", "csv", "--until", "2020-01-01"]));
     assert_eq!(none.len(), 1);
@@ -761,13 +763,123 @@ fn python_reads(file: &Path, rows: usize) {
             let said = String::from_utf8(out.stdout).unwrap();
             let want = format!(
                 "{rows} {} Pine, at the \"old\" mill",
-                export_csv::COLUMNS.len()
+                export_csv::columns(Reader::Audit).len()
             );
             assert_eq!(said.trim(), want);
         }
         Ok(out) => panic!("python3 failed: {}", String::from_utf8_lossy(&out.stderr)),
         Err(_) => eprintln!("note: python3 not found; skipped reading the CSV with Python"),
     }
+}
+
+/// What a person in crisis told the call taker, and where they live: it must reach only the
+/// readers it is for.
+const CRISIS: &[&str] = &[
+    "exec",
+    "call 1010 Third St, Apt 4 / woman says she took pills --type bh-crisis --zone d6 \
+     --caller Dana Reyes --cb 555-0199",
+    "note 1 sister is on the way with the key",
+    "ask 1 harm yes",
+    "call behind the Reyes house on Elm / man sleeping in a car --type unsheltered",
+];
+
+const PERSONAL: &[&str] = &[
+    "Dana", "Reyes", "555-0199", "pills", "sister", "Apt 4", "Elm",
+];
+
+#[test]
+fn the_public_export_gives_the_block_and_nothing_personal_and_is_the_default() {
+    let s = Sandbox::new();
+    s.ok(CRISIS);
+    for format in ["csv", "eido"] {
+        let public = s.ok(&["export", "--format", format, "--for", "public"]);
+        assert_eq!(
+            s.ok(&["export", "--format", format]),
+            public,
+            "the default is the least"
+        );
+        for word in PERSONAL {
+            assert!(
+                !public.contains(word),
+                "{format} public export holds {word}: {public}"
+            );
+        }
+        assert!(public.contains("1000 block of Third St"), "{public}");
+        assert!(
+            public.contains("bh-crisis") || public.contains("EDP"),
+            "{public}"
+        );
+    }
+    let rows = read_csv(&s.ok(&["export", "--format", "csv"]));
+    assert_eq!(rows[0], export_csv::PUBLIC_COLUMNS);
+    // Free text with no house number or corner in it is withheld, not published.
+    assert_eq!(rows[2][2], "[location withheld]");
+    let docs: Vec<Value> = s
+        .ok(&["export", "--format", "eido"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(docs.iter().all(|d| d.get("personComponent").is_none()));
+    assert!(docs.iter().all(|d| d.get("notesComponent").is_none()));
+    assert_eq!(
+        docs[0]["locationComponent"][0]["locationDescriptionText"],
+        "1000 block of Third St"
+    );
+}
+
+#[test]
+fn the_partner_export_hands_over_who_and_where_but_nothing_clinical() {
+    let s = Sandbox::new();
+    s.ok(CRISIS);
+    let eido = s.ok(&["export", "--format", "eido", "--for", "partner"]);
+    for word in [
+        "Dana Reyes",
+        "555-0199",
+        "sister is on the way",
+        "1010 Third St, Apt 4",
+    ] {
+        assert!(eido.contains(word), "the hand-off lacks {word}");
+    }
+    assert!(!eido.contains("triage:"), "{eido}");
+    let rows = read_csv(&s.ok(&["export", "--format", "csv", "--for", "partner"]));
+    assert_eq!(rows[0], export_csv::columns(Reader::Partner));
+    assert!(!rows[0]
+        .iter()
+        .any(|c| c == "recommended_rule" || c == "caller"));
+    assert_eq!(rows[1][2], "1010 Third St, Apt 4");
+}
+
+#[test]
+fn the_audit_export_has_everything_the_call_holds() {
+    let s = Sandbox::new();
+    s.ok(CRISIS);
+    let csv = s.ok(&["export", "--format", "csv", "--for", "audit"]);
+    for word in PERSONAL {
+        assert!(csv.contains(word), "the audit CSV lacks {word}");
+    }
+    assert!(csv.contains("harm=yes"), "{csv}");
+    let eido = s.ok(&["export", "--format", "eido", "--for", "audit"]);
+    assert!(eido.contains("triage: harm = yes"), "{eido}");
+    // Every reader's documents are whole EIDO: they validate and their references resolve.
+    let schemas = crate::eido::validator::Schemas::get();
+    for reader in ["public", "partner", "audit"] {
+        for line in s
+            .ok(&["export", "--format", "eido", "--for", reader])
+            .lines()
+        {
+            let doc: Value = serde_json::from_str(line).unwrap();
+            let found = schemas.validate(crate::eido::validator::EIDO, &doc, true);
+            assert!(
+                found.errors.is_empty(),
+                "{reader}: {:?}\n{doc}",
+                found.errors
+            );
+            crate::eido::validator::references_resolve(&doc).unwrap();
+        }
+    }
+    let bad = s.run(&["export", "--format", "csv", "--for", "everyone"]);
+    assert!(!bad.status.success());
+    assert!(bad.stdout.is_empty());
 }
 
 #[test]

@@ -12,6 +12,7 @@ use crate::domain::event::CallField;
 use crate::domain::{
     Assignment, Body, Call, CallId, CallType, Capability, Event, Priority, State, Unit,
 };
+use crate::report::reader::{self, Reader};
 
 /// The APCO code exported for a call with no call type ("unknown trouble"); it imports as none.
 pub const UNTYPED_APCO: &str = "TROUBLE";
@@ -41,6 +42,19 @@ pub fn export(
     since: Option<i64>,
     until: Option<i64>,
 ) -> Result<Vec<Value>, String> {
+    export_for(events, state, call, (since, until), Reader::Partner)
+}
+
+/// [`export`] for `reader` ([`Reader`]): the public-records form leaves out the person,
+/// callback, nature, notes and coordinates and gives the hundred block; the audit form adds
+/// the triage answers, the recommendation's rule and the override reason as notes.
+pub fn export_for(
+    events: &[Event],
+    state: &State,
+    call: Option<&CallId>,
+    (since, until): (Option<i64>, Option<i64>),
+    reader: Reader,
+) -> Result<Vec<Value>, String> {
     let mut ordered: Vec<&Event> = events.iter().collect();
     ordered.sort_by_key(|e| e.fold_key());
     let mut by_call: BTreeMap<&CallId, Vec<&Event>> = BTreeMap::new();
@@ -63,7 +77,10 @@ pub fn export(
         .into_iter()
         .map(|c| {
             let events = by_call.get(&c.id).map_or(&[][..], Vec::as_slice);
-            Doc::new(c, events, state).build()
+            let shown = reader::shown(c, reader);
+            let mut doc = Doc::new(&shown, events, state);
+            doc.audit = reader == Reader::Audit;
+            doc.build()
         })
         .collect())
 }
@@ -83,6 +100,8 @@ struct Doc<'a> {
     base: String,
     /// Operators by agent id, with their roles.
     operators: BTreeMap<String, (Stamp, BTreeSet<&'static str>)>,
+    /// The audit form: the triage record goes in as notes too.
+    audit: bool,
 }
 
 impl<'a> Doc<'a> {
@@ -99,6 +118,7 @@ impl<'a> Doc<'a> {
             agency: format!("urn:switchboard:{replica}"),
             base: format!("urn:switchboard:{replica}:{}", call.id),
             operators: BTreeMap::new(),
+            audit: false,
         }
     }
 
@@ -376,7 +396,8 @@ impl<'a> Doc<'a> {
     /// (shown to whoever goes to the address next) is marked `CAUTION:`.
     fn notes(&mut self) -> Vec<Value> {
         let call = self.call;
-        call.notes
+        let mut notes: Vec<Value> = call
+            .notes
             .iter()
             .enumerate()
             .map(|(i, n)| {
@@ -411,7 +432,32 @@ impl<'a> Doc<'a> {
                 }
                 Value::Object(m)
             })
-            .collect()
+            .collect();
+        if self.audit {
+            let triaged = self
+                .stamp(|b| matches!(b, Body::TriageAnswered { .. } | Body::ResponseChosen { .. }));
+            let mut record: Vec<String> = call
+                .answers
+                .iter()
+                .map(|(q, a)| format!("triage: {q} = {a}"))
+                .collect();
+            if let Some(r) = &call.recommendation {
+                record.push(format!("recommended by rule {}: {}", r.rule, r.reason));
+            }
+            if let Some(why) = &call.override_reason {
+                record.push(format!("overridden: {why}"));
+            }
+            for (i, text) in record.iter().enumerate() {
+                let mut m = self.prologue(
+                    &format!("{}:note:triage:{}", self.base, i + 1),
+                    &triaged,
+                    "Dispatching",
+                );
+                m.insert("notesActionComments".into(), html_escape(text).into());
+                notes.push(Value::Object(m));
+            }
+        }
+        notes
     }
 
     /// The incident location: the address as typed, and a PIDF-LO with the same text as a civic
