@@ -97,6 +97,27 @@ pub struct Settings {
     /// desk with a list refuses an OS user it does not list (`docs/access.md`).
     #[serde(default)]
     pub act_as: std::collections::BTreeMap<String, Vec<String>>,
+    /// How long personal fields are kept after a call closes (`docs/privacy.md`).
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// `[retention]`: days a closed call keeps its personal fields, per kind of store; a key left
+/// out keeps them. The operational record is kept whatever this says (the figures need it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    pub personal_days: Option<std::num::NonZeroU32>,
+    pub training_days: Option<std::num::NonZeroU32>,
+}
+
+impl Retention {
+    pub fn schedule(self) -> crate::domain::retention::Retention {
+        crate::domain::retention::Retention {
+            personal_days: self.personal_days.map(std::num::NonZeroU32::get),
+            training_days: self.training_days.map(std::num::NonZeroU32::get),
+        }
+    }
 }
 
 /// How long a unit may stay in a status before its timer alarms, in minutes; 0 turns one off.
@@ -291,6 +312,7 @@ impl Settings {
                     "safety" => settings.safety = read.safety,
                     "unit_timers" => settings.unit_timers = read.unit_timers,
                     "act_as" => settings.act_as = read.act_as,
+                    "retention" => settings.retention = read.retention,
                     _ => {}
                 },
                 Err(e) => {

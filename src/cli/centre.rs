@@ -45,6 +45,7 @@ impl Centre {
         policy.default_checkin_minutes = settings.safety.checkin_minutes;
         policy.checkin_minutes = settings.safety.by_response.clone();
         policy.status_minutes = settings.unit_timers.minutes();
+        policy.retention = settings.retention.schedule();
         policy
     }
 

@@ -74,7 +74,14 @@ pub(super) fn console(
         desk
     };
     let (os_user, act_as) = centre.author();
-    let desk = desk.with_policy(policy).with_author(os_user, act_as);
+    let mut desk = desk.with_policy(policy).with_author(os_user, act_as);
+    // A console that owns its store keeps the retention schedule when it opens (a serving
+    // desk keeps it for its consoles, every ten minutes).
+    if let Err(e) = desk.keep_retention() {
+        centre
+            .problems
+            .push(format!("retention: erasing failed: {e}"));
+    }
     let mut app = App::new(desk, keymap, theme, options, &centre.problems)
         .ringing(&centre.settings.alarms.bell, centre.settings.alarms.flash);
     if let Some(watch) = watch {

@@ -4,10 +4,14 @@
 
 use serde_bytes::ByteBuf;
 
-use super::{Book, Desk};
-use crate::domain::{Body, CallId, Event};
+use super::{Book, Desk, DeskError};
+use crate::domain::{retention, Body, CallId, Event};
 use crate::store::vault::{Key, Keyring, KEY_LEN};
-use crate::store::StoreError;
+use crate::store::{StoreError, StoreKind};
+
+/// Erasures by schedule are committed this many to a batch, so a first run over years of
+/// calls is a few commits, none of them huge.
+const RETENTION_BATCH: usize = 256;
 
 /// Call keys as they travel: the call, and its key's 32 bytes.
 pub type WireKeys = Vec<(CallId, ByteBuf)>;
@@ -95,5 +99,37 @@ impl Desk {
             self.write_checkpoint();
         }
         Ok(())
+    }
+
+    /// Erases, by the retention schedule of the desk's policy (`[retention]`), the personal
+    /// fields of every closed call that has kept them too long; how many it erased. The desk
+    /// that owns the store does this (an attached console leaves it to the serving desk);
+    /// a demo store keeps everything.
+    pub fn keep_retention(&mut self) -> Result<usize, DeskError> {
+        if self.is_attached() {
+            return Ok(0);
+        }
+        let schedule = self.policy().retention;
+        let days = match self.kind() {
+            StoreKind::Live => schedule.personal_days,
+            StoreKind::Training => schedule.training_days,
+            StoreKind::Demo => None,
+        };
+        let Some(days) = days else {
+            return Ok(0);
+        };
+        let due = retention::due(self.state(), days, self.now_ms());
+        let reason = retention::reason(days);
+        for batch in due.chunks(RETENTION_BATCH) {
+            let bodies = batch
+                .iter()
+                .map(|call| Body::CallErased {
+                    call: call.clone(),
+                    reason: reason.clone(),
+                })
+                .collect();
+            self.commit_planned(bodies)?;
+        }
+        Ok(due.len())
     }
 }

@@ -27,6 +27,8 @@ pub struct Policy {
     /// How long a unit may stay dispatched, en route or at a facility before its status timer
     /// alarms (`[unit_timers]`); 0 turns one off.
     pub status_minutes: StatusMinutes,
+    /// How long personal fields are kept after a call closes (`[retention]`).
+    pub retention: super::retention::Retention,
 }
 
 /// Minutes a unit may stay in a status before its timer alarms; 0 is off.
@@ -106,6 +108,7 @@ impl Policy {
             checkin_minutes: BTreeMap::new(),
             default_checkin_minutes: 20,
             status_minutes: StatusMinutes::default(),
+            retention: super::retention::Retention::default(),
         }
     }
 

@@ -360,9 +360,31 @@ async fn start(desk: Desk, options: &Options) -> Result<Started, String> {
         shared.clone(),
         trusted,
     )));
+    tasks.push(tokio::spawn(keep_retention(shared.clone())));
     // Partners over NENA-STA-024, in their own module; nothing starts without partners.toml.
     tasks.extend(crate::partner::start(shared.clone()).await?);
     Ok((shared, tasks))
+}
+
+/// How often the serving desk looks for personal fields past their time.
+const RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Erases on schedule (`[retention]`): at start, then every [`RETENTION_EVERY`]. What fails is
+/// logged and tried again next time; it never stops the desk.
+async fn keep_retention(shared: Arc<Shared>) {
+    let mut every = tokio::time::interval(RETENTION_EVERY);
+    loop {
+        every.tick().await;
+        let erased = shared.lock().desk.keep_retention();
+        match erased {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(calls = n, "erased personal fields past their retention");
+                shared.bump();
+            }
+            Err(e) => tracing::warn!(error = %e, "retention: erasing failed"),
+        }
+    }
 }
 
 impl crate::partner::Host for Shared {
