@@ -103,13 +103,16 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         }
         Some(Sub::State { json, digest }) => {
             let desk = open_desk(data.as_deref(), &operator, Use::Read)?;
-            let state = desk.state();
             let out = if digest {
-                state.digest()
-            } else if json {
-                serde_json::to_string_pretty(state).map_err(|e| e.to_string())?
+                desk.state().digest()
             } else {
-                state_text(state)
+                // A restricted call reads [restricted] to whoever may not read it.
+                let state = desk.shown_state();
+                if json {
+                    serde_json::to_string_pretty(&*state).map_err(|e| e.to_string())?
+                } else {
+                    state_text(&state)
+                }
             };
             say!("{}", crate::domain::text::escape(&out));
             Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@ pub mod attach;
 pub mod author;
 pub mod frame;
 mod receive;
+mod restrict;
 mod resume;
 pub mod shred;
 
@@ -133,6 +134,8 @@ pub struct Desk {
     /// them until people sort it out.
     forks: BTreeMap<ReplicaId, String>,
     /// The events each client request made, by the request's id (see [`Event::request`]).
+    /// Restricted calls this desk's operator opened (`view`) while it has been open.
+    viewed: std::collections::BTreeSet<CallId>,
     requests: HashMap<String, Vec<(ReplicaId, u64)>>,
     /// The request being run, stamped on what it commits.
     request: Option<String>,
@@ -200,6 +203,7 @@ impl Desk {
             chronicle: HashMap::new(),
             forks: BTreeMap::new(),
             requests: HashMap::new(),
+            viewed: std::collections::BTreeSet::new(),
             request: None,
             os_user: None,
             act_as: author::ActAs::default(),
@@ -489,6 +493,12 @@ impl Desk {
 
     /// Plan, stamp, commit, apply. Returns the committed events; a refusal changes nothing.
     pub fn execute(&mut self, command: &Command) -> Result<Vec<Event>, DeskError> {
+        let events = self.execute_here(command)?;
+        self.opened(&events);
+        Ok(events)
+    }
+
+    fn execute_here(&mut self, command: &Command) -> Result<Vec<Event>, DeskError> {
         if let Book::Attached(mirror) = &mut self.book {
             let have = mirror.heads.iter().map(|(o, h)| (*o, h.seq)).collect();
             let (missed, batch) = mirror.link.run(&print(command), &self.operator, have)?;
@@ -512,6 +522,7 @@ impl Desk {
             now_ms,
             policy: &self.policy,
         };
+        crate::domain::restrict::may_run(&self.state, command, &self.operator)?;
         let bodies = plan(&self.state, command, &ctx)?;
         self.commit_bodies(bodies, now_ms)
     }

@@ -18,6 +18,7 @@ pub mod plan;
 pub mod planning;
 pub mod policy;
 pub mod recommend;
+pub mod restrict;
 pub mod retention;
 pub mod safety;
 pub mod state;

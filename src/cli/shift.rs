@@ -139,6 +139,7 @@ pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCod
     if let Some(id) = &call {
         events.retain(|e| e.body.calls().contains(&id));
     }
+    let events: Vec<Event> = events.into_iter().map(|e| desk.shown_event(e)).collect();
     let mut out = std::io::stdout().lock();
     for e in &events {
         let lost = desk.state().lost(e.origin, e.seq);

@@ -232,6 +232,20 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                 .map(str::to_owned)
                 .ok_or_else(|| args.usage_error("say why: --reason TEXT"))?,
         },
+        "restrict" => {
+            let (lead, names) = args.leading_then_text(1)?;
+            let operators: Vec<String> = names.split_whitespace().map(str::to_owned).collect();
+            if operators.is_empty() {
+                return Err(args.usage_error("name the operators who may see it"));
+            }
+            Command::Restrict {
+                call: lead[0].to_owned(),
+                operators,
+            }
+        }
+        "view" => Command::View {
+            call: args.exactly(1)?[0].to_owned(),
+        },
         verb @ ("hold-legal" | "release-legal") => {
             let (lead, reason) = args.leading_then_text(1)?;
             if reason.is_empty() {
@@ -536,6 +550,16 @@ pub fn print(cmd: &Command) -> String {
         Command::Erase { call, reason } => {
             format!("erase {} --reason {}", quote(call), quote(reason))
         }
+        Command::Restrict { call, operators } => format!(
+            "restrict {} {}",
+            quote(call),
+            operators
+                .iter()
+                .map(|o| quote(o))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Command::View { call } => format!("view {}", quote(call)),
         Command::LegalHold { call, held, reason } => format!(
             "{} {} {}",
             if *held { "hold-legal" } else { "release-legal" },

@@ -278,6 +278,22 @@ pub const COMMANDS: &[Spec] = &[
         }],
     },
     Spec {
+        name: "restrict",
+        aliases: &[],
+        doc: "Restrict a call's personal fields to the operators named (and you): a staff member, a minor, a victim",
+        signature: "<call> <operator>…",
+        args: &[ArgKind::Call, ArgKind::Text],
+        flags: &[],
+    },
+    Spec {
+        name: "view",
+        aliases: &[],
+        doc: "Open a restricted call's personal fields, as one of its operators; the log records it",
+        signature: "<call>",
+        args: &[ArgKind::Call],
+        flags: &[],
+    },
+    Spec {
         name: "hold-legal",
         aliases: &[],
         doc: "Put a call under a legal hold: it cannot be erased until released",

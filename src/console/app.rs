@@ -131,6 +131,9 @@ pub struct App {
     pub options: Options,
     pub ui: Ui,
     chronology: Option<(CallId, Vec<Event>)>,
+    /// The selected call with its personal fields hidden, when it is restricted and this
+    /// operator may not read it; refreshed before each draw.
+    shown: Option<Call>,
     /// Where the serving desk's peer links stand (attached consoles only).
     pub board: Option<Board>,
     /// The serving desk's feed, until the run loop takes it.
@@ -218,6 +221,7 @@ impl App {
                 flash_until_ms: 0,
             },
             chronology: None,
+            shown: None,
             metrics: None,
             board: None,
             watch: None,
@@ -273,8 +277,26 @@ impl App {
         if self.chronology.as_ref().map(|(c, _)| c) != id.as_ref() {
             self.chronology = id.map(|id| {
                 let events = self.desk.chronology(&id).unwrap_or_default();
+                let events = events
+                    .into_iter()
+                    .map(|e| self.desk.shown_event(e))
+                    .collect();
                 (id, events)
             });
+        }
+        self.shown = self
+            .selected_call()
+            .filter(|c| !self.desk.may_read(c))
+            .map(Call::redacted);
+    }
+
+    /// The selected call as this operator may read it, for the views: a restricted call
+    /// reads [restricted] where its personal fields are until they open it (`view`).
+    pub fn shown_call(&self) -> Option<&Call> {
+        let selected = self.selected_call()?;
+        match &self.shown {
+            Some(c) if c.id == selected.id => Some(c),
+            _ => Some(selected),
         }
     }
 

@@ -114,6 +114,10 @@ pub struct Call {
     /// Under a legal hold (`hold-legal`), with why: it may not be erased until released.
     #[serde(default)]
     pub legal_hold: Option<String>,
+    /// Restricted (`restrict`) to these operators: a staff member, a minor, a victim of
+    /// domestic violence. Its personal fields are shown to them alone, once opened (`view`).
+    #[serde(default)]
+    pub restricted: Option<Vec<String>>,
 }
 
 /// The other agency's word that it has a backup request (`confirm <call> [who…]`).
@@ -151,6 +155,27 @@ impl Call {
         for answer in self.answers.values_mut() {
             *answer = erased();
         }
+    }
+
+    /// The call with its personal fields read as [`super::vocab::RESTRICTED`], for whoever
+    /// may not see them.
+    pub fn redacted(&self) -> Call {
+        let mut c = self.clone();
+        let hidden = || super::vocab::RESTRICTED.to_owned();
+        c.nature = hidden();
+        if c.caller.is_some() {
+            c.caller = Some(hidden());
+        }
+        if c.callback.is_some() {
+            c.callback = Some(hidden());
+        }
+        for note in &mut c.notes {
+            note.text = hidden();
+        }
+        for answer in c.answers.values_mut() {
+            *answer = hidden();
+        }
+        c
     }
 
     pub fn is_open(&self) -> bool {

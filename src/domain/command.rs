@@ -122,6 +122,15 @@ pub enum Command {
         call: CallRef,
         reason: String,
     },
+    /// Restrict a call's personal fields to these operators (and whoever restricts it).
+    Restrict {
+        call: CallRef,
+        operators: Vec<String>,
+    },
+    /// Open a restricted call's personal fields, as one of its operators (recorded).
+    View {
+        call: CallRef,
+    },
     /// Put a call under a legal hold (`held`), which blocks erasure, or release it.
     LegalHold {
         call: CallRef,

@@ -342,6 +342,16 @@ pub enum Body {
         held: bool,
         reason: String,
     },
+    /// A call restricted to these operators (`restrict`), and to whoever restricted it.
+    CallRestricted {
+        call: CallId,
+        operators: Vec<String>,
+    },
+    /// A restricted call's personal fields opened by one of its operators (`view`): the log
+    /// keeps who read it and when.
+    RestrictedViewed {
+        call: CallId,
+    },
 }
 
 pub use super::vocab::ERASED;
@@ -366,6 +376,8 @@ impl Body {
             | Self::Handoff { call, .. }
             | Self::CallErased { call, .. }
             | Self::LegalHold { call, .. }
+            | Self::CallRestricted { call, .. }
+            | Self::RestrictedViewed { call }
             | Self::UnitDispatched { call, .. } => vec![call],
             Self::CallsLinked { call, other, .. } => vec![call, other],
             Self::CallMerged { call, into } => vec![call, into],
@@ -628,6 +640,10 @@ impl Body {
                 let what = if *held { "put under" } else { "released from" };
                 format!("{call} {what} legal hold because: {reason}")
             }
+            Self::CallRestricted { call, operators } => {
+                format!("{call} restricted to {}", operators.join(", "))
+            }
+            Self::RestrictedViewed { call } => format!("{call} restricted record opened"),
         }
     }
 }

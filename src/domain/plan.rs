@@ -307,6 +307,27 @@ fn plan_command(state: &State, command: &Command, ctx: &Context) -> Result<Vec<B
             Ok(bodies)
         }
         Command::Erase { call, reason } => erase(state, call, reason),
+        Command::Restrict { call, operators } => {
+            let c = find_call(state, call)?;
+            let mut names = Vec::with_capacity(operators.len());
+            for name in operators {
+                super::text::check_operator(name).map_err(Refusal)?;
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+            Ok(vec![Body::CallRestricted {
+                call: c.id.clone(),
+                operators: names,
+            }])
+        }
+        Command::View { call } => {
+            let c = find_call(state, call)?;
+            if c.restricted.is_none() {
+                refuse!("{} is not restricted; its details are on screen", c.id);
+            }
+            Ok(vec![Body::RestrictedViewed { call: c.id.clone() }])
+        }
         Command::LegalHold { call, held, reason } => {
             let c = find_call(state, call)?;
             let reason = text_field("reason", reason)?;

@@ -47,7 +47,7 @@ pub enum Applied {
 
 /// Bumped whenever the fold or [`Checkpoint`]'s fields change, so that a checkpoint made by
 /// another fold is never resumed from.
-pub const FOLD_VERSION: u32 = 3;
+pub const FOLD_VERSION: u32 = 4;
 
 /// The fold's whole state at one point of the log, borrowed, to be written down
 /// ([`State::checkpoint`]); read back as a [`Checkpoint`]. The node's own times
@@ -519,6 +519,7 @@ impl State {
                         confirmed: None,
                         erased: false,
                         legal_hold: None,
+                        restricted: None,
                     },
                 );
             }
@@ -785,6 +786,19 @@ impl State {
                     c.legal_hold = held.then(|| reason.clone());
                 }
             }
+            Body::CallRestricted { call, operators } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    // Whoever restricts a call stays able to see it.
+                    let mut names = operators.clone();
+                    if !names.contains(&e.operator) {
+                        names.push(e.operator.clone());
+                    }
+                    names.sort();
+                    c.restricted = Some(names);
+                }
+            }
+            // A record of who opened it, kept in the log; the fold needs nothing of it.
+            Body::RestrictedViewed { .. } => {}
             Body::AlertAcknowledged { origin, seq } => {
                 if let Some(a) = self
                     .alerts

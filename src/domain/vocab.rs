@@ -322,6 +322,10 @@ impl FromStr for Priority {
 /// What a view shows where a call's personal text was, once it is erased.
 pub const ERASED: &str = "[erased]";
 
+/// What a view shows where a restricted call's personal text is, to an operator it does not
+/// name (or who has not opened it with `view`).
+pub const RESTRICTED: &str = "[restricted]";
+
 #[cfg(test)]
 mod tests {
     use super::*;

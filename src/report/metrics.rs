@@ -491,6 +491,8 @@ impl Metrics {
             | Body::AlertAcknowledged { .. }
             | Body::CallErased { .. }
             | Body::LegalHold { .. }
+            | Body::CallRestricted { .. }
+            | Body::RestrictedViewed { .. }
             | Body::Handoff { .. } => {}
             Body::LimitsRecorded { limits } => {
                 self.limits.insert(e.origin, limits.clone());

@@ -43,25 +43,28 @@ pub const WITHHELD: &str = "[location withheld]";
 
 /// `call` as `reader` may see it.
 pub fn shown(call: &Call, reader: Reader) -> Cow<'_, Call> {
+    // A restricted call's personal fields leave in no export, whoever it is for.
+    let call: Cow<'_, Call> = if call.restricted.is_some() {
+        Cow::Owned(call.redacted())
+    } else {
+        Cow::Borrowed(call)
+    };
     match reader {
-        Reader::Audit => Cow::Borrowed(call),
+        Reader::Audit => call,
         Reader::Partner => {
-            let mut c = call.clone();
+            let mut c = call.into_owned();
             c.answers.clear();
             c.override_reason = None;
             c.recommendation = None;
             Cow::Owned(c)
         }
         Reader::Public => {
-            let mut c = call.clone();
-            c.location = general_location(call);
+            let mut c = call.into_owned();
+            c.location = general_location(&c);
             c.coords = None;
             c.civic = None;
             c.placement = None;
-            c.nature = call
-                .call_type
-                .map(|t| t.word().to_owned())
-                .unwrap_or_default();
+            c.nature = c.call_type.map(|t| t.word().to_owned()).unwrap_or_default();
             c.caller = None;
             c.callback = None;
             c.notes.clear();

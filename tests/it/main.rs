@@ -32,6 +32,7 @@ mod privacy;
 mod protocol;
 mod pty;
 mod report;
+mod restrict;
 mod retention;
 mod security;
 mod shell;

@@ -36,7 +36,7 @@ impl Widget for DetailsView<'_> {
         let app = self.app;
         let theme = &app.theme;
         let ascii = app.options.ascii;
-        let Some(call) = app.selected_call() else {
+        let Some(call) = app.shown_call() else {
             let block = pane(" Call ".into(), false, theme, ascii);
             let inner = block.inner(area);
             block.render(area, buf);
@@ -206,7 +206,7 @@ impl Widget for WholeCallView<'_> {
         let theme = &app.theme;
         let ascii = app.options.ascii;
         ratatui::widgets::Clear.render(area, buf);
-        let Some(call) = app.selected_call() else {
+        let Some(call) = app.shown_call() else {
             let block = super::overlay(" Call — Esc closes ".into(), theme, ascii);
             let inner = block.inner(area);
             block.render(area, buf);
@@ -334,6 +334,22 @@ fn call_lines<'a>(
     };
     if app.training.is_none() || caller != "-" {
         lines.push(field("Clr", caller, theme, value));
+    }
+    if let Some(names) = &call.restricted {
+        let number = crate::domain::planning::short_name(app.state(), &call.id);
+        let how = if app.desk.may_read(call) {
+            "opened here (recorded)".to_owned()
+        } else if crate::domain::restrict::names(call, app.desk.operator()) {
+            format!("`view {number}` opens it (recorded)")
+        } else {
+            "not for this operator".to_owned()
+        };
+        lines.push(field(
+            "Rstr",
+            format!("{}; {how}", names.join(", ")),
+            theme,
+            theme.details_alert,
+        ));
     }
     lines.push(field(
         "Rcvd",
