@@ -225,13 +225,25 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         "unhold" => Command::Unhold {
             call: args.exactly(1)?[0].to_owned(),
         },
-        "erase" => Command::Erase {
-            call: args.exactly(1)?[0].to_owned(),
-            reason: args
+        "erase" => {
+            let reason = args
                 .flag("reason")
                 .map(str::to_owned)
-                .ok_or_else(|| args.usage_error("say why: --reason TEXT"))?,
-        },
+                .ok_or_else(|| args.usage_error("say why: --reason TEXT"))?;
+            match args.flag("caller") {
+                Some(caller) => {
+                    args.exactly(0)?;
+                    Command::EraseCaller {
+                        caller: caller.to_owned(),
+                        reason,
+                    }
+                }
+                None => Command::Erase {
+                    call: args.exactly(1)?[0].to_owned(),
+                    reason,
+                },
+            }
+        }
         "restrict" => {
             let (lead, names) = args.leading_then_text(1)?;
             let operators: Vec<String> = names.split_whitespace().map(str::to_owned).collect();
@@ -549,6 +561,13 @@ pub fn print(cmd: &Command) -> String {
         Command::Unhold { call } => format!("unhold {}", quote(call)),
         Command::Erase { call, reason } => {
             format!("erase {} --reason {}", quote(call), quote(reason))
+        }
+        Command::EraseCaller { caller, reason } => {
+            format!(
+                "erase --caller {} --reason {}",
+                quote(caller),
+                quote(reason)
+            )
         }
         Command::Restrict { call, operators } => format!(
             "restrict {} {}",

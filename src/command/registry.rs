@@ -268,14 +268,21 @@ pub const COMMANDS: &[Spec] = &[
     Spec {
         name: "erase",
         aliases: &[],
-        doc: "Erase a closed call's personal fields on every node (its key is destroyed); the reason is kept",
-        signature: "<call> --reason TEXT",
+        doc: "Erase a closed call's personal fields on every node (its key is destroyed), or every closed call from one caller; the reason is kept",
+        signature: "<call> --reason TEXT | --caller NAME|NUMBER --reason TEXT",
         args: &[ArgKind::Call],
-        flags: &[Flag {
-            name: "reason",
-            value: Some(ArgKind::Text),
-            doc: "why it is erased (a request, a retention schedule); no personal text",
-        }],
+        flags: &[
+            Flag {
+                name: "reason",
+                value: Some(ArgKind::Text),
+                doc: "why it is erased (a request, a retention schedule); no personal text",
+            },
+            Flag {
+                name: "caller",
+                value: Some(ArgKind::Text),
+                doc: "instead of one call: every closed call with this caller name or callback number",
+            },
+        ],
     },
     Spec {
         name: "restrict",

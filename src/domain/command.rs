@@ -131,6 +131,12 @@ pub enum Command {
     View {
         call: CallRef,
     },
+    /// Erase the personal fields of every closed call from one caller (by name or callback
+    /// number): a person's request to be forgotten.
+    EraseCaller {
+        caller: String,
+        reason: String,
+    },
     /// Put a call under a legal hold (`held`), which blocks erasure, or release it.
     LegalHold {
         call: CallRef,

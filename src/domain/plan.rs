@@ -1,6 +1,6 @@
 //! Planning: decide what a command means against the current state, without changing it.
 
-use super::call::CallStatus;
+use super::call::{Call, CallStatus};
 use super::command::Command;
 use super::dispatch::{
     backup, change_status, correct, dispatch_plan, dispatch_unit, disregard, names, response_for,
@@ -307,6 +307,7 @@ fn plan_command(state: &State, command: &Command, ctx: &Context) -> Result<Vec<B
             Ok(bodies)
         }
         Command::Erase { call, reason } => erase(state, call, reason),
+        Command::EraseCaller { caller, reason } => erase_caller(state, caller, reason),
         Command::Restrict { call, operators } => {
             let c = find_call(state, call)?;
             let mut names = Vec::with_capacity(operators.len());
@@ -743,6 +744,52 @@ fn handover(state: &State, hours: u32, ctx: &Context) -> Vec<String> {
     ));
     lines.extend(cautions);
     lines
+}
+
+/// `erase --caller`: every closed call whose caller name (any case) or callback number (its
+/// digits) is `who`, not erased and not under a legal hold; open or held calls stay, and the
+/// refusal says so when nothing else is left.
+fn erase_caller(state: &State, who: &str, reason: &str) -> Result<Vec<Body>, Refusal> {
+    let reason = text_field("reason", reason)?;
+    if reason.is_empty() {
+        refuse!("say why it is erased: erase --caller NAME --reason TEXT");
+    }
+    let who = who.trim();
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let wanted = digits(who);
+    let from = |c: &Call| {
+        c.caller
+            .as_deref()
+            .is_some_and(|n| n.trim().eq_ignore_ascii_case(who))
+            || (wanted.len() >= 7 && c.callback.as_deref().is_some_and(|cb| digits(cb) == wanted))
+    };
+    let calls: Vec<&Call> = state
+        .calls
+        .values()
+        .filter(|c| !c.erased && from(c))
+        .collect();
+    let (due, kept): (Vec<&Call>, Vec<&Call>) = calls
+        .into_iter()
+        .partition(|c| !c.is_open() && c.legal_hold.is_none());
+    if due.is_empty() {
+        if kept.is_empty() {
+            refuse!("no call from {who} to erase");
+        }
+        refuse!(
+            "every call from {who} is open or under a legal hold ({}); close or release them first",
+            kept.iter()
+                .map(|c| c.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(due
+        .into_iter()
+        .map(|c| Body::CallErased {
+            call: c.id.clone(),
+            reason: reason.clone(),
+        })
+        .collect())
 }
 
 /// `erase`: a closed call not under a legal hold, not erased already, with a reason.

@@ -281,3 +281,53 @@ fn an_erasure_on_one_node_leaves_the_text_unreadable_on_both() {
         Desk::verify(Store::open(dir, StoreKind::Live).unwrap()).unwrap();
     }
 }
+
+#[test]
+fn erase_by_caller_erases_every_closed_call_of_theirs_and_leaves_the_rest() {
+    let (mut d, clock, _dir) = desk();
+    let first = closed_call(&mut d, &clock);
+    let second = closed_call(&mut d, &clock);
+    let held = closed_call(&mut d, &clock);
+    run(&mut d, &format!("hold-legal {held} subpoena 41"));
+    let open = take(
+        &mut d,
+        &format!("call 3 Oak St / man in crisis --caller {NAME}"),
+    );
+    let other = take(
+        &mut d,
+        "call 5 Oak St / someone else --caller Pat Lin --cb 555-0100",
+    );
+    run(&mut d, &format!("close {other} resolved"));
+
+    refused(&mut d, "erase --caller Nobody Here --reason asked");
+    let done = run(
+        &mut d,
+        &format!(
+            "erase --caller \"{}\" --reason caller asked (ticket 90)",
+            NAME.to_uppercase()
+        ),
+    );
+    let erased: Vec<&CallId> = done
+        .iter()
+        .filter_map(|b| match b {
+            Body::CallErased { call, .. } => Some(call),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(erased, [&first, &second], "closed, not held, theirs");
+    for id in [&first, &second] {
+        assert!(!texts(&d, id).contains(NOTE));
+    }
+    assert!(texts(&d, &held).contains(NOTE), "the legal hold keeps it");
+    assert!(texts(&d, &open).contains(NAME), "an open call keeps it");
+    assert!(
+        texts(&d, &other).contains("Pat Lin"),
+        "another caller's call keeps it"
+    );
+    // By callback number, whatever its punctuation.
+    let again = run(&mut d, "erase --caller (555) 0100 --reason asked");
+    assert!(matches!(&again[..], [Body::CallErased { call, .. }] if call == &other));
+    // What is left is open or held: said so, nothing erased.
+    let why = refused(&mut d, &format!("erase --caller {NAME} --reason asked"));
+    assert!(why.contains("open or under a legal hold"), "{why}");
+}
