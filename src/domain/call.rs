@@ -140,42 +140,30 @@ impl Call {
     /// Every personal text of the call reads [`super::vocab::ERASED`], as its events do once
     /// its key is gone (so a live fold and one from the log after the erasure agree).
     pub fn erase(&mut self) {
-        let erased = || super::vocab::ERASED.to_owned();
         self.erased = true;
-        self.nature = erased();
-        if self.caller.is_some() {
-            self.caller = Some(erased());
-        }
-        if self.callback.is_some() {
-            self.callback = Some(erased());
-        }
-        for note in &mut self.notes {
-            note.text = erased();
-        }
-        for answer in self.answers.values_mut() {
-            *answer = erased();
-        }
+        self.hide_personal(super::vocab::ERASED);
     }
 
     /// The call with its personal fields read as [`super::vocab::RESTRICTED`], for whoever
     /// may not see them.
     pub fn redacted(&self) -> Call {
         let mut c = self.clone();
-        let hidden = || super::vocab::RESTRICTED.to_owned();
-        c.nature = hidden();
-        if c.caller.is_some() {
-            c.caller = Some(hidden());
-        }
-        if c.callback.is_some() {
-            c.callback = Some(hidden());
-        }
-        for note in &mut c.notes {
-            note.text = hidden();
-        }
-        for answer in c.answers.values_mut() {
-            *answer = hidden();
-        }
+        c.hide_personal(super::vocab::RESTRICTED);
         c
+    }
+
+    /// Every personal field (nature, caller, callback, notes, triage answers) reads `with`.
+    fn hide_personal(&mut self, with: &str) {
+        with.clone_into(&mut self.nature);
+        for text in self
+            .caller
+            .iter_mut()
+            .chain(self.callback.iter_mut())
+            .chain(self.notes.iter_mut().map(|n| &mut n.text))
+            .chain(self.answers.values_mut())
+        {
+            with.clone_into(text);
+        }
     }
 
     pub fn is_open(&self) -> bool {
