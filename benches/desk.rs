@@ -461,7 +461,11 @@ fn desk_with_a_call(dir: &Path) -> (Desk, String) {
         placed: None,
     });
     let events = desk.execute(&take).unwrap();
-    let Some(Body::CallCreated { call, .. }) = events.first().map(|e| &e.body) else {
+    // A fresh desk logs the limits it plans with first: find the call among what it made.
+    let Some(call) = events.iter().find_map(|e| match &e.body {
+        Body::CallCreated { call, .. } => Some(call),
+        _ => None,
+    }) else {
         panic!("taking a call made {events:?}");
     };
     (desk, call.as_str().to_owned())
