@@ -467,7 +467,7 @@ impl Desk {
             let mut events = Vec::with_capacity(done.len());
             for &(origin, seq) in done {
                 if let Some(bytes) = self.raw_event(origin, seq)? {
-                    events.push(self.open_event(&bytes).map_err(StoreError::Io)?);
+                    events.push(self.open_event(&bytes).map_err(StoreError::Unreadable)?);
                 }
             }
             return Ok(Outcome::Committed(events));
@@ -508,7 +508,7 @@ impl Desk {
             self.absorb(&batch)?;
             let mut events = Vec::with_capacity(batch.len());
             for bytes in &batch {
-                events.push(self.open_event(bytes).map_err(StoreError::Io)?);
+                events.push(self.open_event(bytes).map_err(StoreError::Unreadable)?);
             }
             return Ok(events);
         }
@@ -540,7 +540,7 @@ impl Desk {
             self.absorb(&batch)?;
             let mut events = Vec::with_capacity(batch.len());
             for bytes in &batch {
-                events.push(self.open_event(bytes).map_err(StoreError::Io)?);
+                events.push(self.open_event(bytes).map_err(StoreError::Unreadable)?);
             }
             return Ok((self.taken(handover, &events), events));
         }
@@ -697,7 +697,7 @@ impl Desk {
         let mut out = Vec::with_capacity(keys.len());
         for &(origin, seq) in keys {
             if let Some(bytes) = self.raw_event(origin, seq)? {
-                out.push(self.open_event(&bytes).map_err(StoreError::Io)?);
+                out.push(self.open_event(&bytes).map_err(StoreError::Unreadable)?);
             }
         }
         Ok(out)

@@ -420,7 +420,10 @@ impl Store {
             id
         } else {
             let mut raw = [0u8; 8];
-            getrandom::fill(&mut raw).map_err(|e| StoreError::Io(e.to_string()))?;
+            getrandom::fill(&mut raw).map_err(|e| StoreError::Open {
+                dir: self.dir.clone(),
+                reason: format!("no randomness for a node id: {e}"),
+            })?;
             ReplicaId(u64::from_be_bytes(raw))
         };
         self.kind = kind;
@@ -586,7 +589,7 @@ impl Store {
         known: &[(ReplicaId, u64, Known)],
     ) -> Result<(), StoreError> {
         if self.revive()? {
-            return Err(StoreError::Io(
+            return Err(StoreError::Rejected(
                 "the store took a change that had failed; plan again against it".into(),
             ));
         }
@@ -596,14 +599,14 @@ impl Store {
         for sealed in events {
             let e = &sealed.event;
             if sealed.bytes.len() > MAX_EVENT_BYTES {
-                return Err(StoreError::Io(format!(
+                return Err(StoreError::Rejected(format!(
                     "event of {} bytes is over the {MAX_EVENT_BYTES}-byte cap",
                     sealed.bytes.len()
                 )));
             }
             let head = heads.entry(e.origin).or_default();
             if e.seq != head.seq + 1 || e.prev != head.hash {
-                return Err(StoreError::Io(format!(
+                return Err(StoreError::Rejected(format!(
                     "event {}:{} does not extend its chain (head is seq {})",
                     e.origin, e.seq, head.seq
                 )));
@@ -823,7 +826,7 @@ impl Store {
     /// commit makes both durable, and a crash before it leaves at worst an unused key.
     pub fn seal(&mut self, event: Event) -> Result<Sealed, StoreError> {
         let mut body = event.body.clone();
-        let made = self.keyring.seal(&mut body).map_err(StoreError::Io)?;
+        let made = self.keyring.seal(&mut body).map_err(StoreError::Sealing)?;
         if let Some((call, key)) = made {
             self.keep_key(&call, &key)?;
         }
@@ -840,7 +843,7 @@ impl Store {
         call: &crate::domain::CallId,
         key: &vault::Key,
     ) -> Result<(), StoreError> {
-        let wrapped = vault::wrap(&self.node_key, call, key).map_err(StoreError::Io)?;
+        let wrapped = vault::wrap(&self.node_key, call, key).map_err(StoreError::Sealing)?;
         let inserted = self.sled()?.keys.insert(call.as_str(), wrapped);
         if let Err(e) = inserted {
             let err = self.sled_err(&e);
@@ -889,7 +892,7 @@ impl Store {
 
     /// `plain` sealed with the node key (the checkpoint: the fold holds personal text).
     pub(crate) fn seal_blob(&self, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, StoreError> {
-        vault::seal_bytes(&self.node_key, aad, plain).map_err(StoreError::Io)
+        vault::seal_bytes(&self.node_key, aad, plain).map_err(StoreError::Sealing)
     }
 
     pub(crate) fn open_blob(&self, aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {

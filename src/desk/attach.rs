@@ -341,7 +341,7 @@ impl Line {
                     continue;
                 }
                 for bytes in store.events_from(origin, from, usize::MAX, usize::MAX)? {
-                    let event = store.open_event(&bytes).map_err(StoreError::Io)?;
+                    let event = store.open_event(&bytes).map_err(StoreError::Unreadable)?;
                     if event.request.as_deref() == Some(id.as_str()) {
                         made.push(ByteBuf::from(bytes.clone()));
                     }

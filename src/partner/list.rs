@@ -416,6 +416,10 @@ impl Partners {
 
     /// Writes the list, owner-only and atomically.
     pub fn save(&self) -> Result<(), SyncError> {
+        // `partner add` may be the first thing run on a data dir, as `peer add` may.
+        if let Some(dir) = self.path.parent() {
+            crate::sync::create_private_dir(dir)?;
+        }
         crate::sync::write_private_atomic(&self.path, self.render().as_bytes())
     }
 }

@@ -87,7 +87,7 @@ impl Store {
             heads,
             value,
         })
-        .map_err(|e| StoreError::Io(format!("cannot write a checkpoint: {e}")))?;
+        .map_err(|e| StoreError::Rejected(format!("a checkpoint could not be encoded: {e}")))?;
         let body = self.seal_blob(AAD, &body)?;
         let sled_dir = self.dir.join("store");
         let temp = sled_dir.join(TEMP);

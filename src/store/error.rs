@@ -40,6 +40,16 @@ pub enum StoreError {
     Full { dir: PathBuf },
     #[error("storage failed: {0}")]
     Io(String),
+    /// A change the store will not take as it stands: too large, not the next in its chain,
+    /// or planned against a store that has moved on since. Nothing failed in storage.
+    #[error("not saved: {0}")]
+    Rejected(String),
+    /// Sealing personal text (or wrapping its key) failed, so nothing was written.
+    #[error("cannot seal personal text ({0}); nothing was saved")]
+    Sealing(String),
+    /// Bytes that should hold an event do not decode as one.
+    #[error("an event could not be read back ({0})")]
+    Unreadable(String),
     /// A serving desk's own words for a failure there, or what became of the line to it,
     /// passed on as they are: nothing failed in storage here.
     #[error("{0}")]

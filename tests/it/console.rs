@@ -1309,6 +1309,13 @@ fn hand_offs_are_accepted_rejected_and_transferred_from_the_keys_of_both_keymaps
             Some(Stage::Accepted),
             "{keymap}: accept"
         );
+        // The details pane shows where the hand-off stands.
+        let text = b.text(120, 40);
+        assert!(
+            text.lines()
+                .any(|l| l.contains("Xfer") && l.contains("from ") && l.contains(" accepted")),
+            "{keymap}: no hand-off line in the details\n{text}"
+        );
 
         select_call(&mut b, &second);
         b.keys(&format!("{prefix}r"));

@@ -634,22 +634,44 @@ fn a_peer_event_stamped_far_ahead_of_our_clock_is_refused_on_the_peers_line() {
     drop(tls);
 }
 
+/// What mallory does with the frames alpha sends it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Nothing is ever read: a black hole, alpha's writes stall once the buffers are full.
+    Never,
+    /// Every frame is read and dropped; nothing is acknowledged.
+    Drops,
+    /// Every batch of events is read and acknowledged, as a healthy peer does.
+    Acknowledges,
+}
+
+/// What mallory saw of alpha: when the first events came, and alpha's refusal (its text, and
+/// when) if it closed the link with one.
+#[derive(Default)]
+struct Seen {
+    first_events: Option<Instant>,
+    refused: Option<(Instant, String)>,
+    acks_sent: usize,
+}
+
 /// Mallory's side of a link, on a thread of its own: hello and an empty summary, then a ping
-/// every half second until `stop`, and, if `read`, alpha's frames read (and dropped) until
-/// alpha closes the link (`closed`); if not, nothing is ever read (a black hole).
+/// every half second until `stop`; alpha's frames are read as `reading` says, until alpha
+/// closes the link (`closed`).
 struct Pinger {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     closed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    seen: std::sync::Arc<std::sync::Mutex<Seen>>,
 }
 
 impl Pinger {
-    fn start(rig: &Rig, read: bool, rcvbuf: Option<u32>) -> Pinger {
+    fn start(rig: &Rig, reading: Reading, rcvbuf: Option<u32>) -> Pinger {
         use std::sync::atomic::{AtomicBool, Ordering};
-        use std::sync::Arc;
+        use std::sync::{Arc, Mutex};
         let stop = Arc::new(AtomicBool::new(false));
         let closed = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Seen::default()));
         let (connector, port) = (rig.connector.clone(), rig.alpha.port);
-        let (stopping, closing) = (stop.clone(), closed.clone());
+        let (stopping, closing, seeing) = (stop.clone(), closed.clone(), seen.clone());
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -669,7 +691,8 @@ impl Pinger {
                     .connect(switchboard::sync::tls::server_name(), tcp)
                     .await
                     .unwrap();
-                let (mut rd, mut wr) = tokio::io::split(tls);
+                let (mut rd, wr) = tokio::io::split(tls);
+                let wr = tokio::sync::Mutex::new(wr);
                 let hello = Frame::Hello {
                     version: VERSION,
                     kind: "live".into(),
@@ -677,13 +700,48 @@ impl Pinger {
                     wall_ms: now_ms(),
                 };
                 for f in [hello, Frame::Summary(Vec::new())] {
-                    wr.write_all(&encode(&f).unwrap()).await.unwrap();
+                    wr.lock()
+                        .await
+                        .write_all(&encode(&f).unwrap())
+                        .await
+                        .unwrap();
                 }
-                wr.flush().await.unwrap();
+                wr.lock().await.flush().await.unwrap();
                 let _ = ready_tx.send(());
                 let reading = async {
-                    if read {
-                        while read_frame_async::<Frame>(&mut rd).await.is_ok() {}
+                    if reading != Reading::Never {
+                        while let Ok(frame) = read_frame_async::<Frame>(&mut rd).await {
+                            let events = match frame {
+                                Frame::Events(events) | Frame::Sealed { events, .. } => events,
+                                Frame::Refuse(why) => {
+                                    let mut seen = seeing.lock().unwrap();
+                                    seen.refused = Some((Instant::now(), why));
+                                    continue;
+                                }
+                                _ => continue,
+                            };
+                            seeing
+                                .lock()
+                                .unwrap()
+                                .first_events
+                                .get_or_insert_with(Instant::now);
+                            if reading != Reading::Acknowledges {
+                                continue;
+                            }
+                            // Per origin, the highest seq in the batch: all of it "saved".
+                            let mut heads = std::collections::BTreeMap::new();
+                            for bytes in &events {
+                                let e = Event::decode(bytes).unwrap();
+                                let seq = heads.entry(e.origin).or_insert(0);
+                                *seq = e.seq.max(*seq);
+                            }
+                            let ack = encode(&Frame::Ack(heads.into_iter().collect())).unwrap();
+                            let mut wr = wr.lock().await;
+                            if wr.write_all(&ack).await.is_err() || wr.flush().await.is_err() {
+                                break;
+                            }
+                            seeing.lock().unwrap().acks_sent += 1;
+                        }
                         closing.store(true, Ordering::SeqCst);
                     }
                     std::future::pending::<()>().await;
@@ -691,9 +749,11 @@ impl Pinger {
                 let pinging = async {
                     while !stopping.load(Ordering::SeqCst) {
                         let ping = encode(&Frame::Ping { wall_ms: now_ms() }).unwrap();
+                        let mut wr = wr.lock().await;
                         if wr.write_all(&ping).await.is_err() || wr.flush().await.is_err() {
                             break;
                         }
+                        drop(wr);
                         tokio::time::sleep(Duration::from_millis(500)).await;
                     }
                     // Silent from now on, the socket kept open until the test ends.
@@ -706,11 +766,15 @@ impl Pinger {
             });
         });
         ready_rx.recv_timeout(LIMIT).expect("mallory's link opened");
-        Pinger { stop, closed }
+        Pinger { stop, closed, seen }
     }
 
     fn closed(&self) -> bool {
         self.closed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.lock().unwrap()
     }
 
     fn stop(&self) {
@@ -729,9 +793,9 @@ fn state_of(board: &Board, peer: &str) -> Option<switchboard::desk::attach::Link
 fn a_second_link_to_one_peer_replaces_the_first_without_a_storm_of_board_frames() {
     use switchboard::desk::attach::{LinkState, Reply};
     let rig = Rig::new();
-    let first = Pinger::start(&rig, true, None);
+    let first = Pinger::start(&rig, Reading::Drops, None);
     rig.board(|_, b| state_of(b, "mallory") == Some(LinkState::Connected));
-    let second = Pinger::start(&rig, true, None);
+    let second = Pinger::start(&rig, Reading::Drops, None);
     let started = Instant::now();
     while !first.closed() {
         assert!(
@@ -772,7 +836,7 @@ fn a_peer_that_stops_reading_is_shown_down_while_alpha_is_stuck_writing_to_it() 
     // Alpha holds 12 MB of notes, more than the kernel buffers of a link can take while the
     // other end reads nothing: its catch-up write to mallory cannot finish.
     let rig = Rig::with(|dir| crate::common::pair::fill_with_notes(dir, 12));
-    let mallory = Pinger::start(&rig, false, Some(4096));
+    let mallory = Pinger::start(&rig, Reading::Never, Some(4096));
     let (mut desk, mut watch) = rig.alpha.attach("ct-rivera");
     watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
         state_of(b, "mallory") == Some(LinkState::CatchingUp)
@@ -785,20 +849,102 @@ fn a_peer_that_stops_reading_is_shown_down_while_alpha_is_stuck_writing_to_it() 
     });
 }
 
+/// The watchdog's acknowledgement limit (`UNACKNOWLEDGED` in `src/sync/node.rs`): a peer that
+/// has acknowledged nothing it was sent for this long is down.
+const ACK_LIMIT: Duration = Duration::from_secs(10);
+
+/// The ack rule on its own: mallory reads everything alpha sends and pings every half second,
+/// so the link is never silent and alpha's writes never stall, but acknowledges nothing (what
+/// alpha sent may never have reached a disk there). Alpha must say mallory is down, for that
+/// reason, once the acknowledgement limit has passed — not before it (that would be some other
+/// rule) and not much after.
 #[test]
-fn a_peer_that_pings_but_acknowledges_nothing_is_shown_down() {
+fn a_peer_that_pings_but_acknowledges_nothing_is_shown_down_when_the_ack_limit_passes() {
     use switchboard::desk::attach::LinkState;
-    // Mallory reads everything alpha sends and pings every half second, so the link is never
-    // silent, but acknowledges nothing: what alpha sent may never have reached a disk there.
     let rig = Rig::with(|dir| crate::common::pair::fill_with_notes(dir, 1));
-    let mallory = Pinger::start(&rig, true, None);
+    let mallory = Pinger::start(&rig, Reading::Drops, None);
     let (mut desk, mut watch) = rig.alpha.attach("ct-rivera");
-    watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
-        state_of(b, "mallory").is_some()
+    let mut down_at = None;
+    let mut up_before = false;
+    watch_until(
+        &mut watch,
+        &mut desk,
+        ACK_LIMIT * 2,
+        |_, b| match state_of(b, "mallory") {
+            Some(LinkState::Down) if up_before => {
+                down_at = Some(Instant::now());
+                true
+            }
+            Some(LinkState::Down) | None => false,
+            Some(_) => {
+                up_before = true;
+                false
+            }
+        },
+    );
+    let down_at = down_at.unwrap();
+    // Give alpha's refusal a moment to arrive (it is written as the link closes).
+    let started = Instant::now();
+    while mallory.seen().refused.is_none() && started.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let seen = mallory.seen();
+    let first = seen.first_events.expect("alpha sent mallory its events");
+    let (refused_at, why) = seen.refused.clone().expect("alpha refused the link");
+    assert!(why.contains("nothing acknowledged"), "alpha said: {why}");
+    let waited = refused_at.duration_since(first);
+    assert!(
+        waited + Duration::from_millis(500) >= ACK_LIMIT,
+        "closed after {waited:?}, before the acknowledgement limit: {why}"
+    );
+    assert!(
+        waited <= ACK_LIMIT + Duration::from_secs(3),
+        "closed only after {waited:?}"
+    );
+    let shown = down_at.duration_since(first);
+    assert!(
+        shown <= ACK_LIMIT + Duration::from_secs(4),
+        "shown down only after {shown:?}"
+    );
+    drop(seen);
+    mallory.stop();
+}
+
+/// The other side of the rule: a peer that acknowledges what it is sent stays up well past the
+/// acknowledgement limit while alpha keeps sending it new events.
+#[test]
+fn a_peer_that_acknowledges_what_it_is_sent_stays_up_past_the_ack_limit() {
+    use switchboard::desk::attach::LinkState;
+    let rig = Rig::with(|dir| crate::common::pair::fill_with_notes(dir, 1));
+    let mallory = Pinger::start(&rig, Reading::Acknowledges, None);
+    let (mut desk, mut watch) = rig.alpha.attach("ct-rivera");
+    let mut board = watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
+        crate::common::pair::connected(b, "mallory")
     });
-    watch_until(&mut watch, &mut desk, LIMIT, |_, b| {
-        state_of(b, "mallory") == Some(LinkState::Down)
-    });
+    let window = Instant::now();
+    let mut n = 0;
+    while window.elapsed() < ACK_LIMIT + Duration::from_secs(3) {
+        n += 1;
+        desk.execute_line(&format!("unit add STAR-{n} clinician"))
+            .unwrap();
+        board =
+            crate::common::pair::watch_for(&mut watch, &mut desk, board, Duration::from_secs(1));
+        let state = state_of(&board, "mallory");
+        assert!(
+            matches!(state, Some(LinkState::Connected | LinkState::CatchingUp)),
+            "mallory shown {state:?} after {:?} though it acknowledged everything",
+            window.elapsed()
+        );
+    }
+    let seen = mallory.seen();
+    assert!(seen.refused.is_none(), "alpha refused: {:?}", seen.refused);
+    assert!(
+        seen.acks_sent > n / 2,
+        "only {} acks for {n} changes",
+        seen.acks_sent
+    );
+    assert!(!mallory.closed());
+    drop(seen);
     mallory.stop();
 }
 

@@ -599,3 +599,46 @@ fn serve_heals_a_store_that_went_back_from_its_peer() {
         .expect("the note written once healed");
     assert_eq!((healed.origin, healed.seq), (origin, head + 1));
 }
+
+/// Issue 11 item 15: a change the store will not take (one over the size cap, one that does
+/// not extend its chain) is said as such, not as "storage failed": nothing failed in storage,
+/// and the store still takes the next good change.
+#[test]
+fn a_change_the_store_refuses_is_not_said_as_a_storage_failure() {
+    use switchboard::domain::{CallId, Event, MAX_EVENT_BYTES};
+    use switchboard::store::Sealed;
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(scratch.path(), StoreKind::Live).expect("a store");
+    let origin = store.replica();
+    let note = |seq: u64, text: String| {
+        Sealed::new(Event {
+            origin,
+            seq,
+            hlc: seq,
+            wall_ms: 0,
+            prev: [0; 32],
+            operator: "t".into(),
+            request: None,
+            os_user: None,
+            body: Body::NoteAdded {
+                call: CallId::mint(26, &origin.tag(), 1),
+                text,
+                caution: false,
+                written: None,
+            },
+        })
+    };
+    let too_big = note(1, "x".repeat(MAX_EVENT_BYTES + 1));
+    let out_of_chain = note(5, "a note".into());
+    for (what, event) in [
+        ("over the cap", too_big),
+        ("out of its chain", out_of_chain),
+    ] {
+        let text = store.commit(&[event]).expect_err(what).to_string();
+        assert!(text.starts_with("not saved: "), "{what}: {text}");
+        assert!(!text.contains("storage failed"), "{what}: {text}");
+    }
+    store
+        .commit(&[note(1, "a note".into())])
+        .expect("the next good change");
+}

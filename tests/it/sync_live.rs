@@ -398,6 +398,10 @@ fn a_link_black_holed_both_ways_shows_the_peer_down_on_the_side_that_is_sending(
     black_holed(common::proxy::Hole::BothWays);
 }
 
+/// Bravo's frames still reach alpha here, but bravo hears nothing, falls silent on its side and
+/// closes; alpha may see that close before its own acknowledgement limit passes. The ack rule
+/// on its own — a peer that keeps pinging and never acknowledges — is proven in
+/// `security::a_peer_that_pings_but_acknowledges_nothing_is_shown_down_when_the_ack_limit_passes`.
 #[test]
 fn a_link_that_stops_carrying_our_frames_shows_the_peer_down_though_it_still_pings() {
     black_holed(common::proxy::Hole::TowardsTarget);

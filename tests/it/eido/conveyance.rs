@@ -1023,3 +1023,220 @@ fn new_incidents_of_a_subscribed_cad_outside_our_area_are_not_taken() {
     drop(desk);
     serving.stop().unwrap();
 }
+
+/// A partner that may see the roster subscribes to one unit (`resource`): its current status at
+/// once, then an `event` each time it changes. Renewing the subscription (`subscribe` with its
+/// `subscriptionId`) takes the new terms: renewed to two seconds, it is ended with `terminate`
+/// when they are up.
+#[test]
+fn a_partner_follows_a_unit_and_a_renewal_takes_the_new_terms() {
+    let root = tempfile::tempdir().unwrap();
+    let setup = setup(root.path(), "metro", None);
+    // The roster is shared with metro.
+    let mut partners = switchboard::partner::Partners::load(&setup.dir).unwrap();
+    let cad_fp = switchboard::sync::Identity::load_or_create(&setup.cad)
+        .unwrap()
+        .fingerprint();
+    partners
+        .add(
+            "metro",
+            &format!("wss://127.0.0.1:{}/IncidentData/ent", setup.cad_port),
+            &cad_fp.to_string(),
+            None,
+            Some("all"),
+        )
+        .unwrap();
+    partners.save().unwrap();
+    let serving = Some(serve(&setup.dir));
+    let r = Running {
+        setup,
+        serving,
+        _root: root,
+    };
+    let mut desk = attach(&r.setup.dir, "ana");
+    desk.run_line("unit add STAR-1 clinician").unwrap();
+    runtime().block_on(async {
+        let mut cad = Cad::connect(&r.setup).await;
+        // A unit not on the roster is not found.
+        cad.send(&json!({ "subscribe": { "requestId": "s-0", "requestType": "EIDO",
+            "requestSubType": "resource", "unitId": "STAR-9" } })).await;
+        assert_eq!(cad.expect("subscribeResponse").await["statusCode"], 404);
+        cad.send(&json!({ "subscribe": { "requestId": "s-1", "requestType": "EIDO",
+            "requestSubType": "resource", "unitId": "STAR-1" } })).await;
+        let granted = cad.expect("subscribeResponse").await;
+        assert_eq!(granted["statusCode"], 200, "{granted}");
+        let sub = granted["subscriptionId"].as_str().unwrap().to_owned();
+        let status = |event: &Value| {
+            let unit = &event["notification"][0]["emergencyResourceComponent"][0];
+            assert_eq!(unit["emergencyResourceName"], "STAR-1", "{event}");
+            unit["primaryUnitStatusRegistryText"].clone()
+        };
+        let first = cad.expect("event").await;
+        assert_eq!(first["subscriptionId"], sub.as_str());
+        assert_eq!(status(&first), "Available");
+        let tx = first["transactionId"].as_str().unwrap();
+        cad.send(&json!({ "eventResponse": { "transactionId": tx, "statusCode": 200, "statusText": "OK" } })).await;
+
+        // The unit goes out of service: the partner hears it.
+        desk.run_line("oos STAR-1 vehicle check").unwrap();
+        let next = cad.expect("event").await;
+        assert_eq!(next["subscriptionId"], sub.as_str());
+        assert_eq!(status(&next), "NotAvailable");
+        let tx = next["transactionId"].as_str().unwrap();
+        cad.send(&json!({ "eventResponse": { "transactionId": tx, "statusCode": 200, "statusText": "OK" } })).await;
+
+        // Renewed for two seconds (the default was an hour): ended when they are up.
+        cad.send(&json!({ "subscribe": { "requestId": "s-2", "subscriptionId": sub,
+            "expires": 2 } })).await;
+        let renewed = cad.expect("subscribeResponse").await;
+        assert_eq!(renewed["statusCode"], 200, "{renewed}");
+        assert_eq!(renewed["subscriptionId"], sub.as_str());
+        assert_eq!(renewed["expires"], 2);
+        let started = std::time::Instant::now();
+        let ended = cad.expect("terminate").await;
+        assert_eq!(ended["subscriptionId"], sub.as_str());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "terminated only after {:?}",
+            started.elapsed()
+        );
+        check_all(&cad.seen);
+    });
+}
+
+/// The console's status bar shows a partner like a peer: `metro ok` while its CAD is linked,
+/// `metro down` once it has gone (issue 15 item 9).
+#[test]
+fn the_status_bar_shows_a_partner_up_while_linked_and_down_once_gone() {
+    use switchboard::console::app::{App, Options};
+    use switchboard::console::keymap::Keymap;
+    use switchboard::console::theme::{ColorDepth, Theme};
+    use switchboard::desk::attach::LinkState;
+    let r = running(None);
+    let (desk, watch) = switchboard::desk::attach::attach(
+        &r.setup.dir,
+        Box::new(switchboard::desk::SystemClock),
+        "ana",
+    )
+    .unwrap()
+    .expect("serving");
+    let mut app = App::new(
+        desk,
+        Keymap::preset("default").unwrap(),
+        Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
+        Options {
+            ascii: false,
+            utc: true,
+            keymap_name: "default".into(),
+        },
+        &[],
+    )
+    .attached(watch);
+    let mut watch = app.watch.take().unwrap();
+    watch
+        .set_timeout(Some(std::time::Duration::from_millis(200)))
+        .unwrap();
+    let status = |app: &App| {
+        let area = ratatui::layout::Rect::new(0, 0, 120, 24);
+        let mut buf = ratatui::buffer::Buffer::empty(area);
+        switchboard::console::view::screen::render(app, area, &mut buf);
+        (0..area.width)
+            .map(|x| buf[(x, 0)].symbol().to_owned())
+            .collect::<String>()
+    };
+    let partner = |app: &App| {
+        app.board
+            .as_ref()
+            .and_then(|b| b.partners.iter().find(|p| p.name == "metro"))
+            .map(|p| p.state)
+    };
+    let mut follow = |app: &mut App, want: LinkState| {
+        let started = std::time::Instant::now();
+        while partner(app) != Some(want) {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "metro never {want:?}: {}",
+                status(app)
+            );
+            if let Ok(news) = watch.recv() {
+                app.desk_news(news);
+            }
+        }
+    };
+    let rt = runtime();
+    let cad = rt.block_on(Cad::connect(&r.setup));
+    follow(&mut app, LinkState::Connected);
+    assert!(status(&app).contains(" metro ok "), "{}", status(&app));
+    drop(cad);
+    drop(rt);
+    follow(&mut app, LinkState::Down);
+    assert!(
+        status(&app).contains(" metro down 00:0"),
+        "{}",
+        status(&app)
+    );
+}
+
+/// `switchboard partner add NAME URL FINGERPRINT [--subscribe new] [--share all]`, `list` and
+/// `rm` (issue 15 item 9): a partner is configured like a peer; a bad URL, fingerprint or
+/// subscription is refused in one line and partners.toml is left as it was.
+#[test]
+fn partners_are_added_listed_and_removed_and_bad_ones_refused_in_one_line() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("desk");
+    let cad = switchboard::sync::Identity::load_or_create(&root.path().join("cad"))
+        .unwrap()
+        .fingerprint()
+        .to_string();
+    let url = "wss://cad.metro.example:7443/IncidentData/ent";
+    let (ok, said, err) = partner_cli(&dir, &["add", "metro-911", url, &cad, "--subscribe", "new"]);
+    assert!(ok, "{err}");
+    assert!(said.contains("metro-911"), "{said}");
+    let path = switchboard::partner::Partners::path(&dir);
+    let file = std::fs::read_to_string(&path).unwrap();
+    let (ok, listed, _) = partner_cli(&dir, &["list"]);
+    assert!(ok);
+    let line = listed
+        .lines()
+        .find(|l| l.contains("metro-911"))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(line.contains(url) && line.contains("new"), "{listed}");
+    let loaded = switchboard::partner::Partners::load(&dir).unwrap();
+    let p = loaded.get("metro-911").unwrap();
+    assert_eq!(p.url, url);
+
+    for args in [
+        vec![
+            "add",
+            "north",
+            "https://cad.example/IncidentData/ent",
+            cad.as_str(),
+        ],
+        vec!["add", "north", url, "ABCD-EFGH"],
+        vec![
+            "add",
+            "north",
+            url,
+            cad.as_str(),
+            "--subscribe",
+            "everything",
+        ],
+        vec!["add", "north", url, cad.as_str(), "--share", "some"],
+        vec!["rm", "nobody"],
+    ] {
+        let (ok, _, err) = partner_cli(&dir, &args);
+        assert!(!ok, "{args:?} was taken");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("switchboard: "), "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            file,
+            "{args:?} changed partners.toml"
+        );
+    }
+
+    let (ok, _, err) = partner_cli(&dir, &["rm", "metro-911"]);
+    assert!(ok, "{err}");
+    let (_, listed, _) = partner_cli(&dir, &["list"]);
+    assert!(!listed.contains("metro-911"), "{listed}");
+}
