@@ -303,14 +303,8 @@ fn tab_completes_the_intake_forms_type_then_moves_on() {
     assert_eq!(b.app.ui.form.fields[IntakeForm::TYPE], "bh-crisis");
     assert_eq!(
         b.app.ui.form.focus,
-        IntakeForm::TYPE,
-        "Tab completed, did not move"
-    );
-    b.keys("<Tab>");
-    assert_eq!(
-        b.app.ui.form.focus,
         IntakeForm::PRIORITY,
-        "a whole type: Tab moves on"
+        "Tab completed the type and moved on in one press"
     );
     // Fuzzy, as on the command line: `wlf` is the welfare type.
     b.keys("<Up>");
@@ -322,6 +316,31 @@ fn tab_completes_the_intake_forms_type_then_moves_on() {
     let line = switchboard::command::complete("call x / y --type wlf", b.app.state());
     assert_eq!(typed, "welfare");
     assert_eq!(typed, line[0].word, "the command line's first candidate");
+}
+
+/// Found working the form at 80×24: a type, Tab, a priority, Tab, a zone. Tab used to complete
+/// the type and stay, so the priority went on the end of the type and the next Tab completed it
+/// away; the zone followed it into Type.
+#[test]
+fn a_type_tab_priority_tab_zone_fills_each_field() {
+    use switchboard::console::app::IntakeForm;
+    let mut b = bench();
+    b.keys("<F2>Main St<Tab>5th Ave<Tab>man with a knife threatening people<Tab>Ana<Tab>555-0199");
+    b.keys("<Tab>bh-crsis<Tab>P1<Tab>capitol-hill-north");
+    assert_eq!(
+        form_fields(&b)[IntakeForm::TYPE..],
+        ["bh-crisis", "P1", "capitol-hill-north"]
+    );
+    b.keys("<Enter>");
+    assert_eq!(b.app.ui.mode, Mode::Command, "{:?}", b.app.ui.message);
+    let call = b.app.state().calls.values().next().expect("taken").clone();
+    assert_eq!(call.location, "Main St / 5th Ave");
+    assert_eq!(call.priority.get(), 1);
+    assert_eq!(call.zone.as_deref(), Some("capitol-hill-north"));
+    assert_eq!(
+        call.call_type.map(switchboard::domain::CallType::word),
+        Some("bh-crisis")
+    );
 }
 
 #[test]
