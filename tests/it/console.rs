@@ -1231,6 +1231,28 @@ fn the_roster_fits_its_room_and_says_what_is_below() {
     insta::assert_snapshot!("roster_120x40", wide);
 }
 
+/// Issue 12 item 19: `who` says who is at the desk; a console alone on its own desk says how
+/// to share it (the shared desk's list is in pty::operators_on_a_shared_desk_see_each_other).
+#[test]
+fn who_says_who_is_at_the_desk_and_how_to_share_it() {
+    let mut b = bench();
+    b.keys("who<Enter>");
+    let said = b.app.ui.message.clone().expect("an answer").text;
+    assert!(
+        said.starts_with("ct-rivera at this console; no other console"),
+        "{said}"
+    );
+    assert!(
+        said.contains("switchboard serve") && said.contains("--listen"),
+        "{said}"
+    );
+    assert!(said.ends_with("nobody signed on (on)"), "{said}");
+    b.run(&["on"]);
+    b.keys("who<Enter>");
+    let said = b.app.ui.message.clone().expect("an answer").text;
+    assert!(said.ends_with("signed on: ct-rivera since 10:00"), "{said}");
+}
+
 /// Issue 12 item 17: `ask 5 ` Tab offers the protocol's question ids, and then their answers.
 #[test]
 fn ask_completes_question_ids_and_answers() {

@@ -506,6 +506,9 @@ fn operators_on_a_shared_desk_see_each_other() {
     let mut bo = sandbox.console_as("bo", 80, 24);
     bo.wait_for_text("bo with ana");
     ana.wait_for_text("ana with bo");
+    // `who` names them all, this console first.
+    ana.enter("who");
+    ana.wait_for_text("at consoles on this desk: ana (this console), bo");
     bo.send(CTRL_Q);
     assert!(bo.wait_exit(WAIT).success());
     ana.wait_for(

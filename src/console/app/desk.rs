@@ -64,6 +64,43 @@ impl App {
         others
     }
 
+    /// Who is at this desk, in a line: `at consoles on this desk: ana (this console), bo, cy ·
+    /// signed on: ana since 07:00`. A console alone on its desk says how to share it.
+    pub(super) fn who_in_words(&self) -> String {
+        let me = self.desk.operator();
+        let others = self.others_here();
+        let mut parts = vec![if self.board.is_none() {
+            format!(
+                "{me} at this console; no other console can join this desk (to share it, \
+                 run switchboard serve, or start the console with --listen)"
+            )
+        } else if others.is_empty() {
+            format!("{me} at this console; nobody else at this desk")
+        } else {
+            format!(
+                "at consoles on this desk: {me} (this console), {}",
+                others.join(", ")
+            )
+        }];
+        let on: Vec<String> = self
+            .state()
+            .on_desk
+            .iter()
+            .map(|(who, since)| {
+                format!(
+                    "{who} since {}",
+                    crate::console::text::hhmm(self.options.utc, *since)
+                )
+            })
+            .collect();
+        parts.push(if on.is_empty() {
+            "nobody signed on (on)".to_owned()
+        } else {
+            format!("signed on: {}", on.join(", "))
+        });
+        parts.join(" · ")
+    }
+
     /// With peers: whether some peer has saved this call's last change. `None` without peers.
     pub fn saved_on_a_peer(&self, call: &CallId) -> Option<bool> {
         let board = self.board.as_ref().filter(|b| !b.peers.is_empty())?;
