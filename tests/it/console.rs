@@ -1246,7 +1246,7 @@ fn who_says_who_is_at_the_desk_and_how_to_share_it() {
         said.contains("switchboard serve") && said.contains("--listen"),
         "{said}"
     );
-    assert!(said.ends_with("nobody signed on (on)"), "{said}");
+    assert!(said.ends_with("nobody signed on"), "{said}");
     b.run(&["on"]);
     b.keys("who<Enter>");
     let said = b.app.ui.message.clone().expect("an answer").text;

@@ -508,7 +508,7 @@ fn operators_on_a_shared_desk_see_each_other() {
     ana.wait_for_text("ana with bo");
     // `who` names them all, this console first.
     ana.enter("who");
-    ana.wait_for_text("at consoles on this desk: ana (this console), bo");
+    ana.wait_for_text("at this desk: ana (you), bo");
     bo.send(CTRL_Q);
     assert!(bo.wait_exit(WAIT).success());
     ana.wait_for(

@@ -64,8 +64,8 @@ impl App {
         others
     }
 
-    /// Who is at this desk, in a line: `at consoles on this desk: ana (this console), bo, cy ·
-    /// signed on: ana since 07:00`. A console alone on its desk says how to share it.
+    /// Who is at this desk, in a line: `at this desk: ana (you), bo, cy · signed on: ana since
+    /// 07:00`. A console alone on its desk says how to share it.
     pub(super) fn who_in_words(&self) -> String {
         let me = self.desk.operator();
         let others = self.others_here();
@@ -77,10 +77,7 @@ impl App {
         } else if others.is_empty() {
             format!("{me} at this console; nobody else at this desk")
         } else {
-            format!(
-                "at consoles on this desk: {me} (this console), {}",
-                others.join(", ")
-            )
+            format!("at this desk: {me} (you), {}", others.join(", "))
         }];
         let on: Vec<String> = self
             .state()
@@ -94,7 +91,7 @@ impl App {
             })
             .collect();
         parts.push(if on.is_empty() {
-            "nobody signed on (on)".to_owned()
+            "nobody signed on".to_owned()
         } else {
             format!("signed on: {}", on.join(", "))
         });
