@@ -1231,6 +1231,42 @@ fn the_roster_fits_its_room_and_says_what_is_below() {
     insta::assert_snapshot!("roster_120x40", wide);
 }
 
+/// Found at 80×24: a details line that fills its pane ran into the roster's group heading
+/// beside it (`threatening peopleONS on scene`). Every roster row keeps its first column for
+/// the selection mark or a blank, so the two panes never read as one line.
+#[test]
+fn the_roster_never_runs_into_the_details_beside_it() {
+    let mut b = bench().shift();
+    // A nature exactly as wide as the details pane's row at 80 columns, beside a heading.
+    b.run(&["call 9 Elm St / man with a knife threatening people --type bh-crisis"]);
+    for (w, h) in [(80, 24), (120, 40), (64, 16)] {
+        for _ in 0..5 {
+            let screen = b.text(w, h);
+            let rows: Vec<Vec<char>> = screen
+                .lines()
+                .map(|l| l.trim_matches('"').chars().collect())
+                .collect();
+            let (top, x) = rows
+                .iter()
+                .enumerate()
+                .find_map(|(y, r)| {
+                    let text: String = r.iter().collect();
+                    text.find(" Roster ")
+                        .map(|at| (y, text[..at].chars().count()))
+                })
+                .expect("the roster's title");
+            for row in &rows[top + 1..rows.len() - 2] {
+                let text: String = row.iter().collect();
+                assert!(
+                    matches!(row.get(x), None | Some(' ' | '>')),
+                    "at {w}x{h}, column {x} of {text:?} touches the pane beside it:\n{screen}"
+                );
+            }
+            b.keys("<C-n>");
+        }
+    }
+}
+
 /// Issue 12 item 19: `who` says who is at the desk; a console alone on its own desk says how
 /// to share it (the shared desk's list is in pty::operators_on_a_shared_desk_see_each_other).
 #[test]
