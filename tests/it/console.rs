@@ -1268,7 +1268,7 @@ fn the_roster_never_runs_into_the_details_beside_it() {
 }
 
 /// Issue 12 item 19: `who` says who is at the desk; a console alone on its own desk says how
-/// to share it (the shared desk's list is in pty::operators_on_a_shared_desk_see_each_other).
+/// to share it (the shared desk's list is in `pty::operators_on_a_shared_desk_see_each_other`).
 #[test]
 fn who_says_who_is_at_the_desk_and_how_to_share_it() {
     let mut b = bench();
