@@ -1287,6 +1287,18 @@ fn who_says_who_is_at_the_desk_and_how_to_share_it() {
     b.keys("who<Enter>");
     let said = b.app.ui.message.clone().expect("an answer").text;
     assert!(said.ends_with("signed on: ct-rivera since 10:00"), "{said}");
+    // A demo console points at serving the demo's dir, not at --listen, which demo lacks.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_as(dir.path(), StoreKind::Demo, Some(ReplicaId(1))).unwrap();
+    let desk = Desk::open(store, Box::new(ManualClock::at(T0)), "ct-rivera").unwrap();
+    let mut demo = crate::common::keys::console(desk, "default");
+    crate::common::keys::press(&mut demo, "who<Enter>");
+    let said = demo.ui.message.clone().expect("an answer").text;
+    assert!(
+        said.contains("run switchboard serve on its data dir"),
+        "{said}"
+    );
+    assert!(!said.contains("--listen"), "{said}");
 }
 
 /// Issue 12 item 17: `ask 5 ` Tab offers the protocol's question ids, and then their answers.

@@ -69,11 +69,22 @@ impl App {
     pub(super) fn who_in_words(&self) -> String {
         let me = self.desk.operator();
         let others = self.others_here();
+        use crate::store::StoreKind;
         let mut parts = vec![if self.board.is_none() {
-            format!(
-                "{me} at this console; no other console can join this desk (to share it, \
-                 run switchboard serve, or start the console with --listen)"
-            )
+            match self.desk.kind() {
+                StoreKind::Live => format!(
+                    "{me} at this console; no other console can join this desk (to share it, \
+                     run switchboard serve, or start the console with --listen)"
+                ),
+                // The demo's centre runs in its console; a served demo store has none.
+                StoreKind::Demo => format!(
+                    "{me} at this console; no other console can join this demo (to share one, \
+                     run switchboard serve on its data dir, then demo)"
+                ),
+                StoreKind::Training => {
+                    format!("{me} at this console; a training run is this console's alone")
+                }
+            }
         } else if others.is_empty() {
             format!("{me} at this console; nobody else at this desk")
         } else {
