@@ -64,29 +64,25 @@ impl App {
         others
     }
 
-    /// Who is at this desk, in a line: `at this desk: ana (you), bo, cy · signed on: ana since
-    /// 07:00`. A console alone on its desk says how to share it.
+    /// Who is at this desk, in a line short enough for 80 columns: `at this desk: ana (you),
+    /// bo, cy · signed on: ana since 07:00`. A console alone on its desk says how to share it.
     pub(super) fn who_in_words(&self) -> String {
+        use crate::store::StoreKind;
         let me = self.desk.operator();
         let others = self.others_here();
-        use crate::store::StoreKind;
         let mut parts = vec![if self.board.is_none() {
             match self.desk.kind() {
-                StoreKind::Live => format!(
-                    "{me} at this console; no other console can join this desk (to share it, \
-                     run switchboard serve, or start the console with --listen)"
-                ),
+                StoreKind::Live => {
+                    format!("{me} alone on this desk; to share it: switchboard serve, or --listen")
+                }
                 // The demo's centre runs in its console; a served demo store has none.
                 StoreKind::Demo => format!(
-                    "{me} at this console; no other console can join this demo (to share one, \
-                     run switchboard serve on its data dir, then demo)"
+                    "{me} alone on this demo; to share one: switchboard serve on its data dir"
                 ),
-                StoreKind::Training => {
-                    format!("{me} at this console; a training run is this console's alone")
-                }
+                StoreKind::Training => format!("{me} alone: a training run has one console"),
             }
         } else if others.is_empty() {
-            format!("{me} at this console; nobody else at this desk")
+            format!("{me} alone at this desk")
         } else {
             format!("at this desk: {me} (you), {}", others.join(", "))
         }];
@@ -101,11 +97,9 @@ impl App {
                 )
             })
             .collect();
-        parts.push(if on.is_empty() {
-            "nobody signed on".to_owned()
-        } else {
-            format!("signed on: {}", on.join(", "))
-        });
+        if !on.is_empty() {
+            parts.push(format!("signed on: {}", on.join(", ")));
+        }
         parts.join(" · ")
     }
 
