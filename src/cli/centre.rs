@@ -267,11 +267,7 @@ pub(super) fn reach_desk(
                 if let Some((desk, watch)) = attach(dir, operator)? {
                     return Ok((desk, Some(watch)));
                 }
-                return Err(format!(
-                    "{e}; to share one store, run `switchboard serve --data {}` (or start the \
-                     first console with --listen) and every console and command attaches to it",
-                    dir.display()
-                ));
+                return Err(e.to_string());
             }
             Err(e) => return Err(e.to_string()),
         }

@@ -27,6 +27,8 @@ pub enum Action {
     Dashboard,
     /// Each peer link in words, the last refusal and any fork, on the message line.
     Peers,
+    /// Who is at this desk: the consoles attached to it and the operators signed on.
+    Who,
     SelectCall(Direction),
     SelectUnit(Direction),
     /// Focus the command line, optionally with text already typed.
@@ -95,6 +97,12 @@ pub const CONSOLE_COMMANDS: &[ConsoleSpec] = &[
         aliases: &[],
         signature: "",
         doc: "Show each peer link, the last refusal, any fork and who else is at this desk",
+    },
+    ConsoleSpec {
+        name: "who",
+        aliases: &[],
+        signature: "",
+        doc: "Who is at this desk: each operator at a console on it, and who is signed on",
     },
     ConsoleSpec {
         name: "triage",
@@ -246,6 +254,7 @@ fn console_action(spec: &ConsoleSpec, rest: &[&str], raw_rest: &str) -> Result<A
         "triage" => none(Action::Triage),
         "dashboard" => none(Action::Dashboard),
         "peers" => none(Action::Peers),
+        "who" => none(Action::Who),
         "alarm" => none(Action::Alarm),
         "messages" => none(Action::Messages),
         "details" => none(Action::Details),

@@ -18,7 +18,9 @@ const HEAL: &str = "to recover, run `switchboard serve` on it with its peers rea
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("data dir {dir} is in use by another switchboard process{pid}; close it, or use another --data dir")]
+    /// Every command, console and `serve` that finds the store held says the same: how to
+    /// share it, not only that it is taken.
+    #[error("data dir {} is in use by another switchboard process{pid} that does not share it; close it, or use another --data dir; to share one store, run `switchboard serve --data {}` (or start the first console with --listen) and every console and command attaches to it", dir.display(), dir.display())]
     Locked { dir: PathBuf, pid: String },
     #[error("cannot open the store in {dir}: {reason}")]
     Open { dir: PathBuf, reason: String },

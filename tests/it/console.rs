@@ -303,14 +303,8 @@ fn tab_completes_the_intake_forms_type_then_moves_on() {
     assert_eq!(b.app.ui.form.fields[IntakeForm::TYPE], "bh-crisis");
     assert_eq!(
         b.app.ui.form.focus,
-        IntakeForm::TYPE,
-        "Tab completed, did not move"
-    );
-    b.keys("<Tab>");
-    assert_eq!(
-        b.app.ui.form.focus,
         IntakeForm::PRIORITY,
-        "a whole type: Tab moves on"
+        "Tab completed the type and moved on in one press"
     );
     // Fuzzy, as on the command line: `wlf` is the welfare type.
     b.keys("<Up>");
@@ -322,6 +316,31 @@ fn tab_completes_the_intake_forms_type_then_moves_on() {
     let line = switchboard::command::complete("call x / y --type wlf", b.app.state());
     assert_eq!(typed, "welfare");
     assert_eq!(typed, line[0].word, "the command line's first candidate");
+}
+
+/// Found working the form at 80×24: a type, Tab, a priority, Tab, a zone. Tab used to complete
+/// the type and stay, so the priority went on the end of the type and the next Tab completed it
+/// away; the zone followed it into Type.
+#[test]
+fn a_type_tab_priority_tab_zone_fills_each_field() {
+    use switchboard::console::app::IntakeForm;
+    let mut b = bench();
+    b.keys("<F2>Main St<Tab>5th Ave<Tab>man with a knife threatening people<Tab>Ana<Tab>555-0199");
+    b.keys("<Tab>bh-crsis<Tab>P1<Tab>capitol-hill-north");
+    assert_eq!(
+        form_fields(&b)[IntakeForm::TYPE..],
+        ["bh-crisis", "P1", "capitol-hill-north"]
+    );
+    b.keys("<Enter>");
+    assert_eq!(b.app.ui.mode, Mode::Command, "{:?}", b.app.ui.message);
+    let call = b.app.state().calls.values().next().expect("taken").clone();
+    assert_eq!(call.location, "Main St / 5th Ave");
+    assert_eq!(call.priority.get(), 1);
+    assert_eq!(call.zone.as_deref(), Some("capitol-hill-north"));
+    assert_eq!(
+        call.call_type.map(switchboard::domain::CallType::word),
+        Some("bh-crisis")
+    );
 }
 
 #[test]
@@ -1210,6 +1229,70 @@ fn the_roster_fits_its_room_and_says_what_is_below() {
     assert!(wide.contains("CL+MD d6"), "{wide}");
     assert!(!wide.contains("more below"), "{wide}");
     insta::assert_snapshot!("roster_120x40", wide);
+}
+
+/// Found at 80×24: a details line that fills its pane ran into the roster's group heading
+/// beside it (`threatening peopleONS on scene`). Every roster row keeps its first column for
+/// the selection mark or a blank, so the two panes never read as one line.
+#[test]
+fn the_roster_never_runs_into_the_details_beside_it() {
+    let mut b = bench().shift();
+    // A nature exactly as wide as the details pane's row at 80 columns, beside a heading.
+    b.run(&["call 9 Elm St / man with a knife threatening people --type bh-crisis"]);
+    for (w, h) in [(80, 24), (120, 40), (64, 16)] {
+        for _ in 0..5 {
+            let screen = b.text(w, h);
+            let rows: Vec<Vec<char>> = screen
+                .lines()
+                .map(|l| l.trim_matches('"').chars().collect())
+                .collect();
+            let (top, x) = rows
+                .iter()
+                .enumerate()
+                .find_map(|(y, r)| {
+                    let text: String = r.iter().collect();
+                    text.find(" Roster ")
+                        .map(|at| (y, text[..at].chars().count()))
+                })
+                .expect("the roster's title");
+            for row in &rows[top + 1..rows.len() - 2] {
+                let text: String = row.iter().collect();
+                assert!(
+                    matches!(row.get(x), None | Some(' ' | '>')),
+                    "at {w}x{h}, column {x} of {text:?} touches the pane beside it:\n{screen}"
+                );
+            }
+            b.keys("<C-n>");
+        }
+    }
+}
+
+/// Issue 12 item 19: `who` says who is at the desk; a console alone on its own desk says how
+/// to share it (the shared desk's list is in `pty::operators_on_a_shared_desk_see_each_other`).
+#[test]
+fn who_says_who_is_at_the_desk_and_how_to_share_it() {
+    let mut b = bench();
+    b.keys("who<Enter>");
+    let said = b.app.ui.message.clone().expect("an answer").text;
+    assert_eq!(
+        said,
+        "ct-rivera alone on this desk; to share it: switchboard serve, or --listen"
+    );
+    // Whole on the message line at 80 columns.
+    assert!(b.text(80, 24).contains(&said));
+    b.run(&["on"]);
+    b.keys("who<Enter>");
+    let said = b.app.ui.message.clone().expect("an answer").text;
+    assert!(said.ends_with("signed on: ct-rivera since 10:00"), "{said}");
+    // A demo console points at serving the demo's dir, not at --listen, which demo lacks.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_as(dir.path(), StoreKind::Demo, Some(ReplicaId(1))).unwrap();
+    let desk = Desk::open(store, Box::new(ManualClock::at(T0)), "ct-rivera").unwrap();
+    let mut demo = crate::common::keys::console(desk, "default");
+    crate::common::keys::press(&mut demo, "who<Enter>");
+    let said = demo.ui.message.clone().expect("an answer").text;
+    assert!(said.contains("switchboard serve on its data dir"), "{said}");
+    assert!(!said.contains("--listen"), "{said}");
 }
 
 /// Issue 12 item 17: `ask 5 ` Tab offers the protocol's question ids, and then their answers.

@@ -450,8 +450,47 @@ fn a_second_console_on_a_held_store_is_told_how_to_share_it() {
     let said = second.screen_text();
     assert!(said.contains("--listen"), "{said}");
     assert!(!second.wait_exit(WAIT).success());
+    // A console that would serve the store itself, and `serve`, say the same.
+    let port = crate::common::pair::free_port();
+    let mut listening = sandbox.console_of(&["--listen", &format!("127.0.0.1:{port}")], 80, 24);
+    listening.wait_for_text("switchboard serve");
+    let said = listening.screen_text();
+    assert!(said.contains("does not share it"), "{said}");
+    assert!(!listening.wait_exit(WAIT).success());
+    let out = Command::new(BIN)
+        .args(["serve", "--data"])
+        .arg(sandbox.data())
+        .env_clear()
+        .env("HOME", sandbox.tmp.path())
+        .env("SWITCHBOARD_CONFIG", sandbox.config())
+        .env("SWITCHBOARD_OPERATOR", "tester")
+        .output()
+        .expect("run serve");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        said.contains("does not share it") && said.contains("switchboard serve --data"),
+        "{said}"
+    );
     first.enter("unit add STAR-1 clinician");
     first.wait_for_text("STAR-1");
+    first.send(CTRL_Q);
+    assert!(first.wait_exit(WAIT).success());
+}
+
+/// Issue 12 item 19: the demo console holds its store as any console does; a second `demo` on
+/// it is told how to share it, not only that it is in use.
+#[test]
+fn a_second_demo_console_is_told_how_to_share_the_store() {
+    let sandbox = Sandbox::new();
+    sandbox.cli(&["demo", "--days", "1"]);
+    let mut first = sandbox.console_of(&["demo"], 80, 24);
+    first.wait_for_text("DEMO");
+    let mut second = sandbox.console_of(&["demo"], 80, 24);
+    second.wait_for_text("switchboard serve");
+    let said = second.screen_text();
+    assert!(said.contains("--listen"), "{said}");
+    assert!(!second.wait_exit(WAIT).success());
     first.send(CTRL_Q);
     assert!(first.wait_exit(WAIT).success());
 }
@@ -467,6 +506,9 @@ fn operators_on_a_shared_desk_see_each_other() {
     let mut bo = sandbox.console_as("bo", 80, 24);
     bo.wait_for_text("bo with ana");
     ana.wait_for_text("ana with bo");
+    // `who` names them all, this console first.
+    ana.enter("who");
+    ana.wait_for_text("at this desk: ana (you), bo");
     bo.send(CTRL_Q);
     assert!(bo.wait_exit(WAIT).success());
     ana.wait_for(

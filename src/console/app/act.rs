@@ -26,6 +26,13 @@ impl App {
                     text,
                 });
             }
+            Action::Who => {
+                let text = self.who_in_words();
+                self.ui.message = Some(Message {
+                    tone: Tone::Hint,
+                    text,
+                });
+            }
             Action::Map(step) => self.ui.map.apply(step),
             Action::Alarm => self.next_alarm(),
             Action::Messages => self.ui.messages_open = !self.ui.messages_open,

@@ -64,6 +64,45 @@ impl App {
         others
     }
 
+    /// Who is at this desk, in a line short enough for 80 columns: `at this desk: ana (you),
+    /// bo, cy · signed on: ana since 07:00`. A console alone on its desk says how to share it.
+    pub(super) fn who_in_words(&self) -> String {
+        use crate::store::StoreKind;
+        let me = self.desk.operator();
+        let others = self.others_here();
+        let mut parts = vec![if self.board.is_none() {
+            match self.desk.kind() {
+                StoreKind::Live => {
+                    format!("{me} alone on this desk; to share it: switchboard serve, or --listen")
+                }
+                // The demo's centre runs in its console; a served demo store has none.
+                StoreKind::Demo => format!(
+                    "{me} alone on this demo; to share one: switchboard serve on its data dir"
+                ),
+                StoreKind::Training => format!("{me} alone: a training run has one console"),
+            }
+        } else if others.is_empty() {
+            format!("{me} alone at this desk")
+        } else {
+            format!("at this desk: {me} (you), {}", others.join(", "))
+        }];
+        let on: Vec<String> = self
+            .state()
+            .on_desk
+            .iter()
+            .map(|(who, since)| {
+                format!(
+                    "{who} since {}",
+                    crate::console::text::hhmm(self.options.utc, *since)
+                )
+            })
+            .collect();
+        if !on.is_empty() {
+            parts.push(format!("signed on: {}", on.join(", ")));
+        }
+        parts.join(" · ")
+    }
+
     /// With peers: whether some peer has saved this call's last change. `None` without peers.
     pub fn saved_on_a_peer(&self, call: &CallId) -> Option<bool> {
         let board = self.board.as_ref().filter(|b| !b.peers.is_empty())?;

@@ -115,14 +115,17 @@ impl App {
                 form.fields[form.focus].pop();
                 form.bad = form.bad.filter(|&b| b != form.focus);
             }
-            // Tab on a type begun completes it, as the command line's Tab does; once the field
-            // names a type (or is empty) Tab moves on.
+            // Tab on a type begun completes it, as the command line's Tab does (the field shows
+            // beforehand what Tab puts in), and moves on in the same press: a call-taker types a
+            // field and Tab, field and Tab, and the priority typed next must land in Priority,
+            // not on the end of the type.
             KeyCode::Tab
                 if form.focus == IntakeForm::TYPE && !form.type_candidates().is_empty() =>
             {
                 let best = form.type_candidates().remove(0);
                 form.fields[IntakeForm::TYPE] = best.word;
                 form.bad = form.bad.filter(|&b| b != IntakeForm::TYPE);
+                form.focus = (form.focus + 1) % n;
             }
             KeyCode::Tab
                 if form.focus == IntakeForm::TYPE

@@ -95,8 +95,10 @@ impl Widget for RosterView<'_> {
         for unit in &roster {
             if group != Some(unit.status) {
                 group = Some(unit.status);
+                // Over the callsigns, a column in from the pane's edge: the details pane's text
+                // may run to its last column, and `people` + `ONS on scene` read as one word.
                 lines.push(Line::styled(
-                    format!("{} {}", unit.status.word(), unit.status.doc()),
+                    format!(" {} {}", unit.status.word(), unit.status.doc()),
                     theme.roster_group,
                 ));
             }
