@@ -56,7 +56,7 @@ impl Desk {
         if let Some((call, texts)) = event.body.personal_mut() {
             if state.calls.get(call).is_some_and(|c| !self.may_read(c)) {
                 for text in texts {
-                    *text = RESTRICTED.to_owned();
+                    RESTRICTED.clone_into(text);
                 }
             }
         }

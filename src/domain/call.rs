@@ -146,6 +146,7 @@ impl Call {
 
     /// The call with its personal fields read as [`super::vocab::RESTRICTED`], for whoever
     /// may not see them.
+    #[must_use]
     pub fn redacted(&self) -> Call {
         let mut c = self.clone();
         c.hide_personal(super::vocab::RESTRICTED);

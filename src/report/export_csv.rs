@@ -161,7 +161,7 @@ fn csv_with(calls: &[CallFacts], state: &State, reader: Reader, columns: &[&str]
         let call = shown.as_deref();
         let coords = call.and_then(|k| k.coords.as_ref());
         let join = |items: Vec<&str>| items.join(";");
-        let cell = |column: &str| -> String {
+        let value_of = |column: &str| -> String {
             match column {
                 "id" => c.id.to_string(),
                 "received" => rfc3339(c.received_ms),
@@ -229,7 +229,7 @@ fn csv_with(calls: &[CallFacts], state: &State, reader: Reader, columns: &[&str]
                 _ => String::new(),
             }
         };
-        let row: Vec<String> = columns.iter().map(|col| cell(col)).collect();
+        let row: Vec<String> = columns.iter().map(|col| value_of(col)).collect();
         write_row(&mut out, &row);
     }
     out
