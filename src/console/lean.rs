@@ -324,6 +324,7 @@ mod tests {
     use super::LeanBackend;
 
     type Lines = Vec<Line<'static>>;
+    type Frame = Box<dyn Fn(&mut Buffer)>;
 
     /// Draws each frame through the lean backend into a vt100 screen and checks that every
     /// cell shows the buffer's symbol with its bold, underline and reverse, and a colour exactly
@@ -412,12 +413,7 @@ mod tests {
     /// Draws each frame through a lean backend over a blank `width` × `height` screen into a
     /// vt100 parser, checks every cell as [`check`] does, and returns each frame's bytes. With
     /// `moves` false the backend does not know the screen, so it never moves cells.
-    fn through_vt100(
-        width: u16,
-        height: u16,
-        moves: bool,
-        frames: &[Box<dyn Fn(&mut Buffer)>],
-    ) -> Vec<usize> {
+    fn through_vt100(width: u16, height: u16, moves: bool, frames: &[Frame]) -> Vec<usize> {
         let area = Rect::new(0, 0, width, height);
         let options = TerminalOptions {
             viewport: Viewport::Fixed(area),
@@ -460,7 +456,7 @@ mod tests {
     /// A map-like field: Braille dots everywhere in a world of cells, some blank, some coloured,
     /// and a bold red `@`, seen through the window `pane` whose top left shows world cell
     /// `(ox, oy)`; a border around it, and text in the cells beside and under it.
-    fn field(pane: Rect, ox: i32, oy: i32, seed: u32) -> Box<dyn Fn(&mut Buffer)> {
+    fn field(pane: Rect, ox: i32, oy: i32, seed: u32) -> Frame {
         Box::new(move |buf: &mut Buffer| {
             let area = buf.area;
             for y in area.top()..area.bottom() {
@@ -508,7 +504,7 @@ mod tests {
 
     /// Pans in all four directions, by one cell and by several, a zoom (a new picture), and
     /// back.
-    fn pans(pane: Rect) -> Vec<Box<dyn Fn(&mut Buffer)>> {
+    fn pans(pane: Rect) -> Vec<Frame> {
         [
             (0, 0, 1),
             (7, 0, 1),

@@ -58,6 +58,7 @@ impl Projection {
     }
 
     /// The window moved by whole dots more (x right, y down).
+    #[must_use]
     pub fn panned(&self, dx: i32, dy: i32) -> Projection {
         Projection {
             offset: (self.offset.0 + dx, self.offset.1 + dy),
@@ -233,12 +234,13 @@ mod tests {
 
     #[test]
     fn a_pan_by_whole_cells_shifts_the_picture_by_whole_cells() {
+        use std::fmt::Write as _;
         // Points strewn over the window and past its edges, none on a round coordinate.
         let mut csv = String::from("LON,LAT,NUMBER,STREET\n");
         for k in 0..900_u32 {
             let lon = -152.42 + f64::from(k * 37 % 900) * 0.000_047;
             let lat = 57.77 + f64::from(k * 53 % 900) * 0.000_043;
-            csv.push_str(&format!("{lon:.6},{lat:.6},{k},Test St\n"));
+            writeln!(csv, "{lon:.6},{lat:.6},{k},Test St").unwrap();
         }
         let (gazetteer, problems) = Gazetteer::parse(&csv, "strewn.csv");
         assert!(problems.is_empty());
