@@ -400,7 +400,7 @@ type Wire = Terminal<LeanBackend<Counter>>;
 fn wire(width: u16, height: u16) -> (Wire, Counter) {
     let counter = Counter::default();
     let terminal = Terminal::with_options(
-        LeanBackend::new(counter.clone()),
+        LeanBackend::blank(counter.clone(), width, height),
         TerminalOptions {
             viewport: Viewport::Fixed(Rect::new(0, 0, width, height)),
         },

@@ -18,13 +18,19 @@ const METRES_PER_DEGREE_LAT: f64 = 110_574.0;
 const METRES_PER_DEGREE_LON_AT_EQUATOR: f64 = 111_320.0;
 
 /// A window of `width` × `height` dots centred on `centre`, `metres` to a dot (equirectangular:
-/// flat within a town).
+/// flat within a town), moved `offset` whole dots from there (x right, y down).
+///
+/// A pan moves the window by whole dots on the one grid laid from `centre`, never by moving
+/// the centre, so every point falls on the same dot less the offset: a pan by whole cells
+/// shows the old picture shifted by whole cells, which the terminal can move instead of
+/// redrawing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Projection {
     pub centre: Coords,
     pub metres: f64,
     pub width: u32,
     pub height: u32,
+    pub offset: (i32, i32),
 }
 
 impl Projection {
@@ -33,25 +39,30 @@ impl Projection {
         let cos = self.centre.lat.to_radians().cos();
         let east = (at.lon - self.centre.lon) * cos * METRES_PER_DEGREE_LON_AT_EQUATOR;
         let north = (at.lat - self.centre.lat) * METRES_PER_DEGREE_LAT;
-        let x = (east / self.metres + f64::from(self.width) / 2.0).floor();
-        let y = (-north / self.metres + f64::from(self.height) / 2.0).floor();
+        // The dot on the grid laid from the centre, then the offset in whole dots: exact.
+        let x =
+            (east / self.metres + f64::from(self.width) / 2.0).floor() - f64::from(self.offset.0);
+        let y = (-north / self.metres + f64::from(self.height) / 2.0).floor()
+            - f64::from(self.offset.1);
         (x >= 0.0 && y >= 0.0 && x < f64::from(self.width) && y < f64::from(self.height))
             .then_some((x as u32, y as u32))
     }
 
-    /// The latitudes the window spans (south, north), for [`Gazetteer::in_band`].
+    /// The latitudes the window spans (south, north), for [`Gazetteer::in_band`], a dot wider
+    /// each way than the window.
     pub fn band(&self) -> (f64, f64) {
-        let half = f64::from(self.height) / 2.0 * self.metres / METRES_PER_DEGREE_LAT;
-        (self.centre.lat - half, self.centre.lat + half)
+        let dot = self.metres / METRES_PER_DEGREE_LAT;
+        let middle = self.centre.lat - f64::from(self.offset.1) * dot;
+        let half = (f64::from(self.height) / 2.0 + 1.0) * dot;
+        (middle - half, middle + half)
     }
 
-    /// The centre moved by whole dots (x right, y down).
-    pub fn panned(&self, dx: i32, dy: i32) -> Coords {
-        let cos = self.centre.lat.to_radians().cos().max(1e-6);
-        Coords {
-            lat: self.centre.lat - f64::from(dy) * self.metres / METRES_PER_DEGREE_LAT,
-            lon: self.centre.lon
-                + f64::from(dx) * self.metres / (cos * METRES_PER_DEGREE_LON_AT_EQUATOR),
+    /// The window moved by whole dots more (x right, y down).
+    #[must_use]
+    pub fn panned(&self, dx: i32, dy: i32) -> Projection {
+        Projection {
+            offset: (self.offset.0 + dx, self.offset.1 + dy),
+            ..self.clone()
         }
     }
 
@@ -88,6 +99,7 @@ impl Raster {
             metres,
             width: u32::from(self.columns) * 2,
             height: u32::from(self.rows) * 4,
+            offset: (0, 0),
         }
     }
 
@@ -207,13 +219,58 @@ mod tests {
         };
         assert_eq!(p.dot(&far), None);
         assert!((p.across_m() - 3_120.0).abs() < 1e-9);
-        let moved = p.panned(10, 0);
-        let east = Projection {
-            centre: moved,
-            ..p.clone()
+        // Ten dots east: the centre lands ten dots left of the middle, exactly.
+        let east = p.panned(10, 0);
+        assert_eq!(east.dot(&centre), Some((68, 40)));
+        assert_eq!(east.panned(-10, 3).dot(&centre), Some((78, 37)));
+    }
+
+    /// Cells of `raster` as Braille bits, row by row.
+    fn cells(raster: &Raster) -> Vec<Vec<u8>> {
+        (0..raster.rows)
+            .map(|r| (0..raster.columns).map(|c| raster.bits(c, r)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_pan_by_whole_cells_shifts_the_picture_by_whole_cells() {
+        use std::fmt::Write as _;
+        // Points strewn over the window and past its edges, none on a round coordinate.
+        let mut csv = String::from("LON,LAT,NUMBER,STREET\n");
+        for k in 0..900_u32 {
+            let lon = -152.42 + f64::from(k * 37 % 900) * 0.000_047;
+            let lat = 57.77 + f64::from(k * 53 % 900) * 0.000_043;
+            writeln!(csv, "{lon:.6},{lat:.6},{k},Test St").unwrap();
+        }
+        let (gazetteer, problems) = Gazetteer::parse(&csv, "strewn.csv");
+        assert!(problems.is_empty());
+        let centre = Coords {
+            lat: 57.79,
+            lon: -152.40,
         };
-        // Ten dots east, give or take the rounding of a dot's edge.
-        let (x, y) = east.dot(&centre).unwrap();
-        assert!((67..=68).contains(&x) && y == 40, "{x} {y}");
+        let (columns, rows) = (30_u16, 10_u16);
+        let home = Raster::new(columns, rows).projection(centre, 20.0);
+        let draw = |p: &Projection| {
+            let mut r = Raster::new(columns, rows);
+            draw_addresses(&gazetteer, p, &mut r);
+            cells(&r)
+        };
+        let base = draw(&home);
+        assert!(base.iter().flatten().filter(|&&b| b != 0).count() > 50);
+        // (cells right, cells down) the window moves.
+        for (dc, dr) in [(3_i32, 0_i32), (-3, 0), (0, 2), (0, -2), (5, -1)] {
+            let moved = draw(&home.panned(dc * 2, dr * 4));
+            for r in 0..i32::from(rows) {
+                for c in 0..i32::from(columns) {
+                    let (oc, or) = (c + dc, r + dr);
+                    if (0..i32::from(columns)).contains(&oc) && (0..i32::from(rows)).contains(&or) {
+                        assert_eq!(
+                            moved[r as usize][c as usize], base[or as usize][oc as usize],
+                            "cell ({c},{r}) after a pan of ({dc},{dr}) cells"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

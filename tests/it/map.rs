@@ -140,3 +140,61 @@ fn in_ascii_every_mark_is_its_own_glyph() {
     }
     assert!(screen.contains("Willow Street"));
 }
+
+/// Pans in all four directions and zooms, drawn through the lean backend (which moves the
+/// cells a pan shifts) into a vt100 screen: after every key the screen shows exactly the
+/// frame, and a pan costs a small part of drawing the map.
+#[test]
+fn a_pan_through_the_lean_backend_moves_cells_and_leaves_the_screen_exact() {
+    use ratatui::{Terminal, TerminalOptions, Viewport};
+    use switchboard::console::lean::LeanBackend;
+    use switchboard::console::view::screen;
+
+    for ascii in [false, true] {
+        let (mut app, _dir) = app("default", ascii);
+        press(&mut app, "<A-m>");
+        let (width, height) = (80, 24);
+        let options = TerminalOptions {
+            viewport: Viewport::Fixed(ratatui::layout::Rect::new(0, 0, width, height)),
+        };
+        let backend = LeanBackend::blank(Vec::new(), width, height);
+        let mut terminal = Terminal::with_options(backend, options).unwrap();
+        let mut vt = vt100::Parser::new(height, width, 0);
+        let mut costs = Vec::new();
+        for key in [
+            "", "<A-l>", "<A-l>", "<A-h>", "<A-j>", "<A-k>", "<A-k>", "<A-h>", "<A-->", "<A-l>",
+            "<A-=>", "<A-j>", "<A-0>",
+        ] {
+            press(&mut app, key);
+            app.refresh_chronology();
+            let buffer = terminal
+                .draw(|f| screen::draw(f, &app))
+                .unwrap()
+                .buffer
+                .clone();
+            let bytes = std::mem::take(terminal.backend_mut().writer_mut());
+            costs.push((key, bytes.len()));
+            vt.process(&bytes);
+            for y in 0..height {
+                for x in 0..width {
+                    let want = buffer[(x, y)].symbol();
+                    let got = vt.screen().cell(y, x).unwrap().contents();
+                    assert_eq!(
+                        got.trim(),
+                        want.trim(),
+                        "({x},{y}) after {key} (ascii {ascii})"
+                    );
+                }
+            }
+        }
+        let full = costs[0].1;
+        for (key, bytes) in &costs {
+            if ["<A-l>", "<A-h>", "<A-j>", "<A-k>"].contains(key) {
+                assert!(
+                    bytes * 4 < full,
+                    "{key}: {bytes} B, the whole frame {full} B (ascii {ascii}): {costs:?}"
+                );
+            }
+        }
+    }
+}

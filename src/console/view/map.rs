@@ -80,16 +80,14 @@ impl Widget for MapView<'_> {
             return;
         };
         let mut raster = Raster::new(chart.width, chart.height);
-        let home = raster.projection(centre, metres);
-        // A pan moves a tenth of the pane.
-        let step = (
-            i32::try_from(home.width / 10).unwrap_or(1).max(1),
-            i32::try_from(home.height / 10).unwrap_or(1).max(1),
+        // A pan moves a tenth of the pane, rounded to whole cells (2 dots wide, 4 tall): the
+        // picture after it is the old one shifted by whole cells and a new strip, which the
+        // lean backend moves on the terminal instead of redrawing every cell.
+        let step = |cells: u16| i32::from(((cells + 5) / 10).max(1));
+        let projection = raster.projection(centre, metres).panned(
+            map.pan.0 * step(chart.width) * 2,
+            map.pan.1 * step(chart.height) * 4,
         );
-        let projection = Projection {
-            centre: home.panned(map.pan.0 * step.0, map.pan.1 * step.1),
-            ..home
-        };
         let mut chart_cells = Cells {
             buf,
             area: chart,

@@ -1,0 +1,479 @@
+//! Moving what the terminal already shows: when most of a frame is an old region moved by
+//! whole cells (a map panned), the terminal moves it — whole lines with delete and insert line
+//! (DL `ESC[nM`, IL `ESC[nL`), parts of lines with delete and insert character (DCH `ESC[nP`,
+//! ICH `ESC[n@`) — and only the cells that still differ are written.
+//!
+//! None of these need a scroll region or margins: a region is moved by deleting at one edge
+//! and inserting at the other, which puts back everything past it. What the terminal shows is
+//! kept cell by cell ([`Screen`]), applying exactly what the terminal does, so the cells
+//! written after a move are the true difference. Cells whose width is not surely one column
+//! (wide, combined, or next to one) are never moved sideways, and a line holding one is never
+//! moved.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::io::{self, Write};
+
+use crossterm::cursor::MoveTo;
+use crossterm::queue;
+use crossterm::style::{Attribute, SetAttribute};
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::{Rect, Size};
+use ratatui::style::{Color, Modifier};
+
+use super::{put, Known};
+
+/// Below this many changed cells a frame is written as it is, without looking for a move.
+pub(super) const MOVE_WORTH: usize = 48;
+
+/// How many of the best-scored moves are written out to compare their bytes.
+const TRIED: usize = 3;
+
+/// What the terminal shows, and which cells may not be one column wide.
+#[derive(Clone, Debug)]
+pub(super) struct Screen {
+    pub buffer: Buffer,
+    pub unsure: Vec<bool>,
+}
+
+impl Screen {
+    pub fn blank(size: Size) -> Screen {
+        let buffer = Buffer::empty(Rect::new(0, 0, size.width, size.height));
+        let unsure = vec![false; buffer.content.len()];
+        Screen { buffer, unsure }
+    }
+
+    fn width(&self) -> u16 {
+        self.buffer.area.width
+    }
+
+    fn height(&self) -> u16 {
+        self.buffer.area.height
+    }
+
+    pub fn holds(&self, x: u16, y: u16) -> bool {
+        x < self.width() && y < self.height()
+    }
+
+    fn index(&self, x: u16, y: u16) -> usize {
+        usize::from(y) * usize::from(self.width()) + usize::from(x)
+    }
+
+    /// A cell written. A symbol that may be wider than a column makes it and the next cell
+    /// unsure until each is written again.
+    pub fn set(&mut self, x: u16, y: u16, cell: &Cell) {
+        let i = self.index(x, y);
+        self.buffer.content[i] = cell.clone();
+        let narrow = narrow(cell);
+        self.unsure[i] = !narrow;
+        if !narrow && x + 1 < self.width() {
+            self.unsure[i + 1] = true;
+        }
+    }
+
+    fn plain(&self, y: u16) -> bool {
+        self.sure_from(y) == 0
+    }
+
+    /// The first column of line `y` from which every cell to the end is surely one column.
+    fn sure_from(&self, y: u16) -> u16 {
+        let start = self.index(0, y);
+        let line = &self.unsure[start..start + usize::from(self.width())];
+        line.iter()
+            .rposition(|&u| u)
+            .map_or(0, |i| u16::try_from(i + 1).unwrap_or(u16::MAX))
+    }
+
+    /// The terminal's DL (`up`) or IL at line `at`: lines below move up (or down) `n`, blank
+    /// lines come in at the bottom (or at `at`), lines pushed past the bottom are gone.
+    fn lines(&mut self, at: u16, n: u16, up: bool) {
+        let w = usize::from(self.width());
+        let start = usize::from(at) * w;
+        let n = usize::from(n) * w;
+        shift(&mut self.buffer.content[start..], n, up, Cell::default());
+        shift(&mut self.unsure[start..], n, up, false);
+    }
+
+    /// The terminal's DCH (`left`) or ICH at (`at`, `y`): the rest of the line moves left (or
+    /// right) `n`, blanks come in at its end (or at `at`).
+    fn chars(&mut self, at: u16, y: u16, n: u16, left: bool) {
+        let start = self.index(at, y);
+        let end = self.index(0, y) + usize::from(self.width());
+        let n = usize::from(n);
+        shift(
+            &mut self.buffer.content[start..end],
+            n,
+            left,
+            Cell::default(),
+        );
+        shift(&mut self.unsure[start..end], n, left, false);
+    }
+}
+
+/// Moves `v`'s items `n` places toward its start (`toward_start`) or its end, filling with
+/// `fill` where they left.
+fn shift<T: Clone>(v: &mut [T], n: usize, toward_start: bool, fill: T) {
+    let n = n.min(v.len());
+    let len = v.len();
+    if toward_start {
+        v.rotate_left(n);
+        v[len - n..].fill(fill);
+    } else {
+        v.rotate_right(n);
+        v[..n].fill(fill);
+    }
+}
+
+/// Surely one column wide: printable ASCII and Latin-1, punctuation, arrows, box drawing,
+/// blocks, shapes and Braille. Anything else may be wide or combine.
+pub(super) fn narrow(cell: &Cell) -> bool {
+    let mut chars = cell.symbol().chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return false;
+    };
+    matches!(u32::from(c),
+        0x20..=0x7e | 0xa0..=0xac | 0xae..=0xff | 0x2010..=0x205e | 0x2190..=0x21ff
+        | 0x2500..=0x25ff | 0x2800..=0x28ff)
+}
+
+/// A move of cells the terminal shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Move {
+    /// Whole lines `top..=bottom` moved `n` up (`up`) or down; the lines uncovered are blank.
+    Lines {
+        top: u16,
+        bottom: u16,
+        n: u16,
+        up: bool,
+    },
+    /// In each of `rows`, the cells `x0..x1` moved `n` left (`left`) or right; the cells
+    /// uncovered are blank.
+    Cells {
+        rows: Vec<u16>,
+        x0: u16,
+        x1: u16,
+        n: u16,
+        left: bool,
+    },
+}
+
+impl Move {
+    /// What it does to `screen`, exactly as the terminal does it.
+    fn apply(&self, screen: &mut Screen) {
+        let (w, h) = (screen.width(), screen.height());
+        match *self {
+            Move::Lines { top, bottom, n, up } => {
+                if up {
+                    screen.lines(top, n, true);
+                    if bottom + 1 < h {
+                        screen.lines(bottom + 1 - n, n, false);
+                    }
+                } else {
+                    if bottom + 1 < h {
+                        screen.lines(bottom + 1 - n, n, true);
+                    }
+                    screen.lines(top, n, false);
+                }
+            }
+            Move::Cells {
+                ref rows,
+                x0,
+                x1,
+                n,
+                left,
+            } => {
+                for &y in rows {
+                    if left {
+                        screen.chars(x0, y, n, true);
+                        if x1 < w {
+                            screen.chars(x1 - n, y, n, false);
+                        }
+                    } else {
+                        if x1 < w {
+                            screen.chars(x1 - n, y, n, true);
+                        }
+                        screen.chars(x0, y, n, false);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bytes that make the terminal do it. Blanks take the current background, so the
+    /// style is reset first.
+    fn write(&self, out: &mut impl Write, known: &mut Known, w: u16, h: u16) -> io::Result<()> {
+        let reset = known.modifier != Some(Modifier::empty())
+            || known.fg != Some(Color::Reset)
+            || known.bg != Some(Color::Reset);
+        if reset {
+            queue!(out, SetAttribute(Attribute::Reset))?;
+            known.fg = Some(Color::Reset);
+            known.bg = Some(Color::Reset);
+            known.modifier = Some(Modifier::empty());
+        }
+        match *self {
+            Move::Lines { top, bottom, n, up } => {
+                // DL and IL send the cursor to the first column: where it is is not trusted.
+                let (first, second) = if up {
+                    ((top, 'M'), (bottom + 1 < h).then(|| (bottom + 1 - n, 'L')))
+                } else if bottom + 1 < h {
+                    ((bottom + 1 - n, 'M'), Some((top, 'L')))
+                } else {
+                    ((top, 'L'), None)
+                };
+                for (y, verb) in std::iter::once(first).chain(second) {
+                    at(out, known, 0, y)?;
+                    write!(out, "\x1b[{n}{verb}")?;
+                    known.cursor = None;
+                }
+            }
+            Move::Cells {
+                ref rows,
+                x0,
+                x1,
+                n,
+                left,
+            } => {
+                for &y in rows {
+                    let mut ops = Vec::with_capacity(2);
+                    if left {
+                        ops.push((x0, 'P'));
+                        if x1 < w {
+                            ops.push((x1 - n, '@'));
+                        }
+                    } else {
+                        if x1 < w {
+                            ops.push((x1 - n, 'P'));
+                        }
+                        ops.push((x0, '@'));
+                    }
+                    for (x, verb) in ops {
+                        at(out, known, x, y)?;
+                        write!(out, "\x1b[{n}{verb}")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn touches(&self, y: u16) -> bool {
+        match self {
+            Move::Lines { top, bottom, .. } => (*top..=*bottom).contains(&y),
+            Move::Cells { rows, .. } => rows.contains(&y),
+        }
+    }
+}
+
+/// Moves the cursor to (`x`, `y`) unless it is known to be there.
+fn at(out: &mut impl Write, known: &mut Known, x: u16, y: u16) -> io::Result<()> {
+    if known.cursor != Some((x, y)) {
+        queue!(out, MoveTo(x, y))?;
+    }
+    known.cursor = Some((x, y));
+    Ok(())
+}
+
+/// A frame written with a move: its bytes, and the terminal after them.
+pub(super) struct Moved {
+    pub bytes: Vec<u8>,
+    pub known: Known,
+    pub screen: Screen,
+}
+
+/// The frame `cells` (ratatui's difference from what the terminal shows) written with the move
+/// that costs fewest bytes, or `None` when no move looks worth it.
+pub(super) fn moved(
+    screen: &Screen,
+    cells: &[(u16, u16, &Cell)],
+    known: Known,
+) -> io::Result<Option<Moved>> {
+    let mut next = screen.buffer.clone();
+    for &(x, y, cell) in cells {
+        next[(x, y)] = cell.clone();
+    }
+    let (w, h) = (screen.width(), screen.height());
+    let old = hashes(&screen.buffer);
+    let new = hashes(&next);
+    let index = |x: u16, y: u16| usize::from(y) * usize::from(w) + usize::from(x);
+    let plain: Vec<bool> = (0..h).map(|y| screen.plain(y)).collect();
+    let mut candidates: Vec<(i64, Move)> = Vec::new();
+
+    // Whole lines: row y receives row y + d (d = n up, -n down).
+    for n in 1..=h / 2 {
+        for up in [true, false] {
+            let gain = |y: u16| -> Option<i64> {
+                let from = if up {
+                    y.checked_add(n)?
+                } else {
+                    y.checked_sub(n)?
+                };
+                if from >= h || !plain[usize::from(from)] {
+                    return None;
+                }
+                Some(
+                    (0..w)
+                        .map(|x| {
+                            let here = new[index(x, y)];
+                            i64::from(here == old[index(x, from)])
+                                - i64::from(here == old[index(x, y)])
+                        })
+                        .sum(),
+                )
+            };
+            if let Some((score, first, last)) = best_run((0..h).map(gain)) {
+                let (top, bottom) = if up {
+                    (first, (last + n).min(h - 1))
+                } else {
+                    (first - n, last)
+                };
+                candidates.push((score, Move::Lines { top, bottom, n, up }));
+            }
+        }
+    }
+
+    // Parts of lines: column x receives column x + d, where the line is of one-column cells
+    // from the move on (what is left of it does not move).
+    let sure: Vec<u16> = (0..h).map(|y| screen.sure_from(y)).collect();
+    let rows: Vec<u16> = (0..h).filter(|&y| sure[usize::from(y)] < w).collect();
+    for n in 1..=w / 2 {
+        for left in [true, false] {
+            let from = |x: u16| -> Option<u16> {
+                let f = if left {
+                    x.checked_add(n)?
+                } else {
+                    x.checked_sub(n)?
+                };
+                (f < w).then_some(f)
+            };
+            let cell_gain = |x: u16, y: u16, f: u16| {
+                let here = new[index(x, y)];
+                i64::from(here == old[index(f, y)]) - i64::from(here == old[index(x, y)])
+            };
+            let column = |x: u16| -> Option<i64> {
+                let f = from(x)?;
+                let start = x.min(f);
+                Some(
+                    rows.iter()
+                        .filter(|&&y| sure[usize::from(y)] <= start)
+                        .map(|&y| cell_gain(x, y, f))
+                        .sum(),
+                )
+            };
+            let Some((_, first, last)) = best_run((0..w).map(column)) else {
+                continue;
+            };
+            let x0 = if left { first } else { first - n };
+            let mut score = 0;
+            let mut moving = Vec::new();
+            for &y in rows.iter().filter(|&&y| sure[usize::from(y)] <= x0) {
+                let g: i64 = (first..=last)
+                    .filter_map(|x| from(x).map(|f| cell_gain(x, y, f)))
+                    .sum();
+                // A line's move costs about a dozen bytes: worth it past a few cells.
+                if g > 4 {
+                    score += g;
+                    moving.push(y);
+                }
+            }
+            if moving.is_empty() {
+                continue;
+            }
+            let x1 = if left { last + n + 1 } else { last + 1 };
+            let mv = Move::Cells {
+                rows: moving,
+                x0,
+                x1: x1.min(w),
+                n,
+                left,
+            };
+            candidates.push((score, mv));
+        }
+    }
+
+    candidates.retain(|(score, _)| *score > 8);
+    candidates.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+    candidates.truncate(TRIED);
+    let mut best: Option<Moved> = None;
+    for (_, mv) in candidates {
+        let mut shifted = screen.clone();
+        mv.apply(&mut shifted);
+        let mut bytes = Vec::new();
+        let mut k = known;
+        mv.write(&mut bytes, &mut k, w, h)?;
+        // ratatui's cells where the move did not reach; the true difference where it did.
+        let mut list: Vec<(u16, u16, Cell)> = Vec::new();
+        for y in 0..h {
+            if mv.touches(y) {
+                let row = |b: &Buffer| {
+                    let mut r = Buffer::empty(Rect::new(0, 0, w, 1));
+                    let start = index(0, y);
+                    r.content
+                        .clone_from_slice(&b.content[start..start + usize::from(w)]);
+                    r
+                };
+                let (was, will) = (row(&shifted.buffer), row(&next));
+                list.extend(
+                    was.diff(&will)
+                        .into_iter()
+                        .map(|(x, _, c)| (x, y, c.clone())),
+                );
+            } else {
+                list.extend(
+                    cells
+                        .iter()
+                        .filter(|c| c.1 == y)
+                        .map(|&(x, y, c)| (x, y, c.clone())),
+                );
+            }
+        }
+        for (x, y, cell) in &list {
+            put(&mut bytes, &mut k, *x, *y, cell)?;
+            shifted.set(*x, *y, cell);
+        }
+        if best.as_ref().is_none_or(|b| bytes.len() < b.bytes.len()) {
+            best = Some(Moved {
+                bytes,
+                known: k,
+                screen: shifted,
+            });
+        }
+    }
+    Ok(best)
+}
+
+/// A hash of each cell, to compare cells cheaply while looking for a move.
+fn hashes(buffer: &Buffer) -> Vec<u64> {
+    buffer
+        .content
+        .iter()
+        .map(|c| {
+            let mut h = DefaultHasher::new();
+            c.hash(&mut h);
+            h.finish()
+        })
+        .collect()
+}
+
+/// The run of consecutive known gains with the greatest sum: (sum, first, last) by position.
+fn best_run(gains: impl Iterator<Item = Option<i64>>) -> Option<(i64, u16, u16)> {
+    let mut best: Option<(i64, u16, u16)> = None;
+    let mut run: Option<(i64, u16)> = None;
+    for (i, g) in gains.enumerate() {
+        let i = u16::try_from(i).unwrap_or(u16::MAX);
+        let Some(g) = g else {
+            run = None;
+            continue;
+        };
+        run = match run {
+            Some((sum, start)) if sum > 0 => Some((sum + g, start)),
+            _ => Some((g, i)),
+        };
+        if let Some((sum, start)) = run {
+            if best.is_none_or(|b| sum > b.0) {
+                best = Some((sum, start, i));
+            }
+        }
+    }
+    best.filter(|b| b.0 > 0)
+}
