@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use crate::domain::{Known, ReplicaId, MAX_EVENT_BYTES};
 
 use super::error::{io_words, is_full, nearly_full};
-use super::*;
+use super::{
+    aside, event_key, head_key, known, span_words, Head, Sealed, Store, StoreError, KEY_HLC,
+};
 
 impl Store {
     /// Makes a batch of events durable. Each must extend its origin's chain: the next seq and

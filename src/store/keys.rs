@@ -3,7 +3,7 @@
 
 use crate::domain::Event;
 
-use super::*;
+use super::{vault, Sealed, Store, StoreError};
 
 impl Store {
     /// Reads the call keys from the `keys` tree, unwrapping each with the node key.

@@ -11,7 +11,10 @@ use crate::domain::event::hash_bytes;
 use crate::domain::ReplicaId;
 
 use super::error::{guarded, io_words, sled_words};
-use super::*;
+use super::{
+    ack, aside, be_u64, private, span_words, vault, Head, Sled, Store, StoreError, StoreKind,
+    KEY_HLC, KEY_KIND, KEY_REPLICA,
+};
 
 impl Store {
     /// Opens (or creates, as `kind`) the store in `dir`, taking its lock.

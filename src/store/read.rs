@@ -5,7 +5,7 @@ use crate::domain::event::hash_bytes;
 use crate::domain::{Event, KnownHere, ReplicaId};
 
 use super::error::guarded;
-use super::*;
+use super::{aside, be_u64, bounded, event_key, known, Head, Store, StoreError};
 
 impl Store {
     /// Every event, decoded and verified: seqs dense from 1 per origin, each `prev` the hash of

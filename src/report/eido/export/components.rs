@@ -10,9 +10,9 @@ use crate::domain::{Assignment, Body, Capability};
 use crate::report::eido::codes;
 use crate::report::eido::text::{html_escape, tel_uri, time};
 
-use super::*;
+use super::{reference, Doc, Stamp};
 
-impl<'a> Doc<'a> {
+impl Doc<'_> {
     /// The dispatcher's notes, oldest first, each with its author and time. A caution note
     /// (shown to whoever goes to the address next) is marked `CAUTION:`.
     pub(super) fn notes(&mut self) -> Vec<Value> {

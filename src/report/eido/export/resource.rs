@@ -6,7 +6,7 @@ use crate::domain::{Capability, State, Unit};
 use crate::report::eido::codes;
 use crate::report::eido::text::{pct, time};
 
-use super::*;
+use super::{reference, CONTEXT, EIDO_VERSION};
 
 /// An EIDO of one unit's status on the roster, for a partner subscribed to it (`resource`):
 /// the agency, the unit as an agent and as an emergency resource, and the incident it is on.
