@@ -289,16 +289,13 @@ fn named_paths(text: &str, module: &[String]) -> Vec<Vec<String>> {
                     .collect();
             }
             let mut base: Vec<String> = Vec::new();
-            match head.first() {
-                Some(&"crate") => {
-                    head.remove(0);
-                }
-                _ => {
-                    base = module.to_vec();
-                    while head.first().is_some_and(|w| *w == "super" || *w == "self") {
-                        if head.remove(0) == "super" {
-                            base.pop();
-                        }
+            if head.first() == Some(&"crate") {
+                head.remove(0);
+            } else {
+                base = module.to_vec();
+                while head.first().is_some_and(|w| *w == "super" || *w == "self") {
+                    if head.remove(0) == "super" {
+                        base.pop();
                     }
                 }
             }
