@@ -18,6 +18,7 @@
 
 mod calls;
 mod dispatch;
+mod notes;
 mod people;
 mod scene;
 mod town;

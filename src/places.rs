@@ -9,6 +9,7 @@
 //! - `place`: placing a call: exact, fuzzy (which words), ambiguous (the choices), not placed.
 //! - `map`: the projection and Braille raster of the map pane.
 
+mod address;
 pub mod gazetteer;
 pub mod map;
 

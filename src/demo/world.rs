@@ -313,7 +313,7 @@ impl World {
                 let callsign = self.teams[unit].callsign.clone();
                 if self.trips.is_current(&callsign, trip) {
                     if let Some(call) = unit_call(desk.state(), &callsign) {
-                        let text = super::scene::scene_notes(Disposition::Cancelled)[0];
+                        let text = super::notes::scene_notes(Disposition::Cancelled)[0];
                         self.run(desk, &format!("note {call} {text}"))?;
                     }
                     self.run(desk, &format!("avl {callsign}"))?;

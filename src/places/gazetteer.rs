@@ -9,6 +9,8 @@
 
 use fuzzy_matcher::skim::SkimMatcherV2;
 
+use super::address::unit_label;
+pub use super::address::{Address, Extra};
 use super::openaddresses::{self, Form, RowProblem};
 use crate::domain::place::Coords;
 use crate::domain::placement::distance_m;
@@ -17,8 +19,8 @@ mod index;
 mod lookup;
 
 use index::Index;
-pub(super) use index::{Query, TokenMatch};
-pub(super) use lookup::{edit_distance, street_hits};
+pub(super) use index::{edit_distance, Query, TokenMatch};
+pub(super) use lookup::street_hits;
 
 /// Millbrook, the fictional town of the demo: 572 addresses around 39.734, -104.992.
 pub const DEMO_TOWN: &str = include_str!("../../gazetteer/demo-town.csv");
@@ -36,60 +38,6 @@ pub(super) const CORRECTION_PENALTY: i64 = 20;
 /// The fewest metres in one degree of latitude (at the equator), so a latitude band drawn with it
 /// never misses an address.
 pub(super) const MIN_METRES_PER_DEGREE_LAT: f64 = 110_574.0;
-
-/// One address of the list.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Address {
-    pub number: String,
-    pub street: String,
-    pub unit: String,
-    pub city: String,
-    pub district: String,
-    pub postcode: String,
-    pub coords: Coords,
-}
-
-impl Address {
-    /// What the call-taker sees and what lookup matches: `1400 Colfax Ave, Unit 3, Denver`.
-    /// Empty parts are left out; a bare unit designator (`3`, `B`, `#12A`) reads `Unit 3`, a
-    /// worded one (`Apt 2`) stays as written.
-    pub fn label(&self) -> String {
-        let head = [self.number.as_str(), self.street.as_str()]
-            .into_iter()
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let unit = unit_label(&self.unit);
-        [head.as_str(), unit.as_str(), self.city.as_str()]
-            .into_iter()
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-fn unit_label(unit: &str) -> String {
-    let unit = unit.trim();
-    let bare = unit.strip_prefix('#').map_or(unit, str::trim_start);
-    if bare.is_empty() {
-        return String::new();
-    }
-    let designator = !bare.contains(char::is_whitespace)
-        && (bare.starts_with(|c: char| c.is_ascii_digit()) || bare.chars().count() <= 2);
-    if designator {
-        format!("Unit {bare}")
-    } else {
-        unit.to_owned()
-    }
-}
-
-/// The columns that `Address` does not carry, kept so that the list is saved back whole.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Extra {
-    pub region: String,
-    pub id: String,
-    pub hash: String,
-}
 
 /// An imported file: the list, the rows skipped with why, the form it was in and any header
 /// columns left out.

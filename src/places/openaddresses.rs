@@ -14,7 +14,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::gazetteer::{Address, Extra};
+use super::address::{Address, Extra};
 use crate::domain::place::Coords;
 
 /// The columns the saved list is written with, in order.

@@ -1,5 +1,5 @@
-//! Keeps the folder tree honest: the domain stays pure, and docs/commands.md's command
-//! reference is the registry's.
+//! Keeps the folder tree honest: the domain stays pure, no two files import each other, and
+//! docs/commands.md's command reference is the registry's.
 
 use std::fs;
 use std::path::Path;
@@ -225,4 +225,139 @@ fn console_app_does_not_import_the_view() {
             file.display()
         );
     }
+}
+
+/// Each `.rs` file under `src/` by its module path (`src/a/b.rs` is `a::b`, `lib.rs` the root).
+fn module_paths() -> std::collections::BTreeMap<Vec<String>, std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f.strip_prefix(&root).unwrap().with_extension("");
+            let mut path: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if matches!(path.as_slice(), [one] if one == "lib" || one == "main")
+                || path.last().is_some_and(|l| l == "mod")
+            {
+                path.pop();
+            }
+            (path, f)
+        })
+        .collect()
+}
+
+/// The paths a file names from `crate::`, `super::` or `self::` (a `{…}` group gives one path
+/// per item), outside its tests and comments, each made absolute from `module`.
+fn named_paths(text: &str, module: &[String]) -> Vec<Vec<String>> {
+    let code: String = text
+        .split("#[cfg(test)]")
+        .next()
+        .unwrap_or(text)
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = Vec::new();
+    for start in ["crate::", "super::", "self::"] {
+        for (at, _) in code.match_indices(start) {
+            let before = code[..at].chars().next_back();
+            if before.is_some_and(|c| ident(c) || c == ':' || c == '$') {
+                continue;
+            }
+            let rest = &code[at..];
+            let end = rest
+                .find(|c: char| !(ident(c) || c == ':'))
+                .unwrap_or(rest.len());
+            let mut head: Vec<&str> = rest[..end].split("::").filter(|w| !w.is_empty()).collect();
+            let mut tails: Vec<Vec<&str>> = vec![Vec::new()];
+            if let Some(group) = rest[end..].strip_prefix('{') {
+                let inner = &group[..group.find('}').unwrap_or(group.len())];
+                tails = inner
+                    .split(',')
+                    .map(|item| {
+                        let item = item.trim();
+                        let item = &item[..item
+                            .find(|c: char| !(ident(c) || c == ':'))
+                            .unwrap_or(item.len())];
+                        item.split("::").filter(|w| !w.is_empty()).collect()
+                    })
+                    .collect();
+            }
+            let mut base: Vec<String> = Vec::new();
+            if head.first() == Some(&"crate") {
+                head.remove(0);
+            } else {
+                base = module.to_vec();
+                while head.first().is_some_and(|w| *w == "super" || *w == "self") {
+                    if head.remove(0) == "super" {
+                        base.pop();
+                    }
+                }
+            }
+            for tail in &tails {
+                let mut path = base.clone();
+                path.extend(head.iter().chain(tail).map(|w| (*w).to_owned()));
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// No two files import each other: when file A names an item of file B, B names none of A's
+/// (a path is taken to the deepest file it reaches; a module and the files of its own folder,
+/// the parts of one split file, are one room and not counted). What both need moves where both
+/// can use it, as `places/address.rs` and `demo/notes.rs` hold what two files shared.
+#[test]
+fn no_two_files_import_each_other() {
+    let modules = module_paths();
+    let deepest = |path: &[String]| {
+        (0..=path.len())
+            .rev()
+            .map(|n| &path[..n])
+            .find(|p| modules.contains_key(*p))
+            .map(<[String]>::to_vec)
+    };
+    let mut graph: std::collections::BTreeMap<
+        Vec<String>,
+        std::collections::BTreeSet<Vec<String>>,
+    > = std::collections::BTreeMap::new();
+    for (module, file) in &modules {
+        let text = fs::read_to_string(file).unwrap();
+        for path in named_paths(&text, module) {
+            let Some(to) = deepest(&path) else { continue };
+            if to.starts_with(module) || module.starts_with(&to) {
+                continue;
+            }
+            graph.entry(module.clone()).or_default().insert(to);
+        }
+    }
+    let mut circles = Vec::new();
+    for (a, uses) in &graph {
+        for b in uses {
+            if a < b && graph.get(b).is_some_and(|back| back.contains(a)) {
+                circles.push(format!(
+                    "{} <-> {}",
+                    modules[a]
+                        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                        .unwrap()
+                        .display(),
+                    modules[b]
+                        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                        .unwrap()
+                        .display()
+                ));
+            }
+        }
+    }
+    assert!(
+        circles.is_empty(),
+        "files import each other; move what both need where both can use it:\n{}",
+        circles.join("\n")
+    );
 }

@@ -1,13 +1,13 @@
 //! The lookup index of the address list: every label in normal form, its house numbers, streets,
 //! cities and words, and how a typed text is read against them (a house number, the words, a
-//! city named at the end; each word met with the streets that have it).
+//! city named at the end; each word met with the streets that have it), and the word matching
+//! that reading rests on (a typo corrected by edit distance, letters in order).
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::super::normalize::{
     is_affix, is_direction, is_ordinal, leading_number, normal_words, ordinal_numbers, street_words,
 };
-use super::lookup::{direct_match, edit_distance};
 use super::{unit_label, Address};
 
 #[derive(Clone, Debug, Default)]
@@ -284,4 +284,60 @@ fn label_key(a: &Address) -> String {
     words.extend(normal_words(&unit_label(&a.unit)));
     words.extend(normal_words(&a.city));
     words.join(" ")
+}
+
+/// How `token` (typed) meets a vocabulary word: 4 equal, 3 a prefix, 1 its letters in order from
+/// the same first letter. Suffix and direction words match only when typed in full.
+pub(super) fn direct_match(token: &str, word: &Word) -> Option<u32> {
+    let text = word.text.as_str();
+    if token == text {
+        Some(4)
+    } else if word.affix {
+        None
+    } else if text.starts_with(token) {
+        Some(3)
+    } else if token.chars().next() == text.chars().next() && is_subsequence(token, text) {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+fn is_subsequence(needle: &str, hay: &str) -> bool {
+    let mut hay = hay.chars();
+    needle.chars().all(|c| hay.any(|h| h == c))
+}
+
+/// Optimal-string-alignment distance (a swap of neighbours counts 1), or `None` above `most`.
+pub(in crate::places) fn edit_distance(a: &str, b: &str, most: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > most {
+        return None;
+    }
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        d[i * width] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > most {
+            return None;
+        }
+    }
+    let distance = d[a.len() * width + b.len()];
+    (distance <= most).then_some(distance)
 }

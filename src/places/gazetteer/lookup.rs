@@ -1,6 +1,5 @@
 //! Lookup in the index: the candidates a query draws (by house number, street words, a scan of
-//! the streets as a last resort), scored by the fuzzy matcher; and the word matching it rests on
-//! (a typo corrected by edit distance, letters in order).
+//! the streets as a last resort), scored by the fuzzy matcher.
 
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -9,7 +8,7 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
 
 use super::super::normalize::{is_affix, is_suffix, leading_number};
-use super::index::{Index, Query, TokenMatch, Word};
+use super::index::{Index, Query, TokenMatch};
 use super::{CORRECTION_PENALTY, MAX_SCORED, MAX_STREETS_SCANNED};
 
 impl Index {
@@ -228,60 +227,4 @@ pub(in crate::places) fn street_hits(words: &[String], tokens: &[TokenMatch]) ->
         .collect();
     hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     hits.into_iter().map(|(s, _)| s).collect()
-}
-
-/// How `token` (typed) meets a vocabulary word: 4 equal, 3 a prefix, 1 its letters in order from
-/// the same first letter. Suffix and direction words match only when typed in full.
-pub(super) fn direct_match(token: &str, word: &Word) -> Option<u32> {
-    let text = word.text.as_str();
-    if token == text {
-        Some(4)
-    } else if word.affix {
-        None
-    } else if text.starts_with(token) {
-        Some(3)
-    } else if token.chars().next() == text.chars().next() && is_subsequence(token, text) {
-        Some(1)
-    } else {
-        None
-    }
-}
-
-fn is_subsequence(needle: &str, hay: &str) -> bool {
-    let mut hay = hay.chars();
-    needle.chars().all(|c| hay.any(|h| h == c))
-}
-
-/// Optimal-string-alignment distance (a swap of neighbours counts 1), or `None` above `most`.
-pub(in crate::places) fn edit_distance(a: &str, b: &str, most: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > most {
-        return None;
-    }
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for (j, cell) in d.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        d[i * width] = i;
-        let mut row_min = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * width + j - 2] + 1);
-            }
-            d[i * width + j] = v;
-            row_min = row_min.min(v);
-        }
-        if row_min > most {
-            return None;
-        }
-    }
-    let distance = d[a.len() * width + b.len()];
-    (distance <= most).then_some(distance)
 }

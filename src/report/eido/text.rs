@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat};
 
+use crate::domain::text::MAX_TEXT_BYTES;
+
 /// RFC 3339 in UTC with milliseconds.
 pub(super) fn time(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
@@ -188,6 +190,26 @@ pub(super) fn html_to_text(html: &str) -> String {
     }
     out.push_str(rest);
     decode_entities(&out)
+}
+
+/// The number to call back among `uris`: a `tel:` URI's number (without parameters), else a
+/// `sip:` URI as given.
+pub(super) fn callback_from(uris: &[&str], what: &str) -> Result<Option<String>, String> {
+    if let Some(tel) = uris.iter().find_map(|u| {
+        u.trim()
+            .strip_prefix("tel:")
+            .or(u.trim().strip_prefix("TEL:"))
+    }) {
+        let number = tel.split(';').next().unwrap_or(tel);
+        return clean(what, number, MAX_TEXT_BYTES).map(|n| Some(n).filter(|n| !n.is_empty()));
+    }
+    if let Some(sip) = uris.iter().find(|u| {
+        let u = u.trim().to_ascii_lowercase();
+        u.starts_with("sip:") || u.starts_with("sips:")
+    }) {
+        return clean(what, sip, MAX_TEXT_BYTES).map(|n| Some(n).filter(|n| !n.is_empty()));
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::domain::text::MAX_TEXT_BYTES;
 use crate::domain::{CallType, CivicAddress, Coords};
 use crate::report::eido::json::{opt_obj, opt_objs, opt_str, opt_strs, wrong, Obj};
 use crate::report::eido::pidf::{self, Place};
-use crate::report::eido::text::clean;
+use crate::report::eido::text::{callback_from, clean};
 
 /// The local type for an APCO code: the one whose word the sender also gave, else the type the
 /// code means on its own (`CITASST` is a citizen assist), else none.
@@ -249,24 +249,4 @@ pub(super) fn pick_callback(
     };
     let uris = opt_strs(cb, "callBackInformationUri", p)?;
     callback_from(&uris, &format!("{p}.callBackInformationUri"))
-}
-
-/// The number to call back among `uris`: a `tel:` URI's number (without parameters), else a
-/// `sip:` URI as given.
-pub(super) fn callback_from(uris: &[&str], what: &str) -> Result<Option<String>, String> {
-    if let Some(tel) = uris.iter().find_map(|u| {
-        u.trim()
-            .strip_prefix("tel:")
-            .or(u.trim().strip_prefix("TEL:"))
-    }) {
-        let number = tel.split(';').next().unwrap_or(tel);
-        return clean(what, number, MAX_TEXT_BYTES).map(|n| Some(n).filter(|n| !n.is_empty()));
-    }
-    if let Some(sip) = uris.iter().find(|u| {
-        let u = u.trim().to_ascii_lowercase();
-        u.starts_with("sip:") || u.starts_with("sips:")
-    }) {
-        return clean(what, sip, MAX_TEXT_BYTES).map(|n| Some(n).filter(|n| !n.is_empty()));
-    }
-    Ok(None)
 }

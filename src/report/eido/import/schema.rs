@@ -4,10 +4,9 @@
 
 use serde_json::Value;
 
-use super::components::callback_from;
 use crate::report::eido::export::EIDO_VERSION;
 use crate::report::eido::json::{at, opt_obj, opt_objs, opt_str, opt_strs, Obj};
-use crate::report::eido::text::{quoted, read_time};
+use crate::report::eido::text::{callback_from, quoted, read_time};
 
 /// The names a document's schema gives the fields read here: NENA-STA-021.1 as published
 /// (2021 and later), or the EIDO JSON draft of 2020-11 (`EIDOVersion`, `…InformationComponent`,
