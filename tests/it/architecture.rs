@@ -96,17 +96,21 @@ fn docs_command_reference_is_the_registry() {
     );
 }
 
-/// The domain modules another domain file names (`super::call::…`, `crate::domain::ids::…`,
-/// `super::{place, ids}`), outside its tests.
-fn domain_imports(text: &str, modules: &[String]) -> std::collections::BTreeSet<String> {
-    let code: String = text
-        .split("#[cfg(test)]")
+/// A source file's text before its `#[cfg(test)]` module, with `//` comments cut off.
+fn outside_tests_and_comments(text: &str) -> String {
+    text.split("#[cfg(test)]")
         .next()
         .unwrap_or(text)
         .lines()
         .map(|l| l.split("//").next().unwrap_or(""))
         .collect::<Vec<_>>()
-        .join("\n");
+        .join("\n")
+}
+
+/// The domain modules another domain file names (`super::call::…`, `crate::domain::ids::…`,
+/// `super::{place, ids}`), outside its tests.
+fn domain_imports(text: &str, modules: &[String]) -> std::collections::BTreeSet<String> {
+    let code = outside_tests_and_comments(text);
     let code = code.as_str();
     let mut named = std::collections::BTreeSet::new();
     for prefix in ["super::", "crate::domain::", "$crate::domain::"] {
@@ -253,14 +257,7 @@ fn module_paths() -> std::collections::BTreeMap<Vec<String>, std::path::PathBuf>
 /// The paths a file names from `crate::`, `super::` or `self::` (a `{…}` group gives one path
 /// per item), outside its tests and comments, each made absolute from `module`.
 fn named_paths(text: &str, module: &[String]) -> Vec<Vec<String>> {
-    let code: String = text
-        .split("#[cfg(test)]")
-        .next()
-        .unwrap_or(text)
-        .lines()
-        .map(|l| l.split("//").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let code = outside_tests_and_comments(text);
     let ident = |c: char| c.is_alphanumeric() || c == '_';
     let mut out = Vec::new();
     for start in ["crate::", "super::", "self::"] {
