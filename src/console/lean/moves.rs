@@ -157,23 +157,44 @@ enum Move {
     },
 }
 
+/// One terminal edit a move is made of: delete (DL, DCH) or insert (IL, ICH) `n` lines at
+/// line `y`, or `n` characters at (`x`, `y`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Lines {
+        y: u16,
+        n: u16,
+        delete: bool,
+    },
+    Chars {
+        x: u16,
+        y: u16,
+        n: u16,
+        delete: bool,
+    },
+}
+
 impl Move {
-    /// What it does to `screen`, exactly as the terminal does it.
-    fn apply(&self, screen: &mut Screen) {
-        let (w, h) = (screen.width(), screen.height());
+    /// The edits, in order, on a `w`×`h` screen: what leaves at one edge of the region is
+    /// deleted and blanks are inserted at the other, so nothing outside it moves. Both
+    /// [`Move::apply`] and [`Move::write`] follow this one list, so the backend's copy and
+    /// the terminal cannot drift apart.
+    fn steps(&self, w: u16, h: u16) -> Vec<Step> {
         match *self {
             Move::Lines { top, bottom, n, up } => {
-                if up {
-                    screen.lines(top, n, true);
-                    if bottom + 1 < h {
-                        screen.lines(bottom + 1 - n, n, false);
-                    }
+                let below = (bottom + 1 < h).then_some(bottom + 1 - n);
+                let (first, second) = if up {
+                    (Some(top), below)
                 } else {
-                    if bottom + 1 < h {
-                        screen.lines(bottom + 1 - n, n, true);
-                    }
-                    screen.lines(top, n, false);
-                }
+                    (below, Some(top))
+                };
+                let delete = first.map(|y| Step::Lines { y, n, delete: true });
+                let insert = second.map(|y| Step::Lines {
+                    y,
+                    n,
+                    delete: false,
+                });
+                delete.into_iter().chain(insert).collect()
             }
             Move::Cells {
                 ref rows,
@@ -182,19 +203,39 @@ impl Move {
                 n,
                 left,
             } => {
-                for &y in rows {
-                    if left {
-                        screen.chars(x0, y, n, true);
-                        if x1 < w {
-                            screen.chars(x1 - n, y, n, false);
-                        }
-                    } else {
-                        if x1 < w {
-                            screen.chars(x1 - n, y, n, true);
-                        }
-                        screen.chars(x0, y, n, false);
-                    }
-                }
+                let inside = (x1 < w).then_some(x1 - n);
+                let (first, second) = if left {
+                    (Some(x0), inside)
+                } else {
+                    (inside, Some(x0))
+                };
+                rows.iter()
+                    .flat_map(|&y| {
+                        let delete = first.map(|x| Step::Chars {
+                            x,
+                            y,
+                            n,
+                            delete: true,
+                        });
+                        let insert = second.map(|x| Step::Chars {
+                            x,
+                            y,
+                            n,
+                            delete: false,
+                        });
+                        delete.into_iter().chain(insert)
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// What it does to `screen`, exactly as the terminal does it.
+    fn apply(&self, screen: &mut Screen) {
+        for step in self.steps(screen.width(), screen.height()) {
+            match step {
+                Step::Lines { y, n, delete } => screen.lines(y, n, delete),
+                Step::Chars { x, y, n, delete } => screen.chars(x, y, n, delete),
             }
         }
     }
@@ -211,46 +252,17 @@ impl Move {
             known.bg = Some(Color::Reset);
             known.modifier = Some(Modifier::empty());
         }
-        match *self {
-            Move::Lines { top, bottom, n, up } => {
-                // DL and IL send the cursor to the first column: where it is is not trusted.
-                let (first, second) = if up {
-                    ((top, 'M'), (bottom + 1 < h).then(|| (bottom + 1 - n, 'L')))
-                } else if bottom + 1 < h {
-                    ((bottom + 1 - n, 'M'), Some((top, 'L')))
-                } else {
-                    ((top, 'L'), None)
-                };
-                for (y, verb) in std::iter::once(first).chain(second) {
+        for step in self.steps(w, h) {
+            match step {
+                Step::Lines { y, n, delete } => {
+                    // DL and IL send the cursor to the first column: where it is is not trusted.
                     at(out, known, 0, y)?;
-                    write!(out, "\x1b[{n}{verb}")?;
+                    write!(out, "\x1b[{n}{}", if delete { 'M' } else { 'L' })?;
                     known.cursor = None;
                 }
-            }
-            Move::Cells {
-                ref rows,
-                x0,
-                x1,
-                n,
-                left,
-            } => {
-                for &y in rows {
-                    let mut ops = Vec::with_capacity(2);
-                    if left {
-                        ops.push((x0, 'P'));
-                        if x1 < w {
-                            ops.push((x1 - n, '@'));
-                        }
-                    } else {
-                        if x1 < w {
-                            ops.push((x1 - n, 'P'));
-                        }
-                        ops.push((x0, '@'));
-                    }
-                    for (x, verb) in ops {
-                        at(out, known, x, y)?;
-                        write!(out, "\x1b[{n}{verb}")?;
-                    }
+                Step::Chars { x, y, n, delete } => {
+                    at(out, known, x, y)?;
+                    write!(out, "\x1b[{n}{}", if delete { 'P' } else { '@' })?;
                 }
             }
         }
