@@ -27,16 +27,6 @@ pub enum Reader {
     Audit,
 }
 
-impl Reader {
-    pub fn word(self) -> &'static str {
-        match self {
-            Reader::Public => "public",
-            Reader::Partner => "partner",
-            Reader::Audit => "audit",
-        }
-    }
-}
-
 /// What a public record says where the location cannot be told without telling too much (free
 /// text with no house number or street corner in it, which may name a person or a home).
 pub const WITHHELD: &str = "[location withheld]";
@@ -49,35 +39,29 @@ pub fn shown(call: &Call, reader: Reader) -> Cow<'_, Call> {
     } else {
         Cow::Borrowed(call)
     };
-    match reader {
-        Reader::Audit => call,
-        Reader::Partner => {
-            let mut c = call.into_owned();
-            c.answers.clear();
-            c.override_reason = None;
-            c.recommendation = None;
-            Cow::Owned(c)
-        }
-        Reader::Public => {
-            let mut c = call.into_owned();
-            c.location = general_location(&c);
-            c.coords = None;
-            c.civic = None;
-            c.placement = None;
-            c.nature = c.call_type.map(|t| t.word().to_owned()).unwrap_or_default();
-            c.caller = None;
-            c.callback = None;
-            c.notes.clear();
-            c.answers.clear();
-            c.override_reason = None;
-            c.recommendation = None;
-            c.unserved = None;
-            if let Some(h) = &mut c.hold {
-                h.reason.clear();
-            }
-            Cow::Owned(c)
+    if reader == Reader::Audit {
+        return call;
+    }
+    // Nothing clinical leaves for a partner or the public.
+    let mut c = call.into_owned();
+    c.answers.clear();
+    c.override_reason = None;
+    c.recommendation = None;
+    if reader == Reader::Public {
+        c.location = general_location(&c);
+        c.coords = None;
+        c.civic = None;
+        c.placement = None;
+        c.nature = c.call_type.map(|t| t.word().to_owned()).unwrap_or_default();
+        c.caller = None;
+        c.callback = None;
+        c.notes.clear();
+        c.unserved = None;
+        if let Some(h) = &mut c.hold {
+            h.reason.clear();
         }
     }
+    Cow::Owned(c)
 }
 
 /// The location as a public record gives it: the hundred block of a street address (`1010
