@@ -167,6 +167,12 @@ impl Call {
         }
     }
 
+    /// Whether `erase` may take its personal fields now: closed, not yet erased, and not
+    /// under a legal hold (by hand, by caller or by the retention schedule alike).
+    pub fn may_be_erased(&self) -> bool {
+        !self.is_open() && !self.erased && self.legal_hold.is_none()
+    }
+
     pub fn is_open(&self) -> bool {
         self.status != CallStatus::Closed
     }

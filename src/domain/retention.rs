@@ -29,7 +29,7 @@ pub fn due(state: &State, days: u32, now_ms: i64) -> Vec<CallId> {
     let mut calls: Vec<&Call> = state
         .calls
         .values()
-        .filter(|c| !c.is_open() && !c.erased && c.legal_hold.is_none())
+        .filter(|c| c.may_be_erased())
         .filter(|c| c.closed_ms.is_some_and(|t| t <= before))
         .collect();
     calls.sort_by_key(|c| (c.closed_ms, c.id.clone()));

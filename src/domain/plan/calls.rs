@@ -126,9 +126,7 @@ pub(super) fn erase_caller(state: &State, who: &str, reason: &str) -> Result<Vec
         .values()
         .filter(|c| !c.erased && from(c))
         .collect();
-    let (due, kept): (Vec<&Call>, Vec<&Call>) = calls
-        .into_iter()
-        .partition(|c| !c.is_open() && c.legal_hold.is_none());
+    let (due, kept): (Vec<&Call>, Vec<&Call>) = calls.into_iter().partition(|c| c.may_be_erased());
     if due.is_empty() {
         if kept.is_empty() {
             refuse!("no call from {who} to erase");
