@@ -1636,17 +1636,7 @@ fn the_zone_a_long_conflict_and_the_status_alarms_show_whole() {
     }])
     .unwrap();
     let said = desk.state().open_alerts().next().unwrap().text.clone();
-    let app = App::new(
-        desk,
-        Keymap::preset("default").unwrap(),
-        Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
-        Options {
-            ascii: false,
-            utc: true,
-            keymap_name: "default".into(),
-        },
-        &[],
-    );
+    let app = crate::common::keys::console(desk, "default");
     // Three rows at 80×24; at the smallest screen, 64×16, it takes a fourth rather than be cut.
     for (w, h) in [(80, 24), (64, 16)] {
         let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();

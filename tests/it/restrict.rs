@@ -6,9 +6,6 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
-use switchboard::console::app::{App, Options};
-use switchboard::console::keymap::Keymap;
-use switchboard::console::theme::{ColorDepth, Theme};
 use switchboard::console::view::details::DetailsView;
 use switchboard::desk::{Desk, ManualClock};
 use switchboard::domain::vocab::RESTRICTED;
@@ -120,17 +117,7 @@ fn the_console_of_another_operator_shows_restricted_and_its_own_operator_the_cal
     let dir = tempfile::tempdir().unwrap();
     let _id = restricted(dir.path());
     let details = |operator: &str, open: bool| {
-        let mut app = App::new(
-            open_as(dir.path(), operator),
-            Keymap::preset("default").unwrap(),
-            Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
-            Options {
-                ascii: false,
-                utc: true,
-                keymap_name: "default".into(),
-            },
-            &[],
-        );
+        let mut app = crate::common::keys::console(open_as(dir.path(), operator), "default");
         if open {
             app.run("view 1", false);
         }

@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use switchboard::console::app::{App, Options};
-use switchboard::console::keymap::Keymap;
-use switchboard::console::theme::{ColorDepth, Theme};
+use switchboard::console::app::App;
 use switchboard::console::view::screen;
 use switchboard::desk::attach::{LinkState, Watch};
 use switchboard::desk::frame::FrameError;
@@ -23,18 +21,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 
 /// An attached console whose desk feed the test reads itself (the run loop would).
 fn console(desk: Desk, watch: Watch) -> (App, Watch) {
-    let mut app = App::new(
-        desk,
-        Keymap::preset("default").unwrap(),
-        Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
-        Options {
-            ascii: false,
-            utc: true,
-            keymap_name: "default".into(),
-        },
-        &[],
-    )
-    .attached(watch);
+    let mut app = crate::common::keys::console(desk, "default").attached(watch);
     let watch = app.watch.take().unwrap();
     (app, watch)
 }

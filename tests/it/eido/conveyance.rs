@@ -1108,9 +1108,7 @@ fn a_partner_follows_a_unit_and_a_renewal_takes_the_new_terms() {
 /// `metro down` once it has gone (issue 15 item 9).
 #[test]
 fn the_status_bar_shows_a_partner_up_while_linked_and_down_once_gone() {
-    use switchboard::console::app::{App, Options};
-    use switchboard::console::keymap::Keymap;
-    use switchboard::console::theme::{ColorDepth, Theme};
+    use switchboard::console::app::App;
     use switchboard::desk::attach::LinkState;
     let r = running(None);
     let (desk, watch) = switchboard::desk::attach::attach(
@@ -1120,18 +1118,7 @@ fn the_status_bar_shows_a_partner_up_while_linked_and_down_once_gone() {
     )
     .unwrap()
     .expect("serving");
-    let mut app = App::new(
-        desk,
-        Keymap::preset("default").unwrap(),
-        Theme::load("ansi16", None, ColorDepth::Ansi16).unwrap(),
-        Options {
-            ascii: false,
-            utc: true,
-            keymap_name: "default".into(),
-        },
-        &[],
-    )
-    .attached(watch);
+    let mut app = crate::common::keys::console(desk, "default").attached(watch);
     let mut watch = app.watch.take().unwrap();
     watch
         .set_timeout(Some(std::time::Duration::from_millis(200)))
