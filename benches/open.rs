@@ -1,11 +1,18 @@
-//! What an open costs as the store grows (issue 13): the wall time and peak RSS of the release
-//! binary's `state --digest` on a 30-day and a 365-day demo store, resuming from the fold's
-//! checkpoint (every open but the first) and folding the whole log (the first open after an
-//! upgrade, or after a checkpoint was lost or damaged: it writes a new one, inside the time).
-//! With `SWITCHBOARD_BEFORE_BIN` set to another build of the binary (the one before
-//! checkpoints), it is measured on the same stores too.
+//! A year on the desk (issue 13): what the release binary costs as the store grows, on a 30-day,
+//! a 365-day and a 1,095-day demo store:
+//! - `state --digest`, resuming from the fold's checkpoint (every open but the first) and
+//!   folding the whole log (the first open after an upgrade, or after a checkpoint was lost or
+//!   damaged: it writes a new one, inside the time), and writing a checkpoint;
+//! - one `exec` (a note on an open call), on its own and attached to a `serve` on the store;
+//! - `log --call` of one call; a 7-day and a 365-day `report` ending at the store's last event;
+//! - the console's first frame in an 80×24 pty, and its peak RSS by then;
+//! - a peer's late event (one that sorts before what is folded) taken by a desk on a copy of the
+//!   store.
 //!
-//! `cargo bench --bench open` builds the stores once (a few minutes for the year) under
+//! With `SWITCHBOARD_BEFORE_BIN` set to another build of the binary (the one before
+//! checkpoints), `state --digest` is measured with it on the same stores too.
+//!
+//! `cargo bench --bench open` builds the stores once (about 20 minutes for three years) under
 //! `CARGO_TARGET_TMPDIR/open-bench/` and prints plain lines, medians of five runs. Peak RSS is
 //! read by `/usr/bin/time -f %M` (left out where there is none). Under `cargo test --benches`
 //! it runs once on a 2-day store in a temp dir, as a smoke test.
@@ -125,7 +132,7 @@ fn main() {
     } else {
         scratch.path().to_owned()
     };
-    let sizes: &[u32] = if full { &[30, 365] } else { &[2] };
+    let sizes: &[u32] = if full { &[30, 365, 1095] } else { &[2] };
     let runs = if full { RUNS } else { 1 };
     let before = std::env::var("SWITCHBOARD_BEFORE_BIN").ok();
     for &days in sizes {
@@ -185,5 +192,213 @@ fn main() {
             );
             assert_eq!(old.2, resumed.2, "the build before gives another digest");
         }
+        costs(&dir, days, events, runs);
     }
+}
+
+/// A run's wall time, peak RSS in kB and output.
+type Run = (Duration, Option<u64>, String);
+
+/// Wall time and peak RSS of one run of the binary with `args` on `dir`, which must succeed.
+fn timed(dir: &Path, args: &[&str]) -> Run {
+    let timed = Path::new("/usr/bin/time").exists();
+    let mut command = if timed {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "maxrss-kb %M", BIN]);
+        c
+    } else {
+        Command::new(BIN)
+    };
+    command
+        .arg("--data")
+        .arg(dir)
+        .args(args)
+        .env("SWITCHBOARD_OPERATOR", "bench")
+        .env_remove("SWITCHBOARD_DATA");
+    let started = Instant::now();
+    let out = command.output().expect("run switchboard");
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    let rss = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("maxrss-kb ")?.trim().parse().ok());
+    (took, rss, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The median of `runs` runs of [`timed`].
+fn median(dir: &Path, args: &[&str], runs: usize) -> Run {
+    let mut all: Vec<_> = (0..runs).map(|_| timed(dir, args)).collect();
+    let mut rss: Vec<u64> = all.iter().filter_map(|r| r.1).collect();
+    rss.sort_unstable();
+    all.sort_by_key(|r| r.0);
+    let (t, _, out) = all.swap_remove(all.len() / 2);
+    (t, rss.get(rss.len() / 2).copied(), out)
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .expect("a time")
+        .to_rfc3339()
+}
+
+fn costs(dir: &Path, days: u32, events: u64, runs: usize) {
+    let show = |label: &str, r: &Run| line(label, days, events, r);
+    // An open call to work on, and the time of the store's last event (the demo's "now").
+    let state = timed(dir, &["state", "--json"]).2;
+    let state: serde_json::Value = serde_json::from_str(&state).expect("state --json");
+    let calls = state["calls"].as_object().expect("calls");
+    let open = calls
+        .values()
+        .filter(|c| c["closed_ms"].is_null())
+        .find_map(|c| c["id"].as_str())
+        .expect("an open call")
+        .to_owned();
+    let last = calls
+        .values()
+        .filter_map(|c| c["received_ms"].as_i64())
+        .max()
+        .expect("a call");
+    let note = format!("note {open} bench");
+    show(
+        "exec: a note on an open call",
+        &median(dir, &["exec", &note], runs),
+    );
+    show(
+        "log --call: one call's events",
+        &median(dir, &["log", "--call", &open], runs),
+    );
+    for (label, span) in [("report: 7 days", 7), ("report: 365 days", 365)] {
+        let since = rfc3339(last - span * 24 * 3_600_000);
+        let until = rfc3339(last + 60_000);
+        let args = ["report", "--since", &since, "--until", &until];
+        show(label, &median(dir, &args, runs));
+    }
+    let mut frames: Vec<(Duration, u64)> = (0..runs).map(|_| first_frame(dir)).collect();
+    frames.sort();
+    let (t, kb) = frames[frames.len() / 2];
+    show(
+        "console: first frame at 80x24",
+        &(t, Some(kb), String::new()),
+    );
+    attached(dir, &note, runs, &show);
+    late_event(dir, days, events);
+}
+
+/// The console in an 80×24 pty: the time until its first frame shows the queue, and its peak
+/// RSS then.
+fn first_frame(dir: &Path) -> (Duration, u64) {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::{Read, Write};
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("a pty");
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.args(["demo", "--data"]);
+    cmd.arg(dir);
+    cmd.env("SWITCHBOARD_OPERATOR", "bench");
+    cmd.env("TERM", "xterm-256color");
+    let started = Instant::now();
+    let mut child = pty.slave.spawn_command(cmd).expect("spawn the console");
+    let mut reader = pty.master.try_clone_reader().expect("reader");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let took = loop {
+        let n = reader.read(&mut buf).expect("read the console");
+        assert!(n > 0, "the console ended before its first frame");
+        seen.extend_from_slice(&buf[..n]);
+        if seen.windows(5).any(|w| w == b"Queue") {
+            break started.elapsed();
+        }
+    };
+    let pid = child.process_id().expect("pid");
+    let hwm = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("VmHWM:")?
+                    .trim()
+                    .strip_suffix("kB")?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+        })
+        .unwrap_or(0);
+    let mut writer = pty.master.take_writer().expect("writer");
+    writer.write_all(b"\x11").expect("Ctrl-Q");
+    // Read on until it ends, so it is never blocked writing to a full pty.
+    std::thread::spawn(move || while reader.read(&mut buf).is_ok_and(|n| n > 0) {});
+    let _ = child.wait();
+    (took, hwm)
+}
+
+/// `exec` attached to a `serve` on the store.
+fn attached(dir: &Path, line: &str, runs: usize, show: &dyn Fn(&str, &Run)) {
+    let mut serve = Command::new(BIN)
+        .arg("--data")
+        .arg(dir)
+        .arg("serve")
+        .env("SWITCHBOARD_OPERATOR", "bench")
+        .env_remove("SWITCHBOARD_DATA")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve");
+    let started = Instant::now();
+    while !dir.join("desk.sock").exists() && started.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The first attach waits for the desk to open; the runs measured come after it.
+    let _ = timed(dir, &["exec", line]);
+    show(
+        "exec, attached to serve",
+        &median(dir, &["exec", line], runs),
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status();
+    let _ = serve.wait();
+}
+
+/// A peer's event that sorts before what is folded, taken by a desk on a copy of the store.
+fn late_event(dir: &Path, days: u32, events: u64) {
+    use switchboard::desk::{Desk, ManualClock, SystemClock};
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let copy = scratch.path().join("copy");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(dir)
+        .arg(&copy)
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    let _ = std::fs::remove_file(copy.join("desk.sock"));
+    // A peer whose clock is a day behind: its call sorts a day before the store's last events.
+    let peer_dir = scratch.path().join("peer");
+    let peer = Store::open(&peer_dir, StoreKind::Demo).expect("peer store");
+    let behind = chrono::Utc::now().timestamp_millis() - 24 * 3_600_000;
+    let mut peer = Desk::open(peer, Box::new(ManualClock::at(behind)), "peer").expect("peer");
+    peer.execute_line("unit add LATE-1 police")
+        .expect("a unit on the peer");
+    let origin = peer.replica();
+    let batch = peer
+        .events_from(origin, 1, usize::MAX, usize::MAX)
+        .expect("the peer's events");
+    let store = Store::open(&copy, StoreKind::Demo).expect("copy");
+    let mut desk = Desk::open(store, Box::new(SystemClock), "bench").expect("desk");
+    let started = Instant::now();
+    let received = desk.receive(&batch).expect("the late event");
+    let took = started.elapsed();
+    assert!(!received.accepted.is_empty());
+    println!(
+        "{days:>4} days, {events:>7} events: {:<44} {:>8.1} ms",
+        "a peer's late event (re-fold, in process)",
+        took.as_secs_f64() * 1000.0
+    );
 }

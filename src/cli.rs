@@ -171,12 +171,14 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
                 found.origins,
                 if found.origins == 1 { "" } else { "s" }
             );
-            match found.checkpoint {
-                Ok(checkpoint) => {
-                    say!("verified: {log}; {checkpoint}");
+            match (found.checkpoint, found.indices) {
+                (Ok(checkpoint), Ok(indices)) => {
+                    say!("verified: {log}; {checkpoint}; {indices}");
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(wrong) => Err(format!("the log verifies ({log}), but {wrong}")),
+                (Err(wrong), _) | (_, Err(wrong)) => {
+                    Err(format!("the log verifies ({log}), but {wrong}"))
+                }
             }
         }
         Some(Sub::Id) => {

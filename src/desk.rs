@@ -127,16 +127,11 @@ pub struct Desk {
     policy: Policy,
     /// Known addresses: a call's location picks up coordinates and zone from here.
     gazetteer: Option<Gazetteer>,
-    /// Each call's events as (origin, seq) in fold order: the chronology is read from the log
-    /// on demand rather than kept in memory.
-    chronicle: HashMap<CallId, Vec<(ReplicaId, u64)>>,
     /// Origins whose history two peers disagree about: nothing more is taken from or sent for
     /// them until people sort it out.
     forks: BTreeMap<ReplicaId, String>,
-    /// The events each client request made, by the request's id (see [`Event::request`]).
     /// Restricted calls this desk's operator opened (`view`) while it has been open.
     viewed: std::collections::BTreeSet<CallId>,
-    requests: HashMap<String, Vec<(ReplicaId, u64)>>,
     /// The request being run, stamped on what it commits.
     request: Option<String>,
     /// The OS user stamped on what it commits (a client's, while its request runs); `None` on
@@ -200,9 +195,7 @@ impl Desk {
             last_hlc: 0,
             policy: Policy::new(crate::config::protocol::shipped()),
             gazetteer: None,
-            chronicle: HashMap::new(),
             forks: BTreeMap::new(),
-            requests: HashMap::new(),
             viewed: std::collections::BTreeSet::new(),
             request: None,
             os_user: None,
@@ -463,9 +456,16 @@ impl Desk {
         os_user: Option<&str>,
         run: impl FnOnce(&mut Desk) -> Result<Outcome, DeskError>,
     ) -> Result<Outcome, DeskError> {
-        if let Some(done) = id.and_then(|id| self.requests.get(id)) {
+        // The store's index says what a request made: after a failed write it is read from
+        // sled opened again, as the change would be.
+        self.revive()?;
+        let done = match id {
+            Some(id) => self.request_events(id)?,
+            None => Vec::new(),
+        };
+        if !done.is_empty() {
             let mut events = Vec::with_capacity(done.len());
-            for &(origin, seq) in done {
+            for (origin, seq) in done {
                 if let Some(bytes) = self.raw_event(origin, seq)? {
                     events.push(self.open_event(&bytes).map_err(StoreError::Unreadable)?);
                 }
@@ -639,8 +639,7 @@ impl Desk {
         for e in &events {
             self.last_hlc = e.hlc;
             self.state.apply(e);
-            index(&mut self.chronicle, e);
-            remember(&mut self.requests, e);
+            self.indexed(e);
         }
         self.shred_erased(&erasing)?;
         self.checkpoint_due();
@@ -691,11 +690,9 @@ impl Desk {
 
     /// A call's events in fold order, read from the log.
     pub fn chronology(&self, call: &CallId) -> Result<Vec<Event>, StoreError> {
-        let Some(keys) = self.chronicle.get(call) else {
-            return Ok(Vec::new());
-        };
+        let keys = self.call_events(call)?;
         let mut out = Vec::with_capacity(keys.len());
-        for &(origin, seq) in keys {
+        for (origin, seq) in keys {
             if let Some(bytes) = self.raw_event(origin, seq)? {
                 out.push(self.open_event(&bytes).map_err(StoreError::Unreadable)?);
             }
@@ -705,9 +702,33 @@ impl Desk {
 
     /// The (origin, seq) of the last event of a call, to tell when a peer has saved it.
     pub fn last_event_of(&self, call: &CallId) -> Option<(ReplicaId, u64)> {
-        self.chronicle
-            .get(call)
-            .and_then(|keys| keys.last().copied())
+        self.call_events(call).ok()?.last().copied()
+    }
+
+    /// A call's events as (origin, seq), in fold order: from the store's index, or an attached
+    /// desk's own over what it mirrors.
+    fn call_events(&self, call: &CallId) -> Result<Vec<(ReplicaId, u64)>, StoreError> {
+        match &self.book {
+            Book::Local(store) => store.call_events(call),
+            Book::Attached(m) => Ok(m.chronicle.get(call).cloned().unwrap_or_default()),
+        }
+    }
+
+    /// The events a client's request committed, as (origin, seq).
+    fn request_events(&self, request: &str) -> Result<Vec<(ReplicaId, u64)>, StoreError> {
+        match &self.book {
+            Book::Local(store) => store.request_events(request),
+            Book::Attached(m) => Ok(m.requests.get(request).cloned().unwrap_or_default()),
+        }
+    }
+
+    /// An event just folded, into an attached desk's indices over what it mirrors (a local
+    /// store indexes its events in the batch that commits them).
+    fn indexed(&mut self, e: &Event) {
+        if let Book::Attached(m) = &mut self.book {
+            index(&mut m.chronicle, e);
+            remember(&mut m.requests, e);
+        }
     }
 
     /// Writes a checkpoint if [`CLOSE_CHECKPOINT`] events or more came since the last one (any,

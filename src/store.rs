@@ -28,6 +28,7 @@ mod aside;
 pub mod checkpoint;
 mod commit;
 mod error;
+mod index;
 mod keys;
 mod known;
 mod open;

@@ -197,12 +197,13 @@ pub enum Sub {
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
     },
-    /// Verify the whole store: every hash chain and head, and the checkpoint against a full fold.
+    /// Verify the whole store: every hash chain and head, the checkpoint against a full fold,
+    /// and the store's indices against the log.
     ///
     /// Prints one line: what was verified, or what is wrong. Exit status 0 when the log verifies
     /// and the checkpoint (if any) matches a full fold of it; 1 when the log is damaged (nothing
-    /// is written on it), or the checkpoint was damaged or wrong (a new one is written from the
-    /// full fold; no event is lost). Needs the store to itself: stop a desk serving it first.
+    /// is written on it), or the checkpoint or an index was damaged or wrong (each is made again
+    /// from the log; no event is lost). Needs the store to itself: stop a desk serving it first.
     Verify,
     /// Print this node's fingerprint, for other nodes' `peer add`.
     ///

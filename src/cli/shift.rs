@@ -134,11 +134,14 @@ pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCod
                 .map_err(|e| e.to_string())
         })
         .transpose()?;
-    let mut events = desk.events().map_err(|e| e.to_string())?;
-    events.sort_by_key(Event::fold_key);
-    if let Some(id) = &call {
-        events.retain(|e| e.body.calls().contains(&id));
-    }
+    // One call's events come from the store's index of them, not a read of the whole log.
+    let events = if let Some(id) = &call {
+        desk.chronology(id).map_err(|e| e.to_string())?
+    } else {
+        let mut events = desk.events().map_err(|e| e.to_string())?;
+        events.sort_by_key(Event::fold_key);
+        events
+    };
     let events: Vec<Event> = events.into_iter().map(|e| desk.shown_event(e)).collect();
     let mut out = std::io::stdout().lock();
     for e in &events {

@@ -215,6 +215,10 @@ pub(super) struct Mirror {
     pub(super) kind: StoreKind,
     pub(super) heads: BTreeMap<ReplicaId, Head>,
     pub(super) events: HashMap<(ReplicaId, u64), (Event, Vec<u8>)>,
+    /// Each call's events as (origin, seq) in fold order, and the events each client request
+    /// made: the indices a local store keeps in its log, over what this desk mirrors.
+    pub(super) chronicle: HashMap<crate::domain::CallId, Vec<(ReplicaId, u64)>>,
+    pub(super) requests: HashMap<String, Vec<(ReplicaId, u64)>>,
     pub(super) link: Line,
     /// The keys of the calls it holds, as the serving desk sent them ([`Reply::Keys`]).
     pub(super) keyring: crate::store::vault::Keyring,
@@ -484,6 +488,8 @@ fn attach_as(
         kind,
         heads: BTreeMap::new(),
         events: HashMap::new(),
+        chronicle: HashMap::new(),
+        requests: HashMap::new(),
         link: Line {
             path: path.clone(),
             stream: None,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{index, remember, Book, Desk, DeskError, Received};
+use super::{Book, Desk, DeskError, Received};
 use crate::domain::event::hlc;
 use crate::domain::{known, Applied, Event, Known, Refusal, ReplicaId, MAX_EVENT_BYTES};
 use crate::store::{Head, Sealed, StoreError};
@@ -253,10 +253,7 @@ impl Desk {
                 Applied::OutOfOrder => {
                     late = Some(late.map_or(e.fold_key(), |k| k.min(e.fold_key())));
                 }
-                Applied::Applied => {
-                    index(&mut self.chronicle, e);
-                    remember(&mut self.requests, e);
-                }
+                Applied::Applied => self.indexed(e),
                 Applied::Duplicate => {}
             }
         }

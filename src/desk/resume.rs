@@ -4,24 +4,22 @@
 use std::collections::HashMap;
 
 use super::{index, remember, Book, Desk, SystemClock};
-use crate::domain::{Applied, CallId, Event, ReplicaId, State};
+use crate::domain::{Applied, Event, State};
 use crate::store::checkpoint::Found;
 use crate::store::{Store, StoreError};
 
-/// What a desk writes in its checkpoint: the fold, and its own indexes over the log.
+/// What a desk writes in its checkpoint: the fold. Its indices over the log (each call's
+/// events, each request's) are the store's, written with the events (`store/index.rs`).
 #[derive(serde::Serialize)]
 pub(super) struct Kept<'a> {
     state: crate::domain::Snapshot<'a>,
-    chronicle: Vec<(&'a CallId, &'a [(ReplicaId, u64)])>,
-    requests: Vec<(&'a String, &'a [(ReplicaId, u64)])>,
 }
 
-/// A [`Kept`] read back.
+/// A [`Kept`] read back. (A checkpoint from before the store's indices also carries them; the
+/// fields it names that this one does not are skipped.)
 #[derive(serde::Deserialize)]
 pub(super) struct Resumed {
     state: crate::domain::Checkpoint,
-    chronicle: Vec<(CallId, Vec<(ReplicaId, u64)>)>,
-    requests: Vec<(String, Vec<(ReplicaId, u64)>)>,
 }
 
 /// Why a desk did not fold from the store's checkpoint.
@@ -50,6 +48,9 @@ pub struct Verified {
     /// What became of the checkpoint; `Err` when it was wrong (damaged, or not the fold of its
     /// events). Either way a new one, from the full fold, replaced it.
     pub checkpoint: Result<String, String>,
+    /// What became of the store's indices over the log; `Err` when they were wrong. Either
+    /// way they now match the log.
+    pub indices: Result<String, String>,
 }
 
 impl Desk {
@@ -78,11 +79,15 @@ impl Desk {
             (Some(late), Some(covered)) => late < covered,
             _ => false,
         };
-        if let Book::Local(store) = &self.book {
+        if let Book::Local(store) = &mut self.book {
             if store.unchecked() {
                 // After an unclean shutdown the whole log verifies once before it is trusted.
                 store.verify()?;
             }
+            // A store from before the indices is indexed once, before anything reads them.
+            store.index_history()?;
+        }
+        if matches!(self.book, Book::Local(_)) {
             let resumed = if before {
                 Err(Unused::Stale("a late event sorts before it".into()))
             } else {
@@ -150,15 +155,10 @@ impl Desk {
         };
         let covered = state.last_key();
         state.set_known(known);
-        let mut chronicle: HashMap<_, _> = kept.chronicle.into_iter().collect();
-        let mut requests: HashMap<_, _> = kept.requests.into_iter().collect();
         let at = state.event_count();
         for e in &tail {
             match state.apply(e) {
-                Applied::Applied => {
-                    index(&mut chronicle, e);
-                    remember(&mut requests, e);
-                }
+                Applied::Applied => {}
                 Applied::OutOfOrder => {
                     return Ok(Err(Unused::Stale(format!(
                         "a later event ({}:{}) sorts before the events it covers",
@@ -174,8 +174,6 @@ impl Desk {
             }
         }
         self.state = state;
-        self.chronicle = chronicle;
-        self.requests = requests;
         self.checkpointed = at;
         self.resumed_from = Some(at);
         self.checkpoint_key = covered;
@@ -201,16 +199,6 @@ impl Desk {
         }
         let kept = Kept {
             state: self.state.checkpoint(),
-            chronicle: self
-                .chronicle
-                .iter()
-                .map(|(k, v)| (k, v.as_slice()))
-                .collect(),
-            requests: self
-                .requests
-                .iter()
-                .map(|(k, v)| (k, v.as_slice()))
-                .collect(),
         };
         match store.write_checkpoint(&kept) {
             Ok(()) => {
@@ -236,17 +224,28 @@ impl Desk {
     pub fn verify(store: Store) -> Result<Verified, StoreError> {
         let events = store.verify()?;
         let origins = store.heads().len();
+        let mut store = store;
+        let indices = if store.indexed()? {
+            match store.check_indices()? {
+                Ok(()) => Ok("the indices match the log".to_owned()),
+                Err(why) => {
+                    store.reindex()?;
+                    Err(format!("{why}; they are rebuilt from the log"))
+                }
+            }
+        } else {
+            store.index_history()?;
+            Ok("the log is indexed now".to_owned())
+        };
         let mut desk = Desk::unfolded(Book::Local(store), Box::new(SystemClock), "");
         // Verify writes its one checkpoint itself, after the comparison.
         desk.checkpoint_every = None;
         let checkpoint = match desk.resume()? {
             Ok(tail) => {
                 let state = std::mem::take(&mut desk.state);
-                let chronicle = std::mem::take(&mut desk.chronicle);
-                let requests = std::mem::take(&mut desk.requests);
                 let at = desk.checkpointed;
                 desk.fold_all()?;
-                if state == desk.state && chronicle == desk.chronicle && requests == desk.requests {
+                if state == desk.state {
                     Ok(format!(
                         "the checkpoint (at {at} events, {tail} after it) matches a full fold"
                     ))
@@ -278,14 +277,13 @@ impl Desk {
             events,
             origins,
             checkpoint,
+            indices,
         })
     }
 
     /// Folds the whole log.
     pub(super) fn fold_all(&mut self) -> Result<(), StoreError> {
         let events = self.events()?;
-        let mut chronicle = HashMap::new();
-        let mut requests = HashMap::new();
         let mut state = State::default();
         // This node's times, not the log's: kept across a fold (an attached desk's come from
         // the desk it is attached to).
@@ -294,14 +292,20 @@ impl Desk {
             Book::Attached(_) => self.state.known().clone(),
         };
         state.set_known(known);
+        let mut chronicle = HashMap::new();
+        let mut requests = HashMap::new();
         for e in &events {
             state.apply(e);
-            index(&mut chronicle, e);
-            remember(&mut requests, e);
+            if matches!(self.book, Book::Attached(_)) {
+                index(&mut chronicle, e);
+                remember(&mut requests, e);
+            }
         }
         self.state = state;
-        self.chronicle = chronicle;
-        self.requests = requests;
+        if let Book::Attached(m) = &mut self.book {
+            m.chronicle = chronicle;
+            m.requests = requests;
+        }
         let mark = match &self.book {
             Book::Local(store) => store.hlc_mark(),
             Book::Attached(_) => 0,

@@ -7,7 +7,7 @@ use crate::domain::{Known, ReplicaId, MAX_EVENT_BYTES};
 
 use super::error::{io_words, is_full, nearly_full};
 use super::{
-    aside, event_key, head_key, known, span_words, Head, Sealed, Store, StoreError, KEY_HLC,
+    aside, event_key, head_key, index, known, span_words, Head, Sealed, Store, StoreError, KEY_HLC,
 };
 
 impl Store {
@@ -61,6 +61,9 @@ impl Store {
             }
             hlc = hlc.max(e.hlc);
             batch.insert(&event_key(e.origin, e.seq), sealed.bytes.as_slice());
+            for k in index::entries(e) {
+                batch.insert(k, &[][..]);
+            }
             let mut h = Vec::with_capacity(40);
             h.extend_from_slice(&head.seq.to_be_bytes());
             h.extend_from_slice(&head.hash);

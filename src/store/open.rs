@@ -12,8 +12,8 @@ use crate::domain::ReplicaId;
 
 use super::error::{guarded, io_words, sled_words};
 use super::{
-    ack, aside, be_u64, private, span_words, vault, Head, Sled, Store, StoreError, StoreKind,
-    KEY_HLC, KEY_KIND, KEY_REPLICA,
+    ack, aside, be_u64, index, private, span_words, vault, Head, Sled, Store, StoreError,
+    StoreKind, KEY_HLC, KEY_KIND, KEY_REPLICA,
 };
 
 impl Store {
@@ -243,6 +243,7 @@ impl Store {
         let mut batch = sled::Batch::default();
         batch.insert(KEY_REPLICA, &self.replica.0.to_be_bytes());
         batch.insert(KEY_KIND, kind.word().as_bytes());
+        index::born_indexed(&mut batch);
         let heads = self.heads.clone();
         self.durable(batch, &heads)
     }

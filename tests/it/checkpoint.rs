@@ -64,15 +64,33 @@ fn reopen(dir: &Path) -> (Desk, Option<u64>) {
     (desk, from)
 }
 
-/// The desk's state equals a full fold of its store's log, bookkeeping included.
+/// The desk's state equals a full fold of its store's log, bookkeeping included, and each
+/// call's chronology (read through the store's index) is its events in fold order.
 fn assert_full_fold(desk: &Desk) {
     let store = desk.store().unwrap();
-    let mut full = State::fold(store.load().unwrap());
+    let mut events = store.load().unwrap();
+    events.sort_by_key(switchboard::domain::Event::fold_key);
+    let mut full = State::fold(events.clone());
     full.set_known(store.known().unwrap());
     assert!(
         *desk.state() == full,
         "the desk's state differs from a full fold of its log"
     );
+    assert_eq!(store.check_indices().unwrap(), Ok(()));
+    for id in full.calls.keys() {
+        let indexed: Vec<(ReplicaId, u64)> = desk
+            .chronology(id)
+            .unwrap()
+            .iter()
+            .map(|e| (e.origin, e.seq))
+            .collect();
+        let scanned: Vec<(ReplicaId, u64)> = events
+            .iter()
+            .filter(|e| e.body.calls().contains(&id))
+            .map(|e| (e.origin, e.seq))
+            .collect();
+        assert_eq!(indexed, scanned, "the chronology of {id}");
+    }
 }
 
 fn demo_store(days: &str) -> (tempfile::TempDir, PathBuf) {

@@ -19,6 +19,7 @@ mod duplicates;
 mod eido;
 mod fold_props;
 mod from_calls;
+mod history_index;
 mod hold;
 mod install;
 mod keymaps;

@@ -1,0 +1,193 @@
+//! The store's indices over its own log (issue 13: history stays on disk). They live in the
+//! `log` tree beside the events they point at and are written in the same batch as those
+//! events, so they are exactly as durable as the log and never disagree with it after a crash:
+//! - `c` + call id + 0 + hlc + origin + seq → nothing: a call's events in fold order, for its
+//!   chronology, `log --call` and the exports of one call;
+//! - `r` + request id + 0 + origin + seq → nothing: the events a client's request committed,
+//!   so a request sent again is answered with them rather than run twice;
+//! - `m/indexed` → the version of these indices, once every event is in them.
+//!
+//! They hold ids, times and sequence numbers only, never text: a call id and a client's random
+//! request id are not health information, and erasing a call leaves nothing here to erase.
+//!
+//! A store made before the indices is indexed in one pass the first time a desk opens it
+//! ([`Store::index_history`]); a crash during that pass only means the next open does it again.
+
+use crate::domain::{CallId, Event, ReplicaId};
+
+use super::{be_u64, Store, StoreError};
+
+const KEY_INDEXED: &[u8] = b"m/indexed";
+/// Bumped when the indices' keys change: a store indexed by another version is indexed again.
+const INDEX_VERSION: u64 = 1;
+/// Events per batch while indexing an old store.
+const INDEX_BATCH: usize = 4096;
+
+fn call_prefix(call: &CallId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + call.as_str().len() + 24);
+    k.push(b'c');
+    k.extend_from_slice(call.as_str().as_bytes());
+    k.push(0);
+    k
+}
+
+fn request_prefix(request: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + request.len() + 16);
+    k.push(b'r');
+    k.extend_from_slice(request.as_bytes());
+    k.push(0);
+    k
+}
+
+/// The index entries of one event, to go in the batch that commits it.
+pub(super) fn entries(e: &Event) -> Vec<Vec<u8>> {
+    let mut keys = Vec::new();
+    for call in e.body.calls() {
+        let mut k = call_prefix(call);
+        k.extend_from_slice(&e.hlc.to_be_bytes());
+        k.extend_from_slice(&e.origin.0.to_be_bytes());
+        k.extend_from_slice(&e.seq.to_be_bytes());
+        keys.push(k);
+    }
+    if let Some(request) = e.request.as_deref().filter(|r| !r.is_empty()) {
+        let mut k = request_prefix(request);
+        k.extend_from_slice(&e.origin.0.to_be_bytes());
+        k.extend_from_slice(&e.seq.to_be_bytes());
+        keys.push(k);
+    }
+    keys
+}
+
+/// The marker a new store starts with: it has no events, so all of them are indexed.
+pub(super) fn born_indexed(batch: &mut sled::Batch) {
+    batch.insert(KEY_INDEXED, &INDEX_VERSION.to_be_bytes());
+}
+
+/// The (origin, seq) at the end of an index key.
+fn tail_ids(key: &[u8]) -> Option<(ReplicaId, u64)> {
+    let n = key.len();
+    let origin = be_u64(key.get(n.checked_sub(16)?..)?)?;
+    let seq = be_u64(key.get(n - 8..)?)?;
+    Some((ReplicaId(origin), seq))
+}
+
+impl Store {
+    /// A call's events as (origin, seq), in fold order.
+    pub fn call_events(&self, call: &CallId) -> Result<Vec<(ReplicaId, u64)>, StoreError> {
+        self.index_scan(&call_prefix(call))
+    }
+
+    /// The events a client's request committed, as (origin, seq).
+    pub fn request_events(&self, request: &str) -> Result<Vec<(ReplicaId, u64)>, StoreError> {
+        if request.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.index_scan(&request_prefix(request))
+    }
+
+    fn index_scan(&self, prefix: &[u8]) -> Result<Vec<(ReplicaId, u64)>, StoreError> {
+        let mut found = Vec::new();
+        for item in self.log()?.scan_prefix(prefix) {
+            let (k, _) = item.map_err(|e| self.sled_err(&e))?;
+            found.push(tail_ids(&k).ok_or_else(|| self.corrupt("a bad index key"))?);
+        }
+        Ok(found)
+    }
+
+    /// True once every event is in the indices.
+    pub fn indexed(&self) -> Result<bool, StoreError> {
+        let marker = self
+            .log()?
+            .get(KEY_INDEXED)
+            .map_err(|e| self.sled_err(&e))?;
+        Ok(marker.and_then(|v| be_u64(&v)) == Some(INDEX_VERSION))
+    }
+
+    /// Indexes a store made before the indices, in one pass over the log; does nothing on one
+    /// already indexed. Returns how many events it indexed.
+    pub fn index_history(&mut self) -> Result<u64, StoreError> {
+        if self.indexed()? {
+            return Ok(0);
+        }
+        let started = std::time::Instant::now();
+        let mut count = 0u64;
+        let mut batch = sled::Batch::default();
+        let mut in_batch = 0;
+        for item in self.log()?.scan_prefix(b"e") {
+            let (_, bytes) = item.map_err(|e| self.sled_err(&e))?;
+            // Ids and times are never sealed: the bytes decode without the call keys.
+            let e = Event::decode(&bytes).map_err(|r| self.corrupt(r))?;
+            for k in entries(&e) {
+                batch.insert(k, &[][..]);
+            }
+            count += 1;
+            in_batch += 1;
+            if in_batch == INDEX_BATCH {
+                let full = std::mem::take(&mut batch);
+                self.log()?
+                    .apply_batch(full)
+                    .map_err(|e| self.sled_err(&e))?;
+                in_batch = 0;
+            }
+        }
+        batch.insert(KEY_INDEXED, &INDEX_VERSION.to_be_bytes());
+        let heads = self.heads.clone();
+        self.durable(batch, &heads)?;
+        tracing::info!(
+            events = count,
+            ms = started.elapsed().as_millis() as u64,
+            "indexed the log's history"
+        );
+        Ok(count)
+    }
+
+    /// Throws the indices away and makes them again from the log (after `verify` found them
+    /// wrong).
+    pub fn reindex(&mut self) -> Result<u64, StoreError> {
+        let mut batch = sled::Batch::default();
+        for prefix in [&b"c"[..], &b"r"[..]] {
+            for item in self.log()?.scan_prefix(prefix) {
+                let (k, _) = item.map_err(|e| self.sled_err(&e))?;
+                batch.remove(k);
+            }
+        }
+        batch.remove(KEY_INDEXED);
+        self.log()?
+            .apply_batch(batch)
+            .map_err(|e| self.sled_err(&e))?;
+        self.index_history()
+    }
+
+    /// Checks the indices against the log, for `switchboard verify`: every event's entries are
+    /// there and nothing else is. Returns why not.
+    pub fn check_indices(&self) -> Result<Result<(), String>, StoreError> {
+        if !self.indexed()? {
+            return Ok(Err("the log's history is not indexed yet".into()));
+        }
+        let mut expected = std::collections::BTreeSet::new();
+        for item in self.log()?.scan_prefix(b"e") {
+            let (_, bytes) = item.map_err(|e| self.sled_err(&e))?;
+            let e = Event::decode(&bytes).map_err(|r| self.corrupt(r))?;
+            expected.extend(entries(&e));
+        }
+        let mut found = 0usize;
+        for prefix in [&b"c"[..], &b"r"[..]] {
+            for item in self.log()?.scan_prefix(prefix) {
+                let (k, _) = item.map_err(|e| self.sled_err(&e))?;
+                if !expected.contains(k.as_ref()) {
+                    return Ok(Err(
+                        "an index entry names an event the log does not hold".into()
+                    ));
+                }
+                found += 1;
+            }
+        }
+        if found != expected.len() {
+            return Ok(Err(format!(
+                "the index lacks {} of the log's entries",
+                expected.len() - found
+            )));
+        }
+        Ok(Ok(()))
+    }
+}
