@@ -40,7 +40,7 @@ use crate::sync::Identity;
 pub use args::{Cli, Common, ImportFormat, Look, ScenarioAction, Sub};
 pub use shift::local_time;
 
-use centre::{open_desk, Use};
+use centre::{open_desk, open_desk_to_run, Use};
 use desk::{console, demo_console, serve, sim, SimRun};
 use files::{gazetteer, keymap, partner, peer, protocol, theme};
 use shift::{demo, exec, import_eido, log, state_text};
@@ -94,9 +94,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             )
         }
         Some(Sub::Serve { listen }) => serve(data.as_deref(), &operator, listen),
-        Some(Sub::Exec { lines }) => {
-            exec(open_desk(data.as_deref(), &operator, Use::Write)?, lines)
-        }
+        Some(Sub::Exec { lines }) => exec(open_desk_to_run(data.as_deref(), &operator)?, lines),
         Some(Sub::Log { call, json }) => {
             let desk = open_desk(data.as_deref(), &operator, Use::Read)?;
             log(&desk, call.as_deref(), json)

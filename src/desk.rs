@@ -2,13 +2,14 @@
 //! them durable, and only then applies them (design §1).
 //!
 //! A desk is either *local* — it owns the store — or *attached* to the desk a `switchboard serve`
-//! runs on the same data dir ([`attach`]): then it keeps a mirror of the log in memory, sends
-//! each change to the serving desk to be planned and committed there, and folds what comes back.
-//! The same commands work either way.
+//! runs on the same data dir ([`attach`]): then it starts from the serving desk's fold
+//! ([`image`]) and keeps no copy of the log, sends each change to the serving desk to be planned
+//! and committed there, and folds what comes back. The same commands work either way.
 
 pub mod attach;
 pub mod author;
 pub mod frame;
+pub mod image;
 mod receive;
 mod restrict;
 mod resume;
@@ -16,7 +17,7 @@ pub mod shred;
 
 pub use resume::Verified;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -112,7 +113,7 @@ impl Outcome {
     }
 }
 
-/// Where the log lives: in this process's store, or in a serving desk's (mirrored here).
+/// Where the log lives: in this process's store, or in a serving desk's (asked for from here).
 enum Book {
     Local(Store),
     Attached(attach::Mirror),
@@ -170,7 +171,7 @@ impl Desk {
         Desk::over(Book::Local(store), clock, operator)
     }
 
-    /// A desk attached to a serving desk, over the log mirrored so far.
+    /// A desk attached to a serving desk, before it has taken up its fold.
     fn attached(
         mirror: attach::Mirror,
         clock: Box<dyn Clock>,
@@ -379,7 +380,8 @@ impl Desk {
     pub fn events(&self) -> Result<Vec<Event>, StoreError> {
         let mut events = match &self.book {
             Book::Local(store) => store.load()?,
-            Book::Attached(m) => m.events.values().map(|(e, _)| e.clone()).collect(),
+            // Asked for, not kept: a dashboard's figures count it and let it go.
+            Book::Attached(_) => self.fetched(&attach::Request::Log)?,
         };
         events.sort_by_key(Event::fold_key);
         Ok(events)
@@ -395,13 +397,9 @@ impl Desk {
     ) -> Result<Vec<Vec<u8>>, StoreError> {
         match &self.book {
             Book::Local(store) => store.events_from(origin, from, max_events, max_bytes),
-            Book::Attached(m) => crate::store::bounded(
-                (from..)
-                    .map_while(|seq| m.events.get(&(origin, seq)))
-                    .map(|(_, bytes)| Ok(bytes.clone())),
-                max_events,
-                max_bytes,
-            ),
+            Book::Attached(_) => Err(StoreError::Served(
+                "an attached desk holds no log to send; the serving desk sends its own".into(),
+            )),
         }
     }
 
@@ -415,7 +413,7 @@ impl Desk {
     fn raw_event(&self, origin: ReplicaId, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
         match &self.book {
             Book::Local(store) => store.event_bytes(origin, seq),
-            Book::Attached(m) => Ok(m.events.get(&(origin, seq)).map(|(_, b)| b.clone())),
+            Book::Attached(_) => Ok(None),
         }
     }
 
@@ -431,10 +429,37 @@ impl Desk {
     /// answered.
     pub fn run_line(&mut self, line: &str) -> Result<Outcome, DeskError> {
         let command = parse(line)?;
+        if let Book::Attached(mirror) = &mut self.book {
+            if mirror.thin {
+                return self.run_there(&command);
+            }
+        }
         if let Some(answer) = self.query(&command) {
             return Ok(Outcome::Answered(answer?));
         }
         Ok(Outcome::Committed(self.execute(&command)?))
+    }
+
+    /// A line run at the serving desk by a desk that keeps no fold ([`attach::attach_to_run`]):
+    /// a query is answered there, a change's events come back opened.
+    fn run_there(&mut self, command: &Command) -> Result<Outcome, DeskError> {
+        let Book::Attached(mirror) = &mut self.book else {
+            return Err(DeskError::Refused(Refusal(
+                "a local desk runs its own lines".into(),
+            )));
+        };
+        let line = mirror.line();
+        let (_, batch) = line.run(&print(command), &self.operator, Vec::new())?;
+        if let Some(lines) = line.take_answered() {
+            return Ok(Outcome::Answered(lines));
+        }
+        let keys = line.take_keys();
+        self.take_keys(&keys)?;
+        let mut events = Vec::with_capacity(batch.len());
+        for bytes in &batch {
+            events.push(self.open_event(bytes).map_err(StoreError::Unreadable)?);
+        }
+        Ok(Outcome::Committed(events))
     }
 
     /// Runs one command line for an operator at an attached console: their name is stamped on
@@ -501,8 +526,9 @@ impl Desk {
     fn execute_here(&mut self, command: &Command) -> Result<Vec<Event>, DeskError> {
         if let Book::Attached(mirror) = &mut self.book {
             let have = mirror.heads.iter().map(|(o, h)| (*o, h.seq)).collect();
-            let (missed, batch) = mirror.link.run(&print(command), &self.operator, have)?;
-            let keys = mirror.link.take_keys();
+            let line = mirror.line();
+            let (missed, batch) = line.run(&print(command), &self.operator, have)?;
+            let keys = line.take_keys();
             self.take_keys(&keys)?;
             self.absorb(&missed)?;
             self.absorb(&batch)?;
@@ -533,8 +559,9 @@ impl Desk {
     pub fn take_handover(&mut self, handover: &Handover) -> Result<(Taken, Vec<Event>), DeskError> {
         if let Book::Attached(mirror) = &mut self.book {
             let have = mirror.heads.iter().map(|(o, h)| (*o, h.seq)).collect();
-            let (missed, batch) = mirror.link.handover(handover, &self.operator, have)?;
-            let keys = mirror.link.take_keys();
+            let line = mirror.line();
+            let (missed, batch) = line.handover(handover, &self.operator, have)?;
+            let keys = line.take_keys();
             self.take_keys(&keys)?;
             self.absorb(&missed)?;
             self.absorb(&batch)?;
@@ -639,7 +666,6 @@ impl Desk {
         for e in &events {
             self.last_hlc = e.hlc;
             self.state.apply(e);
-            self.indexed(e);
         }
         self.shred_erased(&erasing)?;
         self.checkpoint_due();
@@ -690,6 +716,9 @@ impl Desk {
 
     /// A call's events in fold order, read from the log.
     pub fn chronology(&self, call: &CallId) -> Result<Vec<Event>, StoreError> {
+        if self.is_attached() {
+            return self.fetched(&attach::Request::Chronology { call: call.clone() });
+        }
         let keys = self.call_events(call)?;
         let mut out = Vec::with_capacity(keys.len());
         for (origin, seq) in keys {
@@ -705,29 +734,21 @@ impl Desk {
         self.call_events(call).ok()?.last().copied()
     }
 
-    /// A call's events as (origin, seq), in fold order: from the store's index, or an attached
-    /// desk's own over what it mirrors.
+    /// A call's events as (origin, seq), in fold order: from the store's index; an attached
+    /// desk knows only the last one of a call that changed since it attached.
     fn call_events(&self, call: &CallId) -> Result<Vec<(ReplicaId, u64)>, StoreError> {
         match &self.book {
             Book::Local(store) => store.call_events(call),
-            Book::Attached(m) => Ok(m.chronicle.get(call).cloned().unwrap_or_default()),
+            Book::Attached(m) => Ok(m.last.get(call).copied().into_iter().collect()),
         }
     }
 
-    /// The events a client's request committed, as (origin, seq).
+    /// The events a client's request committed, as (origin, seq); the serving desk answers a
+    /// request sent again, so an attached desk has none.
     fn request_events(&self, request: &str) -> Result<Vec<(ReplicaId, u64)>, StoreError> {
         match &self.book {
             Book::Local(store) => store.request_events(request),
-            Book::Attached(m) => Ok(m.requests.get(request).cloned().unwrap_or_default()),
-        }
-    }
-
-    /// An event just folded, into an attached desk's indices over what it mirrors (a local
-    /// store indexes its events in the batch that commits them).
-    fn indexed(&mut self, e: &Event) {
-        if let Book::Attached(m) = &mut self.book {
-            index(&mut m.chronicle, e);
-            remember(&mut m.requests, e);
+            Book::Attached(_) => Ok(Vec::new()),
         }
     }
 
@@ -746,24 +767,6 @@ impl Desk {
             Book::Local(store) => store.close(),
             Book::Attached(_) => Ok(()),
         }
-    }
-}
-
-fn remember(requests: &mut HashMap<String, Vec<(ReplicaId, u64)>>, e: &Event) {
-    if let Some(id) = &e.request {
-        requests
-            .entry(id.clone())
-            .or_default()
-            .push((e.origin, e.seq));
-    }
-}
-
-fn index(chronicle: &mut HashMap<CallId, Vec<(ReplicaId, u64)>>, e: &Event) {
-    for call in e.body.calls() {
-        chronicle
-            .entry(call.clone())
-            .or_default()
-            .push((e.origin, e.seq));
     }
 }
 

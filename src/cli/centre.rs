@@ -128,6 +128,17 @@ pub(super) fn console_look(
     Ok((keymap, theme, options))
 }
 
+/// How a command reaches a desk that serves its data dir.
+#[derive(Clone, Copy)]
+pub(super) enum Reach {
+    /// A console: it folds, and is named to the other consoles.
+    Console,
+    /// A command that reads the fold (`state`, `report`, `log`).
+    Command,
+    /// `exec`: it only runs lines, so it keeps no fold and none is sent to it.
+    Run,
+}
+
 /// The desk a `switchboard serve` (or a console with `--listen`) runs on `dir`, if any.
 pub(super) fn attach(
     dir: &Path,
@@ -210,11 +221,25 @@ pub(super) fn check_data_dir(dir: &Path, usage: Use) -> Result<(), String> {
 
 /// The desk serving the data dir if there is one, else the store opened here.
 pub(super) fn open_desk(data: Option<&Path>, operator: &str, usage: Use) -> Result<Desk, String> {
+    open_desk_for(data, operator, usage, Reach::Command)
+}
+
+/// As [`open_desk`], for `exec`: attached, it only runs lines there (no fold crosses).
+pub(super) fn open_desk_to_run(data: Option<&Path>, operator: &str) -> Result<Desk, String> {
+    open_desk_for(data, operator, Use::Write, Reach::Run)
+}
+
+fn open_desk_for(
+    data: Option<&Path>,
+    operator: &str,
+    usage: Use,
+    reach: Reach,
+) -> Result<Desk, String> {
     let dir = config::data_dir(data)?;
     check_data_dir(&dir, usage)?;
     let mut centre = Centre::load();
     let policy = centre.policy();
-    let (desk, _) = reach_desk(&dir, StoreKind::Live, operator, false, || {
+    let (desk, _) = reach_desk(&dir, StoreKind::Live, operator, reach, || {
         centre.gazetteer()
     })?;
     centre.warn();
@@ -234,21 +259,20 @@ pub(super) fn reach_desk(
     dir: &Path,
     kind: StoreKind,
     operator: &str,
-    console: bool,
+    reach: Reach,
     gazetteer: impl FnOnce() -> Option<crate::places::Gazetteer>,
 ) -> Result<(Desk, Option<crate::desk::attach::Watch>), String> {
     let started = std::time::Instant::now();
     let mut gazetteer = Some(gazetteer);
-    let attach = |dir: &Path, operator: &str| {
-        if console {
-            attach_console(dir, operator)
-        } else {
-            attach(dir, operator)
-        }
+    let attach = |dir: &Path, operator: &str| match reach {
+        Reach::Console => Ok(attach_console(dir, operator)?.map(|(d, w)| (d, Some(w)))),
+        Reach::Command => Ok(attach(dir, operator)?.map(|(d, w)| (d, Some(w)))),
+        Reach::Run => crate::desk::attach::attach_to_run(dir, Box::new(SystemClock), operator)
+            .map(|d| d.map(|d| (d, None))),
     };
     loop {
         if let Some((desk, watch)) = attach(dir, operator)? {
-            return Ok((desk, Some(watch)));
+            return Ok((desk, watch));
         }
         match Store::open(dir, kind) {
             Ok(store) => {
@@ -265,7 +289,7 @@ pub(super) fn reach_desk(
                 }
                 // The desk may have come up while the lock was tried.
                 if let Some((desk, watch)) = attach(dir, operator)? {
-                    return Ok((desk, Some(watch)));
+                    return Ok((desk, watch));
                 }
                 return Err(e.to_string());
             }

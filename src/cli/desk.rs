@@ -9,7 +9,8 @@ use crate::store::StoreKind;
 
 use super::args::Look;
 use super::centre::{
-    attach, attach_console, console_look, reach_desk, serving_desk, start_log, Centre, Starting,
+    attach, attach_console, console_look, reach_desk, serving_desk, start_log, Centre, Reach,
+    Starting,
 };
 
 /// Opens the full-screen console on the store in `dir`.
@@ -39,7 +40,8 @@ pub(super) fn console(
     } else {
         match listen {
             None => {
-                let (desk, watch) = reach_desk(dir, kind, operator, true, || centre.gazetteer())?;
+                let (desk, watch) =
+                    reach_desk(dir, kind, operator, Reach::Console, || centre.gazetteer())?;
                 (desk.with_policy(policy.clone()), watch, None)
             }
             Some(addr) => {

@@ -1,10 +1,15 @@
 //! Attaching to the desk a `switchboard serve` runs on the same data dir.
 //!
 //! The serving desk listens on `<data dir>/desk.sock` (owner only). A client opens two
-//! connections: a *watch*, on which the desk sends the whole log and then every event as it
-//! commits (and the state of its peer links), and a *line*, on which the client sends command
-//! lines and gets back the events they committed. Keeping them apart lets a client block on its
-//! own command while the watch is read elsewhere.
+//! connections: a *watch*, on which the desk sends its fold as it stands (an image,
+//! `desk/image.rs`) and then every event as it commits (and the state of its peer links), and a
+//! *line*, on which the client sends command lines and gets back the events they committed.
+//! Keeping them apart lets a client block on its own command while the watch is read elsewhere.
+//!
+//! A client keeps no copy of the log: what it shows beyond the fold (a call's chronology, the
+//! log a dashboard counts) it asks for on the line when it needs it, and lets go of. So an
+//! attached console or command costs what the fold costs, not what the history costs, and a
+//! three-year store attaches as fast as the fold crosses the socket.
 
 use std::collections::{BTreeMap, HashMap};
 use std::os::unix::net::UnixStream;
@@ -15,7 +20,7 @@ use serde_bytes::ByteBuf;
 
 use super::frame::{read_frame, write_frame, FrameError};
 use super::{Clock, Desk, DeskError};
-use crate::domain::{Event, Handover, Refusal, ReplicaId};
+use crate::domain::{Handover, Refusal, ReplicaId};
 use crate::store::{Head, StoreError, StoreKind};
 
 /// The serving desk's socket in a data dir.
@@ -34,7 +39,18 @@ pub enum Request {
         /// named to the other consoles while the watch is open ([`Board::operators`]).
         #[serde(default)]
         present: Option<String>,
+        /// Send the fold as it stands first ([`Reply::Image`]), then only the events after it.
+        #[serde(default)]
+        image: bool,
     },
+    /// On the line: the fold as it stands now ([`Reply::ImagePart`]s, [`Reply::Image`], then
+    /// [`Reply::CaughtUp`]), for a client whose own fold a late event made stale.
+    Image,
+    /// On the line: one call's events in fold order ([`Reply::Keys`], [`Reply::Events`], then
+    /// [`Reply::CaughtUp`]).
+    Chronology { call: crate::domain::CallId },
+    /// On the line: every event, in batches, then [`Reply::CaughtUp`].
+    Log,
     /// Run one command line as this operator. `have` is what the client holds per origin, so
     /// the answer can bring it up to date first.
     Run {
@@ -45,7 +61,13 @@ pub enum Request {
         /// committed is answered with what it committed then, and not run twice.
         #[serde(default)]
         id: Option<String>,
+        /// A client that keeps no fold ([`attach_to_run`]): send it nothing it missed, and
+        /// answer its queries here.
+        #[serde(default)]
+        thin: bool,
     },
+    /// On the line, first: who serves ([`Reply::Welcome`]), for a client that opens no watch.
+    Hello,
     /// Take a partner's hand-over as this operator, in one commit (`import eido`).
     Handover {
         handover: Box<Handover>,
@@ -60,7 +82,7 @@ impl Request {
     fn id(&self) -> Option<&str> {
         match self {
             Request::Run { id, .. } | Request::Handover { id, .. } => id.as_deref(),
-            Request::Watch { .. } => None,
+            _ => None,
         }
     }
 }
@@ -86,6 +108,11 @@ pub enum Reply {
         kind: String,
     },
     Events(Vec<ByteBuf>),
+    /// A piece of the serving desk's fold, encoded as its checkpoint is; the pieces end with
+    /// [`Reply::Image`].
+    ImagePart(ByteBuf),
+    /// The end of an image: the heads it covers and each open call's last event.
+    Image(Covers),
     CaughtUp,
     Board(Board),
     /// The events a `Run` committed, after the ones the client had not seen yet.
@@ -107,6 +134,14 @@ pub enum Reply {
     /// first known ms, skew ms): ages and alarms count from then (`domain::known`). Sent before
     /// the events, and again whenever it grows.
     Known(Vec<(ReplicaId, u64, i64, i64)>),
+}
+
+/// What an image of the serving desk's fold covers: per origin the head folded into it (seq and
+/// hash), and each open call's last event (for the queue's "saved on a peer" mark).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Covers {
+    pub heads: Vec<(ReplicaId, u64, ByteBuf)>,
+    pub last: Vec<(crate::domain::CallId, ReplicaId, u64)>,
 }
 
 /// The serving node's first-known times, as [`Reply::Known`] carries them.
@@ -209,19 +244,29 @@ impl Board {
     }
 }
 
-/// An attached desk's copy of the serving desk's log.
+/// What an attached desk keeps of the serving desk's log: its heads, and each call's last
+/// event since it attached (the queue's "saved on a peer" mark); the rest it asks for.
 pub(super) struct Mirror {
     pub(super) replica: ReplicaId,
     pub(super) kind: StoreKind,
     pub(super) heads: BTreeMap<ReplicaId, Head>,
-    pub(super) events: HashMap<(ReplicaId, u64), (Event, Vec<u8>)>,
-    /// Each call's events as (origin, seq) in fold order, and the events each client request
-    /// made: the indices a local store keeps in its log, over what this desk mirrors.
-    pub(super) chronicle: HashMap<crate::domain::CallId, Vec<(ReplicaId, u64)>>,
-    pub(super) requests: HashMap<String, Vec<(ReplicaId, u64)>>,
-    pub(super) link: Line,
+    pub(super) last: HashMap<crate::domain::CallId, (ReplicaId, u64)>,
+    /// Keeps no fold at all ([`attach_to_run`]): every line goes to the serving desk.
+    pub(super) thin: bool,
+    /// Locked only for the reads a shared borrow of the desk makes (a chronology); a change
+    /// has the desk to itself.
+    pub(super) link: std::sync::Mutex<Line>,
     /// The keys of the calls it holds, as the serving desk sent them ([`Reply::Keys`]).
     pub(super) keyring: crate::store::vault::Keyring,
+}
+
+impl Mirror {
+    /// The line, for a change (which has the desk to itself).
+    pub(super) fn line(&mut self) -> &mut Line {
+        self.link
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Events as their origin encoded them.
@@ -238,6 +283,10 @@ pub(super) struct Line {
     kind: StoreKind,
     /// The keys the last answer brought, for its events.
     keys: super::shred::WireKeys,
+    /// Keeps no fold: queries are answered by the serving desk, and nothing missed is sent.
+    thin: bool,
+    /// The lines the last answer to a query brought.
+    answered: Option<Vec<String>>,
 }
 
 impl Line {
@@ -258,7 +307,13 @@ impl Line {
             operator: operator.to_owned(),
             have,
             id: Some(request_id()),
+            thin: self.thin,
         })
+    }
+
+    /// The lines the last answer to a query brought (once).
+    pub(super) fn take_answered(&mut self) -> Option<Vec<String>> {
+        self.answered.take()
     }
 
     /// Sends a hand-over to be taken in one commit; answers like [`Line::run`].
@@ -274,6 +329,64 @@ impl Line {
             have,
             id: Some(request_id()),
         })
+    }
+
+    /// Asks for what comes in several frames ([`Request::Image`], [`Request::Chronology`],
+    /// [`Request::Log`]), each frame given to `each` as it comes, up to [`Reply::CaughtUp`]. It
+    /// only reads: a connection that breaks is opened again and asked once more.
+    pub(super) fn fetch(
+        &mut self,
+        request: &Request,
+        mut each: impl FnMut(Reply) -> Result<(), DeskError>,
+    ) -> Result<(), DeskError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.fetch_once(request, &mut each) {
+                Err(FetchError::Broke(e)) if tries < 2 => {
+                    tracing::debug!(error = %e, "the line broke; asking again");
+                    self.stream = None;
+                }
+                Err(FetchError::Broke(e)) => {
+                    self.stream = None;
+                    return Err(DeskError::Store(StoreError::Served(format!(
+                        "the serving desk did not answer ({e})"
+                    ))));
+                }
+                Err(FetchError::Desk(e)) => return Err(e),
+                Ok(()) => return Ok(()),
+            }
+        }
+    }
+
+    fn fetch_once(
+        &mut self,
+        request: &Request,
+        each: &mut impl FnMut(Reply) -> Result<(), DeskError>,
+    ) -> Result<(), FetchError> {
+        if self.stream.is_none() {
+            self.stream = Some(connect_line(&self.path).map_err(|why| {
+                FetchError::Desk(DeskError::Store(StoreError::Served(format!(
+                    "the serving desk has stopped ({why})"
+                ))))
+            })?);
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(FetchError::Broke(FrameError::Closed));
+        };
+        write_frame(stream, request).map_err(FetchError::Broke)?;
+        loop {
+            match read_frame(stream).map_err(FetchError::Broke)? {
+                Reply::CaughtUp => return Ok(()),
+                Reply::Refused(why) => {
+                    return Err(FetchError::Desk(DeskError::Refused(Refusal(why))))
+                }
+                Reply::Failed(why) => {
+                    return Err(FetchError::Desk(DeskError::Store(StoreError::Served(why))))
+                }
+                reply => each(reply).map_err(FetchError::Desk)?,
+            }
+        }
     }
 
     fn ask(&mut self, request: &Request) -> Result<(Batch, Batch), DeskError> {
@@ -334,8 +447,9 @@ impl Line {
             Request::Run { have, .. } | Request::Handover { have, .. } => {
                 have.iter().copied().collect()
             }
-            Request::Watch { .. } => BTreeMap::new(),
+            _ => BTreeMap::new(),
         };
+        let thin = matches!(request, Request::Run { thin: true, .. });
         let mut missed = Vec::new();
         let mut made = Vec::new();
         let read = (|| -> Result<(), StoreError> {
@@ -349,12 +463,16 @@ impl Line {
                     if event.request.as_deref() == Some(id.as_str()) {
                         made.push(ByteBuf::from(bytes.clone()));
                     }
-                    missed.push(ByteBuf::from(bytes));
+                    if !thin {
+                        missed.push(ByteBuf::from(bytes));
+                    }
                 }
             }
             Ok(())
         })();
-        self.keys = super::shred::keys_in(store.keyring(), &missed);
+        // The keys of what it will show: all it missed, or (keeping no fold) what it made.
+        let shown = if thin { &made } else { &missed };
+        self.keys = super::shred::keys_in(store.keyring(), shown);
         let _ = store.close();
         if read.is_err() {
             return Err(unknown(broke));
@@ -373,8 +491,10 @@ impl Line {
 impl Line {
     /// [`answer`], keeping the keys a commit brought.
     fn answer(&mut self, mut reply: Reply) -> Result<(Batch, Batch), DeskError> {
-        if let Reply::Committed { keys, .. } = &mut reply {
-            self.keys = std::mem::take(keys);
+        match &mut reply {
+            Reply::Committed { keys, .. } => self.keys = std::mem::take(keys),
+            Reply::Answered(lines) => self.answered = Some(std::mem::take(lines)),
+            _ => {}
         }
         answer(reply)
     }
@@ -391,6 +511,12 @@ fn answer(reply: Reply) -> Result<(Batch, Batch), DeskError> {
             "the serving desk answered out of turn: {other:?}"
         )))),
     }
+}
+
+/// Why a [`Line::fetch`] failed: the connection (worth one more try), or the desk's answer.
+enum FetchError {
+    Broke(FrameError),
+    Desk(DeskError),
 }
 
 /// The one case where it cannot be told whether a request was saved.
@@ -472,6 +598,7 @@ fn attach_as(
     let request = Request::Watch {
         have: Vec::new(),
         present: present.then(|| operator.to_owned()),
+        image: true,
     };
     write_frame(&mut watch, &request).map_err(fail)?;
     let (replica, kind) = match read_frame(&mut watch).map_err(fail)? {
@@ -487,21 +614,28 @@ fn attach_as(
         replica,
         kind,
         heads: BTreeMap::new(),
-        events: HashMap::new(),
-        chronicle: HashMap::new(),
-        requests: HashMap::new(),
-        link: Line {
+        last: HashMap::new(),
+        thin: false,
+        link: std::sync::Mutex::new(Line {
             path: path.clone(),
             stream: None,
             dir: dir.to_owned(),
             kind,
             keys: Vec::new(),
-        },
+            thin: false,
+            answered: None,
+        }),
         keyring: crate::store::vault::Keyring::default(),
     };
     let mut desk = Desk::attached(mirror, clock, operator).map_err(|e| e.to_string())?;
+    let mut image = Vec::new();
     loop {
         match read_frame(&mut watch).map_err(fail)? {
+            Reply::ImagePart(part) => image.extend_from_slice(&part),
+            Reply::Image(covers) => {
+                desk.take_image(&std::mem::take(&mut image), covers)
+                    .map_err(|e| e.to_string())?;
+            }
             Reply::Events(batch) => {
                 desk.absorb(&batch).map_err(|e| e.to_string())?;
             }
@@ -513,6 +647,72 @@ fn attach_as(
         }
     }
     Ok(Some((desk, Watch(watch))))
+}
+
+/// Attaches to the desk serving `dir` only to run command lines (`exec`): no watch, no fold,
+/// so it costs one round trip however old the store; the serving desk answers its queries too.
+/// `Ok(None)` when no desk serves it, as [`attach`].
+pub fn attach_to_run(
+    dir: &Path,
+    clock: Box<dyn Clock>,
+    operator: &str,
+) -> Result<Option<Desk>, String> {
+    let path = socket_path(dir);
+    if dir.exists() {
+        crate::store::private::data_dir(dir)?;
+    }
+    let mut line = match UnixStream::connect(&path) {
+        Ok(s) => s,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => {
+            return Err(format!(
+                "cannot reach the desk serving {}: {e}",
+                dir.display()
+            ))
+        }
+    };
+    // As for a watch: who serves the socket is checked before a byte is sent.
+    crate::store::private::check_socket(&path, &line)?;
+    line.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    let fail = |e: FrameError| format!("the desk serving {} failed: {e}", dir.display());
+    write_frame(&mut line, &Request::Hello).map_err(fail)?;
+    let (replica, kind) = match read_frame(&mut line).map_err(fail)? {
+        Reply::Welcome { replica, kind } => (replica, kind),
+        Reply::Refused(why) | Reply::Failed(why) => return Err(why),
+        other => return Err(format!("the serving desk answered out of turn: {other:?}")),
+    };
+    let kind = [StoreKind::Live, StoreKind::Demo, StoreKind::Training]
+        .into_iter()
+        .find(|k| k.word() == kind)
+        .ok_or_else(|| format!("the serving desk has an unknown kind of store: {kind}"))?;
+    let mirror = Mirror {
+        replica,
+        kind,
+        heads: BTreeMap::new(),
+        last: HashMap::new(),
+        thin: true,
+        link: std::sync::Mutex::new(Line {
+            path,
+            stream: Some(line),
+            dir: dir.to_owned(),
+            kind,
+            keys: Vec::new(),
+            thin: true,
+            answered: None,
+        }),
+        keyring: crate::store::vault::Keyring::default(),
+    };
+    Desk::attached(mirror, clock, operator)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// Opens the line connection, checking who serves it before a byte is sent.

@@ -121,8 +121,9 @@ impl Desk {
                         hash: s.hash(),
                     },
                 );
-                m.events
-                    .insert((e.origin, e.seq), (e.clone(), s.bytes.clone()));
+                for call in e.body.calls() {
+                    m.last.insert(call.clone(), (e.origin, e.seq));
+                }
             }
         } else {
             return Err(DeskError::Refused(Refusal(
@@ -187,6 +188,15 @@ impl Desk {
             let head = *heads
                 .entry(e.origin)
                 .or_insert_with(|| self.heads().get(&e.origin).copied().unwrap_or_default());
+            if e.seq <= head.seq && self.is_attached() {
+                // It keeps no log to compare with, only heads: the serving desk checked its
+                // peers' bytes itself, and what it sends again is what it sent.
+                if e.seq == head.seq && s.hash() != head.hash {
+                    let why = format!("two different events {}:{}", e.origin, e.seq);
+                    self.mark_fork(e.origin, why, &mut received);
+                }
+                continue;
+            }
             if e.seq <= head.seq {
                 let kept = match sealed
                     .iter()
@@ -249,12 +259,8 @@ impl Desk {
         let mut late: Option<crate::domain::event::FoldKey> = None;
         for e in in_order {
             self.last_hlc = self.last_hlc.max(e.hlc);
-            match self.state.apply(e) {
-                Applied::OutOfOrder => {
-                    late = Some(late.map_or(e.fold_key(), |k| k.min(e.fold_key())));
-                }
-                Applied::Applied => self.indexed(e),
-                Applied::Duplicate => {}
+            if self.state.apply(e) == Applied::OutOfOrder {
+                late = Some(late.map_or(e.fold_key(), |k| k.min(e.fold_key())));
             }
         }
         if late.is_some() {

@@ -1,9 +1,7 @@
 //! Opening from a checkpoint of the fold, and writing one: what it holds, when it is used and
 //! when the whole log is folded instead, and `verify`, which checks both against each other.
 
-use std::collections::HashMap;
-
-use super::{index, remember, Book, Desk, SystemClock};
+use super::{Book, Desk, SystemClock};
 use crate::domain::{Applied, Event, State};
 use crate::store::checkpoint::Found;
 use crate::store::{Store, StoreError};
@@ -75,6 +73,14 @@ impl Desk {
         &mut self,
         earliest: Option<crate::domain::event::FoldKey>,
     ) -> Result<(), StoreError> {
+        if self.is_attached() {
+            // It holds no log to fold: it takes up the serving desk's fold again, which has
+            // the late event in it already.
+            if !self.heads().is_empty() {
+                self.take_image_again()?;
+            }
+            return Ok(());
+        }
         let before = match (earliest, self.checkpoint_key) {
             (Some(late), Some(covered)) => late < covered,
             _ => false,
@@ -281,35 +287,22 @@ impl Desk {
         })
     }
 
-    /// Folds the whole log.
+    /// Folds the whole log (of a desk that owns its store).
     pub(super) fn fold_all(&mut self) -> Result<(), StoreError> {
-        let events = self.events()?;
-        let mut state = State::default();
-        // This node's times, not the log's: kept across a fold (an attached desk's come from
-        // the desk it is attached to).
-        let known = match &self.book {
-            Book::Local(store) => store.known()?,
-            Book::Attached(_) => self.state.known().clone(),
+        let Book::Local(store) = &self.book else {
+            return Ok(());
         };
-        state.set_known(known);
-        let mut chronicle = HashMap::new();
-        let mut requests = HashMap::new();
+        let events = store.load()?;
+        let mut events = events;
+        events.sort_by_key(Event::fold_key);
+        let mut state = State::default();
+        // This node's times, not the log's: kept across a fold.
+        state.set_known(store.known()?);
         for e in &events {
             state.apply(e);
-            if matches!(self.book, Book::Attached(_)) {
-                index(&mut chronicle, e);
-                remember(&mut requests, e);
-            }
         }
+        let mark = store.hlc_mark();
         self.state = state;
-        if let Book::Attached(m) = &mut self.book {
-            m.chronicle = chronicle;
-            m.requests = requests;
-        }
-        let mark = match &self.book {
-            Book::Local(store) => store.hlc_mark(),
-            Book::Attached(_) => 0,
-        };
         self.last_hlc = self.last_hlc.max(mark).max(self.state.last_hlc());
         Ok(())
     }

@@ -6,6 +6,7 @@
 mod common;
 
 mod architecture;
+mod attach_image;
 mod bells;
 mod cautions;
 mod checkpoint;

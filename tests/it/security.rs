@@ -566,6 +566,7 @@ fn a_socket_another_user_serves_is_refused_before_a_byte_is_sent() {
         &Request::Watch {
             have: Vec::new(),
             present: None,
+            image: true,
         },
     )
     .unwrap();

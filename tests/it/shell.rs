@@ -455,6 +455,7 @@ fn a_request_sent_again_is_answered_with_what_it_did_and_not_run_twice() {
         operator: "tester".into(),
         have: Vec::new(),
         id: Some("0123456789abcdef0123456789abcdef".into()),
+        thin: false,
     };
     let committed = |reply: Reply| match reply {
         Reply::Committed { events, .. } => events,
@@ -479,6 +480,7 @@ fn a_request_sent_again_is_answered_with_what_it_did_and_not_run_twice() {
         operator: "tester".into(),
         have: Vec::new(),
         id: Some("not an id".into()),
+        thin: false,
     };
     assert!(matches!(ask_desk(&sb.data(), &bad), Reply::Refused(_)));
 }
@@ -518,15 +520,14 @@ fn a_client_told_nothing_after_its_line_was_saved_says_it_was_saved() {
         .command(&["exec", &format!("note {call} saved, answer lost")])
         .spawn()
         .unwrap();
-    let (mut watch, _) = listener.accept().unwrap();
-    assert!(matches!(read_request(&mut watch), Request::Watch { .. }));
+    // `exec` opens no watch: it asks who serves, then sends its line on the same connection.
+    let (mut line, _) = listener.accept().unwrap();
+    assert!(matches!(read_request(&mut line), Request::Hello));
     let welcome = Reply::Welcome {
         replica: desk.replica(),
         kind: "live".into(),
     };
-    send_reply(&mut watch, &welcome);
-    send_reply(&mut watch, &Reply::CaughtUp);
-    let (mut line, _) = listener.accept().unwrap();
+    send_reply(&mut line, &welcome);
     let Request::Run {
         line: text,
         operator,
@@ -539,7 +540,7 @@ fn a_client_told_nothing_after_its_line_was_saved_says_it_was_saved() {
     desk.run_request(id.as_deref(), &operator, None, |d| d.run_line(&text))
         .unwrap();
     desk.close().unwrap();
-    drop((listener, line, watch));
+    drop((listener, line));
     let out = client.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(

@@ -449,6 +449,37 @@ fn a_second_serve_on_the_same_dir_is_refused_in_one_line() {
     sb.exec(&a, &["unit add STAR-1 peer"]);
 }
 
+/// `exec` attached to a serving desk keeps no fold of its own: its queries are answered there,
+/// the same as on the store itself, and what it commits is printed as it would be.
+#[test]
+fn exec_attached_runs_its_queries_at_the_serving_desk() {
+    let sb = Sandbox::new();
+    let a = sb.dir("A");
+    let call = sb
+        .exec(
+            &a,
+            &[
+                "unit add STAR-1 clinician,medic",
+                "call 12 Main St / man shouting --type welfare",
+            ],
+        )
+        .expect("a call");
+    let rec = format!("rec {call}");
+    let alone = sb.ok(&a, &["exec", &rec]);
+    assert!(alone.contains("STAR-1"), "{alone}");
+    let mut desk = sb.serve(&a, None);
+    assert_eq!(sb.ok(&a, &["exec", &rec]), alone);
+    let note = sb.ok(&a, &["exec", &format!("note {call} through the desk")]);
+    assert!(note.contains("through the desk"), "{note}");
+    let out = sb.run(&a, &["exec", "rec 99"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("refused: no call"), "{err}");
+    let _ = desk.child.kill();
+    let _ = desk.child.wait();
+}
+
 #[test]
 fn exec_attaches_to_a_serving_desk() {
     let sb = Sandbox::new();

@@ -103,7 +103,11 @@ async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Resu
         return write_frame_async(&mut stream, &Reply::Refused(why)).await;
     };
     match first {
-        Request::Watch { have, present } => {
+        Request::Watch {
+            have,
+            present,
+            image,
+        } => {
             // A console whose OS user may not act as the operator it names is turned away
             // before it is shown anything.
             let refused = present
@@ -115,16 +119,110 @@ async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Resu
             // A name that could not be stamped on a change is not shown either.
             let present = present.filter(|name| crate::domain::text::check_operator(name).is_ok());
             let _here = present.map(|name| Presence::arrive(shared, name));
-            watch_client(stream, shared, have).await
+            watch_client(stream, shared, have, image).await
         }
-        run @ (Request::Run { .. } | Request::Handover { .. }) => {
-            let mut next = run;
+        first => {
+            let mut next = first;
             loop {
-                let reply = run_for_client(shared, next, &os_user);
-                write_frame_async(&mut stream, &reply).await?;
+                match next {
+                    Request::Hello => {
+                        let (replica, kind) = {
+                            let hub = shared.lock();
+                            (hub.desk.replica(), hub.desk.kind().word().to_owned())
+                        };
+                        write_frame_async(&mut stream, &Reply::Welcome { replica, kind }).await?;
+                    }
+                    Request::Image => send_image(&mut stream, shared).await?,
+                    Request::Chronology { call } => {
+                        send_chronology(&mut stream, shared, &call).await?;
+                    }
+                    Request::Log => send_log(&mut stream, shared).await?,
+                    run => {
+                        let reply = run_for_client(shared, run, &os_user);
+                        write_frame_async(&mut stream, &reply).await?;
+                    }
+                }
                 next = read_request(&mut stream).await?;
             }
         }
+    }
+}
+
+/// The desk's fold as it stands, in pieces, for a client to start from (`desk/image.rs`).
+/// Made under the lock (so it matches the heads it names), sent after it.
+async fn write_image<W: tokio::io::AsyncWrite + Unpin>(
+    stream: &mut W,
+    shared: &Shared,
+) -> Result<Option<BTreeMap<ReplicaId, u64>>, FrameError> {
+    let made = shared.lock().desk.image();
+    match made {
+        Ok((bytes, covers)) => {
+            let sent = covers.heads.iter().map(|(o, s, _)| (*o, *s)).collect();
+            for part in crate::desk::image::parts(&bytes) {
+                write_frame_async(stream, &part).await?;
+            }
+            write_frame_async(stream, &Reply::Image(covers)).await?;
+            Ok(Some(sent))
+        }
+        Err(e) => {
+            write_frame_async(stream, &Reply::Failed(e.to_string())).await?;
+            Ok(None)
+        }
+    }
+}
+
+async fn send_image(stream: &mut UnixStream, shared: &Shared) -> Result<(), FrameError> {
+    if write_image(stream, shared).await?.is_some() {
+        write_frame_async(stream, &Reply::CaughtUp).await?;
+    }
+    Ok(())
+}
+
+/// One call's events, read through the store's index, with the keys that open them.
+async fn send_chronology(
+    stream: &mut UnixStream,
+    shared: &Shared,
+    call: &crate::domain::CallId,
+) -> Result<(), FrameError> {
+    let read = {
+        let hub = shared.lock();
+        hub.desk
+            .chronology_bytes(call)
+            .map(|bytes| (hub.desk.keys_for(&bytes), bytes))
+    };
+    let (keys, bytes) = match read {
+        Ok(read) => read,
+        Err(e) => return write_frame_async(stream, &Reply::Failed(e.to_string())).await,
+    };
+    write_frame_async(stream, &Reply::Keys(keys)).await?;
+    let mut batch = Vec::new();
+    let mut size = 0;
+    for b in bytes {
+        if size + b.len() > crate::desk::frame::MAX_FRAME / 2 && !batch.is_empty() {
+            write_frame_async(stream, &Reply::Events(std::mem::take(&mut batch))).await?;
+            size = 0;
+        }
+        size += b.len();
+        batch.push(ByteBuf::from(b));
+    }
+    if !batch.is_empty() {
+        write_frame_async(stream, &Reply::Events(batch)).await?;
+    }
+    write_frame_async(stream, &Reply::CaughtUp).await
+}
+
+/// Every event, a batch at a time (the lock taken for each), with the keys that open them.
+async fn send_log(stream: &mut UnixStream, shared: &Shared) -> Result<(), FrameError> {
+    let mut sent = BTreeMap::new();
+    loop {
+        let next = next_for_client(&shared.lock().desk, &mut sent);
+        let Some((keys, batch)) = next else {
+            return write_frame_async(stream, &Reply::CaughtUp).await;
+        };
+        if !keys.is_empty() {
+            write_frame_async(stream, &Reply::Keys(keys)).await?;
+        }
+        write_frame_async(stream, &Reply::Events(batch)).await?;
     }
 }
 
@@ -156,9 +254,11 @@ fn checked_request_id(id: Option<&str>) -> Result<Option<&str>, String> {
 }
 
 fn run_for_client(shared: &Shared, request: Request, os_user: &str) -> Reply {
+    // A client that keeps no fold is sent nothing it missed.
+    let thin = matches!(request, Request::Run { thin: true, .. });
     let have = match &request {
         Request::Run { have, .. } | Request::Handover { have, .. } => have.clone(),
-        Request::Watch { .. } => return Reply::Refused("one watch per connection".into()),
+        _ => return Reply::Refused("one watch per connection".into()),
     };
     let mut hub = shared.lock();
     let desk = &mut hub.desk;
@@ -166,7 +266,7 @@ fn run_for_client(shared: &Shared, request: Request, os_user: &str) -> Reply {
     let mut missed = Vec::new();
     for (o, head) in desk.heads().clone() {
         let from = have.get(&o).copied().unwrap_or(0);
-        if head.seq > from && missed.len() < crate::sync::session::MAX_BATCH {
+        if !thin && head.seq > from && missed.len() < crate::sync::session::MAX_BATCH {
             let room = crate::sync::session::MAX_BATCH - missed.len();
             if let Ok(more) = desk.events_from(o, from + 1, room, crate::desk::frame::MAX_FRAME / 4)
             {
@@ -193,7 +293,7 @@ fn run_for_client(shared: &Shared, request: Request, os_user: &str) -> Reply {
                     .map(|(_, events)| Outcome::Committed(events))
             }),
         },
-        Request::Watch { .. } => return Reply::Refused("one watch per connection".into()),
+        _ => return Reply::Refused("one watch per connection".into()),
     };
     let reply = match outcome {
         Ok(Outcome::Answered(lines)) => Reply::Answered(lines),
@@ -257,6 +357,7 @@ async fn watch_client(
     stream: UnixStream,
     shared: &Shared,
     have: Vec<(ReplicaId, u64)>,
+    image: bool,
 ) -> Result<(), FrameError> {
     let (mut rd, mut wr) = stream.into_split();
     let mut changed = shared.changed.subscribe();
@@ -266,6 +367,13 @@ async fn watch_client(
     };
     write_frame_async(&mut wr, &Reply::Welcome { replica, kind }).await?;
     let mut sent: BTreeMap<ReplicaId, u64> = have.into_iter().collect();
+    if image {
+        // The fold first, then only what commits after it.
+        match write_image(&mut wr, shared).await? {
+            Some(covered) => sent = covered,
+            None => return Ok(()),
+        }
+    }
     let mut board = None;
     let mut known = 0;
     let mut caught_up = false;
