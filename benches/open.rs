@@ -10,7 +10,10 @@
 //!   store.
 //!
 //! With `SWITCHBOARD_BEFORE_BIN` set to another build of the binary (the one before
-//! checkpoints), `state --digest` is measured with it on the same stores too.
+//! checkpoints), `state --digest` is measured with it on the same stores too. With
+//! `SWITCHBOARD_COSTS_BIN` and `SWITCHBOARD_COSTS_DIR` set, it measures only the whole-process
+//! costs (exec to first frame), with that binary, on the stores `DIR/demo-{days}` (copies an
+//! older build may change), and builds nothing: the figures before a change.
 //!
 //! `cargo bench --bench open` builds the stores once (about 20 minutes for three years) under
 //! `CARGO_TARGET_TMPDIR/open-bench/` and prints plain lines, medians of five runs. Peak RSS is
@@ -26,6 +29,12 @@ use std::time::{Duration, Instant};
 use switchboard::store::{Store, StoreKind};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+
+/// The binary whose whole-process costs are measured: this build's, or `SWITCHBOARD_COSTS_BIN`.
+fn costs_bin() -> &'static str {
+    static BIN_FOR_COSTS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN_FOR_COSTS.get_or_init(|| std::env::var("SWITCHBOARD_COSTS_BIN").unwrap_or(BIN.into()))
+}
 const DEMO_SEED: u64 = 2020;
 /// 2025-03-04 09:00:00 UTC: a fixed "now", so every run builds the same history.
 const NOW_MS: i64 = 1_741_078_800_000;
@@ -55,29 +64,8 @@ fn build(dir: &Path, days: u32) -> u64 {
 
 /// One `state --digest`: wall time, peak RSS in kB (when `/usr/bin/time` is there), digest.
 fn digest(bin: &str, dir: &Path) -> (Duration, Option<u64>, String) {
-    let timed = Path::new("/usr/bin/time").exists();
-    let mut command = if timed {
-        let mut c = Command::new("/usr/bin/time");
-        c.args(["-f", "maxrss-kb %M", bin]);
-        c
-    } else {
-        Command::new(bin)
-    };
-    command
-        .arg("--data")
-        .arg(dir)
-        .args(["state", "--digest"])
-        .env_remove("SWITCHBOARD_DATA");
-    let started = Instant::now();
-    let out = command.output().expect("run switchboard");
-    let took = started.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let rss = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("maxrss-kb ")?.trim().parse().ok());
-    let digest = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    (took, rss, digest)
+    let (took, rss, out) = timed_with(bin, dir, &["state", "--digest"]);
+    (took, rss, out.trim().to_owned())
 }
 
 fn checkpoint(dir: &Path) -> PathBuf {
@@ -135,6 +123,17 @@ fn main() {
     let sizes: &[u32] = if full { &[30, 365, 1095] } else { &[2] };
     let runs = if full { RUNS } else { 1 };
     let before = std::env::var("SWITCHBOARD_BEFORE_BIN").ok();
+    if let (Ok(_), Ok(stores)) = (
+        std::env::var("SWITCHBOARD_COSTS_BIN"),
+        std::env::var("SWITCHBOARD_COSTS_DIR"),
+    ) {
+        for &days in sizes {
+            let dir = Path::new(&stores).join(format!("demo-{days}"));
+            println!("{} on {}:", costs_bin(), dir.display());
+            costs(&dir, days, 0, runs, false);
+        }
+        return;
+    }
     for &days in sizes {
         let dir = root.join(format!("demo-{days}"));
         let events = build(&dir, days);
@@ -192,22 +191,27 @@ fn main() {
             );
             assert_eq!(old.2, resumed.2, "the build before gives another digest");
         }
-        costs(&dir, days, events, runs);
+        costs(&dir, days, events, runs, true);
     }
 }
 
 /// A run's wall time, peak RSS in kB and output.
 type Run = (Duration, Option<u64>, String);
 
-/// Wall time and peak RSS of one run of the binary with `args` on `dir`, which must succeed.
+/// Wall time and peak RSS of one run of the binary measured with `args` on `dir`.
 fn timed(dir: &Path, args: &[&str]) -> Run {
+    timed_with(costs_bin(), dir, args)
+}
+
+/// Wall time and peak RSS of one run of `bin` with `args` on `dir`, which must succeed.
+fn timed_with(bin: &str, dir: &Path, args: &[&str]) -> Run {
     let timed = Path::new("/usr/bin/time").exists();
     let mut command = if timed {
         let mut c = Command::new("/usr/bin/time");
-        c.args(["-f", "maxrss-kb %M", BIN]);
+        c.args(["-f", "maxrss-kb %M", bin]);
         c
     } else {
-        Command::new(BIN)
+        Command::new(bin)
     };
     command
         .arg("--data")
@@ -242,7 +246,7 @@ fn rfc3339(ms: i64) -> String {
         .to_rfc3339()
 }
 
-fn costs(dir: &Path, days: u32, events: u64, runs: usize) {
+fn costs(dir: &Path, days: u32, events: u64, runs: usize, in_process: bool) {
     let show = |label: &str, r: &Run| line(label, days, events, r);
     // An open call to work on, and the time of the store's last event (the demo's "now").
     let state = timed(dir, &["state", "--json"]).2;
@@ -282,7 +286,9 @@ fn costs(dir: &Path, days: u32, events: u64, runs: usize) {
         &(t, Some(kb), String::new()),
     );
     attached(dir, &note, runs, &show);
-    late_event(dir, days, events);
+    if in_process {
+        late_event(dir, days, events);
+    }
 }
 
 /// The console in an 80×24 pty: the time until its first frame shows the queue, and its peak
@@ -298,7 +304,7 @@ fn first_frame(dir: &Path) -> (Duration, u64) {
             pixel_height: 0,
         })
         .expect("a pty");
-    let mut cmd = CommandBuilder::new(BIN);
+    let mut cmd = CommandBuilder::new(costs_bin());
     cmd.args(["demo", "--data"]);
     cmd.arg(dir);
     cmd.env("SWITCHBOARD_OPERATOR", "bench");
@@ -340,7 +346,7 @@ fn first_frame(dir: &Path) -> (Duration, u64) {
 
 /// `exec` attached to a `serve` on the store.
 fn attached(dir: &Path, line: &str, runs: usize, show: &dyn Fn(&str, &Run)) {
-    let mut serve = Command::new(BIN)
+    let mut serve = Command::new(costs_bin())
         .arg("--data")
         .arg(dir)
         .arg("serve")

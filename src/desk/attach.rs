@@ -569,64 +569,15 @@ fn attach_as(
     operator: &str,
     present: bool,
 ) -> Result<Option<(Desk, Watch)>, String> {
-    let path = socket_path(dir);
-    // A data dir someone else owns or may write is not this user's desk, whatever serves it.
-    if dir.exists() {
-        crate::store::private::data_dir(dir)?;
-    }
-    let mut watch = match UnixStream::connect(&path) {
-        Ok(s) => s,
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
-            ) =>
-        {
-            return Ok(None)
-        }
-        Err(e) => {
-            return Err(format!(
-                "cannot reach the desk serving {}: {e}",
-                dir.display()
-            ))
-        }
-    };
-    // Who serves the socket is checked before a byte is sent: a socket another user bound in
-    // its place must not receive the operator's next note.
-    crate::store::private::check_socket(&path, &watch)?;
-    let fail = |e: FrameError| format!("the desk serving {} failed: {e}", dir.display());
     let request = Request::Watch {
         have: Vec::new(),
         present: present.then(|| operator.to_owned()),
         image: true,
     };
-    write_frame(&mut watch, &request).map_err(fail)?;
-    let (replica, kind) = match read_frame(&mut watch).map_err(fail)? {
-        Reply::Welcome { replica, kind } => (replica, kind),
-        Reply::Refused(why) | Reply::Failed(why) => return Err(why),
-        other => return Err(format!("the serving desk answered out of turn: {other:?}")),
+    let Some((mut watch, mirror)) = greet(dir, &request, false)? else {
+        return Ok(None);
     };
-    let kind = [StoreKind::Live, StoreKind::Demo, StoreKind::Training]
-        .into_iter()
-        .find(|k| k.word() == kind)
-        .ok_or_else(|| format!("the serving desk has an unknown kind of store: {kind}"))?;
-    let mirror = Mirror {
-        replica,
-        kind,
-        heads: BTreeMap::new(),
-        last: HashMap::new(),
-        thin: false,
-        link: std::sync::Mutex::new(Line {
-            path: path.clone(),
-            stream: None,
-            dir: dir.to_owned(),
-            kind,
-            keys: Vec::new(),
-            thin: false,
-            answered: None,
-        }),
-        keyring: crate::store::vault::Keyring::default(),
-    };
+    let fail = |e: FrameError| format!("the desk serving {} failed: {e}", dir.display());
     let mut desk = Desk::attached(mirror, clock, operator).map_err(|e| e.to_string())?;
     let mut image = Vec::new();
     loop {
@@ -657,11 +608,27 @@ pub fn attach_to_run(
     clock: Box<dyn Clock>,
     operator: &str,
 ) -> Result<Option<Desk>, String> {
+    let Some((line, mut mirror)) = greet(dir, &Request::Hello, true)? else {
+        return Ok(None);
+    };
+    line.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    mirror.line().stream = Some(line);
+    Desk::attached(mirror, clock, operator)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// Connects to the desk serving `dir` and sends `first` (a watch, or a hello), reading the
+/// welcome: the connection and an empty [`Mirror`] of that desk, or `None` when no desk serves
+/// `dir` (no socket, or one left by a desk that has stopped).
+fn greet(dir: &Path, first: &Request, thin: bool) -> Result<Option<(UnixStream, Mirror)>, String> {
     let path = socket_path(dir);
+    // A data dir someone else owns or may write is not this user's desk, whatever serves it.
     if dir.exists() {
         crate::store::private::data_dir(dir)?;
     }
-    let mut line = match UnixStream::connect(&path) {
+    let mut stream = match UnixStream::connect(&path) {
         Ok(s) => s,
         Err(e)
             if matches!(
@@ -678,13 +645,12 @@ pub fn attach_to_run(
             ))
         }
     };
-    // As for a watch: who serves the socket is checked before a byte is sent.
-    crate::store::private::check_socket(&path, &line)?;
-    line.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
+    // Who serves the socket is checked before a byte is sent: a socket another user bound in
+    // its place must not receive the operator's next note.
+    crate::store::private::check_socket(&path, &stream)?;
     let fail = |e: FrameError| format!("the desk serving {} failed: {e}", dir.display());
-    write_frame(&mut line, &Request::Hello).map_err(fail)?;
-    let (replica, kind) = match read_frame(&mut line).map_err(fail)? {
+    write_frame(&mut stream, first).map_err(fail)?;
+    let (replica, kind) = match read_frame(&mut stream).map_err(fail)? {
         Reply::Welcome { replica, kind } => (replica, kind),
         Reply::Refused(why) | Reply::Failed(why) => return Err(why),
         other => return Err(format!("the serving desk answered out of turn: {other:?}")),
@@ -698,21 +664,19 @@ pub fn attach_to_run(
         kind,
         heads: BTreeMap::new(),
         last: HashMap::new(),
-        thin: true,
+        thin,
         link: std::sync::Mutex::new(Line {
             path,
-            stream: Some(line),
+            stream: None,
             dir: dir.to_owned(),
             kind,
             keys: Vec::new(),
-            thin: true,
+            thin,
             answered: None,
         }),
         keyring: crate::store::vault::Keyring::default(),
     };
-    Desk::attached(mirror, clock, operator)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    Ok(Some((stream, mirror)))
 }
 
 /// Opens the line connection, checking who serves it before a byte is sent.
