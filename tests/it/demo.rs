@@ -119,3 +119,54 @@ fn demo_console_80x24() {
     d.minutes(5);
     insta::assert_snapshot!(d.text());
 }
+
+/// Moving the call selection on the demo desk, by the default keymap's Ctrl-N/Ctrl-P and the
+/// vim keymap's j/k, with time going by between: through the lean backend into a vt100
+/// emulator, the screen is the frame after every key.
+#[test]
+fn selection_moves_leave_the_terminal_showing_the_frame() {
+    use crate::common::wire::Wire;
+    for (keymap, down, up) in [("default", "<C-n>", "<C-p>"), ("vim", "j", "k")] {
+        let mut d = demo();
+        d.app.keymap = switchboard::console::keymap::Keymap::preset(keymap).unwrap();
+        d.minutes(5);
+        for (width, height) in [(80, 24), (120, 40)] {
+            let mut wire = Wire::new(width, height);
+            wire.draw(&mut d.app, "the first frame");
+            for (n, key) in [down, down, down, down, up, up, down, up, up, up, up]
+                .iter()
+                .enumerate()
+            {
+                d.keys(key);
+                wire.draw(
+                    &mut d.app,
+                    &format!("key {n} {key} ({keymap}, {width}x{height})"),
+                );
+                if n % 4 == 3 {
+                    d.minutes(1);
+                    wire.draw(&mut d.app, &format!("a minute after key {n}"));
+                }
+            }
+        }
+    }
+}
+
+/// A selection move writes what changed on the screen and little else: on the demo desk at
+/// 80×24, each Ctrl-N and Ctrl-P down the queue and back. (It was 717–816 B before the
+/// backend erased blank runs, skipped unchanged cells and used short moves and styles.)
+#[test]
+fn a_selection_move_costs_what_changed() {
+    use crate::common::wire::Wire;
+    let mut d = demo();
+    d.minutes(5);
+    let mut wire = Wire::new(80, 24);
+    wire.draw(&mut d.app, "the first frame");
+    let mut costs = Vec::new();
+    for key in [
+        "<C-n>", "<C-n>", "<C-n>", "<C-n>", "<C-p>", "<C-p>", "<C-p>", "<C-p>",
+    ] {
+        d.keys(key);
+        costs.push(wire.draw(&mut d.app, key).len());
+    }
+    eprintln!("{costs:?}");
+}

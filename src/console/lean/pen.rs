@@ -85,13 +85,7 @@ fn row(
             }
         }
         if let (Some(scr), true) = (screen.as_deref_mut(), blank(cell)) {
-            // The run of changed blank cells from here, one column after another.
-            let mut end = k + 1;
-            while end < cells.len() && cells[end].0 == cells[end - 1].0 + 1 && blank(cells[end].2) {
-                end += 1;
-            }
-            let past = cells[end - 1].0 + 1;
-            if let Some(erased) = erase(known, scr, size, cells, k, end, past)? {
+            if let Some(erased) = erase(known, scr, size, cells, k)? {
                 out.extend_from_slice(&erased.bytes);
                 *known = erased.known;
                 for &(x, y, cell) in &cells[k..erased.upto] {
@@ -118,24 +112,20 @@ struct Erased {
     upto: usize,
 }
 
-/// Erases the blank cells `cells[k..end]` (columns up to `past`) when that is shorter than
-/// writing them: with EL when the rest of the line is blank in the new frame, else with ECH.
+/// Erases from the blank cell `cells[k]` on, over the cells blank in the new frame (changed or
+/// not), when that is shorter than writing the changed ones: with EL when the rest of the line
+/// is blank, else with ECH.
 fn erase(
     known: &Known,
     screen: &Screen,
     size: Option<Size>,
     cells: &[(u16, u16, &Cell)],
     k: usize,
-    end: usize,
-    past: u16,
 ) -> io::Result<Option<Erased>> {
     let (x, y, first) = cells[k];
     let width = screen.buffer.area.width;
     // Nothing is erased that may be half of a wide character, or beside one.
     let sure = |c: u16| c >= width || !screen.unsure(c, y);
-    if !(x..=past).all(sure) {
-        return Ok(None);
-    }
     // The new frame's cell at column `c`: the changed one, or what the terminal shows.
     let new = |c: u16| {
         cells[k..]
@@ -143,8 +133,19 @@ fn erase(
             .find(|cell| cell.0 == c)
             .map_or_else(|| screen.cell(c, y), |cell| cell.2)
     };
-    let to_the_end = (past..width).all(|c| sure(c) && blank(new(c)));
-    let upto = if to_the_end { cells.len() } else { end };
+    // The run: up to the last changed cell before something not blank.
+    let (mut c, mut upto, mut past) = (x, k, x);
+    while c < width && sure(c) && blank(new(c)) {
+        if cells.get(upto).is_some_and(|cell| cell.0 == c) {
+            upto += 1;
+            past = c + 1;
+        }
+        c += 1;
+    }
+    let to_the_end = c == width;
+    if upto == k || !sure(past) {
+        return Ok(None);
+    }
 
     // As written cell by cell, then on to the next changed cell of the row.
     let mut written = Vec::new();
@@ -160,10 +161,7 @@ fn erase(
     let mut erased = Vec::new();
     let mut ke = *known;
     travel(&mut erased, &mut ke, Some(screen), size, x, y)?;
-    let clean = ke.bg == Some(Color::Reset)
-        && ke.fg.is_some()
-        && ke.modifier.is_some_and(|m| !m.intersects(VISIBLE_ON_BLANK));
-    if !clean {
+    if !plain_for_blanks(&ke) {
         let modifier = ke.modifier.unwrap_or(first.modifier) - VISIBLE_ON_BLANK;
         let fg = ke.fg.unwrap_or(first.fg);
         style(&mut erased, &mut ke, fg, Color::Reset, modifier)?;
@@ -191,6 +189,15 @@ fn erase(
     Ok(None)
 }
 
+/// Whether a blank written or erased in the known style looks as [`blank`] cells do.
+fn plain_for_blanks(known: &Known) -> bool {
+    known.bg == Some(Color::Reset)
+        && known.fg.is_some()
+        && known
+            .modifier
+            .is_some_and(|m| !m.intersects(VISIBLE_ON_BLANK))
+}
+
 /// Looks blank whatever the current style's foreground and intensity: a space on the default
 /// background with nothing that shows on a blank.
 fn blank(cell: &Cell) -> bool {
@@ -208,7 +215,11 @@ pub(super) fn put(
     cell: &Cell,
 ) -> io::Result<()> {
     travel(out, known, screen, size, x, y)?;
-    style(out, known, cell.fg, cell.bg, cell.modifier)?;
+    // A blank shows the same in any style with the default background and nothing that shows
+    // on a blank: the current one will do.
+    if !(blank(cell) && plain_for_blanks(known)) {
+        style(out, known, cell.fg, cell.bg, cell.modifier)?;
+    }
     out.extend_from_slice(cell.symbol().as_bytes());
     // Past a symbol surely one column wide (ASCII, Braille, box drawing …) the cursor is one
     // column on; wide or combined symbols are left to an explicit move.
