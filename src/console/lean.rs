@@ -5,11 +5,14 @@
 //! 32 bytes each time even when one timer digit changed. This backend remembers the style and
 //! cursor the terminal has between frames and writes only what differs.
 //!
-//! It also keeps what the terminal shows cell by cell, so that when a frame is mostly an old
-//! region moved (a map panned by whole cells), it moves those cells on the terminal — whole
-//! lines with delete/insert line (DL/IL), parts of lines with delete/insert character
-//! (DCH/ICH) — and then writes only the cells that still differ, whenever that is fewer bytes
-//! than writing the changed cells.
+//! How each cell is written is the pen's business (`pen.rs`): the cursor's shortest way, one
+//! SGR sequence per change of style, erasing blank runs, and leaving blanks that look the same.
+//!
+//! It also keeps what the terminal shows cell by cell (`screen.rs`), so that when a frame is
+//! mostly an old region moved (a map panned by whole cells), it moves those cells on the
+//! terminal — whole lines with delete/insert line (DL/IL), parts of lines with delete/insert
+//! character (DCH/ICH) — and then writes only the cells that still differ, whenever that is
+//! fewer bytes than writing the changed cells.
 
 use std::io::{self, Write};
 
@@ -551,8 +554,9 @@ mod tests {
         assert!(bytes <= 12, "{bytes} bytes");
     }
 
-    /// Frames that each change a few places of the last: texts (runs of spaces among them) in every colour form and attribute, on default and coloured
-    /// backgrounds, and blanked stretches, lines and boxes. Deterministic: the same every run.
+    /// Frames that each change a few places of the last: texts (runs of spaces among them) in
+    /// every colour form and attribute, on default and coloured backgrounds, and blanked
+    /// stretches, lines and boxes. Deterministic: the same every run.
     fn random_frames(width: u16, height: u16, count: usize, seed: u64) -> Vec<Frame> {
         const TEXTS: [&str; 10] = [
             "26-BA0001",
