@@ -9,9 +9,11 @@
 //! `cargo bench --bench console` first measures resident memory (while the heap is fresh, before
 //! criterion allocates), then runs the criterion group `render/*`, then prints what criterion
 //! cannot: the bytes the terminal receives per tick, per keystroke and per selection move,
-//! counted through ratatui's crossterm backend writing into a counter. Under `cargo test
-//! --benches` (no `--bench` argument) everything runs once at small sizes, as a smoke test, and
-//! the demo store is not built.
+//! counted through the console's own backend (`console::lean`) writing into a counter. Under
+//! `cargo test --benches` (no `--bench` argument) everything runs once at small sizes, as a
+//! smoke test, and the demo store is not built; with `SWITCHBOARD_BENCH_FULL_BYTES=1` the busy
+//! store is built at full size, so the bytes printed are the full run's (they do not depend on
+//! the build).
 //!
 //! The 30-day demo store is built once, by this binary re-run as a child process (so the fill's
 //! allocations never count against the measurement), and kept under `CARGO_TARGET_TMPDIR`.
@@ -45,6 +47,9 @@ use switchboard::store::{Store, StoreKind};
 
 /// Set (to a directory) when this binary is re-run only to fill the demo store.
 const FILL_ENV: &str = "SWITCHBOARD_BENCH_FILL_DEMO";
+/// Set under `cargo test --bench console` to print the bytes on the wire for the full-size
+/// busy store (500 calls, 100 units, 60 ticks) without building a release bench.
+const FULL_BYTES_ENV: &str = "SWITCHBOARD_BENCH_FULL_BYTES";
 const DEMO_DAYS: u32 = 30;
 const DEMO_SEED: u64 = 2020;
 /// 2025-03-04 09:00:00 UTC: a fixed "now" for the busy store, so every run draws the same.
@@ -57,7 +62,13 @@ fn main() {
         return;
     }
     let full = is_full_run();
-    let sizes = if full { Sizes::FULL } else { Sizes::SMOKE };
+    // The bytes are the same in a debug build: the busy store at full size without the rest.
+    let full_bytes = full || std::env::var_os(FULL_BYTES_ENV).is_some();
+    let sizes = if full_bytes {
+        Sizes::FULL
+    } else {
+        Sizes::SMOKE
+    };
 
     // First, while the heap is fresh, so that RSS growth is the console's own.
     if full {
@@ -371,7 +382,7 @@ fn bench_render(c: &mut Criterion, busy: &mut Busy, sizes: &Sizes) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bytes on the wire: ratatui's crossterm backend writing into a counter.
+// Bytes on the wire: the console's own backend writing into a counter.
 
 /// Counts what is written; clones share the count (the backend keeps its writer private).
 #[derive(Clone, Default)]

@@ -5,28 +5,33 @@
 //! 32 bytes each time even when one timer digit changed. This backend remembers the style and
 //! cursor the terminal has between frames and writes only what differs.
 //!
-//! It also keeps what the terminal shows cell by cell, so that when a frame is mostly an old
-//! region moved (a map panned by whole cells), it moves those cells on the terminal — whole
-//! lines with delete/insert line (DL/IL), parts of lines with delete/insert character
-//! (DCH/ICH) — and then writes only the cells that still differ, whenever that is fewer bytes
-//! than writing the changed cells.
+//! How each cell is written is the pen's business (`pen.rs`): the cursor's shortest way, one
+//! SGR sequence per change of style, erasing blank runs, and leaving blanks that look the same.
+//!
+//! It also keeps what the terminal shows cell by cell (`screen.rs`), so that when a frame is
+//! mostly an old region moved (a map panned by whole cells), it moves those cells on the
+//! terminal — whole lines with delete/insert line (DL/IL), parts of lines with delete/insert
+//! character (DCH/ICH) — and then writes only the cells that still differ, whenever that is
+//! fewer bytes than writing the changed cells.
 
 use std::io::{self, Write};
 
-use crossterm::cursor::{Hide, MoveTo, Show};
+use crossterm::cursor::{Hide, Show};
 use crossterm::queue;
-use crossterm::style::{
-    Attribute, Color as CColor, Print, SetAttribute, SetBackgroundColor, SetForegroundColor,
-};
+use crossterm::style::{Attribute, SetAttribute};
 use crossterm::terminal::{self, Clear};
-use ratatui::backend::{Backend, ClearType, IntoCrossterm, WindowSize};
+use ratatui::backend::{Backend, ClearType, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 use ratatui::style::{Color, Modifier};
 
 mod moves;
+mod pen;
+mod screen;
 
-use moves::{moved, Screen, MOVE_WORTH};
+use moves::{moved, MOVE_WORTH};
+use pen::paint;
+use screen::Screen;
 
 /// What the terminal is known to show; `None` where it is not known.
 #[derive(Clone, Copy, Debug, Default)]
@@ -47,6 +52,8 @@ pub struct LeanBackend<W: Write> {
     size: std::cell::Cell<Option<Size>>,
     /// Set for a terminal of known size (tests, benches): `size` answers it without asking.
     fixed: bool,
+    /// Whether a frame may move cells (off only in tests, to compare).
+    moves: bool,
 }
 
 impl<W: Write> LeanBackend<W> {
@@ -58,6 +65,7 @@ impl<W: Write> LeanBackend<W> {
             screen: None,
             size: std::cell::Cell::new(None),
             fixed: false,
+            moves: true,
         }
     }
 
@@ -70,7 +78,15 @@ impl<W: Write> LeanBackend<W> {
             screen: Some(Screen::blank(size)),
             size: std::cell::Cell::new(Some(size)),
             fixed: true,
+            moves: true,
         }
+    }
+
+    /// The same backend that never moves cells, to compare with one that does.
+    #[cfg(test)]
+    fn without_moves(mut self) -> Self {
+        self.moves = false;
+        self
     }
 
     pub fn writer(&self) -> &W {
@@ -88,86 +104,6 @@ impl<W: Write> LeanBackend<W> {
     }
 }
 
-/// Writes a modifier change, from what the terminal is known to have.
-fn set_modifier(out: &mut impl Write, known: &mut Known, to: Modifier) -> io::Result<()> {
-    {
-        let Some(from) = known.modifier else {
-            // Unknown: start from a clean slate, which also resets the colours.
-            queue!(out, SetAttribute(Attribute::Reset))?;
-            known.fg = Some(Color::Reset);
-            known.bg = Some(Color::Reset);
-            known.modifier = Some(Modifier::empty());
-            return set_modifier(out, known, to);
-        };
-        let removed = from - to;
-        let added = to - from;
-        let intensity = removed.intersects(Modifier::BOLD | Modifier::DIM);
-        for (gone, off) in [
-            (Modifier::REVERSED, Attribute::NoReverse),
-            (Modifier::ITALIC, Attribute::NoItalic),
-            (Modifier::UNDERLINED, Attribute::NoUnderline),
-            (Modifier::CROSSED_OUT, Attribute::NotCrossedOut),
-            (Modifier::HIDDEN, Attribute::NoHidden),
-            (
-                Modifier::SLOW_BLINK | Modifier::RAPID_BLINK,
-                Attribute::NoBlink,
-            ),
-        ] {
-            if removed.intersects(gone) {
-                queue!(out, SetAttribute(off))?;
-            }
-        }
-        if intensity {
-            queue!(out, SetAttribute(Attribute::NormalIntensity))?;
-        }
-        for (on, attribute) in [
-            (Modifier::REVERSED, Attribute::Reverse),
-            (Modifier::BOLD, Attribute::Bold),
-            (Modifier::DIM, Attribute::Dim),
-            (Modifier::ITALIC, Attribute::Italic),
-            (Modifier::UNDERLINED, Attribute::Underlined),
-            (Modifier::CROSSED_OUT, Attribute::CrossedOut),
-            (Modifier::HIDDEN, Attribute::Hidden),
-            (Modifier::SLOW_BLINK, Attribute::SlowBlink),
-            (Modifier::RAPID_BLINK, Attribute::RapidBlink),
-        ] {
-            // After a normal-intensity reset, bold and dim that stay must be set again.
-            let again = intensity && (on == Modifier::BOLD || on == Modifier::DIM);
-            if to.contains(on) && (added.contains(on) || again) {
-                queue!(out, SetAttribute(attribute))?;
-            }
-        }
-        known.modifier = Some(to);
-        Ok(())
-    }
-}
-
-/// Writes one cell: a move when the cursor is elsewhere, the style that differs, the symbol.
-fn put(out: &mut impl Write, known: &mut Known, x: u16, y: u16, cell: &Cell) -> io::Result<()> {
-    if known.cursor != Some((x, y)) {
-        queue!(out, MoveTo(x, y))?;
-    }
-    if known.modifier != Some(cell.modifier) {
-        set_modifier(out, known, cell.modifier)?;
-    }
-    if known.fg != Some(cell.fg) {
-        let fg: CColor = cell.fg.into_crossterm();
-        queue!(out, SetForegroundColor(fg))?;
-        known.fg = Some(cell.fg);
-    }
-    if known.bg != Some(cell.bg) {
-        let bg: CColor = cell.bg.into_crossterm();
-        queue!(out, SetBackgroundColor(bg))?;
-        known.bg = Some(cell.bg);
-    }
-    let symbol = cell.symbol();
-    queue!(out, Print(symbol))?;
-    // Past a symbol surely one column wide (ASCII, Braille, box drawing …) the cursor is one
-    // column on; wide or combined symbols are left to an explicit move.
-    known.cursor = moves::narrow(cell).then_some((x + 1, y));
-    Ok(())
-}
-
 impl<W: Write> Backend for LeanBackend<W> {
     type Error = io::Error;
 
@@ -181,16 +117,26 @@ impl<W: Write> Backend for LeanBackend<W> {
                 self.screen = None;
             }
         }
+        let size = self.screen.as_ref().map_or(self.size.get(), |s| {
+            Some(Size {
+                width: s.buffer.area.width,
+                height: s.buffer.area.height,
+            })
+        });
         let mut plain = Vec::new();
         let mut known = self.known;
-        for &(x, y, cell) in &cells {
-            put(&mut plain, &mut known, x, y, cell)?;
-        }
-        let moved = match &self.screen {
-            Some(screen) if cells.len() >= MOVE_WORTH => moved(screen, &cells, self.known)?,
-            _ => None,
+        let screen = match &mut self.screen {
+            Some(screen) if self.moves && cells.len() >= MOVE_WORTH => screen,
+            screen => {
+                paint(&mut plain, &mut known, screen.as_mut(), size, &cells)?;
+                self.out.write_all(&plain)?;
+                self.known = known;
+                return Ok(());
+            }
         };
-        match moved {
+        let mut painted = screen.clone();
+        paint(&mut plain, &mut known, Some(&mut painted), size, &cells)?;
+        match moved(screen, &cells, self.known)? {
             Some(better) if better.bytes.len() < plain.len() => {
                 self.out.write_all(&better.bytes)?;
                 self.known = better.known;
@@ -199,11 +145,7 @@ impl<W: Write> Backend for LeanBackend<W> {
             _ => {
                 self.out.write_all(&plain)?;
                 self.known = known;
-                if let Some(screen) = &mut self.screen {
-                    for &(x, y, cell) in &cells {
-                        screen.set(x, y, cell);
-                    }
-                }
+                self.screen = Some(painted);
             }
         }
         Ok(())
@@ -231,11 +173,22 @@ impl<W: Write> Backend for LeanBackend<W> {
 
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
         let Position { x, y } = position.into();
-        if self.known.cursor != Some((x, y)) {
-            queue!(self.out, MoveTo(x, y))?;
-            self.known.cursor = Some((x, y));
-        }
-        Ok(())
+        let size = self.screen.as_ref().map_or(self.size.get(), |s| {
+            Some(Size {
+                width: s.buffer.area.width,
+                height: s.buffer.area.height,
+            })
+        });
+        let mut bytes = Vec::new();
+        pen::travel(
+            &mut bytes,
+            &mut self.known,
+            self.screen.as_ref(),
+            size,
+            x,
+            y,
+        )?;
+        self.out.write_all(&bytes)
     }
 
     fn clear(&mut self) -> io::Result<()> {
@@ -326,9 +279,82 @@ mod tests {
     type Lines = Vec<Line<'static>>;
     type Frame = Box<dyn Fn(&mut Buffer)>;
 
-    /// Draws each frame through the lean backend into a vt100 screen and checks that every
-    /// cell shows the buffer's symbol with its bold, underline and reverse, and a colour exactly
-    /// where the buffer has one.
+    /// The colour vt100 reads from what the backend wrote for `color`.
+    fn vt_colour(color: Color) -> vt100::Color {
+        let named = [
+            Color::Black,
+            Color::Red,
+            Color::Green,
+            Color::Yellow,
+            Color::Blue,
+            Color::Magenta,
+            Color::Cyan,
+            Color::Gray,
+            Color::DarkGray,
+            Color::LightRed,
+            Color::LightGreen,
+            Color::LightYellow,
+            Color::LightBlue,
+            Color::LightMagenta,
+            Color::LightCyan,
+            Color::White,
+        ];
+        match color {
+            Color::Reset => vt100::Color::Default,
+            Color::Indexed(i) => vt100::Color::Idx(i),
+            Color::Rgb(r, g, b) => vt100::Color::Rgb(r, g, b),
+            named_colour => {
+                vt100::Color::Idx(named.iter().position(|&c| c == named_colour).unwrap() as u8)
+            }
+        }
+    }
+
+    /// Asserts that every cell of the vt100 screen looks as the buffer's: the same symbol and
+    /// background, reverse and underline; the foreground where it shows (on a symbol, or on a
+    /// blank reversed or underlined); bold, dim and italic on a symbol. (What a blank's
+    /// foreground or boldness is does not show; an erase leaves the current ones there.)
+    fn assert_looks(screen: &vt100::Parser, buffer: &Buffer, what: &str) {
+        let area = buffer.area;
+        for y in area.top()..area.bottom() {
+            for x in area.left()..area.right() {
+                let want = &buffer[(x, y)];
+                let got = screen.screen().cell(y, x).unwrap();
+                let at = format!("({x},{y}) in {what}: {:?}", want.symbol());
+                assert_eq!(got.contents().trim(), want.symbol().trim(), "{at}");
+                if got.is_wide_continuation() {
+                    continue;
+                }
+                assert_eq!(got.bgcolor(), vt_colour(want.bg), "background {at}");
+                let m = want.modifier;
+                assert_eq!(
+                    got.inverse(),
+                    m.contains(Modifier::REVERSED),
+                    "reverse {at}"
+                );
+                assert_eq!(
+                    got.underline(),
+                    m.contains(Modifier::UNDERLINED),
+                    "underline {at}"
+                );
+                let ink = !want.symbol().trim().is_empty();
+                if ink || m.intersects(Modifier::REVERSED | Modifier::UNDERLINED) {
+                    assert_eq!(got.fgcolor(), vt_colour(want.fg), "foreground {at}");
+                }
+                if ink {
+                    // Bold and dim together are one intensity in some terminals (and in
+                    // vt100): the last set wins.
+                    if !m.contains(Modifier::BOLD | Modifier::DIM) {
+                        assert_eq!(got.bold(), m.contains(Modifier::BOLD), "bold {at}");
+                        assert_eq!(got.dim(), m.contains(Modifier::DIM), "dim {at}");
+                    }
+                    assert_eq!(got.italic(), m.contains(Modifier::ITALIC), "italic {at}");
+                }
+            }
+        }
+    }
+
+    /// Draws each frame through the lean backend into a vt100 screen, checks it looks as the
+    /// buffer after each ([`assert_looks`]), and returns the last frame's bytes.
     fn check(frames: &[Lines]) -> usize {
         let area = Rect::new(0, 0, 30, 4);
         let options = TerminalOptions {
@@ -346,31 +372,7 @@ mod tests {
             let bytes = std::mem::take(terminal.backend_mut().writer_mut());
             written = bytes.len();
             screen.process(&bytes);
-            for y in 0..4 {
-                for x in 0..30 {
-                    let want = &buffer[(x, y)];
-                    let got = screen.screen().cell(y, x).unwrap();
-                    let at = format!("({x},{y}) in {lines:?}");
-                    assert_eq!(got.contents().trim(), want.symbol().trim(), "{at}");
-                    assert_eq!(
-                        got.bold(),
-                        want.modifier.contains(ratatui::style::Modifier::BOLD),
-                        "{at}"
-                    );
-                    assert_eq!(
-                        got.underline(),
-                        want.modifier.contains(ratatui::style::Modifier::UNDERLINED),
-                        "{at}"
-                    );
-                    assert_eq!(
-                        got.inverse(),
-                        want.modifier.contains(ratatui::style::Modifier::REVERSED),
-                        "{at}"
-                    );
-                    let coloured = got.fgcolor() != vt100::Color::Default;
-                    assert_eq!(coloured, want.fg != ratatui::style::Color::Reset, "{at}");
-                }
-            }
+            assert_looks(&screen, &buffer, &format!("{lines:?}"));
         }
         written
     }
@@ -412,16 +414,17 @@ mod tests {
 
     /// Draws each frame through a lean backend over a blank `width` × `height` screen into a
     /// vt100 parser, checks every cell as [`check`] does, and returns each frame's bytes. With
-    /// `moves` false the backend does not know the screen, so it never moves cells.
+    /// `moves` false the backend never moves cells.
     fn through_vt100(width: u16, height: u16, moves: bool, frames: &[Frame]) -> Vec<usize> {
         let area = Rect::new(0, 0, width, height);
         let options = TerminalOptions {
             viewport: Viewport::Fixed(area),
         };
+        let backend = LeanBackend::blank(Vec::new(), width, height);
         let backend = if moves {
-            LeanBackend::blank(Vec::new(), width, height)
+            backend
         } else {
-            LeanBackend::new(Vec::new())
+            backend.without_moves()
         };
         let mut terminal = Terminal::with_options(backend, options).unwrap();
         let mut screen = vt100::Parser::new(height, width, 0);
@@ -435,20 +438,7 @@ mod tests {
             let bytes = std::mem::take(terminal.backend_mut().writer_mut());
             written.push(bytes.len());
             screen.process(&bytes);
-            for y in 0..height {
-                for x in 0..width {
-                    let want = &buffer[(x, y)];
-                    let got = screen.screen().cell(y, x).unwrap();
-                    let at = format!("({x},{y}) in frame {n}");
-                    assert_eq!(got.contents().trim(), want.symbol().trim(), "{at}");
-                    assert_eq!(got.bold(), want.modifier.contains(Modifier::BOLD), "{at}");
-                    assert_eq!(got.inverse(), want.modifier.contains(Modifier::REVERSED));
-                    let coloured = got.fgcolor() != vt100::Color::Default;
-                    assert_eq!(coloured, want.fg != Color::Reset, "{at}");
-                    let shaded = got.bgcolor() != vt100::Color::Default;
-                    assert_eq!(shaded, want.bg != Color::Reset, "{at}");
-                }
-            }
+            assert_looks(&screen, &buffer, &format!("frame {n}"));
         }
         written
     }
@@ -562,5 +552,168 @@ mod tests {
         // nothing else (ratatui's own backend adds resets and a colour, about 30 bytes).
         let bytes = check(&[a, b]);
         assert!(bytes <= 12, "{bytes} bytes");
+    }
+
+    /// Frames that each change a few places of the last: texts (runs of spaces among them) in
+    /// every colour form and attribute, on default and coloured backgrounds, and blanked
+    /// stretches, lines and boxes. Deterministic: the same every run.
+    fn random_frames(width: u16, height: u16, count: usize, seed: u64) -> Vec<Frame> {
+        const TEXTS: [&str; 10] = [
+            "26-BA0001",
+            "STAR-1 ENR",
+            "é",
+            "      ",
+            " ",
+            "─────",
+            "⠿⠶",
+            "LONG 2:43 …",
+            "ab  cd    ef",
+            "z",
+        ];
+        let styles = [
+            Style::new(),
+            Style::new().red(),
+            Style::new().cyan().bold(),
+            Style::new().light_green().italic(),
+            Style::new().reversed(),
+            Style::new().underlined().yellow(),
+            Style::new().dim(),
+            Style::new().on_blue(),
+            Style::new().on_blue().white(),
+            Style::new().fg(Color::Indexed(208)),
+            Style::new().fg(Color::Rgb(10, 200, 30)).on_dark_gray(),
+            Style::new().bold().reversed().magenta(),
+            Style::new().bg(Color::Indexed(17)),
+        ];
+        let mut state = seed;
+        let mut next = move |n: usize| {
+            // A 64-bit LCG (Knuth's MMIX constants); the high bits are the good ones.
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) as usize % n
+        };
+        let mut edits: Vec<(u16, u16, u16, u16, usize, usize)> = Vec::new();
+        let mut frames: Vec<Frame> = Vec::new();
+        for _ in 0..count {
+            for _ in 0..=next(4) {
+                let x = next(usize::from(width)) as u16;
+                let y = next(usize::from(height)) as u16;
+                // Kind 0–5: a text; 6: a blanked stretch or box; 7: a whole line blank.
+                let kind = next(8);
+                let (w, h) = (next(usize::from(width)) as u16 + 1, next(3) as u16 + 1);
+                edits.push((
+                    x,
+                    y,
+                    w,
+                    h,
+                    kind,
+                    next(TEXTS.len()) * 100 + next(styles.len()),
+                ));
+            }
+            let edits = edits.clone();
+            let styles = styles.to_vec();
+            frames.push(Box::new(move |buf: &mut Buffer| {
+                let area = buf.area;
+                for &(x, y, w, h, kind, pick) in &edits {
+                    let (text, style) = (TEXTS[pick / 100], styles[pick % 100]);
+                    match kind {
+                        0..=5 => {
+                            buf.set_string(x, y, text, style);
+                        }
+                        6 => {
+                            let r = Rect::new(x, y, w, h).intersection(area);
+                            ratatui::widgets::Clear.render(r, buf);
+                            if pick % 2 == 0 {
+                                buf.set_style(r, style);
+                            }
+                        }
+                        _ => {
+                            ratatui::widgets::Clear.render(Rect::new(0, y, area.width, 1), buf);
+                        }
+                    }
+                }
+            }));
+        }
+        frames
+    }
+
+    #[test]
+    fn random_frames_leave_the_screen_showing_each_frame() {
+        for seed in 1..=12 {
+            let frames = random_frames(24, 6, 40, seed);
+            through_vt100(24, 6, true, &frames);
+            through_vt100(24, 6, false, &frames);
+        }
+        // Wide enough that erasing to the end of a line and moves of cells happen.
+        for seed in 13..=16 {
+            through_vt100(70, 12, true, &random_frames(70, 12, 60, seed));
+        }
+    }
+
+    /// A blank run erases (EL to the end of the line, ECH inside it) only on the default
+    /// background: a coloured background is written as spaces, and the emulated screen shows
+    /// it either way.
+    #[test]
+    fn blank_runs_are_erased_only_on_the_default_background() {
+        let text: Frame = Box::new(|buf: &mut Buffer| {
+            buf.set_string(0, 0, "a long line of text for a run", Style::new().bold());
+            buf.set_string(0, 1, "another line, then more text", Style::new().on_blue());
+        });
+        let blanks: Frame = Box::new(|buf: &mut Buffer| {
+            buf.set_string(0, 0, "a", Style::new().bold());
+            buf.set_string(0, 1, "a", Style::new().on_blue());
+            buf.set_style(Rect::new(1, 1, 29, 1), Style::new().on_blue());
+            buf.set_string(28, 1, "xt", Style::new().on_blue());
+        });
+        let mut terminal = Terminal::with_options(
+            LeanBackend::blank(Vec::new(), 30, 2),
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, 30, 2)),
+            },
+        )
+        .unwrap();
+        let mut vt = vt100::Parser::new(2, 30, 0);
+        let mut last = Vec::new();
+        for frame in [&text, &blanks] {
+            let buffer = terminal
+                .draw(|f| frame(f.buffer_mut()))
+                .unwrap()
+                .buffer
+                .clone();
+            last = std::mem::take(terminal.backend_mut().writer_mut());
+            vt.process(&last);
+            assert_looks(&vt, &buffer, "blank runs");
+        }
+        let written = String::from_utf8_lossy(&last);
+        // Line 0 ends blank on the default background: one EL. Line 1's blue blanks are
+        // spaces, never erased.
+        assert_eq!(written.matches("\x1b[K").count(), 1, "{written:?}");
+        assert!(!written.contains('X'), "{written:?}");
+        assert!(written.contains(&" ".repeat(26)), "{written:?}");
+    }
+
+    /// Wide characters (CJK, emoji) beside blank runs that erase and text that changes: they
+    /// are replaced by blanks, blanks by them, and text written beside them, and the screen
+    /// shows each frame.
+    #[test]
+    fn wide_characters_beside_erased_runs_stay_whole() {
+        let lines = |a: &'static str, b: &'static str, c: &'static str| -> Lines {
+            vec![
+                Line::from(a),
+                Line::from(vec![Span::raw(b), "!".red()]),
+                Line::from(c.bold()),
+                Line::from("漢字 stays here"),
+            ]
+        };
+        let frames = vec![
+            lines("漢字 and 🙂 then text", "a🙂b          end", "x"),
+            lines("漢字", "a🙂b", "字 then a long tail"),
+            lines("   字 moved        x", "ab🙂          end", ""),
+            lines("plain text over it all", "🙂🙂🙂", "漢"),
+            lines("漢", "", "漢字漢字 then"),
+            lines("", "a b c d e f g h", "  字"),
+        ];
+        check(&frames);
     }
 }

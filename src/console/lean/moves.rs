@@ -14,127 +14,19 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::io::{self, Write};
 
-use crossterm::cursor::MoveTo;
-use crossterm::queue;
-use crossterm::style::{Attribute, SetAttribute};
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Rect, Size};
 use ratatui::style::{Color, Modifier};
 
-use super::{put, Known};
+use super::pen::{paint, style, travel};
+use super::screen::Screen;
+use super::Known;
 
 /// Below this many changed cells a frame is written as it is, without looking for a move.
 pub(super) const MOVE_WORTH: usize = 48;
 
 /// How many of the best-scored moves are written out to compare their bytes.
 const TRIED: usize = 3;
-
-/// What the terminal shows, and which cells may not be one column wide.
-#[derive(Clone, Debug)]
-pub(super) struct Screen {
-    pub buffer: Buffer,
-    pub unsure: Vec<bool>,
-}
-
-impl Screen {
-    pub fn blank(size: Size) -> Screen {
-        let buffer = Buffer::empty(Rect::new(0, 0, size.width, size.height));
-        let unsure = vec![false; buffer.content.len()];
-        Screen { buffer, unsure }
-    }
-
-    fn width(&self) -> u16 {
-        self.buffer.area.width
-    }
-
-    fn height(&self) -> u16 {
-        self.buffer.area.height
-    }
-
-    pub fn holds(&self, x: u16, y: u16) -> bool {
-        x < self.width() && y < self.height()
-    }
-
-    fn index(&self, x: u16, y: u16) -> usize {
-        usize::from(y) * usize::from(self.width()) + usize::from(x)
-    }
-
-    /// A cell written. A symbol that may be wider than a column makes it and the next cell
-    /// unsure until each is written again.
-    pub fn set(&mut self, x: u16, y: u16, cell: &Cell) {
-        let i = self.index(x, y);
-        self.buffer.content[i] = cell.clone();
-        let narrow = narrow(cell);
-        self.unsure[i] = !narrow;
-        if !narrow && x + 1 < self.width() {
-            self.unsure[i + 1] = true;
-        }
-    }
-
-    fn plain(&self, y: u16) -> bool {
-        self.sure_from(y) == 0
-    }
-
-    /// The first column of line `y` from which every cell to the end is surely one column.
-    fn sure_from(&self, y: u16) -> u16 {
-        let start = self.index(0, y);
-        let line = &self.unsure[start..start + usize::from(self.width())];
-        line.iter()
-            .rposition(|&u| u)
-            .map_or(0, |i| u16::try_from(i + 1).unwrap_or(u16::MAX))
-    }
-
-    /// The terminal's DL (`up`) or IL at line `at`: lines below move up (or down) `n`, blank
-    /// lines come in at the bottom (or at `at`), lines pushed past the bottom are gone.
-    fn lines(&mut self, at: u16, n: u16, up: bool) {
-        let w = usize::from(self.width());
-        let start = usize::from(at) * w;
-        let n = usize::from(n) * w;
-        shift(&mut self.buffer.content[start..], n, up, Cell::default());
-        shift(&mut self.unsure[start..], n, up, false);
-    }
-
-    /// The terminal's DCH (`left`) or ICH at (`at`, `y`): the rest of the line moves left (or
-    /// right) `n`, blanks come in at its end (or at `at`).
-    fn chars(&mut self, at: u16, y: u16, n: u16, left: bool) {
-        let start = self.index(at, y);
-        let end = self.index(0, y) + usize::from(self.width());
-        let n = usize::from(n);
-        shift(
-            &mut self.buffer.content[start..end],
-            n,
-            left,
-            Cell::default(),
-        );
-        shift(&mut self.unsure[start..end], n, left, false);
-    }
-}
-
-/// Moves `v`'s items `n` places toward its start (`toward_start`) or its end, filling with
-/// `fill` where they left.
-fn shift<T: Clone>(v: &mut [T], n: usize, toward_start: bool, fill: T) {
-    let n = n.min(v.len());
-    let len = v.len();
-    if toward_start {
-        v.rotate_left(n);
-        v[len - n..].fill(fill);
-    } else {
-        v.rotate_right(n);
-        v[..n].fill(fill);
-    }
-}
-
-/// Surely one column wide: printable ASCII and Latin-1, punctuation, arrows, box drawing,
-/// blocks, shapes and Braille. Anything else may be wide or combine.
-pub(super) fn narrow(cell: &Cell) -> bool {
-    let mut chars = cell.symbol().chars();
-    let (Some(c), None) = (chars.next(), chars.next()) else {
-        return false;
-    };
-    matches!(u32::from(c),
-        0x20..=0x7e | 0xa0..=0xac | 0xae..=0xff | 0x2010..=0x205e | 0x2190..=0x21ff
-        | 0x2500..=0x25ff | 0x2800..=0x28ff)
-}
 
 /// A move of cells the terminal shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -242,26 +134,22 @@ impl Move {
 
     /// The bytes that make the terminal do it. Blanks take the current background, so the
     /// style is reset first.
-    fn write(&self, out: &mut impl Write, known: &mut Known, w: u16, h: u16) -> io::Result<()> {
-        let reset = known.modifier != Some(Modifier::empty())
-            || known.fg != Some(Color::Reset)
-            || known.bg != Some(Color::Reset);
-        if reset {
-            queue!(out, SetAttribute(Attribute::Reset))?;
-            known.fg = Some(Color::Reset);
-            known.bg = Some(Color::Reset);
-            known.modifier = Some(Modifier::empty());
-        }
+    fn write(&self, out: &mut Vec<u8>, known: &mut Known, w: u16, h: u16) -> io::Result<()> {
+        style(out, known, Color::Reset, Color::Reset, Modifier::empty())?;
+        let size = Some(Size {
+            width: w,
+            height: h,
+        });
         for step in self.steps(w, h) {
             match step {
                 Step::Lines { y, n, delete } => {
                     // DL and IL send the cursor to the first column: where it is is not trusted.
-                    at(out, known, 0, y)?;
+                    travel(out, known, None, size, 0, y)?;
                     write!(out, "\x1b[{n}{}", if delete { 'M' } else { 'L' })?;
                     known.cursor = None;
                 }
                 Step::Chars { x, y, n, delete } => {
-                    at(out, known, x, y)?;
+                    travel(out, known, None, size, x, y)?;
                     write!(out, "\x1b[{n}{}", if delete { 'P' } else { '@' })?;
                 }
             }
@@ -275,15 +163,6 @@ impl Move {
             Move::Cells { rows, .. } => rows.contains(&y),
         }
     }
-}
-
-/// Moves the cursor to (`x`, `y`) unless it is known to be there.
-fn at(out: &mut impl Write, known: &mut Known, x: u16, y: u16) -> io::Result<()> {
-    if known.cursor != Some((x, y)) {
-        queue!(out, MoveTo(x, y))?;
-    }
-    known.cursor = Some((x, y));
-    Ok(())
 }
 
 /// A frame written with a move: its bytes, and the terminal after them.
@@ -439,10 +318,12 @@ pub(super) fn moved(
                 );
             }
         }
-        for (x, y, cell) in &list {
-            put(&mut bytes, &mut k, *x, *y, cell)?;
-            shifted.set(*x, *y, cell);
-        }
+        let list: Vec<(u16, u16, &Cell)> = list.iter().map(|(x, y, c)| (*x, *y, c)).collect();
+        let size = Some(Size {
+            width: w,
+            height: h,
+        });
+        paint(&mut bytes, &mut k, Some(&mut shifted), size, &list)?;
         if best.as_ref().is_none_or(|b| bytes.len() < b.bytes.len()) {
             best = Some(Moved {
                 bytes,

@@ -5,6 +5,7 @@ pub mod partner;
 pub mod proxy;
 pub mod sandbox;
 pub mod shift;
+pub mod wire;
 
 use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
