@@ -287,7 +287,7 @@ fn costs(dir: &Path, days: u32, events: u64, runs: usize, in_process: bool) {
     );
     attached(dir, &note, runs, &show);
     if in_process {
-        late_event(dir, days, events);
+        late_event(dir, days, events, last);
     }
 }
 
@@ -372,8 +372,9 @@ fn attached(dir: &Path, line: &str, runs: usize, show: &dyn Fn(&str, &Run)) {
     let _ = serve.wait();
 }
 
-/// A peer's event that sorts before what is folded, taken by a desk on a copy of the store.
-fn late_event(dir: &Path, days: u32, events: u64) {
+/// A peer's event that sorts before what is folded (a day before the store's last call),
+/// taken by a desk on a copy of the store.
+fn late_event(dir: &Path, days: u32, events: u64, last: i64) {
     use switchboard::desk::{Desk, ManualClock, SystemClock};
     let scratch = tempfile::tempdir().expect("temp dir");
     let copy = scratch.path().join("copy");
@@ -385,10 +386,10 @@ fn late_event(dir: &Path, days: u32, events: u64) {
         .expect("cp");
     assert!(status.success());
     let _ = std::fs::remove_file(copy.join("desk.sock"));
-    // A peer whose clock is a day behind: its call sorts a day before the store's last events.
+    // A peer whose clock is a day behind: its event sorts a day before the store's last ones.
     let peer_dir = scratch.path().join("peer");
     let peer = Store::open(&peer_dir, StoreKind::Demo).expect("peer store");
-    let behind = chrono::Utc::now().timestamp_millis() - 24 * 3_600_000;
+    let behind = last - 24 * 3_600_000;
     let mut peer = Desk::open(peer, Box::new(ManualClock::at(behind)), "peer").expect("peer");
     peer.execute_line("unit add LATE-1 police")
         .expect("a unit on the peer");
