@@ -64,7 +64,7 @@ impl<'a> Here<'a> {
 fn has_key(location: &str, key: &str) -> bool {
     // `str::to_lowercase` lowers a capital sigma by what follows it, which a character at a
     // time cannot: such a location takes the long way.
-    if location.contains('Σ') {
+    if !location.is_ascii() && location.contains('Σ') {
         return address_key(location) == key;
     }
     // A key's words are never empty, and lowering a character makes no space.
