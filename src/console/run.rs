@@ -2,7 +2,8 @@
 //! restoring the terminal on every way out.
 
 use std::io::{self, Stdout};
-use std::time::Duration;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, KeyEventKind};
 use crossterm::terminal::{
@@ -12,8 +13,6 @@ use crossterm::{cursor, execute};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
-use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::mpsc;
 
 use super::app::App;
 use super::lean::LeanBackend;
@@ -29,6 +28,8 @@ enum Inbox {
     /// From the serving desk an attached console follows.
     Desk(Reply),
     DeskGone,
+    /// SIGTERM or SIGHUP.
+    Signal,
 }
 
 /// Puts the terminal back however the console ends: quit, error, panic (via the hook).
@@ -55,54 +56,62 @@ fn enter() -> io::Result<()> {
     execute!(io::stdout(), EnterAlternateScreen)
 }
 
+/// How often the console looks at the clock when nothing happens: the ages and timers on screen
+/// move by the second, and a tick that changes no cell writes nothing.
+const TICK: Duration = Duration::from_secs(1);
+
 /// Runs the console until `quit`, SIGTERM or SIGHUP. Every change was committed (fsynced) when
 /// it was shown, so no way out loses anything acknowledged.
+///
+/// Idle, the console wakes once a second, for the tick, and for nothing else (issue 13): the
+/// loop sleeps in one `recv_timeout` until the next tick is due (an exact futex deadline; a
+/// tokio timer this long fires up to 64 ms early and waits again, two wakeups a tick), and the
+/// terminal, the desk's watch and the signals each have a thread blocked in a read with no
+/// timeout.
 pub fn run(app: App) -> io::Result<App> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
         previous(info);
     }));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(serve(app))
+    serve(app)
 }
 
-async fn serve(mut app: App) -> io::Result<App> {
+fn serve(mut app: App) -> io::Result<App> {
     enter()?;
     let _restore = Restore;
     let mut terminal = Terminal::new(LeanBackend::new(io::stdout()))?;
     repaint(&mut terminal)?;
 
-    let (tx, mut inbox) = mpsc::unbounded_channel();
+    let (tx, inbox) = mpsc::channel();
     let input = tx.clone();
     // crossterm's reader blocks; it gets its own thread and feeds the inbox.
-    std::thread::spawn(move || {
-        let tx = input;
-        while let Ok(event) = crossterm::event::read() {
-            if tx.send(Inbox::Terminal(event)).is_err() {
-                return;
-            }
-        }
-        let _ = tx.send(Inbox::InputClosed);
-    });
-    if let Some(mut watch) = app.watch.take() {
-        let tx = tx.clone();
-        // Reading the watch blocks too: a thread of its own.
-        std::thread::spawn(move || {
-            while let Ok(news) = watch.recv() {
-                if tx.send(Inbox::Desk(news)).is_err() {
+    std::thread::Builder::new()
+        .name("console-input".into())
+        .spawn(move || {
+            let tx = input;
+            while let Ok(event) = crossterm::event::read() {
+                if tx.send(Inbox::Terminal(event)).is_err() {
                     return;
                 }
             }
-            let _ = tx.send(Inbox::DeskGone);
-        });
+            let _ = tx.send(Inbox::InputClosed);
+        })?;
+    if let Some(mut watch) = app.watch.take() {
+        let tx = tx.clone();
+        // Reading the watch blocks too: a thread of its own.
+        std::thread::Builder::new()
+            .name("console-watch".into())
+            .spawn(move || {
+                while let Ok(news) = watch.recv() {
+                    if tx.send(Inbox::Desk(news)).is_err() {
+                        return;
+                    }
+                }
+                let _ = tx.send(Inbox::DeskGone);
+            })?;
     }
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let _signals = Signals::forward(tx.clone())?;
 
     // What the terminal shows now; a tick that would change nothing writes nothing (not even
     // the style resets ratatui ends every frame with), so an idle console is silent.
@@ -110,7 +119,8 @@ async fn serve(mut app: App) -> io::Result<App> {
     let mut ticked = false;
     // A world's clock (a training run's, the demo's) moves by the real time between turns of
     // the loop.
-    let mut last = std::time::Instant::now();
+    let mut last = Instant::now();
+    let mut next_tick = last + TICK;
     loop {
         pass_time(&mut app, &mut last);
         app.refresh_chronology();
@@ -127,24 +137,30 @@ async fn serve(mut app: App) -> io::Result<App> {
             ring()?;
         }
         ticked = false;
-        tokio::select! {
-            message = inbox.recv() => {
-                let Some(message) = message else { break };
+        match inbox.recv_timeout(next_tick.saturating_duration_since(Instant::now())) {
+            Ok(message) => {
                 // The key acts at the world's present, not at the last tick's.
                 pass_time(&mut app, &mut last);
-                if !handle(&mut app, message) {
+                let mut go_on = handle(&mut app, message);
+                // Take everything already typed before drawing again (fast typists, pastes).
+                while go_on {
+                    let Ok(more) = inbox.try_recv() else { break };
+                    go_on = handle(&mut app, more);
+                }
+                if !go_on {
                     break;
                 }
-                // Take everything already typed before drawing again (fast typists, pastes).
-                while let Ok(more) = inbox.try_recv() {
-                    if !handle(&mut app, more) {
-                        break;
-                    }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                ticked = true;
+                // A tick missed (the machine slept, a frame took long) is skipped, not
+                // caught up: the next one is a whole period after the last one due.
+                let now = Instant::now();
+                while next_tick <= now {
+                    next_tick += TICK;
                 }
             }
-            _ = tick.tick() => ticked = true,
-            _ = terminate.recv() => break,
-            _ = hangup.recv() => break,
+            Err(RecvTimeoutError::Disconnected) => break,
         }
         if app.ui.quit {
             break;
@@ -163,9 +179,47 @@ async fn serve(mut app: App) -> io::Result<App> {
     Ok(app)
 }
 
+/// SIGTERM and SIGHUP, as one message in the inbox: a thread blocked reading the pipe the
+/// handlers write to. The handlers are removed when this is dropped.
+struct Signals {
+    ids: Vec<signal_hook::SigId>,
+}
+
+impl Signals {
+    fn forward(tx: mpsc::Sender<Inbox>) -> io::Result<Signals> {
+        use signal_hook::consts::{SIGHUP, SIGTERM};
+        use std::io::Read as _;
+        let (mut read, write) = std::os::unix::net::UnixStream::pair()?;
+        let mut ids = Vec::new();
+        for signal in [SIGTERM, SIGHUP] {
+            ids.push(signal_hook::low_level::pipe::register(
+                signal,
+                write.try_clone()?,
+            )?);
+        }
+        std::thread::Builder::new()
+            .name("console-signals".into())
+            .spawn(move || {
+                let mut byte = [0u8];
+                if read.read(&mut byte).is_ok_and(|n| n > 0) {
+                    let _ = tx.send(Inbox::Signal);
+                }
+            })?;
+        Ok(Signals { ids })
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        for id in self.ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
 /// Gives the app the whole milliseconds since `last`; the fraction left over counts next time,
 /// so a world on the real clock does not fall behind it over a long shift.
-fn pass_time(app: &mut App, last: &mut std::time::Instant) {
+fn pass_time(app: &mut App, last: &mut Instant) {
     let ms = last.elapsed().as_millis() as u64;
     app.pass_time(ms);
     *last += Duration::from_millis(ms);
@@ -193,12 +247,12 @@ fn unchanged(app: &App, terminal: &Term, shown: Option<&Buffer>) -> bool {
     &next == shown
 }
 
-/// Feeds one message to the app; false when input is gone.
+/// Feeds one message to the app; false when the console is to end (quit, input gone, a signal).
 fn handle(app: &mut App, message: Inbox) -> bool {
     match message {
         Inbox::Terminal(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => app.key(key),
         Inbox::Terminal(_) => {}
-        Inbox::InputClosed => return false,
+        Inbox::InputClosed | Inbox::Signal => return false,
         Inbox::Desk(news) => app.desk_news(news),
         Inbox::DeskGone => app.desk_gone(),
     }

@@ -31,7 +31,53 @@ pub fn bears_on(a: &Call, b: &Call) -> bool {
 fn same_place(a: &Call, b: &Call) -> bool {
     match (&a.coords, &b.coords) {
         (Some(x), Some(y)) => distance_km(x, y) * 1000.0 <= SAME_PLACE_M,
-        _ => address_key(&a.location) == address_key(&b.location),
+        _ => has_key(&a.location, &address_key(&b.location)),
+    }
+}
+
+/// `call`'s place, made once to compare every call in the state with (the console draws the
+/// address history and the cautions every second: building two keys per call in the state
+/// was most of an idle console's work on a year's store).
+struct Here<'a> {
+    call: &'a Call,
+    key: String,
+}
+
+impl<'a> Here<'a> {
+    fn of(call: &'a Call) -> Here<'a> {
+        Here {
+            call,
+            key: address_key(&call.location),
+        }
+    }
+
+    /// [`same_place`], without building `other`'s key.
+    fn holds(&self, other: &Call) -> bool {
+        match (&other.coords, &self.call.coords) {
+            (Some(x), Some(y)) => distance_km(x, y) * 1000.0 <= SAME_PLACE_M,
+            _ => has_key(&other.location, &self.key),
+        }
+    }
+}
+
+/// Whether `address_key(location) == key`, without building the location's key.
+fn has_key(location: &str, key: &str) -> bool {
+    // `str::to_lowercase` lowers a capital sigma by what follows it, which a character at a
+    // time cannot: such a location takes the long way.
+    if !location.is_ascii() && location.contains('Σ') {
+        return address_key(location) == key;
+    }
+    // A key's words are never empty, and lowering a character makes no space.
+    let mut theirs = key.split(' ').filter(|w| !w.is_empty());
+    let mut ours = location
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    loop {
+        match (ours.next(), theirs.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a.chars().flat_map(char::to_lowercase).eq(b.chars()) => {}
+            _ => return false,
+        }
     }
 }
 
@@ -48,10 +94,11 @@ pub fn address_key(location: &str) -> String {
 
 /// Earlier calls at the same address (or within 50 m when both have coordinates).
 pub fn address_history(state: &State, call: &Call) -> AddressHistory {
+    let here = Here::of(call);
     let mut earlier: Vec<&Call> = state
         .calls
         .values()
-        .filter(|c| c.id != call.id && c.received_ms <= call.received_ms && same_place(c, call))
+        .filter(|c| c.received_ms <= call.received_ms && here.holds(c) && c.id != call.id)
         .collect();
     earlier.sort_by_key(|c| std::cmp::Reverse(c.received_ms));
     AddressHistory {
@@ -115,15 +162,17 @@ pub fn cautions(state: &State, call: &Call) -> Vec<Caution> {
             wall_ms: n.wall_ms,
         })
         .collect();
+    // Few calls carry a caution: that is asked first.
     let mut earlier: Vec<&Call> = state
         .calls
         .values()
-        .filter(|c| c.id != call.id && (c.received_ms <= call.received_ms || c.is_open()))
         .filter(|c| c.notes.iter().any(|n| n.caution))
+        .filter(|c| (c.received_ms <= call.received_ms || c.is_open()) && c.id != call.id)
         .collect();
     earlier.sort_by_key(|c| std::cmp::Reverse(c.received_ms));
+    let here = Here::of(call);
     for c in earlier {
-        let from = if same_place(c, call) {
+        let from = if here.holds(c) {
             CautionFrom::Address(c.id.clone())
         } else if same_caller(c, call) {
             CautionFrom::Caller(c.id.clone())
@@ -141,4 +190,47 @@ pub fn cautions(state: &State, call: &Call) -> Vec<Caution> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{address_key, has_key};
+
+    /// `has_key` is exactly the comparison of keys it saves building.
+    #[test]
+    fn has_key_agrees_with_comparing_keys() {
+        let places = [
+            "",
+            "  ",
+            "---",
+            "1400 Market St, bus shelter",
+            "1400 market st bus shelter",
+            "1400  MARKET st. (bus shelter)",
+            "1400 Market St",
+            "1400 Market Street, bus shelter",
+            "İstanbul Cd 4",
+            "i̇stanbul cd 4",
+            "istanbul cd 4",
+            "ΟΔΟΣ ΑΘΗΝΑΣ 5",
+            "οδος αθηνας 5",
+            "οδοσ αθηνασ 5",
+            "Straße 9",
+            "STRASSE 9",
+            "straße 9",
+            "ǅemal 3",
+            "ǆemal 3",
+            "a-b",
+            "a b",
+            "ab",
+        ];
+        for a in places {
+            for b in places {
+                assert_eq!(
+                    has_key(a, &address_key(b)),
+                    address_key(a) == address_key(b),
+                    "{a:?} against {b:?}"
+                );
+            }
+        }
+    }
 }

@@ -676,3 +676,70 @@ fn a_training_call_rings_the_terminal_bell() {
     let status = console.wait_exit(WAIT);
     assert!(status.success(), "{status:?}");
 }
+
+/// Times every thread of `pid` went to sleep and was woken (voluntary context switches), from
+/// `/proc/<pid>/task/*/status`, with the thread names that did.
+fn voluntary_switches(pid: u32) -> std::collections::BTreeMap<u32, (String, u64)> {
+    let mut out = std::collections::BTreeMap::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("the console's tasks") {
+        let dir = task.expect("a task").path();
+        let tid = dir.file_name().unwrap().to_str().unwrap().parse().unwrap();
+        let (Ok(status), Ok(comm)) = (
+            std::fs::read_to_string(dir.join("status")),
+            std::fs::read_to_string(dir.join("comm")),
+        ) else {
+            continue;
+        };
+        let switches = status
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("voluntary_ctxt_switches in status");
+        out.insert(tid, (comm.trim().to_owned(), switches));
+    }
+    out
+}
+
+/// Issue 13, "idle means idle": a console with nothing to do wakes once a second, for its
+/// tick, and no other thread of it wakes at all: not its input, signal or watch threads, and
+/// not sled's I/O threads, which woke every second each, eight of them, before sled was
+/// patched (vendor/sled/SWITCHBOARD.md), while the tokio timer the tick was woke twice a tick.
+/// This counts what the kernel counted, so a slow or busy machine does not change it (being
+/// preempted is not counted: that is the machine's load, not the console's doing).
+#[test]
+fn an_idle_console_wakes_once_a_second() {
+    const WINDOW: Duration = Duration::from_secs(4);
+    let sandbox = Sandbox::new();
+    sandbox.cli(&[
+        "exec",
+        "unit add STAR-1 clinician,medic",
+        "call 9 Elm St / welfare",
+    ]);
+    let mut console = sandbox.console(80, 24);
+    console.wait_for_text("Queue 1 open");
+    // sled's extra I/O threads from the open end within 3 s of their last work.
+    std::thread::sleep(Duration::from_secs(4));
+    let pid = console.child.process_id().expect("the console's pid");
+    let before = voluntary_switches(pid);
+    let started = Instant::now();
+    std::thread::sleep(WINDOW);
+    let after = voluntary_switches(pid);
+    let seconds = started.elapsed().as_secs_f64();
+    let woke: Vec<(String, u64)> = after
+        .iter()
+        .map(|(tid, (name, n))| (name.clone(), n - before.get(tid).map_or(0, |(_, b)| *b)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let total: u64 = woke.iter().map(|(_, n)| n).sum();
+    // One tick a second, and one more for the window's edges.
+    assert!(
+        total as f64 <= seconds + 1.0,
+        "{total} wakeups in {seconds:.1} s, by thread: {woke:?}"
+    );
+    assert!(
+        woke.iter().all(|(name, _)| name == "switchboard"),
+        "threads other than the loop woke: {woke:?}"
+    );
+    console.send(CTRL_Q);
+    assert!(console.wait_exit(WAIT).success());
+}
