@@ -24,6 +24,7 @@ mod history_index;
 mod hold;
 mod install;
 mod keymaps;
+mod lean_backend;
 mod map;
 mod mutual_aid;
 mod peer_tls;
