@@ -50,16 +50,8 @@ pub(super) fn paint(
     size: Option<Size>,
     cells: &[(u16, u16, &Cell)],
 ) -> io::Result<()> {
-    let mut start = 0;
-    while start < cells.len() {
-        let y = cells[start].1;
-        let end = start
-            + cells[start..]
-                .iter()
-                .position(|c| c.1 != y)
-                .unwrap_or(cells.len() - start);
-        row(out, known, screen.as_deref_mut(), size, &cells[start..end])?;
-        start = end;
+    for cells in cells.chunk_by(|a, b| a.1 == b.1) {
+        row(out, known, screen.as_deref_mut(), size, cells)?;
     }
     Ok(())
 }
