@@ -430,7 +430,7 @@ impl Desk {
     pub fn run_line(&mut self, line: &str) -> Result<Outcome, DeskError> {
         let command = parse(line)?;
         if let Book::Attached(mirror) = &mut self.book {
-            if mirror.thin {
+            if mirror.line().keeps_no_fold() {
                 return self.run_there(&command);
             }
         }
@@ -455,11 +455,20 @@ impl Desk {
         }
         let keys = line.take_keys();
         self.take_keys(&keys)?;
+        Ok(Outcome::Committed(self.opened_all(&batch)?))
+    }
+
+    /// The events the serving desk sent back for a line, opened with the keys that came with
+    /// them.
+    fn opened_all<B: AsRef<[u8]>>(&self, batch: &[B]) -> Result<Vec<Event>, DeskError> {
         let mut events = Vec::with_capacity(batch.len());
-        for bytes in &batch {
-            events.push(self.open_event(bytes).map_err(StoreError::Unreadable)?);
+        for bytes in batch {
+            events.push(
+                self.open_event(bytes.as_ref())
+                    .map_err(StoreError::Unreadable)?,
+            );
         }
-        Ok(Outcome::Committed(events))
+        Ok(events)
     }
 
     /// Runs one command line for an operator at an attached console: their name is stamped on
@@ -532,11 +541,7 @@ impl Desk {
             self.take_keys(&keys)?;
             self.absorb(&missed)?;
             self.absorb(&batch)?;
-            let mut events = Vec::with_capacity(batch.len());
-            for bytes in &batch {
-                events.push(self.open_event(bytes).map_err(StoreError::Unreadable)?);
-            }
-            return Ok(events);
+            return self.opened_all(&batch);
         }
         self.revive()?;
         let now_ms = self.clock.now_ms();
@@ -565,10 +570,7 @@ impl Desk {
             self.take_keys(&keys)?;
             self.absorb(&missed)?;
             self.absorb(&batch)?;
-            let mut events = Vec::with_capacity(batch.len());
-            for bytes in &batch {
-                events.push(self.open_event(bytes).map_err(StoreError::Unreadable)?);
-            }
+            let events = self.opened_all(&batch)?;
             return Ok((self.taken(handover, &events), events));
         }
         self.revive()?;
@@ -731,15 +733,18 @@ impl Desk {
 
     /// The (origin, seq) of the last event of a call, to tell when a peer has saved it.
     pub fn last_event_of(&self, call: &CallId) -> Option<(ReplicaId, u64)> {
-        self.call_events(call).ok()?.last().copied()
+        match &self.book {
+            Book::Local(store) => store.last_call_event(call).ok().flatten(),
+            Book::Attached(m) => m.last.get(call).copied(),
+        }
     }
 
-    /// A call's events as (origin, seq), in fold order: from the store's index; an attached
-    /// desk knows only the last one of a call that changed since it attached.
+    /// A call's events as (origin, seq), in fold order, from the store's index (an attached
+    /// desk asks the serving desk for a chronology instead).
     fn call_events(&self, call: &CallId) -> Result<Vec<(ReplicaId, u64)>, StoreError> {
         match &self.book {
             Book::Local(store) => store.call_events(call),
-            Book::Attached(m) => Ok(m.last.get(call).copied().into_iter().collect()),
+            Book::Attached(_) => Ok(Vec::new()),
         }
     }
 

@@ -251,8 +251,6 @@ pub(super) struct Mirror {
     pub(super) kind: StoreKind,
     pub(super) heads: BTreeMap<ReplicaId, Head>,
     pub(super) last: HashMap<crate::domain::CallId, (ReplicaId, u64)>,
-    /// Keeps no fold at all ([`attach_to_run`]): every line goes to the serving desk.
-    pub(super) thin: bool,
     /// Locked only for the reads a shared borrow of the desk makes (a chronology); a change
     /// has the desk to itself.
     pub(super) link: std::sync::Mutex<Line>,
@@ -309,6 +307,12 @@ impl Line {
             id: Some(request_id()),
             thin: self.thin,
         })
+    }
+
+    /// True for a desk that keeps no fold ([`attach_to_run`]): every line goes to the serving
+    /// desk, queries too.
+    pub(super) fn keeps_no_fold(&self) -> bool {
+        self.thin
     }
 
     /// The lines the last answer to a query brought (once).
@@ -664,7 +668,6 @@ fn greet(dir: &Path, first: &Request, thin: bool) -> Result<Option<(UnixStream, 
         kind,
         heads: BTreeMap::new(),
         last: HashMap::new(),
-        thin,
         link: std::sync::Mutex::new(Line {
             path,
             stream: None,

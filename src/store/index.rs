@@ -77,6 +77,20 @@ impl Store {
         self.index_scan(&call_prefix(call))
     }
 
+    /// A call's last event in fold order, without reading the others (the queue asks for it
+    /// on every frame, for the "saved on a peer" mark).
+    pub fn last_call_event(&self, call: &CallId) -> Result<Option<(ReplicaId, u64)>, StoreError> {
+        match self.log()?.scan_prefix(call_prefix(call)).next_back() {
+            None => Ok(None),
+            Some(item) => {
+                let (k, _) = item.map_err(|e| self.sled_err(&e))?;
+                tail_ids(&k)
+                    .map(Some)
+                    .ok_or_else(|| self.corrupt("a bad index key"))
+            }
+        }
+    }
+
     /// The events a client's request committed, as (origin, seq).
     pub fn request_events(&self, request: &str) -> Result<Vec<(ReplicaId, u64)>, StoreError> {
         if request.is_empty() {
