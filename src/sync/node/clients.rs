@@ -125,13 +125,7 @@ async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Resu
             let mut next = first;
             loop {
                 match next {
-                    Request::Hello => {
-                        let (replica, kind) = {
-                            let hub = shared.lock();
-                            (hub.desk.replica(), hub.desk.kind().word().to_owned())
-                        };
-                        write_frame_async(&mut stream, &Reply::Welcome { replica, kind }).await?;
-                    }
+                    Request::Hello => write_frame_async(&mut stream, &welcome(shared)).await?,
                     Request::Image => send_image(&mut stream, shared).await?,
                     Request::Chronology { call } => {
                         send_chronology(&mut stream, shared, &call).await?;
@@ -145,6 +139,15 @@ async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Resu
                 next = read_request(&mut stream).await?;
             }
         }
+    }
+}
+
+/// Who serves: the first thing a watch or a line that says hello is told.
+fn welcome(shared: &Shared) -> Reply {
+    let hub = shared.lock();
+    Reply::Welcome {
+        replica: hub.desk.replica(),
+        kind: hub.desk.kind().word().to_owned(),
     }
 }
 
@@ -361,11 +364,7 @@ async fn watch_client(
 ) -> Result<(), FrameError> {
     let (mut rd, mut wr) = stream.into_split();
     let mut changed = shared.changed.subscribe();
-    let (replica, kind) = {
-        let hub = shared.lock();
-        (hub.desk.replica(), hub.desk.kind().word().to_owned())
-    };
-    write_frame_async(&mut wr, &Reply::Welcome { replica, kind }).await?;
+    write_frame_async(&mut wr, &welcome(shared)).await?;
     let mut sent: BTreeMap<ReplicaId, u64> = have.into_iter().collect();
     if image {
         // The fold first, then only what commits after it.
