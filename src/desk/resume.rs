@@ -73,42 +73,38 @@ impl Desk {
         &mut self,
         earliest: Option<crate::domain::event::FoldKey>,
     ) -> Result<(), StoreError> {
-        if self.is_attached() {
+        let Book::Local(store) = &mut self.book else {
             // It holds no log to fold: it takes up the serving desk's fold again, which has
             // the late event in it already.
             if !self.heads().is_empty() {
                 self.take_image_again()?;
             }
             return Ok(());
+        };
+        if store.unchecked() {
+            // After an unclean shutdown the whole log verifies once before it is trusted.
+            store.verify()?;
         }
+        // A store from before the indices is indexed once, before anything reads them.
+        store.index_history()?;
         let before = match (earliest, self.checkpoint_key) {
             (Some(late), Some(covered)) => late < covered,
             _ => false,
         };
-        if let Book::Local(store) = &mut self.book {
-            if store.unchecked() {
-                // After an unclean shutdown the whole log verifies once before it is trusted.
-                store.verify()?;
+        let resumed = if before {
+            Err(Unused::Stale("a late event sorts before it".into()))
+        } else {
+            self.resume()?
+        };
+        match resumed {
+            Ok(tail) => {
+                if self.checkpoint_every.is_some_and(|every| tail >= every) {
+                    self.write_checkpoint();
+                }
+                return Ok(());
             }
-            // A store from before the indices is indexed once, before anything reads them.
-            store.index_history()?;
-        }
-        if matches!(self.book, Book::Local(_)) {
-            let resumed = if before {
-                Err(Unused::Stale("a late event sorts before it".into()))
-            } else {
-                self.resume()?
-            };
-            match resumed {
-                Ok(tail) => {
-                    if self.checkpoint_every.is_some_and(|every| tail >= every) {
-                        self.write_checkpoint();
-                    }
-                    return Ok(());
-                }
-                Err(why) => {
-                    tracing::info!(%why, "folding the whole log: the checkpoint is not used");
-                }
+            Err(why) => {
+                tracing::info!(%why, "folding the whole log: the checkpoint is not used");
             }
         }
         self.fold_all()?;
@@ -227,10 +223,9 @@ impl Desk {
 
     /// Verifies the whole log (every hash chain and head) and the checkpoint against a full
     /// fold, and writes a new checkpoint from that fold. An error is the log's: it is damaged.
-    pub fn verify(store: Store) -> Result<Verified, StoreError> {
+    pub fn verify(mut store: Store) -> Result<Verified, StoreError> {
         let events = store.verify()?;
         let origins = store.heads().len();
-        let mut store = store;
         let indices = if store.indexed()? {
             match store.check_indices()? {
                 Ok(()) => Ok("the indices match the log".to_owned()),
@@ -292,8 +287,7 @@ impl Desk {
         let Book::Local(store) = &self.book else {
             return Ok(());
         };
-        let events = store.load()?;
-        let mut events = events;
+        let mut events = store.load()?;
         events.sort_by_key(Event::fold_key);
         let mut state = State::default();
         // This node's times, not the log's: kept across a fold.
