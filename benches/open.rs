@@ -63,7 +63,7 @@ fn build(dir: &Path, days: u32) -> u64 {
 }
 
 /// One `state --digest`: wall time, peak RSS in kB (when `/usr/bin/time` is there), digest.
-fn digest(bin: &str, dir: &Path) -> (Duration, Option<u64>, String) {
+fn digest(bin: &str, dir: &Path) -> Run {
     let (took, rss, out) = timed_with(bin, dir, &["state", "--digest"]);
     (took, rss, out.trim().to_owned())
 }
@@ -73,12 +73,7 @@ fn checkpoint(dir: &Path) -> PathBuf {
 }
 
 /// Median wall time and median peak RSS over `runs`; `prepare` runs before each (untimed).
-fn measure(
-    bin: &str,
-    dir: &Path,
-    runs: usize,
-    prepare: impl Fn(),
-) -> (Duration, Option<u64>, String) {
+fn measure(bin: &str, dir: &Path, runs: usize, prepare: impl Fn()) -> Run {
     let mut times = Vec::new();
     let mut rss = Vec::new();
     let mut last = String::new();
@@ -101,7 +96,7 @@ fn measure(
     )
 }
 
-fn line(label: &str, days: u32, events: u64, (t, rss, _): &(Duration, Option<u64>, String)) {
+fn line(label: &str, days: u32, events: u64, (t, rss, _): &Run) {
     let rss = rss.map_or_else(
         || "peak RSS not measured".into(),
         |kb| format!("peak RSS {:.1} MB", kb as f64 / 1024.0),
