@@ -10,6 +10,7 @@ pub mod handoffs;
 pub mod metrics;
 pub mod reader;
 pub mod table;
+pub mod tally;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -19,7 +20,7 @@ use clap::{Args, ValueEnum};
 
 use crate::desk::Desk;
 use crate::domain::{CallId, Event};
-use metrics::{GroupBy, Metrics, Period};
+use metrics::{GroupBy, Period};
 
 const MINUTE_MS: i64 = 60_000;
 const DAY_MS: i64 = 24 * 60 * MINUTE_MS;
@@ -183,13 +184,7 @@ pub fn report(desk: &Desk, args: &ReportArgs) -> Result<ExitCode, String> {
     if !args.utc {
         period = period.in_local_hours();
     }
-    let mut metrics = Metrics::new(period, desk.policy());
-    if let Some(by) = args.by {
-        metrics = metrics.grouped(by);
-    }
-    for e in &events(desk)? {
-        metrics.add(e);
-    }
+    let metrics = desk.figures(period, args.by).map_err(|e| e.to_string())?;
     let summary = metrics.summary(now);
     let handed = handoffs::figures(desk.state(), period.since_ms, period.until_ms);
     print(&match args.format {
@@ -236,7 +231,6 @@ pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
             rfc3339(until)
         ));
     }
-    let events = events(desk)?;
     // Backup calls are incidents of their own in EIDO, and columns of their asker's row in
     // the CSV: when there are any, the two exports' counts differ, so say why.
     let backups = desk
@@ -251,10 +245,9 @@ pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
         .count();
     match args.format {
         ExportFormat::Csv => {
-            let mut metrics = Metrics::new(Period::new(since, until), desk.policy());
-            for e in &events {
-                metrics.add(e);
-            }
+            let metrics = desk
+                .figures(Period::new(since, until), None)
+                .map_err(|e| e.to_string())?;
             let mut calls = metrics.calls();
             if let Some(id) = &call {
                 calls.retain(|c| &c.id == id);
@@ -273,7 +266,7 @@ pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
         }
         ExportFormat::Eido => {
             let documents = eido::export::export_for(
-                &events,
+                &events(desk)?,
                 desk.state(),
                 call.as_ref(),
                 (args.since, args.until),

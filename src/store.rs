@@ -3,7 +3,10 @@
 //! One tree, `log`, holds everything that must change atomically:
 //! - `e` + origin (8 bytes BE) + seq (8 bytes BE) → the event's bytes, exactly as first encoded;
 //! - `h` + origin → that origin's head: seq (8 bytes BE) + hash (32 bytes);
-//! - `m/hlc` → the hybrid clock's high-water mark; `m/replica`, `m/kind` → this store's identity.
+//! - `m/hlc` → the hybrid clock's high-water mark; `m/replica`, `m/kind` → this store's identity;
+//! - the indices over the log ([`index`]: by call, by request, in fold order) and the marks of
+//!   a report's running tally ([`marks`]), written in the same batches as the events they
+//!   follow.
 //!
 //! A second tree, `known` ([`known`]), holds this node's own times, never replicated: when it
 //! first knew events whose origin's clock was off. It is written just before the log's batch of
@@ -31,6 +34,7 @@ mod error;
 mod index;
 mod keys;
 mod known;
+pub mod marks;
 mod open;
 pub mod private;
 mod read;

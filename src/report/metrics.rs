@@ -98,6 +98,7 @@
 //!   15-minute interval of the first event, if later) to `min(until, now)`: the most pending at
 //!   once and when, the mean weighted by time, and the peak of every 15-minute interval.
 
+mod carry;
 mod checkins;
 mod figures;
 mod period;
@@ -115,6 +116,7 @@ use crate::domain::{
 };
 use checkins::SafetyTally;
 
+pub use carry::Carry;
 pub use checkins::Safety;
 pub use figures::{
     Backup, CallFacts, Diversion, Figures, PlanFigures, PlanSent, Repeats, Stat, Times, Unserved,
@@ -136,7 +138,7 @@ fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| round4(part as f64 / whole as f64))
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Assignment {
     unit: Callsign,
     dispatched_ms: i64,
@@ -148,7 +150,7 @@ struct Assignment {
 }
 
 /// What the accumulator keeps of one call. Text fields are kept only for the period's calls.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct CallRecord {
     received_ms: i64,
     in_period: bool,
@@ -218,7 +220,7 @@ impl CallRecord {
 
 /// A stretch on scene, from the arrival or the last check-in, with the limits its desk had
 /// recorded by then (`None`: none recorded, so the reader's policy judges it).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Stretch {
     since: i64,
     limits: Option<Limits>,
@@ -284,6 +286,11 @@ impl Metrics {
 
     pub fn period(&self) -> Period {
         self.period
+    }
+
+    /// The last event taken.
+    pub fn last(&self) -> Option<FoldKey> {
+        self.last
     }
 
     /// Events taken so far.

@@ -70,6 +70,9 @@ impl Store {
             batch.insert(&head_key(e.origin), h);
         }
         batch.insert(KEY_HLC, &hlc.to_be_bytes());
+        if let Some(earliest) = events.iter().map(|s| s.event.fold_key()).min() {
+            self.forget_marks_past(&mut batch, earliest)?;
+        }
         if !known.is_empty() {
             if let Err(e) = known::write(&self.sled()?.known, known) {
                 self.sled = None;

@@ -5,6 +5,9 @@
 //!   chronology, `log --call` and the exports of one call;
 //! - `r` + request id + 0 + origin + seq → nothing: the events a client's request committed,
 //!   so a request sent again is answered with them rather than run twice;
+//! - `t` + hlc + origin + seq → nothing: every event in fold order, so a report reads the log
+//!   from where a mark of its running tally leaves off ([`super::marks`]) instead of reading
+//!   and sorting all of it;
 //! - `m/indexed` → the version of these indices, once every event is in them.
 //!
 //! They hold ids, times and sequence numbers only, never text: a call id and a client's random
@@ -13,13 +16,16 @@
 //! A store made before the indices is indexed in one pass the first time a desk opens it
 //! ([`Store::index_history`]); a crash during that pass only means the next open does it again.
 
+use crate::domain::event::FoldKey;
 use crate::domain::{CallId, Event, ReplicaId};
 
 use super::{be_u64, Store, StoreError};
 
 const KEY_INDEXED: &[u8] = b"m/indexed";
 /// Bumped when the indices' keys change: a store indexed by another version is indexed again.
-const INDEX_VERSION: u64 = 1;
+const INDEX_VERSION: u64 = 2;
+/// The prefixes of the index entries, for a rebuild and a check.
+const PREFIXES: [&[u8]; 3] = [b"c", b"r", b"t"];
 /// Events per batch while indexing an old store.
 const INDEX_BATCH: usize = 4096;
 
@@ -49,6 +55,7 @@ pub(super) fn entries(e: &Event) -> Vec<Vec<u8>> {
         k.extend_from_slice(&e.seq.to_be_bytes());
         keys.push(k);
     }
+    keys.push(fold_key(e.fold_key()).to_vec());
     if let Some(request) = e.request.as_deref().filter(|r| !r.is_empty()) {
         let mut k = request_prefix(request);
         k.extend_from_slice(&e.origin.0.to_be_bytes());
@@ -56,6 +63,24 @@ pub(super) fn entries(e: &Event) -> Vec<Vec<u8>> {
         keys.push(k);
     }
     keys
+}
+
+/// The fold-order entry of the event at `key`.
+pub(super) fn fold_key((hlc, origin, seq): FoldKey) -> [u8; 25] {
+    let mut k = [0u8; 25];
+    k[0] = b't';
+    k[1..9].copy_from_slice(&hlc.to_be_bytes());
+    k[9..17].copy_from_slice(&origin.0.to_be_bytes());
+    k[17..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// The fold key at the end of a `t` entry or a mark's key.
+pub(super) fn key_fold(key: &[u8]) -> Option<FoldKey> {
+    let n = key.len();
+    let hlc = be_u64(key.get(n.checked_sub(24)?..)?)?;
+    let (origin, seq) = tail_ids(key)?;
+    Some((hlc, origin, seq))
 }
 
 /// The marker a new store starts with: it has no events, so all of them are indexed.
@@ -89,6 +114,34 @@ impl Store {
                     .ok_or_else(|| self.corrupt("a bad index key"))
             }
         }
+    }
+
+    /// The events after `after` in fold order (all of them from `None`), opened with the call
+    /// keys, each given to `each`; it returns `false` to stop.
+    pub fn events_in_fold_order(
+        &self,
+        after: Option<FoldKey>,
+        mut each: impl FnMut(Event) -> bool,
+    ) -> Result<(), StoreError> {
+        let from = after.map_or_else(|| vec![b't'], |at| {
+            let mut k = fold_key(at).to_vec();
+            k.push(0); // just past `at` itself
+            k
+        });
+        for item in self.log()?.range(from..vec![b'u']) {
+            let (k, _) = item.map_err(|e| self.sled_err(&e))?;
+            let (_, origin, seq) = key_fold(&k).ok_or_else(|| self.corrupt("a bad index key"))?;
+            let bytes = self
+                .event_bytes(origin, seq)?
+                .ok_or_else(|| self.corrupt(format!("the index names {origin}:{seq}, not in the log")))?;
+            let e = self
+                .open_event(&bytes)
+                .map_err(|r| self.corrupt(format!("{origin}:{seq}: {r}")))?;
+            if !each(e) {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// The events a client's request committed, as (origin, seq).
@@ -159,13 +212,14 @@ impl Store {
     /// wrong).
     pub fn reindex(&mut self) -> Result<u64, StoreError> {
         let mut batch = sled::Batch::default();
-        for prefix in [&b"c"[..], &b"r"[..]] {
+        for prefix in PREFIXES {
             for item in self.log()?.scan_prefix(prefix) {
                 let (k, _) = item.map_err(|e| self.sled_err(&e))?;
                 batch.remove(k);
             }
         }
         batch.remove(KEY_INDEXED);
+        super::marks::forget_all(self.log()?, &mut batch).map_err(|e| self.sled_err(&e))?;
         self.log()?
             .apply_batch(batch)
             .map_err(|e| self.sled_err(&e))?;
@@ -185,7 +239,7 @@ impl Store {
             expected.extend(entries(&e));
         }
         let mut found = 0usize;
-        for prefix in [&b"c"[..], &b"r"[..]] {
+        for prefix in PREFIXES {
             for item in self.log()?.scan_prefix(prefix) {
                 let (k, _) = item.map_err(|e| self.sled_err(&e))?;
                 if !expected.contains(k.as_ref()) {

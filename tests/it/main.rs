@@ -35,6 +35,7 @@ mod privacy;
 mod protocol;
 mod pty;
 mod report;
+mod report_marks;
 mod restrict;
 mod retention;
 mod security;

@@ -1,8 +1,8 @@
 //! The alarms in force (calls waiting too long, late check-ins), the alarm key that visits
 //! them, and the dashboard's figures.
 
-use crate::domain::{CallId, Callsign, Event};
-use crate::report::metrics::{Metrics, Period, Summary};
+use crate::domain::{CallId, Callsign};
+use crate::report::metrics::{Period, Summary};
 
 use super::{Alarms, App, Message, Tone};
 
@@ -129,15 +129,8 @@ impl App {
             if !self.options.utc {
                 period = period.in_local_hours();
             }
-            let mut metrics = Metrics::new(period, self.desk.policy());
-            match self.desk.events() {
-                Ok(mut events) => {
-                    events.sort_by_key(Event::fold_key);
-                    for e in &events {
-                        metrics.add(e);
-                    }
-                    self.metrics = Some(metrics);
-                }
+            match self.desk.figures(period, None) {
+                Ok(metrics) => self.metrics = Some(metrics),
                 Err(e) => {
                     self.refuse(format!("cannot read the log for the dashboard: {e}"));
                     return;

@@ -1,0 +1,180 @@
+//! What the accumulator carries from one day to the next, apart from the figures of its period:
+//! the units (their capabilities, status and open stretch on scene), the limits each desk
+//! recorded, the pending count, and the calls that can still change what is counted — the open
+//! ones, and the closed ones a unit is still on. A [`Carry`] taken at the end of a day and kept
+//! in the store as a mark lets the report of a later period start there ([`Metrics::resume`])
+//! and give the same figures as a fold of the whole log (the property test in
+//! `tests/it/report_marks.rs` holds it to that).
+//!
+//! A closed call no unit is on is dropped: it waits for nothing. If a later event names it
+//! (it is reopened), the report files it back in from its own events ([`Metrics::file_in`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::{CallRecord, Metrics, Stretch, UnitRecord};
+use crate::domain::event::FoldKey;
+use crate::domain::policy::Limits;
+use crate::domain::{CallId, CallStatus, Callsign, Capability, Event, Policy, ReplicaId, UnitStatus};
+
+/// Bumped when what a carry holds, or how the accumulator reads it, changes: marks of another
+/// version are not read.
+pub const CARRY_VERSION: u8 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct UnitCarry {
+    capabilities: BTreeSet<Capability>,
+    status: UnitStatus,
+    status_ms: i64,
+    call: Option<CallId>,
+    stretch: Option<Stretch>,
+}
+
+/// The accumulator's state between periods. It holds ids, times, types and zones: never a
+/// caller, a callback or a location.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Carry {
+    calls: HashMap<CallId, CallRecord>,
+    units: BTreeMap<Callsign, UnitCarry>,
+    limits: HashMap<ReplicaId, Limits>,
+    pending: u32,
+    last: Option<FoldKey>,
+    /// Events taken: the report says how many events its figures come from.
+    events: u64,
+    /// The latest wall time taken: the queue starts from it.
+    wall_ms: i64,
+}
+
+impl Carry {
+    /// The last event folded into it.
+    pub fn last(&self) -> Option<FoldKey> {
+        self.last
+    }
+
+    /// The latest wall time folded into it.
+    pub fn wall_ms(&self) -> i64 {
+        self.wall_ms
+    }
+
+    /// As kept in a mark: the version, then the carry.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![CARRY_VERSION];
+        out.extend(rmp_serde::to_vec(self).unwrap_or_default());
+        out
+    }
+
+    /// A mark's bytes, or `None` for a mark of another version or a damaged one.
+    pub fn decode(bytes: &[u8]) -> Option<Carry> {
+        let (&version, rest) = bytes.split_first()?;
+        (version == CARRY_VERSION)
+            .then(|| rmp_serde::from_slice(rest).ok())
+            .flatten()
+    }
+}
+
+impl Metrics {
+    /// What carries over to a later period, as of the last event taken at `wall_ms`.
+    pub fn carry(&self, wall_ms: i64) -> Carry {
+        let on: BTreeSet<&CallId> = self.units.values().filter_map(|u| u.call.as_ref()).collect();
+        let calls = self
+            .calls
+            .iter()
+            .filter(|(id, c)| c.status != CallStatus::Closed || on.contains(id))
+            .map(|(id, c)| {
+                let mut c = c.clone();
+                c.in_period = false;
+                c.location.clear();
+                c.callback = None;
+                (id.clone(), c)
+            })
+            .collect();
+        let units = self
+            .units
+            .iter()
+            .map(|(callsign, u)| {
+                let carried = UnitCarry {
+                    capabilities: u.capabilities.clone(),
+                    status: u.status,
+                    status_ms: u.status_ms,
+                    call: u.call.clone(),
+                    stretch: u.stretch.clone(),
+                };
+                (callsign.clone(), carried)
+            })
+            .collect();
+        Carry {
+            calls,
+            units,
+            limits: self.limits.clone(),
+            pending: self.pending,
+            last: self.last,
+            events: self.events,
+            wall_ms,
+        }
+    }
+
+    /// The accumulator for `period`, taking up where `carry` left off. Every event the carry
+    /// folded must have come before the period (`carry.wall_ms() < period.since_ms`).
+    pub fn resume(carry: Carry, period: super::Period, policy: &Policy) -> Self {
+        let mut m = Metrics::new(period, policy);
+        m.calls = carry.calls;
+        m.units = carry
+            .units
+            .into_iter()
+            .map(|(callsign, u)| {
+                let record = UnitRecord {
+                    capabilities: u.capabilities,
+                    status: u.status,
+                    status_ms: u.status_ms,
+                    call: u.call,
+                    in_status_ms: [0; 7],
+                    stretch: u.stretch,
+                    safety: super::SafetyTally::default(),
+                };
+                (callsign, record)
+            })
+            .collect();
+        m.limits = carry.limits;
+        m.pending = carry.pending;
+        m.last = carry.last;
+        m.events = carry.events;
+        // The queue learns the level it starts at, as a fold of the log had told it.
+        if carry.last.is_some() {
+            m.queue.set(carry.wall_ms, carry.pending);
+        }
+        m
+    }
+
+    /// Lets go of what a carry would drop and the figures do not need: closed calls outside
+    /// the period that no unit is on.
+    pub fn let_go(&mut self) {
+        let on: BTreeSet<CallId> = self.units.values().filter_map(|u| u.call.clone()).collect();
+        self.calls
+            .retain(|id, c| c.in_period || c.status != CallStatus::Closed || on.contains(id));
+    }
+
+    /// The calls `e` names that the accumulator does not hold: dropped by a carry, or never
+    /// created.
+    pub fn missing_calls(&self, e: &Event) -> Vec<CallId> {
+        e.body
+            .calls()
+            .into_iter()
+            .filter(|c| !self.calls.contains_key(*c))
+            .cloned()
+            .collect()
+    }
+
+    /// Files a call a carry dropped back in, from its own events up to where the carry was
+    /// taken. It was closed with no unit on it then, so no unit's events are needed: the
+    /// units it had were cleared.
+    pub fn file_in(&mut self, call: &CallId, events: &[Event]) {
+        let mut alone = Metrics::new(super::Period::new(i64::MIN / 4, i64::MIN / 4 + 1), &self.policy);
+        for e in events {
+            alone.add(e);
+        }
+        if let Some(c) = alone.calls.remove(call) {
+            self.calls.insert(call.clone(), c);
+        }
+    }
+}
