@@ -186,7 +186,7 @@ pub fn report(desk: &Desk, args: &ReportArgs) -> Result<ExitCode, String> {
     }
     let metrics = desk.figures(period, args.by).map_err(|e| e.to_string())?;
     let summary = metrics.summary(now);
-    let handed = handoffs::figures(desk.state(), period.since_ms, period.until_ms);
+    let handed = metrics.handoffs();
     print(&match args.format {
         // Text from the log never drives the terminal: control characters are shown escaped
         // (JSON escapes them itself).

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::domain::{Direction, Stage, State};
+use crate::domain::{Direction, Stage};
 
 /// One direction's figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,32 +35,47 @@ fn median(mut v: Vec<i64>) -> Option<i64> {
     })
 }
 
+/// One hand-off as the figures see it: which way, when it was received or sent, when it was
+/// first accepted, and whether it was ever rejected. A call has one per partner and direction,
+/// as the fold keeps them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HandoffFacts {
+    pub partner: String,
+    pub direction: Direction,
+    pub received_ms: i64,
+    pub accepted_ms: Option<i64>,
+    pub rejected: bool,
+}
+
+impl HandoffFacts {
+    /// The hand-off as it stands after one more of its events.
+    pub fn take(&mut self, stage: Stage, at: i64) {
+        if stage == Stage::Accepted {
+            self.accepted_ms.get_or_insert(at);
+        }
+        self.rejected |= stage == Stage::Rejected;
+    }
+}
+
 /// The hand-offs received or sent in `[since, until)`.
-pub fn figures(state: &State, since: i64, until: i64) -> Handoffs {
+pub fn figures<'a>(all: impl Iterator<Item = &'a HandoffFacts>, since: i64, until: i64) -> Handoffs {
     let mut waits = (Vec::new(), Vec::new());
     let mut out = Handoffs::default();
-    for c in state.calls.values() {
-        for h in &c.handoffs {
-            if h.received_ms < since || h.received_ms >= until {
-                continue;
-            }
-            let (flow, wait) = match h.direction {
-                Direction::In => (&mut out.handed_in, &mut waits.0),
-                Direction::Out => (&mut out.handed_out, &mut waits.1),
-            };
-            flow.count += 1;
-            let accepted = h
-                .history
-                .iter()
-                .find(|(s, _)| *s == Stage::Accepted)
-                .map(|(_, t)| *t);
-            if let Some(t) = accepted {
-                flow.accepted += 1;
-                wait.push(t - h.received_ms);
-            }
-            if h.history.iter().any(|(s, _)| *s == Stage::Rejected) {
-                flow.rejected += 1;
-            }
+    for h in all {
+        if h.received_ms < since || h.received_ms >= until {
+            continue;
+        }
+        let (flow, wait) = match h.direction {
+            Direction::In => (&mut out.handed_in, &mut waits.0),
+            Direction::Out => (&mut out.handed_out, &mut waits.1),
+        };
+        flow.count += 1;
+        if let Some(t) = h.accepted_ms {
+            flow.accepted += 1;
+            wait.push(t - h.received_ms);
+        }
+        if h.rejected {
+            flow.rejected += 1;
         }
     }
     out.handed_in.median_to_accept_ms = median(waits.0);

@@ -179,6 +179,9 @@ struct CallRecord {
     merged_in: u32,
     /// A backup call the other agency confirmed it has: theirs now, not in our pending queue.
     confirmed: bool,
+    /// Its hand-offs to and from partners.
+    #[serde(default)]
+    handoffs: Vec<super::handoffs::HandoffFacts>,
 }
 
 impl CallRecord {
@@ -288,6 +291,12 @@ impl Metrics {
         self.period
     }
 
+    /// The hand-offs received or sent in the period.
+    pub fn handoffs(&self) -> super::handoffs::Handoffs {
+        let all = self.calls.values().flat_map(|c| &c.handoffs);
+        super::handoffs::figures(all, self.period.since_ms, self.period.until_ms)
+    }
+
     /// The last event taken.
     pub fn last(&self) -> Option<FoldKey> {
         self.last
@@ -357,6 +366,7 @@ impl Metrics {
                         corrected: 0,
                         merged_in: 0,
                         confirmed: false,
+                        handoffs: Vec::new(),
                     },
                 );
                 self.pending += 1;
@@ -499,8 +509,32 @@ impl Metrics {
             | Body::CallErased { .. }
             | Body::LegalHold { .. }
             | Body::CallRestricted { .. }
-            | Body::RestrictedViewed { .. }
-            | Body::Handoff { .. } => {}
+            | Body::RestrictedViewed { .. } => {}
+            Body::Handoff {
+                call,
+                partner,
+                direction,
+                stage,
+                ..
+            } => {
+                if let Some(c) = self.calls.get_mut(call) {
+                    let found = c
+                        .handoffs
+                        .iter()
+                        .position(|h| h.partner == *partner && h.direction == *direction);
+                    let i = found.unwrap_or_else(|| {
+                        c.handoffs.push(super::handoffs::HandoffFacts {
+                            partner: partner.clone(),
+                            direction: *direction,
+                            received_ms: at,
+                            accepted_ms: None,
+                            rejected: false,
+                        });
+                        c.handoffs.len() - 1
+                    });
+                    c.handoffs[i].take(*stage, at);
+                }
+            }
             Body::LimitsRecorded { limits } => {
                 self.limits.insert(e.origin, limits.clone());
             }

@@ -147,11 +147,16 @@ impl Metrics {
     }
 
     /// Lets go of what a carry would drop and the figures do not need: closed calls outside
-    /// the period that no unit is on.
+    /// the period that no unit is on and that had no hand-off in it.
     pub fn let_go(&mut self) {
         let on: BTreeSet<CallId> = self.units.values().filter_map(|u| u.call.clone()).collect();
-        self.calls
-            .retain(|id, c| c.in_period || c.status != CallStatus::Closed || on.contains(id));
+        let period = self.period;
+        self.calls.retain(|id, c| {
+            c.in_period
+                || c.status != CallStatus::Closed
+                || on.contains(id)
+                || c.handoffs.iter().any(|h| period.contains(h.received_ms))
+        });
     }
 
     /// The calls `e` names that the accumulator does not hold: dropped by a carry, or never
