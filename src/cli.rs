@@ -148,7 +148,7 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         Some(Sub::Protocol { action }) => Ok(protocol(action)),
         Some(Sub::Gazetteer { action }) => gazetteer(&action),
         Some(Sub::Report(args)) => {
-            crate::report::report(&open_desk(data.as_deref(), &operator, Use::Read)?, &args)
+            crate::report::report(&centre::open_desk_for_figures(data.as_deref(), &operator)?, &args)
         }
         Some(Sub::Export(args)) => {
             crate::report::export(&open_desk(data.as_deref(), &operator, Use::Read)?, &args)

@@ -171,6 +171,21 @@ impl Desk {
         Desk::over(Book::Local(store), clock, operator)
     }
 
+    /// A desk that reads figures only (`report`): the store's marks and fold-order index, and
+    /// no fold, so a report on a three-year store costs what its period costs. A store left
+    /// by an unclean shutdown is verified first, and one from before the indices indexed.
+    pub fn for_figures(
+        mut store: Store,
+        clock: Box<dyn Clock>,
+        operator: &str,
+    ) -> Result<Desk, StoreError> {
+        if store.unchecked() {
+            store.verify()?;
+        }
+        store.index_history()?;
+        Ok(Desk::unfolded(Book::Local(store), clock, operator))
+    }
+
     /// A desk attached to a serving desk, before it has taken up its fold.
     fn attached(
         mirror: attach::Mirror,

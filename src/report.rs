@@ -91,7 +91,7 @@ fn time_arg(text: &str) -> Result<i64, String> {
     parse_time(text, Utc::now().timestamp_millis())
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
 pub enum ReportFormat {
     /// Aligned text for a person, at most 80 columns.
     Text,
@@ -109,8 +109,8 @@ pub enum ExportFormat {
     Eido,
 }
 
-/// `switchboard report`.
-#[derive(Debug, Args)]
+/// `switchboard report`. It travels to a serving desk as it is ([`crate::desk::attach::Request::Report`]).
+#[derive(Clone, Debug, Args, serde::Serialize, serde::Deserialize)]
 pub struct ReportArgs {
     /// Start of the period: RFC 3339, a date (local midnight), or a time ago like 7d, 24h
     /// (default: 7 days before --until).
@@ -177,17 +177,41 @@ fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// `switchboard report`: the figures of a period.
+/// `switchboard report`: the figures of a period. Attached to a serving desk that keeps the
+/// store, the desk reads them there ([`tally::Tally`] in steps) and sends the report back.
 pub fn report(desk: &Desk, args: &ReportArgs) -> Result<ExitCode, String> {
+    let text = if desk.store().is_some() {
+        written(desk, args)?
+    } else {
+        desk.report_there(args).map_err(|e| e.to_string())?
+    };
+    print(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The period `args` asks for, as of `now`.
+pub fn asked_period(args: &ReportArgs, now_ms: i64) -> Result<Period, String> {
+    let period = period(args.since, args.until, now_ms)?;
+    Ok(if args.utc {
+        period
+    } else {
+        period.in_local_hours()
+    })
+}
+
+/// The report `args` asks for, read from this desk's store.
+fn written(desk: &Desk, args: &ReportArgs) -> Result<String, String> {
     let now = desk.now_ms();
-    let mut period = period(args.since, args.until, now)?;
-    if !args.utc {
-        period = period.in_local_hours();
-    }
+    let period = asked_period(args, now)?;
     let metrics = desk.figures(period, args.by).map_err(|e| e.to_string())?;
-    let summary = metrics.summary(now);
+    Ok(write(&metrics, args.format, now))
+}
+
+/// The report of `metrics` as of `now_ms`, in `format`.
+pub fn write(metrics: &metrics::Metrics, format: ReportFormat, now_ms: i64) -> String {
+    let summary = metrics.summary(now_ms);
     let handed = metrics.handoffs();
-    print(&match args.format {
+    match format {
         // Text from the log never drives the terminal: control characters are shown escaped
         // (JSON escapes them itself).
         ReportFormat::Text => {
@@ -206,8 +230,7 @@ pub fn report(desk: &Desk, args: &ReportArgs) -> Result<ExitCode, String> {
         }
         // CSV is one table of the figures; the hand-offs are in the text and JSON reports.
         ReportFormat::Csv => crate::domain::text::escape(&table::csv(&summary)).into_owned(),
-    });
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 /// `switchboard export`: the period's calls (all calls without `--since`/`--until`).

@@ -129,7 +129,7 @@ pub(super) fn console_look(
 }
 
 /// How a command reaches a desk that serves its data dir.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Reach {
     /// A console: it folds, and is named to the other consoles.
     Console,
@@ -137,6 +137,9 @@ pub(super) enum Reach {
     Command,
     /// `exec`: it only runs lines, so it keeps no fold and none is sent to it.
     Run,
+    /// `report`: it reads figures from the store's marks and fold-order index, not the fold;
+    /// attached, the serving desk reads them.
+    Figures,
 }
 
 /// The desk a `switchboard serve` (or a console with `--listen`) runs on `dir`, if any.
@@ -224,6 +227,11 @@ pub(super) fn open_desk(data: Option<&Path>, operator: &str, usage: Use) -> Resu
     open_desk_for(data, operator, usage, Reach::Command)
 }
 
+/// As [`open_desk`], for `report`: no fold, here or attached ([`Reach::Figures`]).
+pub(super) fn open_desk_for_figures(data: Option<&Path>, operator: &str) -> Result<Desk, String> {
+    open_desk_for(data, operator, Use::Read, Reach::Figures)
+}
+
 /// As [`open_desk`], for `exec`: attached, it only runs lines there (no fold crosses).
 pub(super) fn open_desk_to_run(data: Option<&Path>, operator: &str) -> Result<Desk, String> {
     open_desk_for(data, operator, Use::Write, Reach::Run)
@@ -267,14 +275,21 @@ pub(super) fn reach_desk(
     let attach = |dir: &Path, operator: &str| match reach {
         Reach::Console => Ok(attach_console(dir, operator)?.map(|(d, w)| (d, Some(w)))),
         Reach::Command => Ok(attach(dir, operator)?.map(|(d, w)| (d, Some(w)))),
-        Reach::Run => crate::desk::attach::attach_to_run(dir, Box::new(SystemClock), operator)
-            .map(|d| d.map(|d| (d, None))),
+        Reach::Run | Reach::Figures => {
+            crate::desk::attach::attach_to_run(dir, Box::new(SystemClock), operator)
+                .map(|d| d.map(|d| (d, None)))
+        }
     };
     loop {
         if let Some((desk, watch)) = attach(dir, operator)? {
             return Ok((desk, watch));
         }
         match Store::open(dir, kind) {
+            Ok(store) if reach == Reach::Figures => {
+                let desk = Desk::for_figures(store, Box::new(SystemClock), operator)
+                    .map_err(|e| e.to_string())?;
+                return Ok((desk, None));
+            }
             Ok(store) => {
                 let places = gazetteer.take().and_then(|g| g());
                 let desk = Desk::open(store, Box::new(SystemClock), operator)

@@ -68,6 +68,10 @@ pub enum Request {
     },
     /// On the line, first: who serves ([`Reply::Welcome`]), for a client that opens no watch.
     Hello,
+    /// On the line: a `report`, read from the serving desk's store in steps. Each step is
+    /// answered with an empty [`Reply::Answered`] (the line stays alive through a long walk),
+    /// the report with one holding its text, then [`Reply::CaughtUp`].
+    Report(crate::report::ReportArgs),
     /// Take a partner's hand-over as this operator, in one commit (`import eido`).
     Handover {
         handover: Box<Handover>,

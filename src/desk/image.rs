@@ -150,6 +150,29 @@ impl Desk {
     }
 }
 
+impl Desk {
+    /// A `report` read at the serving desk, as text.
+    pub fn report_there(&self, args: &crate::report::ReportArgs) -> Result<String, StoreError> {
+        let Book::Attached(m) = &self.book else {
+            return Err(StoreError::Served("this desk serves no report".into()));
+        };
+        let mut text = String::new();
+        let mut line = m
+            .link
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        line.fetch(&Request::Report(args.clone()), |reply| {
+            match reply {
+                Reply::Answered(lines) => text.extend(lines),
+                other => return Err(out_of_turn(&other)),
+            }
+            Ok(())
+        })
+        .map_err(into_store)?;
+        Ok(text)
+    }
+}
+
 fn out_of_turn(reply: &Reply) -> DeskError {
     DeskError::Store(StoreError::Served(format!(
         "the serving desk answered out of turn: {reply:?}"

@@ -8,6 +8,10 @@
 //! the marks for all later ones. Closed calls no unit is on are let go at each midnight, as a
 //! mark drops them, so the walk's memory is the period's calls and the open work, and a call
 //! let go is filed back in from its own events when a later event names it.
+//!
+//! A serving desk walks in steps ([`Tally::step`]), letting go of its lock between them so
+//! that dispatch never waits on a report; a peer's late event between two steps (one that
+//! sorts before where the walk is) starts the walk again.
 
 use std::collections::HashSet;
 
@@ -34,79 +38,153 @@ pub struct Walk {
     pub filed_in: u64,
     /// Marks it kept.
     pub marks: u64,
+    /// Times a peer's late event made it start again.
+    pub restarts: u64,
 }
 
-/// The figures of `period` from `store`, with the walk that read them.
+/// A walk under way.
+pub struct Tally {
+    period: Period,
+    policy: Policy,
+    by: Option<GroupBy>,
+    metrics: Metrics,
+    /// The latest wall time taken.
+    wall: i64,
+    next_midnight: i64,
+    /// Calls named by events that no event created.
+    nowhere: HashSet<CallId>,
+    /// The store's count of late commits when the walk last read it.
+    late: u64,
+    walk: Walk,
+}
+
+impl Tally {
+    /// A walk for `period`, from the last good mark before it.
+    pub fn start(
+        store: &Store,
+        period: Period,
+        policy: &Policy,
+        by: Option<GroupBy>,
+    ) -> Result<Tally, StoreError> {
+        let mut walk = Walk::default();
+        let carry = store
+            .mark_before(period.since_ms)?
+            .and_then(|m| Carry::decode(&m.bytes).filter(|c| c.last() == Some(m.at)));
+        let (mut metrics, wall) = match carry {
+            Some(c) => {
+                walk.from_mark = Some(c.wall_ms());
+                let wall = c.wall_ms();
+                (Metrics::resume(c, period, policy), wall)
+            }
+            None => (Metrics::new(period, policy), i64::MIN),
+        };
+        if let Some(by) = by {
+            metrics = metrics.grouped(by);
+        }
+        let next_midnight = if metrics.last().is_some() {
+            midnight_after(wall)
+        } else {
+            i64::MIN
+        };
+        Ok(Tally {
+            period,
+            policy: policy.clone(),
+            by,
+            metrics,
+            wall,
+            next_midnight,
+            nowhere: HashSet::new(),
+            late: store.late_commits(),
+            walk,
+        })
+    }
+
+    /// Reads up to `most` more events; true once it has read to the end of the log.
+    pub fn step(&mut self, store: &Store, most: u64) -> Result<bool, StoreError> {
+        let passed = match store.late_since(self.late) {
+            Some(earliest) => earliest.zip(self.metrics.last()).is_some_and(|(e, at)| e <= at),
+            None => true,
+        };
+        if passed {
+            let restarts = self.walk.restarts + 1;
+            *self = Tally::start(store, self.period, &self.policy, self.by)?;
+            self.walk.restarts = restarts;
+        }
+        self.late = store.late_commits();
+        let mut marks = Vec::new();
+        let mut failed = None;
+        let mut read = 0;
+        store.events_in_fold_order(self.metrics.last(), |e| {
+            if read == most {
+                return false;
+            }
+            read += 1;
+            if let Err(err) = self.take(store, &e, &mut marks) {
+                failed = Some(err);
+                return false;
+            }
+            true
+        })?;
+        if let Some(err) = failed {
+            return Err(err);
+        }
+        self.walk.marks += marks.len() as u64;
+        store.keep_marks(&marks)?;
+        Ok(read < most)
+    }
+
+    fn take(&mut self, store: &Store, e: &Event, marks: &mut Vec<Mark>) -> Result<(), StoreError> {
+        if e.wall_ms >= self.next_midnight {
+            if let Some(at) = self.metrics.last() {
+                marks.push(Mark {
+                    wall_ms: self.wall,
+                    at,
+                    bytes: self.metrics.carry(self.wall).encode(),
+                });
+                self.metrics.let_go();
+            }
+            self.next_midnight = midnight_after(e.wall_ms.max(self.wall));
+        }
+        for call in self.metrics.missing_calls(e) {
+            if self.nowhere.contains(&call) {
+                continue;
+            }
+            let before = earlier_events(store, &call, e)?;
+            if before.is_empty() {
+                self.nowhere.insert(call);
+            } else {
+                self.metrics.file_in(&call, &before);
+                self.walk.filed_in += 1;
+            }
+        }
+        self.wall = self.wall.max(e.wall_ms);
+        self.metrics.add(e);
+        // A call no event had made until this one (its own `CallCreated`) is one now.
+        if !self.nowhere.is_empty() {
+            for call in e.body.calls() {
+                self.nowhere.remove(call);
+            }
+        }
+        self.walk.events += 1;
+        Ok(())
+    }
+
+    /// The figures, once the walk is done.
+    pub fn finish(self) -> (Metrics, Walk) {
+        (self.metrics, self.walk)
+    }
+}
+
+/// The figures of `period` from `store`, in one walk, with what it read.
 pub fn figures(
     store: &Store,
     period: Period,
     policy: &Policy,
     by: Option<GroupBy>,
 ) -> Result<(Metrics, Walk), StoreError> {
-    let mut walk = Walk::default();
-    let carry = store
-        .mark_before(period.since_ms)?
-        .and_then(|m| Carry::decode(&m.bytes).filter(|c| c.last() == Some(m.at)));
-    let (mut metrics, mut wall, after) = match carry {
-        Some(c) => {
-            walk.from_mark = Some(c.wall_ms());
-            let (wall, after) = (c.wall_ms(), c.last());
-            (Metrics::resume(c, period, policy), wall, after)
-        }
-        None => (Metrics::new(period, policy), i64::MIN, None),
-    };
-    if let Some(by) = by {
-        metrics = metrics.grouped(by);
-    }
-    let mut next_midnight = if after.is_some() {
-        midnight_after(wall)
-    } else {
-        i64::MIN
-    };
-    let mut marks = Vec::new();
-    let mut nowhere: HashSet<CallId> = HashSet::new();
-    let mut failed = None;
-    store.events_in_fold_order(after, |e| {
-        if e.wall_ms >= next_midnight {
-            if let Some(at) = metrics.last() {
-                marks.push(Mark {
-                    wall_ms: wall,
-                    at,
-                    bytes: metrics.carry(wall).encode(),
-                });
-                metrics.let_go();
-            }
-            next_midnight = midnight_after(e.wall_ms.max(wall));
-        }
-        for call in metrics.missing_calls(&e) {
-            if nowhere.contains(&call) {
-                continue;
-            }
-            match earlier_events(store, &call, &e) {
-                Ok(before) if before.is_empty() => {
-                    nowhere.insert(call);
-                }
-                Ok(before) => {
-                    metrics.file_in(&call, &before);
-                    walk.filed_in += 1;
-                }
-                Err(err) => {
-                    failed = Some(err);
-                    return false;
-                }
-            }
-        }
-        wall = wall.max(e.wall_ms);
-        metrics.add(&e);
-        walk.events += 1;
-        true
-    })?;
-    if let Some(err) = failed {
-        return Err(err);
-    }
-    walk.marks = marks.len() as u64;
-    store.keep_marks(&marks)?;
-    Ok((metrics, walk))
+    let mut tally = Tally::start(store, period, policy, by)?;
+    while !tally.step(store, u64::MAX)? {}
+    Ok(tally.finish())
 }
 
 /// `call`'s events that sort before `e`, in fold order.

@@ -70,9 +70,11 @@ impl Store {
             batch.insert(&head_key(e.origin), h);
         }
         batch.insert(KEY_HLC, &hlc.to_be_bytes());
-        if let Some(earliest) = events.iter().map(|s| s.event.fold_key()).min() {
+        let earliest = events.iter().map(|s| s.event.fold_key()).min();
+        if let Some(earliest) = earliest {
             self.forget_marks_past(&mut batch, earliest)?;
         }
+        let late = earliest.filter(|(hlc, _, _)| *hlc <= self.hlc);
         if !known.is_empty() {
             if let Err(e) = known::write(&self.sled()?.known, known) {
                 self.sled = None;
@@ -82,6 +84,13 @@ impl Store {
         self.durable(batch, &heads)?;
         self.heads = heads;
         self.hlc = hlc;
+        if let Some(key) = late {
+            self.late += 1;
+            self.late_keys.push_back(key);
+            if self.late_keys.len() > super::marks::LATE_KEPT {
+                self.late_keys.pop_front();
+            }
+        }
         if !self.owed.is_empty() {
             let heads = &self.heads;
             self.owed

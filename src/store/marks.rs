@@ -19,6 +19,8 @@ use super::index::{fold_key, key_fold};
 use super::{be_u64, Store, StoreError};
 
 const PREFIX: u8 = b'p';
+/// How many late commits the store remembers the earliest event of, for walks under way.
+pub(super) const LATE_KEPT: usize = 256;
 
 fn wall_bytes(wall_ms: i64) -> [u8; 8] {
     (wall_ms.cast_unsigned() ^ (1 << 63)).to_be_bytes()
@@ -110,6 +112,21 @@ impl Store {
             out.push((m.wall_ms, m.at));
         }
         Ok(out)
+    }
+
+    /// How many commits since open held an event that sorts before what the log had.
+    pub fn late_commits(&self) -> u64 {
+        self.late
+    }
+
+    /// The earliest event of the late commits after the first `seen` of them: `Some(None)`
+    /// when there were none, `None` when there were too many to say.
+    pub fn late_since(&self, seen: u64) -> Option<Option<FoldKey>> {
+        let new = usize::try_from(self.late.checked_sub(seen)?).ok()?;
+        if new > self.late_keys.len() {
+            return None;
+        }
+        Some(self.late_keys.iter().rev().take(new).min().copied())
     }
 
     /// In a commit's batch: forgets the marks the batch's earliest event is new to.

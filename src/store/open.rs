@@ -89,6 +89,8 @@ impl Store {
             hlc: 0,
             unchecked: std::sync::Mutex::new(unchecked),
             owed: BTreeMap::new(),
+            late: 0,
+            late_keys: std::collections::VecDeque::new(),
             node_key,
             keyring: vault::Keyring::default(),
             _lock: lock,

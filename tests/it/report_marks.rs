@@ -240,7 +240,7 @@ fn play(skew: i64, ops: &[Op]) -> u32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
     fn reports_from_marks_give_the_figures_of_the_whole_log(
@@ -267,3 +267,4 @@ fn the_property_reaches_reports_from_marks() {
     ops.push(Op::Report(48, 48, true));
     assert!(play(DAY, &ops) >= 3);
 }
+

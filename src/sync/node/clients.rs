@@ -131,6 +131,7 @@ async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Resu
                         send_chronology(&mut stream, shared, &call).await?;
                     }
                     Request::Log => send_log(&mut stream, shared).await?,
+                    Request::Report(args) => send_report(&mut stream, shared, &args).await?,
                     run => {
                         let reply = run_for_client(shared, run, &os_user);
                         write_frame_async(&mut stream, &reply).await?;
@@ -227,6 +228,64 @@ async fn send_log(stream: &mut UnixStream, shared: &Shared) -> Result<(), FrameE
         }
         write_frame_async(stream, &Reply::Events(batch)).await?;
     }
+}
+
+/// Events a report reads per step at the serving desk: a few milliseconds of its lock.
+const REPORT_STEP: u64 = 4096;
+
+/// A `report` read from this desk's store in steps, the lock let go between them, so that
+/// dispatch never waits on a program manager's figures.
+async fn send_report(
+    stream: &mut UnixStream,
+    shared: &Shared,
+    args: &crate::report::ReportArgs,
+) -> Result<(), FrameError> {
+    use crate::report::tally::Tally;
+    let started = {
+        let hub = shared.lock();
+        let desk = &hub.desk;
+        let now = desk.now_ms();
+        crate::report::asked_period(args, now).and_then(|period| {
+            let store = desk.store().ok_or("this desk keeps no store")?;
+            Tally::start(store, period, desk.policy(), args.by).map_err(|e| e.to_string())
+        })
+    };
+    let mut tally = match started {
+        Ok(t) => t,
+        Err(why) => return write_frame_async(stream, &Reply::Refused(why)).await,
+    };
+    loop {
+        let stepped = {
+            let hub = shared.lock();
+            match hub.desk.store() {
+                Some(store) => tally.step(store, REPORT_STEP).map_err(|e| e.to_string()),
+                None => Err("this desk keeps no store".to_owned()),
+            }
+        };
+        match stepped {
+            Ok(true) => break,
+            Ok(false) => write_frame_async(stream, &Reply::Answered(Vec::new())).await?,
+            Err(why) => return write_frame_async(stream, &Reply::Failed(why)).await,
+        }
+        tokio::task::yield_now().await;
+    }
+    let text = {
+        let hub = shared.lock();
+        let (metrics, _) = tally.finish();
+        crate::report::write(&metrics, args.format, hub.desk.now_ms())
+    };
+    // A year's JSON (its queue peaks) can be larger than a frame: sent in pieces.
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(crate::desk::frame::MAX_FRAME / 4);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (piece, after) = rest.split_at(cut);
+        write_frame_async(stream, &Reply::Answered(vec![piece.to_owned()])).await?;
+        rest = after;
+    }
+    write_frame_async(stream, &Reply::CaughtUp).await
 }
 
 /// A client's next request. One over the frame limit is refused by its length, before a byte
