@@ -480,6 +480,49 @@ fn exec_attached_runs_its_queries_at_the_serving_desk() {
     let _ = desk.child.wait();
 }
 
+/// A `report` attached to a serving desk is read there, from its store's marks, in steps (the
+/// store is the serving desk's, so a report here could not open it), and says what the same
+/// report says on the store alone.
+#[test]
+fn report_attached_is_read_at_the_serving_desk() {
+    let sb = Sandbox::new();
+    let a = sb.dir("A");
+    let call = sb
+        .exec(
+            &a,
+            &[
+                "unit add STAR-1 clinician,medic",
+                "call 12 Main St / man shouting --type welfare",
+            ],
+        )
+        .expect("a call");
+    sb.exec(&a, &[&format!("dp STAR-1 {call}"), "ons STAR-1", "avl STAR-1"]);
+    sb.exec(&a, &[&format!("close {call} resolved")]);
+    let figures = |out: String| {
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        (
+            v["events"].clone(),
+            v["total"]["calls"].clone(),
+            v["total"]["dispositions"]["resolved"].clone(),
+            v["handoffs"].clone(),
+        )
+    };
+    let alone = figures(sb.ok(&a, &["report", "--format", "json"]));
+    assert_eq!(alone.1["received"], 1, "{alone:?}");
+    let mut desk = sb.serve(&a, None);
+    let there = figures(sb.ok(&a, &["report", "--format", "json"]));
+    assert_eq!(there, alone);
+    let text = sb.ok(&a, &["report"]);
+    assert!(text.contains("Hand-offs"), "{text}");
+    let out = sb.run(&a, &["report", "--since", "1d", "--until", "2d"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("is not before --until"), "{err}");
+    let _ = desk.child.kill();
+    let _ = desk.child.wait();
+}
+
 #[test]
 fn exec_attaches_to_a_serving_desk() {
     let sb = Sandbox::new();
