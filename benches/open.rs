@@ -267,10 +267,32 @@ fn costs(dir: &Path, days: u32, events: u64, runs: usize, in_process: bool) {
         "log --call: one call's events",
         &median(dir, &["log", "--call", &open], runs),
     );
-    for (label, span) in [("report: 7 days", 7), ("report: 365 days", 365)] {
+    let report = |span: i64| {
         let since = rfc3339(last - span * 24 * 3_600_000);
         let until = rfc3339(last + 60_000);
-        let args = ["report", "--since", &since, "--until", &until];
+        vec![
+            "report".to_owned(),
+            "--since".into(),
+            since,
+            "--until".into(),
+            until,
+        ]
+    };
+    if in_process {
+        // The first report on a store walks its whole log and leaves a mark at each midnight.
+        let store = Store::open(dir, StoreKind::Demo).expect("the store");
+        store.forget_marks().expect("marks forgotten");
+        drop(store);
+        let args = report(7);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        show(
+            "report: 7 days, the first (no marks yet)",
+            &timed(dir, &args),
+        );
+    }
+    for (label, span) in [("report: 7 days", 7), ("report: 365 days", 365)] {
+        let args = report(span);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         show(label, &median(dir, &args, runs));
     }
     let mut frames: Vec<(Duration, u64)> = (0..runs).map(|_| first_frame(dir)).collect();
@@ -280,7 +302,9 @@ fn costs(dir: &Path, days: u32, events: u64, runs: usize, in_process: bool) {
         "console: first frame at 80x24",
         &(t, Some(kb), String::new()),
     );
-    attached(dir, &note, runs, &show);
+    let week = report(7);
+    let week: Vec<&str> = week.iter().map(String::as_str).collect();
+    attached(dir, &note, &week, runs, &show);
     if in_process {
         late_event(dir, days, events, last);
     }
@@ -340,7 +364,7 @@ fn first_frame(dir: &Path) -> (Duration, u64) {
 }
 
 /// `exec` attached to a `serve` on the store.
-fn attached(dir: &Path, line: &str, runs: usize, show: &dyn Fn(&str, &Run)) {
+fn attached(dir: &Path, line: &str, report: &[&str], runs: usize, show: &dyn Fn(&str, &Run)) {
     let mut serve = Command::new(costs_bin())
         .arg("--data")
         .arg(dir)
@@ -360,6 +384,10 @@ fn attached(dir: &Path, line: &str, runs: usize, show: &dyn Fn(&str, &Run)) {
     show(
         "exec, attached to serve",
         &median(dir, &["exec", line], runs),
+    );
+    show(
+        "report: 7 days, attached to serve",
+        &median(dir, report, runs),
     );
     let _ = Command::new("kill")
         .args(["-TERM", &serve.id().to_string()])

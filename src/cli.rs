@@ -147,9 +147,10 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
         Some(Sub::Theme { action }) => Ok(theme(action)),
         Some(Sub::Protocol { action }) => Ok(protocol(action)),
         Some(Sub::Gazetteer { action }) => gazetteer(&action),
-        Some(Sub::Report(args)) => {
-            crate::report::report(&centre::open_desk_for_figures(data.as_deref(), &operator)?, &args)
-        }
+        Some(Sub::Report(args)) => crate::report::report(
+            &centre::open_desk_for_figures(data.as_deref(), &operator)?,
+            &args,
+        ),
         Some(Sub::Export(args)) => {
             crate::report::export(&open_desk(data.as_deref(), &operator, Use::Read)?, &args)
         }

@@ -44,7 +44,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use crate::domain::event::hash_bytes;
+use crate::domain::event::{hash_bytes, FoldKey};
 use crate::domain::{Event, Hash, ReplicaId};
 
 use error::guarded;
@@ -190,6 +190,32 @@ pub struct Store {
 const KEY_HLC: &[u8] = b"m/hlc";
 const KEY_REPLICA: &[u8] = b"m/replica";
 const KEY_KIND: &[u8] = b"m/kind";
+
+/// The fold-order entry of the event at `key`.
+fn fold_key((hlc, origin, seq): FoldKey) -> [u8; 25] {
+    let mut k = [0u8; 25];
+    k[0] = b't';
+    k[1..9].copy_from_slice(&hlc.to_be_bytes());
+    k[9..17].copy_from_slice(&origin.0.to_be_bytes());
+    k[17..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+/// The fold key at the end of a `t` entry or a mark's key.
+fn key_fold(key: &[u8]) -> Option<FoldKey> {
+    let n = key.len();
+    let hlc = be_u64(key.get(n.checked_sub(24)?..)?)?;
+    let (origin, seq) = tail_ids(key)?;
+    Some((hlc, origin, seq))
+}
+
+/// The (origin, seq) at the end of an index key.
+fn tail_ids(key: &[u8]) -> Option<(ReplicaId, u64)> {
+    let n = key.len();
+    let origin = be_u64(key.get(n.checked_sub(16)?..)?)?;
+    let seq = be_u64(key.get(n - 8..)?)?;
+    Some((ReplicaId(origin), seq))
+}
 
 fn event_key(origin: ReplicaId, seq: u64) -> [u8; 17] {
     let mut k = [0u8; 17];

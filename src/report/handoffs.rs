@@ -58,7 +58,11 @@ impl HandoffFacts {
 }
 
 /// The hand-offs received or sent in `[since, until)`.
-pub fn figures<'a>(all: impl Iterator<Item = &'a HandoffFacts>, since: i64, until: i64) -> Handoffs {
+pub fn figures<'a>(
+    all: impl Iterator<Item = &'a HandoffFacts>,
+    since: i64,
+    until: i64,
+) -> Handoffs {
     let mut waits = (Vec::new(), Vec::new());
     let mut out = Handoffs::default();
     for h in all {

@@ -66,43 +66,41 @@ impl Tally {
         policy: &Policy,
         by: Option<GroupBy>,
     ) -> Result<Tally, StoreError> {
-        let mut walk = Walk::default();
         let carry = store
             .mark_before(period.since_ms)?
             .and_then(|m| Carry::decode(&m.bytes).filter(|c| c.last() == Some(m.at)));
-        let (mut metrics, wall) = match carry {
-            Some(c) => {
-                walk.from_mark = Some(c.wall_ms());
-                let wall = c.wall_ms();
-                (Metrics::resume(c, period, policy), wall)
-            }
-            None => (Metrics::new(period, policy), i64::MIN),
+        let from_mark = carry.as_ref().map(Carry::wall_ms);
+        let mut metrics = match carry {
+            Some(c) => Metrics::resume(c, period, policy),
+            None => Metrics::new(period, policy),
         };
         if let Some(by) = by {
             metrics = metrics.grouped(by);
         }
-        let next_midnight = if metrics.last().is_some() {
-            midnight_after(wall)
-        } else {
-            i64::MIN
-        };
+        let latest = from_mark.unwrap_or(i64::MIN);
+        let next_midnight = from_mark.map_or(i64::MIN, midnight_after);
         Ok(Tally {
             period,
             policy: policy.clone(),
             by,
             metrics,
-            wall,
+            wall: latest,
             next_midnight,
             nowhere: HashSet::new(),
             late: store.late_commits(),
-            walk,
+            walk: Walk {
+                from_mark,
+                ..Walk::default()
+            },
         })
     }
 
     /// Reads up to `most` more events; true once it has read to the end of the log.
     pub fn step(&mut self, store: &Store, most: u64) -> Result<bool, StoreError> {
         let passed = match store.late_since(self.late) {
-            Some(earliest) => earliest.zip(self.metrics.last()).is_some_and(|(e, at)| e <= at),
+            Some(earliest) => earliest
+                .zip(self.metrics.last())
+                .is_some_and(|(e, at)| e <= at),
             None => true,
         };
         if passed {

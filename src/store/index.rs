@@ -19,7 +19,7 @@
 use crate::domain::event::FoldKey;
 use crate::domain::{CallId, Event, ReplicaId};
 
-use super::{be_u64, Store, StoreError};
+use super::{be_u64, fold_key, key_fold, tail_ids, Store, StoreError};
 
 const KEY_INDEXED: &[u8] = b"m/indexed";
 /// Bumped when the indices' keys change: a store indexed by another version is indexed again.
@@ -65,35 +65,9 @@ pub(super) fn entries(e: &Event) -> Vec<Vec<u8>> {
     keys
 }
 
-/// The fold-order entry of the event at `key`.
-pub(super) fn fold_key((hlc, origin, seq): FoldKey) -> [u8; 25] {
-    let mut k = [0u8; 25];
-    k[0] = b't';
-    k[1..9].copy_from_slice(&hlc.to_be_bytes());
-    k[9..17].copy_from_slice(&origin.0.to_be_bytes());
-    k[17..].copy_from_slice(&seq.to_be_bytes());
-    k
-}
-
-/// The fold key at the end of a `t` entry or a mark's key.
-pub(super) fn key_fold(key: &[u8]) -> Option<FoldKey> {
-    let n = key.len();
-    let hlc = be_u64(key.get(n.checked_sub(24)?..)?)?;
-    let (origin, seq) = tail_ids(key)?;
-    Some((hlc, origin, seq))
-}
-
 /// The marker a new store starts with: it has no events, so all of them are indexed.
 pub(super) fn born_indexed(batch: &mut sled::Batch) {
     batch.insert(KEY_INDEXED, &INDEX_VERSION.to_be_bytes());
-}
-
-/// The (origin, seq) at the end of an index key.
-fn tail_ids(key: &[u8]) -> Option<(ReplicaId, u64)> {
-    let n = key.len();
-    let origin = be_u64(key.get(n.checked_sub(16)?..)?)?;
-    let seq = be_u64(key.get(n - 8..)?)?;
-    Some((ReplicaId(origin), seq))
 }
 
 impl Store {
@@ -123,17 +97,20 @@ impl Store {
         after: Option<FoldKey>,
         mut each: impl FnMut(Event) -> bool,
     ) -> Result<(), StoreError> {
-        let from = after.map_or_else(|| vec![b't'], |at| {
-            let mut k = fold_key(at).to_vec();
-            k.push(0); // just past `at` itself
-            k
-        });
+        let from = after.map_or_else(
+            || vec![b't'],
+            |at| {
+                let mut k = fold_key(at).to_vec();
+                k.push(0); // just past `at` itself
+                k
+            },
+        );
         for item in self.log()?.range(from..vec![b'u']) {
             let (k, _) = item.map_err(|e| self.sled_err(&e))?;
             let (_, origin, seq) = key_fold(&k).ok_or_else(|| self.corrupt("a bad index key"))?;
-            let bytes = self
-                .event_bytes(origin, seq)?
-                .ok_or_else(|| self.corrupt(format!("the index names {origin}:{seq}, not in the log")))?;
+            let bytes = self.event_bytes(origin, seq)?.ok_or_else(|| {
+                self.corrupt(format!("the index names {origin}:{seq}, not in the log"))
+            })?;
             let e = self
                 .open_event(&bytes)
                 .map_err(|r| self.corrupt(format!("{origin}:{seq}: {r}")))?;

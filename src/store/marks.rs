@@ -15,8 +15,7 @@
 
 use crate::domain::event::FoldKey;
 
-use super::index::{fold_key, key_fold};
-use super::{be_u64, Store, StoreError};
+use super::{be_u64, fold_key, key_fold, Store, StoreError};
 
 const PREFIX: u8 = b'p';
 /// How many late commits the store remembers the earliest event of, for walks under way.
@@ -101,6 +100,14 @@ impl Store {
         self.log()?
             .apply_batch(batch)
             .map_err(|e| self.sled_err(&e))
+    }
+
+    /// Throws every mark away (the next report walks the whole log and keeps them again).
+    pub fn forget_marks(&self) -> Result<(), StoreError> {
+        let log = self.log()?;
+        let mut batch = sled::Batch::default();
+        forget_all(log, &mut batch).map_err(|e| self.sled_err(&e))?;
+        log.apply_batch(batch).map_err(|e| self.sled_err(&e))
     }
 
     /// Where the marks are (wall time, last event), oldest first, for `verify` and tests.

@@ -61,7 +61,10 @@ fn ten_days(d: &mut Desk, clock: &ManualClock) -> Vec<String> {
     let mut ids = Vec::new();
     for day in 0..10 {
         for (n, unit) in ["CT1", "CT2"].iter().enumerate() {
-            let id = take(d, &format!("call {day}{n} Oak St / welfare day {day} --type welfare"));
+            let id = take(
+                d,
+                &format!("call {day}{n} Oak St / welfare day {day} --type welfare"),
+            );
             clock.advance(10 * 60_000);
             run(d, &format!("dp {unit} {id}"));
             clock.advance(10 * 60_000);
@@ -101,9 +104,16 @@ fn a_later_report_starts_from_a_mark_and_gives_the_figures_of_the_whole_log() {
     }
     // So does an earlier one, and one inside a day.
     assert!(assert_same(&d, week, None).from_mark.is_some());
-    assert_same(&d, Period::new(T0 + 5 * DAY + HOUR, T0 + 5 * DAY + 2 * HOUR), None);
+    assert_same(
+        &d,
+        Period::new(T0 + 5 * DAY + HOUR, T0 + 5 * DAY + 2 * HOUR),
+        None,
+    );
     // A period before every mark, and one that starts before the first event, walk it all.
-    assert_eq!(assert_same(&d, Period::new(T0 - DAY, T0 + DAY), None).from_mark, None);
+    assert_eq!(
+        assert_same(&d, Period::new(T0 - DAY, T0 + DAY), None).from_mark,
+        None
+    );
 }
 
 #[test]
@@ -213,7 +223,12 @@ fn play(skew: i64, ops: &[Op]) -> u32 {
     for op in ops {
         match op {
             Op::Local(n, line) => {
-                let ids: Vec<String> = desks[*n].state().calls.keys().map(ToString::to_string).collect();
+                let ids: Vec<String> = desks[*n]
+                    .state()
+                    .calls
+                    .keys()
+                    .map(ToString::to_string)
+                    .collect();
                 let _ = desks[*n].execute_line(&shift::refer(line, &ids));
             }
             Op::Sync(to) => {
@@ -256,7 +271,10 @@ proptest! {
 fn the_property_reaches_reports_from_marks() {
     let mut ops = vec![Op::Local(0, "unit add CT1 clinician,medic".into())];
     for day in 0..4 {
-        ops.push(Op::Local(0, format!("call {day} Oak St / day {day} --type welfare")));
+        ops.push(Op::Local(
+            0,
+            format!("call {day} Oak St / day {day} --type welfare"),
+        ));
         ops.push(Op::Local(0, "dp CT1 #0".into()));
         ops.push(Op::Local(1, format!("call {day} Elm St / early {day}")));
         ops.push(Op::Tick(0, DAY));
@@ -267,4 +285,3 @@ fn the_property_reaches_reports_from_marks() {
     ops.push(Op::Report(48, 48, true));
     assert!(play(DAY, &ops) >= 3);
 }
-

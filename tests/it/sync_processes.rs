@@ -496,7 +496,10 @@ fn report_attached_is_read_at_the_serving_desk() {
             ],
         )
         .expect("a call");
-    sb.exec(&a, &[&format!("dp STAR-1 {call}"), "ons STAR-1", "avl STAR-1"]);
+    sb.exec(
+        &a,
+        &[&format!("dp STAR-1 {call}"), "ons STAR-1", "avl STAR-1"],
+    );
     sb.exec(&a, &[&format!("close {call} resolved")]);
     let figures = |out: String| {
         let v: serde_json::Value = serde_json::from_str(&out).expect("json");

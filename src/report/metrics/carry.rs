@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use super::{CallRecord, Metrics, Stretch, UnitRecord};
 use crate::domain::event::FoldKey;
 use crate::domain::policy::Limits;
-use crate::domain::{CallId, CallStatus, Callsign, Capability, Event, Policy, ReplicaId, UnitStatus};
+use crate::domain::{
+    CallId, CallStatus, Callsign, Capability, Event, Policy, ReplicaId, UnitStatus,
+};
 
 /// Bumped when what a carry holds, or how the accumulator reads it, changes: marks of another
 /// version are not read.
@@ -76,7 +78,11 @@ impl Carry {
 impl Metrics {
     /// What carries over to a later period, as of the last event taken at `wall_ms`.
     pub fn carry(&self, wall_ms: i64) -> Carry {
-        let on: BTreeSet<&CallId> = self.units.values().filter_map(|u| u.call.as_ref()).collect();
+        let on: BTreeSet<&CallId> = self
+            .units
+            .values()
+            .filter_map(|u| u.call.as_ref())
+            .collect();
         let calls = self
             .calls
             .iter()
@@ -174,7 +180,10 @@ impl Metrics {
     /// taken. It was closed with no unit on it then, so no unit's events are needed: the
     /// units it had were cleared.
     pub fn file_in(&mut self, call: &CallId, events: &[Event]) {
-        let mut alone = Metrics::new(super::Period::new(i64::MIN / 4, i64::MIN / 4 + 1), &self.policy);
+        let mut alone = Metrics::new(
+            super::Period::new(i64::MIN / 4, i64::MIN / 4 + 1),
+            &self.policy,
+        );
         for e in events {
             alone.add(e);
         }
