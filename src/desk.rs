@@ -402,8 +402,8 @@ impl Desk {
         Ok(events)
     }
 
-    /// The figures of `period`. On a store here they are read from the last mark before the
-    /// period on ([`crate::report::tally`]); attached, from the serving desk's log.
+    /// The figures of `period`, read from the last mark before the period on
+    /// ([`crate::report::tally`]): here from this desk's store, attached by the serving desk.
     pub fn figures(
         &self,
         period: crate::report::metrics::Period,
@@ -412,14 +412,7 @@ impl Desk {
         if let Book::Local(store) = &self.book {
             return Ok(crate::report::tally::figures(store, period, self.policy(), by)?.0);
         }
-        let mut metrics = crate::report::metrics::Metrics::new(period, self.policy());
-        if let Some(by) = by {
-            metrics = metrics.grouped(by);
-        }
-        for e in &self.events()? {
-            metrics.add(e);
-        }
-        Ok(metrics)
+        self.figures_there(period, by)
     }
 
     /// The raw bytes of `origin`'s events from seq `from` on (see [`Store::events_from`]).

@@ -91,7 +91,7 @@ fn time_arg(text: &str) -> Result<i64, String> {
     parse_time(text, Utc::now().timestamp_millis())
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     /// Aligned text for a person, at most 80 columns.
     Text,
@@ -109,8 +109,8 @@ pub enum ExportFormat {
     Eido,
 }
 
-/// `switchboard report`. It travels to a serving desk as it is ([`crate::desk::attach::Request::Report`]).
-#[derive(Clone, Debug, Args, serde::Serialize, serde::Deserialize)]
+/// `switchboard report`.
+#[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Start of the period: RFC 3339, a date (local midnight), or a time ago like 7d, 24h
     /// (default: 7 days before --until).
@@ -177,15 +177,10 @@ fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// `switchboard report`: the figures of a period. Attached to a serving desk that keeps the
-/// store, the desk reads them there ([`tally::Tally`] in steps) and sends the report back.
+/// `switchboard report`: the figures of a period. Attached to a serving desk, the desk reads
+/// them there ([`tally::Tally`], in steps) and sends them back.
 pub fn report(desk: &Desk, args: &ReportArgs) -> Result<ExitCode, String> {
-    let text = if desk.store().is_some() {
-        written(desk, args)?
-    } else {
-        desk.report_there(args).map_err(|e| e.to_string())?
-    };
-    print(&text);
+    print(&written(desk, args)?);
     Ok(ExitCode::SUCCESS)
 }
 

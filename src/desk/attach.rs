@@ -68,10 +68,14 @@ pub enum Request {
     },
     /// On the line, first: who serves ([`Reply::Welcome`]), for a client that opens no watch.
     Hello,
-    /// On the line: a `report`, read from the serving desk's store in steps. Each step is
-    /// answered with an empty [`Reply::Answered`] (the line stays alive through a long walk),
-    /// the report with one holding its text, then [`Reply::CaughtUp`].
-    Report(crate::report::ReportArgs),
+    /// On the line: the figures of a period (a `report`, the dashboard), read from the
+    /// serving desk's store in steps. Each step is answered with an empty [`Reply::Answered`]
+    /// (the line stays alive through a long walk), the figures in [`Reply::ImagePart`]s
+    /// ([`crate::report::metrics::Metrics::encode`]), then [`Reply::CaughtUp`].
+    Figures {
+        period: crate::report::metrics::Period,
+        by: Option<crate::report::metrics::GroupBy>,
+    },
     /// Take a partner's hand-over as this operator, in one commit (`import eido`).
     Handover {
         handover: Box<Handover>,

@@ -151,25 +151,31 @@ impl Desk {
 }
 
 impl Desk {
-    /// A `report` read at the serving desk, as text.
-    pub fn report_there(&self, args: &crate::report::ReportArgs) -> Result<String, StoreError> {
+    /// The figures of `period`, read at the serving desk.
+    pub(super) fn figures_there(
+        &self,
+        period: crate::report::metrics::Period,
+        by: Option<crate::report::metrics::GroupBy>,
+    ) -> Result<crate::report::metrics::Metrics, StoreError> {
         let Book::Attached(m) = &self.book else {
-            return Err(StoreError::Served("this desk serves no report".into()));
+            return Err(served("this desk is not attached"));
         };
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         let mut line = m
             .link
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        line.fetch(&Request::Report(args.clone()), |reply| {
+        line.fetch(&Request::Figures { period, by }, |reply| {
             match reply {
-                Reply::Answered(lines) => text.extend(lines),
+                Reply::Answered(_) => {}
+                Reply::ImagePart(part) => bytes.extend_from_slice(&part),
                 other => return Err(out_of_turn(&other)),
             }
             Ok(())
         })
         .map_err(into_store)?;
-        Ok(text)
+        crate::report::metrics::Metrics::decode(&bytes, self.policy())
+            .ok_or_else(|| served("its figures did not decode"))
     }
 }
 

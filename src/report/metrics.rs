@@ -129,6 +129,10 @@ pub use summary::{PeriodSummary, Summary, UnitFigures};
 const MINUTE_MS: i64 = 60_000;
 const HOUR_MS: i64 = 60 * MINUTE_MS;
 
+fn shipped_policy() -> Policy {
+    Policy::new(crate::config::protocol::shipped())
+}
+
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
@@ -229,7 +233,7 @@ struct Stretch {
     limits: Option<Limits>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct UnitRecord {
     capabilities: BTreeSet<Capability>,
     status: UnitStatus,
@@ -247,10 +251,12 @@ fn status_index(s: UnitStatus) -> usize {
 }
 
 /// The incremental accumulator. See the module docs for what each figure counts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Metrics {
     period: Period,
-    /// The reader's policy: judges only what the log recorded no limits for.
+    /// The reader's policy: judges only what the log recorded no limits for. Not sent with
+    /// the figures: the reader sets its own ([`Metrics::decode`]).
+    #[serde(skip, default = "shipped_policy")]
     policy: Policy,
     by: Option<GroupBy>,
     calls: HashMap<CallId, CallRecord>,

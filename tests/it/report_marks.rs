@@ -285,3 +285,29 @@ fn the_property_reaches_reports_from_marks() {
     ops.push(Op::Report(48, 48, true));
     assert!(play(DAY, &ops) >= 3);
 }
+
+/// The dashboard's figures follow events as they commit, and say when they cannot: an event
+/// naming a call they let go of, or one that sorts before what they took.
+#[test]
+fn live_figures_follow_new_events_and_ask_to_be_read_again_when_they_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(T0);
+    let mut d = open(dir.path(), 1, &clock);
+    let ids = ten_days(&mut d, &clock);
+    let day = Period::new(T0 + 9 * DAY, T0 + 12 * DAY);
+    let (mut live, _) = tally::figures(d.store().unwrap(), day, d.policy(), None).unwrap();
+    let committed = |d: &mut Desk, line: &str| match d.run_line(line).unwrap() {
+        switchboard::desk::Outcome::Committed(events) => events,
+        other => panic!("{line}: {other:?}"),
+    };
+    let new = committed(&mut d, "call 5 Pine St / new one --type welfare");
+    for e in &new {
+        assert!(live.follow(e), "{e:?}");
+    }
+    let old = committed(&mut d, &format!("note {} about the old one", ids[0]));
+    assert!(!live.follow(&old[0]), "a call let go of was followed");
+    let (mut live, _) = tally::figures(d.store().unwrap(), day, d.policy(), None).unwrap();
+    let mut late = new[0].clone();
+    late.hlc = 1;
+    assert!(!live.follow(&late), "an event that sorts first was followed");
+}

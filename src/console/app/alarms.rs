@@ -116,6 +116,20 @@ impl App {
             .map(|m| m.summary(self.now_ms()))
     }
 
+    /// Adds events as they commit to the dashboard's figures; figures that cannot follow
+    /// one (see [`crate::report::metrics::Metrics::follow`]) are read again.
+    pub(super) fn follow_figures(&mut self, events: &[crate::domain::Event]) {
+        let Some(metrics) = &mut self.metrics else {
+            return;
+        };
+        if !events.iter().all(|e| metrics.follow(e)) {
+            self.metrics = None;
+            if self.ui.dashboard {
+                self.open_dashboard();
+            }
+        }
+    }
+
     /// Reads the log once for the last 24 hours; later events are added as they are committed.
     pub(super) fn open_dashboard(&mut self) {
         const DAY_MS: i64 = 24 * 3_600_000;

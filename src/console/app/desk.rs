@@ -28,11 +28,7 @@ impl App {
                     if !received.accepted.is_empty() {
                         self.chronology = None;
                     }
-                    if let Some(metrics) = &mut self.metrics {
-                        for e in &received.accepted {
-                            metrics.add(e);
-                        }
-                    }
+                    self.follow_figures(&received.accepted);
                 }
                 Err(e) => self.refuse(format!("the serving desk sent {e}")),
             },

@@ -185,11 +185,7 @@ impl App {
                     }
                 }
                 self.chronology = None;
-                if let Some(metrics) = &mut self.metrics {
-                    for e in events {
-                        metrics.add(e);
-                    }
-                }
+                self.follow_figures(events);
                 self.ui.message = Some(Message {
                     tone: Tone::Done,
                     text: said.join("; "),

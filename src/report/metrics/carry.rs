@@ -165,6 +165,39 @@ impl Metrics {
         });
     }
 
+    /// The figures as a serving desk sends them to an attached reader.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![CARRY_VERSION];
+        out.extend(rmp_serde::to_vec(self).unwrap_or_default());
+        out
+    }
+
+    /// Figures a serving desk sent, judged from now on by the reader's `policy`.
+    pub fn decode(bytes: &[u8], policy: &Policy) -> Option<Metrics> {
+        let (&version, rest) = bytes.split_first()?;
+        let mut m: Metrics = (version == CARRY_VERSION)
+            .then(|| rmp_serde::from_slice(rest).ok())
+            .flatten()?;
+        m.policy = policy.clone();
+        Some(m)
+    }
+
+    /// Takes an event as it commits (the dashboard); false when the figures cannot follow it
+    /// without the store — it sorts before what they took (a peer's late event), or names a
+    /// call they let go of — and must be read again.
+    pub fn follow(&mut self, e: &Event) -> bool {
+        let created = match &e.body {
+            crate::domain::Body::CallCreated { call, .. } => Some(call),
+            _ => None,
+        };
+        let let_go = e
+            .body
+            .calls()
+            .into_iter()
+            .any(|c| Some(c) != created && !self.calls.contains_key(c));
+        !let_go && self.add(e)
+    }
+
     /// The calls `e` names that the accumulator does not hold: dropped by a carry, or never
     /// created.
     pub fn missing_calls(&self, e: &Event) -> Vec<CallId> {

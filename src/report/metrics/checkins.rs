@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{ratio, round4, Period, MINUTE_MS};
 
 /// Safety check-in counts, in ms.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct SafetyTally {
     pub(super) on_time: u64,
     pub(super) late: u64,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::HOUR_MS;
 
 /// Which clock the hour-of-day buckets read.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Hours {
     #[default]
@@ -18,7 +18,7 @@ pub enum Hours {
 }
 
 /// The period `[since_ms, until_ms)` a report covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Period {
     pub since_ms: i64,
     pub until_ms: i64,

@@ -28,7 +28,7 @@ pub struct PendingQueue {
 }
 
 /// The accumulator's side of it: fed every change of the pending count in fold order.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub(super) struct Queue {
     since: i64,
     until: i64,

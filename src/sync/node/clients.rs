@@ -131,7 +131,9 @@ async fn client(mut stream: UnixStream, shared: &Shared, first: Request) -> Resu
                         send_chronology(&mut stream, shared, &call).await?;
                     }
                     Request::Log => send_log(&mut stream, shared).await?,
-                    Request::Report(args) => send_report(&mut stream, shared, &args).await?,
+                    Request::Figures { period, by } => {
+                        send_figures(&mut stream, shared, period, by).await?;
+                    }
                     run => {
                         let reply = run_for_client(shared, run, &os_user);
                         write_frame_async(&mut stream, &reply).await?;
@@ -233,26 +235,26 @@ async fn send_log(stream: &mut UnixStream, shared: &Shared) -> Result<(), FrameE
 /// Events a report reads per step at the serving desk: a few milliseconds of its lock.
 const REPORT_STEP: u64 = 4096;
 
-/// A `report` read from this desk's store in steps, the lock let go between them, so that
-/// dispatch never waits on a program manager's figures.
-async fn send_report(
+/// The figures of a period (a `report`, a dashboard) read from this desk's store in steps, the
+/// lock let go between them, so that dispatch never waits on a program manager's figures.
+async fn send_figures(
     stream: &mut UnixStream,
     shared: &Shared,
-    args: &crate::report::ReportArgs,
+    period: crate::report::metrics::Period,
+    by: Option<crate::report::metrics::GroupBy>,
 ) -> Result<(), FrameError> {
     use crate::report::tally::Tally;
     let started = {
         let hub = shared.lock();
         let desk = &hub.desk;
-        let now = desk.now_ms();
-        crate::report::asked_period(args, now).and_then(|period| {
-            let store = desk.store().ok_or("this desk keeps no store")?;
-            Tally::start(store, period, desk.policy(), args.by).map_err(|e| e.to_string())
-        })
+        match desk.store() {
+            Some(store) => Tally::start(store, period, desk.policy(), by).map_err(|e| e.to_string()),
+            None => Err("this desk keeps no store".to_owned()),
+        }
     };
     let mut tally = match started {
         Ok(t) => t,
-        Err(why) => return write_frame_async(stream, &Reply::Refused(why)).await,
+        Err(why) => return write_frame_async(stream, &Reply::Failed(why)).await,
     };
     loop {
         let stepped = {
@@ -269,21 +271,9 @@ async fn send_report(
         }
         tokio::task::yield_now().await;
     }
-    let text = {
-        let hub = shared.lock();
-        let (metrics, _) = tally.finish();
-        crate::report::write(&metrics, args.format, hub.desk.now_ms())
-    };
-    // A year's JSON (its queue peaks) can be larger than a frame: sent in pieces.
-    let mut rest = text.as_str();
-    while !rest.is_empty() {
-        let mut cut = rest.len().min(crate::desk::frame::MAX_FRAME / 4);
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let (piece, after) = rest.split_at(cut);
-        write_frame_async(stream, &Reply::Answered(vec![piece.to_owned()])).await?;
-        rest = after;
+    let bytes = tally.finish().0.encode();
+    for piece in bytes.chunks(crate::desk::frame::MAX_FRAME / 4) {
+        write_frame_async(stream, &Reply::ImagePart(ByteBuf::from(piece.to_vec()))).await?;
     }
     write_frame_async(stream, &Reply::CaughtUp).await
 }
