@@ -13,8 +13,6 @@
 //! that dispatch never waits on a report; a peer's late event between two steps (one that
 //! sorts before where the walk is) starts the walk again.
 
-use std::collections::HashSet;
-
 use super::metrics::{Carry, GroupBy, Metrics, Period};
 use crate::domain::{CallId, Event, Policy};
 use crate::store::marks::Mark;
@@ -51,8 +49,6 @@ pub struct Tally {
     /// The latest wall time taken.
     wall: i64,
     next_midnight: i64,
-    /// Calls named by events that no event created.
-    nowhere: HashSet<CallId>,
     /// The store's count of late commits when the walk last read it.
     late: u64,
     walk: Walk,
@@ -86,7 +82,6 @@ impl Tally {
             metrics,
             wall: latest,
             next_midnight,
-            nowhere: HashSet::new(),
             late: store.late_commits(),
             walk: Walk {
                 from_mark,
@@ -112,7 +107,7 @@ impl Tally {
         let mut marks = Vec::new();
         let mut failed = None;
         let mut read = 0;
-        store.events_in_fold_order(self.metrics.last(), |e| {
+        store.events_in_fold_order(self.metrics.last(), Metrics::reads_text, |e| {
             if read == most {
                 return false;
             }
@@ -134,35 +129,29 @@ impl Tally {
     fn take(&mut self, store: &Store, e: &Event, marks: &mut Vec<Mark>) -> Result<(), StoreError> {
         if e.wall_ms >= self.next_midnight {
             if let Some(at) = self.metrics.last() {
-                marks.push(Mark {
-                    wall_ms: self.wall,
-                    at,
-                    bytes: self.metrics.carry(self.wall).encode(),
-                });
+                // A walk over days an earlier report walked finds their marks kept.
+                if !store.has_mark(self.wall, at)? {
+                    marks.push(Mark {
+                        wall_ms: self.wall,
+                        at,
+                        bytes: self.metrics.carry(self.wall).encode(),
+                    });
+                }
                 self.metrics.let_go();
             }
             self.next_midnight = midnight_after(e.wall_ms.max(self.wall));
         }
         for call in self.metrics.missing_calls(e) {
-            if self.nowhere.contains(&call) {
-                continue;
-            }
-            let before = earlier_events(store, &call, e)?;
-            if before.is_empty() {
-                self.nowhere.insert(call);
-            } else {
+            // Most are calls this event creates: one look at the index says nothing came before.
+            let first = store.first_call_event(&call)?;
+            if first.is_some_and(|first| first < e.fold_key()) {
+                let before = earlier_events(store, &call, e)?;
                 self.metrics.file_in(&call, &before);
                 self.walk.filed_in += 1;
             }
         }
         self.wall = self.wall.max(e.wall_ms);
         self.metrics.add(e);
-        // A call no event had made until this one (its own `CallCreated`) is one now.
-        if !self.nowhere.is_empty() {
-            for call in e.body.calls() {
-                self.nowhere.remove(call);
-            }
-        }
         self.walk.events += 1;
         Ok(())
     }

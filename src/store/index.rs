@@ -90,11 +90,13 @@ impl Store {
         }
     }
 
-    /// The events after `after` in fold order (all of them from `None`), opened with the call
-    /// keys, each given to `each`; it returns `false` to stop.
+    /// The events after `after` in fold order (all of them from `None`), each given to `each`;
+    /// it returns `false` to stop. Only the events `opens` picks are opened with the call keys:
+    /// the rest keep their personal text sealed, as a reader that does not read it needs.
     pub fn events_in_fold_order(
         &self,
         after: Option<FoldKey>,
+        opens: impl Fn(&crate::domain::Body) -> bool,
         mut each: impl FnMut(Event) -> bool,
     ) -> Result<(), StoreError> {
         let from = after.map_or_else(
@@ -111,14 +113,29 @@ impl Store {
             let bytes = self.event_bytes(origin, seq)?.ok_or_else(|| {
                 self.corrupt(format!("the index names {origin}:{seq}, not in the log"))
             })?;
-            let e = self
-                .open_event(&bytes)
-                .map_err(|r| self.corrupt(format!("{origin}:{seq}: {r}")))?;
+            let mut e =
+                Event::decode(&bytes).map_err(|r| self.corrupt(format!("{origin}:{seq}: {r}")))?;
+            if opens(&e.body) {
+                self.keyring().open(&mut e.body);
+            }
             if !each(e) {
                 break;
             }
         }
         Ok(())
+    }
+
+    /// Where a call's first event sorts, without reading the others.
+    pub fn first_call_event(&self, call: &CallId) -> Result<Option<FoldKey>, StoreError> {
+        match self.log()?.scan_prefix(call_prefix(call)).next() {
+            None => Ok(None),
+            Some(item) => {
+                let (k, _) = item.map_err(|e| self.sled_err(&e))?;
+                key_fold(&k)
+                    .map(Some)
+                    .ok_or_else(|| self.corrupt("a bad index key"))
+            }
+        }
     }
 
     /// The events a client's request committed, as (origin, seq).

@@ -88,6 +88,13 @@ impl Store {
         Ok(read_mark(&k, &v))
     }
 
+    /// True when a mark is kept at this wall time and event (a walk need not make it again).
+    pub fn has_mark(&self, wall_ms: i64, at: FoldKey) -> Result<bool, StoreError> {
+        self.log()?
+            .contains_key(mark_key(wall_ms, at))
+            .map_err(|e| self.sled_err(&e))
+    }
+
     /// Keeps marks, in one batch and without a flush: they are a cache.
     pub fn keep_marks(&self, marks: &[Mark]) -> Result<(), StoreError> {
         if marks.is_empty() {

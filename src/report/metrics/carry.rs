@@ -198,6 +198,20 @@ impl Metrics {
         !let_go && self.add(e)
     }
 
+    /// Whether the figures read any of this event's personal text (a callback, for repeat
+    /// callers): the others need not be opened.
+    pub fn reads_text(body: &crate::domain::Body) -> bool {
+        use crate::domain::{Body, CallField};
+        matches!(
+            body,
+            Body::CallCreated { .. }
+                | Body::CallEdited {
+                    field: CallField::Callback(_),
+                    ..
+                }
+        )
+    }
+
     /// The calls `e` names that the accumulator does not hold: dropped by a carry, or never
     /// created.
     pub fn missing_calls(&self, e: &Event) -> Vec<CallId> {
