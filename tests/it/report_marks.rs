@@ -298,7 +298,7 @@ fn live_figures_follow_new_events_and_ask_to_be_read_again_when_they_cannot() {
     let (mut live, _) = tally::figures(d.store().unwrap(), day, d.policy(), None).unwrap();
     let committed = |d: &mut Desk, line: &str| match d.run_line(line).unwrap() {
         switchboard::desk::Outcome::Committed(events) => events,
-        other => panic!("{line}: {other:?}"),
+        other @ switchboard::desk::Outcome::Answered(_) => panic!("{line}: {other:?}"),
     };
     let new = committed(&mut d, "call 5 Pine St / new one --type welfare");
     for e in &new {
@@ -309,5 +309,8 @@ fn live_figures_follow_new_events_and_ask_to_be_read_again_when_they_cannot() {
     let (mut live, _) = tally::figures(d.store().unwrap(), day, d.policy(), None).unwrap();
     let mut late = new[0].clone();
     late.hlc = 1;
-    assert!(!live.follow(&late), "an event that sorts first was followed");
+    assert!(
+        !live.follow(&late),
+        "an event that sorts first was followed"
+    );
 }

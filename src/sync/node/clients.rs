@@ -248,7 +248,9 @@ async fn send_figures(
         let hub = shared.lock();
         let desk = &hub.desk;
         match desk.store() {
-            Some(store) => Tally::start(store, period, desk.policy(), by).map_err(|e| e.to_string()),
+            Some(store) => {
+                Tally::start(store, period, desk.policy(), by).map_err(|e| e.to_string())
+            }
             None => Err("this desk keeps no store".to_owned()),
         }
     };
