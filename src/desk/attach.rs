@@ -484,7 +484,7 @@ impl Line {
         })();
         // The keys of what it will show: all it missed, or (keeping no fold) what it made.
         let shown = if thin { &made } else { &missed };
-        self.keys = super::shred::keys_in(store.keyring(), shown);
+        self.keys = super::shred::keys_in(|call| super::shred::store_key(&store, call), shown);
         let _ = store.close();
         if read.is_err() {
             return Err(unknown(broke));

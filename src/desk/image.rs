@@ -111,7 +111,7 @@ impl Desk {
         let Book::Attached(m) = &self.book else {
             return Ok(Vec::new());
         };
-        let mut ring = crate::store::vault::Keyring::default();
+        let ring = crate::store::vault::Keyring::default();
         let mut events = Vec::new();
         let mut line = m
             .link

@@ -6,7 +6,7 @@ use serde_bytes::ByteBuf;
 
 use super::{Book, Desk, DeskError};
 use crate::domain::{retention, Body, CallId, Event};
-use crate::store::vault::{Key, Keyring, KEY_LEN};
+use crate::store::vault::{Key, KEY_LEN};
 use crate::store::{StoreError, StoreKind};
 
 /// Erasures by schedule are committed this many to a batch, so a first run over years of
@@ -15,6 +15,18 @@ const RETENTION_BATCH: usize = 256;
 
 /// Call keys as they travel: the call, and its key's 32 bytes.
 pub type WireKeys = Vec<(CallId, ByteBuf)>;
+
+/// A call's key from `store`; none when the store cannot be read just now (said in the log:
+/// the events go without it, and their reader shows the text as erased until it asks again).
+pub fn store_key(store: &crate::store::Store, call: &CallId) -> Option<Key> {
+    match store.keyring_for([call]) {
+        Ok(ring) => ring.key(call),
+        Err(e) => {
+            tracing::warn!(%call, error = %e, "a call key could not be read");
+            None
+        }
+    }
+}
 
 /// The keys a peer or the serving desk sent, those of the right length.
 pub fn from_wire(keys: &[(CallId, ByteBuf)]) -> Vec<(CallId, Key)> {
@@ -26,8 +38,8 @@ pub fn from_wire(keys: &[(CallId, ByteBuf)]) -> Vec<(CallId, Key)> {
         .collect()
 }
 
-/// The keys of the calls whose text is sealed in `batch`, that `ring` holds.
-pub fn keys_in<B: AsRef<[u8]>>(ring: &Keyring, batch: &[B]) -> WireKeys {
+/// The keys of the calls whose text is sealed in `batch`, that `key` finds.
+pub fn keys_in<B: AsRef<[u8]>>(key: impl Fn(&CallId) -> Option<Key>, batch: &[B]) -> WireKeys {
     let mut out: WireKeys = Vec::new();
     for bytes in batch {
         let Ok(mut e) = Event::decode(bytes.as_ref()) else {
@@ -39,7 +51,7 @@ pub fn keys_in<B: AsRef<[u8]>>(ring: &Keyring, batch: &[B]) -> WireKeys {
         if out.iter().any(|(c, _)| c == call) {
             continue;
         }
-        if let Some(key) = ring.key(call) {
+        if let Some(key) = key(call) {
             out.push((call.clone(), ByteBuf::from(key.to_vec())));
         }
     }
@@ -47,24 +59,30 @@ pub fn keys_in<B: AsRef<[u8]>>(ring: &Keyring, batch: &[B]) -> WireKeys {
 }
 
 impl Desk {
-    fn keyring(&self) -> &Keyring {
+    /// A call's key, as this desk's book holds it.
+    fn call_key(&self, call: &CallId) -> Option<Key> {
         match &self.book {
-            Book::Local(store) => store.keyring(),
-            Book::Attached(m) => &m.keyring,
+            Book::Local(store) => store_key(store, call),
+            Book::Attached(m) => m.keyring.key(call),
         }
     }
 
     /// An event from the log's bytes, its personal text open (or [`crate::domain::event::ERASED`]).
     pub fn open_event(&self, bytes: &[u8]) -> Result<Event, String> {
-        let mut e = Event::decode(bytes)?;
-        self.keyring().open(&mut e.body);
-        Ok(e)
+        match &self.book {
+            Book::Local(store) => store.open_event(bytes),
+            Book::Attached(m) => {
+                let mut e = Event::decode(bytes)?;
+                m.keyring.open(&mut e.body);
+                Ok(e)
+            }
+        }
     }
 
     /// The keys to send before `batch` (to a peer, over its mutually authenticated TLS link,
     /// or to a console attached on the owner-only socket), so it can read what it holds.
     pub fn keys_for<B: AsRef<[u8]>>(&self, batch: &[B]) -> WireKeys {
-        keys_in(self.keyring(), batch)
+        keys_in(|call| self.call_key(call), batch)
     }
 
     /// Takes keys sent with events to come; none for a call erased here.

@@ -6,40 +6,76 @@ use crate::domain::Event;
 use super::{vault, Sealed, Store, StoreError};
 
 impl Store {
-    /// Reads the call keys from the `keys` tree, unwrapping each with the node key.
+    /// Checks at open that the node key opens the call keys (the first one kept): a
+    /// `vault.key` from another node, or none, is refused here rather than met call by call.
+    /// The keys themselves are read when first needed ([`Store::keyring_for`]).
     pub(super) fn load_keys(&mut self) -> Result<(), StoreError> {
-        let mut ring = vault::Keyring::default();
         for item in &self.sled()?.keys {
             let (k, v) = item.map_err(|e| self.sled_err(&e))?;
+            if v.is_empty() {
+                continue;
+            }
             let Some(call) = std::str::from_utf8(&k).ok().and_then(|c| c.parse().ok()) else {
                 return Err(self.corrupt("a bad call id in its keys"));
             };
-            match vault::unwrap(&self.node_key, &call, &v) {
-                Some(key) => {
-                    ring.insert(call, key);
-                }
-                None if v.is_empty() => ring.shred(&call),
-                None => {
-                    return Err(self.corrupt(format!(
-                        "the key of {call} does not open with the node key in {}",
-                        self.dir.join("vault.key").display()
-                    )))
-                }
+            if vault::unwrap(&self.node_key, &call, &v).is_none() {
+                return Err(self.bad_key(&call));
             }
+            break;
         }
-        self.keyring = ring;
+        self.keyring = vault::Keyring::default();
         Ok(())
     }
 
-    /// The call keys this store holds, open.
-    pub fn keyring(&self) -> &vault::Keyring {
-        &self.keyring
+    fn bad_key(&self, call: &crate::domain::CallId) -> StoreError {
+        self.corrupt(format!(
+            "the key of {call} does not open with the node key in {}",
+            self.dir.join("vault.key").display()
+        ))
+    }
+
+    /// The keyring, holding the keys of `calls` (read from the `keys` tree and unwrapped
+    /// with the node key the first time each is asked for).
+    pub fn keyring_for<'a>(
+        &self,
+        calls: impl IntoIterator<Item = &'a crate::domain::CallId>,
+    ) -> Result<&vault::Keyring, StoreError> {
+        for call in calls {
+            if self.keyring.knows(call) {
+                continue;
+            }
+            let found = self
+                .sled()?
+                .keys
+                .get(call.as_str())
+                .map_err(|e| self.sled_err(&e))?;
+            match found {
+                None => self.keyring.keyless(call),
+                Some(v) if v.is_empty() => self.keyring.shred(call),
+                Some(v) => {
+                    let key = vault::unwrap(&self.node_key, call, &v)
+                        .ok_or_else(|| self.bad_key(call))?;
+                    self.keyring.insert(call.clone(), key);
+                }
+            }
+        }
+        Ok(&self.keyring)
+    }
+
+    /// The keyring, holding the key of the call whose text `body` seals, if any.
+    pub fn keyring_for_body(
+        &self,
+        body: &crate::domain::Body,
+    ) -> Result<&vault::Keyring, StoreError> {
+        self.keyring_for(body.personal_call())
     }
 
     /// An event from its bytes, its personal text opened with the call's key ([`vault`]).
     pub fn open_event(&self, bytes: &[u8]) -> Result<Event, String> {
         let mut e = Event::decode(bytes)?;
-        self.keyring.open(&mut e.body);
+        self.keyring_for_body(&e.body)
+            .map_err(|e| e.to_string())?
+            .open(&mut e.body);
         Ok(e)
     }
 
@@ -49,7 +85,12 @@ impl Store {
     /// commit makes both durable, and a crash before it leaves at worst an unused key.
     pub fn seal(&mut self, event: Event) -> Result<Sealed, StoreError> {
         let mut body = event.body.clone();
-        let made = self.keyring.seal(&mut body).map_err(StoreError::Sealing)?;
+        // Its call's key, if the store holds one, must be in hand: sealing makes a key for a
+        // call that has none, and that key would take the old one's place.
+        let made = self
+            .keyring_for_body(&event.body)?
+            .seal(&mut body)
+            .map_err(StoreError::Sealing)?;
         if let Some((call, key)) = made {
             self.keep_key(&call, &key)?;
         }
@@ -84,7 +125,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.revive()?;
         for (call, key) in keys {
-            if self.keyring.is_erased(call) || self.keyring.key(call).is_some() {
+            let ring = self.keyring_for([call])?;
+            if ring.is_erased(call) || ring.key(call).is_some() {
                 continue;
             }
             self.keep_key(call, key)?;

@@ -13,7 +13,8 @@
 //! Keys are kept in sled's `keys` tree, each wrapped (sealed) by the node key in
 //! `<data dir>/vault.key` (owner-only, 0600), which is outside `store/`: a copy of the store
 //! alone reads nothing. An erased call's entry is a tombstone (empty), so a key a peer sends
-//! later for it is never taken again.
+//! later for it is never taken again. The store unwraps a call's key the first time it opens or
+//! seals that call's text (`Store::keyring_for`), so an open costs nothing per key kept.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
@@ -79,55 +80,90 @@ pub fn is_sealed(text: &str) -> bool {
     text.starts_with(PREFIX)
 }
 
-/// The call keys a node holds, open in memory, and the calls it knows were erased.
+/// The call keys a node holds, open in memory, and the calls it knows were erased. A store's
+/// keyring is filled as calls are read ([`crate::store::Store`] reads a call's key from its
+/// `keys` tree the first time an event of that call is opened or sealed), so an open of a
+/// three-year store unwraps none of its tens of thousands of keys up front. Its own lock makes
+/// that possible behind a shared reference.
 #[derive(Debug, Default)]
 pub struct Keyring {
+    ring: std::sync::Mutex<Ring>,
+}
+
+#[derive(Debug, Default)]
+struct Ring {
     keys: HashMap<CallId, Key>,
     erased: HashSet<CallId>,
+    /// Calls looked for and found with no key (events from before sealing, or a peer's whose
+    /// key never came): not looked for again until one is taken.
+    keyless: HashSet<CallId>,
 }
 
 impl Keyring {
-    pub fn key(&self, call: &CallId) -> Option<&Key> {
-        self.keys.get(call)
+    fn ring(&self) -> std::sync::MutexGuard<'_, Ring> {
+        self.ring
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn key(&self, call: &CallId) -> Option<Key> {
+        self.ring().keys.get(call).copied()
     }
 
     pub fn is_erased(&self, call: &CallId) -> bool {
-        self.erased.contains(call)
+        self.ring().erased.contains(call)
+    }
+
+    /// True when it holds the call's key, knows it erased, or looked and found none.
+    pub fn knows(&self, call: &CallId) -> bool {
+        let r = self.ring();
+        r.keys.contains_key(call) || r.erased.contains(call) || r.keyless.contains(call)
+    }
+
+    /// Notes that the store holds no key for this call.
+    pub fn keyless(&self, call: &CallId) {
+        self.ring().keyless.insert(call.clone());
     }
 
     /// Takes a call's key; false (and nothing kept) when the call was erased.
-    pub fn insert(&mut self, call: CallId, key: Key) -> bool {
-        if self.erased.contains(&call) {
+    pub fn insert(&self, call: CallId, key: Key) -> bool {
+        let mut r = self.ring();
+        if r.erased.contains(&call) {
             return false;
         }
-        self.keys.insert(call, key);
+        r.keyless.remove(&call);
+        r.keys.insert(call, key);
         true
     }
 
     /// Forgets a call's key for good.
-    pub fn shred(&mut self, call: &CallId) {
-        self.keys.remove(call);
-        self.erased.insert(call.clone());
+    pub fn shred(&self, call: &CallId) {
+        let mut r = self.ring();
+        r.keys.remove(call);
+        r.keyless.remove(call);
+        r.erased.insert(call.clone());
     }
 
     /// Seals `body`'s personal text in place with its call's key, making the key when the call
     /// has none yet (returned, to be kept before the event is). An erased call's text is
     /// written as [`ERASED`].
-    pub fn seal(&mut self, body: &mut Body) -> Result<Option<(CallId, Key)>, String> {
+    pub fn seal(&self, body: &mut Body) -> Result<Option<(CallId, Key)>, String> {
         let Some((call, texts)) = body.personal_mut() else {
             return Ok(None);
         };
-        if self.erased.contains(call) {
+        let mut r = self.ring();
+        if r.erased.contains(call) {
             for text in texts {
                 ERASED.clone_into(text);
             }
             return Ok(None);
         }
-        let (key, made) = if let Some(key) = self.keys.get(call) {
+        let (key, made) = if let Some(key) = r.keys.get(call) {
             (*key, None)
         } else {
             let key = random_key()?;
-            self.keys.insert(call.clone(), key);
+            r.keyless.remove(call);
+            r.keys.insert(call.clone(), key);
             (key, Some((call.clone(), key)))
         };
         for (at, text) in texts.into_iter().enumerate() {
@@ -144,8 +180,11 @@ impl Keyring {
         let Some((call, texts)) = body.personal_mut() else {
             return;
         };
-        let erased = self.erased.contains(call);
-        let key = self.keys.get(call);
+        let (erased, key) = {
+            let r = self.ring();
+            (r.erased.contains(call), r.keys.get(call).copied())
+        };
+        let key = key.as_ref();
         for (at, text) in texts.into_iter().enumerate() {
             if erased {
                 ERASED.clone_into(text);

@@ -331,3 +331,52 @@ fn erase_by_caller_erases_every_closed_call_of_theirs_and_leaves_the_rest() {
     let why = refused(&mut d, &format!("erase --caller {NAME} --reason asked"));
     assert!(why.contains("open or under a legal hold"), "{why}");
 }
+
+/// A store reads a call's key when it first needs it, not at open: a note sealed on an old call
+/// after a reopen is sealed with that call's key (not a new one that would take its place), so
+/// the call's earlier text still opens; and a `vault.key` from elsewhere is refused at open.
+#[test]
+fn keys_read_when_first_needed_seal_an_old_calls_new_text_with_its_own_key() {
+    let (d, clock, dir) = desk();
+    // A checkpoint after every commit, so the reopen resumes from it and reads no event.
+    let mut d = d.with_checkpoint_every(Some(1));
+    let id = closed_call(&mut d, &clock);
+    d.close().unwrap();
+    let reopen = |dir: &Path| {
+        let store = Store::open_as(dir, StoreKind::Live, Some(ReplicaId(1))).unwrap();
+        Desk::open(store, Box::new(ManualClock::at(T0 + 60 * MIN)), "ct")
+            .unwrap()
+            .with_checkpoint_every(Some(1))
+    };
+    let mut d = reopen(dir.path());
+    let ring = d.store().unwrap().keyring_for([]).unwrap();
+    assert!(!ring.knows(&id), "the open read the call's key");
+    run(&mut d, &format!("note {id} came back the next day"));
+    d.close().unwrap();
+    // A full fold from the log, with the keys read again from the store.
+    std::fs::remove_file(dir.path().join("store").join("checkpoint")).unwrap();
+    let d = reopen(dir.path());
+    let chronology: Vec<String> = d
+        .chronology(&id)
+        .unwrap()
+        .iter()
+        .map(|e| e.body.describe())
+        .collect();
+    let all = chronology.join("\n");
+    assert!(all.contains(NOTE), "{all}");
+    assert!(all.contains("came back the next day"), "{all}");
+    assert!(!all.contains(ERASED), "{all}");
+    assert!(texts(&d, &id).contains(NAME));
+    d.close().unwrap();
+
+    // Another node's vault.key opens none of these keys: refused in one line at open.
+    let (o, _, odir) = desk();
+    o.close().unwrap();
+    std::fs::copy(odir.path().join("vault.key"), dir.path().join("vault.key")).unwrap();
+    let err = Store::open_as(dir.path(), StoreKind::Live, Some(ReplicaId(1)))
+        .err()
+        .expect("a store with another node's vault.key opened")
+        .to_string();
+    assert!(err.contains("does not open with the node key"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
