@@ -79,11 +79,27 @@ impl Store {
     /// A call's last event in fold order, without reading the others (the queue asks for it
     /// on every frame, for the "saved on a peer" mark).
     pub fn last_call_event(&self, call: &CallId) -> Result<Option<(ReplicaId, u64)>, StoreError> {
-        match self.log()?.scan_prefix(call_prefix(call)).next_back() {
+        self.call_index_end(call, false, tail_ids)
+    }
+
+    /// What `read` makes of the first (or last) entry of a call's index.
+    fn call_index_end<T>(
+        &self,
+        call: &CallId,
+        first: bool,
+        read: fn(&[u8]) -> Option<T>,
+    ) -> Result<Option<T>, StoreError> {
+        let mut entries = self.log()?.scan_prefix(call_prefix(call));
+        let end = if first {
+            entries.next()
+        } else {
+            entries.next_back()
+        };
+        match end {
             None => Ok(None),
             Some(item) => {
                 let (k, _) = item.map_err(|e| self.sled_err(&e))?;
-                tail_ids(&k)
+                read(&k)
                     .map(Some)
                     .ok_or_else(|| self.corrupt("a bad index key"))
             }
@@ -127,15 +143,7 @@ impl Store {
 
     /// Where a call's first event sorts, without reading the others.
     pub fn first_call_event(&self, call: &CallId) -> Result<Option<FoldKey>, StoreError> {
-        match self.log()?.scan_prefix(call_prefix(call)).next() {
-            None => Ok(None),
-            Some(item) => {
-                let (k, _) = item.map_err(|e| self.sled_err(&e))?;
-                key_fold(&k)
-                    .map(Some)
-                    .ok_or_else(|| self.corrupt("a bad index key"))
-            }
-        }
+        self.call_index_end(call, true, key_fold)
     }
 
     /// The events a client's request committed, as (origin, seq).

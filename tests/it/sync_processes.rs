@@ -449,10 +449,8 @@ fn a_second_serve_on_the_same_dir_is_refused_in_one_line() {
     sb.exec(&a, &["unit add STAR-1 peer"]);
 }
 
-/// `exec` attached to a serving desk keeps no fold of its own: its queries are answered there,
-/// the same as on the store itself, and what it commits is printed as it would be.
-#[test]
-fn exec_attached_runs_its_queries_at_the_serving_desk() {
+/// A data dir with STAR-1 on the roster and one call taken; the call's id.
+fn a_unit_and_a_call() -> (Sandbox, PathBuf, String) {
     let sb = Sandbox::new();
     let a = sb.dir("A");
     let call = sb
@@ -464,6 +462,14 @@ fn exec_attached_runs_its_queries_at_the_serving_desk() {
             ],
         )
         .expect("a call");
+    (sb, a, call)
+}
+
+/// `exec` attached to a serving desk keeps no fold of its own: its queries are answered there,
+/// the same as on the store itself, and what it commits is printed as it would be.
+#[test]
+fn exec_attached_runs_its_queries_at_the_serving_desk() {
+    let (sb, a, call) = a_unit_and_a_call();
     let rec = format!("rec {call}");
     let alone = sb.ok(&a, &["exec", &rec]);
     assert!(alone.contains("STAR-1"), "{alone}");
@@ -485,17 +491,7 @@ fn exec_attached_runs_its_queries_at_the_serving_desk() {
 /// report says on the store alone.
 #[test]
 fn report_attached_is_read_at_the_serving_desk() {
-    let sb = Sandbox::new();
-    let a = sb.dir("A");
-    let call = sb
-        .exec(
-            &a,
-            &[
-                "unit add STAR-1 clinician,medic",
-                "call 12 Main St / man shouting --type welfare",
-            ],
-        )
-        .expect("a call");
+    let (sb, a, call) = a_unit_and_a_call();
     sb.exec(
         &a,
         &[&format!("dp STAR-1 {call}"), "ons STAR-1", "avl STAR-1"],
