@@ -7,7 +7,11 @@
 //! `tests/it/report_marks.rs` holds it to that).
 //!
 //! A closed call no unit is on is dropped: it waits for nothing. If a later event names it
-//! (it is reopened), the report files it back in from its own events ([`Metrics::file_in`]).
+//! (it is reopened), the report files it back in from its own events ([`Metrics::file_in`]),
+//! without the assignments it had (all cleared, since no unit was on it). The one case that
+//! differs: a status correction that puts a free unit back on a call a peer closed at the same
+//! moment, then a reopen, would find no assignment to reopen; the desk only plans corrections
+//! against open calls, so only such a race could make it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
