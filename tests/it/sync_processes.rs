@@ -518,6 +518,23 @@ fn report_attached_is_read_at_the_serving_desk() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("is not before --until"), "{err}");
+    // A period no client would send is refused by the desk, which goes on answering.
+    for (since_ms, until_ms) in [(10, 5), (i64::MIN, i64::MAX), (0, i64::MAX)] {
+        use switchboard::desk::attach::{Reply, Request};
+        use switchboard::desk::frame::{read_frame, write_frame};
+        let mut raw = UnixStream::connect(a.join("desk.sock")).unwrap();
+        let period = switchboard::report::metrics::Period {
+            since_ms,
+            until_ms,
+            hours: switchboard::report::metrics::Hours::Utc,
+        };
+        write_frame(&mut raw, &Request::Figures { period, by: None }).unwrap();
+        match read_frame::<Reply>(&mut raw).unwrap() {
+            Reply::Refused(why) => assert!(why.contains("cannot be read"), "{why}"),
+            other => panic!("a period of {since_ms}..{until_ms} was answered: {other:?}"),
+        }
+    }
+    assert_eq!(figures(sb.ok(&a, &["report", "--format", "json"])), alone);
     let _ = desk.child.kill();
     let _ = desk.child.wait();
 }

@@ -244,6 +244,16 @@ async fn send_figures(
     by: Option<crate::report::metrics::GroupBy>,
 ) -> Result<(), FrameError> {
     use crate::report::tally::Tally;
+    // The client checks its period; one that did not (or a hostile one) is refused, not walked.
+    let far = i64::MAX / 4;
+    if !(period.since_ms < period.until_ms && period.since_ms >= -far && period.until_ms <= far) {
+        let why = format!(
+            "figures from {} to {} cannot be read: the period must start before it ends",
+            crate::report::rfc3339(period.since_ms),
+            crate::report::rfc3339(period.until_ms)
+        );
+        return write_frame_async(stream, &Reply::Refused(why)).await;
+    }
     let started = {
         let hub = shared.lock();
         let desk = &hub.desk;
