@@ -175,8 +175,8 @@ pub struct Store {
     /// Acknowledged heads sled lost, to come back from peers ([`Store::open_to_heal`]).
     owed: BTreeMap<ReplicaId, Head>,
     /// Commits since open that held an event sorting before what the log already had, and the
-    /// earliest event of the last of them: a walk over the log in fold order that is past one
-    /// starts again ([`Store::late_since`]).
+    /// earliest event of each of the last [`marks::LATE_KEPT`] of them: a walk over the log in
+    /// fold order that is past one starts again ([`Store::late_since`]).
     late: u64,
     late_keys: std::collections::VecDeque<crate::domain::event::FoldKey>,
     /// The key that wraps call keys at rest (`<data dir>/vault.key`).

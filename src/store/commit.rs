@@ -70,11 +70,16 @@ impl Store {
             batch.insert(&head_key(e.origin), h);
         }
         batch.insert(KEY_HLC, &hlc.to_be_bytes());
-        let earliest = events.iter().map(|s| s.event.fold_key()).min();
-        if let Some(earliest) = earliest {
+        // Only a late event (one that sorts before what the log had) can sort before a mark:
+        // every other commit leaves the marks alone without looking at them.
+        let late = events
+            .iter()
+            .map(|s| s.event.fold_key())
+            .min()
+            .filter(|(hlc, _, _)| *hlc <= self.hlc);
+        if let Some(earliest) = late {
             self.forget_marks_past(&mut batch, earliest)?;
         }
-        let late = earliest.filter(|(hlc, _, _)| *hlc <= self.hlc);
         if !known.is_empty() {
             if let Err(e) = known::write(&self.sled()?.known, known) {
                 self.sled = None;
