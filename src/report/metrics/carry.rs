@@ -24,9 +24,24 @@ use crate::domain::{
     CallId, CallStatus, Callsign, Capability, Event, Policy, ReplicaId, UnitStatus,
 };
 
-/// Bumped when what a carry holds, or how the accumulator reads it, changes: marks of another
-/// version are not read.
+/// Bumped when what a carry holds, or how the accumulator reads it, changes: marks (and
+/// figures from a serving desk) of another version are not read.
 pub const CARRY_VERSION: u8 = 1;
+
+/// `value` as marks and attached figures keep it: the version, then MessagePack.
+fn encode_versioned<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = vec![CARRY_VERSION];
+    out.extend(rmp_serde::to_vec(value).unwrap_or_default());
+    out
+}
+
+/// What [`encode_versioned`] made, or `None` for another version or damaged bytes.
+fn decode_versioned<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let (&version, rest) = bytes.split_first()?;
+    (version == CARRY_VERSION)
+        .then(|| rmp_serde::from_slice(rest).ok())
+        .flatten()
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct UnitCarry {
@@ -65,32 +80,29 @@ impl Carry {
 
     /// As kept in a mark: the version, then the carry.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = vec![CARRY_VERSION];
-        out.extend(rmp_serde::to_vec(self).unwrap_or_default());
-        out
+        encode_versioned(self)
     }
 
     /// A mark's bytes, or `None` for a mark of another version or a damaged one.
     pub fn decode(bytes: &[u8]) -> Option<Carry> {
-        let (&version, rest) = bytes.split_first()?;
-        (version == CARRY_VERSION)
-            .then(|| rmp_serde::from_slice(rest).ok())
-            .flatten()
+        decode_versioned(bytes)
     }
 }
 
 impl Metrics {
+    /// The calls that can still change what is counted: open, or a unit still on them.
+    fn still_working(&self) -> impl Fn(&CallId, &CallRecord) -> bool {
+        let on: BTreeSet<CallId> = self.units.values().filter_map(|u| u.call.clone()).collect();
+        move |id, c| c.status != CallStatus::Closed || on.contains(id)
+    }
+
     /// What carries over to a later period, as of the last event taken at `wall_ms`.
     pub fn carry(&self, wall_ms: i64) -> Carry {
-        let on: BTreeSet<&CallId> = self
-            .units
-            .values()
-            .filter_map(|u| u.call.as_ref())
-            .collect();
+        let working = self.still_working();
         let calls = self
             .calls
             .iter()
-            .filter(|(id, c)| c.status != CallStatus::Closed || on.contains(id))
+            .filter(|(id, c)| working(id, c))
             .map(|(id, c)| {
                 let mut c = c.clone();
                 c.in_period = false;
@@ -159,29 +171,23 @@ impl Metrics {
     /// Lets go of what a carry would drop and the figures do not need: closed calls outside
     /// the period that no unit is on and that had no hand-off in it.
     pub fn let_go(&mut self) {
-        let on: BTreeSet<CallId> = self.units.values().filter_map(|u| u.call.clone()).collect();
+        let working = self.still_working();
         let period = self.period;
         self.calls.retain(|id, c| {
             c.in_period
-                || c.status != CallStatus::Closed
-                || on.contains(id)
+                || working(id, c)
                 || c.handoffs.iter().any(|h| period.contains(h.received_ms))
         });
     }
 
     /// The figures as a serving desk sends them to an attached reader.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = vec![CARRY_VERSION];
-        out.extend(rmp_serde::to_vec(self).unwrap_or_default());
-        out
+        encode_versioned(self)
     }
 
     /// Figures a serving desk sent, judged from now on by the reader's `policy`.
     pub fn decode(bytes: &[u8], policy: &Policy) -> Option<Metrics> {
-        let (&version, rest) = bytes.split_first()?;
-        let mut m: Metrics = (version == CARRY_VERSION)
-            .then(|| rmp_serde::from_slice(rest).ok())
-            .flatten()?;
+        let mut m: Metrics = decode_versioned(bytes)?;
         m.policy = policy.clone();
         Some(m)
     }
@@ -194,11 +200,10 @@ impl Metrics {
             crate::domain::Body::CallCreated { call, .. } => Some(call),
             _ => None,
         };
-        let let_go = e
-            .body
-            .calls()
-            .into_iter()
-            .any(|c| Some(c) != created && !self.calls.contains_key(c));
+        let let_go = self
+            .missing_calls(e)
+            .iter()
+            .any(|c| Some(c) != created);
         !let_go && self.add(e)
     }
 
