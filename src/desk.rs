@@ -746,17 +746,10 @@ impl Desk {
 
     /// A call's events in fold order, read from the log.
     pub fn chronology(&self, call: &CallId) -> Result<Vec<Event>, StoreError> {
-        if self.is_attached() {
-            return self.fetched(&attach::Request::Chronology { call: call.clone() });
+        match &self.book {
+            Book::Local(store) => store.chronology(call),
+            Book::Attached(_) => self.fetched(&attach::Request::Chronology { call: call.clone() }),
         }
-        let keys = self.call_events(call)?;
-        let mut out = Vec::with_capacity(keys.len());
-        for (origin, seq) in keys {
-            if let Some(bytes) = self.raw_event(origin, seq)? {
-                out.push(self.open_event(&bytes).map_err(StoreError::Unreadable)?);
-            }
-        }
-        Ok(out)
     }
 
     /// The (origin, seq) of the last event of a call, to tell when a peer has saved it.

@@ -36,8 +36,6 @@ pub struct Walk {
     pub filed_in: u64,
     /// Marks it kept.
     pub marks: u64,
-    /// Times a peer's late event made it start again.
-    pub restarts: u64,
 }
 
 /// A walk under way.
@@ -99,9 +97,7 @@ impl Tally {
             None => true,
         };
         if passed {
-            let restarts = self.walk.restarts + 1;
             *self = Tally::start(store, self.period, &self.policy, self.by)?;
-            self.walk.restarts = restarts;
         }
         self.late = store.late_commits();
         let mut marks = Vec::new();
@@ -176,18 +172,7 @@ pub fn figures(
 
 /// `call`'s events that sort before `e`, in fold order.
 fn earlier_events(store: &Store, call: &CallId, e: &Event) -> Result<Vec<Event>, StoreError> {
-    let mut out = Vec::new();
-    for (origin, seq) in store.call_events(call)? {
-        let Some(bytes) = store.event_bytes(origin, seq)? else {
-            continue;
-        };
-        let Ok(earlier) = store.open_event(&bytes) else {
-            continue;
-        };
-        if earlier.fold_key() >= e.fold_key() {
-            break;
-        }
-        out.push(earlier);
-    }
-    Ok(out)
+    let mut events = store.chronology(call)?;
+    events.retain(|earlier| earlier.fold_key() < e.fold_key());
+    Ok(events)
 }

@@ -76,6 +76,18 @@ impl Store {
         self.index_scan(&call_prefix(call))
     }
 
+    /// A call's events in fold order, opened with its key.
+    pub fn chronology(&self, call: &CallId) -> Result<Vec<Event>, StoreError> {
+        let ids = self.call_events(call)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (origin, seq) in ids {
+            if let Some(bytes) = self.event_bytes(origin, seq)? {
+                out.push(self.open_event(&bytes).map_err(StoreError::Unreadable)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// A call's last event in fold order, without reading the others (the queue asks for it
     /// on every frame, for the "saved on a peer" mark).
     pub fn last_call_event(&self, call: &CallId) -> Result<Option<(ReplicaId, u64)>, StoreError> {

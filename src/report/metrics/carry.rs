@@ -28,7 +28,7 @@ use crate::domain::{
 /// figures from a serving desk) of another version are not read.
 pub const CARRY_VERSION: u8 = 1;
 
-/// `value` as marks and attached figures keep it: the version, then MessagePack.
+/// `value` as marks and attached figures keep it: the version, then `MessagePack`.
 fn encode_versioned<T: Serialize>(value: &T) -> Vec<u8> {
     let mut out = vec![CARRY_VERSION];
     out.extend(rmp_serde::to_vec(value).unwrap_or_default());
@@ -200,10 +200,7 @@ impl Metrics {
             crate::domain::Body::CallCreated { call, .. } => Some(call),
             _ => None,
         };
-        let let_go = self
-            .missing_calls(e)
-            .iter()
-            .any(|c| Some(c) != created);
+        let let_go = self.missing_calls(e).iter().any(|c| Some(c) != created);
         !let_go && self.add(e)
     }
 

@@ -232,6 +232,16 @@ async fn send_log(stream: &mut UnixStream, shared: &Shared) -> Result<(), FrameE
     }
 }
 
+/// `read` on this desk's store, holding the desk's lock for that read only.
+fn on_store<T>(
+    shared: &Shared,
+    read: impl FnOnce(&crate::desk::Desk, &crate::store::Store) -> Result<T, crate::store::StoreError>,
+) -> Result<T, String> {
+    let hub = shared.lock();
+    let store = hub.desk.store().ok_or("this desk keeps no store")?;
+    read(&hub.desk, store).map_err(|e| e.to_string())
+}
+
 /// Events a report reads per step at the serving desk: a few milliseconds of its lock.
 const REPORT_STEP: u64 = 4096;
 
@@ -254,28 +264,15 @@ async fn send_figures(
         );
         return write_frame_async(stream, &Reply::Refused(why)).await;
     }
-    let started = {
-        let hub = shared.lock();
-        let desk = &hub.desk;
-        match desk.store() {
-            Some(store) => {
-                Tally::start(store, period, desk.policy(), by).map_err(|e| e.to_string())
-            }
-            None => Err("this desk keeps no store".to_owned()),
-        }
-    };
+    let started = on_store(shared, |desk, store| {
+        Tally::start(store, period, desk.policy(), by)
+    });
     let mut tally = match started {
         Ok(t) => t,
         Err(why) => return write_frame_async(stream, &Reply::Failed(why)).await,
     };
     loop {
-        let stepped = {
-            let hub = shared.lock();
-            match hub.desk.store() {
-                Some(store) => tally.step(store, REPORT_STEP).map_err(|e| e.to_string()),
-                None => Err("this desk keeps no store".to_owned()),
-            }
-        };
+        let stepped = on_store(shared, |_, store| tally.step(store, REPORT_STEP));
         match stepped {
             Ok(true) => break,
             Ok(false) => write_frame_async(stream, &Reply::Answered(Vec::new())).await?,
