@@ -79,12 +79,18 @@ fn ten_days(d: &mut Desk, clock: &ManualClock) -> Vec<String> {
     ids
 }
 
-#[test]
-fn a_later_report_starts_from_a_mark_and_gives_the_figures_of_the_whole_log() {
+/// A desk on a fresh store with [`ten_days`] of calls: the dir, the clock, the desk, the ids.
+fn ten_day_desk() -> (tempfile::TempDir, ManualClock, Desk, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::at(T0);
     let mut d = open(dir.path(), 1, &clock);
-    ten_days(&mut d, &clock);
+    let ids = ten_days(&mut d, &clock);
+    (dir, clock, d, ids)
+}
+
+#[test]
+fn a_later_report_starts_from_a_mark_and_gives_the_figures_of_the_whole_log() {
+    let (_dir, _clock, d, _) = ten_day_desk();
     let total = d.event_count();
 
     // The first report walks from the first event and leaves a mark at each midnight.
@@ -148,10 +154,7 @@ fn a_peers_late_event_forgets_the_marks_after_it_and_the_figures_count_it() {
 
 #[test]
 fn a_call_closed_long_ago_reopened_or_noted_is_filed_back_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::at(T0);
-    let mut d = open(dir.path(), 1, &clock);
-    let ids = ten_days(&mut d, &clock);
+    let (_dir, clock, mut d, ids) = ten_day_desk();
     assert_same(&d, Period::new(T0, T0 + 11 * DAY), None);
 
     run(&mut d, &format!("note {} came back about it", ids[1]));
@@ -166,10 +169,7 @@ fn a_call_closed_long_ago_reopened_or_noted_is_filed_back_in() {
 
 #[test]
 fn a_damaged_mark_is_never_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::at(T0);
-    let mut d = open(dir.path(), 1, &clock);
-    ten_days(&mut d, &clock);
+    let (_dir, _clock, d, _) = ten_day_desk();
     let week = Period::new(T0 + 3 * DAY, T0 + 10 * DAY);
     assert_same(&d, week, None);
     let store = d.store().unwrap();
@@ -290,10 +290,7 @@ fn the_property_reaches_reports_from_marks() {
 /// naming a call they let go of, or one that sorts before what they took.
 #[test]
 fn live_figures_follow_new_events_and_ask_to_be_read_again_when_they_cannot() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::at(T0);
-    let mut d = open(dir.path(), 1, &clock);
-    let ids = ten_days(&mut d, &clock);
+    let (_dir, _clock, mut d, ids) = ten_day_desk();
     let day = Period::new(T0 + 9 * DAY, T0 + 12 * DAY);
     let (mut live, _) = tally::figures(d.store().unwrap(), day, d.policy(), None).unwrap();
     let committed = |d: &mut Desk, line: &str| match d.run_line(line).unwrap() {
