@@ -423,22 +423,6 @@ impl Body {
         }
     }
 
-    /// The call whose key seals this event's personal text, if it has any: the call
-    /// [`Body::personal_mut`] gives, without a mutable borrow.
-    pub fn personal_call(&self) -> Option<&CallId> {
-        match self {
-            Self::CallCreated { call, .. }
-            | Self::CallEdited {
-                call,
-                field: CallField::Caller(_) | CallField::Callback(_) | CallField::Nature(_),
-                ..
-            }
-            | Self::NoteAdded { call, .. }
-            | Self::TriageAnswered { call, .. } => Some(call),
-            _ => None,
-        }
-    }
-
     /// Recorded for the log's own sake (the limits a desk plans with), not something a person
     /// did: the chronology keeps it, the line that answers a command leaves it out.
     pub fn is_bookkeeping(&self) -> bool {

@@ -144,7 +144,7 @@ impl Store {
             let mut e =
                 Event::decode(&bytes).map_err(|r| self.corrupt(format!("{origin}:{seq}: {r}")))?;
             if opens(&e.body) {
-                self.keyring_for_body(&e.body)?.open(&mut e.body);
+                self.open_body(&mut e.body)?;
             }
             if !each(e) {
                 break;

@@ -62,20 +62,18 @@ impl Store {
         Ok(&self.keyring)
     }
 
-    /// The keyring, holding the key of the call whose text `body` seals, if any.
-    pub fn keyring_for_body(
-        &self,
-        body: &crate::domain::Body,
-    ) -> Result<&vault::Keyring, StoreError> {
-        self.keyring_for(body.personal_call())
+    /// Opens `body`'s personal text with its call's key, read from the store when first
+    /// needed ([`vault::Keyring::open`]).
+    pub fn open_body(&self, body: &mut crate::domain::Body) -> Result<(), StoreError> {
+        let call = body.personal_mut().map(|(call, _)| call.clone());
+        self.keyring_for(call.as_ref())?.open(body);
+        Ok(())
     }
 
     /// An event from its bytes, its personal text opened with the call's key ([`vault`]).
     pub fn open_event(&self, bytes: &[u8]) -> Result<Event, String> {
         let mut e = Event::decode(bytes)?;
-        self.keyring_for_body(&e.body)
-            .map_err(|e| e.to_string())?
-            .open(&mut e.body);
+        self.open_body(&mut e.body).map_err(|e| e.to_string())?;
         Ok(e)
     }
 
@@ -87,8 +85,9 @@ impl Store {
         let mut body = event.body.clone();
         // Its call's key, if the store holds one, must be in hand: sealing makes a key for a
         // call that has none, and that key would take the old one's place.
+        let call = body.personal_mut().map(|(call, _)| call.clone());
         let made = self
-            .keyring_for_body(&event.body)?
+            .keyring_for(call.as_ref())?
             .seal(&mut body)
             .map_err(StoreError::Sealing)?;
         if let Some((call, key)) = made {
