@@ -100,10 +100,14 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             log(&desk, call.as_deref(), json)
         }
         Some(Sub::State { json, digest }) => {
-            let desk = open_desk(data.as_deref(), &operator, Use::Read)?;
+            let mut desk = open_desk(data.as_deref(), &operator, Use::Read)?;
             let out = if digest {
                 desk.state().digest()
             } else {
+                if json {
+                    // The whole state, the calls let go from memory included.
+                    desk.take_back_all().map_err(|e| e.to_string())?;
+                }
                 // A restricted call reads [restricted] to whoever may not read it.
                 let state = desk.shown_state();
                 if json {
@@ -152,7 +156,10 @@ fn dispatch(cli: Cli, version: &'static str) -> Result<ExitCode, String> {
             &args,
         ),
         Some(Sub::Export(args)) => {
-            crate::report::export(&open_desk(data.as_deref(), &operator, Use::Read)?, &args)
+            let mut desk = open_desk(data.as_deref(), &operator, Use::Read)?;
+            // An export reads the calls themselves, the ones let go from memory too.
+            desk.take_back_all().map_err(|e| e.to_string())?;
+            crate::report::export(&desk, &args)
         }
         Some(Sub::Import {
             format: ImportFormat::Eido { file },

@@ -6,6 +6,7 @@
 //! ([`image`]) and keeps no copy of the log, sends each change to the serving desk to be planned
 //! and committed there, and folds what comes back. The same commands work either way.
 
+mod archive;
 pub mod attach;
 pub mod author;
 pub mod frame;
@@ -150,6 +151,8 @@ pub struct Desk {
     /// The fold key of the last event the store's checkpoint folded, when this desk wrote or
     /// resumed from it: a late event that sorts before it cannot be folded from it.
     checkpoint_key: Option<crate::domain::event::FoldKey>,
+    /// The generation of the records of the calls this desk's fold let go ([`archive`]).
+    archive_generation: u64,
 }
 
 /// What a batch of events from elsewhere did to this desk.
@@ -220,6 +223,7 @@ impl Desk {
             checkpoint_every: Some(CHECKPOINT_EVERY),
             resumed_from: None,
             checkpoint_key: None,
+            archive_generation: 0,
         }
     }
 
@@ -462,6 +466,7 @@ impl Desk {
                 return self.run_there(&command);
             }
         }
+        self.take_back_for(&command)?;
         if let Some(answer) = self.query(&command) {
             return Ok(Outcome::Answered(answer?));
         }
@@ -572,6 +577,7 @@ impl Desk {
             return self.opened_all(&batch);
         }
         self.revive()?;
+        self.take_back_for(command)?;
         let now_ms = self.clock.now_ms();
         let origin = self.replica();
         let located = self.locate(command);
@@ -695,6 +701,7 @@ impl Desk {
         let events: Vec<Event> = sealed.into_iter().map(|s| s.event).collect();
         for e in &events {
             self.last_hlc = e.hlc;
+            self.take_back_named(e)?;
             self.state.apply(e);
         }
         self.shred_erased(&erasing)?;

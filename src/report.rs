@@ -235,9 +235,7 @@ pub fn export(desk: &Desk, args: &ExportArgs) -> Result<ExitCode, String> {
         .call
         .as_deref()
         .map(|typed| {
-            crate::domain::planning::find_call(desk.state(), typed)
-                .map(|c| c.id.clone())
-                .map_err(|e| e.to_string())
+            crate::domain::planning::call_id_named(desk.state(), typed).map_err(|e| e.to_string())
         })
         .transpose()?;
     let since = args.since.unwrap_or(i64::MIN / 4);

@@ -27,6 +27,7 @@
 //! next change opens it again, so the desk carries on once space returns.
 
 mod ack;
+mod archive;
 mod aside;
 pub mod checkpoint;
 mod commit;
@@ -107,6 +108,8 @@ struct Sled {
     known: sled::Tree,
     /// Each call's key, wrapped by the node key; an empty value for an erased call ([`vault`]).
     keys: sled::Tree,
+    /// The records of the calls the desk let go from memory ([`archive`]).
+    archive: sled::Tree,
     /// Second handle on sled's `db` file, for the fsync sled's flush does not do.
     db_file: File,
 }
@@ -138,12 +141,14 @@ impl Sled {
         let log = db.open_tree("log")?;
         let known = db.open_tree("known")?;
         let keys = db.open_tree("keys")?;
+        let archive = db.open_tree("archive")?;
         let db_file = File::open(sled_dir.join("db"))?;
         Ok(Sled {
             db,
             log,
             known,
             keys,
+            archive,
             db_file,
         })
     }

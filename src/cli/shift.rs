@@ -129,9 +129,7 @@ pub(super) fn log(desk: &Desk, call: Option<&str>, json: bool) -> Result<ExitCod
     // The same rule as every command that names a call: a full id, or the digits it ends with.
     let call: Option<CallId> = call
         .map(|typed| {
-            crate::domain::planning::find_call(desk.state(), typed)
-                .map(|c| c.id.clone())
-                .map_err(|e| e.to_string())
+            crate::domain::planning::call_id_named(desk.state(), typed).map_err(|e| e.to_string())
         })
         .transpose()?;
     // One call's events come from the store's index of them, not a read of the whole log.
@@ -195,7 +193,7 @@ pub(super) fn state_text(state: &State) -> String {
         out,
         "{} open call(s), {} closed",
         queue.len(),
-        state.calls.len() - queue.len()
+        state.call_count() - queue.len()
     );
     for c in queue {
         let units: Vec<String> = c

@@ -257,14 +257,20 @@ impl Desk {
         let mut in_order: Vec<&Event> = events.iter().collect();
         in_order.sort_by_key(|e| e.fold_key());
         let mut late: Option<crate::domain::event::FoldKey> = None;
+        let mut traced = false;
         for e in in_order {
             self.last_hlc = self.last_hlc.max(e.hlc);
+            traced |= self.take_back_named(e)?;
             if self.state.apply(e) == Applied::OutOfOrder {
                 late = Some(late.map_or(e.fold_key(), |k| k.min(e.fold_key())));
             }
         }
         if late.is_some() {
             self.refold_after(late)?;
+        } else if traced {
+            // An attached desk folded an event for a call it holds only as a trace: the
+            // serving desk's fold has the call itself.
+            self.take_image_again()?;
         }
         self.shred_erased(&events)?;
         received.accepted.append(&mut events);

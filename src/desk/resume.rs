@@ -11,6 +11,8 @@ use crate::store::{Store, StoreError};
 #[derive(serde::Serialize)]
 pub(super) struct Kept<'a> {
     state: crate::domain::Snapshot<'a>,
+    /// The generation of the records of the calls it let go ([`super::archive`]).
+    archive: u64,
 }
 
 /// A [`Kept`] read back. (A checkpoint from before the store's indices also carries them; the
@@ -18,6 +20,8 @@ pub(super) struct Kept<'a> {
 #[derive(serde::Deserialize)]
 pub(super) struct Resumed {
     state: crate::domain::Checkpoint,
+    #[serde(default)]
+    archive: u64,
 }
 
 /// Why a desk did not fold from the store's checkpoint.
@@ -159,6 +163,12 @@ impl Desk {
         state.set_known(known);
         let at = state.event_count();
         for e in &tail {
+            let named = super::archive::let_go_in(&state, e);
+            if let Err(why) =
+                super::archive::take_back_into(store, kept.archive, &mut state, &named)
+            {
+                return Ok(Err(Unused::Stale(why)));
+            }
             match state.apply(e) {
                 Applied::Applied => {}
                 Applied::OutOfOrder => {
@@ -176,6 +186,7 @@ impl Desk {
             }
         }
         self.state = state;
+        self.archive_generation = kept.archive;
         self.checkpointed = at;
         self.resumed_from = Some(at);
         self.checkpoint_key = covered;
@@ -199,13 +210,21 @@ impl Desk {
             tracing::warn!("no checkpoint: the fold is not of the store's events");
             return;
         }
+        let let_go = self.let_go_closed();
+        let Book::Local(store) = &self.book else {
+            return;
+        };
         let kept = Kept {
             state: self.state.checkpoint(),
+            archive: self.archive_generation,
         };
         match store.write_checkpoint(&kept) {
             Ok(()) => {
                 self.checkpointed = self.state.event_count();
                 self.checkpoint_key = self.state.last_key();
+                if let Err(e) = store.forget_records(&let_go, self.archive_generation) {
+                    tracing::warn!(%e, "could not remove records no checkpoint reads");
+                }
             }
             Err(e) => tracing::warn!(%e, "could not write a checkpoint"),
         }
@@ -243,10 +262,25 @@ impl Desk {
         desk.checkpoint_every = None;
         let checkpoint = match desk.resume()? {
             Ok(tail) => {
+                // A full fold holds every call in memory; so must what it is compared with.
+                let ids: Vec<_> = desk.state.let_go_calls().keys().cloned().collect();
+                let read = match &desk.book {
+                    Book::Local(store) => super::archive::take_back_into(
+                        store,
+                        desk.archive_generation,
+                        &mut desk.state,
+                        &ids,
+                    ),
+                    Book::Attached(_) => Ok(()),
+                };
                 let state = std::mem::take(&mut desk.state);
                 let at = desk.checkpointed;
                 desk.fold_all()?;
-                if state == desk.state {
+                if let Err(why) = read {
+                    Err(format!(
+                        "the checkpoint at {at} events names a call the store cannot read back                          ({why}); it is replaced by one from the full fold (the log itself                          verifies)"
+                    ))
+                } else if state == desk.state {
                     Ok(format!(
                         "the checkpoint (at {at} events, {tail} after it) matches a full fold"
                     ))

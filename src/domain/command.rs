@@ -196,7 +196,55 @@ pub enum Command {
     },
 }
 
+/// The calls a command names, for the desk to read back any it let go from memory first.
+#[derive(Debug, PartialEq)]
+pub enum Names<'a> {
+    Calls(Vec<&'a str>),
+    /// Every call (`erase-caller` looks for a caller's calls among all of them).
+    Every,
+}
+
 impl Command {
+    /// The calls this command names as typed (ids or numbers).
+    pub fn calls_named(&self) -> Names<'_> {
+        use Command as C;
+        match self {
+            C::Note { call, .. }
+            | C::Set { call, .. }
+            | C::Place { call, .. }
+            | C::Dispatch { call, .. }
+            | C::Confirm { call, .. }
+            | C::Close { call, .. }
+            | C::Reopen { call, .. }
+            | C::Hold { call, .. }
+            | C::Unhold { call }
+            | C::Erase { call, .. }
+            | C::Restrict { call, .. }
+            | C::View { call }
+            | C::LegalHold { call, .. }
+            | C::Backup { call, .. }
+            | C::Ask { call, .. }
+            | C::Respond { call, .. }
+            | C::Recommend { call, .. }
+            | C::Accept { call }
+            | C::Reject { call, .. }
+            | C::Transfer { call, .. } => Names::Calls(vec![call.as_str()]),
+            C::Merge { call, into } => Names::Calls(vec![call.as_str(), into.as_str()]),
+            C::Link { call, other, .. } => Names::Calls(vec![call.as_str(), other.as_str()]),
+            C::EraseCaller { .. } => Names::Every,
+            C::TakeCall(_)
+            | C::AddUnit { .. }
+            | C::Status { .. }
+            | C::SignOn
+            | C::SignOff
+            | C::Handover { .. }
+            | C::Disregard { .. }
+            | C::Correct { .. }
+            | C::CheckIn { .. }
+            | C::Ack { .. } => Names::Calls(Vec::new()),
+        }
+    }
+
     /// Commands that only read: the desk answers them with lines, and writes nothing.
     pub fn is_query(&self) -> bool {
         matches!(

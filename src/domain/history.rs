@@ -4,7 +4,7 @@
 use super::call::Call;
 use super::ids::CallId;
 use super::place::distance_km;
-use super::state::State;
+use super::state::{State, Trace};
 use super::vocab::Disposition;
 
 /// A callback number this short (digits) says too little to match on.
@@ -17,10 +17,22 @@ pub const SAME_PLACE_M: f64 = 50.0;
 pub struct AddressHistory {
     /// Earlier calls at this address, newest first.
     pub calls: Vec<String>,
+    /// The same calls, with when and how each ended.
+    pub earlier: Vec<Earlier>,
     /// Dispositions of the latest few.
     pub dispositions: Vec<Disposition>,
     /// Notes flagged `--caution` at this address, newest first.
     pub cautions: Vec<String>,
+}
+
+/// An earlier call at an address, in memory or let go ([`super::state::Trace`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Earlier {
+    pub id: CallId,
+    pub received_ms: i64,
+    pub disposition: Option<Disposition>,
+    /// Its status in a word while it is open; `None` once closed.
+    pub open: Option<&'static str>,
 }
 
 /// Whether a caution left on one call bears on the other: same address or same caller.
@@ -58,6 +70,14 @@ impl<'a> Here<'a> {
             _ => has_key(&other.location, &self.key),
         }
     }
+
+    /// [`Here::holds`] for a let-go call, by its place key.
+    fn holds_trace(&self, other: &Trace, key: u64) -> bool {
+        match (&other.coords, &self.call.coords) {
+            (Some(x), Some(y)) => distance_km(x, y) * 1000.0 <= SAME_PLACE_M,
+            _ => other.place == key,
+        }
+    }
 }
 
 /// Whether `address_key(location) == key`, without building the location's key.
@@ -92,15 +112,44 @@ pub fn address_key(location: &str) -> String {
         .join(" ")
 }
 
-/// Earlier calls at the same address (or within 50 m when both have coordinates).
+/// Earlier calls at the same address (or within 50 m when both have coordinates), those let
+/// go from memory included.
 pub fn address_history(state: &State, call: &Call) -> AddressHistory {
     let here = Here::of(call);
-    let mut earlier: Vec<&Call> = state
+    let mut kept: Vec<&Call> = state
         .calls
         .values()
         .filter(|c| c.received_ms <= call.received_ms && here.holds(c) && c.id != call.id)
         .collect();
-    earlier.sort_by_key(|c| std::cmp::Reverse(c.received_ms));
+    kept.sort_by_key(|c| std::cmp::Reverse(c.received_ms));
+    let mut earlier: Vec<Earlier> = kept
+        .iter()
+        .map(|c| Earlier {
+            id: c.id.clone(),
+            received_ms: c.received_ms,
+            disposition: c.disposition,
+            open: c.is_open().then(|| c.state_word()),
+        })
+        .collect();
+    let key = super::state::place_key(&call.location);
+    earlier.extend(
+        state
+            .let_go_calls()
+            .iter()
+            .filter(|(id, t)| t.received_ms <= call.received_ms && *id != &call.id)
+            .filter(|(_, t)| here.holds_trace(t, key))
+            .map(|(id, t)| Earlier {
+                id: id.clone(),
+                received_ms: t.received_ms,
+                disposition: t.disposition,
+                open: None,
+            }),
+    );
+    earlier.sort_by(|a, b| {
+        b.received_ms
+            .cmp(&a.received_ms)
+            .then_with(|| a.id.cmp(&b.id))
+    });
     AddressHistory {
         calls: earlier.iter().map(|c| c.id.to_string()).collect(),
         dispositions: earlier
@@ -108,10 +157,12 @@ pub fn address_history(state: &State, call: &Call) -> AddressHistory {
             .filter_map(|c| c.disposition)
             .take(3)
             .collect(),
-        cautions: earlier
+        // A call with a caution is never let go: its notes are in memory.
+        cautions: kept
             .iter()
             .flat_map(|c| c.notes.iter().filter(|n| n.caution).map(|n| n.text.clone()))
             .collect(),
+        earlier,
     }
 }
 

@@ -54,6 +54,11 @@ pub fn short_name(state: &State, id: &CallId) -> String {
 /// any status that has it, so `reopen 12` and `log --call 12` take the short number too.
 pub fn find_call<'s>(state: &'s State, typed: &str) -> Result<&'s Call, Refusal> {
     if let Ok(id) = typed.parse::<CallId>() {
+        if state.is_let_go(&id) {
+            // The desk reads a call a command names back in before planning: this is a
+            // caller that did not.
+            refuse!("call {id} is in the store's history, not in memory");
+        }
         return state
             .calls
             .get(&id)
@@ -72,11 +77,23 @@ pub fn find_call<'s>(state: &'s State, typed: &str) -> Result<&'s Call, Refusal>
         if found.is_empty() {
             found = numbered(false);
         }
-        match found.as_slice() {
-            [one] => return Ok(one),
-            [] => refuse!("no call numbered {typed}; give the full call id"),
-            many => {
-                let ids: Vec<&str> = many.iter().map(|c| c.id.as_str()).collect();
+        let let_go: Vec<&CallId> = if found.iter().any(|c| c.is_open()) {
+            Vec::new()
+        } else {
+            state
+                .let_go_calls()
+                .keys()
+                .filter(|id| id.series().1 == wanted)
+                .collect()
+        };
+        match (found.as_slice(), let_go.as_slice()) {
+            ([one], []) => return Ok(one),
+            ([], []) => refuse!("no call numbered {typed}; give the full call id"),
+            ([], [id]) => refuse!("call {id} is in the store's history, not in memory"),
+            (many, gone) => {
+                let mut ids: Vec<&str> = many.iter().map(|c| c.id.as_str()).collect();
+                ids.extend(gone.iter().map(|id| id.as_str()));
+                ids.sort_unstable();
                 refuse!("{typed} matches {}; give the full id", ids.join(", "));
             }
         }
@@ -85,6 +102,15 @@ pub fn find_call<'s>(state: &'s State, typed: &str) -> Result<&'s Call, Refusal>
         "{} is not a call id (like 26-KQ0007)",
         super::ids::shown(typed)
     )
+}
+
+/// The id of the call `typed` names ([`find_call`]'s rule), in memory or let go: for what
+/// reads a call's events from the store rather than the call (`log --call`, `export --call`).
+pub fn call_id_named(state: &State, typed: &str) -> Result<CallId, Refusal> {
+    match state.let_go_named(typed) {
+        Some(id) => Ok(id),
+        None => find_call(state, typed).map(|c| c.id.clone()),
+    }
 }
 
 pub(super) fn open_call<'s>(

@@ -26,12 +26,23 @@ pub fn reason(days: u32) -> String {
 /// closed at least `days` ago, not erased, not under a legal hold. Oldest first.
 pub fn due(state: &State, days: u32, now_ms: i64) -> Vec<CallId> {
     let before = now_ms - i64::from(days) * DAY_MS;
-    let mut calls: Vec<&Call> = state
+    let calls: Vec<&Call> = state
         .calls
         .values()
         .filter(|c| c.may_be_erased())
         .filter(|c| c.closed_ms.is_some_and(|t| t <= before))
         .collect();
-    calls.sort_by_key(|c| (c.closed_ms, c.id.clone()));
-    calls.into_iter().map(|c| c.id.clone()).collect()
+    let mut due: Vec<(Option<i64>, CallId)> = calls
+        .into_iter()
+        .map(|c| (c.closed_ms, c.id.clone()))
+        .collect();
+    due.extend(
+        state
+            .let_go_calls()
+            .iter()
+            .filter(|(_, t)| t.erasable && t.closed_ms.is_some_and(|t| t <= before))
+            .map(|(id, t)| (t.closed_ms, id.clone())),
+    );
+    due.sort();
+    due.into_iter().map(|(_, id)| id).collect()
 }

@@ -13,7 +13,10 @@ use super::ledger::{Direction, Handoff, Stage};
 use super::policy::Limits;
 use super::unit::Unit;
 
+mod archive;
 mod fold;
+
+pub use archive::{call_hash, place_key, Record, RecordOut, Sum, Trace};
 
 /// Something people must see: a conflict between consoles, shown rather than dropped.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,7 +51,7 @@ pub enum Applied {
 
 /// Bumped whenever the fold or [`Checkpoint`]'s fields change, so that a checkpoint made by
 /// another fold is never resumed from.
-pub const FOLD_VERSION: u32 = 4;
+pub const FOLD_VERSION: u32 = 5;
 
 /// The fold's whole state at one point of the log, borrowed, to be written down
 /// ([`State::checkpoint`]); read back as a [`Checkpoint`]. The node's own times
@@ -71,6 +74,8 @@ pub struct Snapshot<'a> {
     status_set: Vec<(&'a Callsign, (ReplicaId, u64))>,
     checkin_set: Vec<(&'a Callsign, (ReplicaId, u64))>,
     on_desk: &'a BTreeMap<String, i64>,
+    let_go: &'a BTreeMap<CallId, Trace>,
+    let_go_sum: Sum,
 }
 
 /// A [`Snapshot`] read back: the value [`State::resume`] carries on folding from.
@@ -93,6 +98,10 @@ pub struct Checkpoint {
     checkin_set: Vec<(Callsign, (ReplicaId, u64))>,
     #[serde(default)]
     on_desk: BTreeMap<String, i64>,
+    #[serde(default)]
+    let_go: BTreeMap<CallId, Trace>,
+    #[serde(default)]
+    let_go_sum: Sum,
 }
 
 impl Checkpoint {
@@ -107,8 +116,12 @@ impl Checkpoint {
     }
 }
 
+/// `Serialize` writes what `state --json` shows: the calls in memory (`state --json` reads
+/// every let-go call back first), the roster, the alerts, the limits, who is on the desk.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct State {
+    /// The calls in memory: every open one and the recently closed ones; the others are let
+    /// go to the store, with a trace kept here ([`State::let_go_calls`]).
     pub calls: BTreeMap<CallId, Call>,
     pub units: BTreeMap<Callsign, Unit>,
     pub alerts: Vec<Alert>,
@@ -148,6 +161,9 @@ pub struct State {
     /// replicated, handed in by the shell (see `known`). Ages and alarms read it.
     #[serde(skip)]
     known: KnownHere,
+    /// The calls let go from memory ([`archive`]).
+    #[serde(skip)]
+    archive: archive::Archive,
 }
 
 impl State {
@@ -188,6 +204,8 @@ impl State {
             status_set: pairs(&self.status_set),
             checkin_set: pairs(&self.checkin_set),
             on_desk: &self.on_desk,
+            let_go: &self.archive.traces,
+            let_go_sum: self.archive.sum,
         }
     }
 
@@ -228,6 +246,10 @@ impl State {
             checkin_set: c.checkin_set.into_iter().collect(),
             on_desk: c.on_desk,
             known: KnownHere::default(),
+            archive: archive::Archive {
+                traces: c.let_go,
+                sum: c.let_go_sum,
+            },
         })
     }
 
@@ -378,10 +400,32 @@ impl State {
         open
     }
 
-    /// A hex digest that is equal on two stores exactly when their projected states are.
+    /// A hex digest that is equal on two stores exactly when their projected states are,
+    /// history included: one hash per call summed ([`Sum`]) wherever the call is kept, with
+    /// the roster, the alerts, the limits and who is on the desk.
     pub fn digest(&self) -> String {
-        let bytes = serde_json::to_vec(self).unwrap_or_default();
-        Sha256::digest(bytes)
+        #[derive(Serialize)]
+        struct Rest<'a> {
+            units: &'a BTreeMap<Callsign, Unit>,
+            alerts: &'a [Alert],
+            limits: &'a BTreeMap<ReplicaId, Limits>,
+            on_desk: &'a BTreeMap<String, i64>,
+        }
+        let mut calls = self.archive.sum;
+        for c in self.calls.values() {
+            calls.add(&call_hash(c));
+        }
+        let rest = Rest {
+            units: &self.units,
+            alerts: &self.alerts,
+            limits: &self.limits,
+            on_desk: &self.on_desk,
+        };
+        let mut hash = Sha256::new();
+        hash.update(serde_json::to_vec(&rest).unwrap_or_default());
+        hash.update(calls.bytes());
+        hash.update((self.call_count() as u64).to_be_bytes());
+        hash.finalize()
             .iter()
             .fold(String::with_capacity(64), |mut hex, b| {
                 use std::fmt::Write;

@@ -25,6 +25,7 @@ mod hold;
 mod install;
 mod keymaps;
 mod lean_backend;
+mod let_go;
 mod map;
 mod mutual_aid;
 mod peer_tls;

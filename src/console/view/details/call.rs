@@ -311,11 +311,7 @@ fn history_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
     let theme = &app.theme;
     let state = app.state();
     let history = crate::domain::history::address_history(state, call);
-    let earlier: Vec<&Call> = history
-        .calls
-        .iter()
-        .filter_map(|id| id.parse().ok().and_then(|id| state.calls.get(&id)))
-        .collect();
+    let earlier = &history.earlier;
     let mut lines = Vec::new();
     if earlier.is_empty() {
         return lines;
@@ -325,7 +321,7 @@ fn history_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
         .take(NAMED)
         .map(|c| {
             let ended = c.disposition.map_or_else(
-                || format!("open, {}", c.state_word()),
+                || format!("open, {}", c.open.unwrap_or("closed")),
                 |d| d.word().to_owned(),
             );
             format!(
@@ -350,7 +346,8 @@ fn history_lines<'a>(app: &'a App, call: &'a Call) -> Vec<Line<'a>> {
             theme.details_value,
         ),
     ]));
-    for c in &earlier {
+    // A call with a caution note is never let go from memory.
+    for c in earlier.iter().filter_map(|e| state.calls.get(&e.id)) {
         for note in c.notes.iter().filter(|n| n.caution) {
             lines.push(Line::styled(
                 format!(

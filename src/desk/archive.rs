@@ -1,0 +1,166 @@
+//! Letting closed calls go from memory, and reading them back (issue 13: history stays on
+//! disk; see `domain::state::archive` for what is let go and what stays, and
+//! `store::archive` for how the records are kept).
+//!
+//! A local desk lets calls go when it writes a checkpoint: the records first, durably, under a
+//! new generation, then the checkpoint naming that generation, then the records it no longer
+//! reads are removed. Before it folds an event, plans a command or answers a query, it reads
+//! back every let-go call the event or command names, so the fold and the planner see what
+//! they always saw. A desk attached to `serve` keeps the serving desk's traces; when an event
+//! names a call it holds only as a trace, it takes the serving desk's fold again, which has
+//! the call in it (the serving desk read it back to fold that event).
+
+use super::{Book, Desk};
+use crate::domain::command::Names;
+use crate::domain::{CallId, Command, Event, State};
+use crate::store::{Store, StoreError, StoreKind};
+
+/// A closed call stays in memory a day after it closed: the shift's own closed calls are
+/// read, reopened and noted far more than older ones.
+pub const KEPT_CLOSED_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Reads the let-go calls `ids` back into `state` from the records of `generation`.
+pub(super) fn take_back_into(
+    store: &Store,
+    generation: u64,
+    state: &mut State,
+    ids: &[CallId],
+) -> Result<(), String> {
+    for id in ids {
+        if !state.is_let_go(id) {
+            continue;
+        }
+        let bytes = store
+            .record(id, generation)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("the store holds no readable record of call {id}"))?;
+        let record = rmp_serde::from_slice(&bytes)
+            .map_err(|e| format!("the record of call {id} does not decode ({e})"))?;
+        state.take_back(record)?;
+    }
+    Ok(())
+}
+
+/// The let-go calls an event names.
+pub(super) fn let_go_in(state: &State, e: &Event) -> Vec<CallId> {
+    e.body
+        .calls()
+        .into_iter()
+        .filter(|c| state.is_let_go(c))
+        .cloned()
+        .collect()
+}
+
+impl Desk {
+    /// Reads back the let-go calls `e` names before it is folded. A desk attached to `serve`
+    /// cannot: it says so (`true`), to take the serving desk's fold again once it has folded.
+    pub(super) fn take_back_named(&mut self, e: &Event) -> Result<bool, StoreError> {
+        let ids = let_go_in(&self.state, e);
+        if ids.is_empty() {
+            return Ok(false);
+        }
+        if matches!(self.book, Book::Attached(_)) {
+            return Ok(true);
+        }
+        self.take_back(&ids)?;
+        Ok(false)
+    }
+
+    /// Reads back the let-go calls a command names, before it is planned or answered.
+    pub(super) fn take_back_for(&mut self, command: &Command) -> Result<(), StoreError> {
+        let ids: Vec<CallId> = match command.calls_named() {
+            Names::Every => self.state.let_go_calls().keys().cloned().collect(),
+            Names::Calls(typed) => typed
+                .into_iter()
+                .filter_map(|t| self.state.let_go_named(t))
+                .collect(),
+        };
+        self.take_back(&ids)
+    }
+
+    /// Reads back every let-go call: for what reads the whole history from the state (an
+    /// export, `state --json`, `verify`).
+    pub fn take_back_all(&mut self) -> Result<(), StoreError> {
+        if self.state.let_go_calls().is_empty() {
+            return Ok(());
+        }
+        if matches!(self.book, Book::Attached(_)) {
+            // It holds no records: it folds the serving desk's log itself.
+            let mut state = State::fold(self.events()?);
+            state.set_known(self.state.known().clone());
+            self.state = state;
+            return Ok(());
+        }
+        let ids: Vec<CallId> = self.state.let_go_calls().keys().cloned().collect();
+        self.take_back(&ids)
+    }
+
+    /// Reads back one let-go call named as a dispatcher types it (an id or its number).
+    pub fn take_back_typed(&mut self, typed: &str) -> Result<(), StoreError> {
+        let ids: Vec<CallId> = self.state.let_go_named(typed).into_iter().collect();
+        self.take_back(&ids)
+    }
+
+    fn take_back(&mut self, ids: &[CallId]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        // An attached desk answers from the serving desk's fold, which keeps them as traces
+        // until a change there reads them back.
+        let Book::Local(store) = &self.book else {
+            return Ok(());
+        };
+        if let Err(why) = take_back_into(store, self.archive_generation, &mut self.state, ids) {
+            // The records are a cache of the log: the log has everything they held.
+            tracing::warn!(%why, "folding the whole log: a let-go call could not be read back");
+            self.fold_all()?;
+        }
+        Ok(())
+    }
+
+    /// Lets go of the calls closed more than [`KEPT_CLOSED_MS`] ago that nothing open bears
+    /// on: their records written, durably, under a new generation. Returns them, for the
+    /// records the checkpoint after this no longer reads to be removed. A training store
+    /// keeps every call: a simulation's score reads them all.
+    pub(super) fn let_go_closed(&mut self) -> Vec<CallId> {
+        let Book::Local(store) = &self.book else {
+            return Vec::new();
+        };
+        if store.kind() == StoreKind::Training {
+            return Vec::new();
+        }
+        let ids = self
+            .state
+            .may_let_go(self.clock.now_ms().saturating_sub(KEPT_CLOSED_MS));
+        if ids.is_empty() {
+            return ids;
+        }
+        let mut records = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let Some(record) = self.state.record_of(id) else {
+                continue;
+            };
+            match rmp_serde::to_vec_named(&record) {
+                Ok(bytes) => records.push((id.clone(), bytes)),
+                Err(e) => {
+                    tracing::warn!(%e, "a call's record could not be encoded; it stays in memory");
+                    return Vec::new();
+                }
+            }
+        }
+        match store.keep_records(&records) {
+            Ok(generation) => {
+                self.archive_generation = generation;
+                for id in &ids {
+                    self.state.let_go(id);
+                }
+                ids
+            }
+            Err(e) => {
+                // Nothing is lost: the calls stay in memory and the next checkpoint tries again.
+                tracing::warn!(%e, "could not write the records of closed calls");
+                Vec::new()
+            }
+        }
+    }
+}
