@@ -148,9 +148,6 @@ pub struct Desk {
     /// How many events the checkpoint the last fold took up from covered; `None` when it
     /// folded the whole log.
     resumed_from: Option<u64>,
-    /// The fold key of the last event the store's checkpoint folded, when this desk wrote or
-    /// resumed from it: a late event that sorts before it cannot be folded from it.
-    checkpoint_key: Option<crate::domain::event::FoldKey>,
     /// The generation of the records of the calls this desk's fold let go ([`archive`]).
     archive_generation: u64,
 }
@@ -222,7 +219,6 @@ impl Desk {
             checkpointed: 0,
             checkpoint_every: Some(CHECKPOINT_EVERY),
             resumed_from: None,
-            checkpoint_key: None,
             archive_generation: 0,
         }
     }

@@ -39,7 +39,7 @@ pub use placement::{Choice, Located, Placement};
 pub use plan::{plan, query};
 pub use planning::{Context, Refusal};
 pub use policy::Policy;
-pub use state::{Alert, Applied, Checkpoint, Snapshot, State};
+pub use state::{Alert, Applied, Checkpoint, Snapshot, State, Trace};
 pub use triage::{Protocol, Recommendation, ResponseType};
 pub use unit::Unit;
 pub use vocab::{Agency, CallType, Capability, Disposition, Priority, UnitStatus, UnservedReason};

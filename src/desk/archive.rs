@@ -19,17 +19,20 @@ use crate::store::{Store, StoreError, StoreKind};
 /// read, reopened and noted far more than older ones.
 pub const KEPT_CLOSED_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// Reads the let-go calls `ids` back into `state` from the records of `generation`.
+/// Reads the let-go calls `ids` back into `state` from their records.
 pub(super) fn take_back_into(
     store: &Store,
-    generation: u64,
     state: &mut State,
     ids: &[CallId],
 ) -> Result<(), String> {
     for id in ids {
-        if !state.is_let_go(id) {
+        let Some(generation) = state
+            .let_go_calls()
+            .get(id)
+            .map(crate::domain::Trace::generation)
+        else {
             continue;
-        }
+        };
         let bytes = store
             .record(id, generation)
             .map_err(|e| e.to_string())?
@@ -110,7 +113,7 @@ impl Desk {
         let Book::Local(store) = &self.book else {
             return Ok(());
         };
-        if let Err(why) = take_back_into(store, self.archive_generation, &mut self.state, ids) {
+        if let Err(why) = take_back_into(store, &mut self.state, ids) {
             // The records are a cache of the log: the log has everything they held.
             tracing::warn!(%why, "folding the whole log: a let-go call could not be read back");
             self.fold_all()?;
@@ -152,7 +155,7 @@ impl Desk {
             Ok(generation) => {
                 self.archive_generation = generation;
                 for id in &ids {
-                    self.state.let_go(id);
+                    self.state.let_go(id, generation);
                 }
                 ids
             }

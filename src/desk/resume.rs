@@ -71,8 +71,8 @@ impl Desk {
         self.refold_after(None)
     }
 
-    /// [`Desk::refold`] after a late event whose fold key is `earliest`: one that sorts before
-    /// the checkpoint goes straight to a full fold.
+    /// [`Desk::refold`] after a late event whose fold key is `earliest`: folded from the newest
+    /// kept checkpoint it sorts after, or the whole log when it sorts before them all.
     pub(super) fn refold_after(
         &mut self,
         earliest: Option<crate::domain::event::FoldKey>,
@@ -91,16 +91,7 @@ impl Desk {
         }
         // A store from before the indices is indexed once, before anything reads them.
         store.index_history()?;
-        let before = match (earliest, self.checkpoint_key) {
-            (Some(late), Some(covered)) => late < covered,
-            _ => false,
-        };
-        let resumed = if before {
-            Err(Unused::Stale("a late event sorts before it".into()))
-        } else {
-            self.resume()?
-        };
-        match resumed {
+        match self.resume(earliest)? {
             Ok(tail) => {
                 if self.checkpoint_every.is_some_and(|every| tail >= every) {
                     self.write_checkpoint();
@@ -125,16 +116,42 @@ impl Desk {
         self.resumed_from
     }
 
-    /// Takes up the fold from the store's checkpoint and folds the tail after it; returns how
-    /// many events that was, or why the checkpoint cannot be used. A tail that does not verify
-    /// is an error: the log is damaged.
-    pub(super) fn resume(&mut self) -> Result<Result<u64, Unused>, StoreError> {
+    /// Takes up the fold from the newest kept checkpoint that may be used (one every event
+    /// after `earliest` sorts after) and folds the tail after it; returns how many events that
+    /// was, or why no checkpoint can be used (a wrong one said first). A tail that does not
+    /// verify is an error: the log is damaged.
+    pub(super) fn resume(
+        &mut self,
+        earliest: Option<crate::domain::event::FoldKey>,
+    ) -> Result<Result<u64, Unused>, StoreError> {
+        let (mut wrong, mut stale) = (None, None);
+        for nth in 0..crate::store::checkpoint::KEPT {
+            match self.resume_from(nth, earliest)? {
+                Ok(tail) => return Ok(Ok(tail)),
+                Err(Unused::Wrong(why)) => {
+                    tracing::warn!(nth, %why, "a kept checkpoint is not used");
+                    wrong = wrong.or(Some(Unused::Wrong(why)));
+                }
+                Err(why) => stale = stale.or(Some(why)),
+            }
+        }
+        Ok(Err(wrong
+            .or(stale)
+            .unwrap_or_else(|| Unused::Stale("there is none".into()))))
+    }
+
+    /// [`Desk::resume`] from the `nth` newest kept checkpoint only.
+    pub(super) fn resume_from(
+        &mut self,
+        nth: usize,
+        earliest: Option<crate::domain::event::FoldKey>,
+    ) -> Result<Result<u64, Unused>, StoreError> {
         let Book::Local(store) = &self.book else {
             return Ok(Err(Unused::Stale(
                 "an attached desk keeps no checkpoint".into(),
             )));
         };
-        let (heads, kept) = match store.read_checkpoint::<Resumed>() {
+        let (heads, kept) = match store.read_checkpoint_nth::<Resumed>(nth) {
             Found::Missing => return Ok(Err(Unused::Stale("there is none".into()))),
             Found::Unusable(why) => return Ok(Err(Unused::Stale(why))),
             Found::Damaged(why) => {
@@ -143,6 +160,9 @@ impl Desk {
             }
             Found::Usable { heads, value } => (heads, value),
         };
+        if earliest.is_some_and(|late| kept.state.last_key().is_some_and(|at| late < at)) {
+            return Ok(Err(Unused::Stale("a late event sorts before it".into())));
+        }
         let covers = heads.iter().map(|(o, h)| (*o, h.seq)).collect();
         if *kept.state.seen() != covers
             || kept.state.event_count() != heads.values().map(|h| h.seq).sum::<u64>()
@@ -159,14 +179,11 @@ impl Desk {
             Ok(state) => state,
             Err(why) => return Ok(Err(Unused::Stale(why))),
         };
-        let covered = state.last_key();
         state.set_known(known);
         let at = state.event_count();
         for e in &tail {
             let named = super::archive::let_go_in(&state, e);
-            if let Err(why) =
-                super::archive::take_back_into(store, kept.archive, &mut state, &named)
-            {
+            if let Err(why) = super::archive::take_back_into(store, &mut state, &named) {
                 return Ok(Err(Unused::Stale(why)));
             }
             match state.apply(e) {
@@ -189,7 +206,6 @@ impl Desk {
         self.archive_generation = kept.archive;
         self.checkpointed = at;
         self.resumed_from = Some(at);
-        self.checkpoint_key = covered;
         self.last_hlc = self.last_hlc.max(mark).max(self.state.last_hlc());
         Ok(Ok(tail.len() as u64))
     }
@@ -221,8 +237,8 @@ impl Desk {
         match store.write_checkpoint(&kept) {
             Ok(()) => {
                 self.checkpointed = self.state.event_count();
-                self.checkpoint_key = self.state.last_key();
-                if let Err(e) = store.forget_records(&let_go, self.archive_generation) {
+                let kept = crate::store::checkpoint::KEPT;
+                if let Err(e) = store.forget_records(&let_go, self.archive_generation, kept) {
                     tracing::warn!(%e, "could not remove records no checkpoint reads");
                 }
             }
@@ -260,17 +276,14 @@ impl Desk {
         let mut desk = Desk::unfolded(Book::Local(store), Box::new(SystemClock), "");
         // Verify writes its one checkpoint itself, after the comparison.
         desk.checkpoint_every = None;
-        let checkpoint = match desk.resume()? {
+        let checkpoint = match desk.resume_from(0, None)? {
             Ok(tail) => {
                 // A full fold holds every call in memory; so must what it is compared with.
                 let ids: Vec<_> = desk.state.let_go_calls().keys().cloned().collect();
                 let read = match &desk.book {
-                    Book::Local(store) => super::archive::take_back_into(
-                        store,
-                        desk.archive_generation,
-                        &mut desk.state,
-                        &ids,
-                    ),
+                    Book::Local(store) => {
+                        super::archive::take_back_into(store, &mut desk.state, &ids)
+                    }
                     Book::Attached(_) => Ok(()),
                 };
                 let state = std::mem::take(&mut desk.state);
@@ -304,6 +317,12 @@ impl Desk {
                 ))
             }
         };
+        if checkpoint.is_err() {
+            // The ones kept before a wrong one are not trusted either.
+            if let Book::Local(store) = &desk.book {
+                store.discard_checkpoint();
+            }
+        }
         if events > 0 {
             desk.write_checkpoint();
         }

@@ -114,6 +114,11 @@ impl Checkpoint {
     pub fn seen(&self) -> &BTreeMap<ReplicaId, u64> {
         &self.seen
     }
+
+    /// The fold key of the last event folded into it.
+    pub fn last_key(&self) -> Option<FoldKey> {
+        self.last
+    }
 }
 
 /// `Serialize` writes what `state --json` shows: the calls in memory (`state --json` reads

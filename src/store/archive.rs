@@ -4,12 +4,12 @@
 //! - `m/generation` → the last generation written.
 //!
 //! What a record holds is the desk's (`domain::state::Record`); the store keeps its bytes.
-//! A record is a cache of the log, like the checkpoint it goes with: the checkpoint names the
-//! generation it was written at, and an open reads, for each call, the latest record of that
-//! generation or before. Records are never overwritten: a call let go again is written under a
-//! new generation, so a crash between writing records and writing their checkpoint leaves the
-//! old checkpoint reading the old records. The records a checkpoint no longer reads are
-//! removed once a later one is written.
+//! A record is a cache of the log, like the checkpoints it goes with: each let-go call's trace
+//! in a checkpoint names the generation of its record. Records are never overwritten: a call
+//! let go again is written under a new generation, so a crash between writing records and
+//! writing their checkpoint leaves the checkpoints before reading the records they name.
+//! When a call is let go again, its records older than what the oldest checkpoint kept may
+//! name are removed (`m/kept` lists the generations the kept checkpoints were written at).
 //!
 //! A record holds the call's personal text, so it is sealed with the call's own key while it
 //! has one: erasing the call (shredding its key) leaves every record of it unreadable, as its
@@ -21,6 +21,7 @@ use crate::domain::CallId;
 use super::{be_u64, vault, Store, StoreError};
 
 const KEY_GENERATION: &[u8] = b"m/generation";
+const KEY_KEPT: &[u8] = b"m/kept";
 const AAD: &[u8] = b"let go";
 /// The first byte of a record: which key sealed it.
 const BY_CALL_KEY: u8 = 1;
@@ -92,18 +93,18 @@ impl Store {
         }
     }
 
-    /// The record of `call` a checkpoint written at `generation` reads: the latest of that
-    /// generation or before, opened. `None` when there is none, or it does not open (its
-    /// call's key was shredded since).
+    /// The record of `call` written under `generation`, opened. `None` when there is none,
+    /// or it does not open (its call's key was shredded since).
     pub fn record(&self, call: &CallId, generation: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        let archive = &self.sled()?.archive;
-        let range = record_key(call, 0)..=record_key(call, generation);
-        let Some(item) = archive.range(range).next_back() else {
+        let found = self
+            .sled()?
+            .archive
+            .get(record_key(call, generation))
+            .map_err(|e| self.sled_err(&e))?;
+        let Some(v) = found else {
             return Ok(None);
         };
-        let (k, v) = item.map_err(|e| self.sled_err(&e))?;
-        let at = k.len().checked_sub(8).and_then(|i| be_u64(&k[i..]));
-        let (Some(at), Some((&by, sealed))) = (at, v.split_first()) else {
+        let Some((&by, sealed)) = v.split_first() else {
             return Ok(None);
         };
         let key = if by == BY_CALL_KEY {
@@ -114,27 +115,50 @@ impl Store {
         } else {
             self.node_key
         };
-        Ok(vault::open_bytes(&key, &aad(call, at), sealed))
+        Ok(vault::open_bytes(&key, &aad(call, generation), sealed))
     }
 
-    /// Removes the records of `calls` a checkpoint at `generation` no longer reads: all but
-    /// the latest of that generation or before, and any after it (a crashed write's). Not
-    /// flushed: one left by a crash is only space, removed the next time its call is let go.
-    pub fn forget_records(&self, calls: &[CallId], generation: u64) -> Result<(), StoreError> {
+    /// After a checkpoint was written naming records up to `generation`: notes it among the
+    /// kept checkpoints' generations (`kept` of them), and removes the records of `calls`
+    /// (just let go again) that none of them can name — all but the latest one written at or
+    /// before the oldest kept checkpoint's generation, and the ones after it. Not flushed: a
+    /// record left by a crash is only space, removed the next time its call is let go.
+    pub fn forget_records(
+        &self,
+        calls: &[CallId],
+        generation: u64,
+        kept: usize,
+    ) -> Result<(), StoreError> {
         let archive = &self.sled()?.archive;
+        let mut generations: Vec<u64> = archive
+            .get(KEY_KEPT)
+            .map_err(|e| self.sled_err(&e))?
+            .map(|v| v.chunks_exact(8).filter_map(be_u64).collect())
+            .unwrap_or_default();
+        if generations.first() != Some(&generation) {
+            generations.insert(0, generation);
+        }
+        generations.truncate(kept);
+        let oldest = generations.last().copied().unwrap_or(generation);
         let mut batch = sled::Batch::default();
         for call in calls {
-            let mut kept = false;
+            let mut kept_one = false;
             for item in archive.scan_prefix(prefix(call)).rev() {
                 let (k, _) = item.map_err(|e| self.sled_err(&e))?;
                 let at = k.len().checked_sub(8).and_then(|i| be_u64(&k[i..]));
-                if !kept && at.is_some_and(|at| at <= generation) {
-                    kept = true;
-                } else {
-                    batch.remove(k);
+                let Some(at) = at else { continue };
+                if at >= oldest && at <= generation {
+                    continue;
                 }
+                if !kept_one && at < oldest {
+                    kept_one = true;
+                    continue;
+                }
+                batch.remove(k);
             }
         }
+        let list: Vec<u8> = generations.iter().flat_map(|g| g.to_be_bytes()).collect();
+        batch.insert(KEY_KEPT, list);
         archive.apply_batch(batch).map_err(|e| self.sled_err(&e))
     }
 }

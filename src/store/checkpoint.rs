@@ -7,6 +7,9 @@
 //! fsynced, renamed over `checkpoint` and the directory fsynced, so a crash leaves the old one
 //! or the new one, never half of one; a `checkpoint.tmp` left by a crash is never read.
 //!
+//! The last [`KEPT`] are kept (`checkpoint`, `checkpoint.1` …), so that a peer's late event
+//! that sorts before the newest is folded from one before it.
+//!
 //! It is a cache, never trusted on its word: a checkpoint is used only when its hash holds, it
 //! was written by this build for this store, and each head it covers is still in the log with
 //! the same hash; the tail after it is read from the log and its chains verified up to the
@@ -29,6 +32,10 @@ use crate::domain::{Event, ReplicaId};
 
 const FILE: &str = "checkpoint";
 const TEMP: &str = "checkpoint.tmp";
+/// How many checkpoints are kept: the newest as `checkpoint`, the ones before it as
+/// `checkpoint.1` (the one before) … A peer's late event that sorts before the newest is
+/// folded from the newest one it sorts after, instead of from the start of the log.
+pub const KEPT: usize = 4;
 /// `2`: the body is sealed with the node key, since the fold holds personal text.
 const MAGIC: &[u8; 8] = b"SWBDCKP2";
 const AAD: &[u8] = b"checkpoint";
@@ -68,8 +75,14 @@ pub enum Found<T> {
     },
 }
 
-fn path(dir: &Path) -> PathBuf {
-    dir.join("store").join(FILE)
+/// The `nth` newest checkpoint's file (0: the newest).
+fn path(dir: &Path, nth: usize) -> PathBuf {
+    let store = dir.join("store");
+    if nth == 0 {
+        store.join(FILE)
+    } else {
+        store.join(format!("{FILE}.{nth}"))
+    }
 }
 
 impl Store {
@@ -103,7 +116,15 @@ impl Store {
             file.write_all(&body)?;
             file.sync_all()?;
             drop(file);
-            fs::rename(&temp, path(&self.dir))?;
+            // The ones before move down a place, the oldest goes. A crash between two renames
+            // leaves a gap, never half a file: an open reads whichever are there.
+            for nth in (1..KEPT).rev() {
+                match fs::rename(path(&self.dir, nth - 1), path(&self.dir, nth)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            }
+            fs::rename(&temp, path(&self.dir, 0))?;
             sync_dir(&sled_dir)
         })();
         written.map_err(|e| {
@@ -112,11 +133,18 @@ impl Store {
         })
     }
 
-    /// The checkpoint, if there is one this store may fold on from: its hash holds, this build
-    /// wrote it for this store, and every head it covers is in the log with the same hash.
+    /// The newest checkpoint, if it is one this store may fold on from
+    /// ([`Store::read_checkpoint_nth`]).
     pub fn read_checkpoint<T: DeserializeOwned>(&self) -> Found<T> {
+        self.read_checkpoint_nth(0)
+    }
+
+    /// The `nth` newest checkpoint (0: the newest, up to [`KEPT`]), if it is one this store
+    /// may fold on from: its hash holds, this build wrote it for this store, and every head it
+    /// covers is in the log with the same hash.
+    pub fn read_checkpoint_nth<T: DeserializeOwned>(&self, nth: usize) -> Found<T> {
         let mut bytes = Vec::new();
-        match File::open(path(&self.dir)).and_then(|mut f| f.read_to_end(&mut bytes)) {
+        match File::open(path(&self.dir, nth)).and_then(|mut f| f.read_to_end(&mut bytes)) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Found::Missing,
             Err(e) => return Found::Damaged(format!("it cannot be read ({})", e.kind())),
@@ -165,10 +193,11 @@ impl Store {
         }
     }
 
-    /// Removes the checkpoint (and a temp file a crash left): the next open folds the whole log.
+    /// Removes every checkpoint (and a temp file a crash left): the next open folds the whole
+    /// log.
     pub fn discard_checkpoint(&self) {
-        for name in [FILE, TEMP] {
-            let p = self.dir.join("store").join(name);
+        let files = (0..KEPT).map(|nth| path(&self.dir, nth));
+        for p in files.chain([self.dir.join("store").join(TEMP)]) {
             if let Err(e) = fs::remove_file(&p) {
                 if e.kind() != std::io::ErrorKind::NotFound {
                     tracing::warn!(path = %p.display(), %e, "could not remove a checkpoint");

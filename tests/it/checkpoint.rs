@@ -149,8 +149,22 @@ fn reopening_after_a_checkpoint_gives_the_digest_of_a_full_fold() {
     assert!(said.contains("matches a full fold"), "{said}");
     assert_eq!(said.lines().count(), 1, "{said}");
 
-    // Without it the whole log is folded, to the same state, and a new one is written.
+    // Verify wrote one, so two are kept now: without the newest the open takes up the one
+    // before, and without any the whole log is folded, to the same state, and one written.
     std::fs::remove_file(checkpoint_file(&dir)).unwrap();
+    assert_eq!(digest_cli(&dir), full);
+    assert_eq!(reopen(&dir).1, Some(events as u64), "from the one before");
+    for entry in std::fs::read_dir(dir.join("store")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("checkpoint")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
     assert_eq!(digest_cli(&dir), full);
     assert!(checkpoint_file(&dir).exists());
     assert_eq!(reopen(&dir).1, Some(events as u64));
@@ -627,4 +641,49 @@ fn a_close_writes_a_checkpoint_only_after_enough_events() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(reopen(&dir).1, Some(events + 1 + CLOSE_CHECKPOINT));
+}
+
+/// A peer's event that sorts before the newest checkpoint is folded from the newest kept one
+/// it sorts after: the open folds a short tail, not the whole log.
+#[test]
+fn a_late_event_is_folded_from_the_newest_kept_checkpoint_it_sorts_after() {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let clock = ManualClock::at(START_MS);
+    let open = |i: usize, clock: &ManualClock| {
+        let store = Store::open_as(
+            dirs[i].path(),
+            StoreKind::Live,
+            Some(ReplicaId(i as u64 + 1)),
+        )
+        .unwrap();
+        Desk::open(store, Box::new(clock.clone()), "op")
+            .unwrap()
+            .with_checkpoint_every(Some(5))
+    };
+    let mut here = open(0, &clock);
+    for i in 0..10 {
+        here.execute_line(&format!("call {i} Oak St / early {i}"))
+            .unwrap();
+    }
+    clock.advance(10 * 60_000);
+    for i in 0..10 {
+        here.execute_line(&format!("call {i} Elm St / later {i}"))
+            .unwrap();
+    }
+    // The peer's clock sits between the two halves.
+    let peer_clock = ManualClock::at(START_MS + 5 * 60_000);
+    let mut peer = open(1, &peer_clock);
+    peer.execute_line("call 9 Ash St / from the peer").unwrap();
+    let batch = peer
+        .events_from(ReplicaId(2), 1, usize::MAX, usize::MAX)
+        .unwrap();
+    let received = here.receive(&batch).unwrap();
+    assert_eq!(received.accepted.len(), batch.len());
+    let from = here.resumed_from().expect("folded from a kept checkpoint");
+    assert!(
+        (10..20).contains(&from),
+        "from the checkpoint at {from} events, of {}",
+        here.event_count()
+    );
+    assert_full_fold(&mut here);
 }

@@ -32,8 +32,10 @@ use crate::domain::place::Coords;
 use crate::domain::vocab::Disposition;
 
 /// What stays in memory of a let-go call: no text, only what the address history, a call's
-/// short number and the retention schedule ask of every call.
+/// short number and the retention schedule ask of every call. Written in a checkpoint as a
+/// row without field names ([`TraceRow`]): a three-year store holds some 70,000 of them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "TraceRow", into = "TraceRow")]
 pub struct Trace {
     pub received_ms: i64,
     pub closed_ms: Option<i64>,
@@ -43,8 +45,66 @@ pub struct Trace {
     pub coords: Option<Coords>,
     /// It may be erased (closed, not erased, no legal hold): the retention schedule's question.
     pub erasable: bool,
-    /// The hash [`Sum`] holds for it.
-    hash: [u8; 32],
+    /// The first bytes of the hash [`Sum`] holds for it, to know its record again.
+    check: u64,
+    /// The generation its record was written under: the store key of the record.
+    generation: u64,
+}
+
+type TraceRow = (
+    i64,
+    Option<i64>,
+    Option<Disposition>,
+    u64,
+    Option<(f64, f64)>,
+    bool,
+    u64,
+    u64,
+);
+
+impl Trace {
+    /// The generation of its record in the store.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+impl From<TraceRow> for Trace {
+    fn from(
+        (received_ms, closed_ms, disposition, place, coords, erasable, check, generation): TraceRow,
+    ) -> Self {
+        Trace {
+            received_ms,
+            closed_ms,
+            disposition,
+            place,
+            coords: coords.map(|(lat, lon)| Coords { lat, lon }),
+            erasable,
+            check,
+            generation,
+        }
+    }
+}
+
+impl From<Trace> for TraceRow {
+    fn from(t: Trace) -> Self {
+        (
+            t.received_ms,
+            t.closed_ms,
+            t.disposition,
+            t.place,
+            t.coords.map(|c| (c.lat, c.lon)),
+            t.erasable,
+            t.check,
+            t.generation,
+        )
+    }
+}
+
+fn check_of(hash: &[u8; 32]) -> u64 {
+    u64::from_le_bytes([
+        hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7],
+    ])
 }
 
 /// A let-go call as the store keeps it, borrowed from the state to be written.
@@ -180,8 +240,9 @@ impl State {
             .take_while(move |((c, _), _)| c == id)
     }
 
-    /// Lets a call go from memory, keeping its trace: its record is in the store now.
-    pub fn let_go(&mut self, id: &CallId) {
+    /// Lets a call go from memory, keeping its trace: its record is in the store now, under
+    /// `generation`.
+    pub fn let_go(&mut self, id: &CallId, generation: u64) {
         let Some(call) = self.calls.remove(id) else {
             return;
         };
@@ -202,7 +263,8 @@ impl State {
                 place: place_key(&call.location),
                 coords: call.coords.clone(),
                 erasable: call.may_be_erased(),
-                hash,
+                check: check_of(&hash),
+                generation,
             },
         );
     }
@@ -211,10 +273,11 @@ impl State {
     /// record is not the call this state let go.
     pub fn take_back(&mut self, record: Record) -> Result<(), String> {
         let id = record.call.id.clone();
-        let Some(hash) = self.archive.traces.get(&id).map(|t| t.hash) else {
+        let Some(check) = self.archive.traces.get(&id).map(|t| t.check) else {
             return Err(format!("call {id} was not let go"));
         };
-        if call_hash(&record.call) != hash {
+        let hash = call_hash(&record.call);
+        if check_of(&hash) != check {
             return Err(format!("the record of call {id} is not the call let go"));
         }
         let mut setters = Vec::with_capacity(record.setters.len());
