@@ -72,6 +72,20 @@ fn checkpoint(dir: &Path) -> PathBuf {
     dir.join("store").join("checkpoint")
 }
 
+/// Removes every kept checkpoint (`checkpoint`, `checkpoint.1` …): the next open folds the
+/// whole log.
+fn remove_checkpoints(dir: &Path) {
+    for entry in std::fs::read_dir(dir.join("store")).expect("the store") {
+        let path = entry.expect("an entry").path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("checkpoint"))
+        {
+            std::fs::remove_file(path).expect("a checkpoint to remove");
+        }
+    }
+}
+
 /// Median wall time and median peak RSS over `runs`; `prepare` runs before each (untimed).
 fn measure(bin: &str, dir: &Path, runs: usize, prepare: impl Fn()) -> Run {
     let mut times = Vec::new();
@@ -141,11 +155,9 @@ fn main() {
             events,
             &resumed,
         );
-        let refolded = measure(BIN, &dir, runs, || {
-            std::fs::remove_file(checkpoint(&dir)).expect("a checkpoint to remove");
-        });
+        let refolded = measure(BIN, &dir, runs, || remove_checkpoints(&dir));
         line(
-            "state --digest, no checkpoint (full fold + write)",
+            "state --digest, no checkpoint (full fold, let go, write)",
             days,
             events,
             &refolded,
@@ -395,9 +407,10 @@ fn attached(dir: &Path, line: &str, report: &[&str], runs: usize, show: &dyn Fn(
     let _ = serve.wait();
 }
 
-/// A peer's event that sorts before what is folded (a day before the store's last call),
-/// taken by a desk on a copy of the store.
-fn late_event(dir: &Path, days: u32, events: u64, last: i64) {
+/// A peer's event that sorts before the newest checkpoint, taken by a desk on a copy of the
+/// store: the desk works 600 changes (a checkpoint every 500 events, as a live desk writes
+/// them), then a peer's event stamped before those changes arrives.
+fn late_event(dir: &Path, days: u32, events: u64, _last: i64) {
     use switchboard::desk::{Desk, ManualClock, SystemClock};
     let scratch = tempfile::tempdir().expect("temp dir");
     let copy = scratch.path().join("copy");
@@ -409,26 +422,39 @@ fn late_event(dir: &Path, days: u32, events: u64, last: i64) {
         .expect("cp");
     assert!(status.success());
     let _ = std::fs::remove_file(copy.join("desk.sock"));
-    // A peer whose clock is a day behind: its event sorts a day before the store's last ones.
+    let store = Store::open(&copy, StoreKind::Demo).expect("copy");
+    let mut desk = Desk::open(store, Box::new(SystemClock), "bench").expect("desk");
+    let before = chrono::Utc::now().timestamp_millis();
+    desk.execute_line("unit add BENCH-1 clinician,medic")
+        .expect("a unit");
+    for i in 0..600 {
+        let status = if i % 2 == 0 {
+            "oos BENCH-1 break"
+        } else {
+            "avl BENCH-1"
+        };
+        desk.execute_line(status).expect("a status change");
+    }
     let peer_dir = scratch.path().join("peer");
     let peer = Store::open(&peer_dir, StoreKind::Demo).expect("peer store");
-    let behind = last - 24 * 3_600_000;
-    let mut peer = Desk::open(peer, Box::new(ManualClock::at(behind)), "peer").expect("peer");
+    let mut peer = Desk::open(peer, Box::new(ManualClock::at(before)), "peer").expect("peer");
     peer.execute_line("unit add LATE-1 police")
         .expect("a unit on the peer");
     let origin = peer.replica();
     let batch = peer
         .events_from(origin, 1, usize::MAX, usize::MAX)
         .expect("the peer's events");
-    let store = Store::open(&copy, StoreKind::Demo).expect("copy");
-    let mut desk = Desk::open(store, Box::new(SystemClock), "bench").expect("desk");
     let started = Instant::now();
     let received = desk.receive(&batch).expect("the late event");
     let took = started.elapsed();
     assert!(!received.accepted.is_empty());
+    let from = desk.resumed_from();
     println!(
-        "{days:>4} days, {events:>7} events: {:<44} {:>8.1} ms",
+        "{days:>4} days, {events:>7} events: {:<44} {:>8.1} ms ({})",
         "a peer's late event (re-fold, in process)",
-        took.as_secs_f64() * 1000.0
+        took.as_secs_f64() * 1000.0,
+        from.map_or("the whole log".to_owned(), |n| format!(
+            "from the checkpoint at {n} events"
+        ))
     );
 }

@@ -148,8 +148,6 @@ pub struct Desk {
     /// How many events the checkpoint the last fold took up from covered; `None` when it
     /// folded the whole log.
     resumed_from: Option<u64>,
-    /// The generation of the records of the calls this desk's fold let go ([`archive`]).
-    archive_generation: u64,
 }
 
 /// What a batch of events from elsewhere did to this desk.
@@ -219,7 +217,6 @@ impl Desk {
             checkpointed: 0,
             checkpoint_every: Some(CHECKPOINT_EVERY),
             resumed_from: None,
-            archive_generation: 0,
         }
     }
 

@@ -19,6 +19,9 @@ use crate::store::{Store, StoreError, StoreKind};
 /// read, reopened and noted far more than older ones.
 pub const KEPT_CLOSED_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// Calls let go per durable step.
+const LET_GO_STEP: usize = 2048;
+
 /// Reads the let-go calls `ids` back into `state` from their records.
 pub(super) fn take_back_into(
     store: &Store,
@@ -121,6 +124,21 @@ impl Desk {
         Ok(())
     }
 
+    /// Removes the records the state's traces do not name, when the checkpoint just written
+    /// is the only one kept (after a full fold).
+    pub(super) fn prune_records(&self) {
+        let Book::Local(store) = &self.book else {
+            return;
+        };
+        let traces = self.state.let_go_calls();
+        let named = |id: &CallId, at: u64| traces.get(id).is_some_and(|t| t.generation() == at);
+        match store.prune_records(named) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "removed records no checkpoint names"),
+            Err(e) => tracing::warn!(%e, "could not remove records no checkpoint names"),
+        }
+    }
+
     /// Lets go of the calls closed more than [`KEPT_CLOSED_MS`] ago that nothing open bears
     /// on: their records written, durably, under a new generation. Returns them, for the
     /// records the checkpoint after this no longer reads to be removed. A training store
@@ -138,32 +156,56 @@ impl Desk {
         if ids.is_empty() {
             return ids;
         }
-        let mut records = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let Some(record) = self.state.record_of(id) else {
+        let mut generation = None;
+        // In steps, each durable before its calls leave memory: letting go of years of calls
+        // at once (the first open of a new build) never holds them all twice.
+        let mut gone = Vec::with_capacity(ids.len());
+        for step in ids.chunks(LET_GO_STEP) {
+            let mut records = Vec::with_capacity(step.len());
+            for id in step {
+                // Positional, without field names: a record is read back only by the build
+                // that wrote it (a checkpoint, and so its traces, is only used by its build).
+                let Some(record) = self.state.record_of(id) else {
+                    continue;
+                };
+                let bytes = match rmp_serde::to_vec(&record) {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        tracing::warn!(%e, "a call's record could not be encoded; it stays");
+                        return gone;
+                    }
+                };
+                // Let go before, unchanged since (a full fold read it back): that record will do.
+                match store.latest_record(id) {
+                    Ok(Some((at, kept))) if kept == bytes => {
+                        self.state.let_go(id, at);
+                        gone.push(id.clone());
+                    }
+                    _ => records.push((id.clone(), bytes)),
+                }
+            }
+            if records.is_empty() {
                 continue;
-            };
-            match rmp_serde::to_vec_named(&record) {
-                Ok(bytes) => records.push((id.clone(), bytes)),
+            }
+            let written = match generation {
+                Some(g) => Ok(g),
+                None => store.new_generation(),
+            }
+            .and_then(|g| store.keep_records(g, &records).map(|()| g));
+            let g = match written {
+                Ok(g) => g,
                 Err(e) => {
-                    tracing::warn!(%e, "a call's record could not be encoded; it stays in memory");
-                    return Vec::new();
+                    // Nothing is lost: they stay in memory and the next checkpoint tries again.
+                    tracing::warn!(%e, "could not write the records of closed calls");
+                    return gone;
                 }
+            };
+            generation = Some(g);
+            for (id, _) in &records {
+                self.state.let_go(id, g);
+                gone.push(id.clone());
             }
         }
-        match store.keep_records(&records) {
-            Ok(generation) => {
-                self.archive_generation = generation;
-                for id in &ids {
-                    self.state.let_go(id, generation);
-                }
-                ids
-            }
-            Err(e) => {
-                // Nothing is lost: the calls stay in memory and the next checkpoint tries again.
-                tracing::warn!(%e, "could not write the records of closed calls");
-                Vec::new()
-            }
-        }
+        gone
     }
 }

@@ -11,8 +11,6 @@ use crate::store::{Store, StoreError};
 #[derive(serde::Serialize)]
 pub(super) struct Kept<'a> {
     state: crate::domain::Snapshot<'a>,
-    /// The generation of the records of the calls it let go ([`super::archive`]).
-    archive: u64,
 }
 
 /// A [`Kept`] read back. (A checkpoint from before the store's indices also carries them; the
@@ -20,8 +18,6 @@ pub(super) struct Kept<'a> {
 #[derive(serde::Deserialize)]
 pub(super) struct Resumed {
     state: crate::domain::Checkpoint,
-    #[serde(default)]
-    archive: u64,
 }
 
 /// Why a desk did not fold from the store's checkpoint.
@@ -105,7 +101,13 @@ impl Desk {
         self.fold_all()?;
         self.resumed_from = None;
         if self.event_count() > 0 {
+            // None of the kept ones could be used (another build's, damaged, or older than
+            // a late event): they go, and the records only they named with them.
+            if let Book::Local(store) = &self.book {
+                store.discard_checkpoint();
+            }
             self.write_checkpoint();
+            self.prune_records();
         }
         Ok(())
     }
@@ -127,7 +129,12 @@ impl Desk {
         let (mut wrong, mut stale) = (None, None);
         for nth in 0..crate::store::checkpoint::KEPT {
             match self.resume_from(nth, earliest)? {
-                Ok(tail) => return Ok(Ok(tail)),
+                Ok(tail) => {
+                    if let (Book::Local(store), true) = (&self.book, nth > 0) {
+                        store.discard_newer_checkpoints(nth);
+                    }
+                    return Ok(Ok(tail));
+                }
                 Err(Unused::Wrong(why)) => {
                     tracing::warn!(nth, %why, "a kept checkpoint is not used");
                     wrong = wrong.or(Some(Unused::Wrong(why)));
@@ -203,7 +210,6 @@ impl Desk {
             }
         }
         self.state = state;
-        self.archive_generation = kept.archive;
         self.checkpointed = at;
         self.resumed_from = Some(at);
         self.last_hlc = self.last_hlc.max(mark).max(self.state.last_hlc());
@@ -226,21 +232,16 @@ impl Desk {
             tracing::warn!("no checkpoint: the fold is not of the store's events");
             return;
         }
-        let let_go = self.let_go_closed();
+        self.let_go_closed();
         let Book::Local(store) = &self.book else {
             return;
         };
         let kept = Kept {
             state: self.state.checkpoint(),
-            archive: self.archive_generation,
         };
         match store.write_checkpoint(&kept) {
             Ok(()) => {
                 self.checkpointed = self.state.event_count();
-                let kept = crate::store::checkpoint::KEPT;
-                if let Err(e) = store.forget_records(&let_go, self.archive_generation, kept) {
-                    tracing::warn!(%e, "could not remove records no checkpoint reads");
-                }
             }
             Err(e) => tracing::warn!(%e, "could not write a checkpoint"),
         }
@@ -317,7 +318,8 @@ impl Desk {
                 ))
             }
         };
-        if checkpoint.is_err() {
+        let discarded = checkpoint.is_err();
+        if discarded {
             // The ones kept before a wrong one are not trusted either.
             if let Book::Local(store) = &desk.book {
                 store.discard_checkpoint();
@@ -325,6 +327,9 @@ impl Desk {
         }
         if events > 0 {
             desk.write_checkpoint();
+            if discarded {
+                desk.prune_records();
+            }
         }
         desk.close()?;
         Ok(Verified {

@@ -8,8 +8,10 @@
 //! in a checkpoint names the generation of its record. Records are never overwritten: a call
 //! let go again is written under a new generation, so a crash between writing records and
 //! writing their checkpoint leaves the checkpoints before reading the records they name.
-//! When a call is let go again, its records older than what the oldest checkpoint kept may
-//! name are removed (`m/kept` lists the generations the kept checkpoints were written at).
+//! A record no kept checkpoint names is only space: after a full fold, which throws the kept
+//! checkpoints away, the records the new one does not name are removed. Between full folds a
+//! call read back and let go again leaves its older record (a few KB), because an older kept
+//! checkpoint may name it.
 //!
 //! A record holds the call's personal text, so it is sealed with the call's own key while it
 //! has one: erasing the call (shredding its key) leaves every record of it unreadable, as its
@@ -21,7 +23,6 @@ use crate::domain::CallId;
 use super::{be_u64, vault, Store, StoreError};
 
 const KEY_GENERATION: &[u8] = b"m/generation";
-const KEY_KEPT: &[u8] = b"m/kept";
 const AAD: &[u8] = b"let go";
 /// The first byte of a record: which key sealed it.
 const BY_CALL_KEY: u8 = 1;
@@ -58,10 +59,25 @@ impl Store {
         Ok(found.and_then(|v| be_u64(&v)).unwrap_or(0))
     }
 
-    /// Writes the records of calls let go, under a new generation, durably; returns the
-    /// generation, for the checkpoint that follows to name.
-    pub fn keep_records(&self, records: &[(CallId, Vec<u8>)]) -> Result<u64, StoreError> {
+    /// A new generation for records, noted durably before any record is written under it, so
+    /// that none is ever used twice (a crash's records under it are only space).
+    pub fn new_generation(&self) -> Result<u64, StoreError> {
         let generation = self.archive_generation()? + 1;
+        let sled = self.sled()?;
+        let noted = sled
+            .archive
+            .insert(KEY_GENERATION, &generation.to_be_bytes())
+            .and_then(|_| sled.archive.flush());
+        noted.map_err(|e| self.sled_err(&e))?;
+        Ok(generation)
+    }
+
+    /// Writes the records of calls let go under `generation`, durably (flushed and fsynced).
+    pub fn keep_records(
+        &self,
+        generation: u64,
+        records: &[(CallId, Vec<u8>)],
+    ) -> Result<(), StoreError> {
         let calls: Vec<&CallId> = records.iter().map(|(id, _)| id).collect();
         let ring = self.keyring_for(calls)?;
         let mut batch = sled::Batch::default();
@@ -77,7 +93,6 @@ impl Store {
             );
             batch.insert(record_key(call, generation), value);
         }
-        batch.insert(KEY_GENERATION, &generation.to_be_bytes());
         let sled = self.sled()?;
         let written = sled
             .archive
@@ -85,11 +100,7 @@ impl Store {
             .and_then(|()| sled.archive.flush());
         match written {
             Err(e) => Err(self.sled_err(&e)),
-            Ok(_) => sled
-                .db_file
-                .sync_all()
-                .map(|()| generation)
-                .map_err(|e| self.io_failed(&e)),
+            Ok(_) => sled.db_file.sync_all().map_err(|e| self.io_failed(&e)),
         }
     }
 
@@ -118,47 +129,43 @@ impl Store {
         Ok(vault::open_bytes(&key, &aad(call, generation), sealed))
     }
 
-    /// After a checkpoint was written naming records up to `generation`: notes it among the
-    /// kept checkpoints' generations (`kept` of them), and removes the records of `calls`
-    /// (just let go again) that none of them can name — all but the latest one written at or
-    /// before the oldest kept checkpoint's generation, and the ones after it. Not flushed: a
-    /// record left by a crash is only space, removed the next time its call is let go.
-    pub fn forget_records(
-        &self,
-        calls: &[CallId],
-        generation: u64,
-        kept: usize,
-    ) -> Result<(), StoreError> {
+    /// The latest record of `call`, of any generation, opened, with its generation: a call let
+    /// go again unchanged (after a full fold) takes it up instead of writing another.
+    pub fn latest_record(&self, call: &CallId) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
         let archive = &self.sled()?.archive;
-        let mut generations: Vec<u64> = archive
-            .get(KEY_KEPT)
-            .map_err(|e| self.sled_err(&e))?
-            .map(|v| v.chunks_exact(8).filter_map(be_u64).collect())
-            .unwrap_or_default();
-        if generations.first() != Some(&generation) {
-            generations.insert(0, generation);
-        }
-        generations.truncate(kept);
-        let oldest = generations.last().copied().unwrap_or(generation);
+        let Some(item) = archive.scan_prefix(prefix(call)).next_back() else {
+            return Ok(None);
+        };
+        let (k, _) = item.map_err(|e| self.sled_err(&e))?;
+        let Some(at) = k.len().checked_sub(8).and_then(|i| be_u64(&k[i..])) else {
+            return Ok(None);
+        };
+        Ok(self.record(call, at)?.map(|plain| (at, plain)))
+    }
+
+    /// Removes every record `named` does not name (by call and generation). Called when the
+    /// only checkpoint kept is the one just written, whose traces are `named`: after a full
+    /// fold, which throws the kept ones away. Not flushed: a record left by a crash is only
+    /// space.
+    pub fn prune_records(&self, named: impl Fn(&CallId, u64) -> bool) -> Result<usize, StoreError> {
+        let archive = &self.sled()?.archive;
         let mut batch = sled::Batch::default();
-        for call in calls {
-            let mut kept_one = false;
-            for item in archive.scan_prefix(prefix(call)).rev() {
-                let (k, _) = item.map_err(|e| self.sled_err(&e))?;
-                let at = k.len().checked_sub(8).and_then(|i| be_u64(&k[i..]));
-                let Some(at) = at else { continue };
-                if at >= oldest && at <= generation {
-                    continue;
-                }
-                if !kept_one && at < oldest {
-                    kept_one = true;
-                    continue;
-                }
+        let mut removed = 0;
+        for item in archive.scan_prefix(b"c") {
+            let (k, _) = item.map_err(|e| self.sled_err(&e))?;
+            let parsed = k.len().checked_sub(9).and_then(|end| {
+                let id = std::str::from_utf8(&k[1..end])
+                    .ok()?
+                    .parse::<CallId>()
+                    .ok()?;
+                Some((id, be_u64(&k[end + 1..])?))
+            });
+            if !parsed.is_some_and(|(id, at)| named(&id, at)) {
                 batch.remove(k);
+                removed += 1;
             }
         }
-        let list: Vec<u8> = generations.iter().flat_map(|g| g.to_be_bytes()).collect();
-        batch.insert(KEY_KEPT, list);
-        archive.apply_batch(batch).map_err(|e| self.sled_err(&e))
+        archive.apply_batch(batch).map_err(|e| self.sled_err(&e))?;
+        Ok(removed)
     }
 }

@@ -193,11 +193,23 @@ impl Store {
         }
     }
 
+    /// Removes the `nth` newest checkpoints: ones a late event sorts before, of a fold that
+    /// did not have it, which no open can use again.
+    pub fn discard_newer_checkpoints(&self, nth: usize) {
+        for p in (0..nth.min(KEPT)).map(|n| path(&self.dir, n)) {
+            if let Err(e) = fs::remove_file(&p) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(path = %p.display(), %e, "could not remove a checkpoint");
+                }
+            }
+        }
+    }
+
     /// Removes every checkpoint (and a temp file a crash left): the next open folds the whole
     /// log.
     pub fn discard_checkpoint(&self) {
-        let files = (0..KEPT).map(|nth| path(&self.dir, nth));
-        for p in files.chain([self.dir.join("store").join(TEMP)]) {
+        self.discard_newer_checkpoints(KEPT);
+        for p in [self.dir.join("store").join(TEMP)] {
             if let Err(e) = fs::remove_file(&p) {
                 if e.kind() != std::io::ErrorKind::NotFound {
                     tracing::warn!(path = %p.display(), %e, "could not remove a checkpoint");

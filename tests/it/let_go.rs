@@ -229,3 +229,56 @@ fn an_attached_console_sees_let_go_calls_in_the_history_and_back_when_reopened()
     drop((console, watch));
     serving.stop().unwrap();
 }
+
+/// How many records the store's `archive` tree holds (the store closed).
+fn records(dir: &Path) -> usize {
+    let db = sled::open(dir.join("store")).unwrap();
+    let archive = db.open_tree("archive").unwrap();
+    archive.scan_prefix(b"c").count()
+}
+
+/// A full fold (the first open of a new build, a damaged checkpoint) lets the same calls go
+/// again: it takes up their records rather than writing each again, and what no checkpoint
+/// names is removed.
+#[test]
+fn a_full_fold_takes_up_the_records_it_finds_and_removes_the_rest() {
+    let (mut d, clock, dir) = desk();
+    let [first, ..] = shift_two_days_ago(&mut d, &clock);
+    // Read back and let go again: two records of the first call, for the kept checkpoints.
+    run(&mut d, &format!("note {first} after the first let-go"));
+    clock.advance(2 * DAY);
+    d.write_checkpoint();
+    assert!(d.state().is_let_go(&first));
+    d.close().unwrap();
+    assert_eq!(records(dir.path()), 4, "three calls, one of them twice");
+
+    for entry in std::fs::read_dir(dir.path().join("store")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("checkpoint")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let store = Store::open(dir.path(), StoreKind::Live).unwrap();
+    let d = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
+    assert_eq!(d.resumed_from(), None, "the whole log was folded");
+    assert_eq!(d.state().let_go_calls().len(), 3);
+    assert_eq!(d.state().digest(), full_fold(&d).digest());
+    d.close().unwrap();
+    assert_eq!(
+        records(dir.path()),
+        3,
+        "the records it took up, and no other"
+    );
+
+    let store = Store::open(dir.path(), StoreKind::Live).unwrap();
+    let mut d = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
+    assert!(d.resumed_from().is_some());
+    d.take_back_all().unwrap();
+    assert!(*d.state() == full_fold(&d));
+    assert_eq!(d.state().calls[&first].notes.len(), 2);
+}
