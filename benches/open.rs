@@ -176,6 +176,11 @@ fn main() {
             })
             .collect();
         writes.sort();
+        let (kept, let_go) = (desk.state().calls.len(), desk.state().let_go_calls().len());
+        println!(
+            "{days:>4} days, {events:>7} events: {:<44} {kept} in memory, {let_go} let go",
+            "calls"
+        );
         drop(desk);
         let size = std::fs::metadata(checkpoint(&dir))
             .expect("checkpoint")
