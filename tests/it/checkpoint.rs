@@ -57,6 +57,22 @@ fn checkpoint_file(dir: &Path) -> PathBuf {
     dir.join("store").join("checkpoint")
 }
 
+/// Removes every kept checkpoint (`checkpoint`, `checkpoint.1` …): the next open folds the
+/// whole log.
+pub fn remove_checkpoints(dir: &Path) {
+    for entry in std::fs::read_dir(dir.join("store")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("checkpoint")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+}
+
 /// A desk on `dir`, and how many events the checkpoint it resumed from covered.
 fn reopen(dir: &Path) -> (Desk, Option<u64>) {
     let store = Store::open(dir, StoreKind::Live).unwrap();
@@ -154,17 +170,7 @@ fn reopening_after_a_checkpoint_gives_the_digest_of_a_full_fold() {
     std::fs::remove_file(checkpoint_file(&dir)).unwrap();
     assert_eq!(digest_cli(&dir), full);
     assert_eq!(reopen(&dir).1, Some(events as u64), "from the one before");
-    for entry in std::fs::read_dir(dir.join("store")).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("checkpoint")
-        {
-            std::fs::remove_file(path).unwrap();
-        }
-    }
+    remove_checkpoints(&dir);
     assert_eq!(digest_cli(&dir), full);
     assert!(checkpoint_file(&dir).exists());
     assert_eq!(reopen(&dir).1, Some(events as u64));

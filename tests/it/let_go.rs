@@ -252,17 +252,7 @@ fn a_full_fold_takes_up_the_records_it_finds_and_removes_the_rest() {
     d.close().unwrap();
     assert_eq!(records(dir.path()), 4, "three calls, one of them twice");
 
-    for entry in std::fs::read_dir(dir.path().join("store")).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("checkpoint")
-        {
-            std::fs::remove_file(path).unwrap();
-        }
-    }
+    crate::checkpoint::remove_checkpoints(dir.path());
     let store = Store::open(dir.path(), StoreKind::Live).unwrap();
     let d = Desk::open(store, Box::new(clock.clone()), "ct").unwrap();
     assert_eq!(d.resumed_from(), None, "the whole log was folded");
