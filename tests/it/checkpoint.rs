@@ -693,3 +693,60 @@ fn a_late_event_is_folded_from_the_newest_kept_checkpoint_it_sorts_after() {
     );
     assert_full_fold(&mut here);
 }
+
+/// A child `exec` killed with SIGKILL around the checkpoint that lets go of 120 calls closed
+/// three days before (their records being written, the checkpoint after them, or neither yet)
+/// reopens to a full fold with every acknowledged note, and some rounds reopen with the calls
+/// let go.
+#[test]
+fn sigkill_while_closed_calls_are_let_go_reopens_to_a_full_fold() {
+    use crate::common::desk::take;
+
+    let scratch = tempfile::tempdir().unwrap();
+    let template = scratch.path().join("template");
+    let call = {
+        let store = Store::open(&template, StoreKind::Live).unwrap();
+        let days_ago = chrono::Utc::now().timestamp_millis() - 3 * DAY_MS;
+        let clock = ManualClock::at(days_ago);
+        let mut d = Desk::open(store, Box::new(clock), "setup")
+            .unwrap()
+            .with_checkpoint_every(None);
+        let open = take(&mut d, "call 1 Main St / stays open");
+        for i in 0..120 {
+            let id = take(&mut d, &format!("call {i} Elm St / closed three days ago"));
+            d.execute_line(&format!("close {id} resolved")).unwrap();
+        }
+        // Its checkpoint lets nothing go: by the clock it was written with, they just closed.
+        d.close().unwrap();
+        open.to_string()
+    };
+    let mut let_go = 0;
+    for round in 0..4 {
+        let dir = scratch.path().join(format!("round-{round}"));
+        let copied = Command::new("cp")
+            .arg("-r")
+            .arg(&template)
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        let mut rng = Rng::seeded(100 + round);
+        let mut child = Exec::spawn(&dir);
+        // The checkpoint, and the 120 calls let go before it, come due at the 500th event.
+        let n = rng.between(490, 500);
+        child.notes(&call, 0, n);
+        for i in 0..rng.between(5, 30) {
+            let _ = writeln!(child.stdin, "note {call} note-{}", n + i);
+        }
+        let _ = child.stdin.flush();
+        std::thread::sleep(std::time::Duration::from_millis(rng.between(0, 30)));
+        child.kill();
+        // Opened in process first: a clean close (the CLI's) would let them go itself.
+        let (mut desk, _) = reopen(&dir);
+        let_go += assert_full_fold(&mut desk);
+        drop(desk);
+        assert_eq!(digest_cli(&dir), digest_full(&dir).0, "round {round}");
+        assert_notes(&dir, std::slice::from_ref(&(0..n)));
+    }
+    assert!(let_go > 0, "no round reopened with calls the child let go");
+}
