@@ -69,12 +69,17 @@ pub fn find_incident<'s>(state: &'s State, incident: &str) -> Option<&'s Call> {
     if let Some(id) = state.call_for_incident(incident) {
         return state.calls.get(id);
     }
-    let id = incident
+    our_call_id(incident).and_then(|id| state.calls.get(&id))
+}
+
+/// The call id in an incident id we export (`urn:emergency:uid:incidentid:<call>:<agency>`),
+/// or the call id itself.
+fn our_call_id(incident: &str) -> Option<CallId> {
+    incident
         .strip_prefix("urn:emergency:uid:incidentid:")
-        .map_or(incident, |rest| rest.split(':').next().unwrap_or(rest));
-    id.parse::<CallId>()
+        .map_or(incident, |rest| rest.split(':').next().unwrap_or(rest))
+        .parse()
         .ok()
-        .and_then(|id| state.calls.get(&id))
 }
 
 /// What a subscribe request comes to: a status code and text, and the subscription (new or
@@ -165,6 +170,20 @@ pub fn decide(
                 return refuse(400, "Bad request: a single subscription needs incidentId");
             };
             let Some(call) = find_incident(state, incident) else {
+                // A call let go from memory closed more than a day ago and has no hand-off: it
+                // is answered as it was when it was in memory.
+                if our_call_id(incident).is_some_and(|id| state.is_let_go(&id)) {
+                    if partner.share != Share::All {
+                        return refuse(
+                            403,
+                            format!("Forbidden: {incident} is not shared with you"),
+                        );
+                    }
+                    return refuse(
+                        404,
+                        format!("Not found: {incident} closed more than five minutes ago"),
+                    );
+                }
                 return refuse(404, format!("Not found: no incident {incident}"));
             };
             if !visible(partner, call) {

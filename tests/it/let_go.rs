@@ -272,3 +272,47 @@ fn a_full_fold_takes_up_the_records_it_finds_and_removes_the_rest() {
     assert!(*d.state() == full_fold(&d));
     assert_eq!(d.state().calls[&first].notes.len(), 2);
 }
+
+/// A partner asking to follow one of our calls is answered the same whether the call is in
+/// memory or let go: closed long ago for a partner that sees every call, not shared for one
+/// that sees only hand-offs.
+#[test]
+fn a_partner_asking_for_a_let_go_call_is_answered_as_before() {
+    use switchboard::partner::list::{Share, Trust};
+    use switchboard::partner::notifier::decide;
+    use switchboard::partner::wire::Subscribe;
+    use switchboard::partner::Partner;
+
+    let (mut d, clock, _dir) = desk();
+    let id = take(&mut d, "call 22 Elm St / welfare check");
+    run(&mut d, &format!("close {id} resolved"));
+    clock.advance(2 * DAY);
+    let answers = |d: &Desk| {
+        [Share::All, Share::Handoffs].map(|share| {
+            let partner = Partner {
+                name: "county".into(),
+                url: "wss://county.example:7443/IncidentData/ent".into(),
+                trust: Trust::Authority,
+                subscribe_new: false,
+                share,
+            };
+            let req = Subscribe {
+                request_id: "s-1".into(),
+                request_type: Some("EIDO".into()),
+                sub_type: Some("single".into()),
+                incident_id: Some(id.to_string()),
+                ..Subscribe::default()
+            };
+            let out = decide(&partner, &req, &[], d.state(), clock.now_ms(), || {
+                "sub".into()
+            });
+            (out.code, out.text)
+        })
+    };
+    let before = answers(&d);
+    assert_eq!(before[0].0, 404, "{before:?}");
+    assert_eq!(before[1].0, 403, "{before:?}");
+    d.write_checkpoint();
+    assert!(d.state().is_let_go(&id));
+    assert_eq!(answers(&d), before);
+}
