@@ -140,26 +140,22 @@ impl Desk {
     }
 
     /// Lets go of the calls closed more than [`KEPT_CLOSED_MS`] ago that nothing open bears
-    /// on: their records written, durably, under a new generation. Returns them, for the
-    /// records the checkpoint after this no longer reads to be removed. A training store
-    /// keeps every call: a simulation's score reads them all.
-    pub(super) fn let_go_closed(&mut self) -> Vec<CallId> {
+    /// on, their records written durably first. A training store keeps every call: a
+    /// simulation's score reads them all. One that cannot be written stays in memory, and the
+    /// next checkpoint tries again: nothing is lost.
+    pub(super) fn let_go_closed(&mut self) {
         let Book::Local(store) = &self.book else {
-            return Vec::new();
+            return;
         };
         if store.kind() == StoreKind::Training {
-            return Vec::new();
+            return;
         }
         let ids = self
             .state
             .may_let_go(self.clock.now_ms().saturating_sub(KEPT_CLOSED_MS));
-        if ids.is_empty() {
-            return ids;
-        }
         let mut generation = None;
         // In steps, each durable before its calls leave memory: letting go of years of calls
         // at once (the first open of a new build) never holds them all twice.
-        let mut gone = Vec::with_capacity(ids.len());
         for step in ids.chunks(LET_GO_STEP) {
             let mut records = Vec::with_capacity(step.len());
             for id in step {
@@ -170,17 +166,11 @@ impl Desk {
                 };
                 let bytes = match rmp_serde::to_vec(&record) {
                     Ok(bytes) => bytes,
-                    Err(e) => {
-                        tracing::warn!(%e, "a call's record could not be encoded; it stays");
-                        return gone;
-                    }
+                    Err(e) => return tracing::warn!(%e, "a call's record could not be encoded"),
                 };
                 // Let go before, unchanged since (a full fold read it back): that record will do.
                 match store.latest_record(id) {
-                    Ok(Some((at, kept))) if kept == bytes => {
-                        self.state.let_go(id, at);
-                        gone.push(id.clone());
-                    }
+                    Ok(Some((at, kept))) if kept == bytes => self.state.let_go(id, at),
                     _ => records.push((id.clone(), bytes)),
                 }
             }
@@ -194,18 +184,12 @@ impl Desk {
             .and_then(|g| store.keep_records(g, &records).map(|()| g));
             let g = match written {
                 Ok(g) => g,
-                Err(e) => {
-                    // Nothing is lost: they stay in memory and the next checkpoint tries again.
-                    tracing::warn!(%e, "could not write the records of closed calls");
-                    return gone;
-                }
+                Err(e) => return tracing::warn!(%e, "could not write the records of closed calls"),
             };
             generation = Some(g);
             for (id, _) in &records {
                 self.state.let_go(id, g);
-                gone.push(id.clone());
             }
         }
-        gone
     }
 }

@@ -106,6 +106,12 @@ impl CallField {
     /// Every field's [`CallField::name`].
     pub const NAMES: [&'static str; 7] = ["loc", "nature", "type", "pri", "caller", "cb", "zone"];
 
+    /// The field name `name` is, as kept: a checkpoint's or a let-go call's record names the
+    /// fields with the event that last set each.
+    pub fn known_name(name: &str) -> Option<&'static str> {
+        Self::NAMES.iter().find(|n| **n == name).copied()
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Self::Location(_) => "loc",

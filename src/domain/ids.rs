@@ -47,6 +47,12 @@ pub fn alert_id(origin: ReplicaId, seq: u64) -> String {
     format!("{}-{seq}", origin.tag())
 }
 
+/// The number a call typed by its digits names (`12` for `26-KQ0012`): one to five digits.
+pub fn typed_number(typed: &str) -> Option<u32> {
+    let digits = !typed.is_empty() && typed.len() <= 5 && typed.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| typed.parse().unwrap_or(0))
+}
+
 /// A call (incident) id such as `26-KQ0007`: two-digit year, the minting replica's tag, and that
 /// replica's running number for the year (at least four digits). At most 10 characters.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

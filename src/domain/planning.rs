@@ -64,8 +64,7 @@ pub fn find_call<'s>(state: &'s State, typed: &str) -> Result<&'s Call, Refusal>
             .get(&id)
             .ok_or_else(|| Refusal(format!("no call {id}")));
     }
-    if !typed.is_empty() && typed.len() <= 5 && typed.bytes().all(|b| b.is_ascii_digit()) {
-        let wanted: u32 = typed.parse().unwrap_or(0);
+    if let Some(wanted) = super::ids::typed_number(typed) {
         let numbered = |open_only: bool| -> Vec<&Call> {
             state
                 .calls

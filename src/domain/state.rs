@@ -227,12 +227,12 @@ impl State {
         }
         let mut setters = BTreeMap::new();
         for (call, field, by) in c.setters {
-            let Some(name) = CallField::NAMES.iter().find(|n| **n == field) else {
+            let Some(name) = CallField::known_name(&field) else {
                 return Err(format!(
                     "it names a call field `{field}` this fold does not know"
                 ));
             };
-            setters.insert((call, *name), by);
+            setters.insert((call, name), by);
         }
         Ok(State {
             calls: c.calls,

@@ -20,6 +20,8 @@
 
 use crate::domain::CallId;
 
+// A record's key starts as a call's index entries in the `log` tree do (`c` + id + 0).
+use super::index::call_prefix;
 use super::{be_u64, vault, Store, StoreError};
 
 const KEY_GENERATION: &[u8] = b"m/generation";
@@ -28,18 +30,17 @@ const AAD: &[u8] = b"let go";
 const BY_CALL_KEY: u8 = 1;
 const BY_NODE_KEY: u8 = 0;
 
-fn prefix(call: &CallId) -> Vec<u8> {
-    let mut k = Vec::with_capacity(call.as_str().len() + 10);
-    k.push(b'c');
-    k.extend_from_slice(call.as_str().as_bytes());
-    k.push(0);
+fn record_key(call: &CallId, generation: u64) -> Vec<u8> {
+    let mut k = call_prefix(call);
+    k.extend_from_slice(&generation.to_be_bytes());
     k
 }
 
-fn record_key(call: &CallId, generation: u64) -> Vec<u8> {
-    let mut k = prefix(call);
-    k.extend_from_slice(&generation.to_be_bytes());
-    k
+/// The call and generation a record's key names.
+fn read_key(k: &[u8]) -> Option<(CallId, u64)> {
+    let end = k.len().checked_sub(9)?;
+    let id = std::str::from_utf8(k.get(1..end)?).ok()?.parse().ok()?;
+    Some((id, be_u64(&k[end + 1..])?))
 }
 
 fn aad(call: &CallId, generation: u64) -> Vec<u8> {
@@ -112,10 +113,36 @@ impl Store {
             .archive
             .get(record_key(call, generation))
             .map_err(|e| self.sled_err(&e))?;
-        let Some(v) = found else {
+        match found {
+            Some(sealed) => self.open_record(call, generation, &sealed),
+            None => Ok(None),
+        }
+    }
+
+    /// The latest record of `call`, of any generation, opened, with its generation: a call let
+    /// go again unchanged (after a full fold) takes it up instead of writing another.
+    pub fn latest_record(&self, call: &CallId) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        let archive = &self.sled()?.archive;
+        let Some(item) = archive.scan_prefix(call_prefix(call)).next_back() else {
             return Ok(None);
         };
-        let Some((&by, sealed)) = v.split_first() else {
+        let (k, sealed) = item.map_err(|e| self.sled_err(&e))?;
+        let Some((_, at)) = read_key(&k) else {
+            return Ok(None);
+        };
+        Ok(self
+            .open_record(call, at, &sealed)?
+            .map(|plain| (at, plain)))
+    }
+
+    /// A record's stored bytes opened with the key its first byte names.
+    fn open_record(
+        &self,
+        call: &CallId,
+        generation: u64,
+        stored: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some((&by, sealed)) = stored.split_first() else {
             return Ok(None);
         };
         let key = if by == BY_CALL_KEY {
@@ -129,20 +156,6 @@ impl Store {
         Ok(vault::open_bytes(&key, &aad(call, generation), sealed))
     }
 
-    /// The latest record of `call`, of any generation, opened, with its generation: a call let
-    /// go again unchanged (after a full fold) takes it up instead of writing another.
-    pub fn latest_record(&self, call: &CallId) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
-        let archive = &self.sled()?.archive;
-        let Some(item) = archive.scan_prefix(prefix(call)).next_back() else {
-            return Ok(None);
-        };
-        let (k, _) = item.map_err(|e| self.sled_err(&e))?;
-        let Some(at) = k.len().checked_sub(8).and_then(|i| be_u64(&k[i..])) else {
-            return Ok(None);
-        };
-        Ok(self.record(call, at)?.map(|plain| (at, plain)))
-    }
-
     /// Removes every record `named` does not name (by call and generation). Called when the
     /// only checkpoint kept is the one just written, whose traces are `named`: after a full
     /// fold, which throws the kept ones away. Not flushed: a record left by a crash is only
@@ -153,14 +166,7 @@ impl Store {
         let mut removed = 0;
         for item in archive.scan_prefix(b"c") {
             let (k, _) = item.map_err(|e| self.sled_err(&e))?;
-            let parsed = k.len().checked_sub(9).and_then(|end| {
-                let id = std::str::from_utf8(&k[1..end])
-                    .ok()?
-                    .parse::<CallId>()
-                    .ok()?;
-                Some((id, be_u64(&k[end + 1..])?))
-            });
-            if !parsed.is_some_and(|(id, at)| named(&id, at)) {
+            if !read_key(&k).is_some_and(|(id, at)| named(&id, at)) {
                 batch.remove(k);
                 removed += 1;
             }

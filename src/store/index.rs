@@ -29,7 +29,7 @@ const PREFIXES: [&[u8]; 3] = [b"c", b"r", b"t"];
 /// Events per batch while indexing an old store.
 const INDEX_BATCH: usize = 4096;
 
-fn call_prefix(call: &CallId) -> Vec<u8> {
+pub(super) fn call_prefix(call: &CallId) -> Vec<u8> {
     let mut k = Vec::with_capacity(2 + call.as_str().len() + 24);
     k.push(b'c');
     k.extend_from_slice(call.as_str().as_bytes());

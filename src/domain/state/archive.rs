@@ -101,10 +101,15 @@ impl From<Trace> for TraceRow {
     }
 }
 
+/// The little-endian `u64` of the first 8 bytes of `bytes` (at least 8 long).
+fn le_u64(bytes: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(b)
+}
+
 fn check_of(hash: &[u8; 32]) -> u64 {
-    u64::from_le_bytes([
-        hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7],
-    ])
+    le_u64(hash)
 }
 
 /// A let-go call as the store keeps it, borrowed from the state to be written.
@@ -123,12 +128,6 @@ pub struct Record {
     setters: Vec<(String, (ReplicaId, u64))>,
 }
 
-impl Record {
-    pub fn id(&self) -> &CallId {
-        &self.call.id
-    }
-}
-
 /// A hash of a multiset of calls: the sum of their SHA-256 hashes modulo 2²⁵⁶, so one call's
 /// share can be added and taken out in any order. (It compares replicas, which do not forge
 /// hashes against each other; it is not a commitment against an adversary.)
@@ -137,13 +136,7 @@ pub struct Sum([u64; 4]);
 
 impl Sum {
     fn limbs(hash: &[u8; 32]) -> [u64; 4] {
-        let mut out = [0u64; 4];
-        for (i, limb) in out.iter_mut().enumerate() {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&hash[i * 8..i * 8 + 8]);
-            *limb = u64::from_le_bytes(b);
-        }
-        out
+        [0, 8, 16, 24].map(|at| le_u64(&hash[at..]))
     }
 
     pub fn add(&mut self, hash: &[u8; 32]) {
@@ -186,8 +179,7 @@ pub fn place_key(location: &str) -> u64 {
     if key.is_empty() {
         return 0;
     }
-    let h = Sha256::digest(key.as_bytes());
-    u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]])
+    le_u64(&Sha256::digest(key.as_bytes()))
 }
 
 /// The let-go calls: their traces, and the sum of their hashes.
@@ -282,10 +274,10 @@ impl State {
         }
         let mut setters = Vec::with_capacity(record.setters.len());
         for (field, by) in record.setters {
-            let Some(name) = CallField::NAMES.iter().find(|n| **n == field) else {
+            let Some(name) = CallField::known_name(&field) else {
                 return Err(format!("the record of call {id} names a field `{field}`"));
             };
-            setters.push(((id.clone(), *name), by));
+            setters.push(((id.clone(), name), by));
         }
         self.archive.traces.remove(&id);
         self.archive.sum.take(&hash);
@@ -318,10 +310,7 @@ impl State {
         if let Ok(id) = typed.parse::<CallId>() {
             return self.is_let_go(&id).then_some(id);
         }
-        if typed.is_empty() || typed.len() > 5 || !typed.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let wanted: u32 = typed.parse().unwrap_or(0);
+        let wanted = crate::domain::ids::typed_number(typed)?;
         // One in memory with that number (open or not) is the one meant, or one of many.
         if self.calls.values().any(|c| c.id.series().1 == wanted) {
             return None;
