@@ -11,7 +11,7 @@ use switchboard::domain::history::address_history;
 use switchboard::domain::{retention, CallId, State};
 use switchboard::store::{Store, StoreKind};
 
-use crate::common::desk::{desk, run, take, MIN};
+use crate::common::desk::{desk, run, served_with_console, take, MIN};
 use crate::common::pair::watch_until;
 
 const DAY: i64 = 24 * 60 * MIN;
@@ -186,26 +186,14 @@ fn records_written_for_a_checkpoint_that_failed_are_not_read_by_the_one_before()
 /// names the let-go calls, and one reopened at the serving desk comes back to its queue.
 #[test]
 fn an_attached_console_sees_let_go_calls_in_the_history_and_back_when_reopened() {
-    use switchboard::sync::node::{serve_in_background, Options};
-
     let (mut d, clock, dir) = desk();
     let [first, second, _] = shift_two_days_ago(&mut d, &clock);
     d.close().unwrap();
     let store = Store::open(dir.path(), StoreKind::Live).unwrap();
     let served = Desk::open(store, Box::new(clock.clone()), "serve").unwrap();
     assert!(served.state().is_let_go(&first));
-    let serving = serve_in_background(
-        served,
-        Options {
-            dir: dir.path().to_owned(),
-            listen: None,
-        },
-    )
-    .expect("serve");
-    let (mut console, mut watch) =
-        switchboard::desk::attach::attach(dir.path(), Box::new(clock.clone()), "ct")
-            .unwrap()
-            .expect("attached");
+    let (serving, mut console, mut watch) =
+        served_with_console(served, dir.path(), Box::new(clock.clone()), "ct");
     assert!(
         console.state().is_let_go(&first),
         "the image carries the traces"

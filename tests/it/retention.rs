@@ -12,7 +12,7 @@ use switchboard::domain::{Body, CallId};
 use switchboard::report::metrics::{Metrics, Period};
 use switchboard::store::{Store, StoreKind};
 
-use crate::common::desk::{desk, run, take, MIN, T0};
+use crate::common::desk::{desk, run, served_with_console, take, MIN, T0};
 use crate::common::pair::watch_until;
 
 const DAY: i64 = 24 * 60 * MIN;
@@ -135,8 +135,6 @@ fn a_desk_without_a_schedule_keeps_everything() {
 
 #[test]
 fn the_serving_desk_erases_on_schedule_and_its_consoles_see_it() {
-    use switchboard::sync::node::{serve_in_background, Options};
-
     let (mut d, clock, dir) = desk();
     let id = closed(&mut d, &clock, "12 Main St");
     d.close().unwrap();
@@ -144,21 +142,12 @@ fn the_serving_desk_erases_on_schedule_and_its_consoles_see_it() {
     let store = Store::open(dir.path(), StoreKind::Live).unwrap();
     let later = ManualClock::at(T0 + 31 * DAY);
     let served = keeping(Desk::open(store, Box::new(later), "serve").unwrap(), 30);
-    let serving = serve_in_background(
+    let (serving, mut console, mut watch) = served_with_console(
         served,
-        Options {
-            dir: dir.path().to_owned(),
-            listen: None,
-        },
-    )
-    .expect("serve");
-    let (mut console, mut watch) = switchboard::desk::attach::attach(
         dir.path(),
         Box::new(ManualClock::at(T0 + 31 * DAY)),
         "ct",
-    )
-    .unwrap()
-    .expect("attached");
+    );
     // The call closed a month ago: the serving desk holds it in the store, not in memory, and
     // so does the console's copy of its fold. What the console reads of it, its chronology
     // from the serving desk, is erased.

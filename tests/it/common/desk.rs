@@ -1,9 +1,13 @@
 //! A desk on a real sled store in a temp dir, with a clock the test moves, and the few ways
 //! tests run lines on it.
 
-use switchboard::desk::{Desk, ManualClock, Outcome};
+use std::path::Path;
+
+use switchboard::desk::attach::{attach, Watch};
+use switchboard::desk::{Clock, Desk, ManualClock, Outcome};
 use switchboard::domain::{Body, CallId, ReplicaId};
 use switchboard::store::{Store, StoreKind};
+use switchboard::sync::node::{serve_in_background, Options, Serving};
 use tempfile::TempDir;
 
 /// 2026-11-27 10:00 UTC.
@@ -66,4 +70,26 @@ pub fn answer(desk: &mut Desk, line: &str) -> Vec<String> {
         Outcome::Answered(lines) => lines,
         Outcome::Committed(events) => panic!("{line} committed {events:?}"),
     }
+}
+
+/// Serves `desk` on `dir`'s socket only (no peers), and attaches a console to it for
+/// `operator`, reading `clock`.
+pub fn served_with_console(
+    desk: Desk,
+    dir: &Path,
+    clock: Box<dyn Clock>,
+    operator: &str,
+) -> (Serving, Desk, Watch) {
+    let serving = serve_in_background(
+        desk,
+        Options {
+            dir: dir.to_owned(),
+            listen: None,
+        },
+    )
+    .expect("serve");
+    let (console, watch) = attach(dir, clock, operator)
+        .unwrap()
+        .expect("a desk serves this dir");
+    (serving, console, watch)
 }
